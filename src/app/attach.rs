@@ -1,0 +1,99 @@
+//! Attachments: files copied into a content-addressed folder beside the
+//! database (`attachments/ab/abcdef…`), named by their SHA-256, so the same
+//! file is stored once and the log can prove what was attached.
+
+use super::AppError;
+use sha2::{Digest, Sha256};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+/// Files larger than this are refused: the database is meant to travel.
+pub const MAX_ATTACHMENT_BYTES: u64 = 100 * 1024 * 1024;
+
+pub struct Stored {
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+pub fn dir_for(db: &Path) -> PathBuf {
+    db.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("attachments")
+}
+
+pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
+    let read_err = |source| AppError::Attachment {
+        path: path.into(),
+        source,
+    };
+    let store_err = |source| AppError::AttachmentStore {
+        path: dir.into(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read_err)?;
+    if !meta.is_file() {
+        return Err(read_err(std::io::Error::other("it is not a regular file")));
+    }
+    if meta.len() > MAX_ATTACHMENT_BYTES {
+        return Err(read_err(std::io::Error::other(format!(
+            "it is {} MB; attachments are limited to {} MB",
+            meta.len() / (1024 * 1024),
+            MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        ))));
+    }
+    let mut input = std::fs::File::open(path).map_err(read_err)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(store_err)?;
+    }
+    // Copy to a temporary file while hashing, then rename into place: a
+    // crash or a full disk never leaves a half-written file under a real name.
+    let tmp_path = dir.join(format!(".incoming-{}", uuid::Uuid::new_v4()));
+    let result = (|| -> Result<(String, i64), AppError> {
+        let mut tmp = std::fs::File::create(&tmp_path).map_err(store_err)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0i64;
+        loop {
+            let n = input.read(&mut buf).map_err(read_err)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            tmp.write_all(&buf[..n]).map_err(store_err)?;
+            size += n as i64;
+        }
+        tmp.sync_all().map_err(store_err)?;
+        let sha: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok((sha, size))
+    })();
+    let (sha256, size) = match result {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp_path);
+            return Err(e);
+        }
+    };
+    let sub = dir.join(&sha256[..2]);
+    std::fs::create_dir_all(&sub).map_err(store_err)?;
+    let final_path = sub.join(&sha256);
+    if final_path.exists() {
+        let _ = std::fs::remove_file(&tmp_path);
+    } else {
+        std::fs::rename(&tmp_path, &final_path).map_err(store_err)?;
+    }
+    let name = path
+        .file_name()
+        .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
+    Ok(Stored { name, sha256, size })
+}

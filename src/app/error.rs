@@ -1,0 +1,96 @@
+//! Errors of the application layer. Each message says what went wrong, to
+//! which ticket, field or file, and what to do about it.
+
+use crate::config::ConfigError;
+use crate::domain::escalation::EscalationRefusal;
+use crate::domain::intake::MissingField;
+use crate::domain::lifecycle::Refusal;
+use crate::store::StoreError;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(
+        "no ticket '{key}' in this database; find it with `guardia list` or `guardia search TEXT`"
+    )]
+    UnknownTicket { key: String },
+    #[error("'{key}' is not a ticket key; keys look like BOG-42 (site code, dash, number)")]
+    BadKey { key: String },
+    #[error("unknown {what} '{value}'; known: {}", known.join(", "))]
+    Unknown {
+        what: &'static str,
+        value: String,
+        known: Vec<String>,
+    },
+    #[error("field '{field}' is not a field of ticket type '{ticket_type}'; its fields are: {}", known.join(", "))]
+    FieldNotInType {
+        field: String,
+        ticket_type: String,
+        known: Vec<String>,
+    },
+    #[error("field '{field}': {message}")]
+    BadFieldValue { field: String, message: String },
+    #[error("'{arg}' is not NAME=VALUE; write e.g. extension=5550")]
+    BadAssignment { arg: String },
+    #[error("field '{field}' cannot be changed with `set`; {hint}")]
+    NotSettable { field: String, hint: &'static str },
+    #[error(
+        "cannot register the {ticket_type}: missing mandatory field(s): {}. Add them with --field NAME=VALUE (or --title / --description)",
+        missing.iter().map(|m| format!("{} ({})", m.id, m.label)).collect::<Vec<_>>().join(", ")
+    )]
+    MissingFields {
+        ticket_type: String,
+        missing: Vec<MissingField>,
+    },
+    #[error("{key}: {refusal}")]
+    Transition { key: String, refusal: Refusal },
+    #[error("{key}: {refusal}")]
+    Escalation {
+        key: String,
+        refusal: EscalationRefusal,
+    },
+    #[error(
+        "a manual priority needs a justification; add --justification \"why\" (the matrix gives '{computed}')"
+    )]
+    JustificationRequired { computed: String },
+    #[error("cannot tell who you are: no operator matches OS account '{login}'; pass --as OPERATOR or set GUARDIA_USER (operators: {})", known.join(", "))]
+    NoIdentity { login: String, known: Vec<String> },
+    #[error("OS account '{login}' may not act as operator '{operator}' (allowed accounts: {}); ask an administrator to add '{login}' to its `logins` in operators.toml", allowed.join(", "))]
+    NotPermittedAs {
+        login: String,
+        operator: String,
+        allowed: Vec<String>,
+    },
+    #[error("{key}: {message}")]
+    Refused { key: String, message: String },
+    #[error("cannot read attachment {path}: {source}; check the path and permissions")]
+    Attachment {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot store attachment in {path}: {source}")]
+    AttachmentStore {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Invalid(String),
+}
+
+impl AppError {
+    pub fn unknown(
+        what: &'static str,
+        value: &str,
+        known: impl IntoIterator<Item = String>,
+    ) -> Self {
+        AppError::Unknown {
+            what,
+            value: value.to_string(),
+            known: known.into_iter().collect(),
+        }
+    }
+}

@@ -1,0 +1,665 @@
+//! Demo and benchmark data: realistic Spanish help-desk tickets with their
+//! whole history (assignment, work, comments, worklog, escalation, rejection,
+//! resolution, closing), written as ops through the normal store path in bulk
+//! transactions. The same seed gives the same tickets.
+
+use super::{App, AppError};
+use crate::config::Config;
+use crate::store::ApplyMode;
+use crate::store::ops::{OpDraft, entity, kind};
+use serde_json::{Map, Value, json};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// Deterministic PRNG (SplitMix64): tiny, fast, stable across versions.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `0..n` (n > 0).
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n.max(1) as u64) as usize
+    }
+
+    pub fn chance(&mut self, percent: u64) -> bool {
+        self.next_u64() % 100 < percent
+    }
+
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[self.below(items.len())]
+    }
+
+    fn uuid_at(&mut self, ms: i64) -> String {
+        let mut rand = [0u8; 10];
+        rand[..8].copy_from_slice(&self.next_u64().to_le_bytes());
+        rand[8..].copy_from_slice(&self.next_u64().to_le_bytes()[..2]);
+        uuid::Builder::from_unix_timestamp_millis(ms.max(0) as u64, &rand)
+            .into_uuid()
+            .to_string()
+    }
+}
+
+const NAMES: &[&str] = &[
+    "Andrea",
+    "Camilo",
+    "Daniela",
+    "Esteban",
+    "Fernanda",
+    "Gustavo",
+    "Hernán",
+    "Isabel",
+    "Julián",
+    "Karina",
+    "Lorena",
+    "Mateo",
+    "Natalia",
+    "Óscar",
+    "Paola",
+    "Ricardo",
+    "Sofía",
+    "Tomás",
+    "Valentina",
+    "Yolanda",
+];
+const SURNAMES: &[&str] = &[
+    "Acosta",
+    "Benítez",
+    "Cárdenas",
+    "Duarte",
+    "Espinosa",
+    "Fajardo",
+    "Gaitán",
+    "Henao",
+    "Ibáñez",
+    "Jaramillo",
+    "López",
+    "Muñoz",
+    "Núñez",
+    "Ordóñez",
+    "Peña",
+    "Quintero",
+    "Rincón",
+    "Salazar",
+    "Téllez",
+    "Valencia",
+];
+
+struct Theme {
+    titles: &'static [&'static str],
+    details: &'static [&'static str],
+    solutions: &'static [&'static str],
+}
+
+const OSF: Theme = Theme {
+    titles: &[
+        "Error al generar la factura del ciclo {n}",
+        "No permite legalizar órdenes de trabajo en {exe}",
+        "Lentitud en el módulo de recaudo",
+        "Pantalla de atención al cliente se queda congelada",
+        "Inconsistencia en lecturas de consumo de la zona {zona}",
+        "No se puede iniciar sesión en Open Smartflex",
+        "Error ORA-{n} al consultar el contrato",
+        "Cupón de pago no refleja el abono del cliente",
+        "Falla en la integración con Movilidad: órdenes sin sincronizar",
+        "Reporte de cartera sale vacío",
+        "Suspensión no se registra después de la visita",
+        "Dirección del predio no aparece en GIS",
+        "Proceso de cierre mensual detenido",
+        "Solicitud de venta queda en estado pendiente",
+        "Error al imprimir duplicado de factura en el kiosco",
+    ],
+    details: &[
+        "El usuario reporta que al ejecutar {exe} aparece el mensaje de error y el proceso se cancela.",
+        "Desde esta mañana varias asesoras de la sede {zona} no pueden continuar con la atención.",
+        "El error se presenta en producción; en pruebas no se replica.",
+        "Afecta a {n} usuarios del área de facturación.",
+        "Se verificó la conexión a la unidad S y funciona correctamente.",
+        "El usuario indica que el mismo proceso funcionaba la semana pasada.",
+        "Se adjunta pantallazo con el código de error y la traza de la ejecución.",
+        "Ocurre solo con contratos de la zona {zona}; en las demás zonas el proceso termina bien.",
+        "Después de la última aplicación de release el comportamiento cambió.",
+        "El proceso queda en ejecución por más de una hora sin avanzar.",
+    ],
+    solutions: &[
+        "Se reinició el servicio de ejecutores y el proceso terminó correctamente.",
+        "Se aplicó datafix para corregir el estado de las órdenes afectadas.",
+        "Se regeneró el cupón y se validó el abono con recaudo.",
+        "Se restablecieron permisos del usuario sobre el ejecutable.",
+        "El proveedor entregó un release que corrige la validación.",
+        "Se depuró la cola de integración con Movilidad y se reenviaron las órdenes.",
+    ],
+};
+
+const API: Theme = Theme {
+    titles: &[
+        "La API de consulta de disponibilidad responde 500",
+        "Timeout al invocar el servicio de enlaces dedicados",
+        "Token de acceso caducado antes de tiempo",
+        "Respuesta con esquema distinto al de la guía de API",
+        "No se recibe la notificación de cambio de estado del pedido",
+        "Error de certificado en la VPN del concesionario",
+    ],
+    details: &[
+        "El concesionario verificó sus elementos de red y la VPN está arriba.",
+        "La llamada devuelve código 500 de forma intermitente desde las {n}:00.",
+        "Se adjunta el log de la petición y la respuesta recibida.",
+        "El error ocurre en el ambiente de pruebas de integración.",
+        "Se revisaron los parámetros de la VPN según el Manual SIPO.",
+    ],
+    solutions: &[
+        "Se ajustó el tiempo de vida del token en el servidor de autorización.",
+        "Se corrigió la configuración del balanceador y la API responde normalmente.",
+        "Se actualizó la guía de API con el esquema vigente.",
+    ],
+};
+
+const ERP: Theme = Theme {
+    titles: &[
+        "No cuadra el inventario de la bodega {zona}",
+        "Error al contabilizar la factura de proveedor",
+        "Solicitud de nuevo reporte de compras",
+        "El módulo de nómina no calcula horas extra",
+        "No se puede aprobar la orden de compra {n}",
+    ],
+    details: &[
+        "La diferencia apareció después del cierre de ayer.",
+        "El usuario necesita el ajuste antes del cierre contable.",
+        "Se intentó de nuevo y el mensaje de error persiste.",
+        "El problema afecta a todo el equipo de compras.",
+    ],
+    solutions: &[
+        "Se corrigió el parámetro contable del tipo de documento.",
+        "Se reprocesó el movimiento de inventario.",
+        "Se ajustó el flujo de aprobación de compras.",
+    ],
+};
+
+const MAIL: Theme = Theme {
+    titles: &[
+        "No llegan correos externos al buzón",
+        "Buzón lleno, no permite enviar",
+        "Impresora de la sede {zona} no imprime",
+        "Contraseña bloqueada después de varios intentos",
+        "No conecta la VPN desde casa",
+        "Solicitud de acceso a carpeta compartida",
+    ],
+    details: &[
+        "El usuario trabaja desde la sede {zona}.",
+        "Ya se reinició el equipo y el problema continúa.",
+        "Afecta solo a este usuario.",
+        "Se requiere con urgencia para atender a un cliente.",
+    ],
+    solutions: &[
+        "Se desbloqueó la cuenta y se restableció la contraseña.",
+        "Se amplió la cuota del buzón.",
+        "Se reinstaló el controlador de la impresora.",
+        "Se configuró nuevamente el cliente VPN.",
+    ],
+};
+
+const COMMENTS: &[&str] = &[
+    "Se contactó al usuario para ampliar la información.",
+    "Usuario confirma que el error persiste.",
+    "Se solicitó pantallazo del error.",
+    "En revisión con el gestor de servicios.",
+    "Se escaló al proveedor con la documentación completa.",
+    "El usuario no responde; se deja mensaje.",
+    "Se validó con el área funcional.",
+    "Pendiente ventana de mantenimiento para aplicar la corrección.",
+    "Se replicó el error en pruebas.",
+    "Cliente confirma que ya funciona. Gracias.",
+];
+
+const ZONES: &[&str] = &[
+    "Risaralda",
+    "Caldas",
+    "Quindío",
+    "Manizales",
+    "Pereira",
+    "Armenia",
+];
+const EXES: &[&str] = &[
+    "FACTURA01",
+    "ORDLEG",
+    "RECAUDO",
+    "ATCLIENTE",
+    "LECTURAS",
+    "CIERREMES",
+];
+
+fn theme_for(service: &str) -> &'static Theme {
+    match service {
+        "osf" => &OSF,
+        s if s.contains("api") => &API,
+        s if s.contains("erp") => &ERP,
+        _ => &MAIL,
+    }
+}
+
+fn fill(rng: &mut Rng, template: &str) -> String {
+    let mut s = template.to_string();
+    while let Some(i) = s.find("{n}") {
+        let n = 10 + rng.below(990);
+        s.replace_range(i..i + 3, &n.to_string());
+    }
+    while let Some(i) = s.find("{zona}") {
+        s.replace_range(i..i + 6, *rng.pick(ZONES));
+    }
+    while let Some(i) = s.find("{exe}") {
+        s.replace_range(i..i + 5, *rng.pick(EXES));
+    }
+    s
+}
+
+fn ascii_lower(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'á' | 'Á' => 'a',
+            'é' | 'É' => 'e',
+            'í' | 'Í' => 'i',
+            'ó' | 'Ó' => 'o',
+            'ú' | 'Ú' => 'u',
+            'ñ' | 'Ñ' => 'n',
+            c => c.to_ascii_lowercase(),
+        })
+        .collect()
+}
+
+/// A value for a mandatory or optional field of a generated ticket.
+fn field_value(rng: &mut Rng, cfg: &Config, id: &str, person: &(String, String)) -> Option<Value> {
+    let def = cfg.field(id)?;
+    use crate::config::FieldKind as K;
+    Some(match (id, def.kind) {
+        ("reporter_email" | "emails", _) => Value::String(format!(
+            "{}.{}@example.org",
+            ascii_lower(&person.0),
+            ascii_lower(&person.1)
+        )),
+        ("reporter_name", _) => Value::String(format!("{} {}", person.0, person.1)),
+        ("company", _) => Value::String(
+            rng.pick(&[
+                "Telecomunicaciones del Norte (ejemplo)",
+                "Red Andina de Datos (ejemplo)",
+                "Conecta Sur (ejemplo)",
+            ])
+            .to_string(),
+        ),
+        ("api_id", _) => Value::String(
+            rng.pick(&[
+                "disponibilidad-v2",
+                "pedidos-v1",
+                "enlaces-dedicados-v1",
+                "autorizacion-v1",
+            ])
+            .to_string(),
+        ),
+        ("executable", _) => Value::String(rng.pick(EXES).to_string()),
+        (_, K::Phone) => Value::String(format!("+57 601 555 {:04}", 100 + rng.below(9800))),
+        (_, K::Email) => Value::String(format!("{}@example.org", ascii_lower(&person.0))),
+        (_, K::Choice) => Value::String(rng.pick(&def.choices).clone()),
+        (_, K::Number) => Value::from(1 + rng.below(40) as i64),
+        (_, K::Boolean) => Value::Bool(rng.chance(20)),
+        (_, K::Text | K::LongText) => {
+            let template = rng_detail(rng);
+            Value::String(fill(rng, template))
+        }
+    })
+}
+
+fn rng_detail(rng: &mut Rng) -> &'static str {
+    *rng.pick(OSF.details)
+}
+
+/// A future event of a generated ticket's history.
+#[derive(PartialEq, Eq, PartialOrd, Ord)]
+struct Pending {
+    at_ms: i64,
+    order: u64,
+    ticket: usize,
+    step: u8,
+}
+
+struct Gen {
+    id: String,
+    service: String,
+    status: String,
+    level: u8,
+    plan: Plan,
+    assignee: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Plan {
+    Open,
+    Working,
+    Waiting,
+    Resolved,
+    Closed,
+    Rejected,
+}
+
+/// Generates `count` tickets over the period ending now. Returns how many
+/// tickets and ops were written.
+pub fn generate(
+    app: &mut App,
+    count: usize,
+    seed: u64,
+    mut progress: impl FnMut(usize),
+) -> Result<(usize, usize), AppError> {
+    const BATCH: usize = 5_000;
+    let cfg = app.config.clone();
+    let now_ms = app.clock.now().timestamp_millis();
+    let last_ms: i64 = app.store.reader().ticket_count().map(|_| 0).unwrap_or(0);
+    let _ = last_ms;
+    let span_ms: i64 = 365 * 24 * 3600 * 1000;
+    let start_ms = now_ms - span_ms;
+    let mut rng = Rng::new(seed);
+    let operators: Vec<(String, u8)> = cfg
+        .operators
+        .iter()
+        .map(|o| (o.id.get_ref().clone(), *o.level.get_ref()))
+        .collect();
+    let level1: Vec<String> = operators
+        .iter()
+        .filter(|o| o.1 == 1)
+        .map(|o| o.0.clone())
+        .collect();
+    let level1 = if level1.is_empty() {
+        operators.iter().map(|o| o.0.clone()).collect()
+    } else {
+        level1
+    };
+    let services: Vec<String> = cfg
+        .services
+        .iter()
+        .map(|s| s.id.get_ref().clone())
+        .collect();
+    let impacts: Vec<String> = cfg
+        .priority
+        .impacts
+        .iter()
+        .map(|g| g.id.get_ref().clone())
+        .collect();
+    let urgencies: Vec<String> = cfg
+        .priority
+        .urgencies
+        .iter()
+        .map(|g| g.id.get_ref().clone())
+        .collect();
+    let reasons: Vec<String> = cfg
+        .rejections
+        .iter()
+        .filter(|r| r.action == crate::config::RejectionAction::None)
+        .map(|r| r.code.get_ref().clone())
+        .collect();
+    let mut gens: Vec<Gen> = Vec::with_capacity(count.min(1 << 20));
+    let mut heap: BinaryHeap<Reverse<Pending>> = BinaryHeap::new();
+    let mut order = 0u64;
+    let mut created = 0usize;
+    let mut ops = 0usize;
+    let step_ms = (span_ms / count.max(1) as i64).max(1);
+    while created < count || !heap.is_empty() {
+        let batch_end = (created + BATCH).min(count);
+        let written = app.store.write(now_ms, ApplyMode::Bulk, |w| -> Result<usize, AppError> {
+            let mut n_ops = 0usize;
+            // Interleave creations with due follow-ups, in time order.
+            loop {
+                let next_create_ms = if created < batch_end {
+                    Some(start_ms + created as i64 * step_ms + rng.below(step_ms as usize) as i64)
+                } else {
+                    None
+                };
+                let due = heap.peek().map(|Reverse(p)| p.at_ms);
+                let take_pending = match (next_create_ms, due) {
+                    (Some(c), Some(d)) => d <= c,
+                    (None, Some(_)) => created >= count,
+                    (_, None) => false,
+                };
+                if take_pending {
+                    let Some(Reverse(p)) = heap.pop() else { break };
+                    w.set_now(p.at_ms.min(now_ms));
+                    n_ops += follow_up(w, &cfg, &mut rng, &mut gens[p.ticket], p.step, &reasons, &mut |at, step| {
+                        order += 1;
+                        if at < now_ms {
+                            heap.push(Reverse(Pending { at_ms: at, order, ticket: p.ticket, step }));
+                        }
+                    })?;
+                    continue;
+                }
+                let Some(at) = next_create_ms else { break };
+                w.set_now(at);
+                let service = rng.pick(&services).clone();
+                let ttype = if service.contains("api") {
+                    "api_incident"
+                } else if rng.chance(25) {
+                    "support"
+                } else {
+                    "incident"
+                };
+                let ttype = if cfg.ticket_type(ttype).is_some() { ttype.to_string() } else { cfg.types[0].id.get_ref().clone() };
+                let theme = theme_for(&service);
+                let template = *rng.pick(theme.titles);
+                let title = fill(&mut rng, template);
+                let mut description = String::new();
+                for _ in 0..(1 + rng.below(3)) {
+                    if !description.is_empty() {
+                        description.push(' ');
+                    }
+                    let template = *rng.pick(theme.details);
+                    description.push_str(&fill(&mut rng, template));
+                }
+                let person = (rng.pick(NAMES).to_string(), rng.pick(SURNAMES).to_string());
+                let mut fields = Map::new();
+                if let Some(tt) = cfg.ticket_type(&ttype) {
+                    for f in &tt.mandatory {
+                        if let Some(v) = field_value(&mut rng, &cfg, f.get_ref(), &person) {
+                            fields.insert(f.get_ref().clone(), v);
+                        }
+                    }
+                }
+                if service == "osf" && rng.chance(30) {
+                    let apps: Vec<String> = cfg.service("osf").map(|s| s.related.iter().map(|r| r.id.get_ref().clone()).collect()).unwrap_or_default();
+                    if !apps.is_empty() {
+                        fields.insert("affected_application".into(), Value::String(rng.pick(&apps).clone()));
+                    }
+                }
+                let impact = rng.pick(&impacts).clone();
+                let urgency = rng.pick(&urgencies).clone();
+                let decision = crate::domain::priority::compute(&cfg, cfg.service(&service), &impact, &urgency, &fields);
+                let number = w.next_ticket_number();
+                let key = crate::domain::site::ticket_key(&w.site().code, number);
+                let id = rng.uuid_at(at);
+                let creator = rng.pick(&level1).clone();
+                let initial = cfg.workflow_for_type(&ttype).map(|wf| wf.initial.get_ref().clone()).unwrap_or_else(|| "new".into());
+                w.append(
+                    &creator,
+                    OpDraft::new(entity::TICKET, &id, kind::CREATE, json!({
+                        "key": key, "type": ttype, "service": service, "title": title,
+                        "description": description, "status": initial, "priority": decision.priority,
+                        "impact": impact, "urgency": urgency, "level": 1, "fields": fields,
+                    })),
+                )?;
+                n_ops += 1;
+                // Older tickets are more likely finished.
+                let age_fraction = created as f64 / count.max(1) as f64;
+                let roll = rng.below(100) as f64;
+                let plan = if rng.chance(6) {
+                    Plan::Rejected
+                } else if roll < 100.0 * (0.95 - 0.6 * age_fraction.powi(8)) {
+                    Plan::Closed
+                } else {
+                    *rng.pick(&[Plan::Open, Plan::Working, Plan::Waiting, Plan::Resolved])
+                };
+                let idx = gens.len();
+                gens.push(Gen { id, service, status: initial, level: 1, plan, assignee: rng.pick(&level1).clone() });
+                order += 1;
+                let first = at + 5 * 60_000 + rng.below(4 * 3_600_000) as i64;
+                if first < now_ms && plan != Plan::Open {
+                    heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
+                }
+                created += 1;
+                if created >= batch_end && heap.peek().is_none_or(|Reverse(p)| next_create_ms.is_some_and(|c| p.at_ms > c)) {
+                    break;
+                }
+                if created >= batch_end {
+                    break;
+                }
+            }
+            Ok(n_ops)
+        })?;
+        ops += written;
+        progress(created);
+        if created >= count && heap.is_empty() {
+            break;
+        }
+        if created >= count {
+            // Drain the remaining follow-ups in one more transaction.
+            continue;
+        }
+    }
+    Ok((created, ops))
+}
+
+/// Applies step `step` of a ticket's planned history; schedules the next.
+fn follow_up(
+    w: &mut crate::store::WriteTx<'_>,
+    cfg: &Config,
+    rng: &mut Rng,
+    g: &mut Gen,
+    step: u8,
+    reasons: &[String],
+    schedule: &mut dyn FnMut(i64, u8),
+) -> Result<usize, AppError> {
+    let now = w.now_ms();
+    let later = |rng: &mut Rng, hours: usize| now + 600_000 + rng.below(hours * 3_600_000) as i64;
+    let mut n = 0;
+    let actor = g.assignee.clone();
+    let transition = |w: &mut crate::store::WriteTx<'_>,
+                      g: &mut Gen,
+                      to: &str,
+                      extra: Value|
+     -> Result<(), AppError> {
+        let mut v = json!({"from": g.status, "to": to, "note": ""});
+        if let (Value::Object(m), Value::Object(e)) = (&mut v, extra) {
+            m.extend(e);
+        }
+        w.append(
+            &actor,
+            OpDraft::new(entity::TICKET, &g.id, kind::TRANSITION, v).field("status"),
+        )?;
+        g.status = to.to_string();
+        Ok(())
+    };
+    match step {
+        0 => {
+            if g.plan == Plan::Rejected && !reasons.is_empty() {
+                let code = rng.pick(reasons).clone();
+                w.append(
+                    &actor,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &g.id,
+                        kind::SET,
+                        Value::String(code.clone()),
+                    )
+                    .field("reject_reason"),
+                )?;
+                transition(w, g, "rejected", json!({"reason": code}))?;
+                return Ok(2);
+            }
+            w.append(
+                &actor,
+                OpDraft::new(
+                    entity::TICKET,
+                    &g.id,
+                    kind::SET,
+                    Value::String(g.assignee.clone()),
+                )
+                .field("assignee"),
+            )?;
+            transition(w, g, "assigned", json!({}))?;
+            n += 2;
+            schedule(later(rng, 8), 1);
+        }
+        1 => {
+            transition(w, g, "in_progress", json!({}))?;
+            w.append(
+                &actor,
+                OpDraft::new(
+                    entity::COMMENT,
+                    &rng.uuid_at(now),
+                    kind::CREATE,
+                    json!({"ticket": g.id, "body": rng.pick(COMMENTS), "internal": rng.chance(40)}),
+                ),
+            )?;
+            n += 2;
+            if g.plan == Plan::Working {
+                return Ok(n);
+            }
+            schedule(later(rng, 30), 2);
+        }
+        2 => {
+            w.append(&actor, OpDraft::new(entity::WORKLOG, &rng.uuid_at(now), kind::CREATE, json!({"ticket": g.id, "minutes": 15 * (1 + rng.below(12)), "note": "Análisis y pruebas"})))?;
+            n += 1;
+            if g.plan == Plan::Waiting {
+                transition(w, g, "waiting", json!({}))?;
+                return Ok(n + 1);
+            }
+            if g.service == "osf" && rng.chance(20) && cfg.level(2).is_some() {
+                let role = cfg
+                    .level(2)
+                    .map(|l| l.role.get_ref().clone())
+                    .unwrap_or_default();
+                let target = cfg
+                    .operators
+                    .iter()
+                    .find(|o| o.roles.iter().any(|r| r.get_ref() == &role))
+                    .map(|o| o.id.get_ref().clone());
+                w.append(&actor, OpDraft::new(entity::TICKET, &g.id, kind::ESCALATE, json!({"mode": "functional", "from": g.level, "to": 2, "note": "Escalado con documentación completa"})).field("level"))?;
+                g.level = 2;
+                n += 1;
+                if let Some(t) = target {
+                    g.assignee = t.clone();
+                    w.append(
+                        &actor,
+                        OpDraft::new(entity::TICKET, &g.id, kind::SET, Value::String(t))
+                            .field("assignee"),
+                    )?;
+                    n += 1;
+                }
+            }
+            schedule(later(rng, 48), 3);
+        }
+        3 => {
+            let theme = theme_for(&g.service);
+            let solution = rng.pick(theme.solutions).to_string();
+            w.append(
+                &actor,
+                OpDraft::new(entity::TICKET, &g.id, kind::SET, Value::String(solution))
+                    .field("fields.solution"),
+            )?;
+            transition(w, g, "resolved", json!({}))?;
+            n += 2;
+            if g.plan == Plan::Closed {
+                schedule(later(rng, 24), 4);
+            }
+        }
+        _ => {
+            w.append(&actor, OpDraft::new(entity::COMMENT, &rng.uuid_at(now), kind::CREATE, json!({"ticket": g.id, "body": COMMENTS[COMMENTS.len() - 1], "internal": false})))?;
+            transition(w, g, "closed", json!({}))?;
+            n += 2;
+        }
+    }
+    Ok(n)
+}

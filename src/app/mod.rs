@@ -1,0 +1,1172 @@
+//! The application layer: validated intents (register, set, assign, move,
+//! comment, worklog, attach, escalate, reject, runbooks) turned into ops, and
+//! the queries behind every view. The CLI and the console both call this;
+//! neither holds business rules. Every write reads the ticket and checks the
+//! rules inside the same write transaction, so concurrent operators cannot
+//! slip a change past a rule.
+
+mod attach;
+mod error;
+pub mod generate;
+pub mod identity;
+
+pub use error::AppError;
+
+use crate::config::{Config, Lang, Operator, RejectionAction};
+use crate::domain::escalation::{self, Dossier};
+use crate::domain::intake::{missing_mandatory, parse_field_value};
+use crate::domain::lifecycle::{self, check_transition};
+use crate::domain::priority::{self, PriorityDecision};
+use crate::domain::ticket::{Ticket, TicketDetail, field_text};
+use crate::domain::{duration, site};
+use crate::store::ops::{OpDraft, entity, kind};
+use crate::store::{ApplyMode, ListFilter, Reader, SearchHit, Store};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::path::{Path, PathBuf};
+
+/// The clock every rule is given. `GUARDIA_NOW` (RFC 3339) fixes it, so
+/// procedures can be tested and demonstrated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Clock {
+    fixed: Option<DateTime<Utc>>,
+}
+
+impl Clock {
+    pub fn system() -> Clock {
+        Clock { fixed: None }
+    }
+
+    pub fn fixed(at: DateTime<Utc>) -> Clock {
+        Clock { fixed: Some(at) }
+    }
+
+    /// Reads `GUARDIA_NOW`; an unparsable value is an error, not ignored.
+    pub fn from_env() -> Result<Clock, AppError> {
+        match std::env::var("GUARDIA_NOW") {
+            Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
+                .map(|t| Clock::fixed(t.with_timezone(&Utc)))
+                .map_err(|e| {
+                    AppError::Invalid(format!(
+                        "GUARDIA_NOW='{s}' is not an RFC 3339 time ({e}); write e.g. 2026-03-02T09:30:00-05:00"
+                    ))
+                }),
+            _ => Ok(Clock::system()),
+        }
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.fixed.unwrap_or_else(Utc::now)
+    }
+}
+
+/// What a new ticket needs.
+#[derive(Debug, Clone, Default)]
+pub struct NewTicket {
+    pub ticket_type: Option<String>,
+    pub service: String,
+    pub title: String,
+    pub description: String,
+    pub impact: Option<String>,
+    pub urgency: Option<String>,
+    /// A manual priority, which needs `justification`.
+    pub priority: Option<String>,
+    pub justification: Option<String>,
+    pub fields: Vec<(String, String)>,
+}
+
+/// A registered ticket and what registration found.
+#[derive(Debug, Clone, Serialize)]
+pub struct Created {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub priority_decision: PriorityDecision,
+    /// Similar open tickets of the same service: possible duplicates.
+    pub similar: Vec<SimilarTicket>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SimilarTicket {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+}
+
+/// Result of a rejection, with what the caller must be told.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rejected {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub guidance: Option<String>,
+    /// Who to contact when the ticket is routed to the major-incident path.
+    pub contacts: Vec<OperatorContact>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OperatorContact {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    pub phone: String,
+}
+
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub clock: Clock,
+    pub lang: Lang,
+}
+
+impl App {
+    pub fn new(config: Config, store: Store, clock: Clock, lang: Lang) -> App {
+        App {
+            config,
+            store,
+            clock,
+            lang,
+        }
+    }
+
+    pub fn reader(&self) -> Reader<'_> {
+        self.store.reader()
+    }
+
+    fn now_ms(&self) -> i64 {
+        self.clock.now().timestamp_millis()
+    }
+
+    /// Where attachments are stored: beside the database.
+    pub fn attachments_dir(&self) -> PathBuf {
+        attach::dir_for(self.store.path())
+    }
+
+    // ----- queries -----
+
+    pub fn ticket(&self, key: &str) -> Result<Ticket, AppError> {
+        load(&self.reader(), key).map(|(_, t)| t)
+    }
+
+    pub fn detail(&self, key: &str) -> Result<TicketDetail, AppError> {
+        let t = self.ticket(key)?;
+        Ok(self.reader().detail(t)?)
+    }
+
+    pub fn list(
+        &self,
+        mut filter: ListFilter,
+        after: Option<&str>,
+    ) -> Result<Vec<Ticket>, AppError> {
+        if let Some(key) = after {
+            let (no, _) = load(&self.reader(), key)?;
+            filter.after_no = Some(no);
+        }
+        self.check_filter(&filter)?;
+        Ok(self
+            .reader()
+            .list(&filter)?
+            .into_iter()
+            .map(|(_, t)| t)
+            .collect())
+    }
+
+    fn check_filter(&self, f: &ListFilter) -> Result<(), AppError> {
+        let states: Vec<String> = self
+            .config
+            .workflows
+            .iter()
+            .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+            .collect();
+        for s in &f.statuses {
+            if !states.contains(s) {
+                return Err(AppError::unknown("status", s, states));
+            }
+        }
+        if let Some(p) = &f.priority
+            && self.config.priority_rank(p).is_none()
+        {
+            return Err(AppError::unknown(
+                "priority",
+                p,
+                self.config.priority_ids().map(String::from),
+            ));
+        }
+        if let Some(s) = &f.service
+            && self.config.service(s).is_none()
+        {
+            return Err(self.unknown_service(s));
+        }
+        if let Some(l) = f.level
+            && self.config.level(l).is_none()
+        {
+            return Err(AppError::Invalid(format!(
+                "level {l} does not exist; the matrix has levels 1 to {}",
+                self.config.max_level()
+            )));
+        }
+        Ok(())
+    }
+
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, AppError> {
+        Ok(self.reader().search(text, limit)?)
+    }
+
+    pub fn log(&self, key: &str) -> Result<Vec<crate::store::ops::Op>, AppError> {
+        let t = self.ticket(key)?;
+        Ok(self.reader().ticket_log(&t.id)?)
+    }
+
+    /// The dossier to escalate `key` to `level` (default: the next level).
+    pub fn dossier(&self, key: &str, level: Option<u8>) -> Result<Dossier, AppError> {
+        let detail = self.detail(key)?;
+        let to = level.unwrap_or(
+            detail
+                .ticket
+                .level
+                .saturating_add(1)
+                .min(self.config.max_level()),
+        );
+        if self.config.level(to).is_none() {
+            return Err(AppError::Escalation {
+                key: key.into(),
+                refusal: escalation::EscalationRefusal::UnknownLevel {
+                    level: to,
+                    max: self.config.max_level(),
+                },
+            });
+        }
+        Ok(escalation::build(&self.config, &detail, to, self.lang))
+    }
+
+    fn unknown_service(&self, s: &str) -> AppError {
+        AppError::unknown(
+            "service",
+            s,
+            self.config.services.iter().map(|s| s.id.get_ref().clone()),
+        )
+    }
+
+    // ----- writes -----
+
+    /// Registers a ticket after checking its type, service, mandatory fields
+    /// and priority; suggests similar open tickets of the same service.
+    pub fn create(&mut self, actor: &Operator, new: NewTicket) -> Result<Created, AppError> {
+        let cfg = &self.config;
+        let type_id = new
+            .ticket_type
+            .clone()
+            .or_else(|| {
+                cfg.settings
+                    .defaults
+                    .ticket_type
+                    .as_ref()
+                    .map(|t| t.get_ref().clone())
+            })
+            .or_else(|| cfg.types.first().map(|t| t.id.get_ref().clone()))
+            .unwrap_or_default();
+        let ttype = cfg.ticket_type(&type_id).ok_or_else(|| {
+            AppError::unknown(
+                "ticket type",
+                &type_id,
+                cfg.types.iter().map(|t| t.id.get_ref().clone()),
+            )
+        })?;
+        let service = cfg
+            .service(&new.service)
+            .ok_or_else(|| self.unknown_service(&new.service))?;
+        let impact = new
+            .impact
+            .clone()
+            .unwrap_or_else(|| cfg.priority.default_impact.get_ref().clone());
+        let urgency = new
+            .urgency
+            .clone()
+            .unwrap_or_else(|| cfg.priority.default_urgency.get_ref().clone());
+        check_grade(&cfg.priority.impacts, "impact", &impact)?;
+        check_grade(&cfg.priority.urgencies, "urgency", &urgency)?;
+        let mut fields = Map::new();
+        for (name, raw) in &new.fields {
+            let in_type = ttype
+                .mandatory
+                .iter()
+                .chain(&ttype.optional)
+                .any(|f| f.get_ref() == name);
+            if !in_type {
+                return Err(AppError::FieldNotInType {
+                    field: name.clone(),
+                    ticket_type: type_id.clone(),
+                    known: ttype
+                        .mandatory
+                        .iter()
+                        .chain(&ttype.optional)
+                        .map(|f| f.get_ref().clone())
+                        .collect(),
+                });
+            }
+            let value = self.parse_field(name, raw)?;
+            if !value.is_null() {
+                fields.insert(name.clone(), value);
+            }
+        }
+        let missing = missing_mandatory(
+            cfg,
+            &type_id,
+            &new.title,
+            &new.description,
+            &fields,
+            self.lang,
+        );
+        if !missing.is_empty() {
+            return Err(AppError::MissingFields {
+                ticket_type: type_id,
+                missing,
+            });
+        }
+        let decision = priority::compute(cfg, Some(service), &impact, &urgency, &fields);
+        let (prio, justification) = match &new.priority {
+            Some(p) => {
+                if cfg.priority_rank(p).is_none() {
+                    return Err(AppError::unknown(
+                        "priority",
+                        p,
+                        cfg.priority_ids().map(String::from),
+                    ));
+                }
+                let j = new
+                    .justification
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|j| !j.is_empty())
+                    .ok_or_else(|| AppError::JustificationRequired {
+                        computed: decision.priority.clone(),
+                    })?;
+                (p.clone(), Some(j.to_string()))
+            }
+            None => (decision.priority.clone(), None),
+        };
+        let wf = cfg
+            .workflow(ttype.workflow.get_ref())
+            .ok_or_else(|| AppError::Invalid("ticket type names a missing workflow".into()))?;
+        let initial = wf.initial.get_ref().clone();
+        let actor_id = actor.id.get_ref().clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let service_id = new.service.clone();
+        let title = new.title.trim().to_string();
+        let description = new.description.trim().to_string();
+        let now = self.now_ms();
+        let ticket = self
+            .store
+            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+                let number = w.next_ticket_number();
+                let key = site::ticket_key(&w.site().code, number);
+                let mut value = json!({
+                    "key": key, "type": type_id, "service": service_id, "title": title,
+                    "description": description, "status": initial, "priority": prio,
+                    "impact": impact, "urgency": urgency, "level": 1, "fields": fields,
+                });
+                if let Some(j) = &justification {
+                    value["priority_justification"] = Value::String(j.clone());
+                }
+                w.append(
+                    &actor_id,
+                    OpDraft::new(entity::TICKET, &id, kind::CREATE, value),
+                )?;
+                load(&w.reader(), &key).map(|(_, t)| t)
+            })?;
+        let open = lifecycle::open_states(&self.config.workflows);
+        let similar = self
+            .reader()
+            .similar_open(
+                &format!("{} {}", ticket.title, ticket.description),
+                &ticket.service,
+                &open,
+                Some(&ticket.id),
+                5,
+            )?
+            .into_iter()
+            .map(|h| SimilarTicket {
+                key: h.ticket.key,
+                title: h.ticket.title,
+                status: h.ticket.status,
+            })
+            .collect();
+        Ok(Created {
+            ticket,
+            priority_decision: decision,
+            similar,
+        })
+    }
+
+    fn parse_field(&self, name: &str, raw: &str) -> Result<Value, AppError> {
+        let def = self.config.field(name).ok_or_else(|| {
+            AppError::unknown(
+                "field",
+                name,
+                self.config.fields.iter().map(|f| f.id.get_ref().clone()),
+            )
+        })?;
+        parse_field_value(def, raw).map_err(|message| AppError::BadFieldValue {
+            field: name.into(),
+            message,
+        })
+    }
+
+    /// Sets fields. Changing impact, urgency or a field a priority rule reads
+    /// recomputes the priority, unless a justified manual priority is in force.
+    pub fn set(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        assignments: &[(String, String)],
+        justification: Option<&str>,
+    ) -> Result<Ticket, AppError> {
+        if assignments.is_empty() {
+            return Err(AppError::Invalid("nothing to set; write NAME=VALUE".into()));
+        }
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        let lang = self.lang;
+        let justification = justification.map(str::trim).filter(|j| !j.is_empty());
+        // Parse everything before taking the lock.
+        let mut core: Vec<(String, Value)> = Vec::new();
+        let mut catalogue: Vec<(String, Value)> = Vec::new();
+        for (name, raw) in assignments {
+            match name.as_str() {
+                "title" | "description" => {
+                    if raw.trim().is_empty() {
+                        return Err(AppError::BadFieldValue {
+                            field: name.clone(),
+                            message: "cannot be empty".into(),
+                        });
+                    }
+                    core.push((name.clone(), Value::String(raw.trim().into())));
+                }
+                "impact" => {
+                    check_grade(&cfg.priority.impacts, "impact", raw)?;
+                    core.push((name.clone(), Value::String(raw.clone())));
+                }
+                "urgency" => {
+                    check_grade(&cfg.priority.urgencies, "urgency", raw)?;
+                    core.push((name.clone(), Value::String(raw.clone())));
+                }
+                "priority" => {
+                    if cfg.priority_rank(raw).is_none() {
+                        return Err(AppError::unknown(
+                            "priority",
+                            raw,
+                            cfg.priority_ids().map(String::from),
+                        ));
+                    }
+                    core.push((name.clone(), Value::String(raw.clone())));
+                }
+                "service" => {
+                    if cfg.service(raw).is_none() {
+                        return Err(self.unknown_service(raw));
+                    }
+                    core.push((name.clone(), Value::String(raw.clone())));
+                }
+                "status" => {
+                    return Err(AppError::NotSettable {
+                        field: name.clone(),
+                        hint: "use `guardia move KEY STATE`",
+                    });
+                }
+                "assignee" => {
+                    return Err(AppError::NotSettable {
+                        field: name.clone(),
+                        hint: "use `guardia assign KEY USER`",
+                    });
+                }
+                "level" => {
+                    return Err(AppError::NotSettable {
+                        field: name.clone(),
+                        hint: "use `guardia escalate KEY --level N`",
+                    });
+                }
+                "type" | "key" | "id" | "created_at" | "created_by" => {
+                    return Err(AppError::NotSettable {
+                        field: name.clone(),
+                        hint: "it is fixed at registration",
+                    });
+                }
+                _ => catalogue.push((name.clone(), self.parse_field(name, raw)?)),
+            }
+        }
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                let ttype = cfg.ticket_type(&t.ticket_type);
+                for (name, _) in &catalogue {
+                    let in_type = ttype.is_some_and(|tt| {
+                        tt.mandatory
+                            .iter()
+                            .chain(&tt.optional)
+                            .any(|f| f.get_ref() == name)
+                    });
+                    if !in_type {
+                        return Err(AppError::FieldNotInType {
+                            field: name.clone(),
+                            ticket_type: t.ticket_type.clone(),
+                            known: ttype
+                                .map(|tt| {
+                                    tt.mandatory
+                                        .iter()
+                                        .chain(&tt.optional)
+                                        .map(|f| f.get_ref().clone())
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                        });
+                    }
+                    // A mandatory field cannot be cleared.
+                    let mandatory =
+                        ttype.is_some_and(|tt| tt.mandatory.iter().any(|f| f.get_ref() == name));
+                    let new_value = catalogue
+                        .iter()
+                        .rev()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, v)| v);
+                    if mandatory && new_value.is_some_and(Value::is_null) {
+                        return Err(AppError::BadFieldValue {
+                            field: name.clone(),
+                            message: format!(
+                                "is mandatory for type '{}' and cannot be cleared",
+                                t.ticket_type
+                            ),
+                        });
+                    }
+                }
+                // The state after the change, to recompute priority.
+                let mut fields = t.fields.clone();
+                for (n, v) in &catalogue {
+                    if v.is_null() {
+                        fields.remove(n);
+                    } else {
+                        fields.insert(n.clone(), v.clone());
+                    }
+                }
+                let get_core = |n: &str, current: &str| {
+                    core.iter()
+                        .rev()
+                        .find(|(c, _)| c == n)
+                        .and_then(|(_, v)| v.as_str().map(String::from))
+                        .unwrap_or_else(|| current.to_string())
+                };
+                let impact = get_core("impact", &t.impact);
+                let urgency = get_core("urgency", &t.urgency);
+                let service = get_core("service", &t.service);
+                let manual = core
+                    .iter()
+                    .find(|(n, _)| n == "priority")
+                    .and_then(|(_, v)| v.as_str().map(String::from));
+                let decision =
+                    priority::compute(cfg, cfg.service(&service), &impact, &urgency, &fields);
+                for (n, v) in &core {
+                    if n == "priority" {
+                        continue;
+                    }
+                    if t_core(&t, n) != v.as_str().unwrap_or_default() {
+                        w.append(
+                            &actor_id,
+                            OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone())
+                                .field(n.as_str()),
+                        )?;
+                    }
+                }
+                for (n, v) in &catalogue {
+                    if t.fields.get(n) != Some(v) && !(v.is_null() && !t.fields.contains_key(n)) {
+                        w.append(
+                            &actor_id,
+                            OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone())
+                                .field(format!("fields.{n}")),
+                        )?;
+                    }
+                }
+                match manual {
+                    Some(p) => {
+                        let j = justification.ok_or_else(|| AppError::JustificationRequired {
+                            computed: decision.priority.clone(),
+                        })?;
+                        if p != t.priority {
+                            w.append(
+                                &actor_id,
+                                OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(p))
+                                    .field("priority"),
+                            )?;
+                        }
+                        w.append(
+                            &actor_id,
+                            OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(j.into()))
+                                .field("priority_justification"),
+                        )?;
+                    }
+                    None if t.priority_justification.is_none()
+                        && decision.priority != t.priority =>
+                    {
+                        w.append(
+                            &actor_id,
+                            OpDraft::new(
+                                entity::TICKET,
+                                &t.id,
+                                kind::SET,
+                                Value::String(decision.priority.clone()),
+                            )
+                            .field("priority"),
+                        )?;
+                    }
+                    None => {}
+                }
+                let _ = lang;
+                load(&w.reader(), key).map(|(_, t)| t)
+            })
+    }
+
+    /// Assigns (or with `None`, unassigns) a ticket. A ticket still in its
+    /// workflow's initial state moves to the `on_assign` state.
+    pub fn assign(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        user: Option<&str>,
+    ) -> Result<Ticket, AppError> {
+        let cfg = &self.config;
+        if let Some(u) = user
+            && cfg.operator(u).is_none()
+        {
+            return Err(AppError::unknown(
+                "operator",
+                u,
+                cfg.operators.iter().map(|o| o.id.get_ref().clone()),
+            ));
+        }
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                if t.assignee.as_deref() == user {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: match user {
+                            Some(u) => format!("is already assigned to {u}"),
+                            None => "is not assigned to anybody".into(),
+                        },
+                    });
+                }
+                let value = user.map_or(Value::Null, |u| Value::String(u.into()));
+                w.append(
+                    &actor_id,
+                    OpDraft::new(entity::TICKET, &t.id, kind::SET, value).field("assignee"),
+                )?;
+                if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
+                    && let Some(target) = &wf.on_assign
+                    && user.is_some()
+                    && &t.status == wf.initial.get_ref()
+                    && check_transition(wf, &t, actor, target.get_ref(), &Map::new()).is_ok()
+                {
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(
+                            entity::TICKET,
+                            &t.id,
+                            kind::TRANSITION,
+                            json!({"from": t.status, "to": target.get_ref(), "note": ""}),
+                        )
+                        .field("status"),
+                    )?;
+                }
+                load(&w.reader(), key).map(|(_, t)| t)
+            })
+    }
+
+    /// Moves a ticket to another state if the workflow allows it.
+    pub fn move_to(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        state: &str,
+        note: Option<&str>,
+        with_fields: &[(String, String)],
+    ) -> Result<Ticket, AppError> {
+        let mut supplied = Map::new();
+        for (n, raw) in with_fields {
+            let v = self.parse_field(n, raw)?;
+            supplied.insert(n.clone(), v);
+        }
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+            let (_, t) = load(&w.reader(), key)?;
+            let wf = cfg
+                .workflow_for_type(&t.ticket_type)
+                .ok_or_else(|| AppError::Invalid(format!("{key}: its type '{}' has no workflow in this configuration", t.ticket_type)))?;
+            if wf.rejected.as_ref().is_some_and(|r| r.get_ref() == state) {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!("'{state}' is entered by rejecting with a reason: `guardia reject {key} --reason CODE`"),
+                });
+            }
+            check_transition(wf, &t, actor, state, &supplied).map_err(|refusal| AppError::Transition {
+                key: key.into(),
+                refusal,
+            })?;
+            for (n, v) in &supplied {
+                w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone()).field(format!("fields.{n}")))?;
+            }
+            w.append(
+                &actor_id,
+                OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, json!({"from": t.status, "to": state, "note": note.unwrap_or("")}))
+                    .field("status"),
+            )?;
+            load(&w.reader(), key).map(|(_, t)| t)
+        })
+    }
+
+    pub fn comment(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        body: &str,
+        internal: bool,
+    ) -> Result<String, AppError> {
+        if body.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "the comment is empty; write some text".into(),
+            ));
+        }
+        let actor_id = actor.id.get_ref().clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                w.append(
+                    &actor_id,
+                    OpDraft::new(
+                        entity::COMMENT,
+                        &id,
+                        kind::CREATE,
+                        json!({"ticket": t.id, "body": body, "internal": internal}),
+                    ),
+                )?;
+                Ok(())
+            })?;
+        Ok(id)
+    }
+
+    pub fn worklog(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        duration_text: &str,
+        note: Option<&str>,
+    ) -> Result<i64, AppError> {
+        let minutes = duration::parse_minutes(duration_text).map_err(AppError::Invalid)?;
+        let actor_id = actor.id.get_ref().clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                w.append(
+                    &actor_id,
+                    OpDraft::new(
+                        entity::WORKLOG,
+                        &id,
+                        kind::CREATE,
+                        json!({"ticket": t.id, "minutes": minutes, "note": note.unwrap_or("")}),
+                    ),
+                )?;
+                Ok(())
+            })?;
+        Ok(minutes)
+    }
+
+    /// Copies a file into the content-addressed store and records it.
+    pub fn attach(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        path: &Path,
+    ) -> Result<crate::domain::ticket::Attachment, AppError> {
+        // Fail on an unknown ticket before copying anything.
+        self.ticket(key)?;
+        let stored = attach::store_file(path, &self.attachments_dir())?;
+        let actor_id = actor.id.get_ref().clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.now_ms();
+        self.store.write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+            let (_, t) = load(&w.reader(), key)?;
+            w.append(
+                &actor_id,
+                OpDraft::new(
+                    entity::ATTACHMENT,
+                    &id,
+                    kind::CREATE,
+                    json!({"ticket": t.id, "name": stored.name, "sha256": stored.sha256, "size": stored.size}),
+                ),
+            )?;
+            Ok(())
+        })?;
+        let detail = self.detail(key)?;
+        detail
+            .attachments
+            .into_iter()
+            .find(|a| a.id == id)
+            .ok_or_else(|| AppError::Invalid("the attachment was not recorded".into()))
+    }
+
+    /// Functional escalation to `level`, refused while the dossier is incomplete.
+    pub fn escalate(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        level: u8,
+        note: Option<&str>,
+    ) -> Result<Dossier, AppError> {
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let lang = self.lang;
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Dossier, AppError> {
+                let r = w.reader();
+                let (_, t) = load(&r, key)?;
+                let detail = r.detail(t)?;
+                escalation::check(cfg, &detail, level).map_err(|refusal| AppError::Escalation {
+                    key: key.into(),
+                    refusal,
+                })?;
+                let dossier = escalation::build(cfg, &detail, level, lang);
+                let snapshot: Map<String, Value> = dossier
+                    .items
+                    .iter()
+                    .map(|i| {
+                        (
+                            i.field.clone(),
+                            i.value.clone().map_or(Value::Null, Value::String),
+                        )
+                    })
+                    .collect();
+                w.append(
+                    &actor_id,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &detail.ticket.id,
+                        kind::ESCALATE,
+                        json!({"mode": "functional", "from": detail.ticket.level, "to": level,
+                           "note": note.unwrap_or(""), "dossier": snapshot}),
+                    )
+                    .field("level"),
+                )?;
+                Ok(dossier)
+            })
+    }
+
+    /// Hierarchical escalation: informs a manager role; the level is unchanged.
+    pub fn escalate_hierarchical(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        role: &str,
+        note: Option<&str>,
+    ) -> Result<Vec<OperatorContact>, AppError> {
+        let cfg = &self.config;
+        if cfg.role(role).is_none() {
+            return Err(AppError::unknown(
+                "role",
+                role,
+                cfg.roles.iter().map(|r| r.id.get_ref().clone()),
+            ));
+        }
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                w.append(
+                    &actor_id,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &t.id,
+                        kind::ESCALATE,
+                        json!({"mode": "hierarchical", "role": role, "note": note.unwrap_or("")}),
+                    )
+                    .field("hierarchical"),
+                )?;
+                Ok(())
+            })?;
+        Ok(self.contacts_with_role(role))
+    }
+
+    fn contacts_with_role(&self, role: &str) -> Vec<OperatorContact> {
+        self.config
+            .operators
+            .iter()
+            .filter(|o| o.roles.iter().any(|r| r.get_ref() == role))
+            .map(|o| OperatorContact {
+                id: o.id.get_ref().clone(),
+                name: o.name.clone(),
+                email: o.email.clone(),
+                phone: o.phone.clone(),
+            })
+            .collect()
+    }
+
+    /// Rejects with a coded reason (seed 000 §16).
+    pub fn reject(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        code: &str,
+        original: Option<&str>,
+        note: Option<&str>,
+    ) -> Result<Rejected, AppError> {
+        let cfg = &self.config;
+        let reason = cfg.rejection(code).ok_or_else(|| {
+            AppError::unknown(
+                "rejection reason",
+                code,
+                cfg.rejections.iter().map(|r| r.code.get_ref().clone()),
+            )
+        })?;
+        match (reason.action, original) {
+            (RejectionAction::Duplicate, None) => {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!(
+                        "rejecting as '{code}' needs the original ticket: add --of KEY"
+                    ),
+                });
+            }
+            (RejectionAction::Duplicate, Some(o)) if o == key => {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: "a ticket cannot duplicate itself".into(),
+                });
+            }
+            (RejectionAction::Duplicate, _) => {}
+            (_, Some(_)) => {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!(
+                        "--of is only for duplicates; reason '{code}' takes no original"
+                    ),
+                });
+            }
+            _ => {}
+        }
+        let action = reason.action;
+        let guidance = reason
+            .guidance
+            .as_ref()
+            .map(|g| g.get(self.lang).to_string());
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        let ticket = self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+            let r = w.reader();
+            let (_, t) = load(&r, key)?;
+            let original = match original {
+                Some(o) => Some(load(&r, o)?.1),
+                None => None,
+            };
+            let wf = cfg
+                .workflow_for_type(&t.ticket_type)
+                .ok_or_else(|| AppError::Invalid(format!("{key}: its type has no workflow")))?;
+            let target = wf.rejected.as_ref().ok_or_else(|| AppError::Refused {
+                key: key.into(),
+                message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
+            })?;
+            check_transition(wf, &t, actor, target.get_ref(), &Map::new())
+                .map_err(|refusal| AppError::Transition { key: key.into(), refusal })?;
+            w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(code.into())).field("reject_reason"))?;
+            if let Some(o) = &original {
+                w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(true)).field(format!("duplicate_of:{}", o.id)))?;
+            }
+            if action == RejectionAction::MajorIncident {
+                w.append(
+                    &actor_id,
+                    OpDraft::new(entity::TICKET, &t.id, kind::ROUTE, json!({"to": "major_incident", "role": "incident_manager", "reason": code}))
+                        .field("route"),
+                )?;
+            }
+            w.append(
+                &actor_id,
+                OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, json!({"from": t.status, "to": target.get_ref(), "note": note.unwrap_or(""), "reason": code}))
+                    .field("status"),
+            )?;
+            load(&w.reader(), key).map(|(_, t)| t)
+        })?;
+        let contacts = if action == RejectionAction::MajorIncident {
+            self.contacts_with_role("incident_manager")
+        } else {
+            Vec::new()
+        };
+        Ok(Rejected {
+            ticket,
+            guidance,
+            contacts,
+        })
+    }
+
+    /// Starts a runbook on a ticket.
+    pub fn runbook_run(
+        &mut self,
+        actor: &Operator,
+        runbook: &str,
+        key: &str,
+    ) -> Result<String, AppError> {
+        let cfg = &self.config;
+        let rb = cfg.runbook(runbook).ok_or_else(|| {
+            AppError::unknown(
+                "runbook",
+                runbook,
+                cfg.runbooks.iter().map(|r| r.id.get_ref().clone()),
+            )
+        })?;
+        let actor_id = actor.id.get_ref().clone();
+        let id = uuid::Uuid::now_v7().to_string();
+        let now = self.now_ms();
+        self.store.write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+            let r = w.reader();
+            let (_, t) = load(&r, key)?;
+            if !rb.services.is_empty() && !rb.services.iter().any(|s| s.get_ref() == &t.service) {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!(
+                        "runbook '{runbook}' applies to {} and this ticket is about '{}'",
+                        rb.services.iter().map(|s| s.get_ref().as_str()).collect::<Vec<_>>().join(", "),
+                        t.service
+                    ),
+                });
+            }
+            let detail = r.detail(t)?;
+            let unfinished = detail.runbooks.iter().any(|run| {
+                run.runbook == runbook
+                    && rb.items.iter().any(|i| !run.ticks.iter().any(|tk| &tk.item == i.id.get_ref() && tk.checked))
+            });
+            if unfinished {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!("runbook '{runbook}' is already running on this ticket; tick its items with `guardia runbook tick {key} ITEM`"),
+                });
+            }
+            w.append(&actor_id, OpDraft::new(entity::RUNBOOK_RUN, &id, kind::CREATE, json!({"ticket": detail.ticket.id, "runbook": runbook})))?;
+            Ok(())
+        })?;
+        Ok(id)
+    }
+
+    /// Ticks an item of a runbook running on the ticket. `item` is `ITEM` or
+    /// `RUNBOOK/ITEM` when several runbooks share an item id.
+    pub fn runbook_tick(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        item: &str,
+        evidence: Option<&str>,
+        checked: bool,
+    ) -> Result<(String, String), AppError> {
+        let cfg = &self.config;
+        let (want_runbook, item_id) = match item.split_once('/') {
+            Some((r, i)) => (Some(r.to_string()), i.to_string()),
+            None => (None, item.to_string()),
+        };
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store.write(now, ApplyMode::Live, |w| -> Result<(String, String), AppError> {
+            let r = w.reader();
+            let (_, t) = load(&r, key)?;
+            let detail = r.detail(t)?;
+            if detail.runbooks.is_empty() {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!("no runbook is running on this ticket; start one with `guardia runbook run NAME {key}` (see `guardia runbook list`)"),
+                });
+            }
+            // The newest run whose runbook has this item.
+            let candidates: Vec<_> = detail
+                .runbooks
+                .iter()
+                .rev()
+                .filter(|run| want_runbook.as_ref().is_none_or(|w| w == &run.runbook))
+                .filter(|run| cfg.runbook(&run.runbook).is_some_and(|rb| rb.items.iter().any(|i| i.id.get_ref() == &item_id)))
+                .collect();
+            let mut names: Vec<&str> = candidates.iter().map(|r| r.runbook.as_str()).collect();
+            names.dedup();
+            if names.len() > 1 {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!("item '{item_id}' is in several running runbooks ({}); write RUNBOOK/ITEM", names.join(", ")),
+                });
+            }
+            let Some(run) = candidates.first() else {
+                let items: Vec<String> = detail
+                    .runbooks
+                    .iter()
+                    .filter_map(|run| cfg.runbook(&run.runbook).map(|rb| (run, rb)))
+                    .flat_map(|(run, rb)| rb.items.iter().map(move |i| format!("{}/{}", run.runbook, i.id.get_ref())))
+                    .collect();
+                return Err(AppError::unknown("runbook item", item, items));
+            };
+            w.append(
+                &actor_id,
+                OpDraft::new(entity::RUNBOOK_RUN, &run.id, kind::SET, json!({"checked": checked, "evidence": evidence.unwrap_or("")}))
+                    .field(format!("item:{item_id}")),
+            )?;
+            Ok((run.runbook.clone(), item_id.clone()))
+        })
+    }
+}
+
+fn t_core(t: &Ticket, name: &str) -> String {
+    match name {
+        "title" => t.title.clone(),
+        "description" => t.description.clone(),
+        "impact" => t.impact.clone(),
+        "urgency" => t.urgency.clone(),
+        "service" => t.service.clone(),
+        "priority" => t.priority.clone(),
+        _ => String::new(),
+    }
+}
+
+fn check_grade(
+    grades: &[crate::config::Grade],
+    what: &'static str,
+    id: &str,
+) -> Result<(), AppError> {
+    if grades.iter().any(|g| g.id.get_ref() == id) {
+        Ok(())
+    } else {
+        Err(AppError::unknown(
+            what,
+            id,
+            grades.iter().map(|g| g.id.get_ref().clone()),
+        ))
+    }
+}
+
+/// Loads a ticket by key, distinguishing a malformed key from an unknown one.
+fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
+    if site::parse_ticket_key(key).is_none() {
+        return Err(AppError::BadKey { key: key.into() });
+    }
+    r.ticket_by_key(key)?
+        .ok_or_else(|| AppError::UnknownTicket { key: key.into() })
+}
+
+/// Splits `NAME=VALUE`.
+pub fn parse_assignment(arg: &str) -> Result<(String, String), AppError> {
+    match arg.split_once('=') {
+        Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),
+        _ => Err(AppError::BadAssignment { arg: arg.into() }),
+    }
+}
+
+/// Value of a field as text (for callers outside the domain).
+pub fn field_value(t: &Ticket, id: &str) -> Option<String> {
+    field_text(&t.fields, id)
+}

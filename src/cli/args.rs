@@ -1,0 +1,325 @@
+//! The command-line contract: every command, flag and environment variable.
+//! Scripts rely on these names; change them only with the docs (docs/cli.md).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "guardia",
+    version,
+    about = "Terminal help-desk console: register, triage, escalate and close incidents by your procedures.",
+    long_about = "guardia keeps tickets in a local SQLite file and drives them through the procedures in its \
+configuration. Without a command it opens the console (for now: the queue overview).",
+    after_help = "Environment: GUARDIA_DB (database), GUARDIA_CONFIG (config directory), GUARDIA_USER (operator), \
+GUARDIA_NOW (fixed clock, RFC 3339; a testing aid), GUARDIA_LANG (es|en)."
+)]
+pub struct Cli {
+    /// Database file [default: platform data directory/guardia.db]
+    #[arg(long, global = true, env = "GUARDIA_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// Configuration directory; files there replace the built-in ones of the same name
+    #[arg(long, global = true, env = "GUARDIA_CONFIG", value_name = "DIR")]
+    pub config: Option<PathBuf>,
+    /// Act as this operator [default: the operator whose `logins` include your OS account]
+    #[arg(long = "as", global = true, env = "GUARDIA_USER", value_name = "USER")]
+    pub as_user: Option<String>,
+    /// Language of messages and labels: es or en [default: from the locale]
+    #[arg(long, global = true, env = "GUARDIA_LANG", value_name = "LANG")]
+    pub lang: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create a database (and editable copies of the configuration)
+    Init(InitArgs),
+    /// Check or print the configuration
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Register a ticket
+    New(NewArgs),
+    /// Set fields of a ticket (NAME=VALUE ...)
+    Set(SetArgs),
+    /// Assign a ticket to an operator (`none` unassigns)
+    Assign(AssignArgs),
+    /// Move a ticket to another state of its workflow
+    Move(MoveArgs),
+    /// Add a comment (public unless --internal)
+    Comment(CommentArgs),
+    /// Log time spent on a ticket (e.g. 45m, 1h30m, 1.5h)
+    Worklog(WorklogArgs),
+    /// Attach a file (copied into the attachment store)
+    Attach(AttachArgs),
+    /// Escalate: functional to a level (needs its dossier), or hierarchical to a role
+    Escalate(EscalateArgs),
+    /// Reject a ticket with a coded reason
+    Reject(RejectArgs),
+    /// Render the escalation dossier of a ticket
+    Dossier(DossierArgs),
+    /// Runbook checklists: list, run on a ticket, tick items
+    #[command(subcommand)]
+    Runbook(RunbookCommand),
+    /// List tickets, newest first, one page at a time
+    List(ListArgs),
+    /// Show a ticket with comments, worklog, runbooks and escalations
+    Show(KeyJson),
+    /// Full-text search over titles, descriptions and comments
+    Search(SearchArgs),
+    /// The operation log of a ticket: who changed what, when
+    Log(KeyJson),
+    /// Verify the database: rebuild from the log and compare, integrity checks
+    Doctor(DoctorArgs),
+    /// Generate realistic demo tickets (deterministic for a seed)
+    Generate(GenerateArgs),
+    /// Print shell completions
+    Completions(CompletionsArgs),
+    /// Print the man page (roff)
+    Manpage,
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Site code used in ticket keys (2-8 capital letters) [default: from guardia.toml]
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Fill the new database with example tickets
+    #[arg(long)]
+    pub demo: bool,
+    /// How many example tickets --demo generates
+    #[arg(long, default_value_t = 400, requires = "demo")]
+    pub tickets: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate every file; name file, line and problem
+    Check,
+    /// Print the built-in configuration (one file, or all)
+    PrintDefault {
+        /// e.g. priority.toml
+        file: Option<String>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// Ticket type [default: from guardia.toml]
+    #[arg(long = "type", value_name = "TYPE")]
+    pub ticket_type: Option<String>,
+    #[arg(long)]
+    pub service: String,
+    /// Summary
+    #[arg(long)]
+    pub title: String,
+    /// Full description
+    #[arg(long)]
+    pub description: String,
+    #[arg(long)]
+    pub impact: Option<String>,
+    #[arg(long)]
+    pub urgency: Option<String>,
+    /// Manual priority instead of the matrix (needs --justification)
+    #[arg(long)]
+    pub priority: Option<String>,
+    #[arg(long)]
+    pub justification: Option<String>,
+    /// A field of the ticket type, NAME=VALUE (repeatable)
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    pub key: String,
+    #[arg(required = true, value_name = "NAME=VALUE")]
+    pub assignments: Vec<String>,
+    /// Why a manual priority is right (required with priority=...)
+    #[arg(long)]
+    pub justification: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    pub key: String,
+    /// Operator id, or `none`
+    pub user: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct MoveArgs {
+    pub key: String,
+    pub state: String,
+    #[arg(long)]
+    pub note: Option<String>,
+    /// Set a field on the way in, NAME=VALUE (e.g. solution=...)
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CommentArgs {
+    pub key: String,
+    pub text: String,
+    /// Visible to operators only
+    #[arg(long)]
+    pub internal: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct WorklogArgs {
+    pub key: String,
+    pub duration: String,
+    #[arg(long)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AttachArgs {
+    pub key: String,
+    pub path: PathBuf,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct EscalateArgs {
+    pub key: String,
+    /// Functional escalation to this level
+    #[arg(long, conflicts_with_all = ["hierarchical", "to"], required_unless_present = "hierarchical")]
+    pub level: Option<u8>,
+    /// Hierarchical escalation: inform a manager role (needs --to)
+    #[arg(long, requires = "to")]
+    pub hierarchical: bool,
+    /// Role to inform
+    #[arg(long, value_name = "ROLE")]
+    pub to: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    pub key: String,
+    #[arg(long, value_name = "CODE")]
+    pub reason: String,
+    /// The original ticket, for duplicates
+    #[arg(long = "of", value_name = "KEY")]
+    pub of: Option<String>,
+    #[arg(long)]
+    pub note: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DossierFormat {
+    Md,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DossierArgs {
+    pub key: String,
+    #[arg(long, value_enum, default_value = "md")]
+    pub format: DossierFormat,
+    /// Target level [default: the next one]
+    #[arg(long)]
+    pub level: Option<u8>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunbookCommand {
+    /// The configured runbooks and their items
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start a runbook on a ticket
+    Run { name: String, key: String },
+    /// Tick an item (ITEM or RUNBOOK/ITEM) with an evidence note
+    Tick {
+        key: String,
+        item: String,
+        #[arg(long)]
+        evidence: Option<String>,
+        /// Untick instead
+        #[arg(long)]
+        undo: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only these states (repeatable)
+    #[arg(long = "status", value_name = "S")]
+    pub statuses: Vec<String>,
+    /// Only tickets still open (not resolved, closed, cancelled or rejected)
+    #[arg(long, conflicts_with = "statuses")]
+    pub open: bool,
+    #[arg(long)]
+    pub priority: Option<String>,
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Operator id, or `none` for unassigned tickets
+    #[arg(long)]
+    pub assignee: Option<String>,
+    #[arg(long)]
+    pub level: Option<u8>,
+    /// Only tickets whose text matches these words
+    #[arg(long)]
+    pub query: Option<String>,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
+    /// Continue after this ticket (the last key of the previous page)
+    #[arg(long, value_name = "KEY")]
+    pub after: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyJson {
+    pub key: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    pub text: String,
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[arg(long)]
+    pub tickets: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}

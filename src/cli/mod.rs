@@ -1,0 +1,671 @@
+//! The command line: parses arguments, loads and validates the configuration
+//! before anything else, opens the database, calls the application layer and
+//! prints its answers (tables for people, `--json` for scripts). Errors end
+//! with one message on stderr and a non-zero exit code.
+
+pub mod args;
+pub mod output;
+
+use crate::app::{self, App, AppError, Clock, NewTicket, identity};
+use crate::config::{Config, Lang, paths};
+use crate::store::{ListFilter, Store};
+use anyhow::{Context, Result, bail};
+use args::*;
+use clap::{CommandFactory, Parser};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Exit code of a failed command (usage errors exit 2, from clap).
+pub const EXIT_FAILURE: u8 = 1;
+
+pub fn main_entry() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed pipe (`guardia list | head`) is not an error worth a message.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            let msg = format!("{e:#}");
+            eprintln!("guardia: {}", msg.trim_end());
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+fn lang_of(cli: &Cli) -> Result<Lang> {
+    if let Some(l) = &cli.lang {
+        return Lang::parse(l)
+            .with_context(|| format!("--lang '{l}' is not a language; use es or en"));
+    }
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    Ok(Lang::from_locale(locale.as_deref()))
+}
+
+fn config_dir(cli: &Cli) -> Option<PathBuf> {
+    cli.config.clone().or_else(paths::config_dir)
+}
+
+fn default_db(cli: &Cli) -> Result<PathBuf> {
+    match &cli.db {
+        Some(p) => Ok(p.clone()),
+        None => paths::data_dir().map(|d| d.join("guardia.db")).context(
+            "cannot find a data directory for this user; pass --db PATH or set GUARDIA_DB",
+        ),
+    }
+}
+
+fn out() -> std::io::StdoutLock<'static> {
+    std::io::stdout().lock()
+}
+
+fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
+    let mut o = out();
+    serde_json::to_writer_pretty(&mut o, value)?;
+    writeln!(o)?;
+    Ok(())
+}
+
+fn print(text: &str) -> Result<()> {
+    let mut o = out();
+    o.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        writeln!(o)?;
+    }
+    Ok(())
+}
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let lang = lang_of(&cli)?;
+    // Commands that must work even with a broken configuration.
+    match &cli.command {
+        Some(Command::Completions(a)) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(a.shell, &mut cmd, "guardia", &mut out());
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Manpage) => {
+            clap_mangen::Man::new(Cli::command()).render(&mut out())?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        Some(Command::Config(ConfigCommand::PrintDefault { file })) => {
+            return print_default(file.as_deref());
+        }
+        _ => {}
+    }
+    let cfg_dir = config_dir(&cli);
+    let config = Config::load(cfg_dir.as_deref())?;
+    let clock = Clock::from_env()?;
+    match cli.command {
+        Some(Command::Config(ConfigCommand::Check)) => {
+            config_summary(&config)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Config(ConfigCommand::PrintDefault { .. })) => Ok(ExitCode::SUCCESS),
+        Some(Command::Init(ref a)) => {
+            let db = default_db(&cli)?;
+            init(&config, cfg_dir.as_deref(), &db, a, clock, lang)
+        }
+        None => console_overview(&cli, config, clock, lang),
+        Some(ref command) => {
+            let db = default_db(&cli)?;
+            let store = Store::open(&db)?;
+            let mut app = App::new(config, store, clock, lang);
+            dispatch(&cli, command, &mut app)
+        }
+    }
+}
+
+fn print_default(file: Option<&str>) -> Result<ExitCode> {
+    let mut found = false;
+    for (name, text) in Config::default_texts() {
+        if file.is_none_or(|f| f == name || f == name.trim_end_matches(".toml")) {
+            if file.is_none() {
+                print(&format!("# ===== {name} =====\n"))?;
+            }
+            print(text)?;
+            found = true;
+        }
+    }
+    if !found {
+        let names: Vec<&str> = Config::default_texts().map(|(n, _)| n).collect();
+        bail!(
+            "no built-in file '{}'; the files are: {}",
+            file.unwrap_or(""),
+            names.join(", ")
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn config_summary(cfg: &Config) -> Result<()> {
+    let mut s = String::from("configuration OK\n");
+    for src in &cfg.sources {
+        s.push_str(&format!("  {}\n", src.display_name()));
+    }
+    s.push_str(&format!(
+        "{} services, {} ticket types, {} escalation levels, {} priorities, {} rejection reasons, {} runbooks, {} operators, {} workflows\n",
+        cfg.services.len(),
+        cfg.types.len(),
+        cfg.levels.len(),
+        cfg.priority.priorities.len(),
+        cfg.rejections.len(),
+        cfg.runbooks.len(),
+        cfg.operators.len(),
+        cfg.workflows.len()
+    ));
+    print(&s)
+}
+
+fn init(
+    config: &Config,
+    cfg_dir: Option<&Path>,
+    db: &Path,
+    a: &InitArgs,
+    clock: Clock,
+    lang: Lang,
+) -> Result<ExitCode> {
+    let code = a
+        .site
+        .clone()
+        .unwrap_or_else(|| config.settings.defaults.site_code.clone());
+    if !crate::domain::site::valid_site_code(&code) {
+        bail!("site code '{code}' must be 2 to 8 capital letters, like BOG");
+    }
+    let store = Store::create(db, &code)?;
+    let mut msg = format!("created database {} for site {code}\n", db.display());
+    if let Some(dir) = cfg_dir {
+        let written = write_config_copies(dir)?;
+        if written > 0 {
+            msg.push_str(&format!(
+                "wrote {written} editable configuration file(s) to {}\n",
+                dir.display()
+            ));
+        }
+    }
+    if a.demo {
+        let mut app = App::new(config.clone(), store, clock, lang);
+        let (tickets, ops) = app::generate::generate(&mut app, a.tickets, 42, |_| {})?;
+        msg.push_str(&format!(
+            "added {tickets} example tickets ({ops} changes)\n"
+        ));
+    }
+    print(&msg)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the built-in files that are not in `dir` yet; never overwrites.
+fn write_config_copies(dir: &Path) -> Result<usize> {
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create the configuration directory {}",
+            dir.display()
+        )
+    })?;
+    let mut written = 0;
+    for (name, text) in Config::default_texts() {
+        let path = dir.join(name);
+        if path.exists() {
+            continue;
+        }
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        written += 1;
+    }
+    Ok(written)
+}
+
+/// Until the console lands: the queue overview of the database (or of an
+/// example database, created on first use, when none exists yet).
+fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<ExitCode> {
+    let db = default_db(cli)?;
+    let (db, example) = if cli.db.is_none() && !db.exists() {
+        let example = db.with_file_name("example.db");
+        (example, true)
+    } else {
+        (db, false)
+    };
+    let store = if example && !db.exists() {
+        eprintln!(
+            "guardia: creating an example database at {} (run `guardia init` for your own)",
+            db.display()
+        );
+        let store = Store::create(&db, &config.settings.defaults.site_code)?;
+        let mut app = App::new(config.clone(), store, clock, lang);
+        app::generate::generate(&mut app, 400, 42, |_| {})?;
+        Store::open(&db)?
+    } else {
+        Store::open(&db)?
+    };
+    let app = App::new(config, store, clock, lang);
+    let open = crate::domain::lifecycle::open_states(&app.config.workflows);
+    let tickets = app.list(
+        ListFilter {
+            statuses: open,
+            limit: 20,
+            ..Default::default()
+        },
+        None,
+    )?;
+    let mut s = format!(
+        "guardia — {} — {} ({} {})\n\n",
+        app.config.settings.organisation.name,
+        db.display(),
+        app.reader().ticket_count()?,
+        if lang == Lang::Es {
+            "tickets"
+        } else {
+            "tickets"
+        }
+    );
+    s.push_str(&output::ticket_table(&tickets, app.clock.now(), lang));
+    s.push_str(if lang == Lang::Es {
+        "\nLa consola interactiva llega pronto; mientras tanto: guardia --help, guardia list, guardia show CLAVE.\n"
+    } else {
+        "\nThe interactive console is coming; meanwhile: guardia --help, guardia list, guardia show KEY.\n"
+    });
+    if example {
+        s.push_str("(example database)\n");
+    }
+    print(&s)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn assignments(raw: &[String]) -> Result<Vec<(String, String)>, AppError> {
+    raw.iter().map(|a| app::parse_assignment(a)).collect()
+}
+
+fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
+    let lang = app.lang;
+    let now = app.clock.now();
+    // The acting operator, resolved only for commands that change something.
+    let actor = |app: &App| -> Result<crate::config::Operator> {
+        Ok(identity::resolve(&app.config, cli.as_user.as_deref(), &identity::os_login())?.clone())
+    };
+    match command {
+        Command::New(a) => {
+            let who = actor(app)?;
+            let created = app.create(
+                &who,
+                NewTicket {
+                    ticket_type: a.ticket_type.clone(),
+                    service: a.service.clone(),
+                    title: a.title.clone(),
+                    description: a.description.clone(),
+                    impact: a.impact.clone(),
+                    urgency: a.urgency.clone(),
+                    priority: a.priority.clone(),
+                    justification: a.justification.clone(),
+                    fields: assignments(&a.fields)?,
+                },
+            )?;
+            if a.json {
+                print_json(&created)?;
+            } else {
+                let mut s = format!(
+                    "registered {} ({}, priority {}{})\n",
+                    created.ticket.key,
+                    created.ticket.status,
+                    created.ticket.priority,
+                    if created.priority_decision.raised_by.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            ", raised by {}",
+                            created.priority_decision.raised_by.join(", ")
+                        )
+                    }
+                );
+                if !created.similar.is_empty() {
+                    s.push_str(if lang == Lang::Es {
+                        "tickets abiertos parecidos (¿duplicado?):\n"
+                    } else {
+                        "similar open tickets (duplicate?):\n"
+                    });
+                    for t in &created.similar {
+                        s.push_str(&format!(
+                            "  {}  {}  {}\n",
+                            t.key,
+                            t.status,
+                            crate::text::sanitize_line(&t.title)
+                        ));
+                    }
+                }
+                print(&s)?;
+            }
+        }
+        Command::Set(a) => {
+            let who = actor(app)?;
+            let t = app.set(
+                &who,
+                &a.key,
+                &assignments(&a.assignments)?,
+                a.justification.as_deref(),
+            )?;
+            ticket_result(
+                &t,
+                a.json,
+                &format!("{} updated (priority {})", t.key, t.priority),
+            )?;
+        }
+        Command::Assign(a) => {
+            let who = actor(app)?;
+            let user = (a.user != "none").then_some(a.user.as_str());
+            let t = app.assign(&who, &a.key, user)?;
+            let msg = format!(
+                "{} assigned to {} ({})",
+                t.key,
+                t.assignee.as_deref().unwrap_or("nobody"),
+                t.status
+            );
+            ticket_result(&t, a.json, &msg)?;
+        }
+        Command::Move(a) => {
+            let who = actor(app)?;
+            let t = app.move_to(
+                &who,
+                &a.key,
+                &a.state,
+                a.note.as_deref(),
+                &assignments(&a.fields)?,
+            )?;
+            ticket_result(&t, a.json, &format!("{} is now {}", t.key, t.status))?;
+        }
+        Command::Comment(a) => {
+            let who = actor(app)?;
+            app.comment(&who, &a.key, &a.text, a.internal)?;
+            print(&format!(
+                "{}: {} added",
+                a.key,
+                if a.internal {
+                    "internal note"
+                } else {
+                    "comment"
+                }
+            ))?;
+        }
+        Command::Worklog(a) => {
+            let who = actor(app)?;
+            let minutes = app.worklog(&who, &a.key, &a.duration, a.note.as_deref())?;
+            print(&format!(
+                "{}: logged {}",
+                a.key,
+                crate::domain::duration::format_minutes(minutes)
+            ))?;
+        }
+        Command::Attach(a) => {
+            let who = actor(app)?;
+            let att = app.attach(&who, &a.key, &a.path)?;
+            if a.json {
+                print_json(&att)?;
+            } else {
+                print(&format!(
+                    "{}: attached {} ({} bytes, sha256 {})",
+                    a.key,
+                    crate::text::sanitize_line(&att.name),
+                    att.size,
+                    att.sha256
+                ))?;
+            }
+        }
+        Command::Escalate(a) => {
+            let who = actor(app)?;
+            if a.hierarchical {
+                let role = a.to.as_deref().unwrap_or_default();
+                let contacts = app.escalate_hierarchical(&who, &a.key, role, a.note.as_deref())?;
+                if a.json {
+                    print_json(
+                        &serde_json::json!({"key": a.key, "mode": "hierarchical", "role": role, "inform": contacts}),
+                    )?;
+                } else {
+                    let mut s = format!(
+                        "{}: hierarchical escalation to {role} recorded; inform:\n",
+                        a.key
+                    );
+                    for c in contacts {
+                        s.push_str(&format!("  {} <{}> {}\n", c.name, c.email, c.phone));
+                    }
+                    print(&s)?;
+                }
+            } else {
+                let level = a.level.unwrap_or_default();
+                let dossier = app.escalate(&who, &a.key, level, a.note.as_deref())?;
+                if a.json {
+                    print_json(&dossier)?;
+                } else {
+                    print(&format!(
+                        "{}: escalated to level {level}. Dossier to send:\n\n{}",
+                        a.key,
+                        crate::domain::escalation::render_markdown(&dossier, lang)
+                    ))?;
+                }
+            }
+        }
+        Command::Reject(a) => {
+            let who = actor(app)?;
+            let r = app.reject(&who, &a.key, &a.reason, a.of.as_deref(), a.note.as_deref())?;
+            if a.json {
+                print_json(&r)?;
+            } else {
+                let mut s = format!("{} rejected ({})\n", r.ticket.key, a.reason);
+                if let Some(d) = &r.ticket.duplicate_of {
+                    s.push_str(&format!("duplicate of {d}\n"));
+                }
+                if let Some(g) = &r.guidance {
+                    s.push_str(&format!("tell the caller: {g}\n"));
+                }
+                for c in &r.contacts {
+                    s.push_str(&format!(
+                        "  incident manager: {} <{}> {}\n",
+                        c.name, c.email, c.phone
+                    ));
+                }
+                print(&s)?;
+            }
+        }
+        Command::Dossier(a) => {
+            let d = app.dossier(&a.key, a.level)?;
+            match a.format {
+                DossierFormat::Json => print_json(&d)?,
+                DossierFormat::Md => print(&crate::domain::escalation::render_markdown(&d, lang))?,
+            }
+        }
+        Command::Runbook(r) => runbook(cli, r, app, &actor)?,
+        Command::List(a) => {
+            let statuses = if a.open {
+                crate::domain::lifecycle::open_states(&app.config.workflows)
+            } else {
+                a.statuses.clone()
+            };
+            let filter = ListFilter {
+                statuses,
+                priority: a.priority.clone(),
+                service: a.service.clone(),
+                assignee: a
+                    .assignee
+                    .as_ref()
+                    .map(|u| (u != "none").then(|| u.clone())),
+                level: a.level,
+                query: a.query.clone(),
+                after_no: None,
+                limit: usize::from(a.limit),
+            };
+            let tickets = app.list(filter, a.after.as_deref())?;
+            if a.json {
+                print_json(&tickets)?;
+            } else if tickets.is_empty() {
+                print(if lang == Lang::Es {
+                    "no hay tickets que coincidan"
+                } else {
+                    "no matching tickets"
+                })?;
+            } else {
+                print(&output::ticket_table(&tickets, now, lang))?;
+            }
+        }
+        Command::Show(a) => {
+            let d = app.detail(&a.key)?;
+            if a.json {
+                print_json(&d)?;
+            } else {
+                print(&output::detail(&d, &app.config, lang, now))?;
+            }
+        }
+        Command::Search(a) => {
+            let hits = app.search(&a.text, usize::from(a.limit))?;
+            if a.json {
+                let arr: Vec<serde_json::Value> = hits
+                    .iter()
+                    .map(|h| {
+                        let mut v = serde_json::to_value(&h.ticket).unwrap_or_default();
+                        v["rank"] = serde_json::json!(h.rank);
+                        v
+                    })
+                    .collect();
+                print_json(&arr)?;
+            } else if hits.is_empty() {
+                print(if lang == Lang::Es {
+                    "sin resultados"
+                } else {
+                    "no results"
+                })?;
+            } else {
+                let tickets: Vec<_> = hits.into_iter().map(|h| h.ticket).collect();
+                print(&output::ticket_table(&tickets, now, lang))?;
+            }
+        }
+        Command::Log(a) => {
+            let ops = app.log(&a.key)?;
+            if a.json {
+                print_json(&ops)?;
+            } else {
+                print(&output::op_log(&ops))?;
+            }
+        }
+        Command::Doctor(a) => {
+            let report = app.store.doctor()?;
+            if a.json {
+                print_json(&report)?;
+            } else {
+                let mut s = format!(
+                    "replayed {} operations into {} tickets\nintegrity: {}\n",
+                    report.ops,
+                    report.tickets,
+                    report.integrity.join("; ")
+                );
+                if report.differences.is_empty() {
+                    s.push_str("the tables match the operation log\n");
+                } else {
+                    s.push_str(&format!(
+                        "{} difference(s) between the tables and the log:\n",
+                        report.differences.len()
+                    ));
+                    for d in &report.differences {
+                        s.push_str(&format!("  {}\n", crate::text::sanitize_line(d)));
+                    }
+                }
+                print(&s)?;
+            }
+            if !report.healthy() {
+                eprintln!(
+                    "guardia: doctor found problems in {}; restore a backup or report it",
+                    app.store.path().display()
+                );
+                return Ok(ExitCode::from(EXIT_FAILURE));
+            }
+        }
+        Command::Generate(a) => {
+            let started = std::time::Instant::now();
+            let total = a.tickets;
+            let (tickets, ops) = app::generate::generate(app, total, a.seed, |done| {
+                if total >= 20_000 {
+                    eprint!("\rgenerated {done}/{total}");
+                }
+            })?;
+            if total >= 20_000 {
+                eprintln!();
+            }
+            let secs = started.elapsed().as_secs_f64();
+            print(&format!(
+                "generated {tickets} tickets ({ops} operations) in {secs:.2} s: {:.0} tickets/s",
+                tickets as f64 / secs.max(1e-9)
+            ))?;
+        }
+        Command::Init(_) | Command::Config(_) | Command::Completions(_) | Command::Manpage => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ticket_result(t: &crate::domain::ticket::Ticket, json: bool, msg: &str) -> Result<()> {
+    if json { print_json(t) } else { print(msg) }
+}
+
+fn runbook(
+    _cli: &Cli,
+    r: &RunbookCommand,
+    app: &mut App,
+    actor: &dyn Fn(&App) -> Result<crate::config::Operator>,
+) -> Result<()> {
+    let lang = app.lang;
+    match r {
+        RunbookCommand::List { json } => {
+            if *json {
+                let v: Vec<serde_json::Value> = app
+                    .config
+                    .runbooks
+                    .iter()
+                    .map(|rb| {
+                        serde_json::json!({
+                            "id": rb.id.get_ref(), "name": rb.name.get(lang),
+                            "services": rb.services.iter().map(|s| s.get_ref()).collect::<Vec<_>>(),
+                            "level1_checks": rb.level1_checks,
+                            "items": rb.items.iter().map(|i| serde_json::json!({"id": i.id.get_ref(), "text": i.text})).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+                print_json(&v)?;
+            } else {
+                let mut s = String::new();
+                for rb in &app.config.runbooks {
+                    s.push_str(&format!(
+                        "{}  {}{}\n",
+                        rb.id.get_ref(),
+                        rb.name.get(lang),
+                        if rb.level1_checks { "  [nivel 1]" } else { "" }
+                    ));
+                    for i in &rb.items {
+                        s.push_str(&format!("    {:<20} {}\n", i.id.get_ref(), i.text));
+                    }
+                }
+                print(&s)?;
+            }
+        }
+        RunbookCommand::Run { name, key } => {
+            let who = actor(app)?;
+            app.runbook_run(&who, name, key)?;
+            print(&format!(
+                "{key}: runbook {name} started; tick items with `guardia runbook tick {key} ITEM --evidence TEXT`"
+            ))?;
+        }
+        RunbookCommand::Tick {
+            key,
+            item,
+            evidence,
+            undo,
+        } => {
+            let who = actor(app)?;
+            let (rb, item) = app.runbook_tick(&who, key, item, evidence.as_deref(), !undo)?;
+            print(&format!(
+                "{key}: {rb}/{item} {}",
+                if *undo { "unticked" } else { "ticked" }
+            ))?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,351 @@
+//! Human-readable output of the command line: width-aware tables and detail
+//! views. Every piece of ticket text passes through `text::sanitize_*` here,
+//! so nothing a reporter typed can drive the operator's terminal.
+
+use crate::config::{Config, Lang};
+use crate::domain::duration::format_minutes;
+use crate::domain::ticket::{Ticket, TicketDetail};
+use crate::store::ops::Op;
+use crate::text::{display_width, pad_to_width, sanitize_block, sanitize_line, truncate_to_width};
+use chrono::{DateTime, Utc};
+use std::fmt::Write;
+
+/// Terminal width from `COLUMNS`, else a comfortable default.
+pub fn terminal_width() -> usize {
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse::<usize>().ok())
+        .filter(|w| *w >= 40)
+        .unwrap_or(120)
+}
+
+/// `3d`, `5h`, `12m`: how long ago.
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let mins = (now - then).num_minutes().max(0);
+    match mins {
+        m if m < 60 => format!("{m}m"),
+        m if m < 48 * 60 => format!("{}h", m / 60),
+        m => format!("{}d", m / (24 * 60)),
+    }
+}
+
+/// Renders rows under a header; the last column takes the remaining width.
+pub fn table(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    let cols = header.len();
+    let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
+    for r in rows {
+        for (i, cell) in r.iter().enumerate().take(cols) {
+            widths[i] = widths[i].max(display_width(cell));
+        }
+    }
+    let fixed: usize = widths[..cols - 1].iter().map(|w| w + 2).sum();
+    widths[cols - 1] = width.saturating_sub(fixed).max(10);
+    let mut out = String::new();
+    let mut line = |cells: Vec<String>| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            if i + 1 == cols {
+                l.push_str(&truncate_to_width(c, widths[i]));
+            } else {
+                l.push_str(&pad_to_width(c, widths[i]));
+                l.push_str("  ");
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    line(header.iter().map(|h| h.to_string()).collect());
+    for r in rows {
+        line(r.clone());
+    }
+    out
+}
+
+fn label_es_en(lang: Lang, es: &'static str, en: &'static str) -> &'static str {
+    if lang == Lang::Es { es } else { en }
+}
+
+pub fn ticket_rows(tickets: &[Ticket], now: DateTime<Utc>) -> Vec<Vec<String>> {
+    tickets
+        .iter()
+        .map(|t| {
+            vec![
+                sanitize_line(&t.key),
+                sanitize_line(&t.priority),
+                sanitize_line(&t.status),
+                t.level.to_string(),
+                age(now, t.created_at),
+                sanitize_line(&t.service),
+                sanitize_line(t.assignee.as_deref().unwrap_or("-")),
+                sanitize_line(&t.title),
+            ]
+        })
+        .collect()
+}
+
+pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>, lang: Lang) -> String {
+    let header = match lang {
+        Lang::Es => [
+            "CLAVE", "PRIO", "ESTADO", "NIV", "EDAD", "SERVICIO", "ASIGNADO", "TÍTULO",
+        ],
+        Lang::En => [
+            "KEY", "PRIO", "STATUS", "LVL", "AGE", "SERVICE", "ASSIGNEE", "TITLE",
+        ],
+    };
+    table(&header, &ticket_rows(tickets, now), terminal_width())
+}
+
+/// The full detail view of `show`.
+pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) -> String {
+    let t = &d.ticket;
+    let mut o = String::new();
+    let l = |es, en| label_es_en(lang, es, en);
+    let _ = writeln!(o, "{}  {}", sanitize_line(&t.key), sanitize_line(&t.title));
+    let type_name = cfg
+        .ticket_type(&t.ticket_type)
+        .map_or_else(|| t.ticket_type.clone(), |tt| tt.name.get(lang).to_string());
+    let service = cfg
+        .service(&t.service)
+        .map_or_else(|| t.service.clone(), |s| s.name.clone());
+    let prio = Config::grade_label(&cfg.priority.priorities, &t.priority, lang);
+    let rows: Vec<(&str, String)> = vec![
+        (l("Tipo", "Type"), type_name),
+        (l("Servicio", "Service"), service),
+        (l("Estado", "Status"), t.status.clone()),
+        (
+            l("Prioridad", "Priority"),
+            format!(
+                "{prio} (impacto {} × urgencia {}){}",
+                t.impact,
+                t.urgency,
+                t.priority_justification
+                    .as_ref()
+                    .map(|j| format!(" — {}: {j}", l("manual", "manual")))
+                    .unwrap_or_default()
+            ),
+        ),
+        (l("Nivel", "Level"), t.level.to_string()),
+        (
+            l("Asignado", "Assignee"),
+            t.assignee.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            l("Creado", "Created"),
+            format!(
+                "{} {} ({})",
+                t.created_at.format("%Y-%m-%d %H:%M UTC"),
+                t.created_by,
+                age(now, t.created_at)
+            ),
+        ),
+        (
+            l("Actualizado", "Updated"),
+            t.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        ),
+    ];
+    let mut rows = rows;
+    if let Some(r) = &t.reject_reason {
+        rows.push((l("Rechazo", "Rejected"), r.clone()));
+    }
+    if let Some(r) = &t.route {
+        rows.push((l("Ruta", "Routed to"), r.clone()));
+    }
+    let key_w = rows
+        .iter()
+        .map(|(k, _)| display_width(k))
+        .max()
+        .unwrap_or(0);
+    for (k, v) in &rows {
+        let _ = writeln!(o, "  {}  {}", pad_to_width(k, key_w), sanitize_line(v));
+    }
+    if !t.fields.is_empty() {
+        let _ = writeln!(o, "\n{}", l("Campos", "Fields"));
+        for (name, v) in &t.fields {
+            let label = cfg
+                .field(name)
+                .map_or_else(|| name.clone(), |f| f.label.get(lang).to_string());
+            let text = match v {
+                serde_json::Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let _ = writeln!(o, "  {}: {}", sanitize_line(&label), sanitize_line(&text));
+        }
+    }
+    let _ = writeln!(
+        o,
+        "\n{}\n{}",
+        l("Descripción", "Description"),
+        indent(&sanitize_block(&t.description))
+    );
+    if !d.comments.is_empty() {
+        let _ = writeln!(o, "\n{}", l("Comentarios", "Comments"));
+        for c in &d.comments {
+            let _ = writeln!(
+                o,
+                "  {} {}{}:\n{}",
+                c.at.format("%Y-%m-%d %H:%M"),
+                sanitize_line(&c.author),
+                if c.internal {
+                    l(" (interno)", " (internal)")
+                } else {
+                    ""
+                },
+                indent(&indent(&sanitize_block(&c.body)))
+            );
+        }
+    }
+    if !d.worklog.is_empty() {
+        let _ = writeln!(
+            o,
+            "\n{} ({})",
+            l("Registro de trabajo", "Worklog"),
+            format_minutes(d.worklog_minutes)
+        );
+        for w in &d.worklog {
+            let _ = writeln!(
+                o,
+                "  {} {} {} {}",
+                w.at.format("%Y-%m-%d %H:%M"),
+                sanitize_line(&w.author),
+                format_minutes(w.minutes),
+                sanitize_line(&w.note)
+            );
+        }
+    }
+    if !d.attachments.is_empty() {
+        let _ = writeln!(o, "\n{}", l("Adjuntos", "Attachments"));
+        for a in &d.attachments {
+            let _ = writeln!(
+                o,
+                "  {} ({} B, sha256 {})",
+                sanitize_line(&a.name),
+                a.size,
+                &a.sha256[..a.sha256.len().min(12)]
+            );
+        }
+    }
+    for run in &d.runbooks {
+        let rb = cfg.runbook(&run.runbook);
+        let name = rb.map_or_else(|| run.runbook.clone(), |r| r.name.get(lang).to_string());
+        let _ = writeln!(
+            o,
+            "\nRunbook: {} ({} {})",
+            sanitize_line(&name),
+            l("iniciado por", "started by"),
+            sanitize_line(&run.started_by)
+        );
+        if let Some(rb) = rb {
+            for item in &rb.items {
+                let tick = run.ticks.iter().find(|t| &t.item == item.id.get_ref());
+                match tick {
+                    Some(t) if t.checked => {
+                        let _ = writeln!(
+                            o,
+                            "  [x] {} — {} ({} {})",
+                            sanitize_line(&item.text),
+                            sanitize_line(&t.evidence),
+                            sanitize_line(&t.by),
+                            t.at.format("%Y-%m-%d %H:%M")
+                        );
+                    }
+                    _ => {
+                        let _ = writeln!(
+                            o,
+                            "  [ ] {} ({})",
+                            sanitize_line(&item.text),
+                            item.id.get_ref()
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if !d.escalations.is_empty() {
+        let _ = writeln!(o, "\n{}", l("Escalamientos", "Escalations"));
+        for e in &d.escalations {
+            let what = match (&e.to_level, &e.to_role) {
+                (Some(to), _) => format!(
+                    "{} {} → {to}",
+                    l("nivel", "level"),
+                    e.from_level.unwrap_or(0)
+                ),
+                (None, Some(r)) => format!("{} {r}", l("jerárquico a", "hierarchical to")),
+                _ => e.mode.clone(),
+            };
+            let _ = writeln!(
+                o,
+                "  {} {} {} {}",
+                e.at.format("%Y-%m-%d %H:%M"),
+                sanitize_line(&e.by),
+                what,
+                sanitize_line(&e.note)
+            );
+        }
+    }
+    if !d.links.is_empty() {
+        let _ = writeln!(o, "\n{}", l("Vínculos", "Links"));
+        for k in &d.links {
+            let _ = writeln!(o, "  {} {}", k.kind, sanitize_line(&k.target));
+        }
+    }
+    o
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("  {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// One line per op: when, who, what.
+pub fn op_log(ops: &[Op]) -> String {
+    let mut o = String::new();
+    for op in ops {
+        let when = crate::domain::ticket::ms_to_time(op.ms()).format("%Y-%m-%d %H:%M:%S");
+        let what = match (op.entity.as_str(), op.kind.as_str()) {
+            ("ticket", "create") => "created".to_string(),
+            ("ticket", "transition") => format!(
+                "status {} → {}{}",
+                op.value.get("from").and_then(|v| v.as_str()).unwrap_or("?"),
+                op.value.get("to").and_then(|v| v.as_str()).unwrap_or("?"),
+                op.value
+                    .get("note")
+                    .and_then(|v| v.as_str())
+                    .filter(|n| !n.is_empty())
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            ),
+            ("ticket", "escalate") => format!("escalated {}", compact(&op.value)),
+            (e, k) => format!(
+                "{} {}{}",
+                e,
+                k,
+                op.field
+                    .as_ref()
+                    .map(|f| format!(" {f}"))
+                    .unwrap_or_default()
+            ),
+        };
+        let value = match op.kind.as_str() {
+            "set" | "link" | "route" => format!(" = {}", compact(&op.value)),
+            "create" if op.entity != "ticket" => format!(" {}", compact(&op.value)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            o,
+            "{when}  {}  {}{}",
+            sanitize_line(&op.actor),
+            sanitize_line(&what),
+            truncate_to_width(&sanitize_line(&value), 100)
+        );
+    }
+    o
+}
+
+fn compact(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,366 @@
+//! Configuration: the organisation's procedures as TOML data. Owns loading the
+//! files (a file in the config directory replaces the embedded default of the
+//! same name), validating them together, and answering look-ups. It never
+//! touches the database or the terminal.
+
+mod schema;
+mod validate;
+
+pub use schema::*;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// UI language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Es,
+    En,
+}
+
+impl Lang {
+    /// Spanish when the locale says so, English otherwise.
+    pub fn from_locale(locale: Option<&str>) -> Lang {
+        match locale {
+            Some(l) if l.to_ascii_lowercase().starts_with("es") => Lang::Es,
+            _ => Lang::En,
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Lang> {
+        match s.to_ascii_lowercase().as_str() {
+            "es" | "spa" | "español" | "espanol" => Some(Lang::Es),
+            "en" | "eng" | "english" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// One configuration file: its name, where it came from, and its text.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: &'static str,
+    /// `None` for the embedded default.
+    pub path: Option<PathBuf>,
+    pub text: String,
+}
+
+impl Source {
+    pub fn display_name(&self) -> String {
+        match &self.path {
+            Some(p) => p.display().to_string(),
+            None => format!("(built-in) {}", self.name),
+        }
+    }
+
+    /// 1-based line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (usize, usize) {
+        let upto = &self.text[..offset.min(self.text.len())];
+        let line = upto.matches('\n').count() + 1;
+        let col = upto.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, col)
+    }
+}
+
+/// The embedded defaults, in load order.
+pub const DEFAULT_FILES: &[(&str, &str)] = &[
+    (
+        "guardia.toml",
+        include_str!("../../assets/config/guardia.toml"),
+    ),
+    (
+        "fields.toml",
+        include_str!("../../assets/config/fields.toml"),
+    ),
+    ("types.toml", include_str!("../../assets/config/types.toml")),
+    (
+        "services.toml",
+        include_str!("../../assets/config/services.toml"),
+    ),
+    (
+        "escalation.toml",
+        include_str!("../../assets/config/escalation.toml"),
+    ),
+    (
+        "priority.toml",
+        include_str!("../../assets/config/priority.toml"),
+    ),
+    (
+        "rejections.toml",
+        include_str!("../../assets/config/rejections.toml"),
+    ),
+    (
+        "runbooks.toml",
+        include_str!("../../assets/config/runbooks.toml"),
+    ),
+    (
+        "operators.toml",
+        include_str!("../../assets/config/operators.toml"),
+    ),
+    (
+        "workflows.toml",
+        include_str!("../../assets/config/workflows.toml"),
+    ),
+];
+
+/// One problem found in the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
+            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Everything wrong with a configuration; nothing runs while there is any.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ConfigError {
+    pub problems: Vec<Problem>,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "the configuration has {} problem(s); fix them (see `guardia config check`) before running any command:",
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            writeln!(f, "  {p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub settings: Settings,
+    pub fields: Vec<FieldDef>,
+    pub types: Vec<TicketType>,
+    pub services: Vec<Service>,
+    pub levels: Vec<Level>,
+    pub priority: PriorityFile,
+    pub rejections: Vec<RejectionReason>,
+    pub runbooks: Vec<Runbook>,
+    pub roles: Vec<Role>,
+    pub operators: Vec<Operator>,
+    pub workflows: Vec<Workflow>,
+    /// Where each file came from, for `config check`.
+    pub sources: Vec<Source>,
+}
+
+/// Field names that are columns of every ticket rather than catalogue fields.
+pub const CORE_FIELDS: &[&str] = &[
+    "title",
+    "description",
+    "assignee",
+    "service",
+    "impact",
+    "urgency",
+    "priority",
+    "level",
+];
+
+impl Config {
+    /// Loads the files of `dir` over the embedded defaults. `dir` may be missing.
+    pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut sources = Vec::new();
+        let mut problems = Vec::new();
+        for (name, default_text) in DEFAULT_FILES {
+            let candidate = dir.map(|d| d.join(name));
+            match candidate {
+                Some(path) if path.exists() => match std::fs::read_to_string(&path) {
+                    Ok(text) => sources.push(Source {
+                        name,
+                        path: Some(path),
+                        text,
+                    }),
+                    Err(e) => problems.push(Problem {
+                        file: path.display().to_string(),
+                        line: None,
+                        column: None,
+                        message: format!("cannot read the file: {e}; check its permissions"),
+                    }),
+                },
+                _ => sources.push(Source {
+                    name,
+                    path: None,
+                    text: (*default_text).to_string(),
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            return Err(ConfigError { problems });
+        }
+        Self::from_sources(sources)
+    }
+
+    /// Only the embedded defaults.
+    pub fn builtin() -> Result<Config, ConfigError> {
+        Self::load(None)
+    }
+
+    pub fn from_sources(sources: Vec<Source>) -> Result<Config, ConfigError> {
+        validate::parse_and_validate(sources)
+    }
+
+    pub fn field(&self, id: &str) -> Option<&FieldDef> {
+        self.fields.iter().find(|f| f.id.get_ref() == id)
+    }
+
+    pub fn ticket_type(&self, id: &str) -> Option<&TicketType> {
+        self.types.iter().find(|t| t.id.get_ref() == id)
+    }
+
+    pub fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id.get_ref() == id)
+    }
+
+    pub fn level(&self, n: u8) -> Option<&Level> {
+        self.levels.iter().find(|l| *l.n.get_ref() == n)
+    }
+
+    pub fn max_level(&self) -> u8 {
+        self.levels
+            .iter()
+            .map(|l| *l.n.get_ref())
+            .max()
+            .unwrap_or(1)
+    }
+
+    pub fn rejection(&self, code: &str) -> Option<&RejectionReason> {
+        self.rejections.iter().find(|r| r.code.get_ref() == code)
+    }
+
+    pub fn runbook(&self, id: &str) -> Option<&Runbook> {
+        self.runbooks.iter().find(|r| r.id.get_ref() == id)
+    }
+
+    pub fn operator(&self, id: &str) -> Option<&Operator> {
+        self.operators.iter().find(|o| o.id.get_ref() == id)
+    }
+
+    pub fn operator_by_login(&self, login: &str) -> Option<&Operator> {
+        self.operators
+            .iter()
+            .find(|o| o.logins.iter().any(|l| l == login))
+    }
+
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.id.get_ref() == id)
+    }
+
+    pub fn workflow(&self, id: &str) -> Option<&Workflow> {
+        self.workflows.iter().find(|w| w.id.get_ref() == id)
+    }
+
+    /// The workflow of a ticket type (validated to exist).
+    pub fn workflow_for_type(&self, type_id: &str) -> Option<&Workflow> {
+        self.ticket_type(type_id)
+            .and_then(|t| self.workflow(t.workflow.get_ref()))
+    }
+
+    pub fn priority_ids(&self) -> impl Iterator<Item = &str> {
+        self.priority
+            .priorities
+            .iter()
+            .map(|g| g.id.get_ref().as_str())
+    }
+
+    /// Position of a priority on its scale, 0 = highest.
+    pub fn priority_rank(&self, id: &str) -> Option<usize> {
+        self.priority
+            .priorities
+            .iter()
+            .position(|g| g.id.get_ref() == id)
+    }
+
+    pub fn grade_label<'a>(grades: &'a [Grade], id: &str, lang: Lang) -> &'a str {
+        grades
+            .iter()
+            .find(|g| g.id.get_ref() == id)
+            .map_or("?", |g| g.name.get(lang))
+    }
+
+    /// The texts of the files as they are in force (embedded or user), for `init`.
+    pub fn default_texts() -> impl Iterator<Item = (&'static str, &'static str)> {
+        DEFAULT_FILES.iter().copied()
+    }
+
+    /// Dossier requirement to escalate a ticket of `service` to `level`:
+    /// `None` when not applicable, else the required field ids.
+    pub fn dossier_requirement(&self, service: &str, level: u8) -> DossierRequirement {
+        if let Some(svc) = self.service(service)
+            && let Some(ovr) = svc.escalation.iter().find(|e| *e.level.get_ref() == level)
+        {
+            if ovr.not_applicable {
+                return DossierRequirement::NotApplicable(ovr.note.clone());
+            }
+            if let Some(fields) = &ovr.dossier {
+                return DossierRequirement::Fields(
+                    fields.iter().map(|f| f.get_ref().clone()).collect(),
+                );
+            }
+        }
+        match self.level(level) {
+            Some(l) if l.not_applicable => DossierRequirement::NotApplicable(l.note.clone()),
+            Some(l) => {
+                DossierRequirement::Fields(l.dossier.iter().map(|f| f.get_ref().clone()).collect())
+            }
+            None => DossierRequirement::Fields(Vec::new()),
+        }
+    }
+}
+
+/// What escalating to a level requires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DossierRequirement {
+    /// "No aplica" (seed 000 §14), with the configured note.
+    NotApplicable(Option<String>),
+    Fields(Vec<String>),
+}
+
+/// Default locations (platform directories), overridable by flags and env.
+pub mod paths {
+    use directories::ProjectDirs;
+    use std::path::PathBuf;
+
+    fn dirs() -> Option<ProjectDirs> {
+        ProjectDirs::from("org", "guardia", "guardia")
+    }
+
+    pub fn data_dir() -> Option<PathBuf> {
+        dirs().map(|d| d.data_dir().to_path_buf())
+    }
+
+    pub fn config_dir() -> Option<PathBuf> {
+        dirs().map(|d| d.config_dir().to_path_buf())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_config_is_valid() {
+        match Config::builtin() {
+            Ok(cfg) => {
+                assert!(!cfg.types.is_empty());
+                assert!(cfg.levels.len() >= 5);
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}

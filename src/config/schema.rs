@@ -1,0 +1,473 @@
+//! The shape of every configuration file, as serde types. Identifiers that
+//! other files refer to are `Spanned`, so validation can point at the line.
+//! This module only describes data; checks live in `validate`.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// A label in the two languages the product speaks.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    pub es: String,
+    pub en: String,
+}
+
+impl Label {
+    pub fn get(&self, lang: crate::config::Lang) -> &str {
+        match lang {
+            crate::config::Lang::Es => &self.es,
+            crate::config::Lang::En => &self.en,
+        }
+    }
+}
+
+/// `guardia.toml`: the organisation and its defaults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub organisation: Organisation,
+    #[serde(default)]
+    pub defaults: Defaults,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Organisation {
+    pub name: String,
+    #[serde(default)]
+    pub help_desk_name: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Defaults {
+    /// Site code used by `init` when `--site` is not given.
+    #[serde(default = "default_site_code")]
+    pub site_code: String,
+    /// Ticket type used by `new` when `--type` is not given.
+    #[serde(default)]
+    pub ticket_type: Option<Spanned<String>>,
+}
+
+impl Default for Defaults {
+    fn default() -> Self {
+        Defaults {
+            site_code: default_site_code(),
+            ticket_type: None,
+        }
+    }
+}
+
+fn default_site_code() -> String {
+    "BOG".to_string()
+}
+
+/// `fields.toml`: the catalogue of ticket fields beyond title and description.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldsFile {
+    #[serde(default, rename = "field")]
+    pub fields: Vec<FieldDef>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    Text,
+    LongText,
+    Email,
+    Phone,
+    Number,
+    Choice,
+    Boolean,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDef {
+    pub id: Spanned<String>,
+    pub label: Label,
+    pub kind: FieldKind,
+    /// Allowed values for `choice` fields.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    /// Shown to the operator when asking for the value (e.g. a seed's key question).
+    #[serde(default)]
+    pub help: Option<String>,
+}
+
+/// `types.toml`: ticket types with their mandatory and optional fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypesFile {
+    #[serde(default, rename = "type")]
+    pub types: Vec<TicketType>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketType {
+    pub id: Spanned<String>,
+    pub name: Label,
+    pub workflow: Spanned<String>,
+    #[serde(default)]
+    pub mandatory: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub optional: Vec<Spanned<String>>,
+    /// Where the procedure comes from, for the operator's orientation.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+/// `services.toml`: the service catalogue (seed 000 §2, §4, §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesFile {
+    #[serde(default, rename = "service")]
+    pub services: Vec<Service>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub description: String,
+    #[serde(default)]
+    pub authentication: String,
+    #[serde(default)]
+    pub owner: String,
+    #[serde(default)]
+    pub consumers: String,
+    /// Availability of the service itself, e.g. "7x24".
+    pub availability: String,
+    /// When support is available, e.g. "Jornada laboral".
+    pub support_hours: String,
+    #[serde(default)]
+    pub access: String,
+    #[serde(default)]
+    pub provider: String,
+    #[serde(default)]
+    pub contract: String,
+    #[serde(default)]
+    pub glossary: Vec<GlossaryEntry>,
+    #[serde(default, rename = "component")]
+    pub components: Vec<Component>,
+    #[serde(default, rename = "related")]
+    pub related: Vec<RelatedApp>,
+    /// Per-service changes to what escalating to a level requires (seed 000 §14).
+    #[serde(default, rename = "escalation")]
+    pub escalation: Vec<ServiceEscalation>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlossaryEntry {
+    pub term: String,
+    pub meaning: String,
+}
+
+/// A component with its RACI assignment (seed 000 §4).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Component {
+    pub name: String,
+    #[serde(default)]
+    pub responsible: String,
+    #[serde(default)]
+    pub accountable: String,
+    #[serde(default)]
+    pub consulted: String,
+    #[serde(default)]
+    pub informed: String,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Criticality {
+    Low,
+    Medium,
+    High,
+}
+
+/// A related application and how critical its integration is (seed 000 §6).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelatedApp {
+    pub id: Spanned<String>,
+    pub name: String,
+    pub relation: String,
+    pub criticality: Criticality,
+    #[serde(default)]
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceEscalation {
+    pub level: Spanned<u8>,
+    #[serde(default)]
+    pub not_applicable: bool,
+    #[serde(default)]
+    pub dossier: Option<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `escalation.toml`: the functional escalation matrix (seed 000 §3, §13).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationFile {
+    #[serde(default, rename = "level")]
+    pub levels: Vec<Level>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Level {
+    pub n: Spanned<u8>,
+    pub name: Label,
+    /// The role that works tickets at this level.
+    pub role: Spanned<String>,
+    pub group: String,
+    #[serde(default)]
+    pub hours: String,
+    /// Fields that must be documented before a ticket escalates *to* this level.
+    #[serde(default)]
+    pub dossier: Vec<Spanned<String>>,
+    /// "No aplica": nothing is required to escalate to this level.
+    #[serde(default)]
+    pub not_applicable: bool,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default, rename = "contact")]
+    pub contacts: Vec<Contact>,
+}
+
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub hours: String,
+}
+
+/// `priority.toml`: impact × urgency matrix and raising rules (seed 000 §8, seed 004).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityFile {
+    #[serde(rename = "priority")]
+    pub priorities: Vec<Grade>,
+    #[serde(rename = "impact")]
+    pub impacts: Vec<Grade>,
+    #[serde(rename = "urgency")]
+    pub urgencies: Vec<Grade>,
+    pub default_impact: Spanned<String>,
+    pub default_urgency: Spanned<String>,
+    /// matrix[impact][urgency] = priority
+    pub matrix: Spanned<BTreeMap<String, BTreeMap<String, Spanned<String>>>>,
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<PriorityRule>,
+}
+
+/// One step of an ordered scale (priority, impact or urgency); listed highest first.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Grade {
+    pub id: Spanned<String>,
+    pub name: Label,
+    #[serde(default)]
+    pub description: Option<Label>,
+}
+
+/// Raises the priority to at least `min_priority` when every condition holds.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PriorityRule {
+    pub id: Spanned<String>,
+    pub description: Label,
+    /// The ticket's `affected_application` is a related application of its
+    /// service with at least this criticality.
+    #[serde(default)]
+    pub related_criticality: Option<Criticality>,
+    /// A ticket field that must be set ...
+    #[serde(default)]
+    pub field: Option<Spanned<String>>,
+    /// ... to one of these values (empty: any non-empty value, or `true`).
+    #[serde(default)]
+    pub values: Vec<String>,
+    pub min_priority: Spanned<String>,
+}
+
+/// `rejections.toml`: coded reasons to reject a ticket (seed 000 §16).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectionsFile {
+    #[serde(rename = "reason")]
+    pub reasons: Vec<RejectionReason>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum RejectionAction {
+    #[default]
+    None,
+    /// The ticket must name the original it duplicates.
+    Duplicate,
+    /// The caller is routed to the major-incident path (incident managers).
+    MajorIncident,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RejectionReason {
+    pub code: Spanned<String>,
+    pub label: Label,
+    #[serde(default)]
+    pub action: RejectionAction,
+    /// What to tell the caller.
+    #[serde(default)]
+    pub guidance: Option<Label>,
+}
+
+/// `runbooks.toml`: checklists (seed 000 §7, §9, §10; seed 002 §2).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbooksFile {
+    #[serde(default, rename = "runbook")]
+    pub runbooks: Vec<Runbook>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    pub id: Spanned<String>,
+    pub name: Label,
+    #[serde(default)]
+    pub description: String,
+    /// Services it applies to; empty means every service.
+    #[serde(default)]
+    pub services: Vec<Spanned<String>>,
+    /// Completing it counts as "level-1 checks done" in an escalation dossier.
+    #[serde(default)]
+    pub level1_checks: bool,
+    #[serde(rename = "item")]
+    pub items: Vec<RunbookItem>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookItem {
+    pub id: Spanned<String>,
+    pub text: String,
+    #[serde(default)]
+    pub hint: Option<String>,
+}
+
+/// `operators.toml`: roles and the people who hold them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorsFile {
+    #[serde(rename = "role")]
+    pub roles: Vec<Role>,
+    #[serde(rename = "operator")]
+    pub operators: Vec<Operator>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    pub id: Spanned<String>,
+    pub name: Label,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Operator {
+    pub id: Spanned<String>,
+    pub name: String,
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    pub roles: Vec<Spanned<String>>,
+    /// Highest escalation level this person works at.
+    pub level: Spanned<u8>,
+    /// OS accounts allowed to act as this operator; empty means any account.
+    #[serde(default)]
+    pub logins: Vec<String>,
+    /// May act as any other operator (`--as`), e.g. a supervisor covering a shift.
+    #[serde(default)]
+    pub act_as_others: bool,
+}
+
+/// `workflows.toml`: state machines (the configurable engine grows in a later issue).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkflowsFile {
+    #[serde(rename = "workflow")]
+    pub workflows: Vec<Workflow>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateCategory {
+    New,
+    Active,
+    Waiting,
+    Resolved,
+    Closed,
+    Cancelled,
+}
+
+impl StateCategory {
+    /// Closed and cancelled tickets are no longer in anybody's queue.
+    pub fn is_open(self) -> bool {
+        !matches!(self, StateCategory::Closed | StateCategory::Cancelled)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workflow {
+    pub id: Spanned<String>,
+    pub name: Label,
+    pub initial: Spanned<String>,
+    /// State entered automatically when a ticket in the initial state is assigned.
+    #[serde(default)]
+    pub on_assign: Option<Spanned<String>>,
+    /// State entered by `reject`.
+    #[serde(default)]
+    pub rejected: Option<Spanned<String>>,
+    #[serde(rename = "state")]
+    pub states: Vec<State>,
+    #[serde(rename = "transition")]
+    pub transitions: Vec<Transition>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    pub id: Spanned<String>,
+    pub name: Label,
+    pub category: StateCategory,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    pub from: Vec<Spanned<String>>,
+    pub to: Spanned<String>,
+    /// Roles allowed to take it; empty means any operator.
+    #[serde(default)]
+    pub roles: Vec<Spanned<String>>,
+    /// Ticket fields that must be set on entering `to`.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+}

@@ -1,0 +1,531 @@
+//! Parses the configuration files and checks them against each other, naming
+//! file, line and problem for everything wrong (all problems at once, so an
+//! administrator fixes them in one pass).
+
+use super::*;
+use serde::de::DeserializeOwned;
+use std::collections::{BTreeSet, HashSet};
+use toml::Spanned;
+
+struct Checker<'a> {
+    sources: &'a [Source],
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn source(&self, name: &str) -> &Source {
+        // Every name comes from DEFAULT_FILES, so the source exists.
+        self.sources
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or(&self.sources[0])
+    }
+
+    fn at(&mut self, file: &str, span: std::ops::Range<usize>, message: String) {
+        let src = self.source(file);
+        let (line, col) = src.line_col(span.start);
+        let file = src.display_name();
+        self.problems.push(Problem {
+            file,
+            line: Some(line),
+            column: Some(col),
+            message,
+        });
+    }
+
+    fn whole(&mut self, file: &str, message: String) {
+        let file = self.source(file).display_name();
+        self.problems.push(Problem {
+            file,
+            line: None,
+            column: None,
+            message,
+        });
+    }
+
+    fn parse<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+        let src = self.source(name);
+        match toml::from_str::<T>(&src.text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let (line, column) = match e.span() {
+                    Some(span) => {
+                        let (l, c) = src.line_col(span.start);
+                        (Some(l), Some(c))
+                    }
+                    None => (None, None),
+                };
+                let file = src.display_name();
+                self.problems.push(Problem {
+                    file,
+                    line,
+                    column,
+                    message: e.message().trim().to_string(),
+                });
+                None
+            }
+        }
+    }
+
+    /// Reports every id that appears twice in `ids`.
+    fn unique<'s>(
+        &mut self,
+        file: &str,
+        what: &str,
+        ids: impl IntoIterator<Item = &'s Spanned<String>>,
+    ) {
+        let mut seen = HashSet::new();
+        for id in ids {
+            if id.get_ref().trim().is_empty() {
+                self.at(file, id.span(), format!("{what} id is empty"));
+            } else if !seen.insert(id.get_ref().clone()) {
+                self.at(
+                    file,
+                    id.span(),
+                    format!("duplicate {what} '{}'; ids must be unique", id.get_ref()),
+                );
+            }
+        }
+    }
+
+    fn known(
+        &mut self,
+        file: &str,
+        what: &str,
+        id: &Spanned<String>,
+        known: &BTreeSet<String>,
+    ) -> bool {
+        if known.contains(id.get_ref()) {
+            return true;
+        }
+        let list = known.iter().cloned().collect::<Vec<_>>().join(", ");
+        self.at(
+            file,
+            id.span(),
+            format!("unknown {what} '{}'; known: {list}", id.get_ref()),
+        );
+        false
+    }
+}
+
+fn ids<'a, T: 'a>(items: &'a [T], get: impl Fn(&'a T) -> &'a Spanned<String>) -> BTreeSet<String> {
+    items.iter().map(|i| get(i).get_ref().clone()).collect()
+}
+
+pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigError> {
+    let mut c = Checker {
+        sources: &sources,
+        problems: Vec::new(),
+    };
+    let settings: Option<Settings> = c.parse("guardia.toml");
+    let fields: Option<FieldsFile> = c.parse("fields.toml");
+    let types: Option<TypesFile> = c.parse("types.toml");
+    let services: Option<ServicesFile> = c.parse("services.toml");
+    let escalation: Option<EscalationFile> = c.parse("escalation.toml");
+    let priority: Option<PriorityFile> = c.parse("priority.toml");
+    let rejections: Option<RejectionsFile> = c.parse("rejections.toml");
+    let runbooks: Option<RunbooksFile> = c.parse("runbooks.toml");
+    let operators: Option<OperatorsFile> = c.parse("operators.toml");
+    let workflows: Option<WorkflowsFile> = c.parse("workflows.toml");
+
+    let (
+        Some(settings),
+        Some(fields),
+        Some(types),
+        Some(services),
+        Some(escalation),
+        Some(priority),
+        Some(rejections),
+        Some(runbooks),
+        Some(operators),
+        Some(workflows),
+    ) = (
+        settings, fields, types, services, escalation, priority, rejections, runbooks, operators,
+        workflows,
+    )
+    else {
+        return Err(ConfigError {
+            problems: c.problems,
+        });
+    };
+
+    check_all(
+        &mut c,
+        &settings,
+        &fields,
+        &types,
+        &services,
+        &escalation,
+        &priority,
+        &rejections,
+        &runbooks,
+        &operators,
+        &workflows,
+    );
+    if !c.problems.is_empty() {
+        return Err(ConfigError {
+            problems: c.problems,
+        });
+    }
+    let mut levels = escalation.levels;
+    levels.sort_by_key(|l| *l.n.get_ref());
+    Ok(Config {
+        settings,
+        fields: fields.fields,
+        types: types.types,
+        services: services.services,
+        levels,
+        priority,
+        rejections: rejections.reasons,
+        runbooks: runbooks.runbooks,
+        roles: operators.roles,
+        operators: operators.operators,
+        workflows: workflows.workflows,
+        sources,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_all(
+    c: &mut Checker,
+    settings: &Settings,
+    fields: &FieldsFile,
+    types: &TypesFile,
+    services: &ServicesFile,
+    escalation: &EscalationFile,
+    priority: &PriorityFile,
+    rejections: &RejectionsFile,
+    runbooks: &RunbooksFile,
+    operators: &OperatorsFile,
+    workflows: &WorkflowsFile,
+) {
+    // Fields: unique ids, choices present for choice fields.
+    c.unique("fields.toml", "field", fields.fields.iter().map(|f| &f.id));
+    for f in &fields.fields {
+        if CORE_FIELDS.contains(&f.id.get_ref().as_str()) {
+            c.at(
+                "fields.toml",
+                f.id.span(),
+                format!(
+                    "field '{}' is a built-in ticket attribute; choose another id",
+                    f.id.get_ref()
+                ),
+            );
+        }
+        if f.kind == FieldKind::Choice && f.choices.is_empty() {
+            c.at(
+                "fields.toml",
+                f.id.span(),
+                format!(
+                    "choice field '{}' lists no `choices`; add them",
+                    f.id.get_ref()
+                ),
+            );
+        }
+    }
+    let field_ids = ids(&fields.fields, |f| &f.id);
+    let mut fields_and_core = field_ids.clone();
+    fields_and_core.extend(CORE_FIELDS.iter().map(|s| s.to_string()));
+
+    // Workflows.
+    c.unique(
+        "workflows.toml",
+        "workflow",
+        workflows.workflows.iter().map(|w| &w.id),
+    );
+    let role_ids = ids(&operators.roles, |r| &r.id);
+    for wf in &workflows.workflows {
+        c.unique("workflows.toml", "state", wf.states.iter().map(|s| &s.id));
+        let states = ids(&wf.states, |s| &s.id);
+        c.known("workflows.toml", "initial state", &wf.initial, &states);
+        if let Some(s) = &wf.on_assign {
+            c.known("workflows.toml", "on_assign state", s, &states);
+        }
+        if let Some(s) = &wf.rejected {
+            c.known("workflows.toml", "rejected state", s, &states);
+        }
+        for t in &wf.transitions {
+            for f in &t.from {
+                c.known("workflows.toml", "state", f, &states);
+            }
+            c.known("workflows.toml", "state", &t.to, &states);
+            for r in &t.roles {
+                c.known("workflows.toml", "role", r, &role_ids);
+            }
+            for f in &t.requires {
+                c.known("workflows.toml", "field", f, &fields_and_core);
+            }
+        }
+    }
+    let workflow_ids = ids(&workflows.workflows, |w| &w.id);
+
+    // Ticket types.
+    c.unique(
+        "types.toml",
+        "ticket type",
+        types.types.iter().map(|t| &t.id),
+    );
+    if types.types.is_empty() {
+        c.whole(
+            "types.toml",
+            "no ticket type is defined; define at least one [[type]]".into(),
+        );
+    }
+    for t in &types.types {
+        c.known("types.toml", "workflow", &t.workflow, &workflow_ids);
+        let mut seen = HashSet::new();
+        for f in t.mandatory.iter().chain(&t.optional) {
+            if c.known("types.toml", "field", f, &field_ids) && !seen.insert(f.get_ref().clone()) {
+                c.at(
+                    "types.toml",
+                    f.span(),
+                    format!(
+                        "field '{}' is listed twice for type '{}'",
+                        f.get_ref(),
+                        t.id.get_ref()
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(t) = &settings.defaults.ticket_type {
+        let type_ids = ids(&types.types, |t| &t.id);
+        c.known("guardia.toml", "ticket type", t, &type_ids);
+    }
+    let code = &settings.defaults.site_code;
+    if !crate::domain::site::valid_site_code(code) {
+        c.whole(
+            "guardia.toml",
+            format!("defaults.site_code '{code}' must be 2 to 8 capital letters, like BOG"),
+        );
+    }
+
+    // Escalation matrix: levels 1..N with no holes.
+    let mut level_ns = BTreeSet::new();
+    for l in &escalation.levels {
+        let n = *l.n.get_ref();
+        if n == 0 {
+            c.at("escalation.toml", l.n.span(), "levels start at 1".into());
+        } else if !level_ns.insert(n) {
+            c.at(
+                "escalation.toml",
+                l.n.span(),
+                format!("duplicate level {n}"),
+            );
+        }
+        c.known("escalation.toml", "role", &l.role, &role_ids);
+        for f in &l.dossier {
+            c.known("escalation.toml", "dossier field", f, &fields_and_core);
+        }
+        if l.not_applicable && !l.dossier.is_empty() {
+            c.at(
+                "escalation.toml",
+                l.n.span(),
+                format!("level {n} is `not_applicable` but also lists dossier fields; keep one"),
+            );
+        }
+    }
+    if escalation.levels.is_empty() {
+        c.whole(
+            "escalation.toml",
+            "the escalation matrix has no [[level]]; define levels 1..N".into(),
+        );
+    }
+    for (expected, n) in (1u8..).zip(level_ns.iter()) {
+        if *n != expected {
+            c.whole(
+                "escalation.toml",
+                format!(
+                    "the escalation matrix has a hole: level {expected} is missing before level {n}"
+                ),
+            );
+            break;
+        }
+    }
+
+    // Services.
+    c.unique(
+        "services.toml",
+        "service",
+        services.services.iter().map(|s| &s.id),
+    );
+    if services.services.is_empty() {
+        c.whole(
+            "services.toml",
+            "no service is defined; define at least one [[service]]".into(),
+        );
+    }
+    for s in &services.services {
+        c.unique(
+            "services.toml",
+            "related application",
+            s.related.iter().map(|r| &r.id),
+        );
+        for e in &s.escalation {
+            if !level_ns.contains(e.level.get_ref()) {
+                c.at(
+                    "services.toml",
+                    e.level.span(),
+                    format!(
+                        "unknown level {} in service '{}'; the matrix has levels {:?}",
+                        e.level.get_ref(),
+                        s.id.get_ref(),
+                        level_ns
+                    ),
+                );
+            }
+            for f in e.dossier.iter().flatten() {
+                c.known("services.toml", "dossier field", f, &fields_and_core);
+            }
+        }
+    }
+    let service_ids = ids(&services.services, |s| &s.id);
+
+    // Priority: scales, defaults, matrix without holes, rules.
+    c.unique(
+        "priority.toml",
+        "priority",
+        priority.priorities.iter().map(|g| &g.id),
+    );
+    c.unique(
+        "priority.toml",
+        "impact",
+        priority.impacts.iter().map(|g| &g.id),
+    );
+    c.unique(
+        "priority.toml",
+        "urgency",
+        priority.urgencies.iter().map(|g| &g.id),
+    );
+    let prio_ids = ids(&priority.priorities, |g| &g.id);
+    let impact_ids = ids(&priority.impacts, |g| &g.id);
+    let urgency_ids = ids(&priority.urgencies, |g| &g.id);
+    c.known(
+        "priority.toml",
+        "impact",
+        &priority.default_impact,
+        &impact_ids,
+    );
+    c.known(
+        "priority.toml",
+        "urgency",
+        &priority.default_urgency,
+        &urgency_ids,
+    );
+    let matrix = priority.matrix.get_ref();
+    for (impact, row) in matrix {
+        if !impact_ids.contains(impact) {
+            c.at(
+                "priority.toml",
+                priority.matrix.span(),
+                format!("matrix row '{impact}' is not a defined impact"),
+            );
+        }
+        for (urgency, cell) in row {
+            if !urgency_ids.contains(urgency) {
+                c.at(
+                    "priority.toml",
+                    cell.span(),
+                    format!(
+                        "matrix column '{urgency}' (impact '{impact}') is not a defined urgency"
+                    ),
+                );
+            }
+            c.known("priority.toml", "priority", cell, &prio_ids);
+        }
+    }
+    for impact in &impact_ids {
+        for urgency in &urgency_ids {
+            if matrix.get(impact).and_then(|r| r.get(urgency)).is_none() {
+                c.at(
+                    "priority.toml",
+                    priority.matrix.span(),
+                    format!(
+                        "the matrix has a hole: no priority for impact '{impact}' and urgency '{urgency}'"
+                    ),
+                );
+            }
+        }
+    }
+    c.unique(
+        "priority.toml",
+        "rule",
+        priority.rules.iter().map(|r| &r.id),
+    );
+    for r in &priority.rules {
+        c.known("priority.toml", "priority", &r.min_priority, &prio_ids);
+        if let Some(f) = &r.field {
+            c.known("priority.toml", "field", f, &field_ids);
+        }
+        if r.field.is_none() && r.related_criticality.is_none() {
+            c.at(
+                "priority.toml",
+                r.id.span(),
+                format!(
+                    "rule '{}' has no condition; give it `field` or `related_criticality`",
+                    r.id.get_ref()
+                ),
+            );
+        }
+    }
+
+    // Rejection reasons.
+    c.unique(
+        "rejections.toml",
+        "rejection reason",
+        rejections.reasons.iter().map(|r| &r.code),
+    );
+
+    // Runbooks.
+    c.unique(
+        "runbooks.toml",
+        "runbook",
+        runbooks.runbooks.iter().map(|r| &r.id),
+    );
+    for r in &runbooks.runbooks {
+        c.unique(
+            "runbooks.toml",
+            "runbook item",
+            r.items.iter().map(|i| &i.id),
+        );
+        for s in &r.services {
+            c.known("runbooks.toml", "service", s, &service_ids);
+        }
+        if r.items.is_empty() {
+            c.at(
+                "runbooks.toml",
+                r.id.span(),
+                format!("runbook '{}' has no items", r.id.get_ref()),
+            );
+        }
+    }
+
+    // Roles and operators.
+    c.unique(
+        "operators.toml",
+        "role",
+        operators.roles.iter().map(|r| &r.id),
+    );
+    c.unique(
+        "operators.toml",
+        "operator",
+        operators.operators.iter().map(|o| &o.id),
+    );
+    for o in &operators.operators {
+        for r in &o.roles {
+            c.known("operators.toml", "role", r, &role_ids);
+        }
+        if !level_ns.contains(o.level.get_ref()) {
+            c.at(
+                "operators.toml",
+                o.level.span(),
+                format!(
+                    "operator '{}' works at unknown level {}; the matrix has levels {:?}",
+                    o.id.get_ref(),
+                    o.level.get_ref(),
+                    level_ns
+                ),
+            );
+        }
+    }
+}

@@ -1,0 +1,304 @@
+//! Functional escalation: the gate that refuses to pass a ticket to level N
+//! while that level's dossier (seed 000 §13) is incomplete, and the dossier
+//! itself, rendered as Markdown or JSON for an e-mail. Skipping levels
+//! requires the dossiers of every level skipped, so nothing is bypassed.
+
+use crate::config::{Config, Contact, DossierRequirement, Lang};
+use crate::domain::ticket::TicketDetail;
+use crate::text::{sanitize_block, sanitize_line};
+use serde::Serialize;
+
+/// The pseudo-field that completed level-1 runbooks satisfy.
+pub const LEVEL1_CHECKS: &str = "level1_checks";
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DossierItem {
+    pub field: String,
+    pub label: String,
+    pub value: Option<String>,
+    /// Which level asks for it.
+    pub level: u8,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EvidenceLine {
+    pub runbook: String,
+    pub item: String,
+    pub checked: bool,
+    pub evidence: String,
+    pub by: String,
+    pub at: String,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Dossier {
+    pub key: String,
+    pub title: String,
+    pub service: String,
+    pub priority: String,
+    pub from_level: u8,
+    pub to_level: u8,
+    pub to_level_name: String,
+    pub group: String,
+    pub contacts: Vec<Contact>,
+    pub description: String,
+    pub items: Vec<DossierItem>,
+    /// Levels whose dossier is "not applicable", with the configured note.
+    pub not_applicable: Vec<(u8, String)>,
+    pub evidence: Vec<EvidenceLine>,
+    pub missing: Vec<String>,
+}
+
+/// Why an escalation cannot happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EscalationRefusal {
+    #[error("level {level} does not exist; the matrix has levels 1 to {max}")]
+    UnknownLevel { level: u8, max: u8 },
+    #[error("the ticket is already at level {current}; escalate to a higher level")]
+    NotHigher { current: u8 },
+    #[error(
+        "escalating to level {level} needs the dossier fields {}; fill them with `guardia set KEY FIELD=VALUE` (level-1 checks can also be shown by completing a level-1 runbook)",
+        missing.join(", ")
+    )]
+    Incomplete { level: u8, missing: Vec<String> },
+}
+
+/// True when a runbook counting as level-1 checks is complete on the ticket.
+pub fn level1_checks_done(cfg: &Config, detail: &TicketDetail) -> bool {
+    detail.runbooks.iter().any(|run| {
+        cfg.runbook(&run.runbook).is_some_and(|rb| {
+            rb.level1_checks
+                && rb.items.iter().all(|item| {
+                    run.ticks
+                        .iter()
+                        .any(|t| &t.item == item.id.get_ref() && t.checked)
+                })
+        })
+    })
+}
+
+/// Builds the dossier for escalating `detail` to `to_level`.
+pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> Dossier {
+    let t = &detail.ticket;
+    let checks_done = level1_checks_done(cfg, detail);
+    let mut items: Vec<DossierItem> = Vec::new();
+    let mut not_applicable = Vec::new();
+    for level in (t.level + 1)..=to_level {
+        match cfg.dossier_requirement(&t.service, level) {
+            DossierRequirement::NotApplicable(note) => {
+                not_applicable.push((level, note.unwrap_or_else(|| "No aplica".into())))
+            }
+            DossierRequirement::Fields(fields) => {
+                for f in fields {
+                    if items.iter().any(|i| i.field == f) {
+                        continue;
+                    }
+                    let label = cfg
+                        .field(&f)
+                        .map_or_else(|| f.clone(), |d| d.label.get(lang).to_string());
+                    let mut value = match f.as_str() {
+                        "title" => Some(t.title.clone()),
+                        "description" => Some(t.description.clone()),
+                        "assignee" => t.assignee.clone(),
+                        _ => t.field_text(&f),
+                    };
+                    if value.is_none() && f == LEVEL1_CHECKS && checks_done {
+                        value = Some(match lang {
+                            Lang::Es => "Runbook de nivel 1 completo (ver evidencias)".into(),
+                            Lang::En => "Level-1 runbook completed (see evidence)".into(),
+                        });
+                    }
+                    items.push(DossierItem {
+                        field: f,
+                        label,
+                        value,
+                        level,
+                    });
+                }
+            }
+        }
+    }
+    let missing = items
+        .iter()
+        .filter(|i| i.value.is_none())
+        .map(|i| i.field.clone())
+        .collect();
+    let mut evidence = Vec::new();
+    for run in &detail.runbooks {
+        let Some(rb) = cfg.runbook(&run.runbook) else {
+            continue;
+        };
+        for tick in &run.ticks {
+            let item_text = rb
+                .items
+                .iter()
+                .find(|i| i.id.get_ref() == &tick.item)
+                .map_or_else(|| tick.item.clone(), |i| i.text.clone());
+            evidence.push(EvidenceLine {
+                runbook: rb.name.get(lang).to_string(),
+                item: item_text,
+                checked: tick.checked,
+                evidence: tick.evidence.clone(),
+                by: tick.by.clone(),
+                at: tick.at.to_rfc3339(),
+            });
+        }
+    }
+    let level = cfg.level(to_level);
+    Dossier {
+        key: t.key.clone(),
+        title: t.title.clone(),
+        service: cfg
+            .service(&t.service)
+            .map_or_else(|| t.service.clone(), |s| s.name.clone()),
+        priority: crate::config::Config::grade_label(&cfg.priority.priorities, &t.priority, lang)
+            .to_string(),
+        from_level: t.level,
+        to_level,
+        to_level_name: level.map_or_else(String::new, |l| l.name.get(lang).to_string()),
+        group: level.map_or_else(String::new, |l| l.group.clone()),
+        contacts: level.map_or_else(Vec::new, |l| l.contacts.clone()),
+        description: t.description.clone(),
+        items,
+        not_applicable,
+        evidence,
+        missing,
+    }
+}
+
+/// Checks that `detail` may escalate functionally to `to_level`.
+pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), EscalationRefusal> {
+    let max = cfg.max_level();
+    if to_level == 0 || to_level > max {
+        return Err(EscalationRefusal::UnknownLevel {
+            level: to_level,
+            max,
+        });
+    }
+    if to_level <= detail.ticket.level {
+        return Err(EscalationRefusal::NotHigher {
+            current: detail.ticket.level,
+        });
+    }
+    let d = build(cfg, detail, to_level, Lang::En);
+    if d.missing.is_empty() {
+        Ok(())
+    } else {
+        Err(EscalationRefusal::Incomplete {
+            level: to_level,
+            missing: d.missing,
+        })
+    }
+}
+
+/// The dossier as Markdown, ready to paste into an e-mail. Ticket text is
+/// sanitized, so nothing a reporter wrote can act on the reader's terminal.
+pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
+    let es = lang == Lang::Es;
+    let mut out = String::new();
+    let line = |s: &str| sanitize_line(s);
+    out.push_str(&format!(
+        "# {} {} — {}\n\n",
+        if es { "Escalamiento" } else { "Escalation" },
+        line(&d.key),
+        line(&d.title)
+    ));
+    out.push_str(&format!(
+        "- **{}:** {}\n- **{}:** {}\n- **{}:** {} → {} ({})\n- **{}:** {}\n",
+        if es { "Servicio" } else { "Service" },
+        line(&d.service),
+        if es { "Prioridad" } else { "Priority" },
+        line(&d.priority),
+        if es { "Nivel" } else { "Level" },
+        d.from_level,
+        d.to_level,
+        line(&d.to_level_name),
+        if es { "Grupo" } else { "Group" },
+        line(&d.group)
+    ));
+    for c in &d.contacts {
+        out.push_str(&format!(
+            "- **{}:** {} · {} · {} · {}\n",
+            if es { "Contacto" } else { "Contact" },
+            line(&c.name),
+            line(&c.phone),
+            line(&c.email),
+            line(&c.hours)
+        ));
+    }
+    out.push_str(&format!(
+        "\n## {}\n\n{}\n",
+        if es { "Descripción" } else { "Description" },
+        sanitize_block(&d.description)
+    ));
+    out.push_str(&format!(
+        "\n## {}\n\n",
+        if es {
+            "Documentación requerida"
+        } else {
+            "Required documentation"
+        }
+    ));
+    for (level, note) in &d.not_applicable {
+        out.push_str(&format!(
+            "- {} {level}: {}\n",
+            if es { "Nivel" } else { "Level" },
+            line(note)
+        ));
+    }
+    for item in &d.items {
+        match &item.value {
+            Some(v) if v.contains('\n') => out.push_str(&format!(
+                "- **{}:**\n\n{}\n\n",
+                line(&item.label),
+                indent(&sanitize_block(v))
+            )),
+            Some(v) => out.push_str(&format!("- **{}:** {}\n", line(&item.label), line(v))),
+            None => out.push_str(&format!(
+                "- **{}:** _{}_\n",
+                line(&item.label),
+                if es { "FALTA" } else { "MISSING" }
+            )),
+        }
+    }
+    if !d.evidence.is_empty() {
+        out.push_str(&format!(
+            "\n## {}\n\n",
+            if es {
+                "Evidencia de verificaciones (runbooks)"
+            } else {
+                "Evidence of checks (runbooks)"
+            }
+        ));
+        for e in &d.evidence {
+            out.push_str(&format!(
+                "- [{}] {} — {}: {} ({}, {})\n",
+                if e.checked { "x" } else { " " },
+                line(&e.runbook),
+                line(&e.item),
+                line(&e.evidence),
+                line(&e.by),
+                line(&e.at)
+            ));
+        }
+    }
+    if !d.missing.is_empty() {
+        out.push_str(&format!(
+            "\n> {}: {}\n",
+            if es {
+                "Incompleto, faltan"
+            } else {
+                "Incomplete, missing"
+            },
+            d.missing.join(", ")
+        ));
+    }
+    out
+}
+
+fn indent(s: &str) -> String {
+    s.lines()
+        .map(|l| format!("    {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,284 @@
+//! Lifecycle transitions: whether an operator may move a ticket to a state.
+//! A function of (workflow, ticket, actor, fields) so the configurable engine
+//! of a later issue can grow guards here without changing callers.
+
+use crate::config::{Operator, StateCategory, Workflow};
+use crate::domain::ticket::{Ticket, field_text};
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Why a transition was refused; each names what would make it possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UnknownState {
+        state: String,
+        known: Vec<String>,
+    },
+    SameState {
+        state: String,
+    },
+    NoSuchTransition {
+        from: String,
+        to: String,
+        reachable: Vec<String>,
+    },
+    RoleNotAllowed {
+        to: String,
+        allowed_roles: Vec<String>,
+        actor: String,
+        actor_roles: Vec<String>,
+    },
+    MissingFields {
+        to: String,
+        fields: Vec<String>,
+    },
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::UnknownState { state, known } => write!(
+                f,
+                "unknown state '{state}'; the states of this workflow are: {}",
+                known.join(", ")
+            ),
+            Refusal::SameState { state } => write!(f, "the ticket is already in state '{state}'"),
+            Refusal::NoSuchTransition {
+                from,
+                to,
+                reachable,
+            } => {
+                write!(f, "the workflow has no transition from '{from}' to '{to}'")?;
+                if reachable.is_empty() {
+                    write!(f, "; '{from}' is final")
+                } else {
+                    write!(f, "; from '{from}' you can go to: {}", reachable.join(", "))
+                }
+            }
+            Refusal::RoleNotAllowed {
+                to,
+                allowed_roles,
+                actor,
+                actor_roles,
+            } => write!(
+                f,
+                "moving to '{to}' needs one of the roles {}; operator '{actor}' has {}; ask someone with that role",
+                allowed_roles.join(", "),
+                if actor_roles.is_empty() {
+                    "none".to_string()
+                } else {
+                    actor_roles.join(", ")
+                }
+            ),
+            Refusal::MissingFields { to, fields } => write!(
+                f,
+                "entering '{to}' requires {}; set them first (e.g. `guardia set KEY {}=...`)",
+                fields.join(", "),
+                fields.first().map_or("", String::as_str)
+            ),
+        }
+    }
+}
+
+/// Checks a transition of `ticket` to `to` by `actor`; `fields` are values
+/// supplied with the move (they count as set).
+pub fn check_transition(
+    wf: &Workflow,
+    ticket: &Ticket,
+    actor: &Operator,
+    to: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), Refusal> {
+    if !wf.states.iter().any(|s| s.id.get_ref() == to) {
+        return Err(Refusal::UnknownState {
+            state: to.into(),
+            known: wf.states.iter().map(|s| s.id.get_ref().clone()).collect(),
+        });
+    }
+    let from = ticket.status.as_str();
+    if from == to {
+        return Err(Refusal::SameState { state: to.into() });
+    }
+    let candidates: Vec<_> = wf
+        .transitions
+        .iter()
+        .filter(|t| t.to.get_ref() == to && t.from.iter().any(|f| f.get_ref() == from))
+        .collect();
+    if candidates.is_empty() {
+        return Err(Refusal::NoSuchTransition {
+            from: from.into(),
+            to: to.into(),
+            reachable: reachable(wf, from),
+        });
+    }
+    let actor_roles: Vec<String> = actor.roles.iter().map(|r| r.get_ref().clone()).collect();
+    let permitted = candidates
+        .iter()
+        .find(|t| t.roles.is_empty() || t.roles.iter().any(|r| actor_roles.contains(r.get_ref())));
+    let Some(transition) = permitted else {
+        let mut allowed_roles: Vec<String> = candidates
+            .iter()
+            .flat_map(|t| t.roles.iter().map(|r| r.get_ref().clone()))
+            .collect();
+        allowed_roles.dedup();
+        return Err(Refusal::RoleNotAllowed {
+            to: to.into(),
+            allowed_roles,
+            actor: actor.id.get_ref().clone(),
+            actor_roles,
+        });
+    };
+    let missing: Vec<String> = transition
+        .requires
+        .iter()
+        .map(|f| f.get_ref().clone())
+        .filter(|f| !is_set(ticket, f, fields))
+        .collect();
+    if !missing.is_empty() {
+        return Err(Refusal::MissingFields {
+            to: to.into(),
+            fields: missing,
+        });
+    }
+    Ok(())
+}
+
+fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
+    if field_text(supplied, field).is_some() {
+        return true;
+    }
+    match field {
+        "assignee" => ticket.assignee.is_some(),
+        "title" => !ticket.title.trim().is_empty(),
+        "description" => !ticket.description.trim().is_empty(),
+        _ => ticket.field_text(field).is_some(),
+    }
+}
+
+/// States directly reachable from `from`.
+pub fn reachable(wf: &Workflow, from: &str) -> Vec<String> {
+    let mut out: Vec<String> = wf
+        .transitions
+        .iter()
+        .filter(|t| t.from.iter().any(|f| f.get_ref() == from))
+        .map(|t| t.to.get_ref().clone())
+        .collect();
+    out.dedup();
+    out
+}
+
+/// Category of a state (unknown states count as active, so they stay visible).
+pub fn category(wf: &Workflow, state: &str) -> StateCategory {
+    wf.states
+        .iter()
+        .find(|s| s.id.get_ref() == state)
+        .map_or(StateCategory::Active, |s| s.category)
+}
+
+/// States of every workflow whose category is still open.
+pub fn open_states(workflows: &[Workflow]) -> Vec<String> {
+    let mut out: Vec<String> = workflows
+        .iter()
+        .flat_map(|w| w.states.iter())
+        .filter(|s| s.category.is_open() && s.category != StateCategory::Resolved)
+        .map(|s| s.id.get_ref().clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use chrono::Utc;
+
+    fn ticket(status: &str) -> Ticket {
+        Ticket {
+            key: "BOG-1".into(),
+            ticket_type: "incident".into(),
+            service: "osf".into(),
+            title: "t".into(),
+            description: "d".into(),
+            status: status.into(),
+            priority: "medium".into(),
+            priority_justification: None,
+            impact: "medium".into(),
+            urgency: "medium".into(),
+            level: 1,
+            assignee: None,
+            created_by: "ana".into(),
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            fields: Map::new(),
+            reject_reason: None,
+            duplicate_of: None,
+            route: None,
+            id: "x".into(),
+        }
+    }
+
+    #[test]
+    fn allowed_transition_passes() {
+        let cfg = Config::builtin().expect("config");
+        let wf = cfg.workflow("default").expect("wf");
+        let ana = cfg.operator("ana").expect("ana");
+        assert_eq!(
+            check_transition(wf, &ticket("new"), ana, "in_progress", &Map::new()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn unknown_and_missing_transitions_are_explained() {
+        let cfg = Config::builtin().expect("config");
+        let wf = cfg.workflow("default").expect("wf");
+        let ana = cfg.operator("ana").expect("ana");
+        let e = check_transition(wf, &ticket("new"), ana, "flying", &Map::new()).unwrap_err();
+        assert!(matches!(e, Refusal::UnknownState { .. }));
+        assert!(e.to_string().contains("in_progress"));
+        let e = check_transition(wf, &ticket("new"), ana, "closed", &Map::new()).unwrap_err();
+        assert!(matches!(e, Refusal::NoSuchTransition { .. }), "{e}");
+        assert!(e.to_string().contains("from 'new' you can go to"));
+        let e = check_transition(wf, &ticket("new"), ana, "new", &Map::new()).unwrap_err();
+        assert!(matches!(e, Refusal::SameState { .. }));
+    }
+
+    #[test]
+    fn roles_are_enforced() {
+        let cfg = Config::builtin().expect("config");
+        let wf = cfg.workflow("default").expect("wf");
+        let ana = cfg.operator("ana").expect("ana");
+        let ines = cfg.operator("ines").expect("ines");
+        let e = check_transition(wf, &ticket("new"), ana, "cancelled", &Map::new()).unwrap_err();
+        assert!(matches!(e, Refusal::RoleNotAllowed { .. }), "{e}");
+        assert!(e.to_string().contains("head"));
+        assert_eq!(
+            check_transition(wf, &ticket("new"), ines, "cancelled", &Map::new()),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn required_fields_on_entering() {
+        let cfg = Config::builtin().expect("config");
+        let wf = cfg.workflow("default").expect("wf");
+        let ana = cfg.operator("ana").expect("ana");
+        let e =
+            check_transition(wf, &ticket("in_progress"), ana, "resolved", &Map::new()).unwrap_err();
+        assert_eq!(
+            e,
+            Refusal::MissingFields {
+                to: "resolved".into(),
+                fields: vec!["solution".into()]
+            }
+        );
+        let mut supplied = Map::new();
+        supplied.insert("solution".into(), Value::String("reinicio".into()));
+        assert_eq!(
+            check_transition(wf, &ticket("in_progress"), ana, "resolved", &supplied),
+            Ok(())
+        );
+    }
+}

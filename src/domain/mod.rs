@@ -1,0 +1,11 @@
+//! Pure domain rules: intake, priority, lifecycle transitions, escalation,
+//! rejection, durations. Plain functions over plain types with the clock passed
+//! in; nothing here touches SQLite, files or the terminal.
+
+pub mod duration;
+pub mod escalation;
+pub mod intake;
+pub mod lifecycle;
+pub mod priority;
+pub mod site;
+pub mod ticket;

@@ -1,0 +1,46 @@
+//! Site identity rules: site codes and human ticket keys (`<SITE>-<n>`).
+
+/// A site code is 2 to 8 ASCII capital letters (e.g. `BOG`, `ASU`).
+pub fn valid_site_code(code: &str) -> bool {
+    (2..=8).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_uppercase())
+}
+
+/// `BOG` and 42 make `BOG-42`.
+pub fn ticket_key(site_code: &str, number: i64) -> String {
+    format!("{site_code}-{number}")
+}
+
+/// Splits `BOG-42` into its site code and number; `None` if malformed.
+pub fn parse_ticket_key(key: &str) -> Option<(&str, i64)> {
+    let (code, num) = key.rsplit_once('-')?;
+    if !valid_site_code(code) {
+        return None;
+    }
+    let n: i64 = num.parse().ok()?;
+    (n > 0).then_some((code, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_codes() {
+        assert!(valid_site_code("BOG"));
+        assert!(valid_site_code("MEXICO"));
+        assert!(!valid_site_code("B"));
+        assert!(!valid_site_code("bog"));
+        assert!(!valid_site_code("BOGOTACOL"));
+        assert!(!valid_site_code("BO1"));
+    }
+
+    #[test]
+    fn keys_round_trip() {
+        assert_eq!(ticket_key("BOG", 42), "BOG-42");
+        assert_eq!(parse_ticket_key("BOG-42"), Some(("BOG", 42)));
+        assert_eq!(parse_ticket_key("bog-42"), None);
+        assert_eq!(parse_ticket_key("BOG-0"), None);
+        assert_eq!(parse_ticket_key("BOG-x"), None);
+        assert_eq!(parse_ticket_key("BOG42"), None);
+    }
+}

@@ -1,0 +1,142 @@
+//! The ticket as the rest of the program sees it: plain data read from the
+//! store, serialized for `--json` with the field names scripts rely on.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Ticket {
+    pub key: String,
+    #[serde(rename = "type")]
+    pub ticket_type: String,
+    pub service: String,
+    pub title: String,
+    pub description: String,
+    pub status: String,
+    pub priority: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub priority_justification: Option<String>,
+    pub impact: String,
+    pub urgency: String,
+    pub level: u8,
+    pub assignee: Option<String>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub fields: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reject_reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<String>,
+    pub id: String,
+}
+
+impl Ticket {
+    /// A catalogue field's value as text, `None` when unset or blank.
+    pub fn field_text(&self, id: &str) -> Option<String> {
+        field_text(&self.fields, id)
+    }
+}
+
+/// Text of a field value; blank strings, `false` and null count as unset.
+pub fn field_text(fields: &Map<String, Value>, id: &str) -> Option<String> {
+    match fields.get(id)? {
+        Value::Null => None,
+        Value::String(s) if s.trim().is_empty() => None,
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(false) => None,
+        Value::Bool(true) => Some("true".into()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// A comment or internal note.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Comment {
+    pub id: String,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub internal: bool,
+    pub body: String,
+}
+
+/// Time spent on a ticket.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct WorklogEntry {
+    pub id: String,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub minutes: i64,
+    pub note: String,
+}
+
+/// A file attached to a ticket, stored content-addressed.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Attachment {
+    pub id: String,
+    pub author: String,
+    pub at: DateTime<Utc>,
+    pub name: String,
+    pub sha256: String,
+    pub size: i64,
+}
+
+/// One runbook started on a ticket, with its ticks.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunbookRun {
+    pub id: String,
+    pub runbook: String,
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    pub ticks: Vec<RunbookTick>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RunbookTick {
+    pub item: String,
+    pub checked: bool,
+    pub evidence: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A recorded escalation, functional (to a level) or hierarchical (to a role).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Escalation {
+    pub mode: String,
+    pub from_level: Option<u8>,
+    pub to_level: Option<u8>,
+    pub to_role: Option<String>,
+    pub note: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// A link between tickets, e.g. duplicate-of.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Link {
+    pub kind: String,
+    pub target: String,
+}
+
+/// Everything `show` displays about one ticket.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TicketDetail {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    pub comments: Vec<Comment>,
+    pub worklog: Vec<WorklogEntry>,
+    pub worklog_minutes: i64,
+    pub attachments: Vec<Attachment>,
+    pub runbooks: Vec<RunbookRun>,
+    pub escalations: Vec<Escalation>,
+    pub links: Vec<Link>,
+}
+
+/// Milliseconds since the epoch as a UTC time (clamped on nonsense).
+pub fn ms_to_time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or_default()
+}

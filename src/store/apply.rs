@@ -1,0 +1,375 @@
+//! Materialization: applies one op to the derived tables. The same function
+//! serves the live write path and `doctor`'s rebuild, so the tables can always
+//! be re-derived from the log. It reads only the op and the current derived
+//! state, never the clock or the configuration.
+
+use super::ops::{Op, entity, kind};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Map, Value};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(transparent)]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("{0}")]
+    Malformed(String),
+}
+
+/// How the full-text index is maintained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Index each change as it is applied.
+    Live,
+    /// Collect touched tickets and index them once at commit (bulk loads).
+    Bulk,
+}
+
+fn malformed(op: &Op, what: &str) -> ApplyError {
+    ApplyError::Malformed(format!(
+        "op {}:{} ({} {} on {}) {what}",
+        op.site, op.seq, op.kind, op.entity, op.entity_id
+    ))
+}
+
+fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// Ticket columns a `set` op may write directly.
+const SETTABLE_COLUMNS: &[&str] = &[
+    "title",
+    "description",
+    "service",
+    "type",
+    "priority",
+    "priority_justification",
+    "impact",
+    "urgency",
+    "assignee",
+    "reject_reason",
+];
+
+pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Result<(), ApplyError> {
+    let ms = op.ms();
+    match (op.entity.as_str(), op.kind.as_str()) {
+        (entity::TICKET, kind::CREATE) => create_ticket(conn, op, ms, mode),
+        (entity::TICKET, kind::SET) => {
+            let field = op
+                .field
+                .as_deref()
+                .ok_or_else(|| malformed(op, "has no field"))?;
+            let no = ticket_no(conn, op, &op.entity_id)?;
+            if let Some(name) = field.strip_prefix("fields.") {
+                let mut fields = ticket_fields(conn, no)?;
+                if op.value.is_null() {
+                    fields.remove(name);
+                } else {
+                    fields.insert(name.to_string(), op.value.clone());
+                }
+                conn.prepare_cached("UPDATE ticket SET fields = ?2 WHERE no = ?1")?
+                    .execute(params![no, Value::Object(fields).to_string()])?;
+            } else if SETTABLE_COLUMNS.contains(&field) {
+                let text = match &op.value {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                };
+                // The column name comes from the fixed list above, never from input.
+                let sql = format!("UPDATE ticket SET {field} = ?2 WHERE no = ?1");
+                conn.prepare_cached(&sql)?.execute(params![no, text])?;
+                if (field == "title" || field == "description") && mode == ApplyMode::Live {
+                    reindex(conn, no)?;
+                } else if field == "title" || field == "description" {
+                    mark_pending(conn, no)?;
+                }
+            } else {
+                return Err(malformed(op, &format!("sets unknown field '{field}'")));
+            }
+            touch(conn, no, ms)
+        }
+        (entity::TICKET, kind::TRANSITION) => {
+            let to = str_of(&op.value, "to").ok_or_else(|| malformed(op, "has no target state"))?;
+            let no = ticket_no(conn, op, &op.entity_id)?;
+            conn.prepare_cached("UPDATE ticket SET status = ?2 WHERE no = ?1")?
+                .execute(params![no, to])?;
+            touch(conn, no, ms)
+        }
+        (entity::TICKET, kind::ESCALATE) => {
+            let no = ticket_no(conn, op, &op.entity_id)?;
+            let mode_s = str_of(&op.value, "mode").unwrap_or("functional");
+            let from = op.value.get("from").and_then(Value::as_i64);
+            let to = op.value.get("to").and_then(Value::as_i64);
+            if mode_s == "functional" {
+                let to = to.ok_or_else(|| malformed(op, "has no target level"))?;
+                conn.prepare_cached("UPDATE ticket SET level = ?2 WHERE no = ?1")?
+                    .execute(params![no, to])?;
+            }
+            let site_no: i64 = conn
+                .prepare_cached("SELECT no FROM site WHERE site_id = ?1")?
+                .query_row([&op.site], |r| r.get(0))?;
+            conn.prepare_cached(
+                "INSERT INTO escalation(site_no, seq, ticket_id, mode, from_level, to_level, to_role, note, by, at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                site_no,
+                op.seq,
+                op.entity_id,
+                mode_s,
+                from,
+                to,
+                str_of(&op.value, "role"),
+                str_of(&op.value, "note").unwrap_or(""),
+                op.actor,
+                ms
+            ])?;
+            touch(conn, no, ms)
+        }
+        (entity::TICKET, kind::LINK) => {
+            let field = op
+                .field
+                .as_deref()
+                .ok_or_else(|| malformed(op, "has no link"))?;
+            let (link_kind, target) = field
+                .split_once(':')
+                .ok_or_else(|| malformed(op, "names no link target"))?;
+            let no = ticket_no(conn, op, &op.entity_id)?;
+            if op.value.as_bool().unwrap_or(false) {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO link(ticket_id, kind, target_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![op.entity_id, link_kind, target])?;
+            } else {
+                conn.prepare_cached(
+                    "DELETE FROM link WHERE ticket_id = ?1 AND kind = ?2 AND target_id = ?3",
+                )?
+                .execute(params![op.entity_id, link_kind, target])?;
+            }
+            if link_kind == "duplicate_of" {
+                // The ticket shows the key of the original it duplicates (first link wins).
+                conn.prepare_cached(
+                    "UPDATE ticket SET duplicate_of = (
+                        SELECT t.key FROM link l JOIN ticket t ON t.id = l.target_id
+                        WHERE l.ticket_id = ?2 AND l.kind = 'duplicate_of' ORDER BY t.no LIMIT 1)
+                     WHERE no = ?1",
+                )?
+                .execute(params![no, op.entity_id])?;
+            }
+            touch(conn, no, ms)
+        }
+        (entity::TICKET, kind::ROUTE) => {
+            let no = ticket_no(conn, op, &op.entity_id)?;
+            conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
+                .execute(params![no, str_of(&op.value, "to")])?;
+            touch(conn, no, ms)
+        }
+        (entity::COMMENT, kind::CREATE) => {
+            let ticket =
+                str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
+            let no = ticket_no(conn, op, ticket)?;
+            conn.prepare_cached(
+                "INSERT INTO comment(id, ticket_id, author, at, internal, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                op.entity_id,
+                ticket,
+                op.actor,
+                ms,
+                op.value.get("internal").and_then(Value::as_bool).unwrap_or(false),
+                str_of(&op.value, "body").unwrap_or("")
+            ])?;
+            match mode {
+                ApplyMode::Live => reindex(conn, no)?,
+                ApplyMode::Bulk => mark_pending(conn, no)?,
+            }
+            touch(conn, no, ms)
+        }
+        (entity::WORKLOG, kind::CREATE) => {
+            let ticket =
+                str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
+            let no = ticket_no(conn, op, ticket)?;
+            conn.prepare_cached(
+                "INSERT INTO worklog(id, ticket_id, author, at, minutes, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                op.entity_id,
+                ticket,
+                op.actor,
+                ms,
+                op.value.get("minutes").and_then(Value::as_i64).unwrap_or(0),
+                str_of(&op.value, "note").unwrap_or("")
+            ])?;
+            touch(conn, no, ms)
+        }
+        (entity::ATTACHMENT, kind::CREATE) => {
+            let ticket =
+                str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
+            let no = ticket_no(conn, op, ticket)?;
+            conn.prepare_cached(
+                "INSERT INTO attachment(id, ticket_id, author, at, name, sha256, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                op.entity_id,
+                ticket,
+                op.actor,
+                ms,
+                str_of(&op.value, "name").unwrap_or(""),
+                str_of(&op.value, "sha256").unwrap_or(""),
+                op.value.get("size").and_then(Value::as_i64).unwrap_or(0)
+            ])?;
+            touch(conn, no, ms)
+        }
+        (entity::RUNBOOK_RUN, kind::CREATE) => {
+            let ticket =
+                str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
+            let no = ticket_no(conn, op, ticket)?;
+            conn.prepare_cached(
+                "INSERT INTO runbook_run(id, ticket_id, runbook, started_by, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                op.entity_id,
+                ticket,
+                str_of(&op.value, "runbook").unwrap_or(""),
+                op.actor,
+                ms
+            ])?;
+            touch(conn, no, ms)
+        }
+        (entity::RUNBOOK_RUN, kind::SET) => {
+            let item = op
+                .field
+                .as_deref()
+                .and_then(|f| f.strip_prefix("item:"))
+                .ok_or_else(|| malformed(op, "names no runbook item"))?;
+            conn.prepare_cached(
+                "INSERT INTO runbook_tick(run_id, item, checked, evidence, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(run_id, item) DO UPDATE SET checked = excluded.checked,
+                    evidence = excluded.evidence, by = excluded.by, at = excluded.at",
+            )?
+            .execute(params![
+                op.entity_id,
+                item,
+                op.value.get("checked").and_then(Value::as_bool).unwrap_or(true),
+                str_of(&op.value, "evidence").unwrap_or(""),
+                op.actor,
+                ms
+            ])?;
+            let ticket: Option<String> = conn
+                .prepare_cached("SELECT ticket_id FROM runbook_run WHERE id = ?1")?
+                .query_row([&op.entity_id], |r| r.get(0))
+                .optional()?;
+            let ticket = ticket.ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?;
+            let no = ticket_no(conn, op, &ticket)?;
+            touch(conn, no, ms)
+        }
+        _ => Err(malformed(op, "is of an unknown kind")),
+    }
+}
+
+fn create_ticket(conn: &Connection, op: &Op, ms: i64, mode: ApplyMode) -> Result<(), ApplyError> {
+    let v = &op.value;
+    let need = |k: &str| str_of(v, k).ok_or_else(|| malformed(op, &format!("lacks '{k}'")));
+    let fields = v
+        .get("fields")
+        .cloned()
+        .unwrap_or(Value::Object(Map::new()));
+    conn.prepare_cached(
+        "INSERT INTO ticket(id, key, type, service, title, description, status, priority,
+            priority_justification, impact, urgency, level, assignee, created_by, created_at,
+            updated_at, fields)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+    )?
+    .execute(params![
+        op.entity_id,
+        need("key")?,
+        need("type")?,
+        need("service")?,
+        need("title")?,
+        need("description")?,
+        need("status")?,
+        need("priority")?,
+        str_of(v, "priority_justification"),
+        need("impact")?,
+        need("urgency")?,
+        v.get("level").and_then(Value::as_i64).unwrap_or(1),
+        str_of(v, "assignee"),
+        op.actor,
+        ms,
+        fields.to_string()
+    ])?;
+    let no = conn.last_insert_rowid();
+    match mode {
+        ApplyMode::Live => {
+            conn.prepare_cached(
+                "INSERT INTO ticket_fts(rowid, title, description, comments) VALUES (?1, ?2, ?3, '')",
+            )?
+            .execute(params![no, need("title")?, need("description")?])?;
+        }
+        ApplyMode::Bulk => mark_pending(conn, no)?,
+    }
+    Ok(())
+}
+
+fn ticket_no(conn: &Connection, op: &Op, ticket_id: &str) -> Result<i64, ApplyError> {
+    conn.prepare_cached("SELECT no FROM ticket WHERE id = ?1")?
+        .query_row([ticket_id], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| malformed(op, &format!("refers to unknown ticket {ticket_id}")))
+}
+
+fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, ApplyError> {
+    let text: String = conn
+        .prepare_cached("SELECT fields FROM ticket WHERE no = ?1")?
+        .query_row([no], |r| r.get(0))?;
+    match serde_json::from_str(&text) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Ok(Map::new()),
+    }
+}
+
+fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyError> {
+    conn.prepare_cached("UPDATE ticket SET updated_at = max(updated_at, ?2) WHERE no = ?1")?
+        .execute(params![no, ms])?;
+    Ok(())
+}
+
+/// Re-indexes one ticket's title, description and comments.
+fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
+    conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
+        .execute([no])?;
+    conn.prepare_cached(
+        "INSERT INTO ticket_fts(rowid, title, description, comments)
+         SELECT t.no, t.title, t.description,
+                coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')
+         FROM ticket t WHERE t.no = ?1",
+    )?
+    .execute([no])?;
+    Ok(())
+}
+
+fn mark_pending(conn: &Connection, no: i64) -> Result<(), ApplyError> {
+    conn.prepare_cached("CREATE TEMP TABLE IF NOT EXISTS fts_pending(no INTEGER PRIMARY KEY)")?
+        .execute([])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO temp.fts_pending(no) VALUES (?1)")?
+        .execute([no])?;
+    Ok(())
+}
+
+/// Indexes every ticket a bulk transaction touched, once.
+pub fn rebuild_fts_pending(conn: &Connection) -> Result<(), ApplyError> {
+    let exists: bool = conn
+        .prepare_cached("SELECT count(*) FROM temp.sqlite_master WHERE name = 'fts_pending'")?
+        .query_row([], |r| r.get::<_, i64>(0).map(|n| n > 0))?;
+    if !exists {
+        return Ok(());
+    }
+    conn.execute_batch(
+        "DELETE FROM ticket_fts WHERE rowid IN (SELECT no FROM temp.fts_pending);
+         INSERT INTO ticket_fts(rowid, title, description, comments)
+         SELECT t.no, t.title, t.description,
+                coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')
+         FROM temp.fts_pending p JOIN ticket t ON t.no = p.no ORDER BY p.no;
+         DELETE FROM temp.fts_pending;",
+    )?;
+    Ok(())
+}

@@ -1,0 +1,491 @@
+//! The only module that touches SQLite. Owns the database file (created 0600
+//! in a 0700 directory), its pragmas and migrations, the operation log with
+//! its clock and sequence numbers, the tables derived from it, and queries.
+//! Every write goes through [`Store::write`]: one `BEGIN IMMEDIATE`
+//! transaction that appends ops and materializes them together, retried while
+//! another process holds the write lock.
+
+mod apply;
+pub mod doctor;
+pub mod ops;
+mod query;
+mod schema;
+
+pub use apply::ApplyMode;
+pub use query::{ListFilter, SearchHit};
+
+use ops::{Op, OpDraft, OpRef, hlc_next};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// How long a writer waits for another process before giving up.
+const WRITE_PATIENCE: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no database at {path}; create one with `guardia init` (or `guardia init --demo` for an example)"
+    )]
+    Missing { path: PathBuf },
+    #[error("a database already exists at {path}; use it, or choose another path with --db")]
+    Exists { path: PathBuf },
+    #[error(
+        "{path} is not a guardia database or is damaged ({detail}); check the path, or run `guardia doctor`"
+    )]
+    NotADatabase { path: PathBuf, detail: String },
+    #[error(
+        "the database at {path} was written by a newer guardia (schema {found}, this build knows {known}); upgrade guardia"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("the disk holding {path} is full; nothing was written. Free some space and try again")]
+    DiskFull { path: PathBuf },
+    #[error("{path} is read-only for this user; nothing was written. Check the file's permissions")]
+    ReadOnly { path: PathBuf },
+    #[error(
+        "the database at {path} stayed locked by another process for {secs} s; nothing was written. Try again"
+    )]
+    Busy { path: PathBuf, secs: u64 },
+    #[error("cannot create {path}: {source}")]
+    Create {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the operation log is inconsistent: {0}; run `guardia doctor`")]
+    Integrity(String),
+    #[error("database error on {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+}
+
+/// This database's own site.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalSite {
+    pub no: i64,
+    pub site_id: String,
+    pub code: String,
+    pub dataset_id: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    site: LocalSite,
+}
+
+fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
+    if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
+        match f.code {
+            ErrorCode::DiskFull => return StoreError::DiskFull { path: path.into() },
+            ErrorCode::ReadOnly => return StoreError::ReadOnly { path: path.into() },
+            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+                return StoreError::NotADatabase {
+                    path: path.into(),
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                };
+            }
+            _ => {}
+        }
+    }
+    StoreError::Sqlite {
+        path: path.into(),
+        source: e,
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _)
+        if f.code == ErrorCode::DatabaseBusy || f.code == ErrorCode::DatabaseLocked)
+}
+
+fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(5))
+        .map_err(|e| sqlite_err(path, e))?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA cache_size = -16000;
+         PRAGMA temp_store = MEMORY;",
+    )
+    .map_err(|e| sqlite_err(path, e))
+}
+
+/// Creates the file with mode 0600 (and its directory 0700) before SQLite
+/// opens it, so the tickets are never readable by other users, not even
+/// for an instant.
+fn create_private_file(path: &Path) -> Result<(), StoreError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let create_err = |source| StoreError::Create {
+        path: path.into(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+        && !dir.exists()
+    {
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(create_err)?;
+    }
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map(drop)
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                StoreError::Exists { path: path.into() }
+            } else {
+                create_err(e)
+            }
+        })
+}
+
+impl Store {
+    /// Creates a new database for site `code` (a new dataset).
+    pub fn create(path: &Path, code: &str) -> Result<Store, StoreError> {
+        create_private_file(path)?;
+        let result = Self::create_in_file(path, code);
+        if result.is_err() {
+            // Leave nothing half-made behind: the next `init` must be able to start over.
+            let _ = std::fs::remove_file(path);
+        }
+        result
+    }
+
+    fn create_in_file(path: &Path, code: &str) -> Result<Store, StoreError> {
+        let mut conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
+        configure(&conn, path)?;
+        schema::migrations()
+            .to_latest(&mut conn)
+            .map_err(|e| StoreError::Integrity(format!("migration failed: {e}")))?;
+        let site_id = uuid::Uuid::new_v4().to_string();
+        let dataset_id = uuid::Uuid::new_v4().to_string();
+        let tx = conn.transaction().map_err(|e| sqlite_err(path, e))?;
+        tx.execute(
+            "INSERT INTO site(no, site_id, code) VALUES (1, ?1, ?2)",
+            params![site_id, code],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "INSERT INTO local(id, site_no, next_seq, last_hlc, next_ticket) VALUES (1, 1, 1, 0, 1)",
+                [],
+            )
+        })
+        .and_then(|_| {
+            tx.execute(
+                "INSERT INTO meta(key, value) VALUES ('dataset_id', ?1), ('format', 'guardia-db-1')",
+                params![dataset_id],
+            )
+        })
+        .map_err(|e| sqlite_err(path, e))?;
+        tx.commit().map_err(|e| sqlite_err(path, e))?;
+        drop(conn);
+        Self::open(path)
+    }
+
+    /// Opens an existing database.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing { path: path.into() });
+        }
+        let mut conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite_err(path, e))?;
+        configure(&conn, path)?;
+        let known = 1i64;
+        let found: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| sqlite_err(path, e))?;
+        if found > known {
+            return Err(StoreError::TooNew {
+                path: path.into(),
+                found,
+                known,
+            });
+        }
+        if found == 0 {
+            return Err(StoreError::NotADatabase {
+                path: path.into(),
+                detail: "no guardia schema".into(),
+            });
+        }
+        if found < known {
+            schema::migrations()
+                .to_latest(&mut conn)
+                .map_err(|e| StoreError::Integrity(format!("migration failed: {e}")))?;
+        }
+        let site = conn
+            .query_row(
+                "SELECT s.no, s.site_id, s.code, (SELECT value FROM meta WHERE key = 'dataset_id')
+                 FROM local l JOIN site s ON s.no = l.site_no",
+                [],
+                |r| {
+                    Ok(LocalSite {
+                        no: r.get(0)?,
+                        site_id: r.get(1)?,
+                        code: r.get(2)?,
+                        dataset_id: r.get(3)?,
+                    })
+                },
+            )
+            .map_err(|e| sqlite_err(path, e))?;
+        Ok(Store {
+            conn,
+            path: path.into(),
+            site,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn site(&self) -> &LocalSite {
+        &self.site
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_err(&self.path, e)
+    }
+
+    /// Queries over the committed state.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            conn: &self.conn,
+            path: &self.path,
+        }
+    }
+
+    /// Runs `f` in one write transaction: everything it appends is committed
+    /// together or not at all. Waits (up to a minute) while another process
+    /// writes; `f` sees the state as of the moment the lock was taken.
+    pub fn write<T, E>(
+        &mut self,
+        now_ms: i64,
+        mode: ApplyMode,
+        f: impl FnOnce(&mut WriteTx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let started = Instant::now();
+        let path = self.path.clone();
+        let tx = loop {
+            match self
+                .conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+            {
+                Ok(tx) => break tx,
+                Err(e) if is_busy(&e) && started.elapsed() < WRITE_PATIENCE => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) if is_busy(&e) => {
+                    return Err(StoreError::Busy {
+                        path,
+                        secs: WRITE_PATIENCE.as_secs(),
+                    }
+                    .into());
+                }
+                Err(e) => return Err(sqlite_err(&path, e).into()),
+            }
+        };
+        let (next_seq, last_hlc, next_ticket): (i64, i64, i64) = tx
+            .query_row(
+                "SELECT next_seq, last_hlc, next_ticket FROM local WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| sqlite_err(&path, e))?;
+        let mut w = WriteTx {
+            tx,
+            path: path.clone(),
+            site: self.site.clone(),
+            now_ms,
+            next_seq,
+            last_hlc,
+            next_ticket,
+            mode,
+        };
+        let out = f(&mut w)?;
+        w.finish()?;
+        Ok(out)
+    }
+}
+
+/// Read access to a connection, inside or outside a write transaction.
+pub struct Reader<'a> {
+    conn: &'a Connection,
+    path: &'a Path,
+}
+
+impl Reader<'_> {
+    pub(crate) fn conn(&self) -> &Connection {
+        self.conn
+    }
+
+    pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_err(self.path, e)
+    }
+}
+
+/// A write transaction in progress.
+pub struct WriteTx<'c> {
+    tx: rusqlite::Transaction<'c>,
+    path: PathBuf,
+    site: LocalSite,
+    now_ms: i64,
+    next_seq: i64,
+    last_hlc: i64,
+    next_ticket: i64,
+    mode: ApplyMode,
+}
+
+impl WriteTx<'_> {
+    pub fn site(&self) -> &LocalSite {
+        &self.site
+    }
+
+    /// Queries that see this transaction's own writes.
+    pub fn reader(&self) -> Reader<'_> {
+        Reader {
+            conn: &self.tx,
+            path: &self.path,
+        }
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_err(&self.path, e)
+    }
+
+    /// Moves this transaction's wall clock (bulk generation replays history).
+    pub fn set_now(&mut self, now_ms: i64) {
+        self.now_ms = now_ms;
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.now_ms
+    }
+
+    /// Allocates the next ticket number of this site.
+    pub fn next_ticket_number(&mut self) -> i64 {
+        let n = self.next_ticket;
+        self.next_ticket += 1;
+        n
+    }
+
+    /// Appends one op to the log and applies it to the derived tables.
+    pub fn append(&mut self, actor: &str, draft: OpDraft) -> Result<Op, StoreError> {
+        let pred = if draft.kind == ops::kind::CREATE {
+            Vec::new()
+        } else {
+            self.predecessor(&draft.entity_id, draft.field.as_deref())?
+                .into_iter()
+                .collect()
+        };
+        self.last_hlc = hlc_next(self.last_hlc, self.now_ms);
+        let op = Op {
+            site: self.site.site_id.clone(),
+            seq: self.next_seq,
+            hlc: self.last_hlc,
+            actor: actor.to_string(),
+            entity: draft.entity.to_string(),
+            entity_id: draft.entity_id,
+            kind: draft.kind.to_string(),
+            field: draft.field,
+            value: draft.value,
+            pred,
+        };
+        self.next_seq += 1;
+        let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
+        self.tx
+            .prepare_cached(
+                "INSERT INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .and_then(|mut st| {
+                st.execute(params![
+                    self.site.no,
+                    op.seq,
+                    op.hlc,
+                    op.actor,
+                    op.entity,
+                    op.entity_id,
+                    op.kind,
+                    op.field,
+                    op.value.to_string(),
+                    pred_json
+                ])
+            })
+            .map_err(|e| self.err(e))?;
+        apply::apply(&self.tx, &op, self.site.no, self.mode).map_err(|e| match e {
+            apply::ApplyError::Sqlite(e) => self.err(e),
+            apply::ApplyError::Malformed(m) => StoreError::Integrity(m),
+        })?;
+        Ok(op)
+    }
+
+    /// The op that last set `field` of an entity (or created it).
+    fn predecessor(
+        &self,
+        entity_id: &str,
+        field: Option<&str>,
+    ) -> Result<Option<OpRef>, StoreError> {
+        let lookup = |sql: &str, field: Option<&str>| {
+            self.tx
+                .prepare_cached(sql)
+                .and_then(|mut st| {
+                    st.query_row(params![entity_id, field], |r| {
+                        Ok(OpRef {
+                            site: r.get(0)?,
+                            seq: r.get(1)?,
+                        })
+                    })
+                    .optional()
+                })
+                .map_err(|e| self.err(e))
+        };
+        const BY_FIELD: &str = "SELECT s.site_id, o.seq FROM op o JOIN site s ON s.no = o.site_no
+             WHERE o.entity_id = ?1 AND o.field = ?2 ORDER BY o.hlc DESC LIMIT 1";
+        const CREATE: &str = "SELECT s.site_id, o.seq FROM op o JOIN site s ON s.no = o.site_no
+             WHERE o.entity_id = ?1 AND o.field IS ?2 AND o.kind = 'create' LIMIT 1";
+        if let Some(f) = field
+            && let Some(r) = lookup(BY_FIELD, Some(f))?
+        {
+            return Ok(Some(r));
+        }
+        lookup(CREATE, None)
+    }
+
+    fn finish(self) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        self.tx
+            .execute(
+                "UPDATE local SET next_seq = ?1, last_hlc = ?2, next_ticket = ?3 WHERE id = 1",
+                params![self.next_seq, self.last_hlc, self.next_ticket],
+            )
+            .map_err(|e| sqlite_err(&path, e))?;
+        if self.mode == ApplyMode::Bulk {
+            apply::rebuild_fts_pending(&self.tx).map_err(|e| match e {
+                apply::ApplyError::Sqlite(e) => sqlite_err(&path, e),
+                apply::ApplyError::Malformed(m) => StoreError::Integrity(m),
+            })?;
+        }
+        self.tx.commit().map_err(|e| sqlite_err(&path, e))
+    }
+}

@@ -1,0 +1,504 @@
+//! Read queries over the derived tables. Lists are keyset-paged on the ticket's
+//! local row number (newest first) and never load more than a page.
+
+use super::ops::{Op, OpRef};
+use super::{Reader, Store, StoreError};
+use crate::domain::ticket::*;
+use rusqlite::{OptionalExtension, Row, ToSql, params, params_from_iter};
+use serde_json::{Map, Value};
+
+/// How many of the newest matches a relevance search ranks. Ranking every
+/// match of a very common word costs ~0.5 µs each (190 ms at 1M tickets);
+/// the newest matches are also the ones an operator is after.
+pub const SEARCH_RANK_WINDOW: i64 = 2000;
+
+const TICKET_COLS: &str = "t.no, t.id, t.key, t.type, t.service, t.title, t.description, t.status, \
+    t.priority, t.priority_justification, t.impact, t.urgency, t.level, t.assignee, t.created_by, \
+    t.created_at, t.updated_at, t.fields, t.reject_reason, t.duplicate_of, t.route";
+
+fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Ticket)> {
+    let fields: String = r.get(17)?;
+    let fields = match serde_json::from_str(&fields) {
+        Ok(Value::Object(m)) => m,
+        _ => Map::new(),
+    };
+    Ok((
+        r.get(0)?,
+        Ticket {
+            id: r.get(1)?,
+            key: r.get(2)?,
+            ticket_type: r.get(3)?,
+            service: r.get(4)?,
+            title: r.get(5)?,
+            description: r.get(6)?,
+            status: r.get(7)?,
+            priority: r.get(8)?,
+            priority_justification: r.get(9)?,
+            impact: r.get(10)?,
+            urgency: r.get(11)?,
+            level: r.get::<_, i64>(12)?.clamp(0, 255) as u8,
+            assignee: r.get(13)?,
+            created_by: r.get(14)?,
+            created_at: ms_to_time(r.get(15)?),
+            updated_at: ms_to_time(r.get(16)?),
+            fields,
+            reject_reason: r.get(18)?,
+            duplicate_of: r.get(19)?,
+            route: r.get(20)?,
+        },
+    ))
+}
+
+/// Filters of `list`; all optional, combined with AND (statuses with OR).
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub statuses: Vec<String>,
+    pub priority: Option<String>,
+    pub service: Option<String>,
+    /// `Some(None)` asks for unassigned tickets.
+    pub assignee: Option<Option<String>>,
+    pub level: Option<u8>,
+    pub query: Option<String>,
+    /// Row number of the last ticket of the previous page.
+    pub after_no: Option<i64>,
+    pub limit: usize,
+}
+
+/// One search result with its relevance (lower is better, as FTS5 ranks).
+#[derive(Debug, Clone)]
+pub struct SearchHit {
+    pub ticket: Ticket,
+    pub rank: f64,
+}
+
+/// Turns what an operator typed into a safe FTS5 query: every word quoted
+/// (so `-`, `:` or quotes cannot break the syntax), words ANDed, and a
+/// trailing `*` kept as a prefix search.
+pub fn fts_query(text: &str) -> Option<String> {
+    let terms: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|w| {
+            let (word, prefix) = match w.strip_suffix('*') {
+                Some(stem) => (stem, true),
+                None => (w, false),
+            };
+            let word: String = word
+                .chars()
+                .filter(|c| c.is_alphanumeric() || *c == '_' || *c == '-' || *c == '.' || *c == '@')
+                .collect();
+            if !word.chars().any(char::is_alphanumeric) {
+                return None;
+            }
+            let quoted = format!("\"{}\"", word.replace('"', "\"\""));
+            Some(if prefix { format!("{quoted}*") } else { quoted })
+        })
+        .collect();
+    (!terms.is_empty()).then(|| terms.join(" "))
+}
+
+impl Reader<'_> {
+    fn ticket_where(
+        &self,
+        clause: &str,
+        p: &dyn ToSql,
+    ) -> Result<Option<(i64, Ticket)>, StoreError> {
+        let sql = format!("SELECT {TICKET_COLS} FROM ticket t WHERE {clause}");
+        self.conn()
+            .prepare_cached(&sql)
+            .and_then(|mut st| st.query_row([p], ticket_from_row).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// The ticket with this key, with its local row number.
+    pub fn ticket_by_key(&self, key: &str) -> Result<Option<(i64, Ticket)>, StoreError> {
+        self.ticket_where("t.key = ?1", &key)
+    }
+
+    pub fn ticket_by_id(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
+        Ok(self.ticket_where("t.id = ?1", &id)?.map(|(_, t)| t))
+    }
+
+    pub fn ticket_count(&self) -> Result<i64, StoreError> {
+        self.conn()
+            .query_row("SELECT count(*) FROM ticket", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
+    /// One page of tickets, newest first.
+    pub fn list(&self, filter: &ListFilter) -> Result<Vec<(i64, Ticket)>, StoreError> {
+        let (sql, args) = Store::list_sql(filter);
+        let args: Vec<Box<dyn ToSql>> = args.into_iter().map(json_to_sql).collect();
+        let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params_from_iter(args.iter()), ticket_from_row)
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a list query, one line per step.
+    pub fn list_plan(&self, filter: &ListFilter) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = Store::list_sql(filter);
+        self.plan(&sql, args)
+    }
+
+    pub fn plan(&self, sql: &str, args: Vec<Value>) -> Result<Vec<String>, StoreError> {
+        let args: Vec<Box<dyn ToSql>> = args.into_iter().map(json_to_sql).collect();
+        let mut st = self
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Full-text search over titles, descriptions and comments, best first.
+    pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, StoreError> {
+        let Some(q) = fts_query(text) else {
+            return Ok(Vec::new());
+        };
+        let mut st = self
+            .conn()
+            .prepare_cached(&Store::search_sql(limit))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([q], |r| {
+                let (_, ticket) = ticket_from_row(r)?;
+                Ok(SearchHit {
+                    ticket,
+                    rank: r.get(21)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Open tickets of a service similar to `text`, best first.
+    pub fn similar_open(
+        &self,
+        text: &str,
+        service: &str,
+        open_states: &[String],
+        exclude_id: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
+        // Similarity: any of the significant words (OR), ranked by bm25.
+        let words: Vec<String> = text
+            .split_whitespace()
+            .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
+            .filter_map(fts_query)
+            .take(12)
+            .collect();
+        if words.is_empty() {
+            return Ok(Vec::new());
+        }
+        let q = words.join(" OR ");
+        let hits = self
+            .conn()
+            .prepare_cached(&Store::search_sql(200))
+            .and_then(|mut st| {
+                st.query_map([q], |r| {
+                    let (_, ticket) = ticket_from_row(r)?;
+                    Ok(SearchHit {
+                        ticket,
+                        rank: r.get(21)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(|e| self.err(e))?;
+        Ok(hits
+            .into_iter()
+            .filter(|h| h.ticket.service == service)
+            .filter(|h| open_states.contains(&h.ticket.status))
+            .filter(|h| Some(h.ticket.id.as_str()) != exclude_id)
+            .take(limit)
+            .collect())
+    }
+
+    /// Everything about one ticket.
+    pub fn detail(&self, ticket: Ticket) -> Result<TicketDetail, StoreError> {
+        let c = self.conn();
+        let id = ticket.id.clone();
+        let e = |e| self.err(e);
+        let comments = c
+            .prepare_cached("SELECT id, author, at, internal, body FROM comment WHERE ticket_id = ?1 ORDER BY at, id")
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(Comment {
+                        id: r.get(0)?,
+                        author: r.get(1)?,
+                        at: ms_to_time(r.get(2)?),
+                        internal: r.get(3)?,
+                        body: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        let worklog = c
+            .prepare_cached("SELECT id, author, at, minutes, note FROM worklog WHERE ticket_id = ?1 ORDER BY at, id")
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(WorklogEntry {
+                        id: r.get(0)?,
+                        author: r.get(1)?,
+                        at: ms_to_time(r.get(2)?),
+                        minutes: r.get(3)?,
+                        note: r.get(4)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        let attachments = c
+            .prepare_cached("SELECT id, author, at, name, sha256, size FROM attachment WHERE ticket_id = ?1 ORDER BY at, id")
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(Attachment {
+                        id: r.get(0)?,
+                        author: r.get(1)?,
+                        at: ms_to_time(r.get(2)?),
+                        name: r.get(3)?,
+                        sha256: r.get(4)?,
+                        size: r.get(5)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        let mut runbooks = c
+            .prepare_cached("SELECT id, runbook, started_by, started_at FROM runbook_run WHERE ticket_id = ?1 ORDER BY started_at, id")
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(RunbookRun {
+                        id: r.get(0)?,
+                        runbook: r.get(1)?,
+                        started_by: r.get(2)?,
+                        started_at: ms_to_time(r.get(3)?),
+                        ticks: Vec::new(),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        for run in &mut runbooks {
+            run.ticks = c
+                .prepare_cached("SELECT item, checked, evidence, by, at FROM runbook_tick WHERE run_id = ?1 ORDER BY at, item")
+                .and_then(|mut st| {
+                    st.query_map([&run.id], |r| {
+                        Ok(RunbookTick {
+                            item: r.get(0)?,
+                            checked: r.get(1)?,
+                            evidence: r.get(2)?,
+                            by: r.get(3)?,
+                            at: ms_to_time(r.get(4)?),
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(e)?;
+        }
+        let escalations = c
+            .prepare_cached("SELECT mode, from_level, to_level, to_role, note, by, at FROM escalation WHERE ticket_id = ?1 ORDER BY at, seq")
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(Escalation {
+                        mode: r.get(0)?,
+                        from_level: r.get::<_, Option<i64>>(1)?.map(|l| l.clamp(0, 255) as u8),
+                        to_level: r.get::<_, Option<i64>>(2)?.map(|l| l.clamp(0, 255) as u8),
+                        to_role: r.get(3)?,
+                        note: r.get(4)?,
+                        by: r.get(5)?,
+                        at: ms_to_time(r.get(6)?),
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        let links = c
+            .prepare_cached(
+                "SELECT l.kind, coalesce(t.key, l.target_id) FROM link l LEFT JOIN ticket t ON t.id = l.target_id
+                 WHERE l.ticket_id = ?1 ORDER BY l.kind, t.no",
+            )
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(Link {
+                        kind: r.get(0)?,
+                        target: r.get(1)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
+        let worklog_minutes = worklog.iter().map(|w| w.minutes).sum();
+        Ok(TicketDetail {
+            ticket,
+            comments,
+            worklog,
+            worklog_minutes,
+            attachments,
+            runbooks,
+            escalations,
+            links,
+        })
+    }
+
+    /// The op log of a ticket and of everything attached to it, oldest first.
+    pub fn ticket_log(&self, ticket_id: &str) -> Result<Vec<Op>, StoreError> {
+        let c = self.conn();
+        let mut ids = vec![ticket_id.to_string()];
+        for table in ["comment", "worklog", "attachment", "runbook_run"] {
+            let sql = format!("SELECT id FROM {table} WHERE ticket_id = ?1");
+            let more = c
+                .prepare_cached(&sql)
+                .and_then(|mut st| {
+                    st.query_map([ticket_id], |r| r.get::<_, String>(0))?
+                        .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(|e| self.err(e))?;
+            ids.extend(more);
+        }
+        let mut ops = Vec::new();
+        for id in ids {
+            ops.extend(self.ops_where("o.entity_id = ?1", params![id])?);
+        }
+        ops.sort_by(|a, b| (a.hlc, &a.site, a.seq).cmp(&(b.hlc, &b.site, b.seq)));
+        Ok(ops)
+    }
+
+    pub(crate) fn ops_where(
+        &self,
+        clause: &str,
+        p: impl rusqlite::Params,
+    ) -> Result<Vec<Op>, StoreError> {
+        let sql = format!(
+            "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
+             FROM op o JOIN site s ON s.no = o.site_no WHERE {clause}"
+        );
+        let mut st = self.conn().prepare_cached(&sql).map_err(|e| self.err(e))?;
+        let rows = st.query_map(p, op_from_row).map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+}
+
+impl Store {
+    /// The SQL and parameters of a list query (exposed for plan tests).
+    pub fn list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        fn push(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
+            args.push(v);
+            conds.push(cond.replace('?', &format!("?{}", args.len())));
+        }
+        if let Some(p) = &filter.priority {
+            push(&mut conds, &mut args, "t.priority = ?", p.clone().into());
+        }
+        if let Some(s) = &filter.service {
+            push(&mut conds, &mut args, "t.service = ?", s.clone().into());
+        }
+        match &filter.assignee {
+            Some(Some(a)) => push(&mut conds, &mut args, "t.assignee = ?", a.clone().into()),
+            Some(None) => conds.push("t.assignee IS NULL".into()),
+            None => {}
+        }
+        if let Some(l) = filter.level {
+            push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
+        }
+        if let Some(after) = filter.after_no {
+            push(&mut conds, &mut args, "t.no < ?", after.into());
+        }
+        let limit = filter.limit.max(1) as i64;
+        let fts = filter.query.as_deref().and_then(fts_query);
+        let from = if let Some(q) = fts {
+            push(&mut conds, &mut args, "ticket_fts MATCH ?", q.into());
+            "ticket_fts JOIN ticket t ON t.no = ticket_fts.rowid"
+        } else {
+            "ticket t"
+        };
+        let base = |extra: Option<String>, args: &mut Vec<Value>| {
+            let mut all = conds.clone();
+            if let Some(status) = extra {
+                args.push(status.into());
+                all.push(format!("t.status = ?{}", args.len()));
+            }
+            let wh = if all.is_empty() {
+                String::new()
+            } else {
+                format!(" WHERE {}", all.join(" AND "))
+            };
+            format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY t.no DESC LIMIT {limit}")
+        };
+        let sql = match filter.statuses.as_slice() {
+            [] => base(None, &mut args),
+            [one] => base(Some(one.clone()), &mut args),
+            many => {
+                // One ordered, limited range per status, merged: each part walks
+                // its own index range, so the merge sorts at most limit × n rows.
+                let parts: Vec<String> = many
+                    .iter()
+                    .map(|s| format!("SELECT * FROM ({})", base(Some(s.clone()), &mut args)))
+                    .collect();
+                format!(
+                    "SELECT * FROM ({}) AS t ORDER BY t.no DESC LIMIT {limit}",
+                    parts.join(" UNION ALL ")
+                )
+            }
+        };
+        (sql, args)
+    }
+
+    pub fn search_sql(limit: usize) -> String {
+        format!(
+            "SELECT {TICKET_COLS}, m.rank FROM (
+                SELECT rowid, rank FROM ticket_fts WHERE ticket_fts MATCH ?1
+                ORDER BY rowid DESC LIMIT {SEARCH_RANK_WINDOW}) AS m
+             JOIN ticket t ON t.no = m.rowid
+             ORDER BY m.rank, t.no DESC LIMIT {}",
+            limit.max(1)
+        )
+    }
+}
+
+pub(crate) fn op_from_row(r: &Row<'_>) -> rusqlite::Result<Op> {
+    let value: String = r.get(8)?;
+    let pred: String = r.get(9)?;
+    Ok(Op {
+        site: r.get(0)?,
+        seq: r.get(1)?,
+        hlc: r.get(2)?,
+        actor: r.get(3)?,
+        entity: r.get(4)?,
+        entity_id: r.get(5)?,
+        kind: r.get(6)?,
+        field: r.get(7)?,
+        value: serde_json::from_str(&value).unwrap_or(Value::Null),
+        pred: serde_json::from_str::<Vec<OpRef>>(&pred).unwrap_or_default(),
+    })
+}
+
+fn json_to_sql(v: Value) -> Box<dyn ToSql> {
+    match v {
+        Value::String(s) => Box::new(s),
+        Value::Number(n) => Box::new(n.as_i64().unwrap_or_default()),
+        Value::Bool(b) => Box::new(b),
+        _ => Box::new(Option::<String>::None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fts_query_quotes_every_word() {
+        assert_eq!(fts_query("vpn caída").as_deref(), Some("\"vpn\" \"caída\""));
+        assert_eq!(fts_query("impre*").as_deref(), Some("\"impre\"*"));
+        assert_eq!(
+            fts_query("a\"b OR (x)").as_deref(),
+            Some("\"ab\" \"OR\" \"x\"")
+        );
+        assert_eq!(fts_query("  -- ** "), None);
+    }
+}
