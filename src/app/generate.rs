@@ -40,6 +40,11 @@ impl Rng {
         &items[self.below(items.len())]
     }
 
+    /// A word from a static list.
+    pub fn word(&mut self, items: &[&'static str]) -> &'static str {
+        items[self.below(items.len())]
+    }
+
     fn uuid_at(&mut self, ms: i64) -> String {
         let mut rand = [0u8; 10];
         rand[..8].copy_from_slice(&self.next_u64().to_le_bytes());
@@ -254,10 +259,10 @@ fn fill(rng: &mut Rng, template: &str) -> String {
         s.replace_range(i..i + 3, &n.to_string());
     }
     while let Some(i) = s.find("{zona}") {
-        s.replace_range(i..i + 6, *rng.pick(ZONES));
+        s.replace_range(i..i + 6, rng.word(ZONES));
     }
     while let Some(i) = s.find("{exe}") {
-        s.replace_range(i..i + 5, *rng.pick(EXES));
+        s.replace_range(i..i + 5, rng.word(EXES));
     }
     s
 }
@@ -318,7 +323,7 @@ fn field_value(rng: &mut Rng, cfg: &Config, id: &str, person: &(String, String))
 }
 
 fn rng_detail(rng: &mut Rng) -> &'static str {
-    *rng.pick(OSF.details)
+    rng.word(OSF.details)
 }
 
 /// A future event of a generated ticket's history.
@@ -449,14 +454,14 @@ pub fn generate(
                 };
                 let ttype = if cfg.ticket_type(ttype).is_some() { ttype.to_string() } else { cfg.types[0].id.get_ref().clone() };
                 let theme = theme_for(&service);
-                let template = *rng.pick(theme.titles);
+                let template = rng.word(theme.titles);
                 let title = fill(&mut rng, template);
                 let mut description = String::new();
                 for _ in 0..(1 + rng.below(3)) {
                     if !description.is_empty() {
                         description.push(' ');
                     }
-                    let template = *rng.pick(theme.details);
+                    let template = rng.word(theme.details);
                     description.push_str(&fill(&mut rng, template));
                 }
                 let person = (rng.pick(NAMES).to_string(), rng.pick(SURNAMES).to_string());

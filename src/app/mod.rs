@@ -575,7 +575,9 @@ impl App {
                     }
                 }
                 for (n, v) in &catalogue {
-                    if t.fields.get(n) != Some(v) && !(v.is_null() && !t.fields.contains_key(n)) {
+                    let changes = t.fields.get(n) != Some(v);
+                    let clears_unset = v.is_null() && !t.fields.contains_key(n);
+                    if changes && !clears_unset {
                         w.append(
                             &actor_id,
                             OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone())

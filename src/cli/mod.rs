@@ -9,6 +9,7 @@ pub mod output;
 use crate::app::{self, App, AppError, Clock, NewTicket, identity};
 use crate::config::{Config, Lang, paths};
 use crate::store::{ListFilter, Store};
+use crate::text::sanitize_line;
 use anyhow::{Context, Result, bail};
 use args::*;
 use clap::{CommandFactory, Parser};
@@ -254,15 +255,10 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
         None,
     )?;
     let mut s = format!(
-        "guardia — {} — {} ({} {})\n\n",
-        app.config.settings.organisation.name,
+        "guardia — {} — {} ({} tickets)\n\n",
+        sanitize_line(&app.config.settings.organisation.name),
         db.display(),
         app.reader().ticket_count()?,
-        if lang == Lang::Es {
-            "tickets"
-        } else {
-            "tickets"
-        }
     );
     s.push_str(&output::ticket_table(&tickets, app.clock.now(), lang));
     s.push_str(if lang == Lang::Es {

@@ -59,7 +59,7 @@ fn rule_holds(
 ) -> bool {
     if let Some(min) = rule.related_criticality {
         let crit = affected_criticality(service, fields);
-        if !crit.is_some_and(|c| c >= min) {
+        if crit.is_none_or(|c| c < min) {
             return false;
         }
     }
