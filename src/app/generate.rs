@@ -9,7 +9,16 @@ use crate::store::ApplyMode;
 use crate::store::ops::{OpDraft, entity, kind};
 use serde_json::{Map, Value, json};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashMap};
+
+/// How much history generated tickets get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum History {
+    /// Assignment, work, comments, worklog, escalations, rejections, closing.
+    Full,
+    /// New, unassigned tickets only (load tests of the create path).
+    Bare,
+}
 
 /// Deterministic PRNG (SplitMix64): tiny, fast, stable across versions.
 pub struct Rng(u64);
@@ -360,9 +369,10 @@ pub fn generate(
     app: &mut App,
     count: usize,
     seed: u64,
+    history: History,
     mut progress: impl FnMut(usize),
 ) -> Result<(usize, usize), AppError> {
-    const BATCH: usize = 5_000;
+    const BATCH: usize = 20_000;
     let cfg = app.config.clone();
     let now_ms = app.clock.now().timestamp_millis();
     let last_ms: i64 = app.store.reader().ticket_count().map(|_| 0).unwrap_or(0);
@@ -408,12 +418,15 @@ pub fn generate(
         .filter(|r| r.action == crate::config::RejectionAction::None)
         .map(|r| r.code.get_ref().clone())
         .collect();
-    let mut gens: Vec<Gen> = Vec::with_capacity(count.min(1 << 20));
+    // Only tickets with history still to come are kept.
+    let mut gens: HashMap<usize, Gen> = HashMap::new();
+    let mut next_index = 0usize;
     let mut heap: BinaryHeap<Reverse<Pending>> = BinaryHeap::new();
     let mut order = 0u64;
     let mut created = 0usize;
     let mut ops = 0usize;
     let step_ms = (span_ms / count.max(1) as i64).max(1);
+    app.store.begin_bulk()?;
     while created < count || !heap.is_empty() {
         let batch_end = (created + BATCH).min(count);
         let written = app.store.write(now_ms, ApplyMode::Bulk, |w| -> Result<usize, AppError> {
@@ -434,12 +447,18 @@ pub fn generate(
                 if take_pending {
                     let Some(Reverse(p)) = heap.pop() else { break };
                     w.set_now(p.at_ms.min(now_ms));
-                    n_ops += follow_up(w, &cfg, &mut rng, &mut gens[p.ticket], p.step, &reasons, &mut |at, step| {
+                    let Some(g) = gens.get_mut(&p.ticket) else { continue };
+                    let mut scheduled = false;
+                    n_ops += follow_up(w, &cfg, &mut rng, g, p.step, &reasons, &mut |at, step| {
                         order += 1;
                         if at < now_ms {
                             heap.push(Reverse(Pending { at_ms: at, order, ticket: p.ticket, step }));
+                            scheduled = true;
                         }
                     })?;
+                    if !scheduled {
+                        gens.remove(&p.ticket);
+                    }
                     continue;
                 }
                 let Some(at) = next_create_ms else { break };
@@ -499,18 +518,22 @@ pub fn generate(
                 // Older tickets are more likely finished.
                 let age_fraction = created as f64 / count.max(1) as f64;
                 let roll = rng.below(100) as f64;
-                let plan = if rng.chance(6) {
+                let plan = if history == History::Bare {
+                    Plan::Open
+                } else if rng.chance(6) {
                     Plan::Rejected
                 } else if roll < 100.0 * (0.95 - 0.6 * age_fraction.powi(8)) {
                     Plan::Closed
                 } else {
                     *rng.pick(&[Plan::Open, Plan::Working, Plan::Waiting, Plan::Resolved])
                 };
-                let idx = gens.len();
-                gens.push(Gen { id, service, status: initial, level: 1, plan, assignee: rng.pick(&level1).clone() });
+                let idx = next_index;
+                next_index += 1;
+                let assignee = rng.pick(&level1).clone();
                 order += 1;
                 let first = at + 5 * 60_000 + rng.below(4 * 3_600_000) as i64;
                 if first < now_ms && plan != Plan::Open {
+                    gens.insert(idx, Gen { id, service, status: initial, level: 1, plan, assignee });
                     heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
                 }
                 created += 1;
@@ -533,6 +556,7 @@ pub fn generate(
             continue;
         }
     }
+    app.store.end_bulk()?;
     Ok((created, ops))
 }
 

@@ -317,6 +317,9 @@ pub struct GenerateArgs {
     pub tickets: usize,
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
+    /// New, unassigned tickets without history (for load tests)
+    #[arg(long)]
+    pub bare: bool,
 }
 
 #[derive(Debug, Args)]

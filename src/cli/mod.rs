@@ -193,7 +193,13 @@ fn init(
     }
     if a.demo {
         let mut app = App::new(config.clone(), store, clock, lang);
-        let (tickets, ops) = app::generate::generate(&mut app, a.tickets, 42, |_| {})?;
+        let (tickets, ops) = app::generate::generate(
+            &mut app,
+            a.tickets,
+            42,
+            app::generate::History::Full,
+            |_| {},
+        )?;
         msg.push_str(&format!(
             "added {tickets} example tickets ({ops} changes)\n"
         ));
@@ -239,7 +245,7 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
         );
         let store = Store::create(&db, &config.settings.defaults.site_code)?;
         let mut app = App::new(config.clone(), store, clock, lang);
-        app::generate::generate(&mut app, 400, 42, |_| {})?;
+        app::generate::generate(&mut app, 400, 42, app::generate::History::Full, |_| {})?;
         Store::open(&db)?
     } else {
         Store::open(&db)?
@@ -579,12 +585,17 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
         Command::Generate(a) => {
             let started = std::time::Instant::now();
             let total = a.tickets;
-            let (tickets, ops) = app::generate::generate(app, total, a.seed, |done| {
-                if total >= 20_000 {
+            let history = if a.bare {
+                app::generate::History::Bare
+            } else {
+                app::generate::History::Full
+            };
+            let (tickets, ops) = app::generate::generate(app, total, a.seed, history, |done| {
+                if total >= 20_000 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                     eprint!("\rgenerated {done}/{total}");
                 }
             })?;
-            if total >= 20_000 {
+            if total >= 20_000 && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
                 eprintln!();
             }
             let secs = started.elapsed().as_secs_f64();

@@ -15,6 +15,13 @@ pub enum ApplyError {
     Malformed(String),
 }
 
+/// Row numbers of tickets already looked up in this transaction: most ops
+/// touch a ticket that an earlier op of the same batch created or touched.
+#[derive(Debug, Default)]
+pub struct ApplyCache {
+    ticket_no: std::collections::HashMap<String, i64>,
+}
+
 /// How the full-text index is maintained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ApplyMode {
@@ -36,6 +43,34 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Ticket columns a `set` op may write directly.
+/// The UPDATE for one settable column (the name never comes from input).
+fn set_column_sql(field: &str) -> &'static str {
+    match field {
+        "title" => "UPDATE ticket SET title = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+        "description" => {
+            "UPDATE ticket SET description = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        "service" => {
+            "UPDATE ticket SET service = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        "type" => "UPDATE ticket SET type = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+        "priority" => {
+            "UPDATE ticket SET priority = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        "priority_justification" => {
+            "UPDATE ticket SET priority_justification = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        "impact" => "UPDATE ticket SET impact = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+        "urgency" => {
+            "UPDATE ticket SET urgency = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        "assignee" => {
+            "UPDATE ticket SET assignee = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        _ => "UPDATE ticket SET reject_reason = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+    }
+}
+
 const SETTABLE_COLUMNS: &[&str] = &[
     "title",
     "description",
@@ -49,16 +84,21 @@ const SETTABLE_COLUMNS: &[&str] = &[
     "reject_reason",
 ];
 
-pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Result<(), ApplyError> {
+pub fn apply(
+    conn: &Connection,
+    op: &Op,
+    mode: ApplyMode,
+    cache: &mut ApplyCache,
+) -> Result<(), ApplyError> {
     let ms = op.ms();
     match (op.entity.as_str(), op.kind.as_str()) {
-        (entity::TICKET, kind::CREATE) => create_ticket(conn, op, ms, mode),
+        (entity::TICKET, kind::CREATE) => create_ticket(conn, op, ms, mode, cache),
         (entity::TICKET, kind::SET) => {
             let field = op
                 .field
                 .as_deref()
                 .ok_or_else(|| malformed(op, "has no field"))?;
-            let no = ticket_no(conn, op, &op.entity_id)?;
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
             if let Some(name) = field.strip_prefix("fields.") {
                 let mut fields = ticket_fields(conn, no)?;
                 if op.value.is_null() {
@@ -66,36 +106,39 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
                 } else {
                     fields.insert(name.to_string(), op.value.clone());
                 }
-                conn.prepare_cached("UPDATE ticket SET fields = ?2 WHERE no = ?1")?
-                    .execute(params![no, Value::Object(fields).to_string()])?;
+                conn.prepare_cached(
+                    "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+                )?
+                .execute(params![no, Value::Object(fields).to_string(), ms])?;
             } else if SETTABLE_COLUMNS.contains(&field) {
                 let text = match &op.value {
                     Value::Null => None,
                     Value::String(s) => Some(s.clone()),
                     other => Some(other.to_string()),
                 };
-                // The column name comes from the fixed list above, never from input.
-                let sql = format!("UPDATE ticket SET {field} = ?2 WHERE no = ?1");
-                conn.prepare_cached(&sql)?.execute(params![no, text])?;
+                conn.prepare_cached(set_column_sql(field))?
+                    .execute(params![no, text, ms])?;
                 if (field == "title" || field == "description") && mode == ApplyMode::Live {
                     reindex(conn, no)?;
                 } else if field == "title" || field == "description" {
-                    mark_pending(conn, no)?;
+                    mark_pending(conn, no, false)?;
                 }
             } else {
                 return Err(malformed(op, &format!("sets unknown field '{field}'")));
             }
-            touch(conn, no, ms)
+            Ok(())
         }
         (entity::TICKET, kind::TRANSITION) => {
             let to = str_of(&op.value, "to").ok_or_else(|| malformed(op, "has no target state"))?;
-            let no = ticket_no(conn, op, &op.entity_id)?;
-            conn.prepare_cached("UPDATE ticket SET status = ?2 WHERE no = ?1")?
-                .execute(params![no, to])?;
-            touch(conn, no, ms)
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
+            conn.prepare_cached(
+                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+            )?
+            .execute(params![no, to, ms])?;
+            Ok(())
         }
         (entity::TICKET, kind::ESCALATE) => {
-            let no = ticket_no(conn, op, &op.entity_id)?;
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
             let mode_s = str_of(&op.value, "mode").unwrap_or("functional");
             let from = op.value.get("from").and_then(Value::as_i64);
             let to = op.value.get("to").and_then(Value::as_i64);
@@ -133,7 +176,7 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
             let (link_kind, target) = field
                 .split_once(':')
                 .ok_or_else(|| malformed(op, "names no link target"))?;
-            let no = ticket_no(conn, op, &op.entity_id)?;
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
             if op.value.as_bool().unwrap_or(false) {
                 conn.prepare_cached(
                     "INSERT OR IGNORE INTO link(ticket_id, kind, target_id) VALUES (?1, ?2, ?3)",
@@ -158,7 +201,7 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
             touch(conn, no, ms)
         }
         (entity::TICKET, kind::ROUTE) => {
-            let no = ticket_no(conn, op, &op.entity_id)?;
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
             conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
                 .execute(params![no, str_of(&op.value, "to")])?;
             touch(conn, no, ms)
@@ -166,7 +209,7 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
         (entity::COMMENT, kind::CREATE) => {
             let ticket =
                 str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
-            let no = ticket_no(conn, op, ticket)?;
+            let no = ticket_no(conn, cache, op, ticket)?;
             conn.prepare_cached(
                 "INSERT INTO comment(id, ticket_id, author, at, internal, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
@@ -180,14 +223,14 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
             ])?;
             match mode {
                 ApplyMode::Live => reindex(conn, no)?,
-                ApplyMode::Bulk => mark_pending(conn, no)?,
+                ApplyMode::Bulk => mark_pending(conn, no, false)?,
             }
             touch(conn, no, ms)
         }
         (entity::WORKLOG, kind::CREATE) => {
             let ticket =
                 str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
-            let no = ticket_no(conn, op, ticket)?;
+            let no = ticket_no(conn, cache, op, ticket)?;
             conn.prepare_cached(
                 "INSERT INTO worklog(id, ticket_id, author, at, minutes, note) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
@@ -204,7 +247,7 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
         (entity::ATTACHMENT, kind::CREATE) => {
             let ticket =
                 str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
-            let no = ticket_no(conn, op, ticket)?;
+            let no = ticket_no(conn, cache, op, ticket)?;
             conn.prepare_cached(
                 "INSERT INTO attachment(id, ticket_id, author, at, name, sha256, size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?
@@ -222,7 +265,7 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
         (entity::RUNBOOK_RUN, kind::CREATE) => {
             let ticket =
                 str_of(&op.value, "ticket").ok_or_else(|| malformed(op, "has no ticket"))?;
-            let no = ticket_no(conn, op, ticket)?;
+            let no = ticket_no(conn, cache, op, ticket)?;
             conn.prepare_cached(
                 "INSERT INTO runbook_run(id, ticket_id, runbook, started_by, started_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             )?
@@ -259,14 +302,20 @@ pub fn apply(conn: &Connection, op: &Op, _site_no: i64, mode: ApplyMode) -> Resu
                 .query_row([&op.entity_id], |r| r.get(0))
                 .optional()?;
             let ticket = ticket.ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?;
-            let no = ticket_no(conn, op, &ticket)?;
+            let no = ticket_no(conn, cache, op, &ticket)?;
             touch(conn, no, ms)
         }
         _ => Err(malformed(op, "is of an unknown kind")),
     }
 }
 
-fn create_ticket(conn: &Connection, op: &Op, ms: i64, mode: ApplyMode) -> Result<(), ApplyError> {
+fn create_ticket(
+    conn: &Connection,
+    op: &Op,
+    ms: i64,
+    mode: ApplyMode,
+    cache: &mut ApplyCache,
+) -> Result<(), ApplyError> {
     let v = &op.value;
     let need = |k: &str| str_of(v, k).ok_or_else(|| malformed(op, &format!("lacks '{k}'")));
     let fields = v
@@ -298,6 +347,7 @@ fn create_ticket(conn: &Connection, op: &Op, ms: i64, mode: ApplyMode) -> Result
         fields.to_string()
     ])?;
     let no = conn.last_insert_rowid();
+    cache.ticket_no.insert(op.entity_id.clone(), no);
     match mode {
         ApplyMode::Live => {
             conn.prepare_cached(
@@ -305,16 +355,27 @@ fn create_ticket(conn: &Connection, op: &Op, ms: i64, mode: ApplyMode) -> Result
             )?
             .execute(params![no, need("title")?, need("description")?])?;
         }
-        ApplyMode::Bulk => mark_pending(conn, no)?,
+        ApplyMode::Bulk => mark_pending(conn, no, true)?,
     }
     Ok(())
 }
 
-fn ticket_no(conn: &Connection, op: &Op, ticket_id: &str) -> Result<i64, ApplyError> {
-    conn.prepare_cached("SELECT no FROM ticket WHERE id = ?1")?
+fn ticket_no(
+    conn: &Connection,
+    cache: &mut ApplyCache,
+    op: &Op,
+    ticket_id: &str,
+) -> Result<i64, ApplyError> {
+    if let Some(no) = cache.ticket_no.get(ticket_id) {
+        return Ok(*no);
+    }
+    let no: i64 = conn
+        .prepare_cached("SELECT no FROM ticket WHERE id = ?1")?
         .query_row([ticket_id], |r| r.get(0))
         .optional()?
-        .ok_or_else(|| malformed(op, &format!("refers to unknown ticket {ticket_id}")))
+        .ok_or_else(|| malformed(op, &format!("refers to unknown ticket {ticket_id}")))?;
+    cache.ticket_no.insert(ticket_id.to_string(), no);
+    Ok(no)
 }
 
 fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, ApplyError> {
@@ -347,11 +408,16 @@ fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
     Ok(())
 }
 
-fn mark_pending(conn: &Connection, no: i64) -> Result<(), ApplyError> {
-    conn.prepare_cached("CREATE TEMP TABLE IF NOT EXISTS fts_pending(no INTEGER PRIMARY KEY)")?
-        .execute([])?;
-    conn.prepare_cached("INSERT OR IGNORE INTO temp.fts_pending(no) VALUES (?1)")?
-        .execute([no])?;
+/// Queues a ticket for indexing at commit; `fresh` tickets were created in
+/// this transaction and have no index entry to delete first (deleting an
+/// absent rowid from a contentless-delete FTS5 table still writes a tombstone).
+fn mark_pending(conn: &Connection, no: i64, fresh: bool) -> Result<(), ApplyError> {
+    conn.prepare_cached(
+        "CREATE TEMP TABLE IF NOT EXISTS fts_pending(no INTEGER PRIMARY KEY, fresh INTEGER NOT NULL)",
+    )?
+    .execute([])?;
+    conn.prepare_cached("INSERT OR IGNORE INTO temp.fts_pending(no, fresh) VALUES (?1, ?2)")?
+        .execute(params![no, fresh])?;
     Ok(())
 }
 
@@ -364,7 +430,7 @@ pub fn rebuild_fts_pending(conn: &Connection) -> Result<(), ApplyError> {
         return Ok(());
     }
     conn.execute_batch(
-        "DELETE FROM ticket_fts WHERE rowid IN (SELECT no FROM temp.fts_pending);
+        "DELETE FROM ticket_fts WHERE rowid IN (SELECT no FROM temp.fts_pending WHERE fresh = 0);
          INSERT INTO ticket_fts(rowid, title, description, comments)
          SELECT t.no, t.title, t.description,
                 coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')

@@ -96,10 +96,11 @@ impl Store {
                 )
                 .map_err(e)?;
             let ops = st.query_map([], op_from_row).map_err(e)?;
+            let mut cache = apply::ApplyCache::default();
             for op in ops {
                 let op: Op = op.map_err(e)?;
                 report.ops += 1;
-                if let Err(err) = apply::apply(&tx, &op, 0, apply::ApplyMode::Bulk) {
+                if let Err(err) = apply::apply(&tx, &op, apply::ApplyMode::Bulk, &mut cache) {
                     report.differences.push(format!(
                         "op {}:{} cannot be replayed: {err}",
                         op.site, op.seq

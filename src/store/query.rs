@@ -174,6 +174,17 @@ impl Reader<'_> {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// How many tickets match a search (for reports and benchmarks).
+    pub fn match_count(&self, text: &str) -> Result<i64, StoreError> {
+        let Some(q) = fts_query(text) else {
+            return Ok(0);
+        };
+        self.conn()
+            .prepare_cached("SELECT count(*) FROM ticket_fts WHERE ticket_fts MATCH ?1")
+            .and_then(|mut st| st.query_row([q], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
     /// Open tickets of a service similar to `text`, best first.
     pub fn similar_open(
         &self,
@@ -406,11 +417,23 @@ impl Store {
         if let Some(l) = filter.level {
             push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
         }
-        if let Some(after) = filter.after_no {
-            push(&mut conds, &mut args, "t.no < ?", after.into());
-        }
         let limit = filter.limit.max(1) as i64;
         let fts = filter.query.as_deref().and_then(fts_query);
+        // With a text query the full-text index drives: it walks its rowids
+        // (= ticket numbers) backwards, so paging needs no sort either.
+        let order_col = if fts.is_some() {
+            "ticket_fts.rowid"
+        } else {
+            "t.no"
+        };
+        if let Some(after) = filter.after_no {
+            push(
+                &mut conds,
+                &mut args,
+                &format!("{order_col} < ?"),
+                after.into(),
+            );
+        }
         let from = if let Some(q) = fts {
             push(&mut conds, &mut args, "ticket_fts MATCH ?", q.into());
             "ticket_fts JOIN ticket t ON t.no = ticket_fts.rowid"
@@ -428,7 +451,7 @@ impl Store {
             } else {
                 format!(" WHERE {}", all.join(" AND "))
             };
-            format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY t.no DESC LIMIT {limit}")
+            format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY {order_col} DESC LIMIT {limit}")
         };
         let sql = match filter.statuses.as_slice() {
             [] => base(None, &mut args),

@@ -65,13 +65,17 @@ CREATE TABLE ticket(
     duplicate_of TEXT,
     route TEXT
 ) STRICT;
--- Single-column indexes carry the rowid, so `WHERE col = ? ORDER BY no DESC`
--- walks an index range backwards with no sort.
+-- Every index ends with the rowid, so `WHERE a = ? [AND b = ?] ORDER BY no
+-- DESC` walks one index range backwards with no sort. Queue views filter by
+-- status first, so the selective filters (service, assignee) are paired with
+-- it and also stand alone for searches across all states. Priority and level
+-- have a handful of values: walking the status range and filtering them
+-- finds a page quickly, and every index costs each status change two writes.
 CREATE INDEX ticket_status ON ticket(status);
-CREATE INDEX ticket_priority ON ticket(priority);
+CREATE INDEX ticket_status_service ON ticket(status, service);
+CREATE INDEX ticket_status_assignee ON ticket(status, assignee);
 CREATE INDEX ticket_service ON ticket(service);
 CREATE INDEX ticket_assignee ON ticket(assignee);
-CREATE INDEX ticket_level ON ticket(level);
 
 CREATE TABLE comment(
     id TEXT PRIMARY KEY,
