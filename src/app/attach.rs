@@ -24,13 +24,13 @@ pub fn dir_for(db: &Path) -> PathBuf {
 }
 
 pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
-    let read_err = |source| AppError::Attachment {
+    let read_err = |cause| AppError::Attachment {
         path: path.into(),
-        source,
+        cause,
     };
-    let store_err = |source| AppError::AttachmentStore {
+    let store_err = |cause| AppError::AttachmentStore {
         path: dir.into(),
-        source,
+        cause,
     };
     let meta = std::fs::metadata(path).map_err(read_err)?;
     if !meta.is_file() {
@@ -56,7 +56,15 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
     // crash or a full disk never leaves a half-written file under a real name.
     let tmp_path = dir.join(format!(".incoming-{}", uuid::Uuid::new_v4()));
     let result = (|| -> Result<(String, i64), AppError> {
-        let mut tmp = std::fs::File::create(&tmp_path).map_err(store_err)?;
+        let mut tmp = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&tmp_path)
+                .map_err(store_err)?
+        };
         let mut hasher = Sha256::new();
         let mut buf = vec![0u8; 64 * 1024];
         let mut size = 0i64;
@@ -85,7 +93,14 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
         }
     };
     let sub = dir.join(&sha256[..2]);
-    std::fs::create_dir_all(&sub).map_err(store_err)?;
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&sub)
+            .map_err(store_err)?;
+    }
     let final_path = sub.join(&sha256);
     if final_path.exists() {
         let _ = std::fs::remove_file(&tmp_path);

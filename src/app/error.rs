@@ -67,15 +67,15 @@ pub enum AppError {
     },
     #[error("{key}: {message}")]
     Refused { key: String, message: String },
-    #[error("cannot read attachment {path}: {source}; check the path and permissions")]
+    #[error("cannot read attachment {path}: {cause}; check the path and permissions")]
     Attachment {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot store attachment in {path}: {source}")]
+    #[error("cannot store the attachment in {path}: {cause}; check free space and permissions")]
     AttachmentStore {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{0}")]
     Invalid(String),

@@ -166,7 +166,7 @@ const API: Theme = Theme {
     ],
     details: &[
         "El concesionario verificó sus elementos de red y la VPN está arriba.",
-        "La llamada devuelve código 500 de forma intermitente desde las {n}:00.",
+        "La llamada devuelve código 500 de forma intermitente desde las {h}:00.",
         "Se adjunta el log de la petición y la respuesta recibida.",
         "El error ocurre en el ambiente de pruebas de integración.",
         "Se revisaron los parámetros de la VPN según el Manual SIPO.",
@@ -267,6 +267,10 @@ fn fill(rng: &mut Rng, template: &str) -> String {
         let n = 10 + rng.below(990);
         s.replace_range(i..i + 3, &n.to_string());
     }
+    while let Some(i) = s.find("{h}") {
+        let h = 7 + rng.below(12);
+        s.replace_range(i..i + 3, &h.to_string());
+    }
     while let Some(i) = s.find("{zona}") {
         s.replace_range(i..i + 6, rng.word(ZONES));
     }
@@ -346,6 +350,7 @@ struct Pending {
 
 struct Gen {
     id: String,
+    ticket_type: String,
     service: String,
     status: String,
     level: u8,
@@ -533,7 +538,10 @@ pub fn generate(
                 order += 1;
                 let first = at + 5 * 60_000 + rng.below(4 * 3_600_000) as i64;
                 if first < now_ms && plan != Plan::Open {
-                    gens.insert(idx, Gen { id, service, status: initial, level: 1, plan, assignee });
+                    gens.insert(
+                        idx,
+                        Gen { id, ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
+                    );
                     heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
                 }
                 created += 1;
@@ -558,6 +566,42 @@ pub fn generate(
     }
     app.store.end_bulk()?;
     Ok((created, ops))
+}
+
+/// Sets the dossier fields escalating `g` to `level` needs beyond the type's
+/// mandatory ones (which registration filled already).
+fn fill_dossier(
+    w: &mut crate::store::WriteTx<'_>,
+    cfg: &Config,
+    rng: &mut Rng,
+    g: &Gen,
+    actor: &str,
+    level: u8,
+) -> Result<usize, AppError> {
+    let crate::config::DossierRequirement::Fields(fields) =
+        cfg.dossier_requirement(&g.service, level)
+    else {
+        return Ok(0);
+    };
+    let Some(tt) = cfg.ticket_type(&g.ticket_type) else {
+        return Ok(0);
+    };
+    let person = (rng.pick(NAMES).to_string(), rng.pick(SURNAMES).to_string());
+    let mut n = 0;
+    for f in fields {
+        let optional = tt.optional.iter().any(|o| o.get_ref() == &f);
+        if !optional {
+            continue;
+        }
+        if let Some(v) = field_value(rng, cfg, &f, &person) {
+            w.append(
+                actor,
+                OpDraft::new(entity::TICKET, &g.id, kind::SET, v).field(format!("fields.{f}")),
+            )?;
+            n += 1;
+        }
+    }
+    Ok(n)
 }
 
 /// Applies step `step` of a ticket's planned history; schedules the next.
@@ -645,7 +689,13 @@ fn follow_up(
                 transition(w, g, "waiting", json!({}))?;
                 return Ok(n + 1);
             }
-            if g.service == "osf" && rng.chance(20) && cfg.level(2).is_some() {
+            if g.service == "osf"
+                && g.ticket_type == "incident"
+                && rng.chance(20)
+                && cfg.level(2).is_some()
+            {
+                // Document the level-2 dossier first, as the gate demands.
+                n += fill_dossier(w, cfg, rng, g, &actor, 2)?;
                 let role = cfg
                     .level(2)
                     .map(|l| l.role.get_ref().clone())

@@ -6,12 +6,42 @@
 use super::AppError;
 use crate::config::{Config, Operator};
 
-/// The OS account running this process.
+/// The OS account running this process, from its real user id (so setting
+/// `USER` cannot impersonate anybody); the environment only as a fallback
+/// when the account database has no entry (e.g. some containers).
 pub fn os_login() -> String {
-    ["USER", "LOGNAME", "USERNAME"]
-        .iter()
-        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
-        .unwrap_or_else(|| "unknown".into())
+    // Test builds only: integration tests simulate several OS accounts
+    // without root. Release builds never read this variable.
+    #[cfg(debug_assertions)]
+    if let Ok(login) = std::env::var("GUARDIA_TEST_OS_LOGIN")
+        && !login.is_empty()
+    {
+        return login;
+    }
+    passwd_name(unsafe { libc::getuid() }).unwrap_or_else(|| {
+        ["USER", "LOGNAME"]
+            .iter()
+            .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()))
+            .unwrap_or_else(|| "unknown".into())
+    })
+}
+
+fn passwd_name(uid: libc::uid_t) -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and `buf`,
+    // whose length we pass, and sets `result` to null or to `&pwd`.
+    unsafe {
+        let mut pwd: libc::passwd = std::mem::zeroed();
+        let mut result: *mut libc::passwd = std::ptr::null_mut();
+        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+            return None;
+        }
+        std::ffi::CStr::from_ptr(pwd.pw_name)
+            .to_str()
+            .ok()
+            .map(String::from)
+    }
 }
 
 /// Resolves the acting operator; `requested` is `--as` or `GUARDIA_USER`.
@@ -27,9 +57,11 @@ pub fn resolve<'c>(
             .collect()
     };
     let Some(id) = requested.filter(|s| !s.trim().is_empty()) else {
+        // An operator whose id is the login counts only if it does not
+        // restrict itself to other accounts.
         return cfg
             .operator_by_login(login)
-            .or_else(|| cfg.operator(login))
+            .or_else(|| cfg.operator(login).filter(|o| o.logins.is_empty()))
             .ok_or_else(|| AppError::NoIdentity {
                 login: login.into(),
                 known: known(),
@@ -59,13 +91,26 @@ mod tests {
     use super::*;
     use crate::config::Source;
 
+    /// Gives operator `id` the OS account `login` (replacing its `logins`).
+    fn with_logins(text: &str, id: &str, login: &str) -> String {
+        let start = text
+            .find(&format!("id = \"{id}\""))
+            .expect("operator in config");
+        let rel = text[start..].find("logins = []").expect("logins line");
+        let at = start + rel;
+        format!(
+            "{}logins = [\"{login}\"]{}",
+            &text[..at],
+            &text[at + "logins = []".len()..]
+        )
+    }
+
     fn cfg_with_logins() -> Config {
         let sources = crate::config::DEFAULT_FILES
             .iter()
             .map(|(name, text)| {
                 let text = if *name == "operators.toml" {
-                    text.replacen("id = \"ana\"", "id = \"ana\"\nlogins = [\"atorres\"]", 1)
-                        .replacen("id = \"ines\"", "id = \"ines\"\nlogins = [\"imarin\"]", 1)
+                    with_logins(&with_logins(text, "ana", "atorres"), "ines", "imarin")
                 } else {
                     text.to_string()
                 };
@@ -77,6 +122,17 @@ mod tests {
             })
             .collect();
         Config::from_sources(sources).expect("config")
+    }
+
+    #[test]
+    fn the_os_account_comes_from_the_uid() {
+        // Whatever USER says, the name is the uid's account when it has one.
+        let by_uid = passwd_name(unsafe { libc::getuid() });
+        if let Some(name) = by_uid
+            && std::env::var("GUARDIA_TEST_OS_LOGIN").is_err()
+        {
+            assert_eq!(os_login(), name);
+        }
     }
 
     #[test]
@@ -103,6 +159,11 @@ mod tests {
         );
         assert!(matches!(
             resolve(&cfg, None, "mallory").unwrap_err(),
+            AppError::NoIdentity { .. }
+        ));
+        // an account named like an operator restricted to other accounts is not it
+        assert!(matches!(
+            resolve(&cfg, None, "ana").unwrap_err(),
             AppError::NoIdentity { .. }
         ));
         assert!(matches!(

@@ -61,6 +61,9 @@ impl Clock {
     }
 }
 
+/// `set KEY priority=auto` ends a manual priority and recomputes it.
+pub const AUTO_PRIORITY: &str = "auto";
+
 /// What a new ticket needs.
 #[derive(Debug, Clone, Default)]
 pub struct NewTicket {
@@ -195,6 +198,15 @@ impl App {
             && self.config.service(s).is_none()
         {
             return Err(self.unknown_service(s));
+        }
+        if let Some(Some(a)) = &f.assignee
+            && self.config.operator(a).is_none()
+        {
+            return Err(AppError::unknown(
+                "operator",
+                a,
+                self.config.operators.iter().map(|o| o.id.get_ref().clone()),
+            ));
         }
         if let Some(l) = f.level
             && self.config.level(l).is_none()
@@ -426,7 +438,6 @@ impl App {
         let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
-        let lang = self.lang;
         let justification = justification.map(str::trim).filter(|j| !j.is_empty());
         // Parse everything before taking the lock.
         let mut core: Vec<(String, Value)> = Vec::new();
@@ -451,7 +462,7 @@ impl App {
                     core.push((name.clone(), Value::String(raw.clone())));
                 }
                 "priority" => {
-                    if cfg.priority_rank(raw).is_none() {
+                    if raw != AUTO_PRIORITY && cfg.priority_rank(raw).is_none() {
                         return Err(AppError::unknown(
                             "priority",
                             raw,
@@ -498,27 +509,7 @@ impl App {
                 let (_, t) = load(&w.reader(), key)?;
                 let ttype = cfg.ticket_type(&t.ticket_type);
                 for (name, _) in &catalogue {
-                    let in_type = ttype.is_some_and(|tt| {
-                        tt.mandatory
-                            .iter()
-                            .chain(&tt.optional)
-                            .any(|f| f.get_ref() == name)
-                    });
-                    if !in_type {
-                        return Err(AppError::FieldNotInType {
-                            field: name.clone(),
-                            ticket_type: t.ticket_type.clone(),
-                            known: ttype
-                                .map(|tt| {
-                                    tt.mandatory
-                                        .iter()
-                                        .chain(&tt.optional)
-                                        .map(|f| f.get_ref().clone())
-                                        .collect()
-                                })
-                                .unwrap_or_default(),
-                        });
-                    }
+                    field_in_type(cfg, &t, name)?;
                     // A mandatory field cannot be cleared.
                     let mandatory =
                         ttype.is_some_and(|tt| tt.mandatory.iter().any(|f| f.get_ref() == name));
@@ -586,6 +577,28 @@ impl App {
                     }
                 }
                 match manual {
+                    // Back to the computed priority: the override ends.
+                    Some(p) if p == AUTO_PRIORITY => {
+                        if t.priority_justification.is_some() {
+                            w.append(
+                                &actor_id,
+                                OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::Null)
+                                    .field("priority_justification"),
+                            )?;
+                        }
+                        if decision.priority != t.priority {
+                            w.append(
+                                &actor_id,
+                                OpDraft::new(
+                                    entity::TICKET,
+                                    &t.id,
+                                    kind::SET,
+                                    Value::String(decision.priority.clone()),
+                                )
+                                .field("priority"),
+                            )?;
+                        }
+                    }
                     Some(p) => {
                         let j = justification.ok_or_else(|| AppError::JustificationRequired {
                             computed: decision.priority.clone(),
@@ -619,7 +632,6 @@ impl App {
                     }
                     None => {}
                 }
-                let _ = lang;
                 load(&w.reader(), key).map(|(_, t)| t)
             })
     }
@@ -709,6 +721,9 @@ impl App {
                     key: key.into(),
                     message: format!("'{state}' is entered by rejecting with a reason: `guardia reject {key} --reason CODE`"),
                 });
+            }
+            for name in supplied.keys() {
+                field_in_type(cfg, &t, name)?;
             }
             check_transition(wf, &t, actor, state, &supplied).map_err(|refusal| AppError::Transition {
                 key: key.into(),
@@ -842,14 +857,20 @@ impl App {
                     refusal,
                 })?;
                 let dossier = escalation::build(cfg, &detail, level, lang);
+                // The log keeps what was sent, in the language-neutral form of
+                // the ticket's own values (runbook evidence is in the log already).
                 let snapshot: Map<String, Value> = dossier
                     .items
                     .iter()
                     .map(|i| {
-                        (
-                            i.field.clone(),
-                            i.value.clone().map_or(Value::Null, Value::String),
-                        )
+                        let v = match detail.ticket.fields.get(&i.field) {
+                            Some(v) => v.clone(),
+                            None if i.value.is_some() && i.field == escalation::LEVEL1_CHECKS => {
+                                Value::String("runbook".into())
+                            }
+                            None => i.value.clone().map_or(Value::Null, Value::String),
+                        };
+                        (i.field.clone(), v)
                     })
                     .collect();
                 w.append(
@@ -1119,6 +1140,26 @@ impl App {
                     .field(format!("item:{item_id}")),
             )?;
             Ok((run.runbook.clone(), item_id.clone()))
+        })
+    }
+}
+
+/// Refuses a catalogue field that the ticket's type does not have.
+fn field_in_type(cfg: &Config, t: &Ticket, name: &str) -> Result<(), AppError> {
+    let ttype = cfg.ticket_type(&t.ticket_type);
+    let fields = || {
+        ttype
+            .iter()
+            .flat_map(|tt| tt.mandatory.iter().chain(&tt.optional))
+            .map(|f| f.get_ref().clone())
+    };
+    if fields().any(|f| f == name) {
+        Ok(())
+    } else {
+        Err(AppError::FieldNotInType {
+            field: name.into(),
+            ticket_type: t.ticket_type.clone(),
+            known: fields().collect(),
         })
     }
 }

@@ -42,7 +42,9 @@ pub fn main_entry() -> ExitCode {
 fn lang_of(cli: &Cli) -> Result<Lang> {
     if let Some(l) = &cli.lang {
         return Lang::parse(l)
-            .with_context(|| format!("--lang '{l}' is not a language; use es or en"));
+            .with_context(|| {
+                format!("language '{l}' (from --lang or GUARDIA_LANG) is not one guardia speaks; use es or en")
+            });
     }
     let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
         .iter()
@@ -63,13 +65,35 @@ fn default_db(cli: &Cli) -> Result<PathBuf> {
     }
 }
 
+/// The database a command works on: the chosen one, or, while no database
+/// of one's own exists yet, the example database (said on stderr, so nobody
+/// mistakes it for real work).
+fn working_db(cli: &Cli) -> Result<PathBuf> {
+    let db = default_db(cli)?;
+    if cli.db.is_none() && !db.exists() {
+        let example = db.with_file_name(EXAMPLE_DB);
+        if example.exists() {
+            eprintln!(
+                "guardia: using the example database {} (run `guardia init` for your own)",
+                example.display()
+            );
+            return Ok(example);
+        }
+    }
+    Ok(db)
+}
+
+/// File name of the example database, beside the default one.
+const EXAMPLE_DB: &str = "example.db";
+
 fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let mut o = out();
-    serde_json::to_writer_pretty(&mut o, value)?;
+    // As an io::Error, so a closed pipe is recognised and stays quiet.
+    serde_json::to_writer_pretty(&mut o, value).map_err(std::io::Error::from)?;
     writeln!(o)?;
     Ok(())
 }
@@ -115,8 +139,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             init(&config, cfg_dir.as_deref(), &db, a, clock, lang)
         }
         None => console_overview(&cli, config, clock, lang),
+        Some(Command::Runbook(RunbookCommand::List { json })) => {
+            runbook_list(&config, lang, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(ref command) => {
-            let db = default_db(&cli)?;
+            let db = working_db(&cli)?;
             let store = Store::open(&db)?;
             let mut app = App::new(config, store, clock, lang);
             dispatch(&cli, command, &mut app)
@@ -233,7 +261,7 @@ fn write_config_copies(dir: &Path) -> Result<usize> {
 fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<ExitCode> {
     let db = default_db(cli)?;
     let (db, example) = if cli.db.is_none() && !db.exists() {
-        let example = db.with_file_name("example.db");
+        let example = db.with_file_name(EXAMPLE_DB);
         (example, true)
     } else {
         (db, false)
@@ -621,38 +649,7 @@ fn runbook(
 ) -> Result<()> {
     let lang = app.lang;
     match r {
-        RunbookCommand::List { json } => {
-            if *json {
-                let v: Vec<serde_json::Value> = app
-                    .config
-                    .runbooks
-                    .iter()
-                    .map(|rb| {
-                        serde_json::json!({
-                            "id": rb.id.get_ref(), "name": rb.name.get(lang),
-                            "services": rb.services.iter().map(|s| s.get_ref()).collect::<Vec<_>>(),
-                            "level1_checks": rb.level1_checks,
-                            "items": rb.items.iter().map(|i| serde_json::json!({"id": i.id.get_ref(), "text": i.text})).collect::<Vec<_>>(),
-                        })
-                    })
-                    .collect();
-                print_json(&v)?;
-            } else {
-                let mut s = String::new();
-                for rb in &app.config.runbooks {
-                    s.push_str(&format!(
-                        "{}  {}{}\n",
-                        rb.id.get_ref(),
-                        rb.name.get(lang),
-                        if rb.level1_checks { "  [nivel 1]" } else { "" }
-                    ));
-                    for i in &rb.items {
-                        s.push_str(&format!("    {:<20} {}\n", i.id.get_ref(), i.text));
-                    }
-                }
-                print(&s)?;
-            }
-        }
+        RunbookCommand::List { json } => runbook_list(&app.config, lang, *json)?,
         RunbookCommand::Run { name, key } => {
             let who = actor(app)?;
             app.runbook_run(&who, name, key)?;
@@ -673,6 +670,44 @@ fn runbook(
                 if *undo { "unticked" } else { "ticked" }
             ))?;
         }
+    }
+    Ok(())
+}
+
+/// The configured runbooks (needs no database).
+fn runbook_list(cfg: &Config, lang: Lang, json: bool) -> Result<()> {
+    if json {
+        let v: Vec<serde_json::Value> = cfg
+                    .runbooks
+                    .iter()
+                    .map(|rb| {
+                        serde_json::json!({
+                            "id": rb.id.get_ref(), "name": rb.name.get(lang),
+                            "services": rb.services.iter().map(|s| s.get_ref()).collect::<Vec<_>>(),
+                            "level1_checks": rb.level1_checks,
+                            "items": rb.items.iter().map(|i| serde_json::json!({"id": i.id.get_ref(), "text": i.text})).collect::<Vec<_>>(),
+                        })
+                    })
+                    .collect();
+        print_json(&v)?;
+    } else {
+        let mut s = String::new();
+        for rb in &cfg.runbooks {
+            s.push_str(&format!(
+                "{}  {}{}\n",
+                rb.id.get_ref(),
+                rb.name.get(lang),
+                match (rb.level1_checks, lang) {
+                    (false, _) => "",
+                    (true, Lang::Es) => "  [verificaciones de nivel 1]",
+                    (true, Lang::En) => "  [level-1 checks]",
+                }
+            ));
+            for i in &rb.items {
+                s.push_str(&format!("    {:<20} {}\n", i.id.get_ref(), i.text));
+            }
+        }
+        print(&s)?;
     }
     Ok(())
 }

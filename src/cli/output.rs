@@ -115,9 +115,11 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
         (
             l("Prioridad", "Priority"),
             format!(
-                "{prio} (impacto {} × urgencia {}){}",
-                t.impact,
-                t.urgency,
+                "{prio} ({} {} × {} {}){}",
+                l("impacto", "impact"),
+                Config::grade_label(&cfg.priority.impacts, &t.impact, lang),
+                l("urgencia", "urgency"),
+                Config::grade_label(&cfg.priority.urgencies, &t.urgency, lang),
                 t.priority_justification
                     .as_ref()
                     .map(|j| format!(" — {}: {j}", l("manual", "manual")))
@@ -316,7 +318,17 @@ pub fn op_log(ops: &[Op]) -> String {
                     .map(|n| format!(" ({n})"))
                     .unwrap_or_default()
             ),
-            ("ticket", "escalate") => format!("escalated {}", compact(&op.value)),
+            ("ticket", "escalate") => match op.value.get("mode").and_then(|m| m.as_str()) {
+                Some("hierarchical") => format!(
+                    "escalated (hierarchical) to {}",
+                    op.value.get("role").and_then(|v| v.as_str()).unwrap_or("?")
+                ),
+                _ => format!(
+                    "escalated level {} → {}",
+                    op.value.get("from").map_or("?".into(), compact),
+                    op.value.get("to").map_or("?".into(), compact)
+                ),
+            },
             (e, k) => format!(
                 "{} {}{}",
                 e,
@@ -330,6 +342,13 @@ pub fn op_log(ops: &[Op]) -> String {
         let value = match op.kind.as_str() {
             "set" | "link" | "route" => format!(" = {}", compact(&op.value)),
             "create" if op.entity != "ticket" => format!(" {}", compact(&op.value)),
+            "escalate" => op
+                .value
+                .get("note")
+                .and_then(|n| n.as_str())
+                .filter(|n| !n.is_empty())
+                .map(|n| format!(" ({n})"))
+                .unwrap_or_default(),
             _ => String::new(),
         };
         let _ = writeln!(

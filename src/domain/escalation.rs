@@ -57,10 +57,17 @@ pub enum EscalationRefusal {
     #[error("the ticket is already at level {current}; escalate to a higher level")]
     NotHigher { current: u8 },
     #[error(
-        "escalating to level {level} needs the dossier fields {}; fill them with `guardia set KEY FIELD=VALUE` (level-1 checks can also be shown by completing a level-1 runbook)",
-        missing.join(", ")
+        "escalating to level {level} needs the dossier fields {}; fill them with `guardia set {key} {}=...` (level-1 checks can also be shown by completing a level-1 runbook)",
+        missing.join(", "),
+        missing.first().map_or("FIELD", String::as_str)
     )]
-    Incomplete { level: u8, missing: Vec<String> },
+    Incomplete {
+        key: String,
+        level: u8,
+        missing: Vec<String>,
+    },
+    #[error("the ticket is {state}; only open tickets escalate (reopen it first)")]
+    NotOpen { state: String },
 }
 
 /// True when a runbook counting as level-1 checks is complete on the ticket.
@@ -77,6 +84,45 @@ pub fn level1_checks_done(cfg: &Config, detail: &TicketDetail) -> bool {
     })
 }
 
+/// Whether a dossier field applies to a ticket: built-in attributes always;
+/// catalogue fields only when the ticket's type has them, since a field the
+/// type cannot hold could never be filled. Level-1 checks also apply when a
+/// level-1 runbook covers the ticket's service (its evidence fills them).
+fn applies(cfg: &Config, detail: &TicketDetail, field: &str) -> bool {
+    let t = &detail.ticket;
+    if crate::config::CORE_FIELDS.contains(&field) {
+        return true;
+    }
+    let in_type = cfg.ticket_type(&t.ticket_type).is_some_and(|tt| {
+        tt.mandatory
+            .iter()
+            .chain(&tt.optional)
+            .any(|f| f.get_ref() == field)
+    });
+    in_type
+        || (field == LEVEL1_CHECKS
+            && cfg.runbooks.iter().any(|rb| {
+                rb.level1_checks
+                    && (rb.services.is_empty()
+                        || rb.services.iter().any(|s| s.get_ref() == &t.service))
+            }))
+}
+
+/// Value of a dossier field that is a built-in ticket attribute.
+fn core_value(t: &crate::domain::ticket::Ticket, field: &str) -> Option<String> {
+    match field {
+        "title" => Some(t.title.clone()),
+        "description" => Some(t.description.clone()),
+        "assignee" => t.assignee.clone(),
+        "service" => Some(t.service.clone()),
+        "impact" => Some(t.impact.clone()),
+        "urgency" => Some(t.urgency.clone()),
+        "priority" => Some(t.priority.clone()),
+        "level" => Some(t.level.to_string()),
+        _ => None,
+    }
+}
+
 /// Builds the dossier for escalating `detail` to `to_level`.
 pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> Dossier {
     let t = &detail.ticket;
@@ -90,17 +136,16 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
             }
             DossierRequirement::Fields(fields) => {
                 for f in fields {
-                    if items.iter().any(|i| i.field == f) {
+                    if items.iter().any(|i| i.field == f) || !applies(cfg, detail, &f) {
                         continue;
                     }
                     let label = cfg
                         .field(&f)
                         .map_or_else(|| f.clone(), |d| d.label.get(lang).to_string());
-                    let mut value = match f.as_str() {
-                        "title" => Some(t.title.clone()),
-                        "description" => Some(t.description.clone()),
-                        "assignee" => t.assignee.clone(),
-                        _ => t.field_text(&f),
+                    let mut value = if crate::config::CORE_FIELDS.contains(&f.as_str()) {
+                        core_value(t, &f)
+                    } else {
+                        t.field_text(&f)
                     };
                     if value.is_none() && f == LEVEL1_CHECKS && checks_done {
                         value = Some(match lang {
@@ -140,7 +185,7 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
                 checked: tick.checked,
                 evidence: tick.evidence.clone(),
                 by: tick.by.clone(),
-                at: tick.at.to_rfc3339(),
+                at: tick.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             });
         }
     }
@@ -168,6 +213,14 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
 
 /// Checks that `detail` may escalate functionally to `to_level`.
 pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), EscalationRefusal> {
+    if let Some(wf) = cfg.workflow_for_type(&detail.ticket.ticket_type) {
+        let category = crate::domain::lifecycle::category(wf, &detail.ticket.status);
+        if !category.is_open() || category == crate::config::StateCategory::Resolved {
+            return Err(EscalationRefusal::NotOpen {
+                state: detail.ticket.status.clone(),
+            });
+        }
+    }
     let max = cfg.max_level();
     if to_level == 0 || to_level > max {
         return Err(EscalationRefusal::UnknownLevel {
@@ -185,6 +238,7 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
         Ok(())
     } else {
         Err(EscalationRefusal::Incomplete {
+            key: detail.ticket.key.clone(),
             level: to_level,
             missing: d.missing,
         })
@@ -217,13 +271,15 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
         line(&d.group)
     ));
     for c in &d.contacts {
+        let parts: Vec<String> = [&c.name, &c.phone, &c.email, &c.hours]
+            .iter()
+            .filter(|p| !p.trim().is_empty())
+            .map(|p| line(p))
+            .collect();
         out.push_str(&format!(
-            "- **{}:** {} · {} · {} · {}\n",
+            "- **{}:** {}\n",
             if es { "Contacto" } else { "Contact" },
-            line(&c.name),
-            line(&c.phone),
-            line(&c.email),
-            line(&c.hours)
+            parts.join(" · ")
         ));
     }
     out.push_str(&format!(

@@ -155,13 +155,16 @@ fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
     }
 }
 
-/// States directly reachable from `from`.
+/// States directly reachable from `from` by moving (the rejected state is
+/// entered only by rejecting with a reason, so it is not offered).
 pub fn reachable(wf: &Workflow, from: &str) -> Vec<String> {
+    let rejected = wf.rejected.as_ref().map(|r| r.get_ref().as_str());
     let mut out: Vec<String> = wf
         .transitions
         .iter()
         .filter(|t| t.from.iter().any(|f| f.get_ref() == from))
         .map(|t| t.to.get_ref().clone())
+        .filter(|to| Some(to.as_str()) != rejected)
         .collect();
     out.dedup();
     out

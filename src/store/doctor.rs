@@ -129,9 +129,7 @@ impl Store {
                         let n = st.column_count();
                         st.query_map([], |r| {
                             let vals: Vec<String> = (0..n)
-                                .map(|i| {
-                                    r.get_ref(i).map(|v| format!("{:?}", v)).unwrap_or_default()
-                                })
+                                .map(|i| r.get_ref(i).map(readable).unwrap_or_default())
                                 .collect();
                             Ok(vals.join(", "))
                         })?
@@ -163,5 +161,17 @@ impl Store {
             .query_row("SELECT count(*) FROM main.ticket", [], |r| r.get(0))
             .map_err(e)?;
         Ok(report)
+    }
+}
+
+/// A cell as an operator reads it (text as text, not as bytes).
+fn readable(v: rusqlite::types::ValueRef<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => "NULL".into(),
+        ValueRef::Integer(i) => i.to_string(),
+        ValueRef::Real(f) => f.to_string(),
+        ValueRef::Text(t) => format!("'{}'", String::from_utf8_lossy(t)),
+        ValueRef::Blob(b) => format!("<{} bytes>", b.len()),
     }
 }

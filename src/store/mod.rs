@@ -51,17 +51,17 @@ pub enum StoreError {
         "the database at {path} stayed locked by another process for {secs} s; nothing was written. Try again"
     )]
     Busy { path: PathBuf, secs: u64 },
-    #[error("cannot create {path}: {source}")]
+    #[error("cannot create {path}: {cause}; check the directory exists and is writable")]
     Create {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("the operation log is inconsistent: {0}; run `guardia doctor`")]
+    #[error("the operation log is inconsistent: {0}; run `guardia doctor` to see what differs")]
     Integrity(String),
-    #[error("database error on {path}: {source}")]
+    #[error("database error on {path}: {cause}")]
     Sqlite {
         path: PathBuf,
-        source: rusqlite::Error,
+        cause: rusqlite::Error,
     },
 }
 
@@ -96,7 +96,7 @@ fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
     }
     StoreError::Sqlite {
         path: path.into(),
-        source: e,
+        cause: e,
     }
 }
 
@@ -123,9 +123,9 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 /// for an instant.
 fn create_private_file(path: &Path) -> Result<(), StoreError> {
     use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-    let create_err = |source| StoreError::Create {
+    let create_err = |cause| StoreError::Create {
         path: path.into(),
-        source,
+        cause,
     };
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
         && !dir.exists()

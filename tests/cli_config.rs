@@ -1,0 +1,238 @@
+//! Malformed configurations: every command stops before touching the
+//! database, and the message names file, line and problem.
+
+mod common;
+
+use common::*;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Every file beside the database with its bytes, to prove nothing changed
+/// (not even a WAL file appeared).
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let entry = entry.expect("entry");
+        if entry.file_type().expect("type").is_file() {
+            out.insert(
+                entry.file_name().to_string_lossy().into_owned(),
+                std::fs::read(entry.path()).expect("read"),
+            );
+        }
+    }
+    out
+}
+
+/// Installs `text` as `file` in a fresh, initialised environment with one
+/// ticket, then checks that read and write commands and `config check` all
+/// stop with `path:line` and `message` on stderr and leave the database alone.
+fn assert_config_stops_everything(file: &str, text: &str, lines: &[usize], message: &str) {
+    let env = Env::new();
+    let key = env.support("Antes del daño", "Ticket previo");
+    let data_dir = env.db.parent().expect("data dir").to_path_buf();
+    let before = snapshot(&data_dir);
+    let path = env.write_config(file, text);
+    for args in [
+        &["list"][..],
+        &["show", key.as_str()][..],
+        &["config", "check"][..],
+        &["comment", key.as_str(), "no debería quedar"][..],
+        &[
+            "new",
+            "--type",
+            "support",
+            "--service",
+            "correo",
+            "--title",
+            "t",
+            "--description",
+            "d",
+        ][..],
+        &["doctor"][..],
+    ] {
+        let err = env.fail_raw(args);
+        assert!(err.contains("the configuration has"), "{args:?}: {err}");
+        let located = lines
+            .iter()
+            .any(|l| err.contains(&format!("{}:{l}:", path.display())));
+        assert!(
+            located,
+            "{args:?}: stderr should name {}:<one of {lines:?}>:\n{err}",
+            path.display()
+        );
+        assert!(
+            err.contains(message),
+            "{args:?}: stderr lacks {message:?}:\n{err}"
+        );
+    }
+    assert_eq!(
+        snapshot(&data_dir),
+        before,
+        "the database directory changed"
+    );
+    // Restoring the file makes everything work again, with the old data.
+    std::fs::write(&path, default_config(file)).expect("restore");
+    assert_eq!(env.list_keys(&[]), [key]);
+}
+
+#[test]
+fn toml_syntax_error_names_file_and_line() {
+    let text = replace_once(&default_config("guardia.toml"), "[defaults]", "[defaults");
+    let line = line_of(&text, "[defaults");
+    assert_config_stops_everything("guardia.toml", &text, &[line], "expected `]`");
+}
+
+#[test]
+fn toml_type_error_names_file_and_line() {
+    let text = replace_once(
+        &default_config("escalation.toml"),
+        "n = 4\n",
+        "n = \"cuatro\"\n",
+    );
+    let line = line_of(&text, "n = \"cuatro\"");
+    assert_config_stops_everything("escalation.toml", &text, &[line], "invalid type");
+}
+
+#[test]
+fn operator_at_an_unknown_level() {
+    let text = replace_once(
+        &default_config("operators.toml"),
+        "level = 3\n",
+        "level = 9\n",
+    );
+    let line = line_of(&text, "level = 9");
+    assert_config_stops_everything(
+        "operators.toml",
+        &text,
+        &[line],
+        "operator 'felipe' works at unknown level 9",
+    );
+}
+
+#[test]
+fn priority_matrix_hole() {
+    let text = replace_once(
+        &default_config("priority.toml"),
+        "medium = { high = \"high\", medium = \"medium\", low = \"low\" }",
+        "medium = { high = \"high\", medium = \"medium\" }",
+    );
+    // Either the [matrix] table or the incomplete row is a fine place to point.
+    let lines = [
+        line_of(&text, "[matrix]"),
+        line_of(&text, "medium = { high"),
+    ];
+    assert_config_stops_everything(
+        "priority.toml",
+        &text,
+        &lines,
+        "the matrix has a hole: no priority for impact 'medium' and urgency 'low'",
+    );
+}
+
+#[test]
+fn duplicate_operator_id() {
+    let text = replace_once(
+        &default_config("operators.toml"),
+        "id = \"bruno\"",
+        "id = \"ana\"",
+    );
+    let second = text
+        .match_indices("id = \"ana\"")
+        .nth(1)
+        .expect("second ana")
+        .0;
+    let line = text[..second].matches('\n').count() + 1;
+    assert_config_stops_everything(
+        "operators.toml",
+        &text,
+        &[line],
+        "duplicate operator 'ana'; ids must be unique",
+    );
+}
+
+#[test]
+fn duplicate_field_id() {
+    let text = replace_once(
+        &default_config("fields.toml"),
+        "id = \"trace\"",
+        "id = \"extension\"",
+    );
+    let second = text
+        .match_indices("id = \"extension\"")
+        .nth(1)
+        .expect("second")
+        .0;
+    let line = text[..second].matches('\n').count() + 1;
+    assert_config_stops_everything("fields.toml", &text, &[line], "duplicate field 'extension'");
+}
+
+#[test]
+fn unknown_workflow_in_a_type() {
+    let text = default_config("types.toml").replacen(
+        "workflow = \"default\"",
+        "workflow = \"ciclo-largo\"",
+        1,
+    );
+    let line = line_of(&text, "ciclo-largo");
+    assert_config_stops_everything(
+        "types.toml",
+        &text,
+        &[line],
+        "unknown workflow 'ciclo-largo'; known: default",
+    );
+}
+
+#[test]
+fn escalation_matrix_hole_names_the_file() {
+    let env = Env::new();
+    let text = default_config("escalation.toml");
+    // Renumber level 3 as 6: levels 1, 2, 4, 5, 6.
+    let text = replace_once(&text, "n = 3\n", "n = 6\n");
+    let path = env.write_config("escalation.toml", &text);
+    let err = env.fail_raw(&["list"]);
+    assert!(err.contains(&path.display().to_string()), "{err}");
+    assert!(err.contains("level 3 is missing"), "{err}");
+}
+
+#[test]
+fn all_problems_are_reported_at_once() {
+    let env = Env::new();
+    let ops = replace_once(
+        &default_config("operators.toml"),
+        "level = 3\n",
+        "level = 9\n",
+    );
+    let types =
+        default_config("types.toml").replacen("workflow = \"default\"", "workflow = \"x\"", 1);
+    let p1 = env.write_config("operators.toml", &ops);
+    let p2 = env.write_config("types.toml", &types);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("the configuration has 2 problem(s)"), "{err}");
+    assert!(err.contains(&p1.display().to_string()), "{err}");
+    assert!(err.contains(&p2.display().to_string()), "{err}");
+}
+
+#[test]
+fn print_default_and_completions_work_with_a_broken_config() {
+    let env = Env::new();
+    env.write_config("guardia.toml", "this is = = not toml");
+    env.fail_raw(&["list"]);
+    let out = env.ok(&["config", "print-default", "guardia.toml"]);
+    assert_eq!(out.trim_end(), default_config("guardia.toml").trim_end());
+    env.ok(&["completions", "bash"]);
+    env.ok(&["manpage"]);
+}
+
+#[test]
+fn a_user_file_replaces_the_built_in_one() {
+    let env = Env::new();
+    // A new rejection reason becomes usable.
+    let text = format!(
+        "{}\n[[reason]]\ncode = \"spam\"\n[reason.label]\nes = \"Correo basura\"\nen = \"Spam\"\n",
+        default_config("rejections.toml")
+    );
+    env.write_config("rejections.toml", &text);
+    let key = env.support("Gane un premio", "Haga clic aquí");
+    let out = env.ok(&["reject", &key, "--reason", "spam"]);
+    assert!(out.contains("rejected (spam)"), "{out}");
+}

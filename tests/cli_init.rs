@@ -1,0 +1,255 @@
+//! `init`, `config check`, `config print-default`, `completions`, `manpage`,
+//! and the errors around a missing or existing database.
+
+mod common;
+
+use common::*;
+use std::os::unix::fs::PermissionsExt;
+
+#[test]
+fn init_creates_a_private_database_and_editable_config() {
+    let env = Env::empty();
+    let out = env.ok(&["init", "--site", "ASU"]);
+    assert!(out.contains("created database"), "{out}");
+    assert!(out.contains("for site ASU"), "{out}");
+    let mode = std::fs::metadata(&env.db)
+        .expect("db exists")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600, "database mode is {:o}", mode & 0o777);
+    let dir_mode = std::fs::metadata(env.db.parent().expect("parent"))
+        .expect("data dir")
+        .permissions()
+        .mode();
+    assert_eq!(
+        dir_mode & 0o777,
+        0o700,
+        "data dir mode is {:o}",
+        dir_mode & 0o777
+    );
+    // Editable copies of every built-in file, identical to the defaults.
+    for (name, text) in guardia::config::DEFAULT_FILES {
+        let copy = std::fs::read_to_string(env.cfg.join(name))
+            .unwrap_or_else(|e| panic!("{name} not written: {e}"));
+        assert_eq!(&copy, text, "{name} differs from the built-in file");
+    }
+    // Keys carry the site code.
+    let key = env.support("Impresora sin tóner", "La impresora del piso 3 no imprime");
+    assert_eq!(key, "ASU-1");
+    assert_eq!(env.support("Segundo caso", "Otro problema"), "ASU-2");
+}
+
+#[test]
+fn init_does_not_overwrite_edited_config_files() {
+    let env = Env::empty();
+    let edited = default_config("guardia.toml").replace("BOG", "MED");
+    env.write_config("guardia.toml", &edited);
+    env.ok(&["init"]);
+    assert_eq!(
+        std::fs::read_to_string(env.cfg.join("guardia.toml")).expect("read"),
+        edited
+    );
+    // And the edited default site code was used.
+    assert_eq!(env.support("Correo caído", "No llega el correo"), "MED-1");
+}
+
+#[test]
+fn init_twice_fails_clearly_and_keeps_the_data() {
+    let env = Env::new();
+    let key = env.support("Primer ticket", "Descripción");
+    let err = env.fail(&["init"]);
+    assert!(err.contains("already exists"), "{err}");
+    assert!(err.contains(&env.db.display().to_string()), "{err}");
+    // The existing database is intact.
+    assert_eq!(env.show(&key)["title"], "Primer ticket");
+}
+
+#[test]
+fn init_refuses_a_bad_site_code() {
+    let env = Env::empty();
+    let err = env.fail(&["init", "--site", "bog1"]);
+    assert!(err.contains("site code 'bog1'"), "{err}");
+    assert!(err.contains("capital letters"), "{err}");
+    assert!(!env.db.exists(), "no database may be left behind");
+}
+
+#[test]
+fn init_demo_generates_the_requested_number_of_tickets() {
+    let env = Env::empty();
+    let out = env.ok(&["init", "--demo", "--tickets", "50"]);
+    assert!(out.contains("added 50 example tickets"), "{out}");
+    let all = env.list_keys(&["--limit", "1000"]);
+    assert_eq!(all.len(), 50);
+    // Keys 1..=50, newest first.
+    let expected: Vec<String> = (1..=50).rev().map(|n| format!("BOG-{n}")).collect();
+    assert_eq!(all, expected);
+    env.ok(&["doctor"]);
+}
+
+#[test]
+fn missing_database_tells_to_run_init() {
+    let env = Env::empty();
+    for args in [
+        &["list"][..],
+        &["show", "BOG-1"][..],
+        &[
+            "new",
+            "--service",
+            "correo",
+            "--title",
+            "t",
+            "--description",
+            "d",
+        ][..],
+        &["doctor"][..],
+    ] {
+        let err = env.fail(args);
+        assert!(err.contains("no database at"), "{err}");
+        assert!(err.contains(&env.db.display().to_string()), "{err}");
+        assert!(err.contains("guardia init"), "{err}");
+    }
+    assert!(
+        !env.db.exists(),
+        "a read command must not create the database"
+    );
+}
+
+#[test]
+fn config_check_reports_ok_and_the_sources() {
+    let env = Env::new();
+    let out = env.ok(&["config", "check"]);
+    assert!(out.starts_with("configuration OK"), "{out}");
+    // After init every file comes from the config directory.
+    assert!(
+        out.contains(&env.cfg.join("priority.toml").display().to_string()),
+        "{out}"
+    );
+    assert!(out.contains("4 services"), "{out}");
+    assert!(out.contains("5 escalation levels"), "{out}");
+    assert!(out.contains("9 operators"), "{out}");
+    // Without a config directory, the built-in files are named as such.
+    let bare = Env::empty();
+    let out = bare.ok(&["config", "check"]);
+    assert!(out.contains("(built-in) workflows.toml"), "{out}");
+}
+
+#[test]
+fn config_print_default_all_one_and_unknown() {
+    let env = Env::empty();
+    let all = env.ok(&["config", "print-default"]);
+    for (name, text) in guardia::config::DEFAULT_FILES {
+        assert!(
+            all.contains(&format!("# ===== {name} =====")),
+            "{name} header"
+        );
+        assert!(all.contains(text.trim_end()), "{name} text");
+    }
+    let one = env.ok(&["config", "print-default", "priority.toml"]);
+    assert_eq!(one.trim_end(), default_config("priority.toml").trim_end());
+    assert!(!one.contains("# ====="), "one file prints no header");
+    // The name without `.toml` works too.
+    let short = env.ok(&["config", "print-default", "priority"]);
+    assert_eq!(short, one);
+    let err = env.fail(&["config", "print-default", "nope.toml"]);
+    assert!(err.contains("no built-in file 'nope.toml'"), "{err}");
+    assert!(err.contains("workflows.toml"), "lists the files: {err}");
+}
+
+#[test]
+fn completions_and_manpage() {
+    let env = Env::empty();
+    let bash = env.ok(&["completions", "bash"]);
+    assert!(bash.contains("_guardia()"), "{bash}");
+    assert!(bash.contains("complete -F _guardia"), "{bash}");
+    for sub in ["escalate", "runbook", "doctor", "print-default"] {
+        assert!(bash.contains(sub), "completion lacks {sub}");
+    }
+    let man = env.ok(&["manpage"]);
+    assert!(
+        man.contains(".TH guardia 1"),
+        "{}",
+        &man[..man.len().min(300)]
+    );
+    assert!(
+        man.contains("GUARDIA_DB"),
+        "man page documents the environment"
+    );
+    // Neither needs a database.
+    assert!(!env.db.exists());
+}
+
+#[test]
+fn help_lists_every_command() {
+    let env = Env::empty();
+    let help = env.ok(&["--help"]);
+    for cmd in [
+        "init",
+        "config",
+        "new",
+        "set",
+        "assign",
+        "move",
+        "comment",
+        "worklog",
+        "attach",
+        "escalate",
+        "reject",
+        "dossier",
+        "runbook",
+        "list",
+        "show",
+        "search",
+        "log",
+        "doctor",
+        "generate",
+        "completions",
+        "manpage",
+    ] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(cmd)),
+            "--help lacks {cmd}:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn bad_guardia_now_is_an_error_not_ignored() {
+    let mut env = Env::new();
+    env.now = "yesterday".into();
+    let err = env.fail(&["list"]);
+    assert!(err.contains("GUARDIA_NOW='yesterday'"), "{err}");
+    assert!(err.contains("RFC 3339"), "{err}");
+}
+
+/// A `cannot create` error names the path and the cause once. The OS error is
+/// both interpolated into the message and attached as its `source`, and the
+/// CLI prints the whole chain, so it used to appear twice.
+#[test]
+fn init_in_an_impossible_place_names_the_cause_once() {
+    let mut env = Env::empty();
+    let blocker = env.path().join("a-file");
+    std::fs::write(&blocker, "not a directory").expect("write");
+    env.db = blocker.join("guardia.db");
+    let err = env.fail(&["init"]);
+    assert!(err.contains("cannot create"), "{err}");
+    assert!(err.contains(&env.db.display().to_string()), "{err}");
+    assert_eq!(
+        err.matches("Not a directory").count(),
+        1,
+        "the cause is printed twice: {err}"
+    );
+}
+
+#[test]
+fn no_command_shows_the_queue_overview() {
+    let env = Env::new();
+    let key = env.support("Cola de entrada", "Visible en la cola");
+    let out = env.ok(&[]);
+    assert!(out.contains("(1 tickets)"), "{out}");
+    assert!(
+        out.contains(&key) && out.contains("Cola de entrada"),
+        "{out}"
+    );
+    assert!(out.contains("guardia list"), "{out}");
+    assert!(!out.contains("(example database)"), "{out}");
+}

@@ -1,0 +1,261 @@
+//! Query plans of the list queries (`EXPLAIN QUERY PLAN` through the
+//! library): every page walks an index range or the rowid backwards; none
+//! sorts the ticket table into a temporary B-tree. Checked both without
+//! planner statistics (a database grown by `new`) and after `ANALYZE`.
+
+mod common;
+
+use common::*;
+use guardia::store::{ListFilter, Store};
+use rusqlite::Connection;
+
+#[derive(Clone, Copy, PartialEq)]
+enum Stats {
+    None,
+    Analyzed,
+}
+
+/// 2000 generated tickets, with or without planner statistics.
+fn database(stats: Stats) -> (Env, Store) {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "2000", "--seed", "1"]);
+    let c = Connection::open(&env.db).expect("open");
+    match stats {
+        Stats::None => c
+            .execute_batch("DROP TABLE IF EXISTS sqlite_stat1; DROP TABLE IF EXISTS sqlite_stat4;")
+            .expect("drop stats"),
+        Stats::Analyzed => c.execute_batch("ANALYZE").expect("analyze"),
+    }
+    drop(c);
+    // A fresh connection loads (or not) the statistics.
+    let store = Store::open(&env.db).expect("open store");
+    (env, store)
+}
+
+fn strings(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| s.to_string()).collect()
+}
+
+fn filter(f: impl FnOnce(&mut ListFilter)) -> ListFilter {
+    let mut lf = ListFilter {
+        limit: 50,
+        ..Default::default()
+    };
+    f(&mut lf);
+    lf
+}
+
+/// True when a `USE TEMP B-TREE FOR ORDER BY` step sorts rows read straight
+/// from the ticket table or its full-text index (the step before it scans or
+/// searches `t` or `ticket_fts`), as opposed to the few rows of a subquery
+/// being merged (`SCAN (subquery-N)`).
+fn sorts_ticket_table(plan: &[String]) -> bool {
+    let mut last_source = "";
+    for step in plan {
+        if step.starts_with("SCAN ") || step.starts_with("SEARCH ") {
+            last_source = step;
+        } else if step.contains("USE TEMP B-TREE FOR ORDER BY")
+            && (last_source == "SCAN t"
+                || last_source.starts_with("SCAN t ")
+                || last_source.starts_with("SEARCH t ")
+                || last_source.starts_with("SCAN ticket_fts"))
+        {
+            return true;
+        }
+    }
+    false
+}
+
+/// Steps that read the ticket table.
+fn ticket_steps(plan: &[String]) -> Vec<&String> {
+    plan.iter()
+        .filter(|s| s.starts_with("SEARCH t ") || s.as_str() == "SCAN t")
+        .collect()
+}
+
+fn check(store: &Store, name: &str, f: &ListFilter, accept: &dyn Fn(&str) -> bool, stats: bool) {
+    let plan = store.reader().list_plan(f).expect("plan");
+    let shown = plan.join("\n  ");
+    assert!(
+        !sorts_ticket_table(&plan),
+        "{name} (stats: {stats}) sorts the ticket table:\n  {shown}"
+    );
+    let steps = ticket_steps(&plan);
+    assert!(
+        !steps.is_empty(),
+        "{name}: no step reads the ticket table:\n  {shown}"
+    );
+    for s in &steps {
+        assert!(
+            accept(s),
+            "{name} (stats: {stats}): unexpected access `{s}`:\n  {shown}"
+        );
+    }
+    // The query the plan describes runs and honours the limit.
+    let rows = store.reader().list(f).expect("list");
+    assert!(rows.len() <= f.limit);
+}
+
+fn uses_index_on(col: &'static str) -> impl Fn(&str) -> bool {
+    move |s: &str| {
+        s.starts_with("SEARCH t USING ")
+            && (s.contains(&format!("({col}=?")) || s.contains(&format!(" AND {col}=?")))
+    }
+}
+
+fn common_queries(stats: Stats) {
+    let (_env, store) = database(stats);
+    let st = stats == Stats::Analyzed;
+    let rowid = |s: &str| s == "SCAN t" || s.contains("INTEGER PRIMARY KEY (rowid<?)");
+    check(&store, "no filter", &filter(|_| {}), &|s| s == "SCAN t", st);
+    check(
+        &store,
+        "one status",
+        &filter(|f| f.statuses = strings(&["in_progress"])),
+        &uses_index_on("status"),
+        st,
+    );
+    let open = strings(&["new", "assigned", "in_progress", "waiting"]);
+    let f = filter(|f| f.statuses = open.clone());
+    check(&store, "several statuses", &f, &uses_index_on("status"), st);
+    let plan = store.reader().list_plan(&f).expect("plan");
+    assert_eq!(
+        ticket_steps(&plan).len(),
+        open.len(),
+        "one index range per status:\n  {}",
+        plan.join("\n  ")
+    );
+    check(
+        &store,
+        "service",
+        &filter(|f| f.service = Some("osf".into())),
+        &uses_index_on("service"),
+        st,
+    );
+    check(
+        &store,
+        "assignee",
+        &filter(|f| f.assignee = Some(Some("bruno".into()))),
+        &uses_index_on("assignee"),
+        st,
+    );
+    check(
+        &store,
+        "unassigned",
+        &filter(|f| f.assignee = Some(None)),
+        &uses_index_on("assignee"),
+        st,
+    );
+    check(
+        &store,
+        "--after",
+        &filter(|f| f.after_no = Some(1000)),
+        &rowid,
+        st,
+    );
+    check(
+        &store,
+        "one status --after",
+        &filter(|f| {
+            f.statuses = strings(&["closed"]);
+            f.after_no = Some(1000);
+        }),
+        &|s| rowid(s) || uses_index_on("status")(s),
+        st,
+    );
+    check(
+        &store,
+        "several statuses --after",
+        &filter(|f| {
+            f.statuses = strings(&["closed", "new"]);
+            f.after_no = Some(1000);
+        }),
+        &|s| rowid(s) || uses_index_on("status")(s),
+        st,
+    );
+    check(
+        &store,
+        "status and service",
+        &filter(|f| {
+            f.statuses = strings(&["new"]);
+            f.service = Some("correo".into());
+        }),
+        &|s| uses_index_on("status")(s) || uses_index_on("service")(s),
+        st,
+    );
+    check(
+        &store,
+        "--query",
+        &filter(|f| f.query = Some("factura".into())),
+        &|s| s.contains("INTEGER PRIMARY KEY (rowid=?)"),
+        st,
+    );
+}
+
+#[test]
+fn common_list_queries_use_indexes_without_statistics() {
+    common_queries(Stats::None);
+}
+
+#[test]
+fn common_list_queries_use_indexes_after_analyze() {
+    common_queries(Stats::Analyzed);
+}
+
+/// `list --priority P` and `list --level N` alone: a page must not sort every
+/// matching ticket. After `ANALYZE` (which the bulk generator runs), SQLite
+/// skip-scans `ticket_status_priority` and sorts all tickets of that priority
+/// in a temporary B-tree: with 1M tickets, hundreds of thousands of rows per
+/// page.
+#[test]
+fn priority_and_level_filters_do_not_sort_the_ticket_table() {
+    for stats in [Stats::None, Stats::Analyzed] {
+        let (_env, store) = database(stats);
+        let st = stats == Stats::Analyzed;
+        let any = |_: &str| true;
+        check(
+            &store,
+            "priority",
+            &filter(|f| f.priority = Some("high".into())),
+            &any,
+            st,
+        );
+        check(&store, "level", &filter(|f| f.level = Some(2)), &any, st);
+        check(
+            &store,
+            "priority --after",
+            &filter(|f| {
+                f.priority = Some("low".into());
+                f.after_no = Some(1500);
+            }),
+            &any,
+            st,
+        );
+    }
+}
+
+/// The detector itself: a sort after reading `t` counts, a merge of
+/// subquery rows does not.
+#[test]
+fn the_sort_detector_tells_the_two_apart() {
+    let plan = |steps: &[&str]| strings(steps);
+    assert!(sorts_ticket_table(&plan(&[
+        "SEARCH t USING INDEX ticket_status_priority (ANY(status) AND priority=?)",
+        "USE TEMP B-TREE FOR ORDER BY",
+    ])));
+    assert!(sorts_ticket_table(&plan(&[
+        "SCAN t",
+        "USE TEMP B-TREE FOR ORDER BY"
+    ])));
+    assert!(!sorts_ticket_table(&plan(&[
+        "MERGE (UNION ALL)",
+        "LEFT",
+        "CO-ROUTINE (subquery-1)",
+        "SEARCH t USING INDEX ticket_status (status=?)",
+        "SCAN (subquery-1)",
+        "USE TEMP B-TREE FOR ORDER BY",
+    ])));
+    assert!(!sorts_ticket_table(&plan(&[
+        "SEARCH t USING INDEX ticket_status (status=?)"
+    ])));
+}
