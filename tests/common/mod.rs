@@ -28,6 +28,7 @@ const SCRUBBED: &[&str] = &[
     "LC_ALL",
     "LC_MESSAGES",
     "COLUMNS",
+    "GUARDIA_TEST_OS_LOGIN",
 ];
 
 /// Fields every `incident` needs (types.toml), as `--field` arguments.
