@@ -380,10 +380,12 @@ pub fn generate(
     const BATCH: usize = 20_000;
     let cfg = app.config.clone();
     let now_ms = app.clock.now().timestamp_millis();
-    let last_ms: i64 = app.store.reader().ticket_count().map(|_| 0).unwrap_or(0);
-    let _ = last_ms;
-    let span_ms: i64 = 365 * 24 * 3600 * 1000;
-    let start_ms = now_ms - span_ms;
+    // History fills the year before now, or (in a database with changes
+    // already) the time since the newest change: the clock never goes back.
+    const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+    let newest_ms = app.store.reader().newest_change_ms()?;
+    let start_ms = (now_ms - YEAR_MS).max(newest_ms.map_or(i64::MIN, |m| m + 1));
+    let span_ms = (now_ms - start_ms).max(1);
     let mut rng = Rng::new(seed);
     let operators: Vec<(String, u8)> = cfg
         .operators

@@ -10,11 +10,20 @@ use crate::text::{display_width, pad_to_width, sanitize_block, sanitize_line, tr
 use chrono::{DateTime, Utc};
 use std::fmt::Write;
 
-/// Terminal width from `COLUMNS`, else a comfortable default.
+/// Width for tables: `COLUMNS` when set, else the terminal's own width when
+/// stdout is one, else a comfortable default for pipes and files.
 pub fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
+    let from_env = std::env::var("COLUMNS")
         .ok()
-        .and_then(|c| c.parse::<usize>().ok())
+        .and_then(|c| c.parse::<usize>().ok());
+    let from_tty = || {
+        std::io::IsTerminal::is_terminal(&std::io::stdout())
+            .then(crossterm::terminal::size)
+            .and_then(Result::ok)
+            .map(|(cols, _)| usize::from(cols))
+    };
+    from_env
+        .or_else(from_tty)
         .filter(|w| *w >= 40)
         .unwrap_or(120)
 }

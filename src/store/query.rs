@@ -174,6 +174,16 @@ impl Reader<'_> {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
+    /// Wall-clock time of the newest change in the log, if any.
+    pub fn newest_change_ms(&self) -> Result<Option<i64>, StoreError> {
+        self.conn()
+            .query_row("SELECT last_hlc FROM local WHERE id = 1", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .map(|h| (h > 0).then(|| super::ops::hlc_ms(h)))
+            .map_err(|e| self.err(e))
+    }
+
     /// How many tickets match a search (for reports and benchmarks).
     pub fn match_count(&self, text: &str) -> Result<i64, StoreError> {
         let Some(q) = fts_query(text) else {
