@@ -167,3 +167,33 @@ fn generated_times_of_day_are_real_hours() {
         }
     }
 }
+
+#[test]
+fn generated_fields_belong_to_their_ticket_type() {
+    // Every field a generated ticket carries must be one its type defines,
+    // or an operator could not have set it (and `set` would refuse it).
+    let (env, _) = generated("11");
+    let cfg = guardia::config::Config::builtin().expect("config");
+    let list = env.json(&["list", "--json", "--limit", "1000"]);
+    let tickets = list.as_array().expect("array");
+    assert!(tickets.len() >= 300, "{}", tickets.len());
+    for t in tickets {
+        let ttype = cfg
+            .ticket_type(t["type"].as_str().expect("type"))
+            .expect("known type");
+        let allowed: Vec<&str> = ttype
+            .mandatory
+            .iter()
+            .chain(&ttype.optional)
+            .map(|f| f.get_ref().as_str())
+            .collect();
+        for name in t["fields"].as_object().expect("fields").keys() {
+            assert!(
+                allowed.contains(&name.as_str()),
+                "{} ({}) carries '{name}', not a field of its type",
+                t["key"],
+                t["type"]
+            );
+        }
+    }
+}

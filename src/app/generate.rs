@@ -499,7 +499,7 @@ pub fn generate(
                         }
                     }
                 }
-                if service == "osf" && rng.chance(30) {
+                if service == "osf" && ttype == "incident" && rng.chance(30) {
                     let apps: Vec<String> = cfg.service("osf").map(|s| s.related.iter().map(|r| r.id.get_ref().clone()).collect()).unwrap_or_default();
                     if !apps.is_empty() {
                         fields.insert("affected_application".into(), Value::String(rng.pick(&apps).clone()));

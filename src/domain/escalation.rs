@@ -295,6 +295,13 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
             "Required documentation"
         }
     ));
+    if d.items.is_empty() && d.not_applicable.is_empty() {
+        out.push_str(if es {
+            "- Ninguna para este nivel.\n"
+        } else {
+            "- None for this level.\n"
+        });
+    }
     for (level, note) in &d.not_applicable {
         out.push_str(&format!(
             "- {} {level}: {}\n",
