@@ -407,18 +407,11 @@ pub fn generate(
         .iter()
         .map(|s| s.id.get_ref().clone())
         .collect();
-    let impacts: Vec<String> = cfg
-        .priority
-        .impacts
-        .iter()
-        .map(|g| g.id.get_ref().clone())
-        .collect();
-    let urgencies: Vec<String> = cfg
-        .priority
-        .urgencies
-        .iter()
-        .map(|g| g.id.get_ref().clone())
-        .collect();
+    let grade_ids = |grades: &[crate::config::Grade]| -> Vec<String> {
+        grades.iter().map(|g| g.id.get_ref().clone()).collect()
+    };
+    let impacts = grade_ids(&cfg.priority.impacts);
+    let urgencies = grade_ids(&cfg.priority.urgencies);
     let reasons: Vec<String> = cfg
         .rejections
         .iter()

@@ -576,27 +576,20 @@ impl App {
                         )?;
                     }
                 }
+                let mut set_ticket = |field: &str, value: Value| {
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(entity::TICKET, &t.id, kind::SET, value).field(field),
+                    )
+                };
                 match manual {
                     // Back to the computed priority: the override ends.
                     Some(p) if p == AUTO_PRIORITY => {
                         if t.priority_justification.is_some() {
-                            w.append(
-                                &actor_id,
-                                OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::Null)
-                                    .field("priority_justification"),
-                            )?;
+                            set_ticket("priority_justification", Value::Null)?;
                         }
                         if decision.priority != t.priority {
-                            w.append(
-                                &actor_id,
-                                OpDraft::new(
-                                    entity::TICKET,
-                                    &t.id,
-                                    kind::SET,
-                                    Value::String(decision.priority.clone()),
-                                )
-                                .field("priority"),
-                            )?;
+                            set_ticket("priority", Value::String(decision.priority.clone()))?;
                         }
                     }
                     Some(p) => {
@@ -604,31 +597,15 @@ impl App {
                             computed: decision.priority.clone(),
                         })?;
                         if p != t.priority {
-                            w.append(
-                                &actor_id,
-                                OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(p))
-                                    .field("priority"),
-                            )?;
+                            set_ticket("priority", Value::String(p))?;
                         }
-                        w.append(
-                            &actor_id,
-                            OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(j.into()))
-                                .field("priority_justification"),
-                        )?;
+                        set_ticket("priority_justification", Value::String(j.into()))?;
                     }
+                    // Only a computed priority follows the matrix and rules.
                     None if t.priority_justification.is_none()
                         && decision.priority != t.priority =>
                     {
-                        w.append(
-                            &actor_id,
-                            OpDraft::new(
-                                entity::TICKET,
-                                &t.id,
-                                kind::SET,
-                                Value::String(decision.priority.clone()),
-                            )
-                            .field("priority"),
-                        )?;
+                        set_ticket("priority", Value::String(decision.priority.clone()))?;
                     }
                     None => {}
                 }
