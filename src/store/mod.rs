@@ -45,6 +45,10 @@ pub enum StoreError {
     },
     #[error("the disk holding {path} is full; nothing was written. Free some space and try again")]
     DiskFull { path: PathBuf },
+    #[error(
+        "could not write to {path} ({detail}); nothing was saved. Check free disk space and file-size limits, then try again"
+    )]
+    WriteFailed { path: PathBuf, detail: String },
     #[error("{path} is read-only for this user; nothing was written. Check the file's permissions")]
     ReadOnly { path: PathBuf },
     #[error(
@@ -84,6 +88,14 @@ fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
         match f.code {
             ErrorCode::DiskFull => return StoreError::DiskFull { path: path.into() },
+            // A failed write or sync (no space, a file-size limit, a failing
+            // disk): the transaction was rolled back, nothing was saved.
+            ErrorCode::SystemIoFailure => {
+                return StoreError::WriteFailed {
+                    path: path.into(),
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                };
+            }
             ErrorCode::ReadOnly => return StoreError::ReadOnly { path: path.into() },
             ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
                 return StoreError::NotADatabase {
