@@ -179,3 +179,24 @@ fn json_output_is_valid_and_keeps_the_original_text_escaped() {
     let d = env.json(&["dossier", &key, "--format", "json"]);
     assert_eq!(d["title"], HOSTILE);
 }
+
+#[test]
+fn error_messages_do_not_echo_control_sequences() {
+    let env = Env::new();
+    let key = env.incident("Prueba", "Mensajes de error");
+    for args in [
+        vec!["show", "BOG-\u{1b}[31m7"],
+        vec!["set", key.as_str(), "campo\u{1b}]52;c;aGk=\u{7}=x"],
+        vec!["set", key.as_str(), "environment=\u{202e}marte\u{1b}[2J"],
+        vec!["move", key.as_str(), "volando\u{9b}31m"],
+    ] {
+        let out = env.output_as("ana", &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let hazards = terminal_hazards(&out.stderr);
+        assert!(
+            hazards.is_empty(),
+            "{args:?} printed {hazards:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

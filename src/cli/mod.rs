@@ -32,7 +32,9 @@ pub fn main_entry() -> ExitCode {
             }) {
                 return ExitCode::SUCCESS;
             }
-            let msg = format!("{e:#}");
+            // Messages echo keys, field names, values and config text:
+            // neutralised like any other text before reaching the terminal.
+            let msg = crate::text::sanitize_block(&format!("{e:#}"));
             eprintln!("guardia: {}", msg.trim_end());
             ExitCode::from(EXIT_FAILURE)
         }
