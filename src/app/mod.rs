@@ -435,6 +435,13 @@ impl App {
         if assignments.is_empty() {
             return Err(AppError::Invalid("nothing to set; write NAME=VALUE".into()));
         }
+        // The same name twice: the last value wins, as when typed one by one.
+        let assignments: Vec<&(String, String)> = assignments
+            .iter()
+            .enumerate()
+            .filter(|(i, (name, _))| !assignments[i + 1..].iter().any(|(n, _)| n == name))
+            .map(|(_, a)| a)
+            .collect();
         let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
@@ -683,6 +690,14 @@ impl App {
         let mut supplied = Map::new();
         for (n, raw) in with_fields {
             let v = self.parse_field(n, raw)?;
+            // A move fills fields on the way in; clearing one is `set`'s job
+            // (which protects mandatory fields), never a side effect of a move.
+            if v.is_null() {
+                return Err(AppError::BadFieldValue {
+                    field: n.clone(),
+                    message: "is empty; `move --field` sets values (clear a field with `guardia set KEY NAME=`)".into(),
+                });
+            }
             supplied.insert(n.clone(), v);
         }
         let cfg = &self.config;
@@ -886,6 +901,18 @@ impl App {
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
+                    && !lifecycle::category(wf, &t.status).is_open()
+                {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "the ticket is {}; only open tickets escalate (reopen it first)",
+                            t.status
+                        ),
+                    });
+                }
+                // An event, not a field: it supersedes nothing but the creation.
                 w.append(
                     &actor_id,
                     OpDraft::new(
@@ -893,8 +920,7 @@ impl App {
                         &t.id,
                         kind::ESCALATE,
                         json!({"mode": "hierarchical", "role": role, "note": note.unwrap_or("")}),
-                    )
-                    .field("hierarchical"),
+                    ),
                 )?;
                 Ok(())
             })?;
@@ -972,6 +998,25 @@ impl App {
                 Some(o) => Some(load(&r, o)?.1),
                 None => None,
             };
+            if let Some(o) = &original {
+                // The original must be the live record of the incident: not
+                // itself a rejected duplicate (no chains, no cycles).
+                let rejected = cfg
+                    .workflow_for_type(&o.ticket_type)
+                    .and_then(|w| w.rejected.as_ref())
+                    .is_some_and(|s| s.get_ref() == &o.status);
+                if o.duplicate_of.is_some() || rejected {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "{} was itself rejected{}; name the ticket that is still being worked{}",
+                            o.key,
+                            o.duplicate_of.as_ref().map(|d| format!(" as a duplicate of {d}")).unwrap_or_default(),
+                            o.duplicate_of.as_ref().map(|d| format!(" (perhaps {d})")).unwrap_or_default()
+                        ),
+                    });
+                }
+            }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
                 .ok_or_else(|| AppError::Invalid(format!("{key}: its type has no workflow")))?;

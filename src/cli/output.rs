@@ -231,7 +231,7 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
                 "  {} ({} B, sha256 {})",
                 sanitize_line(&a.name),
                 a.size,
-                &a.sha256[..a.sha256.len().min(12)]
+                sanitize_line(&a.sha256.chars().take(12).collect::<String>())
             );
         }
     }

@@ -89,11 +89,13 @@ pub fn parse_field_value(def: &FieldDef, raw: &str) -> Result<Value, String> {
                 ))
             }
         }
-        FieldKind::Number => raw
-            .parse::<i64>()
-            .map(Value::from)
-            .or_else(|_| raw.parse::<f64>().map(Value::from))
-            .map_err(|_| format!("'{raw}' is not a number")),
+        FieldKind::Number => match raw.parse::<i64>() {
+            Ok(n) => Ok(Value::from(n)),
+            Err(_) => match raw.parse::<f64>() {
+                Ok(f) if f.is_finite() => Ok(Value::from(f)),
+                _ => Err(format!("'{raw}' is not a number")),
+            },
+        },
         FieldKind::Choice => {
             if def.choices.iter().any(|c| c == raw) {
                 Ok(Value::String(raw.to_string()))
@@ -190,6 +192,9 @@ mod tests {
         let n = cfg.field("affected_users").expect("field");
         assert_eq!(parse_field_value(n, "12").ok(), Some(json!(12)));
         assert!(parse_field_value(n, "doce").is_err());
+        for not_finite in ["inf", "NaN", "1e400", "-infinity"] {
+            assert!(parse_field_value(n, not_finite).is_err(), "{not_finite}");
+        }
         let b = cfg.field("total_outage").expect("field");
         assert_eq!(parse_field_value(b, "sí").ok(), Some(json!(true)));
         let p = cfg.field("extension").expect("field");

@@ -151,6 +151,8 @@ fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
         "assignee" => ticket.assignee.is_some(),
         "title" => !ticket.title.trim().is_empty(),
         "description" => !ticket.description.trim().is_empty(),
+        // Always present on every ticket.
+        "service" | "impact" | "urgency" | "priority" | "level" => true,
         _ => ticket.field_text(field).is_some(),
     }
 }

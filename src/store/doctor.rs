@@ -27,27 +27,47 @@ impl Report {
 const MAX_LISTED: usize = 20;
 
 impl Store {
+    /// Replays the log and compares. Everything but the full-text index's
+    /// own integrity check reads one snapshot of the file (attached to the
+    /// in-memory replay, inside one transaction), so operators writing at
+    /// the same time cannot make a healthy database look damaged.
     pub fn doctor(&self) -> Result<Report, StoreError> {
         let mut report = Report::default();
-        let conn = self.conn();
         let e = |e| self.err(e);
-        report.integrity = conn
-            .prepare("PRAGMA integrity_check")
+        // FTS5's integrity check is written as an INSERT, so it runs on its
+        // own; it checks the index against itself, not against the log.
+        if let Err(err) = self.conn().execute(
+            "INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('integrity-check', 1)",
+            [],
+        ) {
+            report.integrity.push(format!("full-text index: {err}"));
+        }
+
+        let mut mem = Connection::open_in_memory().map_err(e)?;
+        schema::migrations()
+            .to_latest(&mut mem)
+            .map_err(|err| StoreError::Integrity(format!("migration failed: {err}")))?;
+        let disk_path = self.path().to_string_lossy().into_owned();
+        mem.busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(e)?;
+        mem.execute("ATTACH DATABASE ?1 AS disk", [&disk_path])
+            .map_err(e)?;
+        mem.execute_batch(
+            "CREATE VIRTUAL TABLE temp.vocab_log USING fts5vocab(main, ticket_fts, row);
+             CREATE VIRTUAL TABLE temp.vocab_file USING fts5vocab(disk, ticket_fts, row);",
+        )
+        .map_err(e)?;
+        let tx = mem.transaction().map_err(e)?;
+        let checks: Vec<String> = tx
+            .prepare("PRAGMA disk.integrity_check")
             .and_then(|mut st| {
                 st.query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()
             })
             .map_err(e)?;
-        if let Err(err) = conn.execute(
-            "INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('integrity-check', 1)",
-            [],
-        ) {
-            report.integrity.push(format!(
-                "full-text index: {err}; rebuild it with `guardia doctor`"
-            ));
-        }
-        let fk: Vec<String> = conn
-            .prepare("PRAGMA foreign_key_check")
+        report.integrity.splice(0..0, checks);
+        let fk: Vec<String> = tx
+            .prepare("PRAGMA disk.foreign_key_check")
             .and_then(|mut st| {
                 st.query_map([], |r| {
                     Ok(format!(
@@ -61,38 +81,18 @@ impl Store {
             .map_err(e)?;
         report.integrity.extend(fk);
 
-        // Rebuild from the log into memory.
-        let mut mem = Connection::open_in_memory().map_err(e)?;
-        schema::migrations()
-            .to_latest(&mut mem)
-            .map_err(|err| StoreError::Integrity(format!("migration failed: {err}")))?;
-        let tx = mem.transaction().map_err(e)?;
+        // Replay the whole log, in clock order, into the empty tables.
+        tx.execute(
+            "INSERT INTO main.site(no, site_id, code, incarnation)
+             SELECT no, site_id, code, incarnation FROM disk.site",
+            [],
+        )
+        .map_err(e)?;
         {
-            let mut sites = conn
-                .prepare("SELECT no, site_id, code, incarnation FROM site")
-                .map_err(e)?;
-            let rows = sites
-                .query_map([], |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                    ))
-                })
-                .map_err(e)?;
-            for row in rows {
-                let (no, id, code, inc) = row.map_err(e)?;
-                tx.execute(
-                    "INSERT INTO site(no, site_id, code, incarnation) VALUES (?1, ?2, ?3, ?4)",
-                    rusqlite::params![no, id, code, inc],
-                )
-                .map_err(e)?;
-            }
-            let mut st = conn
+            let mut st = tx
                 .prepare(
                     "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
-                     FROM op o JOIN site s ON s.no = o.site_no ORDER BY o.hlc, s.site_id, o.seq",
+                     FROM disk.op o JOIN disk.site s ON s.no = o.site_no ORDER BY o.hlc, s.site_id, o.seq",
                 )
                 .map_err(e)?;
             let ops = st.query_map([], op_from_row).map_err(e)?;
@@ -110,11 +110,7 @@ impl Store {
         }
         apply::rebuild_fts_pending(&tx)
             .map_err(|err| StoreError::Integrity(format!("rebuilding the index: {err}")))?;
-        tx.commit().map_err(e)?;
 
-        let disk_path = self.path().to_string_lossy().into_owned();
-        mem.execute("ATTACH DATABASE ?1 AS disk", [&disk_path])
-            .map_err(e)?;
         for (table, cols) in schema::DERIVED_TABLES {
             for (a, b, what) in [
                 ("disk", "main", "in the database but not in the log"),
@@ -123,45 +119,55 @@ impl Store {
                 let sql = format!(
                     "SELECT {cols} FROM {a}.{table} EXCEPT SELECT {cols} FROM {b}.{table} LIMIT {MAX_LISTED}"
                 );
-                let rows: Vec<String> = mem
-                    .prepare(&sql)
-                    .and_then(|mut st| {
-                        let n = st.column_count();
-                        st.query_map([], |r| {
-                            let vals: Vec<String> = (0..n)
-                                .map(|i| r.get_ref(i).map(readable).unwrap_or_default())
-                                .collect();
-                            Ok(vals.join(", "))
-                        })?
-                        .collect::<Result<Vec<_>, _>>()
-                    })
-                    .map_err(e)?;
-                for row in rows {
+                for row in rows_as_text(&tx, &sql).map_err(e)? {
                     report
                         .differences
                         .push(format!("{table}: row {what}: {row}"));
                 }
             }
         }
-        // Full-text index: the same documents must match the same words.
-        let fts_diff: i64 = mem
-            .query_row(
-                "SELECT (SELECT count(*) FROM main.ticket_fts_docsize) - (SELECT count(*) FROM disk.ticket_fts_docsize)",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap_or(0);
-        if fts_diff != 0 {
-            report.differences.push(format!(
-                "full-text index: {} document(s) differ from the log",
-                fts_diff.abs()
-            ));
+        // The full-text index: every term must be in as many documents, as
+        // many times, as the replay indexes it.
+        for (a, b, what) in [
+            (
+                "vocab_file",
+                "vocab_log",
+                "indexed in the database but not by the log",
+            ),
+            (
+                "vocab_log",
+                "vocab_file",
+                "indexed by the log but missing from the database",
+            ),
+        ] {
+            let sql = format!(
+                "SELECT term, doc, cnt FROM temp.{a} EXCEPT SELECT term, doc, cnt FROM temp.{b} LIMIT {MAX_LISTED}"
+            );
+            for row in rows_as_text(&tx, &sql).map_err(e)? {
+                report.differences.push(format!(
+                    "full-text index: term {what} (term, documents, occurrences): {row}"
+                ));
+            }
         }
-        report.tickets = mem
+        report.tickets = tx
             .query_row("SELECT count(*) FROM main.ticket", [], |r| r.get(0))
             .map_err(e)?;
+        tx.rollback().map_err(e)?;
         Ok(report)
     }
+}
+
+/// Runs a query and renders each row as readable text.
+fn rows_as_text(conn: &Connection, sql: &str) -> rusqlite::Result<Vec<String>> {
+    let mut st = conn.prepare(sql)?;
+    let n = st.column_count();
+    st.query_map([], |r| {
+        let vals: Vec<String> = (0..n)
+            .map(|i| r.get_ref(i).map(readable).unwrap_or_default())
+            .collect();
+        Ok(vals.join(", "))
+    })?
+    .collect()
 }
 
 /// A cell as an operator reads it (text as text, not as bytes).

@@ -456,13 +456,17 @@ impl WriteTx<'_> {
             pred,
         };
         self.next_seq += 1;
-        self.latest.insert(
-            (op.entity_id.clone(), op.field.clone()),
-            OpRef {
-                site: op.site.clone(),
-                seq: op.seq,
-            },
-        );
+        // Ops without a field are creations or events; only a creation is
+        // the predecessor of later field-less ops.
+        if op.field.is_some() || op.kind == ops::kind::CREATE {
+            self.latest.insert(
+                (op.entity_id.clone(), op.field.clone()),
+                OpRef {
+                    site: op.site.clone(),
+                    seq: op.seq,
+                },
+            );
+        }
         let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
         self.tx
             .prepare_cached(
