@@ -236,3 +236,61 @@ fn a_user_file_replaces_the_built_in_one() {
     let out = env.ok(&["reject", &key, "--reason", "spam"]);
     assert!(out.contains("rejected (spam)"), "{out}");
 }
+
+#[test]
+fn ids_with_control_characters_or_spaces_are_refused() {
+    let env = Env::new();
+    let rb = default_config("runbooks.toml");
+    let bad = rb.replacen(
+        "id = \"osf-monitoreo\"",
+        "id = \"osf monitoreo\\u001b[31m\"",
+        1,
+    );
+    assert_ne!(rb, bad, "the edit applied");
+    env.write_config("runbooks.toml", &bad);
+    let err = env.fail_raw(&["list"]);
+    assert!(err.contains("runbooks.toml:"), "{err}");
+    assert!(err.contains("may only use letters, digits"), "{err}");
+    assert!(terminal_hazards(err.as_bytes()).is_empty(), "{err}");
+}
+
+#[test]
+fn shared_host_logins_must_be_unambiguous() {
+    let env = Env::new();
+    let ops = default_config("operators.toml");
+    // Two operators claim one OS account; a supervisor with act_as_others
+    // has no logins while others do.
+    let ops = ops.replacen("logins = []", "logins = [\"atorres\"]", 2);
+    env.write_config("operators.toml", &ops);
+    let err = env.fail_raw(&["list"]);
+    assert!(
+        err.contains("OS account 'atorres' is listed by operators"),
+        "{err}"
+    );
+    assert!(
+        err.contains("may act as others but lists no `logins`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn generate_refuses_a_workflow_without_the_standard_states() {
+    let env = Env::new();
+    let wf = default_config("workflows.toml");
+    let renamed = wf.replace("\"in_progress\"", "\"en_curso\"");
+    env.write_config("workflows.toml", &renamed);
+    let err = env.fail(&["generate", "--tickets", "5"]);
+    assert!(err.contains("lacks the states in_progress"), "{err}");
+    assert_eq!(
+        env.json(&["list", "--json"]).as_array().map(Vec::len),
+        Some(0)
+    );
+}
+
+#[test]
+fn a_far_future_clock_is_refused() {
+    let mut env = Env::new();
+    env.now = "9999-01-01T00:00:00Z".into();
+    let err = env.fail(&["list"]);
+    assert!(err.contains("outside the years 1970 to 3000"), "{err}");
+}

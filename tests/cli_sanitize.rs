@@ -200,3 +200,36 @@ fn error_messages_do_not_echo_control_sequences() {
         );
     }
 }
+
+#[test]
+fn an_error_message_stays_on_one_line() {
+    let env = Env::new();
+    let key = env.incident("Prueba", "Una línea");
+    let out = env.output_as(
+        "ana",
+        &["set", &key, "affected_users=1\nguardia: BOG-1 updated"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn configuration_text_is_sanitized_where_printed() {
+    let mut env = Env::new();
+    env.lang = "es".into();
+    let rb = default_config("runbooks.toml");
+    let hostile = rb.replacen("es = \"", "es = \"\\u001b]0;PWNED\\u0007\\u001b[31m", 1);
+    env.write_config("runbooks.toml", &hostile);
+    let out = env.output_as("ana", &["runbook", "list"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        terminal_hazards(&out.stdout).is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}

@@ -11,6 +11,17 @@ use serde_json::{Map, Value, json};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
+/// The states generated histories move through.
+const LIFECYCLE: &[&str] = &[
+    "new",
+    "assigned",
+    "in_progress",
+    "waiting",
+    "resolved",
+    "closed",
+    "rejected",
+];
+
 /// How much history generated tickets get.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum History {
@@ -379,6 +390,26 @@ pub fn generate(
 ) -> Result<(usize, usize), AppError> {
     const BATCH: usize = 20_000;
     let cfg = app.config.clone();
+    // The histories walk the standard lifecycle; a configuration that
+    // renamed its states would get tickets in states it does not know.
+    for t in &cfg.types {
+        let Some(wf) = cfg.workflow(t.workflow.get_ref()) else {
+            continue;
+        };
+        let missing: Vec<&str> = LIFECYCLE
+            .iter()
+            .copied()
+            .filter(|s| !wf.states.iter().any(|st| st.id.get_ref() == s))
+            .collect();
+        if !missing.is_empty() {
+            return Err(AppError::Invalid(format!(
+                "generate writes the standard lifecycle, but workflow '{}' (type '{}') lacks the states {}; generate into a database with the built-in workflows",
+                wf.id.get_ref(),
+                t.id.get_ref(),
+                missing.join(", ")
+            )));
+        }
+    }
     let now_ms = app.clock.now().timestamp_millis();
     // History fills the year before now, or (in a database with changes
     // already) the time since the newest change: the clock never goes back.

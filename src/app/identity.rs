@@ -27,21 +27,30 @@ pub fn os_login() -> String {
 }
 
 fn passwd_name(uid: libc::uid_t) -> Option<String> {
-    let mut buf = vec![0 as libc::c_char; 4096];
-    // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and `buf`,
-    // whose length we pass, and sets `result` to null or to `&pwd`.
-    unsafe {
-        let mut pwd: libc::passwd = std::mem::zeroed();
-        let mut result: *mut libc::passwd = std::ptr::null_mut();
-        let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
-        if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
-            return None;
+    let mut size = 4096;
+    // A larger buffer when the entry does not fit (ERANGE), up to 1 MiB.
+    while size <= 1 << 20 {
+        let mut buf = vec![0 as libc::c_char; size];
+        // SAFETY: passwd is plain data; getpwuid_r writes into `pwd` and
+        // `buf`, whose length we pass, and sets `result` to null or `&pwd`.
+        unsafe {
+            let mut pwd: libc::passwd = std::mem::zeroed();
+            let mut result: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(uid, &mut pwd, buf.as_mut_ptr(), buf.len(), &mut result);
+            if rc == libc::ERANGE {
+                size *= 4;
+                continue;
+            }
+            if rc != 0 || result.is_null() || pwd.pw_name.is_null() {
+                return None;
+            }
+            return std::ffi::CStr::from_ptr(pwd.pw_name)
+                .to_str()
+                .ok()
+                .map(String::from);
         }
-        std::ffi::CStr::from_ptr(pwd.pw_name)
-            .to_str()
-            .ok()
-            .map(String::from)
     }
+    None
 }
 
 /// Resolves the acting operator; `requested` is `--as` or `GUARDIA_USER`.

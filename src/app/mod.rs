@@ -45,13 +45,22 @@ impl Clock {
     /// Reads `GUARDIA_NOW`; an unparsable value is an error, not ignored.
     pub fn from_env() -> Result<Clock, AppError> {
         match std::env::var("GUARDIA_NOW") {
-            Ok(s) if !s.trim().is_empty() => DateTime::parse_from_rfc3339(s.trim())
-                .map(|t| Clock::fixed(t.with_timezone(&Utc)))
-                .map_err(|e| {
-                    AppError::Invalid(format!(
-                        "GUARDIA_NOW='{s}' is not an RFC 3339 time ({e}); write e.g. 2026-03-02T09:30:00-05:00"
-                    ))
-                }),
+            Ok(s) if !s.trim().is_empty() => {
+                let t = DateTime::parse_from_rfc3339(s.trim())
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|e| {
+                        AppError::Invalid(format!(
+                            "GUARDIA_NOW='{s}' is not an RFC 3339 time ({e}); write e.g. 2026-03-02T09:30:00-05:00"
+                        ))
+                    })?;
+                // The log's clock holds milliseconds since 1970 in 48 bits.
+                if !(1970..=3000).contains(&chrono::Datelike::year(&t)) {
+                    return Err(AppError::Invalid(format!(
+                        "GUARDIA_NOW='{s}' is outside the years 1970 to 3000; is it a typo?"
+                    )));
+                }
+                Ok(Clock::fixed(t))
+            }
             _ => Ok(Clock::system()),
         }
     }

@@ -34,7 +34,19 @@ pub fn main_entry() -> ExitCode {
             }
             // Messages echo keys, field names, values and config text:
             // neutralised like any other text before reaching the terminal.
-            let msg = crate::text::sanitize_block(&format!("{e:#}"));
+            // Only the configuration's list of problems spans lines; any
+            // other message stays on one, so input cannot forge a second.
+            let is_config = e
+                .chain()
+                .any(|c| c.downcast_ref::<crate::config::ConfigError>().is_some())
+                || e.chain()
+                    .any(|c| matches!(c.downcast_ref::<AppError>(), Some(AppError::Config(_))));
+            let text = format!("{e:#}");
+            let msg = if is_config {
+                crate::text::sanitize_block(&text)
+            } else {
+                sanitize_line(&text)
+            };
             eprintln!("guardia: {}", msg.trim_end());
             ExitCode::from(EXIT_FAILURE)
         }
@@ -461,7 +473,12 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                         a.key
                     );
                     for c in contacts {
-                        s.push_str(&format!("  {} <{}> {}\n", c.name, c.email, c.phone));
+                        s.push_str(&format!(
+                            "  {} <{}> {}\n",
+                            sanitize_line(&c.name),
+                            sanitize_line(&c.email),
+                            sanitize_line(&c.phone)
+                        ));
                     }
                     print(&s)?;
                 }
@@ -490,12 +507,14 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     s.push_str(&format!("duplicate of {d}\n"));
                 }
                 if let Some(g) = &r.guidance {
-                    s.push_str(&format!("tell the caller: {g}\n"));
+                    s.push_str(&format!("tell the caller: {}\n", sanitize_line(g)));
                 }
                 for c in &r.contacts {
                     s.push_str(&format!(
                         "  incident manager: {} <{}> {}\n",
-                        c.name, c.email, c.phone
+                        sanitize_line(&c.name),
+                        sanitize_line(&c.email),
+                        sanitize_line(&c.phone)
                     ));
                 }
                 print(&s)?;
@@ -698,7 +717,7 @@ fn runbook_list(cfg: &Config, lang: Lang, json: bool) -> Result<()> {
             s.push_str(&format!(
                 "{}  {}{}\n",
                 rb.id.get_ref(),
-                rb.name.get(lang),
+                sanitize_line(rb.name.get(lang)),
                 match (rb.level1_checks, lang) {
                     (false, _) => "",
                     (true, Lang::Es) => "  [verificaciones de nivel 1]",
@@ -706,7 +725,11 @@ fn runbook_list(cfg: &Config, lang: Lang, json: bool) -> Result<()> {
                 }
             ));
             for i in &rb.items {
-                s.push_str(&format!("    {:<20} {}\n", i.id.get_ref(), i.text));
+                s.push_str(&format!(
+                    "    {:<20} {}\n",
+                    i.id.get_ref(),
+                    sanitize_line(&i.text)
+                ));
             }
         }
         print(&s)?;

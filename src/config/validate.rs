@@ -78,6 +78,15 @@ impl Checker<'_> {
         for id in ids {
             if id.get_ref().trim().is_empty() {
                 self.at(file, id.span(), format!("{what} id is empty"));
+            } else if !valid_id(id.get_ref()) {
+                self.at(
+                    file,
+                    id.span(),
+                    format!(
+                        "{what} id '{}' may only use letters, digits, '_', '-' and '.' (it appears in commands and keys)",
+                        crate::text::sanitize_line(id.get_ref())
+                    ),
+                );
             } else if !seen.insert(id.get_ref().clone()) {
                 self.at(
                     file,
@@ -106,6 +115,15 @@ impl Checker<'_> {
         );
         false
     }
+}
+
+/// Ids are typed on command lines and combined as `RUNBOOK/ITEM` or
+/// `kind:target`, and printed as they are: letters, digits, `_ - .` only.
+fn valid_id(id: &str) -> bool {
+    id.chars().next().is_some_and(|c| c.is_alphanumeric())
+        && id
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 fn ids<'a, T: 'a>(items: &'a [T], get: impl Fn(&'a T) -> &'a Spanned<String>) -> BTreeSet<String> {
@@ -511,7 +529,40 @@ fn check_all(
         "operator",
         operators.operators.iter().map(|o| &o.id),
     );
+    if operators.operators.is_empty() {
+        c.whole(
+            "operators.toml",
+            "no operator is defined; define at least one [[operator]]".into(),
+        );
+    }
+    // On a shared host (some operator lists `logins`), an operator without
+    // logins could be taken over with --as by anybody.
+    let shared_host = operators.operators.iter().any(|o| !o.logins.is_empty());
+    let mut login_owner: std::collections::HashMap<&str, &str> = Default::default();
     for o in &operators.operators {
+        if shared_host && o.logins.is_empty() && o.act_as_others {
+            c.at(
+                "operators.toml",
+                o.id.span(),
+                format!(
+                    "operator '{}' may act as others but lists no `logins`, so any OS account could use it; list its logins",
+                    o.id.get_ref()
+                ),
+            );
+        }
+        for login in &o.logins {
+            if let Some(first) = login_owner.insert(login, o.id.get_ref()) {
+                c.at(
+                    "operators.toml",
+                    o.id.span(),
+                    format!(
+                        "OS account '{}' is listed by operators '{first}' and '{}'; an account belongs to one operator",
+                        crate::text::sanitize_line(login),
+                        o.id.get_ref()
+                    ),
+                );
+            }
+        }
         for r in &o.roles {
             c.known("operators.toml", "role", r, &role_ids);
         }

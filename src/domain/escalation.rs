@@ -282,10 +282,11 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
             parts.join(" · ")
         ));
     }
+    // Quoted, so a reporter's text cannot pose as a section of the dossier.
     out.push_str(&format!(
         "\n## {}\n\n{}\n",
         if es { "Descripción" } else { "Description" },
-        sanitize_block(&d.description)
+        quote(&sanitize_block(&d.description))
     ));
     out.push_str(&format!(
         "\n## {}\n\n",
@@ -314,7 +315,7 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
             Some(v) if v.contains('\n') => out.push_str(&format!(
                 "- **{}:**\n\n{}\n\n",
                 line(&item.label),
-                indent(&sanitize_block(v))
+                indent(&quote(&sanitize_block(v)))
             )),
             Some(v) => out.push_str(&format!("- **{}:** {}\n", line(&item.label), line(v))),
             None => out.push_str(&format!(
@@ -357,6 +358,19 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
         ));
     }
     out
+}
+
+fn quote(s: &str) -> String {
+    s.lines()
+        .map(|l| {
+            if l.is_empty() {
+                ">".to_string()
+            } else {
+                format!("> {l}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn indent(s: &str) -> String {

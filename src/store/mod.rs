@@ -170,7 +170,11 @@ impl Store {
         let result = Self::create_in_file(path, code);
         if result.is_err() {
             // Leave nothing half-made behind: the next `init` must be able to start over.
-            let _ = std::fs::remove_file(path);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = path.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+            }
         }
         result
     }
