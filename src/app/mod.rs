@@ -432,8 +432,8 @@ impl App {
         })
     }
 
-    /// Sets fields. Changing impact, urgency or a field a priority rule reads
-    /// recomputes the priority, unless a justified manual priority is in force.
+    /// Sets fields. Every change recomputes the priority from the matrix and
+    /// rules, unless a justified manual priority is in force.
     pub fn set(
         &mut self,
         actor: &Operator,
