@@ -294,3 +294,17 @@ fn a_far_future_clock_is_refused() {
     let err = env.fail(&["list"]);
     assert!(err.contains("outside the years 1970 to 3000"), "{err}");
 }
+
+#[test]
+fn a_failed_demo_init_leaves_no_database_behind() {
+    let env = Env::empty();
+    std::fs::create_dir_all(&env.cfg).expect("cfg dir");
+    let wf = default_config("workflows.toml").replace("\"in_progress\"", "\"en_curso\"");
+    env.write_config("workflows.toml", &wf);
+    let err = env.fail(&["init", "--demo", "--tickets", "5"]);
+    assert!(err.contains("lacks the states in_progress"), "{err}");
+    assert!(!env.db.exists(), "no half-made database");
+    // With the standard workflow back, init works at once.
+    std::fs::remove_file(env.cfg.join("workflows.toml")).expect("restore");
+    env.ok(&["init", "--demo", "--tickets", "5"]);
+}

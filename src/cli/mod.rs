@@ -235,13 +235,23 @@ fn init(
     }
     if a.demo {
         let mut app = App::new(config.clone(), store, clock, lang);
-        let (tickets, ops) = app::generate::generate(
+        let generated = app::generate::generate(
             &mut app,
             a.tickets,
             42,
             app::generate::History::Full,
             |_| {},
-        )?;
+        );
+        drop(app);
+        let (tickets, ops) = match generated {
+            Ok(counts) => counts,
+            Err(e) => {
+                // A half-filled example is no use: leave no database behind,
+                // so `init` can simply be run again.
+                Store::remove_files(db);
+                return Err(e.into());
+            }
+        };
         msg.push_str(&format!(
             "added {tickets} example tickets ({ops} changes)\n"
         ));

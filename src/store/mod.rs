@@ -170,13 +170,19 @@ impl Store {
         let result = Self::create_in_file(path, code);
         if result.is_err() {
             // Leave nothing half-made behind: the next `init` must be able to start over.
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = path.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(std::path::PathBuf::from(p));
-            }
+            Self::remove_files(path);
         }
         result
+    }
+
+    /// Removes a database file with its WAL and shared-memory files (for a
+    /// database that was just created and must not stay half-made).
+    pub fn remove_files(path: &Path) {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut p = path.as_os_str().to_owned();
+            p.push(suffix);
+            let _ = std::fs::remove_file(PathBuf::from(p));
+        }
     }
 
     fn create_in_file(path: &Path, code: &str) -> Result<Store, StoreError> {
