@@ -245,6 +245,32 @@ impl Env {
         ]))
     }
 
+    /// Registers an API incident (seed 002) with all its mandatory fields.
+    pub fn api_incident(&self, title: &str, description: &str) -> String {
+        key_of(&self.json(&[
+            "new",
+            "--type",
+            "api_incident",
+            "--service",
+            "api-mayorista",
+            "--title",
+            title,
+            "--description",
+            description,
+            "--field",
+            "company=Conecta Sur",
+            "--field",
+            "reporter_name=Natalia Duarte",
+            "--field",
+            "phones=+57 601 555 0101",
+            "--field",
+            "emails=natalia@example.org",
+            "--field",
+            "api_id=pedidos-v1",
+            "--json",
+        ]))
+    }
+
     /// `show KEY --json`.
     pub fn show(&self, key: &str) -> Value {
         self.json(&["show", key, "--json"])
