@@ -17,7 +17,7 @@ use crate::domain::escalation::{self, Dossier};
 use crate::domain::intake::{missing_mandatory, parse_field_value};
 use crate::domain::lifecycle::{self, check_transition};
 use crate::domain::priority::{self, PriorityDecision};
-use crate::domain::ticket::{Ticket, TicketDetail, field_text};
+use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::domain::{duration, site};
 use crate::store::ops::{OpDraft, entity, kind};
 use crate::store::{ApplyMode, ListFilter, Reader, SearchHit, Store};
@@ -573,7 +573,7 @@ impl App {
                     if n == "priority" {
                         continue;
                     }
-                    if t_core(&t, n) != v.as_str().unwrap_or_default() {
+                    if t.core_value(n).as_deref() != v.as_str() {
                         w.append(
                             &actor_id,
                             OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone())
@@ -1195,18 +1195,6 @@ fn field_in_type(cfg: &Config, t: &Ticket, name: &str) -> Result<(), AppError> {
     }
 }
 
-fn t_core(t: &Ticket, name: &str) -> String {
-    match name {
-        "title" => t.title.clone(),
-        "description" => t.description.clone(),
-        "impact" => t.impact.clone(),
-        "urgency" => t.urgency.clone(),
-        "service" => t.service.clone(),
-        "priority" => t.priority.clone(),
-        _ => String::new(),
-    }
-}
-
 fn check_grade(
     grades: &[crate::config::Grade],
     what: &'static str,
@@ -1238,9 +1226,4 @@ pub fn parse_assignment(arg: &str) -> Result<(String, String), AppError> {
         Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),
         _ => Err(AppError::BadAssignment { arg: arg.into() }),
     }
-}
-
-/// Value of a field as text (for callers outside the domain).
-pub fn field_value(t: &Ticket, id: &str) -> Option<String> {
-    field_text(&t.fields, id)
 }

@@ -537,7 +537,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 DossierFormat::Md => print(&crate::domain::escalation::render_markdown(&d, lang))?,
             }
         }
-        Command::Runbook(r) => runbook(cli, r, app, &actor)?,
+        Command::Runbook(r) => runbook(r, app, &actor)?,
         Command::List(a) => {
             let statuses = if a.open {
                 crate::domain::lifecycle::open_states(&app.config.workflows)
@@ -673,7 +673,6 @@ fn ticket_result(t: &crate::domain::ticket::Ticket, json: bool, msg: &str) -> Re
 }
 
 fn runbook(
-    _cli: &Cli,
     r: &RunbookCommand,
     app: &mut App,
     actor: &dyn Fn(&App) -> Result<crate::config::Operator>,

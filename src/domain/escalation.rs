@@ -108,21 +108,6 @@ fn applies(cfg: &Config, detail: &TicketDetail, field: &str) -> bool {
             }))
 }
 
-/// Value of a dossier field that is a built-in ticket attribute.
-fn core_value(t: &crate::domain::ticket::Ticket, field: &str) -> Option<String> {
-    match field {
-        "title" => Some(t.title.clone()),
-        "description" => Some(t.description.clone()),
-        "assignee" => t.assignee.clone(),
-        "service" => Some(t.service.clone()),
-        "impact" => Some(t.impact.clone()),
-        "urgency" => Some(t.urgency.clone()),
-        "priority" => Some(t.priority.clone()),
-        "level" => Some(t.level.to_string()),
-        _ => None,
-    }
-}
-
 /// Builds the dossier for escalating `detail` to `to_level`.
 pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> Dossier {
     let t = &detail.ticket;
@@ -143,7 +128,7 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
                         .field(&f)
                         .map_or_else(|| f.clone(), |d| d.label.get(lang).to_string());
                     let mut value = if crate::config::CORE_FIELDS.contains(&f.as_str()) {
-                        core_value(t, &f)
+                        t.core_value(&f)
                     } else {
                         t.field_text(&f)
                     };

@@ -147,13 +147,10 @@ fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
     if field_text(supplied, field).is_some() {
         return true;
     }
-    match field {
-        "assignee" => ticket.assignee.is_some(),
-        "title" => !ticket.title.trim().is_empty(),
-        "description" => !ticket.description.trim().is_empty(),
-        // Always present on every ticket.
-        "service" | "impact" | "urgency" | "priority" | "level" => true,
-        _ => ticket.field_text(field).is_some(),
+    if crate::config::CORE_FIELDS.contains(&field) {
+        ticket.core_value(field).is_some()
+    } else {
+        ticket.field_text(field).is_some()
     }
 }
 

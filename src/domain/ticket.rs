@@ -39,6 +39,23 @@ impl Ticket {
     pub fn field_text(&self, id: &str) -> Option<String> {
         field_text(&self.fields, id)
     }
+
+    /// The value of a built-in attribute (`config::CORE_FIELDS`) as text;
+    /// `None` for an unset assignee, a blank text or a non-built-in name.
+    pub fn core_value(&self, field: &str) -> Option<String> {
+        let text = match field {
+            "title" => &self.title,
+            "description" => &self.description,
+            "service" => &self.service,
+            "impact" => &self.impact,
+            "urgency" => &self.urgency,
+            "priority" => &self.priority,
+            "assignee" => return self.assignee.clone(),
+            "level" => return Some(self.level.to_string()),
+            _ => return None,
+        };
+        (!text.trim().is_empty()).then(|| text.clone())
+    }
 }
 
 /// Text of a field value; blank strings, `false` and null count as unset.

@@ -43,9 +43,11 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 /// Ticket columns a `set` op may write directly.
-/// The UPDATE for one settable column (the name never comes from input).
-fn set_column_sql(field: &str) -> &'static str {
-    match field {
+/// The UPDATE for a ticket column a `set` op may write directly; `None` for
+/// anything else. The SQL is fixed text: a field name from an op never
+/// reaches it.
+fn set_column_sql(field: &str) -> Option<&'static str> {
+    Some(match field {
         "title" => "UPDATE ticket SET title = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
         "description" => {
             "UPDATE ticket SET description = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
@@ -67,22 +69,12 @@ fn set_column_sql(field: &str) -> &'static str {
         "assignee" => {
             "UPDATE ticket SET assignee = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
         }
-        _ => "UPDATE ticket SET reject_reason = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-    }
+        "reject_reason" => {
+            "UPDATE ticket SET reject_reason = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        }
+        _ => return None,
+    })
 }
-
-const SETTABLE_COLUMNS: &[&str] = &[
-    "title",
-    "description",
-    "service",
-    "type",
-    "priority",
-    "priority_justification",
-    "impact",
-    "urgency",
-    "assignee",
-    "reject_reason",
-];
 
 pub fn apply(
     conn: &Connection,
@@ -110,18 +102,18 @@ pub fn apply(
                     "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
                 )?
                 .execute(params![no, Value::Object(fields).to_string(), ms])?;
-            } else if SETTABLE_COLUMNS.contains(&field) {
+            } else if let Some(sql) = set_column_sql(field) {
                 let text = match &op.value {
                     Value::Null => None,
                     Value::String(s) => Some(s.clone()),
                     other => Some(other.to_string()),
                 };
-                conn.prepare_cached(set_column_sql(field))?
-                    .execute(params![no, text, ms])?;
-                if (field == "title" || field == "description") && mode == ApplyMode::Live {
-                    reindex(conn, no)?;
-                } else if field == "title" || field == "description" {
-                    mark_pending(conn, no, false)?;
+                conn.prepare_cached(sql)?.execute(params![no, text, ms])?;
+                if field == "title" || field == "description" {
+                    match mode {
+                        ApplyMode::Live => reindex(conn, no)?,
+                        ApplyMode::Bulk => mark_pending(conn, no, false)?,
+                    }
                 }
             } else {
                 return Err(malformed(op, &format!("sets unknown field '{field}'")));

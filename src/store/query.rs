@@ -114,10 +114,6 @@ impl Reader<'_> {
         self.ticket_where("t.key = ?1", &key)
     }
 
-    pub fn ticket_by_id(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
-        Ok(self.ticket_where("t.id = ?1", &id)?.map(|(_, t)| t))
-    }
-
     pub fn ticket_count(&self) -> Result<i64, StoreError> {
         self.conn()
             .query_row("SELECT count(*) FROM ticket", [], |r| r.get(0))
