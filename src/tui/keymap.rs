@@ -1,0 +1,1 @@
+//! Keymap (placeholder, being written).

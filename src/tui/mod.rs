@@ -1,0 +1,7 @@
+//! The console: a ratatui application over the application layer. Owns the
+//! terminal-side state (panes, overlays, keymap, theme, language) and the
+//! loop that turns keys and database replies into frames. Business rules
+//! stay in `app` and `domain`; only `runtime` touches the real terminal.
+
+pub mod action;
+pub mod keymap;
