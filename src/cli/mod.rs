@@ -556,6 +556,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 query: a.query.clone(),
                 after_no: None,
                 limit: usize::from(a.limit),
+                ..Default::default()
             };
             let tickets = app.list(filter, a.after.as_deref())?;
             if a.json {

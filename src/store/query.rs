@@ -50,7 +50,7 @@ fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Ticket)> {
 }
 
 /// Filters of `list`; all optional, combined with AND (statuses with OR).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ListFilter {
     pub statuses: Vec<String>,
     pub priority: Option<String>,
@@ -58,9 +58,13 @@ pub struct ListFilter {
     /// `Some(None)` asks for unassigned tickets.
     pub assignee: Option<Option<String>>,
     pub level: Option<u8>,
+    /// Tickets at this level or above (escalated ones).
+    pub min_level: Option<u8>,
     pub query: Option<String>,
     /// Row number of the last ticket of the previous page.
     pub after_no: Option<i64>,
+    /// Oldest first; `after_no` then pages towards newer tickets.
+    pub ascending: bool,
     pub limit: usize,
 }
 
@@ -423,6 +427,14 @@ impl Store {
         if let Some(l) = filter.level {
             push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
         }
+        if let Some(l) = filter.min_level {
+            push(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
+        }
+        let (cmp, dir) = if filter.ascending {
+            (">", "ASC")
+        } else {
+            ("<", "DESC")
+        };
         let limit = filter.limit.max(1) as i64;
         let fts = filter.query.as_deref().and_then(fts_query);
         // With a text query the full-text index drives: it walks its rowids
@@ -436,7 +448,7 @@ impl Store {
             push(
                 &mut conds,
                 &mut args,
-                &format!("{order_col} < ?"),
+                &format!("{order_col} {cmp} ?"),
                 after.into(),
             );
         }
@@ -457,7 +469,7 @@ impl Store {
             } else {
                 format!(" WHERE {}", all.join(" AND "))
             };
-            format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY {order_col} DESC LIMIT {limit}")
+            format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY {order_col} {dir} LIMIT {limit}")
         };
         let sql = match filter.statuses.as_slice() {
             [] => base(None, &mut args),
@@ -470,7 +482,7 @@ impl Store {
                     .map(|s| format!("SELECT * FROM ({})", base(Some(s.clone()), &mut args)))
                     .collect();
                 format!(
-                    "SELECT * FROM ({}) AS t ORDER BY t.no DESC LIMIT {limit}",
+                    "SELECT * FROM ({}) AS t ORDER BY t.no {dir} LIMIT {limit}",
                     parts.join(" UNION ALL ")
                 )
             }

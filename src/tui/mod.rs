@@ -5,3 +5,11 @@
 
 pub mod action;
 pub mod keymap;
+pub mod i18n;
+pub mod input;
+pub mod msg;
+pub mod state;
+pub mod theme;
+pub mod forms;
+pub mod update;
+pub mod view;

@@ -1,0 +1,1072 @@
+//! Overlays: menus, one-line prompts, the escalation dossier form, the new
+//! ticket form, the palette and the help. Each turns keys into a choice and
+//! the choice into a `WriteOp` or a filter; the rules themselves are checked
+//! again by the application layer when the write happens.
+
+use super::action::Action;
+use super::i18n::catalogue;
+use super::input::{Edit, TextInput};
+use super::keymap::Key;
+use super::msg::{Effect, NewTicketDraft, Request, WriteOp};
+use super::state::*;
+use super::update::{act, read_only, reload_queue, write};
+use crate::config::{Config, FieldKind, Lang};
+use crate::domain::escalation::{self, Dossier};
+use crate::domain::{intake, lifecycle, priority};
+use crossterm::event::{KeyCode, KeyModifiers};
+use serde_json::Map;
+
+/// The text field that pasted text goes into.
+pub fn focused_input(o: &mut Overlay) -> Option<&mut TextInput> {
+    match o {
+        Overlay::Palette { input, .. } | Overlay::Prompt { input, .. } => Some(input),
+        Overlay::Dossier(f) => f.missing.get_mut(f.selected).map(|m| &mut m.input),
+        Overlay::NewTicket(f) => f
+            .fields
+            .get_mut(f.selected)
+            .filter(|m| m.choices.is_empty())
+            .map(|m| &mut m.input),
+        _ => None,
+    }
+}
+
+pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
+    let Some(top) = c.overlays.pop() else {
+        return vec![];
+    };
+    match top {
+        Overlay::ConfirmQuit => match key.code {
+            KeyCode::Char('y') | KeyCode::Char('s') => {
+                c.quit = true;
+                vec![Effect::Quit]
+            }
+            _ => vec![],
+        },
+        Overlay::Help { scroll } => match key.code {
+            KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => vec![],
+            KeyCode::Down | KeyCode::Char('j') => {
+                c.overlays.push(Overlay::Help { scroll: scroll + 1 });
+                vec![]
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                c.overlays.push(Overlay::Help {
+                    scroll: scroll.saturating_sub(1),
+                });
+                vec![]
+            }
+            _ => {
+                c.overlays.push(Overlay::Help { scroll });
+                vec![]
+            }
+        },
+        Overlay::Palette { input, selected } => palette_key(c, input, selected, key),
+        Overlay::Menu {
+            title,
+            items,
+            selected,
+            purpose,
+            keys,
+        } => {
+            let n = items.len();
+            let moved = |s: usize, d: isize| s.saturating_add_signed(d).min(n.saturating_sub(1));
+            let selected = match key.code {
+                KeyCode::Esc => return vec![],
+                KeyCode::Enter => {
+                    return match items.get(selected) {
+                        Some(item) => chosen(c, purpose, item.value.clone(), keys),
+                        None => vec![],
+                    };
+                }
+                KeyCode::Down | KeyCode::Char('j') | KeyCode::Tab => moved(selected, 1),
+                KeyCode::Up | KeyCode::Char('k') | KeyCode::BackTab => moved(selected, -1),
+                KeyCode::Home | KeyCode::Char('g') => 0,
+                KeyCode::End | KeyCode::Char('G') => n.saturating_sub(1),
+                KeyCode::PageDown => moved(selected, 10),
+                KeyCode::PageUp => moved(selected, -10),
+                _ => selected,
+            };
+            c.overlays.push(Overlay::Menu {
+                title,
+                items,
+                selected,
+                purpose,
+                keys,
+            });
+            vec![]
+        }
+        Overlay::Prompt {
+            title,
+            mut input,
+            purpose,
+        } => match input.handle(key) {
+            Edit::Cancel => vec![],
+            Edit::Submit => prompt_done(c, purpose, input.text.trim().to_string()),
+            _ => {
+                c.overlays.push(Overlay::Prompt {
+                    title,
+                    input,
+                    purpose,
+                });
+                vec![]
+            }
+        },
+        Overlay::Dossier(form) => dossier_key(c, form, key),
+        Overlay::NewTicket(form) => new_ticket_key(c, form, key),
+    }
+}
+
+// ----- palette -----
+
+/// Actions whose name or description contains every typed word.
+pub fn palette_matches(c: &Console, text: &str) -> Vec<Action> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(|w| w.to_lowercase())
+        .collect();
+    if words.first().is_some_and(|w| w == "goto" || w == "assign") {
+        return vec![];
+    }
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| {
+            let hay = format!("{} {}", a.name(), a.describe(c.lang)).to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        })
+        .collect()
+}
+
+fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key) -> Vec<Effect> {
+    let matches = palette_matches(c, &input.text);
+    let n = matches.len();
+    match key.code {
+        KeyCode::Esc => return vec![],
+        KeyCode::Enter => {
+            let text = input.text.trim().to_string();
+            let mut words = text.split_whitespace();
+            match (words.next(), words.next()) {
+                (Some("goto"), Some(k)) => return goto(c, k),
+                (Some("assign"), Some(op)) => {
+                    let keys = c.target_keys();
+                    let to = (op != "none" && op != "-").then(|| op.to_string());
+                    return write(c, WriteOp::Assign { keys, to });
+                }
+                _ => {}
+            }
+            return match matches.get(selected) {
+                Some(a) => act(c, *a),
+                None => vec![],
+            };
+        }
+        KeyCode::Down | KeyCode::Tab => {
+            let s = (selected + 1).min(n.saturating_sub(1));
+            c.overlays.push(Overlay::Palette { input, selected: s });
+            return vec![];
+        }
+        KeyCode::Up | KeyCode::BackTab => {
+            c.overlays.push(Overlay::Palette {
+                input,
+                selected: selected.saturating_sub(1),
+            });
+            return vec![];
+        }
+        _ => {}
+    }
+    let sel = if input.handle(key) == Edit::Changed {
+        0
+    } else {
+        selected
+    };
+    c.overlays.push(Overlay::Palette {
+        input,
+        selected: sel,
+    });
+    vec![]
+}
+
+/// Opens a ticket by key, even one outside the current filter.
+fn goto(c: &mut Console, key: &str) -> Vec<Effect> {
+    let key = key.trim().to_uppercase();
+    c.focus = Pane::Detail;
+    c.detail.scroll = 0;
+    super::update::request_detail(c, key)
+}
+
+// ----- menus -----
+
+fn menu(c: &mut Console, title: &str, items: Vec<MenuItem>, purpose: MenuPurpose, keys: Vec<String>) {
+    c.overlays.push(Overlay::Menu {
+        title: title.to_string(),
+        items,
+        selected: 0,
+        purpose,
+        keys,
+    });
+}
+
+fn item(label: impl Into<String>, value: impl Into<String>) -> MenuItem {
+    MenuItem {
+        label: label.into(),
+        value: value.into(),
+    }
+}
+
+/// Menus that need a ticket (or marked tickets).
+pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let t = catalogue(c.lang);
+    let keys = match purpose {
+        MenuPurpose::AssignTo | MenuPurpose::Status => c.target_keys(),
+        _ => c.current_key().into_iter().collect(),
+    };
+    if keys.is_empty() {
+        c.complain(t.select_ticket_first);
+        return vec![];
+    }
+    let cfg = c.config.clone();
+    let lang = c.lang;
+    let ticket = current_ticket(c);
+    let (title, items) = match &purpose {
+        MenuPurpose::AssignTo => {
+            let mut items: Vec<MenuItem> = cfg
+                .operators
+                .iter()
+                .map(|o| item(format!("{} — {} (N{})", o.id.get_ref(), o.name, o.level.get_ref()), o.id.get_ref()))
+                .collect();
+            items.push(item(t.unassigned, "-"));
+            (t.pick_operator, items)
+        }
+        MenuPurpose::Status => {
+            let states: Vec<String> = match (&ticket, keys.len()) {
+                (Some(tk), 1) => cfg
+                    .workflow_for_type(&tk.ticket_type)
+                    .map(|wf| lifecycle::reachable(wf, &tk.status))
+                    .unwrap_or_default(),
+                _ => {
+                    let mut all: Vec<String> = cfg
+                        .workflows
+                        .iter()
+                        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+                        .collect();
+                    all.sort();
+                    all.dedup();
+                    all
+                }
+            };
+            let label = |s: &str| {
+                cfg.workflows
+                    .iter()
+                    .flat_map(|w| w.states.iter())
+                    .find(|st| st.id.get_ref() == s)
+                    .map_or_else(|| s.to_string(), |st| format!("{s} — {}", st.name.get(lang)))
+            };
+            (t.pick_status, states.iter().map(|s| item(label(s), s)).collect())
+        }
+        MenuPurpose::Priority => {
+            let mut items: Vec<MenuItem> = cfg
+                .priority
+                .priorities
+                .iter()
+                .enumerate()
+                .map(|(i, g)| item(format!("P{} {}", i + 1, g.name.get(lang)), g.id.get_ref()))
+                .collect();
+            items.push(item(
+                match lang {
+                    Lang::Es => "automática (impacto × urgencia)",
+                    Lang::En => "automatic (impact × urgency)",
+                },
+                crate::app::AUTO_PRIORITY,
+            ));
+            (t.pick_priority, items)
+        }
+        MenuPurpose::SetField => {
+            let mut ids: Vec<String> = ["title", "description", "impact", "urgency", "service"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            if let Some(tt) = ticket.as_ref().and_then(|tk| cfg.ticket_type(&tk.ticket_type)) {
+                ids.extend(tt.mandatory.iter().chain(&tt.optional).map(|f| f.get_ref().clone()));
+            }
+            let items = ids
+                .iter()
+                .map(|id| {
+                    let label = cfg.field(id).map_or_else(|| id.clone(), |f| f.label.get(lang).to_string());
+                    item(format!("{id} — {label}"), id)
+                })
+                .collect();
+            (t.pick_field, items)
+        }
+        MenuPurpose::RejectReason => (
+            t.pick_reason,
+            cfg.rejections
+                .iter()
+                .map(|r| item(format!("{} — {}", r.code.get_ref(), r.label.get(lang)), r.code.get_ref()))
+                .collect(),
+        ),
+        _ => return vec![],
+    };
+    menu(c, title, items, purpose, keys);
+    vec![]
+}
+
+pub fn open_filter_menu(c: &mut Console) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    let items = vec![
+        item(t.f_status, "status"),
+        item(t.f_priority, "priority"),
+        item(t.f_service, "service"),
+        item(t.f_assignee, "assignee"),
+        item(t.f_level, "level"),
+    ];
+    menu(c, t.pick_filter, items, MenuPurpose::FilterField, vec![]);
+    vec![]
+}
+
+pub fn open_views_menu(c: &mut Console) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    let items = View::ALL
+        .iter()
+        .map(|v| item(view_label(*v, c.lang), format!("{v:?}")))
+        .collect();
+    menu(c, t.pick_view, items, MenuPurpose::View, vec![]);
+    vec![]
+}
+
+pub fn open_sort_menu(c: &mut Console) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    let items = vec![item(t.sort_newest, "newest"), item(t.sort_oldest, "oldest")];
+    menu(c, t.pick_sort, items, MenuPurpose::Sort, vec![]);
+    vec![]
+}
+
+pub fn view_label(v: View, lang: Lang) -> &'static str {
+    let t = catalogue(lang);
+    match v {
+        View::Open => t.view_open,
+        View::Mine => t.view_mine,
+        View::Unassigned => t.view_unassigned,
+        View::Level2 => t.view_level2,
+        View::Breaching => t.view_breaching,
+        View::Waiting => t.view_waiting,
+        View::All => t.view_all,
+    }
+}
+
+fn filter_values(c: &Console, field: &str) -> Vec<MenuItem> {
+    let cfg = &c.config;
+    let lang = c.lang;
+    let mut items = vec![item(catalogue(lang).any, "*")];
+    match field {
+        "status" => {
+            let mut all: Vec<(String, String)> = cfg
+                .workflows
+                .iter()
+                .flat_map(|w| w.states.iter())
+                .map(|s| (s.id.get_ref().clone(), s.name.get(lang).to_string()))
+                .collect();
+            all.sort();
+            all.dedup_by(|a, b| a.0 == b.0);
+            items.extend(all.into_iter().map(|(id, n)| item(format!("{id} — {n}"), id)));
+        }
+        "priority" => items.extend(
+            cfg.priority
+                .priorities
+                .iter()
+                .enumerate()
+                .map(|(i, g)| item(format!("P{} {}", i + 1, g.name.get(lang)), g.id.get_ref())),
+        ),
+        "service" => items.extend(
+            cfg.services
+                .iter()
+                .map(|s| item(format!("{} — {}", s.id.get_ref(), s.name), s.id.get_ref())),
+        ),
+        "assignee" => {
+            items.push(item(catalogue(lang).unassigned, "-"));
+            items.extend(
+                cfg.operators
+                    .iter()
+                    .map(|o| item(format!("{} — {}", o.id.get_ref(), o.name), o.id.get_ref())),
+            );
+        }
+        "level" => items.extend(cfg.levels.iter().map(|l| {
+            item(
+                format!("{} — {}", l.n.get_ref(), l.name.get(lang)),
+                l.n.get_ref().to_string(),
+            )
+        })),
+        _ => {}
+    }
+    items
+}
+
+fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String>) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    match purpose {
+        MenuPurpose::AssignTo => {
+            let to = (value != "-").then_some(value);
+            write(c, WriteOp::Assign { keys, to })
+        }
+        MenuPurpose::Status => {
+            c.overlays.push(Overlay::Prompt {
+                title: format!("{} → {value}", t.status_note_prompt),
+                input: TextInput::default(),
+                purpose: PromptPurpose::StatusNote { keys, state: value },
+            });
+            vec![]
+        }
+        MenuPurpose::Priority => {
+            let Some(key) = keys.into_iter().next() else {
+                return vec![];
+            };
+            if value == crate::app::AUTO_PRIORITY {
+                return write(
+                    c,
+                    WriteOp::Set {
+                        key,
+                        field: "priority".into(),
+                        value,
+                        justification: None,
+                    },
+                );
+            }
+            c.overlays.push(Overlay::Prompt {
+                title: t.justification_prompt.into(),
+                input: TextInput::default(),
+                purpose: PromptPurpose::PriorityJustification {
+                    key,
+                    priority: value,
+                },
+            });
+            vec![]
+        }
+        MenuPurpose::SetField => {
+            let Some(key) = keys.into_iter().next() else {
+                return vec![];
+            };
+            let current = current_ticket(c)
+                .and_then(|tk| tk.core_value(&value).or_else(|| tk.field_text(&value)))
+                .unwrap_or_default();
+            c.overlays.push(Overlay::Prompt {
+                title: format!("{} ({value})", t.value_prompt),
+                input: TextInput::with(&current),
+                purpose: PromptPurpose::FieldValue { key, field: value },
+            });
+            vec![]
+        }
+        MenuPurpose::RejectReason => {
+            let Some(key) = keys.into_iter().next() else {
+                return vec![];
+            };
+            c.overlays.push(Overlay::Prompt {
+                title: format!("{} ({value})", t.reject_note_prompt),
+                input: TextInput::default(),
+                purpose: PromptPurpose::RejectNote { key, code: value },
+            });
+            vec![]
+        }
+        MenuPurpose::FilterField => {
+            let items = filter_values(c, &value);
+            let title = format!("{} {value}", t.pick_filter);
+            menu(c, &title, items, MenuPurpose::FilterValue(value), vec![]);
+            vec![]
+        }
+        MenuPurpose::FilterValue(field) => {
+            let any = value == "*";
+            let f = &mut c.queue.fields;
+            match field.as_str() {
+                "status" => f.status = (!any).then_some(value),
+                "priority" => f.priority = (!any).then_some(value),
+                "service" => f.service = (!any).then_some(value),
+                "assignee" => {
+                    f.assignee = (!any).then(|| (value != "-").then_some(value));
+                }
+                "level" => f.level = if any { None } else { value.parse().ok() },
+                _ => {}
+            }
+            reload_queue(c)
+        }
+        MenuPurpose::View => {
+            if let Some(v) = View::ALL.iter().find(|v| format!("{v:?}") == value) {
+                if *v == View::Mine && c.identity.operator.is_none() {
+                    c.complain(read_only(c).unwrap_or_default());
+                    return vec![];
+                }
+                c.queue.view = *v;
+            }
+            c.focus = Pane::Queue;
+            reload_queue(c)
+        }
+        MenuPurpose::Sort => {
+            c.queue.sort = if value == "oldest" {
+                Sort::Oldest
+            } else {
+                Sort::Newest
+            };
+            reload_queue(c)
+        }
+    }
+}
+
+// ----- prompts -----
+
+pub fn open_prompt_for_ticket(
+    c: &mut Console,
+    purpose: impl FnOnce(String) -> PromptPurpose,
+) -> Vec<Effect> {
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let t = catalogue(c.lang);
+    let Some(key) = c.current_key() else {
+        c.complain(t.select_ticket_first);
+        return vec![];
+    };
+    let purpose = purpose(key.clone());
+    let title = match purpose {
+        PromptPurpose::Worklog { .. } => t.worklog_prompt,
+        _ => t.comment_prompt,
+    };
+    c.overlays.push(Overlay::Prompt {
+        title: format!("{title} · {key}"),
+        input: TextInput::default(),
+        purpose,
+    });
+    vec![]
+}
+
+fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Effect> {
+    let opt = |s: String| (!s.is_empty()).then_some(s);
+    match purpose {
+        PromptPurpose::Comment { key } if !text.is_empty() => {
+            write(c, WriteOp::Comment { key, body: text })
+        }
+        PromptPurpose::Comment { .. } => vec![],
+        PromptPurpose::Worklog { key } => {
+            let (spent, note) = text.split_once(' ').unwrap_or((&text, ""));
+            write(
+                c,
+                WriteOp::Worklog {
+                    key,
+                    spent: spent.to_string(),
+                    note: note.trim().to_string(),
+                },
+            )
+        }
+        PromptPurpose::Evidence { key, item } => write(
+            c,
+            WriteOp::Tick {
+                key,
+                item,
+                evidence: text,
+                checked: true,
+            },
+        ),
+        PromptPurpose::PriorityJustification { key, priority } => write(
+            c,
+            WriteOp::Set {
+                key,
+                field: "priority".into(),
+                value: priority,
+                justification: opt(text),
+            },
+        ),
+        PromptPurpose::FieldValue { key, field } => write(
+            c,
+            WriteOp::Set {
+                key,
+                field,
+                value: text,
+                justification: None,
+            },
+        ),
+        PromptPurpose::RejectNote { key, code } => write(
+            c,
+            WriteOp::Reject {
+                key,
+                code,
+                note: opt(text),
+            },
+        ),
+        PromptPurpose::StatusNote { keys, state } => write(
+            c,
+            WriteOp::Move {
+                keys,
+                state,
+                note: opt(text),
+            },
+        ),
+        PromptPurpose::DossierPath { key, level } if !text.is_empty() => {
+            write(c, WriteOp::WriteDossier { key, level, path: text })
+        }
+        PromptPurpose::DossierPath { .. } => vec![],
+    }
+}
+
+// ----- tickets shown -----
+
+fn current_ticket(c: &Console) -> Option<crate::domain::ticket::Ticket> {
+    let key = c.current_key()?;
+    if let Some(d) = c.detail.detail.as_ref().filter(|d| d.ticket.key == key) {
+        return Some(d.ticket.clone());
+    }
+    c.queue
+        .rows
+        .iter()
+        .find(|r| r.ticket.key == key)
+        .map(|r| r.ticket.clone())
+}
+
+/// The level an escalation from the current pane goes to.
+fn target_level(c: &Console, current: u8) -> u8 {
+    let max = c.config.max_level();
+    if c.focus == Pane::Escalation
+        && let Some(l) = c.config.levels.get(c.escalation.cursor)
+        && *l.n.get_ref() > current
+    {
+        return *l.n.get_ref();
+    }
+    current.saturating_add(1).min(max)
+}
+
+/// The dossier of the opened ticket for the level the escalation pane
+/// points at (built from the loaded detail, so it is always current).
+pub fn current_dossier(c: &Console) -> Option<Dossier> {
+    let d = c.detail.detail.as_ref()?;
+    if Some(&d.ticket.key) != c.current_key().as_ref() {
+        return None;
+    }
+    let level = target_level(c, d.ticket.level);
+    Some(escalation::build(&c.config, d, level, c.lang))
+}
+
+pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let Some(dossier) = current_dossier(c) else {
+        c.complain(catalogue(c.lang).select_ticket_first);
+        // Load the ticket so the next try finds it.
+        return match c.current_key() {
+            Some(k) => super::update::request_detail(c, k),
+            None => vec![],
+        };
+    };
+    let Some(detail) = c.detail.detail.as_ref() else {
+        return vec![];
+    };
+    if let Err(refusal) = escalation::check(&c.config, detail, dossier.to_level) {
+        // Incomplete dossiers are what the form is for; anything else is final.
+        if !matches!(refusal, escalation::EscalationRefusal::Incomplete { .. }) {
+            c.complain(refusal.to_string());
+            return vec![];
+        }
+    }
+    let cfg = &c.config;
+    let form = DossierForm {
+        key: dossier.key.clone(),
+        level: dossier.to_level,
+        level_name: dossier.to_level_name.clone(),
+        present: dossier
+            .items
+            .iter()
+            .filter_map(|i| i.value.as_ref().map(|v| (i.label.clone(), v.clone())))
+            .collect(),
+        missing: dossier
+            .items
+            .iter()
+            .filter(|i| i.value.is_none())
+            .map(|i| DossierField {
+                field: i.field.clone(),
+                label: i.label.clone(),
+                help: cfg.field(&i.field).and_then(|f| f.help.clone()),
+                input: TextInput::default(),
+            })
+            .collect(),
+        selected: 0,
+        error: None,
+    };
+    c.overlays.push(Overlay::Dossier(form));
+    vec![]
+}
+
+fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> {
+    let n = form.missing.len();
+    let ctrl = key.mods.contains(KeyModifiers::CONTROL);
+    match key.code {
+        KeyCode::Esc => return vec![],
+        KeyCode::Char('s') if ctrl => {
+            let empty: Vec<String> = form
+                .missing
+                .iter()
+                .filter(|m| m.input.text.trim().is_empty())
+                .map(|m| m.label.clone())
+                .collect();
+            if !empty.is_empty() {
+                // Refused until complete: say exactly what is still missing.
+                form.error = Some(format!(
+                    "{}: {}",
+                    catalogue(c.lang).dossier_missing,
+                    empty.join(", ")
+                ));
+                c.overlays.push(Overlay::Dossier(form));
+                return vec![];
+            }
+            let fields = form
+                .missing
+                .iter()
+                .map(|m| (m.field.clone(), m.input.text.trim().to_string()))
+                .collect();
+            return write(
+                c,
+                WriteOp::Escalate {
+                    key: form.key,
+                    level: form.level,
+                    fields,
+                },
+            );
+        }
+        KeyCode::Tab | KeyCode::Down => form.selected = (form.selected + 1).min(n.saturating_sub(1)),
+        KeyCode::BackTab | KeyCode::Up => form.selected = form.selected.saturating_sub(1),
+        KeyCode::Enter => {
+            if form.selected + 1 < n {
+                form.selected += 1;
+            }
+        }
+        _ => {
+            if let Some(m) = form.missing.get_mut(form.selected) {
+                m.input.handle(key);
+                form.error = None;
+            }
+        }
+    }
+    c.overlays.push(Overlay::Dossier(form));
+    vec![]
+}
+
+// ----- new ticket -----
+
+fn choice_field(id: &str, label: &str, choices: Vec<MenuItem>, initial: &str) -> FormField {
+    FormField {
+        id: id.into(),
+        label: label.into(),
+        required: true,
+        input: TextInput::with(initial),
+        choices,
+        error: None,
+    }
+}
+
+fn text_field(id: &str, label: &str, required: bool) -> FormField {
+    FormField {
+        id: id.into(),
+        label: label.into(),
+        required,
+        choices: Vec::new(),
+        input: TextInput::default(),
+        error: None,
+    }
+}
+
+pub fn new_ticket_form(cfg: &Config, lang: Lang) -> NewTicketForm {
+    let t = catalogue(lang);
+    let types: Vec<MenuItem> = cfg
+        .types
+        .iter()
+        .map(|ty| item(ty.name.get(lang), ty.id.get_ref()))
+        .collect();
+    let default_type = cfg
+        .settings
+        .defaults
+        .ticket_type
+        .as_ref()
+        .map(|s| s.get_ref().clone())
+        .or_else(|| types.first().map(|i| i.value.clone()))
+        .unwrap_or_default();
+    let services: Vec<MenuItem> = cfg
+        .services
+        .iter()
+        .map(|s| item(&s.name, s.id.get_ref()))
+        .collect();
+    let grades = |gs: &[crate::config::Grade]| -> Vec<MenuItem> {
+        gs.iter().map(|g| item(g.name.get(lang), g.id.get_ref())).collect()
+    };
+    let mut form = NewTicketForm {
+        fields: vec![
+            choice_field("type", t.ticket_type, types, &default_type),
+            choice_field(
+                "service",
+                t.f_service,
+                services.clone(),
+                services.first().map_or("", |s| s.value.as_str()),
+            ),
+            text_field("title", t.title_label, true),
+            text_field("description", t.description, true),
+            choice_field(
+                "impact",
+                t.impact,
+                grades(&cfg.priority.impacts),
+                cfg.priority.default_impact.get_ref(),
+            ),
+            choice_field(
+                "urgency",
+                t.urgency,
+                grades(&cfg.priority.urgencies),
+                cfg.priority.default_urgency.get_ref(),
+            ),
+        ],
+        selected: 2,
+        priority_preview: String::new(),
+        similar: Vec::new(),
+        similar_generation: 0,
+        error: None,
+    };
+    rebuild_type_fields(cfg, lang, &mut form);
+    validate_form(cfg, lang, &mut form);
+    form
+}
+
+const BASE_FIELDS: usize = 6;
+
+/// The type's mandatory fields follow the base ones; values typed for a
+/// field the new type also has are kept.
+fn rebuild_type_fields(cfg: &Config, lang: Lang, form: &mut NewTicketForm) {
+    let type_id = form.fields[0].input.text.clone();
+    let old: Vec<FormField> = form.fields.drain(BASE_FIELDS..).collect();
+    let Some(tt) = cfg.ticket_type(&type_id) else {
+        return;
+    };
+    for f in &tt.mandatory {
+        let id = f.get_ref();
+        let Some(def) = cfg.field(id) else { continue };
+        let mut field = match old.iter().find(|o| &o.id == id) {
+            Some(o) => o.clone(),
+            None => {
+                let mut ff = text_field(id, def.label.get(lang), true);
+                if def.kind == FieldKind::Choice {
+                    ff.choices = def.choices.iter().map(|ch| item(ch, ch)).collect();
+                }
+                ff
+            }
+        };
+        field.required = true;
+        form.fields.push(field);
+    }
+}
+
+fn validate_form(cfg: &Config, lang: Lang, form: &mut NewTicketForm) {
+    let t = catalogue(lang);
+    let mut map = Map::new();
+    for f in form.fields.iter_mut() {
+        let text = f.input.text.trim().to_string();
+        f.error = if f.required && text.is_empty() {
+            Some(t.required.into())
+        } else if let Some(def) = cfg.field(&f.id).filter(|_| !text.is_empty()) {
+            match intake::parse_field_value(def, &text) {
+                Ok(v) => {
+                    map.insert(f.id.clone(), v);
+                    None
+                }
+                Err(e) => Some(e),
+            }
+        } else {
+            None
+        };
+    }
+    let get = |id: &str| {
+        form.fields
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.input.text.clone())
+            .unwrap_or_default()
+    };
+    let service = get("service");
+    let decision = priority::compute(cfg, cfg.service(&service), &get("impact"), &get("urgency"), &map);
+    let rank = cfg.priority_rank(&decision.priority).map_or(0, |r| r + 1);
+    form.priority_preview = format!(
+        "P{rank} {}",
+        Config::grade_label(&cfg.priority.priorities, &decision.priority, lang)
+    );
+}
+
+pub fn form_draft(form: &NewTicketForm) -> NewTicketDraft {
+    let get = |id: &str| {
+        form.fields
+            .iter()
+            .find(|f| f.id == id)
+            .map(|f| f.input.text.trim().to_string())
+            .unwrap_or_default()
+    };
+    NewTicketDraft {
+        ticket_type: get("type"),
+        service: get("service"),
+        title: get("title"),
+        description: get("description"),
+        impact: get("impact"),
+        urgency: get("urgency"),
+        fields: form.fields[BASE_FIELDS.min(form.fields.len())..]
+            .iter()
+            .filter(|f| !f.input.text.trim().is_empty())
+            .map(|f| (f.id.clone(), f.input.text.trim().to_string()))
+            .collect(),
+    }
+}
+
+fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Effect> {
+    let n = form.fields.len();
+    let ctrl = key.mods.contains(KeyModifiers::CONTROL);
+    let cfg = c.config.clone();
+    let mut fx = Vec::new();
+    match key.code {
+        KeyCode::Esc => return vec![],
+        KeyCode::Char('s') if ctrl => {
+            validate_form(&cfg, c.lang, &mut form);
+            if let Some(bad) = form.fields.iter().find(|f| f.error.is_some()) {
+                form.error = Some(format!(
+                    "{}: {}",
+                    bad.label,
+                    bad.error.clone().unwrap_or_default()
+                ));
+                c.overlays.push(Overlay::NewTicket(form));
+                return vec![];
+            }
+            return write(c, WriteOp::Create(form_draft(&form)));
+        }
+        KeyCode::Tab | KeyCode::Down | KeyCode::Enter => {
+            form.selected = (form.selected + 1) % n.max(1)
+        }
+        KeyCode::BackTab | KeyCode::Up => form.selected = (form.selected + n.max(1) - 1) % n.max(1),
+        KeyCode::Left | KeyCode::Right
+            if form.fields.get(form.selected).is_some_and(|f| !f.choices.is_empty()) =>
+        {
+            let right = key.code == KeyCode::Right;
+            if let Some(f) = form.fields.get_mut(form.selected) {
+                let i = f.choices.iter().position(|ch| ch.value == f.input.text);
+                let m = f.choices.len();
+                let next = match i {
+                    Some(i) if right => (i + 1) % m,
+                    Some(i) => (i + m - 1) % m,
+                    None => 0,
+                };
+                f.input = TextInput::with(&f.choices[next].value);
+            }
+            if form.selected == 0 {
+                rebuild_type_fields(&cfg, c.lang, &mut form);
+            }
+        }
+        _ => {
+            let is_title = form.fields.get(form.selected).is_some_and(|f| f.id == "title");
+            if let Some(f) = form.fields.get_mut(form.selected).filter(|f| f.choices.is_empty())
+                && f.input.handle(key) == Edit::Changed
+                && is_title
+            {
+                let generation = c.next_generation();
+                form.similar_generation = generation;
+                let draft = form_draft(&form);
+                fx.push(Effect::Request(Request::Similar {
+                    generation,
+                    service: draft.service,
+                    title: draft.title,
+                }));
+            }
+        }
+    }
+    form.error = None;
+    validate_form(&cfg, c.lang, &mut form);
+    c.overlays.push(Overlay::NewTicket(form));
+    fx
+}
+
+// ----- runbooks -----
+
+/// One line of the runbooks pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunbookRow {
+    Header(usize),
+    Item(usize, usize),
+}
+
+/// The runbooks that apply to the opened ticket's service (all of them
+/// when no ticket is open), each followed by its items.
+pub fn runbook_rows(c: &Console) -> Vec<RunbookRow> {
+    let service = c.detail.detail.as_ref().map(|d| d.ticket.service.clone());
+    let mut rows = Vec::new();
+    for (i, rb) in c.config.runbooks.iter().enumerate() {
+        let applies = match &service {
+            Some(s) => rb.services.is_empty() || rb.services.iter().any(|x| x.get_ref() == s),
+            None => true,
+        };
+        if !applies {
+            continue;
+        }
+        rows.push(RunbookRow::Header(i));
+        rows.extend((0..rb.items.len()).map(|j| RunbookRow::Item(i, j)));
+    }
+    rows
+}
+
+pub fn run_runbook(c: &mut Console) -> Vec<Effect> {
+    let rows = runbook_rows(c);
+    let Some(row) = rows.get(c.runbooks.cursor) else {
+        return vec![];
+    };
+    let rb_index = match row {
+        RunbookRow::Header(i) | RunbookRow::Item(i, _) => *i,
+    };
+    let Some(key) = c.detail.detail.as_ref().map(|d| d.ticket.key.clone()) else {
+        c.complain(catalogue(c.lang).select_ticket_first);
+        return vec![];
+    };
+    let runbook = c.config.runbooks[rb_index].id.get_ref().clone();
+    write(c, WriteOp::RunbookRun { key, runbook })
+}
+
+pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let rows = runbook_rows(c);
+    let Some(RunbookRow::Item(i, j)) = rows.get(c.runbooks.cursor).copied() else {
+        return run_runbook(c);
+    };
+    let Some(d) = c.detail.detail.as_ref() else {
+        c.complain(catalogue(c.lang).select_ticket_first);
+        return vec![];
+    };
+    let rb = &c.config.runbooks[i];
+    let item_id = rb.items[j].id.get_ref().clone();
+    let Some(run) = d.runbooks.iter().rev().find(|r| r.runbook == *rb.id.get_ref()) else {
+        let msg = match c.lang {
+            Lang::Es => "Inicie el runbook en este ticket primero (Enter sobre su título)",
+            Lang::En => "Start the runbook on this ticket first (Enter on its title)",
+        };
+        c.complain(msg);
+        return vec![];
+    };
+    let key = d.ticket.key.clone();
+    let item = format!("{}/{item_id}", rb.id.get_ref());
+    let ticked = run.ticks.iter().rev().find(|t| t.item == item_id).is_some_and(|t| t.checked);
+    if ticked {
+        return write(
+            c,
+            WriteOp::Tick {
+                key,
+                item,
+                evidence: String::new(),
+                checked: false,
+            },
+        );
+    }
+    let title = format!("{} · {}", catalogue(c.lang).evidence_prompt, rb.items[j].text);
+    c.overlays.push(Overlay::Prompt {
+        title,
+        input: TextInput::default(),
+        purpose: PromptPurpose::Evidence { key, item },
+    });
+    vec![]
+}

@@ -1,0 +1,222 @@
+//! The messages between the console's parts: `Msg` goes into `update`,
+//! `Effect` comes out of it, `Request` goes to the database worker and
+//! `Reply` comes back. Requests that fetch carry a generation number so a
+//! reply to a superseded request (an older filter) is dropped.
+
+use super::keymap::Key;
+use crate::app::NewTicket;
+use crate::domain::escalation::Dossier;
+use crate::domain::ticket::{Ticket, TicketDetail};
+use crate::store::ListFilter;
+use crate::store::ops::Op;
+
+/// Input to `update`.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Key(Key),
+    Paste(String),
+    Resize(u16, u16),
+    Reply(Reply),
+    /// Text written in `$EDITOR` for a comment on `key` (None: left empty).
+    EditorDone { key: String, text: Option<String> },
+    /// A second passed while something time-based is visible.
+    Tick,
+}
+
+/// What `update` asks the runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Request(Request),
+    /// Suspend the console and edit a comment for `key` in `$EDITOR`.
+    OpenEditor { key: String },
+    /// Put text on the clipboard through the terminal (OSC 52).
+    Copy(String),
+    /// Clear and repaint everything.
+    FullRedraw,
+    Quit,
+}
+
+/// Which end of the list a page is fetched from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageDir {
+    /// From the start of the list (or after `after`).
+    Forward,
+    /// Towards the start, before `before` (or the very end of the list).
+    Backward,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Page {
+        generation: u64,
+        filter: ListFilter,
+        dir: PageDir,
+        /// Row number the page continues from.
+        from: Option<i64>,
+        /// Replace the rows instead of extending them.
+        reset: bool,
+    },
+    Count {
+        generation: u64,
+        filter: ListFilter,
+    },
+    Detail {
+        generation: u64,
+        key: String,
+    },
+    Dossier {
+        generation: u64,
+        key: String,
+        level: Option<u8>,
+    },
+    Dashboard {
+        generation: u64,
+    },
+    Similar {
+        generation: u64,
+        service: String,
+        title: String,
+    },
+    Write(WriteOp),
+    Doctor,
+}
+
+/// A change the operator asked for; the worker calls the application layer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    Assign {
+        keys: Vec<String>,
+        to: Option<String>,
+    },
+    Move {
+        keys: Vec<String>,
+        state: String,
+        note: Option<String>,
+    },
+    Comment {
+        key: String,
+        body: String,
+    },
+    Worklog {
+        key: String,
+        spent: String,
+        note: String,
+    },
+    Set {
+        key: String,
+        field: String,
+        value: String,
+        justification: Option<String>,
+    },
+    Reject {
+        key: String,
+        code: String,
+        note: Option<String>,
+    },
+    Escalate {
+        key: String,
+        level: u8,
+        /// Dossier fields filled in the form, set before escalating.
+        fields: Vec<(String, String)>,
+    },
+    RunbookRun {
+        key: String,
+        runbook: String,
+    },
+    Tick {
+        key: String,
+        item: String,
+        evidence: String,
+        checked: bool,
+    },
+    Create(NewTicketDraft),
+    WriteDossier {
+        key: String,
+        level: u8,
+        path: String,
+    },
+}
+
+/// `NewTicket` is not comparable; the form's values are kept as text.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NewTicketDraft {
+    pub ticket_type: String,
+    pub service: String,
+    pub title: String,
+    pub description: String,
+    pub impact: String,
+    pub urgency: String,
+    pub fields: Vec<(String, String)>,
+}
+
+impl NewTicketDraft {
+    pub fn to_new_ticket(&self) -> NewTicket {
+        NewTicket {
+            ticket_type: Some(self.ticket_type.clone()),
+            service: self.service.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            impact: Some(self.impact.clone()).filter(|s| !s.is_empty()),
+            urgency: Some(self.urgency.clone()).filter(|s| !s.is_empty()),
+            priority: None,
+            justification: None,
+            fields: self.fields.clone(),
+        }
+    }
+}
+
+/// One row of the queue: the ticket and its row number for paging.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub no: i64,
+    pub ticket: Ticket,
+}
+
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Page {
+        generation: u64,
+        dir: PageDir,
+        reset: bool,
+        rows: Vec<Row>,
+        /// More rows exist beyond this page in its direction.
+        more: bool,
+    },
+    Count {
+        generation: u64,
+        count: i64,
+    },
+    Detail {
+        generation: u64,
+        detail: Option<Box<TicketDetail>>,
+        log: Vec<Op>,
+    },
+    Dossier {
+        generation: u64,
+        dossier: Option<Box<Dossier>>,
+        markdown: String,
+    },
+    Dashboard {
+        generation: u64,
+        data: Box<super::state::DashboardData>,
+    },
+    Similar {
+        generation: u64,
+        tickets: Vec<(String, String)>,
+    },
+    /// A write finished: `Ok(message)` or `Err(message)`; `key` is the
+    /// ticket to show afterwards.
+    Written {
+        result: Result<String, String>,
+        key: Option<String>,
+    },
+    /// Another process changed the database.
+    Changed,
+    /// Background work progress (`done` = finished, with its result line).
+    Job {
+        label: String,
+        done: Option<Result<String, String>>,
+    },
+    /// A fetch failed.
+    Failed(String),
+}

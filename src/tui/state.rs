@@ -1,0 +1,440 @@
+//! What the console knows between frames: the focused pane, each pane's
+//! own state, the overlay stack, the last notice. Only `update` changes it;
+//! views read it. Holds no database handle and no terminal.
+
+use super::input::TextInput;
+use super::keymap::{Context, Keymap};
+use super::msg::Row;
+use super::theme::Theme;
+use crate::config::{Config, Lang};
+use crate::domain::escalation::Dossier;
+use crate::domain::ticket::TicketDetail;
+use crate::store::ops::Op;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+pub use crate::store::Dashboard as DashboardData;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Queue,
+    Detail,
+    Escalation,
+    Runbooks,
+    Dashboard,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Queue,
+        Pane::Detail,
+        Pane::Escalation,
+        Pane::Runbooks,
+        Pane::Dashboard,
+    ];
+
+    /// Keymap contexts consulted for this pane, most specific first.
+    pub fn contexts(self) -> &'static [Context] {
+        match self {
+            Pane::Queue => &[Context::Queue, Context::Ticket, Context::List, Context::Global],
+            Pane::Detail => &[Context::Detail, Context::Ticket, Context::List, Context::Global],
+            Pane::Escalation => &[
+                Context::Escalation,
+                Context::Ticket,
+                Context::List,
+                Context::Global,
+            ],
+            Pane::Runbooks => &[
+                Context::Runbooks,
+                Context::Ticket,
+                Context::List,
+                Context::Global,
+            ],
+            Pane::Dashboard => &[Context::Dashboard, Context::List, Context::Global],
+        }
+    }
+}
+
+/// Saved views of the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Open,
+    Mine,
+    Unassigned,
+    Level2,
+    /// Until SLA clocks exist: the oldest open tickets first.
+    Breaching,
+    Waiting,
+    All,
+}
+
+impl View {
+    pub const ALL: [View; 7] = [
+        View::Open,
+        View::Mine,
+        View::Unassigned,
+        View::Level2,
+        View::Breaching,
+        View::Waiting,
+        View::All,
+    ];
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Newest,
+    Oldest,
+}
+
+/// Field filters chosen from the filter menu, on top of the view.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FieldFilters {
+    pub status: Option<String>,
+    pub priority: Option<String>,
+    pub service: Option<String>,
+    pub assignee: Option<Option<String>>,
+    pub level: Option<u8>,
+}
+
+/// Rows kept around the cursor; beyond this the far end is dropped and
+/// fetched again when the cursor returns.
+pub const WINDOW_MAX: usize = 600;
+/// Rows fetched per request.
+pub const PAGE: usize = 100;
+
+#[derive(Debug, Clone)]
+pub struct QueueState {
+    pub rows: Vec<Row>,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub more_before: bool,
+    pub more_after: bool,
+    pub loading: bool,
+    pub generation: u64,
+    pub total: Option<i64>,
+    pub marked: BTreeSet<String>,
+    pub view: View,
+    pub sort: Sort,
+    pub fields: FieldFilters,
+    pub text: String,
+    /// The `/` prompt while it is open.
+    pub typing: Option<TextInput>,
+    /// Rows visible at the last draw, for paging.
+    pub height: usize,
+}
+
+impl QueueState {
+    pub fn new() -> QueueState {
+        QueueState {
+            rows: Vec::new(),
+            cursor: 0,
+            scroll: 0,
+            more_before: false,
+            more_after: false,
+            loading: true,
+            generation: 0,
+            total: None,
+            marked: BTreeSet::new(),
+            view: View::Open,
+            sort: Sort::Newest,
+            fields: FieldFilters::default(),
+            text: String::new(),
+            typing: None,
+            height: 20,
+        }
+    }
+
+    pub fn selected(&self) -> Option<&Row> {
+        self.rows.get(self.cursor)
+    }
+}
+
+impl Default for QueueState {
+    fn default() -> Self {
+        QueueState::new()
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub key: Option<String>,
+    pub detail: Option<Box<TicketDetail>>,
+    pub log: Vec<Op>,
+    pub scroll: usize,
+    pub generation: u64,
+    pub loading: bool,
+    pub height: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EscalationState {
+    /// Index into the configured levels.
+    pub cursor: usize,
+    pub dossier: Option<Box<Dossier>>,
+    pub markdown: String,
+    pub generation: u64,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RunbooksState {
+    pub cursor: usize,
+    pub scroll: usize,
+    pub height: usize,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DashboardState {
+    pub data: Option<Box<DashboardData>>,
+    pub generation: u64,
+}
+
+/// A choice in a menu overlay.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MenuItem {
+    pub label: String,
+    pub value: String,
+}
+
+/// What a menu's choice is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MenuPurpose {
+    Status,
+    AssignTo,
+    Priority,
+    SetField,
+    RejectReason,
+    FilterField,
+    FilterValue(String),
+    View,
+    Sort,
+}
+
+/// What a one-line prompt's text is for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptPurpose {
+    Comment { key: String },
+    Worklog { key: String },
+    Evidence { key: String, item: String },
+    PriorityJustification { key: String, priority: String },
+    FieldValue { key: String, field: String },
+    RejectNote { key: String, code: String },
+    StatusNote { keys: Vec<String>, state: String },
+    DossierPath { key: String, level: u8 },
+}
+
+/// One missing dossier field being filled in the escalation form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierField {
+    pub field: String,
+    pub label: String,
+    pub help: Option<String>,
+    pub input: TextInput,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DossierForm {
+    pub key: String,
+    pub level: u8,
+    pub level_name: String,
+    /// Items already documented, shown for context.
+    pub present: Vec<(String, String)>,
+    /// Exactly the items still missing.
+    pub missing: Vec<DossierField>,
+    pub selected: usize,
+    pub error: Option<String>,
+}
+
+/// One input of the new-ticket form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormField {
+    pub id: String,
+    pub label: String,
+    pub required: bool,
+    /// Choices for pick-one fields (type, service, impact, urgency, choice kinds).
+    pub choices: Vec<MenuItem>,
+    pub input: TextInput,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTicketForm {
+    pub fields: Vec<FormField>,
+    pub selected: usize,
+    pub priority_preview: String,
+    pub similar: Vec<(String, String)>,
+    pub similar_generation: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    Palette {
+        input: TextInput,
+        selected: usize,
+    },
+    Menu {
+        title: String,
+        items: Vec<MenuItem>,
+        selected: usize,
+        purpose: MenuPurpose,
+        /// Tickets the choice applies to.
+        keys: Vec<String>,
+    },
+    Prompt {
+        title: String,
+        input: TextInput,
+        purpose: PromptPurpose,
+    },
+    Dossier(DossierForm),
+    NewTicket(NewTicketForm),
+    ConfirmQuit,
+}
+
+impl Overlay {
+    /// Overlays whose text would be lost by quitting.
+    pub fn holds_draft(&self) -> bool {
+        match self {
+            Overlay::Prompt { input, .. } => !input.text.trim().is_empty(),
+            Overlay::Dossier(f) => f.missing.iter().any(|m| !m.input.text.trim().is_empty()),
+            Overlay::NewTicket(f) => f
+                .fields
+                .iter()
+                .any(|m| m.choices.is_empty() && !m.input.text.trim().is_empty()),
+            _ => false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Long work running in the background.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub label: String,
+    pub started: DateTime<Utc>,
+}
+
+/// Who is at the keyboard.
+#[derive(Debug, Clone)]
+pub struct Identity {
+    /// `None`: nobody configured for this OS account; the console is read-only.
+    pub operator: Option<String>,
+    pub why_read_only: Option<String>,
+}
+
+/// The whole console state.
+pub struct Console {
+    pub config: Arc<Config>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub lang: Lang,
+    pub identity: Identity,
+    /// Shown in the title bar: organisation and database.
+    pub title: String,
+    pub focus: Pane,
+    /// The pane Esc returns to from the detail at narrow widths.
+    pub width: u16,
+    pub height: u16,
+    pub queue: QueueState,
+    pub detail: DetailState,
+    pub escalation: EscalationState,
+    pub runbooks: RunbooksState,
+    pub dashboard: DashboardState,
+    pub overlays: Vec<Overlay>,
+    pub notice: Option<Notice>,
+    pub job: Option<Job>,
+    pub quit: bool,
+    /// Source of generation numbers for fetches.
+    pub generations: u64,
+    pub mouse: bool,
+}
+
+/// Width from which the queue and the detail share the screen.
+pub const SPLIT_WIDTH: u16 = 120;
+
+impl Console {
+    pub fn new(
+        config: Arc<Config>,
+        keymap: Keymap,
+        theme: Theme,
+        lang: Lang,
+        identity: Identity,
+        title: String,
+    ) -> Console {
+        Console {
+            config,
+            keymap,
+            theme,
+            lang,
+            identity,
+            title,
+            focus: Pane::Queue,
+            width: 80,
+            height: 24,
+            queue: QueueState::new(),
+            detail: DetailState::default(),
+            escalation: EscalationState::default(),
+            runbooks: RunbooksState::default(),
+            dashboard: DashboardState::default(),
+            overlays: Vec::new(),
+            notice: None,
+            job: None,
+            quit: false,
+            generations: 0,
+            mouse: false,
+        }
+    }
+
+    pub fn split(&self) -> bool {
+        self.width >= SPLIT_WIDTH && matches!(self.focus, Pane::Queue | Pane::Detail)
+    }
+
+    pub fn next_generation(&mut self) -> u64 {
+        self.generations += 1;
+        self.generations
+    }
+
+    /// The ticket the ticket actions apply to: the opened one, else the
+    /// queue's selection.
+    pub fn current_key(&self) -> Option<String> {
+        match self.focus {
+            Pane::Queue => self.queue.selected().map(|r| r.ticket.key.clone()),
+            _ => self
+                .detail
+                .key
+                .clone()
+                .or_else(|| self.queue.selected().map(|r| r.ticket.key.clone())),
+        }
+    }
+
+    /// Marked tickets, or the current one when none is marked.
+    pub fn target_keys(&self) -> Vec<String> {
+        if self.focus == Pane::Queue && !self.queue.marked.is_empty() {
+            self.queue.marked.iter().cloned().collect()
+        } else {
+            self.current_key().into_iter().collect()
+        }
+    }
+
+    pub fn say(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+        });
+    }
+
+    pub fn complain(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: true,
+        });
+    }
+}

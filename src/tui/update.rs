@@ -1,0 +1,804 @@
+//! `update`: the only code that changes the console state. Keys go through
+//! the overlay on top, then the `/` prompt, then the keymap of the focused
+//! pane; database replies land in the pane they belong to. It returns the
+//! effects (queries, writes, editor, clipboard) for the runtime to carry out,
+//! so tests drive it with key strings and no terminal or database.
+
+use super::action::Action;
+use super::forms;
+use super::i18n::catalogue;
+use super::input::{Edit, TextInput};
+use super::keymap::Key;
+use super::msg::{Effect, Msg, PageDir, Reply, Request, Row, WriteOp};
+use super::state::*;
+use crate::config::StateCategory;
+use crate::domain::lifecycle;
+use crate::store::ListFilter;
+use crossterm::event::{KeyCode, KeyModifiers};
+
+/// The requests that fill a freshly opened console.
+pub fn start(c: &mut Console) -> Vec<Effect> {
+    reload_queue(c)
+}
+
+pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(key) => on_key(c, key),
+        Msg::Paste(text) => on_paste(c, &text),
+        Msg::Resize(w, h) => {
+            c.width = w;
+            c.height = h;
+            let (queue_rows, other_rows) = super::view::list_rows(h);
+            c.queue.height = queue_rows;
+            c.detail.height = other_rows;
+            c.runbooks.height = other_rows;
+            keep_visible(&mut c.queue);
+            follow_selection(c)
+        }
+        Msg::Reply(r) => on_reply(c, r),
+        Msg::EditorDone { key, text } => match text {
+            Some(body) if !body.trim().is_empty() => write(c, WriteOp::Comment { key, body }),
+            _ => {
+                c.say(match c.lang {
+                    crate::config::Lang::Es => "Comentario vacío: no se guardó nada",
+                    crate::config::Lang::En => "Empty comment: nothing saved",
+                });
+                vec![]
+            }
+        },
+        Msg::Tick => vec![],
+    }
+}
+
+fn on_paste(c: &mut Console, text: &str) -> Vec<Effect> {
+    if let Some(top) = c.overlays.last_mut() {
+        if let Some(input) = forms::focused_input(top) {
+            input.insert_str(text);
+        }
+        return vec![];
+    }
+    if let Some(input) = c.queue.typing.as_mut() {
+        input.insert_str(text);
+        c.queue.text = input.text.clone();
+        return reload_queue(c);
+    }
+    vec![]
+}
+
+fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
+    // Ctrl-c quits from anywhere, drafts or not: it is the way out that
+    // always works.
+    if key.code == KeyCode::Char('c') && key.mods.contains(KeyModifiers::CONTROL) {
+        c.quit = true;
+        return vec![Effect::Quit];
+    }
+    c.notice = None;
+    if !c.overlays.is_empty() {
+        return forms::on_overlay_key(c, key);
+    }
+    if c.queue.typing.is_some() {
+        return on_filter_key(c, key);
+    }
+    let contexts = c.focus.contexts();
+    match c.keymap.action(contexts, key) {
+        Some(action) => act(c, action),
+        None => vec![],
+    }
+}
+
+fn on_filter_key(c: &mut Console, key: Key) -> Vec<Effect> {
+    let Some(input) = c.queue.typing.as_mut() else {
+        return vec![];
+    };
+    match input.handle(key) {
+        Edit::Submit => {
+            c.queue.typing = None;
+            vec![]
+        }
+        Edit::Cancel => {
+            c.queue.typing = None;
+            c.queue.text.clear();
+            reload_queue(c)
+        }
+        Edit::Changed => {
+            c.queue.text = input.text.clone();
+            reload_queue(c)
+        }
+        Edit::Moved | Edit::Ignored => vec![],
+    }
+}
+
+/// Carries out one action; also used by the palette.
+pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
+    use Action::*;
+    match action {
+        Quit => {
+            c.quit = true;
+            vec![Effect::Quit]
+        }
+        Help => {
+            c.overlays.push(Overlay::Help { scroll: 0 });
+            vec![]
+        }
+        CommandPalette => {
+            c.overlays.push(Overlay::Palette {
+                input: TextInput::default(),
+                selected: 0,
+            });
+            vec![]
+        }
+        NextPane | PrevPane => {
+            let i = Pane::ALL.iter().position(|p| *p == c.focus).unwrap_or(0);
+            let n = Pane::ALL.len();
+            let next = if action == NextPane {
+                (i + 1) % n
+            } else {
+                (i + n - 1) % n
+            };
+            focus(c, Pane::ALL[next])
+        }
+        FocusQueue => focus(c, Pane::Queue),
+        FocusDetail => focus(c, Pane::Detail),
+        FocusEscalation => focus(c, Pane::Escalation),
+        FocusRunbooks => focus(c, Pane::Runbooks),
+        FocusDashboard => focus(c, Pane::Dashboard),
+        Back => back(c),
+        Refresh => refresh(c),
+        Redraw => vec![Effect::FullRedraw],
+        NewTicket => {
+            if let Some(why) = read_only(c) {
+                c.complain(why);
+                return vec![];
+            }
+            c.overlays
+                .push(Overlay::NewTicket(forms::new_ticket_form(&c.config, c.lang)));
+            vec![]
+        }
+        RunDoctor => {
+            if c.job.is_some() {
+                return vec![];
+            }
+            vec![Effect::Request(Request::Doctor)]
+        }
+        MoveDown => step(c, 1),
+        MoveUp => step(c, -1),
+        PageDown => step(c, page(c) as isize),
+        PageUp => step(c, -(page(c) as isize)),
+        HalfPageDown => step(c, (page(c) / 2).max(1) as isize),
+        HalfPageUp => step(c, -((page(c) / 2).max(1) as isize)),
+        Top => top(c),
+        Bottom => bottom(c),
+        Open => open(c),
+        Filter => {
+            if c.focus != Pane::Queue {
+                focus(c, Pane::Queue);
+            }
+            c.queue.typing = Some(TextInput::with(&c.queue.text));
+            vec![]
+        }
+        FilterMenu => forms::open_filter_menu(c),
+        ViewsMenu => forms::open_views_menu(c),
+        SortMenu => forms::open_sort_menu(c),
+        ClearFilter => {
+            c.queue.text.clear();
+            c.queue.fields = FieldFilters::default();
+            c.queue.view = View::Open;
+            reload_queue(c)
+        }
+        ToggleMark => {
+            if c.focus == Pane::Queue
+                && let Some(row) = c.queue.selected()
+            {
+                let key = row.ticket.key.clone();
+                if !c.queue.marked.remove(&key) {
+                    c.queue.marked.insert(key);
+                }
+                return step(c, 1);
+            }
+            vec![]
+        }
+        AssignToMe => match (read_only(c), c.identity.operator.clone()) {
+            (None, Some(me)) => with_targets(c, |_, keys| {
+                vec![WriteOp::Assign {
+                    keys,
+                    to: Some(me.clone()),
+                }]
+            }),
+            (why, _) => {
+                c.complain(why.unwrap_or_default());
+                vec![]
+            }
+        },
+        AssignTo => forms::open_ticket_menu(c, MenuPurpose::AssignTo),
+        ChangeStatus => forms::open_ticket_menu(c, MenuPurpose::Status),
+        ChangePriority => forms::open_ticket_menu(c, MenuPurpose::Priority),
+        SetField => forms::open_ticket_menu(c, MenuPurpose::SetField),
+        Reject => forms::open_ticket_menu(c, MenuPurpose::RejectReason),
+        Comment => forms::open_prompt_for_ticket(c, |key| PromptPurpose::Comment { key }),
+        Worklog => forms::open_prompt_for_ticket(c, |key| PromptPurpose::Worklog { key }),
+        CommentInEditor => match (read_only(c), c.current_key()) {
+            (None, Some(key)) => vec![Effect::OpenEditor { key }],
+            (why, _) => {
+                let t = catalogue(c.lang).select_ticket_first;
+                c.complain(why.unwrap_or_else(|| t.into()));
+                vec![]
+            }
+        },
+        Escalate => forms::open_dossier_form(c),
+        CopyKey => match c.current_key() {
+            Some(key) => {
+                c.say(catalogue(c.lang).copied);
+                vec![Effect::Copy(key)]
+            }
+            None => vec![],
+        },
+        CopyDossier => match forms::current_dossier(c) {
+            Some(d) => {
+                let md = crate::domain::escalation::render_markdown(&d, c.lang);
+                c.say(catalogue(c.lang).copied);
+                vec![Effect::Copy(md)]
+            }
+            None => {
+                c.complain(catalogue(c.lang).select_ticket_first);
+                vec![]
+            }
+        },
+        WriteDossier => match forms::current_dossier(c) {
+            Some(d) => {
+                let path = format!("{}-nivel-{}.md", d.key, d.to_level);
+                c.overlays.push(Overlay::Prompt {
+                    title: catalogue(c.lang).dossier_path_prompt.into(),
+                    input: TextInput::with(&path),
+                    purpose: PromptPurpose::DossierPath {
+                        key: d.key.clone(),
+                        level: d.to_level,
+                    },
+                });
+                vec![]
+            }
+            None => {
+                c.complain(catalogue(c.lang).select_ticket_first);
+                vec![]
+            }
+        },
+        RunRunbook => forms::run_runbook(c),
+        ToggleStep => forms::toggle_step(c),
+    }
+}
+
+/// The reason writes are refused, when the console is read-only.
+pub fn read_only(c: &Console) -> Option<String> {
+    match &c.identity.operator {
+        Some(_) => None,
+        None => Some(
+            c.identity
+                .why_read_only
+                .clone()
+                .unwrap_or_else(|| "read-only".into()),
+        ),
+    }
+}
+
+/// Applies `ops` to the marked tickets or the current one.
+fn with_targets(
+    c: &mut Console,
+    ops: impl FnOnce(&mut Console, Vec<String>) -> Vec<WriteOp>,
+) -> Vec<Effect> {
+    let keys = c.target_keys();
+    if keys.is_empty() {
+        c.complain(catalogue(c.lang).select_ticket_first);
+        return vec![];
+    }
+    let ops = ops(c, keys);
+    ops.into_iter().flat_map(|op| write(c, op)).collect()
+}
+
+pub fn write(c: &mut Console, op: WriteOp) -> Vec<Effect> {
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    vec![Effect::Request(Request::Write(op))]
+}
+
+fn page(c: &Console) -> usize {
+    match c.focus {
+        Pane::Detail => c.detail.height.max(1),
+        Pane::Runbooks => c.runbooks.height.max(1),
+        _ => c.queue.height.max(1),
+    }
+}
+
+fn focus(c: &mut Console, pane: Pane) -> Vec<Effect> {
+    c.focus = pane;
+    let mut fx = Vec::new();
+    match pane {
+        Pane::Dashboard => fx.extend(request_dashboard(c)),
+        Pane::Detail | Pane::Escalation | Pane::Runbooks => {
+            if let Some(key) = c.current_key()
+                && (c.detail.key.as_deref() != Some(&key) || c.detail.detail.is_none())
+            {
+                fx.extend(request_detail(c, key));
+            }
+            if pane == Pane::Escalation
+                && let Some(d) = &c.detail.detail
+            {
+                // Put the cursor on the level the ticket would go to next.
+                c.escalation.cursor = usize::from(d.ticket.level)
+                    .min(c.config.levels.len().saturating_sub(1));
+            }
+        }
+        Pane::Queue => {}
+    }
+    fx
+}
+
+fn back(c: &mut Console) -> Vec<Effect> {
+    match c.focus {
+        Pane::Queue => {
+            if !c.queue.text.is_empty()
+                || c.queue.fields != FieldFilters::default()
+                || c.queue.view != View::Open
+            {
+                c.queue.text.clear();
+                c.queue.fields = FieldFilters::default();
+                c.queue.view = View::Open;
+                return reload_queue(c);
+            }
+            if !c.queue.marked.is_empty() {
+                c.queue.marked.clear();
+            }
+            vec![]
+        }
+        _ => {
+            c.focus = Pane::Queue;
+            vec![]
+        }
+    }
+}
+
+fn refresh(c: &mut Console) -> Vec<Effect> {
+    let mut fx = refresh_queue(c);
+    if let Some(key) = c.detail.key.clone() {
+        fx.extend(request_detail(c, key));
+    }
+    if c.focus == Pane::Dashboard {
+        fx.extend(request_dashboard(c));
+    }
+    fx
+}
+
+// ----- queue -----
+
+/// The list filter the queue's view, field filters, text and sort describe.
+pub fn queue_filter(c: &Console) -> ListFilter {
+    let q = &c.queue;
+    let cfg = &c.config;
+    let open = lifecycle::open_states(&cfg.workflows);
+    let mut statuses = match q.view {
+        View::Waiting => {
+            let mut w: Vec<String> = cfg
+                .workflows
+                .iter()
+                .flat_map(|w| w.states.iter())
+                .filter(|s| s.category == StateCategory::Waiting)
+                .map(|s| s.id.get_ref().clone())
+                .collect();
+            w.sort();
+            w.dedup();
+            w
+        }
+        View::All => Vec::new(),
+        _ => open,
+    };
+    if let Some(s) = &q.fields.status {
+        statuses = vec![s.clone()];
+    }
+    let mut assignee = match q.view {
+        View::Mine => Some(c.identity.operator.clone()),
+        View::Unassigned => Some(None),
+        _ => None,
+    };
+    if let Some(a) = &q.fields.assignee {
+        assignee = Some(a.clone());
+    }
+    // As the operator types, the last word is a prefix: "impre" finds
+    // "impresora" before the word is finished.
+    let text = q.text.trim();
+    let query = (!text.is_empty()).then(|| {
+        if q.text.ends_with(' ') || text.ends_with('*') {
+            text.to_string()
+        } else {
+            format!("{text}*")
+        }
+    });
+    ListFilter {
+        statuses,
+        priority: q.fields.priority.clone(),
+        service: q.fields.service.clone(),
+        assignee,
+        level: q.fields.level,
+        min_level: (q.view == View::Level2).then_some(2),
+        query,
+        after_no: None,
+        ascending: q.sort == Sort::Oldest || q.view == View::Breaching,
+        limit: PAGE,
+    }
+}
+
+/// A new filter: start again from the top.
+pub fn reload_queue(c: &mut Console) -> Vec<Effect> {
+    let generation = c.next_generation();
+    let q = &mut c.queue;
+    q.generation = generation;
+    q.rows.clear();
+    q.cursor = 0;
+    q.scroll = 0;
+    q.total = None;
+    q.loading = true;
+    q.more_before = false;
+    q.more_after = false;
+    let filter = queue_filter(c);
+    vec![
+        Effect::Request(Request::Page {
+            generation,
+            filter: filter.clone(),
+            dir: PageDir::Forward,
+            from: None,
+            reset: true,
+        }),
+        Effect::Request(Request::Count { generation, filter }),
+    ]
+}
+
+/// The same filter again, keeping the window and the selection.
+fn refresh_queue(c: &mut Console) -> Vec<Effect> {
+    let generation = c.next_generation();
+    let mut filter = queue_filter(c);
+    let q = &mut c.queue;
+    q.generation = generation;
+    filter.limit = q.rows.len().clamp(PAGE, WINDOW_MAX);
+    // Re-read from just before the first row so it is included.
+    let from = q.rows.first().map(|r| {
+        if filter.ascending {
+            r.no - 1
+        } else {
+            r.no + 1
+        }
+    });
+    let from = if q.more_before { from } else { None };
+    vec![
+        Effect::Request(Request::Page {
+            generation,
+            filter: filter.clone(),
+            dir: PageDir::Forward,
+            from,
+            reset: true,
+        }),
+        Effect::Request(Request::Count { generation, filter }),
+    ]
+}
+
+fn step(c: &mut Console, delta: isize) -> Vec<Effect> {
+    match c.focus {
+        Pane::Queue => move_queue(c, delta),
+        Pane::Detail => {
+            let d = &mut c.detail;
+            d.scroll = d.scroll.saturating_add_signed(delta);
+            vec![]
+        }
+        Pane::Escalation => {
+            let n = c.config.levels.len();
+            let e = &mut c.escalation;
+            e.cursor = e
+                .cursor
+                .saturating_add_signed(delta)
+                .min(n.saturating_sub(1));
+            vec![]
+        }
+        Pane::Runbooks => {
+            let n = forms::runbook_rows(c).len();
+            let r = &mut c.runbooks;
+            r.cursor = r
+                .cursor
+                .saturating_add_signed(delta)
+                .min(n.saturating_sub(1));
+            let h = r.height.max(1);
+            if r.cursor < r.scroll {
+                r.scroll = r.cursor;
+            } else if r.cursor >= r.scroll + h {
+                r.scroll = r.cursor + 1 - h;
+            }
+            vec![]
+        }
+        Pane::Dashboard => vec![],
+    }
+}
+
+fn move_queue(c: &mut Console, delta: isize) -> Vec<Effect> {
+    let q = &mut c.queue;
+    if q.rows.is_empty() {
+        return vec![];
+    }
+    q.cursor = q
+        .cursor
+        .saturating_add_signed(delta)
+        .min(q.rows.len() - 1);
+    keep_visible(q);
+    let mut fx = prefetch(c);
+    fx.extend(follow_selection(c));
+    fx
+}
+
+fn keep_visible(q: &mut QueueState) {
+    let h = q.height.max(1);
+    if q.cursor < q.scroll {
+        q.scroll = q.cursor;
+    } else if q.cursor >= q.scroll + h {
+        q.scroll = q.cursor + 1 - h;
+    }
+    q.scroll = q.scroll.min(q.rows.len().saturating_sub(1));
+}
+
+/// Fetches the next page before the cursor reaches the end of the window.
+fn prefetch(c: &mut Console) -> Vec<Effect> {
+    let margin = c.queue.height.max(PAGE / 2);
+    let q = &c.queue;
+    if q.loading {
+        return vec![];
+    }
+    let (dir, from) = if q.more_after && q.cursor + margin >= q.rows.len() {
+        (PageDir::Forward, q.rows.last().map(|r| r.no))
+    } else if q.more_before && q.cursor < margin {
+        (PageDir::Backward, q.rows.first().map(|r| r.no))
+    } else {
+        return vec![];
+    };
+    let filter = queue_filter(c);
+    c.queue.loading = true;
+    vec![Effect::Request(Request::Page {
+        generation: c.queue.generation,
+        filter,
+        dir,
+        from,
+        reset: false,
+    })]
+}
+
+fn top(c: &mut Console) -> Vec<Effect> {
+    match c.focus {
+        Pane::Queue if c.queue.more_before => reload_queue(c),
+        Pane::Queue => {
+            c.queue.cursor = 0;
+            keep_visible(&mut c.queue);
+            follow_selection(c)
+        }
+        _ => step(c, isize::MIN / 2),
+    }
+}
+
+fn bottom(c: &mut Console) -> Vec<Effect> {
+    match c.focus {
+        Pane::Queue if c.queue.more_after => {
+            let generation = c.queue.generation;
+            let filter = queue_filter(c);
+            c.queue.loading = true;
+            vec![Effect::Request(Request::Page {
+                generation,
+                filter,
+                dir: PageDir::Backward,
+                from: None,
+                reset: true,
+            })]
+        }
+        Pane::Queue => {
+            c.queue.cursor = c.queue.rows.len().saturating_sub(1);
+            keep_visible(&mut c.queue);
+            follow_selection(c)
+        }
+        _ => step(c, isize::MAX / 2),
+    }
+}
+
+fn open(c: &mut Console) -> Vec<Effect> {
+    match c.focus {
+        Pane::Queue => match c.queue.selected().map(|r| r.ticket.key.clone()) {
+            Some(key) => {
+                c.focus = Pane::Detail;
+                c.detail.scroll = 0;
+                if c.detail.key.as_deref() == Some(&key) && c.detail.detail.is_some() {
+                    return vec![];
+                }
+                request_detail(c, key)
+            }
+            None => vec![],
+        },
+        Pane::Dashboard => vec![],
+        _ => vec![],
+    }
+}
+
+/// At split width the detail follows the queue's selection.
+fn follow_selection(c: &mut Console) -> Vec<Effect> {
+    if !(c.split() && c.focus == Pane::Queue) {
+        return vec![];
+    }
+    match c.queue.selected().map(|r| r.ticket.key.clone()) {
+        Some(key) if c.detail.key.as_deref() != Some(&key) => {
+            c.detail.scroll = 0;
+            request_detail(c, key)
+        }
+        _ => vec![],
+    }
+}
+
+pub fn request_detail(c: &mut Console, key: String) -> Vec<Effect> {
+    let generation = c.next_generation();
+    c.detail.generation = generation;
+    c.detail.key = Some(key.clone());
+    c.detail.loading = true;
+    vec![Effect::Request(Request::Detail { generation, key })]
+}
+
+fn request_dashboard(c: &mut Console) -> Vec<Effect> {
+    let generation = c.next_generation();
+    c.dashboard.generation = generation;
+    vec![Effect::Request(Request::Dashboard { generation })]
+}
+
+// ----- replies -----
+
+fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
+    match reply {
+        Reply::Page {
+            generation,
+            dir,
+            reset,
+            rows,
+            more,
+        } => {
+            if generation != c.queue.generation {
+                return vec![];
+            }
+            apply_page(&mut c.queue, dir, reset, rows, more);
+            let mut fx = prefetch(c);
+            fx.extend(follow_selection(c));
+            fx
+        }
+        Reply::Count { generation, count } => {
+            if generation == c.queue.generation {
+                c.queue.total = Some(count);
+            }
+            vec![]
+        }
+        Reply::Detail {
+            generation,
+            detail,
+            log,
+        } => {
+            if generation == c.detail.generation {
+                c.detail.loading = false;
+                if detail.is_none() {
+                    c.complain(format!(
+                        "{}: {}",
+                        c.detail.key.clone().unwrap_or_default(),
+                        match c.lang {
+                            crate::config::Lang::Es => "ya no existe",
+                            crate::config::Lang::En => "no longer exists",
+                        }
+                    ));
+                }
+                c.detail.detail = detail;
+                c.detail.log = log;
+            }
+            vec![]
+        }
+        Reply::Dossier { .. } => vec![],
+        Reply::Dashboard { generation, data } => {
+            if generation == c.dashboard.generation {
+                c.dashboard.data = Some(data);
+            }
+            vec![]
+        }
+        Reply::Similar {
+            generation,
+            tickets,
+        } => {
+            if let Some(Overlay::NewTicket(f)) = c.overlays.last_mut()
+                && f.similar_generation == generation
+            {
+                f.similar = tickets;
+            }
+            vec![]
+        }
+        Reply::Written { result, key } => {
+            match result {
+                Ok(m) => {
+                    c.say(m);
+                    c.queue.marked.clear();
+                }
+                Err(e) => c.complain(e),
+            }
+            let mut fx = refresh(c);
+            if let Some(k) = key
+                && c.detail.key.as_deref() != Some(&k)
+            {
+                fx.extend(request_detail(c, k));
+            }
+            fx
+        }
+        Reply::Changed => refresh(c),
+        Reply::Job { label, done } => {
+            match done {
+                None => {
+                    c.job = Some(Job {
+                        label,
+                        started: chrono::Utc::now(),
+                    })
+                }
+                Some(result) => {
+                    c.job = None;
+                    match result {
+                        Ok(m) => c.say(m),
+                        Err(e) => c.complain(e),
+                    }
+                }
+            }
+            vec![]
+        }
+        Reply::Failed(e) => {
+            c.queue.loading = false;
+            c.complain(e);
+            vec![]
+        }
+    }
+}
+
+fn apply_page(q: &mut QueueState, dir: PageDir, reset: bool, rows: Vec<Row>, more: bool) {
+    q.loading = false;
+    let selected = q.selected().map(|r| r.ticket.key.clone());
+    match (reset, dir) {
+        (true, PageDir::Forward) => {
+            // A refresh keeps the ticket under the cursor when it is still there.
+            let before = q.more_before && !q.rows.is_empty();
+            q.rows = rows;
+            q.more_after = more;
+            q.more_before = before;
+            q.cursor = selected
+                .and_then(|k| q.rows.iter().position(|r| r.ticket.key == k))
+                .unwrap_or(q.cursor);
+        }
+        (true, PageDir::Backward) => {
+            q.rows = rows;
+            q.more_before = more;
+            q.more_after = false;
+            q.cursor = q.rows.len().saturating_sub(1);
+        }
+        (false, PageDir::Forward) => {
+            q.rows.extend(rows);
+            q.more_after = more;
+            if q.rows.len() > WINDOW_MAX {
+                let drop = q.rows.len() - WINDOW_MAX;
+                q.rows.drain(..drop);
+                q.cursor = q.cursor.saturating_sub(drop);
+                q.scroll = q.scroll.saturating_sub(drop);
+                q.more_before = true;
+            }
+        }
+        (false, PageDir::Backward) => {
+            let added = rows.len();
+            let mut new = rows;
+            new.append(&mut q.rows);
+            q.rows = new;
+            q.cursor += added;
+            q.scroll += added;
+            q.more_before = more;
+            if q.rows.len() > WINDOW_MAX {
+                q.rows.truncate(WINDOW_MAX);
+                q.more_after = true;
+            }
+        }
+    }
+    q.cursor = q.cursor.min(q.rows.len().saturating_sub(1));
+    keep_visible(q);
+}

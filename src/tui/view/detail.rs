@@ -1,0 +1,241 @@
+//! The detail pane: every field of the ticket's type, description, links,
+//! attachments, runbook progress, escalations, comments, worklog and the
+//! timeline of its operations, scrolled as one document.
+
+use super::{age, block, priority_label};
+use crate::config::{Config, Lang};
+use crate::domain::duration::format_minutes;
+use crate::text::{sanitize_line, truncate_to_width};
+use crate::tui::i18n::catalogue;
+use crate::tui::state::Console;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused: bool) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let title = match (&c.detail.key, &c.detail.detail) {
+        (Some(k), Some(d)) if &d.ticket.key == k => format!(" {} · {k} ", t.detail),
+        (Some(k), _) => format!(" {} · {k} · {} ", t.detail, t.loading),
+        _ => format!(" {} ", t.detail),
+    };
+    let b = block(c, truncate_to_width(&title, usize::from(area.width.saturating_sub(2))), focused);
+    let inner = b.inner(area);
+    f.render_widget(b, area);
+    let Some(d) = &c.detail.detail else {
+        let msg = if c.detail.loading { t.loading } else { t.no_ticket_selected };
+        f.render_widget(Paragraph::new(Span::styled(msg, th.dim)).wrap(Wrap { trim: false }), inner);
+        return;
+    };
+    let lines = lines(c, d, &c.detail.log, now);
+    let scroll = c.detail.scroll.min(lines.len().saturating_sub(1));
+    f.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
+        inner,
+    );
+}
+
+fn heading(c: &Console, text: &str) -> Line<'static> {
+    Line::from(Span::styled(text.to_string(), c.theme.header))
+}
+
+fn field(c: &Console, label: &str, value: String) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{label}: "), c.theme.dim),
+        Span::raw(value),
+    ])
+}
+
+fn label_of(cfg: &Config, lang: Lang, id: &str) -> String {
+    cfg.field(id)
+        .map_or_else(|| id.to_string(), |f| f.label.get(lang).to_string())
+}
+
+fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M").to_string()
+}
+
+pub fn lines(
+    c: &Console,
+    d: &crate::domain::ticket::TicketDetail,
+    log: &[crate::store::ops::Op],
+    now: DateTime<Utc>,
+) -> Vec<Line<'static>> {
+    let t = catalogue(c.lang);
+    let cfg = &c.config;
+    let lang = c.lang;
+    let tk = &d.ticket;
+    let th = &c.theme;
+    let mut out: Vec<Line<'static>> = Vec::new();
+    out.push(Line::from(Span::styled(tk.title.clone(), th.title)));
+    let type_name = cfg
+        .ticket_type(&tk.ticket_type)
+        .map_or_else(|| tk.ticket_type.clone(), |ty| ty.name.get(lang).to_string());
+    let service = cfg
+        .service(&tk.service)
+        .map_or_else(|| tk.service.clone(), |s| s.name.clone());
+    let (prio, prio_style) = priority_label(c, &tk.priority);
+    out.push(field(c, t.f_type, type_name));
+    out.push(field(c, t.f_service, service));
+    out.push(field(c, t.f_status, tk.status.clone()));
+    out.push(Line::from(vec![
+        Span::styled(format!("{}: ", t.f_priority), th.dim),
+        Span::styled(prio, prio_style),
+        Span::raw(format!(
+            " {} ({} {} × {} {})",
+            Config::grade_label(&cfg.priority.priorities, &tk.priority, lang),
+            t.impact,
+            Config::grade_label(&cfg.priority.impacts, &tk.impact, lang),
+            t.urgency,
+            Config::grade_label(&cfg.priority.urgencies, &tk.urgency, lang),
+        )),
+    ]));
+    if let Some(j) = &tk.priority_justification {
+        out.push(field(c, "  ↳", j.clone()));
+    }
+    out.push(field(c, t.f_level, tk.level.to_string()));
+    out.push(field(
+        c,
+        t.f_assignee,
+        tk.assignee.clone().unwrap_or_else(|| t.unassigned.to_string()),
+    ));
+    out.push(field(
+        c,
+        t.f_created,
+        format!("{} {} ({})", time(tk.created_at), tk.created_by, age(now, tk.created_at)),
+    ));
+    out.push(field(c, t.f_updated, time(tk.updated_at)));
+    if let Some(r) = &tk.reject_reason {
+        out.push(field(c, t.f_reject, r.clone()));
+    }
+    out.push(Line::default());
+    out.push(heading(c, t.description));
+    out.extend(tk.description.lines().map(|l| Line::from(format!("  {l}"))));
+    // Every field of the type, set or not, so gaps are visible.
+    if let Some(tt) = cfg.ticket_type(&tk.ticket_type) {
+        out.push(Line::default());
+        out.push(heading(c, t.fields));
+        for id in tt.mandatory.iter().chain(&tt.optional) {
+            let id = id.get_ref();
+            let value = tk.field_text(id);
+            let mandatory = tt.mandatory.iter().any(|m| m.get_ref() == id);
+            let shown = value.clone().unwrap_or_else(|| t.none.to_string());
+            let mut spans = vec![
+                Span::styled(format!("{}{}: ", label_of(cfg, lang, id), if mandatory { " *" } else { "" }), th.dim),
+                Span::styled(sanitize_line(&shown), if value.is_none() && mandatory { th.missing } else { th.base }),
+            ];
+            if value.is_none() && mandatory {
+                spans.push(Span::styled(" !", th.missing));
+            }
+            out.push(Line::from(spans));
+        }
+    }
+    if !d.links.is_empty() || tk.duplicate_of.is_some() {
+        out.push(Line::default());
+        out.push(heading(c, t.links));
+        if let Some(dup) = &tk.duplicate_of {
+            out.push(Line::from(format!("  {}: {dup}", t.f_duplicate_of)));
+        }
+        for l in &d.links {
+            out.push(Line::from(format!("  {} → {}", l.kind, l.target)));
+        }
+    }
+    if !d.attachments.is_empty() {
+        out.push(Line::default());
+        out.push(heading(c, t.attachments));
+        for a in &d.attachments {
+            out.push(Line::from(format!(
+                "  {} ({} B, sha256 {}…) {} {}",
+                a.name,
+                a.size,
+                a.sha256.get(..12).unwrap_or(&a.sha256),
+                a.author,
+                time(a.at)
+            )));
+        }
+    }
+    if !d.runbooks.is_empty() {
+        out.push(Line::default());
+        out.push(heading(c, t.runbook_progress));
+        for run in &d.runbooks {
+            let rb = cfg.runbook(&run.runbook);
+            let total = rb.map_or(0, |r| r.items.len());
+            let done = rb.map_or(0, |r| {
+                r.items
+                    .iter()
+                    .filter(|i| {
+                        run.ticks
+                            .iter()
+                            .rev()
+                            .find(|tk| &tk.item == i.id.get_ref())
+                            .is_some_and(|tk| tk.checked)
+                    })
+                    .count()
+            });
+            let name = rb.map_or_else(|| run.runbook.clone(), |r| r.name.get(lang).to_string());
+            out.push(Line::from(format!("  {name}: {done}/{total} ({} {})", t.started_by, run.started_by)));
+        }
+    }
+    if !d.escalations.is_empty() {
+        out.push(Line::default());
+        out.push(heading(c, t.escalations));
+        for e in &d.escalations {
+            let what = match (e.from_level, e.to_level, &e.to_role) {
+                (Some(a), Some(b), _) => format!("{a} → {b}"),
+                (_, _, Some(r)) => format!("→ {r}"),
+                _ => e.mode.clone(),
+            };
+            out.push(Line::from(format!("  {} {} {what} {}", time(e.at), e.by, e.note)));
+        }
+    }
+    out.push(Line::default());
+    out.push(heading(c, &format!("{} ({})", t.comments, d.comments.len())));
+    for cm in &d.comments {
+        let internal = if cm.internal { format!(" ({})", t.internal) } else { String::new() };
+        out.push(Line::from(Span::styled(format!("  {} {}{internal}:", time(cm.at), cm.author), th.dim)));
+        out.extend(cm.body.lines().map(|l| Line::from(format!("    {l}"))));
+    }
+    if !d.worklog.is_empty() {
+        out.push(Line::default());
+        out.push(heading(c, &format!("{} ({})", t.worklog, format_minutes(d.worklog_minutes))));
+        for w in &d.worklog {
+            out.push(Line::from(format!(
+                "  {} {} {} {}",
+                time(w.at),
+                w.author,
+                format_minutes(w.minutes),
+                w.note
+            )));
+        }
+    }
+    out.push(Line::default());
+    out.push(heading(c, &format!("{} ({})", t.timeline, log.len())));
+    for op in log {
+        let at = crate::domain::ticket::ms_to_time((op.hlc >> 16) as i64);
+        let what = match &op.field {
+            Some(fl) => format!("{} {fl} = {}", op.kind, summary(&op.value)),
+            None => format!("{} {}", op.kind, summary(&op.value)),
+        };
+        out.push(Line::from(vec![
+            Span::styled(format!("  {} {} ", time(at), op.actor), th.dim),
+            Span::styled(truncate_to_width(&what, 200), Style::default()),
+        ]));
+    }
+    out
+}
+
+/// One line for an operation's value: strings as they are, objects briefly.
+fn summary(v: &serde_json::Value) -> String {
+    let s = match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    };
+    sanitize_line(&s)
+}

@@ -1,0 +1,201 @@
+//! The pure view: draws the console state into a frame. No I/O, no `&mut`
+//! state, the time passed in, so the same state always gives the same
+//! screen (snapshots rely on it). Every text that came from a ticket was
+//! sanitized by the worker before it reached the state; cells are cut by
+//! display width here.
+
+mod dashboard;
+mod detail;
+mod escalation;
+mod overlay;
+mod queue;
+mod runbooks;
+
+use super::action::Action;
+use super::i18n::catalogue;
+use super::state::{Console, Pane};
+use crate::text::truncate_to_width;
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// Smallest size the console draws in; below it a one-line notice.
+pub const MIN_WIDTH: u16 = 30;
+pub const MIN_HEIGHT: u16 = 8;
+
+pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
+    let area = f.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let t = catalogue(c.lang);
+        let msg = format!("{} ({}x{})", t.too_small, area.width, area.height);
+        f.render_widget(
+            Paragraph::new(truncate_to_width(&msg, usize::from(area.width))),
+            area,
+        );
+        return;
+    }
+    let [tabs, body, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_tabs(f, c, tabs);
+    if c.split() {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                .areas(body);
+        queue::draw(f, c, left, now, c.focus == Pane::Queue);
+        detail::draw(f, c, right, now, c.focus == Pane::Detail);
+    } else {
+        match c.focus {
+            Pane::Queue => queue::draw(f, c, body, now, true),
+            Pane::Detail => detail::draw(f, c, body, now, true),
+            Pane::Escalation => escalation::draw(f, c, body),
+            Pane::Runbooks => runbooks::draw(f, c, body),
+            Pane::Dashboard => dashboard::draw(f, c, body, now),
+        }
+    }
+    draw_status(f, c, status, now);
+    overlay::draw(f, c, area);
+}
+
+/// Rows a list shows at a terminal height: (queue rows, other panes' rows).
+/// Tabs and status take a line each, borders two, the queue's header one.
+pub fn list_rows(height: u16) -> (usize, usize) {
+    let inner = usize::from(height.saturating_sub(4));
+    (inner.saturating_sub(1).max(1), inner.max(1))
+}
+
+fn draw_tabs(f: &mut Frame, c: &Console, area: Rect) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let names = [t.queue, t.detail, t.escalation, t.runbooks, t.dashboard];
+    let mut spans = vec![Span::styled(" guardia ", th.title)];
+    for (i, (pane, name)) in Pane::ALL.iter().zip(names).enumerate() {
+        let active = *pane == c.focus || (c.split() && *pane == Pane::Detail && c.focus == Pane::Queue);
+        let label = format!(" {} {} ", i + 1, name);
+        let style = if *pane == c.focus {
+            th.tab_active
+        } else if active {
+            th.header
+        } else {
+            th.tab
+        };
+        spans.push(Span::styled(label, style));
+    }
+    let who = match &c.identity.operator {
+        Some(op) => format!(" {} {op} ", t.acting_as),
+        None => format!(" {} ", t.read_only),
+    };
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let room = usize::from(area.width).saturating_sub(used + who.chars().count());
+    let title = truncate_to_width(&format!(" {}", c.title), room);
+    let pad = room.saturating_sub(crate::text::display_width(&title));
+    spans.push(Span::styled(title, th.dim));
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(who, th.key));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn draw_status(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
+    let th = &c.theme;
+    let width = usize::from(area.width);
+    let line = if let Some(n) = &c.notice {
+        let style = if n.error { th.error } else { th.ok };
+        let mark = if n.error { "! " } else { "✓ " };
+        Line::from(Span::styled(
+            truncate_to_width(&format!("{mark}{}", crate::text::sanitize_line(&n.text)), width),
+            style,
+        ))
+    } else if let Some(input) = &c.queue.typing {
+        Line::from(vec![
+            Span::styled("/", th.key),
+            Span::raw(truncate_to_width(&input.text, width.saturating_sub(2))),
+        ])
+    } else {
+        hints(c, width)
+    };
+    let mut line = line;
+    if let Some(job) = &c.job {
+        let secs = (now - job.started).num_seconds().max(0);
+        let spin = ["|", "/", "-", "\\"][(secs % 4) as usize];
+        line.spans.insert(
+            0,
+            Span::styled(format!("[{spin} {} {secs}s] ", job.label), th.warn),
+        );
+    }
+    f.render_widget(Paragraph::new(line), area);
+    if let Some(input) = &c.queue.typing
+        && c.overlays.is_empty()
+    {
+        let x = area.x + 1 + crate::text::display_width(input.before_cursor()) as u16;
+        f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
+    }
+}
+
+/// The most useful keys of the focused pane, read from the live keymap.
+fn hints(c: &Console, width: usize) -> Line<'static> {
+    use Action::*;
+    let th = &c.theme;
+    let wanted: &[Action] = match c.focus {
+        Pane::Queue => &[Help, Open, Filter, FilterMenu, ViewsMenu, ToggleMark, AssignToMe, ChangeStatus, NewTicket, Quit],
+        Pane::Detail => &[Help, Back, Comment, Worklog, ChangeStatus, Escalate, Reject, SetField, Quit],
+        Pane::Escalation => &[Help, MoveDown, Escalate, CopyDossier, WriteDossier, Back, Quit],
+        Pane::Runbooks => &[Help, RunRunbook, ToggleStep, Back, Quit],
+        Pane::Dashboard => &[Help, Refresh, Back, Quit],
+    };
+    let mut spans = Vec::new();
+    let mut used = 0;
+    for a in wanted {
+        let Some(k) = c.keymap.hint(c.focus.contexts(), *a) else {
+            continue;
+        };
+        let key = k.to_string();
+        let desc = a.describe(c.lang);
+        let w = key.chars().count() + desc.chars().count() + 3;
+        if used + w > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(key, th.key));
+        spans.push(Span::styled(format!(" {desc}  "), th.dim));
+    }
+    Line::from(spans)
+}
+
+/// A bordered block whose border shows focus.
+fn block(c: &Console, title: String, focused: bool) -> Block<'static> {
+    let th = &c.theme;
+    let style = if focused { th.border_focus } else { th.border };
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(style)
+        .title(Span::styled(title, if focused { th.title } else { Style::default() }))
+}
+
+/// Short age: 45m, 17h, 3d, 12w.
+pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
+    let mins = (now - then).num_minutes().max(0);
+    match mins {
+        m if m < 60 => format!("{m}m"),
+        m if m < 48 * 60 => format!("{}h", m / 60),
+        m if m < 14 * 24 * 60 => format!("{}d", m / (24 * 60)),
+        m => format!("{}w", m / (7 * 24 * 60)),
+    }
+}
+
+/// `P1 Crítica`-style label: the rank is text, so colour is never the only cue.
+pub fn priority_label(c: &Console, id: &str) -> (String, Style) {
+    let rank = c.config.priority_rank(id);
+    let th = &c.theme;
+    let style = match rank {
+        Some(0) => th.prio_top,
+        Some(1) => th.prio_high,
+        _ => th.base,
+    };
+    (format!("P{}", rank.map_or(0, |r| r + 1)), style)
+}

@@ -1,0 +1,291 @@
+//! Overlays drawn over the panes: help (from the live keymap), palette,
+//! menus, prompts, the dossier form, the new-ticket form, quit confirmation.
+
+use crate::text::{display_width, pad_to_width, sanitize_line, truncate_to_width};
+use crate::tui::forms::palette_matches;
+use crate::tui::i18n::catalogue;
+use crate::tui::input::TextInput;
+use crate::tui::keymap::Context;
+use crate::tui::state::{Console, Overlay};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
+    // Only the top overlay is drawn; the ones below wait their turn.
+    let Some(top) = c.overlays.last() else {
+        return;
+    };
+    match top {
+        Overlay::Help { scroll } => help(f, c, area, *scroll),
+        Overlay::Palette { input, selected } => palette(f, c, area, input, *selected),
+        Overlay::Menu {
+            title,
+            items,
+            selected,
+            ..
+        } => {
+            let lines: Vec<Line> = items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| {
+                    let l = Line::from(format!(" {}", sanitize_line(&it.label)));
+                    if i == *selected { l.style(c.theme.selected) } else { l }
+                })
+                .collect();
+            let h = (lines.len() as u16).saturating_add(3);
+            let r = centered(area, 60, h);
+            let mut lines = scroll_to(lines, *selected, usize::from(r.height.saturating_sub(3)));
+            lines.push(Line::from(Span::styled(catalogue(c.lang).menu_hint, c.theme.dim)));
+            frame(f, c, r, title, lines);
+        }
+        Overlay::Prompt { title, input, .. } => {
+            let r = centered(area, 70, 5);
+            let lines = vec![
+                input_line(c, input, usize::from(r.width.saturating_sub(2)), true),
+                Line::default(),
+                Line::from(Span::styled(catalogue(c.lang).input_hint, c.theme.dim)),
+            ];
+            frame(f, c, r, title, lines);
+            cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
+        }
+        Overlay::Dossier(form) => {
+            let t = catalogue(c.lang);
+            let th = &c.theme;
+            let r = centered(area, 90, area.height.saturating_sub(2));
+            let w = usize::from(r.width.saturating_sub(2));
+            let mut lines = Vec::new();
+            lines.push(Line::from(Span::styled(
+                format!("{} {}: {}", t.dossier_missing, form.missing.len(), form.missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ")),
+                th.missing,
+            )));
+            let mut cursor_at = None;
+            for (i, m) in form.missing.iter().enumerate() {
+                let sel = i == form.selected;
+                let mark = if m.input.text.trim().is_empty() { "✗" } else { "✓" };
+                lines.push(Line::from(Span::styled(format!("{mark} {}", m.label), if sel { th.title } else { th.base })));
+                if sel && let Some(h) = &m.help {
+                    lines.push(Line::from(Span::styled(truncate_to_width(&format!("  {h}"), w), th.dim)));
+                }
+                if sel {
+                    cursor_at = Some(lines.len());
+                }
+                lines.push(input_line(c, &m.input, w, sel));
+            }
+            if !form.present.is_empty() {
+                lines.push(Line::from(Span::styled(t.saved, th.header)));
+                for (label, value) in &form.present {
+                    lines.push(Line::from(truncate_to_width(&format!("✓ {label}: {value}"), w)));
+                }
+            }
+            if let Some(e) = &form.error {
+                lines.push(Line::from(Span::styled(format!("! {e}"), th.error)));
+            }
+            lines.push(Line::from(Span::styled(t.dossier_hint, th.dim)));
+            let title = format!("{} {} → {} {}", t.dossier_for, form.key, form.level, form.level_name);
+            let visible = usize::from(r.height.saturating_sub(2));
+            let skip = cursor_at.map_or(0, |at| (at + 2).saturating_sub(visible));
+            let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
+            frame(f, c, r, &title, lines);
+            if let (Some(at), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
+                let y = r.y + 1 + (at - skip) as u16;
+                if y < r.bottom().saturating_sub(1) {
+                    cursor(f, r.x + 1, y, &m.input, r.width.saturating_sub(2));
+                }
+            }
+        }
+        Overlay::NewTicket(form) => {
+            let t = catalogue(c.lang);
+            let th = &c.theme;
+            let r = centered(area, 96, area.height.saturating_sub(2));
+            let w = usize::from(r.width.saturating_sub(2));
+            let label_w = 26.min(w / 3);
+            let mut lines = Vec::new();
+            let mut cursor_row = None;
+            for (i, fl) in form.fields.iter().enumerate() {
+                let sel = i == form.selected;
+                let req = if fl.required { "*" } else { " " };
+                let label = pad_to_width(&format!("{req}{}", fl.label), label_w);
+                let value = if fl.choices.is_empty() {
+                    fl.input.text.clone()
+                } else {
+                    let name = fl.choices.iter().find(|ch| ch.value == fl.input.text).map_or(fl.input.text.as_str(), |ch| ch.label.as_str());
+                    format!("◀ {name} ▶")
+                };
+                let mut spans = vec![
+                    Span::styled(format!("{label} "), if sel { th.title } else { th.dim }),
+                    Span::styled(
+                        truncate_to_width(&value, w.saturating_sub(label_w + 1)),
+                        if sel { th.selected } else { th.base },
+                    ),
+                ];
+                if let Some(e) = &fl.error {
+                    spans.push(Span::styled(format!("  ! {e}"), th.error));
+                }
+                if sel && fl.choices.is_empty() {
+                    cursor_row = Some((lines.len(), label_w + 1));
+                }
+                lines.push(Line::from(spans));
+            }
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}: ", t.priority_preview), th.header),
+                Span::styled(form.priority_preview.clone(), th.prio_top),
+            ]));
+            if !form.similar.is_empty() {
+                lines.push(Line::from(Span::styled(t.similar_open, th.header)));
+                for (k, title) in &form.similar {
+                    lines.push(Line::from(truncate_to_width(&format!("  {k}  {title}"), w)));
+                }
+            }
+            if let Some(e) = &form.error {
+                lines.push(Line::from(Span::styled(format!("! {e}"), th.error)));
+            }
+            lines.push(Line::from(Span::styled(t.form_hint, th.dim)));
+            frame(f, c, r, t.new_ticket, lines);
+            if let Some((row, x)) = cursor_row
+                && let Some(fl) = form.fields.get(form.selected)
+            {
+                let y = r.y + 1 + row as u16;
+                let room = r.width.saturating_sub(2 + x as u16);
+                cursor(f, r.x + 1 + x as u16, y, &fl.input, room);
+            }
+        }
+        Overlay::ConfirmQuit => {
+            let t = catalogue(c.lang);
+            let r = centered(area, 60, 4);
+            frame(f, c, r, "guardia", vec![Line::from(t.confirm_quit), Line::from(Span::styled(t.yes_no, c.theme.dim))]);
+        }
+    }
+}
+
+fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, lines: Vec<Line>) {
+    f.render_widget(Clear, r);
+    let b = Block::default()
+        .borders(Borders::ALL)
+        .border_style(c.theme.border_focus)
+        .title(Span::styled(
+            truncate_to_width(&format!(" {title} "), usize::from(r.width.saturating_sub(2))),
+            c.theme.title,
+        ));
+    f.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }), r);
+}
+
+/// A rectangle of at most `w`×`h` in the middle of `area`.
+fn centered(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
+    let h = h.min(area.height.saturating_sub(1)).max(3.min(area.height));
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The visible tail of a text field: what fits, ending at the cursor.
+fn visible_input(input: &TextInput, width: usize) -> String {
+    let before = input.before_cursor();
+    if display_width(before) < width {
+        return truncate_to_width(&input.text, width);
+    }
+    let chars: Vec<char> = before.chars().collect();
+    let mut start = chars.len();
+    let mut used = 0;
+    while start > 0 {
+        let w = display_width(&chars[start - 1].to_string());
+        if used + w >= width {
+            break;
+        }
+        used += w;
+        start -= 1;
+    }
+    chars[start..].iter().collect()
+}
+
+fn input_line(c: &Console, input: &TextInput, width: usize, selected: bool) -> Line<'static> {
+    let text = pad_to_width(&visible_input(input, width), width);
+    Line::from(Span::styled(text, if selected { c.theme.selected } else { c.theme.header }))
+}
+
+fn cursor(f: &mut Frame, x: u16, y: u16, input: &TextInput, width: u16) {
+    let shown = visible_input(input, usize::from(width));
+    let before = input.before_cursor();
+    let offset = display_width(before).min(display_width(&shown));
+    f.set_cursor_position((x + offset as u16, y));
+}
+
+/// Keeps the selected line visible in `height` lines.
+fn scroll_to(lines: Vec<Line<'static>>, selected: usize, height: usize) -> Vec<Line<'static>> {
+    let skip = (selected + 1).saturating_sub(height.max(1));
+    lines.into_iter().skip(skip).take(height.max(1)).collect()
+}
+
+fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let r = centered(area, 100, area.height.saturating_sub(2));
+    let contexts = c.focus.contexts();
+    let mut lines = Vec::new();
+    let bindings = c.keymap.bindings();
+    for ctx in contexts {
+        lines.push(Line::from(Span::styled(ctx.describe(c.lang).to_string(), th.header)));
+        let mut seen: Vec<crate::tui::action::Action> = Vec::new();
+        for (bc, _, action) in &bindings {
+            if bc != ctx || seen.contains(action) {
+                continue;
+            }
+            seen.push(*action);
+            // Only keys that really reach the action from this pane.
+            let keys: Vec<String> = c
+                .keymap
+                .keys_for(*ctx, *action)
+                .into_iter()
+                .filter(|k| c.keymap.action(contexts, *k) == Some(*action))
+                .map(|k| k.to_string())
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {} ", pad_to_width(&keys.join(" "), 22)), th.key),
+                Span::raw(action.describe(c.lang).to_string()),
+            ]));
+        }
+    }
+    let _ = Context::ALL;
+    let visible = usize::from(r.height.saturating_sub(2));
+    let skip = scroll.min(lines.len().saturating_sub(visible));
+    let lines = lines.into_iter().skip(skip).collect();
+    frame(f, c, r, &format!("{} (j/k, Esc)", t.help_title), lines);
+}
+
+fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: usize) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let r = centered(area, 80, area.height.saturating_sub(4));
+    let w = usize::from(r.width.saturating_sub(2));
+    let matches = palette_matches(c, &input.text);
+    let mut lines = vec![input_line(c, input, w, true)];
+    let rows: Vec<Line> = matches
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let key = c
+                .keymap
+                .hint(c.focus.contexts(), *a)
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            let l = Line::from(vec![
+                Span::raw(format!(" {} ", pad_to_width(a.describe(c.lang), w.saturating_sub(34)))),
+                Span::styled(pad_to_width(a.name(), 20), th.dim),
+                Span::styled(format!(" {key}"), th.key),
+            ]);
+            if i == selected { l.style(th.selected) } else { l }
+        })
+        .collect();
+    lines.extend(scroll_to(rows, selected, usize::from(r.height.saturating_sub(4))));
+    lines.push(Line::from(Span::styled(t.palette_hint, th.dim)));
+    frame(f, c, r, t.palette_title, lines);
+    cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
+}
