@@ -10,7 +10,8 @@ use std::path::PathBuf;
     version,
     about = "Terminal help-desk console: register, triage, escalate and close incidents by your procedures.",
     long_about = "guardia keeps tickets in a local SQLite file and drives them through the procedures in its \
-configuration. Without a command it opens the console (for now: the queue overview).",
+configuration. Without a command it opens the console; when standard output is not a terminal it \
+prints the newest open tickets instead.",
     after_help = "Environment: GUARDIA_DB (database), GUARDIA_CONFIG (config directory), GUARDIA_USER (operator), \
 GUARDIA_NOW (fixed clock, RFC 3339; a testing aid), GUARDIA_LANG (es|en)."
 )]
@@ -27,6 +28,9 @@ pub struct Cli {
     /// Language of messages and labels: es or en [default: from the locale]
     #[arg(long, global = true, env = "GUARDIA_LANG", value_name = "LANG")]
     pub lang: Option<String>,
+    /// Console without colour (the mono theme); also when NO_COLOR is set
+    #[arg(long, global = true)]
+    pub no_color: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -4,6 +4,7 @@
 //! with one message on stderr and a non-zero exit code.
 
 pub mod args;
+mod console;
 pub mod output;
 
 use crate::app::{self, App, AppError, Clock, NewTicket, identity};
@@ -152,7 +153,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let db = default_db(&cli)?;
             init(&config, cfg_dir.as_deref(), &db, a, clock, lang)
         }
-        None => console_overview(&cli, config, clock, lang),
+        None => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+                console::run(&cli, config, cfg_dir.as_deref(), clock, lang)
+            } else {
+                console_overview(&cli, config, clock, lang)
+            }
+        }
         Some(Command::Runbook(RunbookCommand::List { json })) => {
             runbook_list(&config, lang, json)?;
             Ok(ExitCode::SUCCESS)
@@ -280,28 +288,11 @@ fn write_config_copies(dir: &Path) -> Result<usize> {
     Ok(written)
 }
 
-/// Until the console lands: the queue overview of the database (or of an
-/// example database, created on first use, when none exists yet).
+/// Without a terminal (`guardia | less`, cron): the newest open tickets of
+/// the database (or of the example database, created on first use).
 fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<ExitCode> {
-    let db = default_db(cli)?;
-    let (db, example) = if cli.db.is_none() && !db.exists() {
-        let example = db.with_file_name(EXAMPLE_DB);
-        (example, true)
-    } else {
-        (db, false)
-    };
-    let store = if example && !db.exists() {
-        eprintln!(
-            "guardia: creating an example database at {} (run `guardia init` for your own)",
-            db.display()
-        );
-        let store = Store::create(&db, &config.settings.defaults.site_code)?;
-        let mut app = App::new(config.clone(), store, clock, lang);
-        app::generate::generate(&mut app, 400, 42, app::generate::History::Full, |_| {})?;
-        Store::open(&db)?
-    } else {
-        Store::open(&db)?
-    };
+    let (db, example) = console::console_db(cli, &config, clock, lang)?;
+    let store = Store::open(&db)?;
     let app = App::new(config, store, clock, lang);
     let open = crate::domain::lifecycle::open_states(&app.config.workflows);
     let tickets = app.list(
@@ -320,9 +311,9 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
     );
     s.push_str(&output::ticket_table(&tickets, app.clock.now(), lang));
     s.push_str(if lang == Lang::Es {
-        "\nLa consola interactiva llega pronto; mientras tanto: guardia --help, guardia list, guardia show CLAVE.\n"
+        "\nEn una terminal, guardia abre la consola interactiva; vea también guardia --help.\n"
     } else {
-        "\nThe interactive console is coming; meanwhile: guardia --help, guardia list, guardia show KEY.\n"
+        "\nIn a terminal, guardia opens the interactive console; see also guardia --help.\n"
     });
     if example {
         s.push_str("(example database)\n");

@@ -30,6 +30,34 @@ pub struct Settings {
     pub organisation: Organisation,
     #[serde(default)]
     pub defaults: Defaults,
+    #[serde(default)]
+    pub ui: Ui,
+}
+
+/// `[ui]`: how the console looks and listens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Ui {
+    /// `default` (16 colours), `light` or `mono`; `NO_COLOR` forces `mono`.
+    #[serde(default = "default_theme")]
+    pub theme: Spanned<String>,
+    /// Mouse wheel scrolling; off by default so the terminal's own text
+    /// selection (copying a ticket key) keeps working.
+    #[serde(default)]
+    pub mouse: bool,
+}
+
+fn default_theme() -> Spanned<String> {
+    Spanned::new(0..0, "default".to_string())
+}
+
+impl Default for Ui {
+    fn default() -> Self {
+        Ui {
+            theme: default_theme(),
+            mouse: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -310,6 +310,14 @@ fn check_all(
         let type_ids = ids(&types.types, |t| &t.id);
         c.known("guardia.toml", "ticket type", t, &type_ids);
     }
+    let theme = settings.ui.theme.get_ref();
+    if !["default", "light", "mono"].contains(&theme.as_str()) {
+        c.at(
+            "guardia.toml",
+            settings.ui.theme.span(),
+            format!("ui.theme '{theme}' is not a theme; use default, light or mono"),
+        );
+    }
     let code = &settings.defaults.site_code;
     if !crate::domain::site::valid_site_code(code) {
         c.whole(

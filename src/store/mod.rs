@@ -314,6 +314,14 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// SQLite's counter of commits made by *other* connections to this
+    /// file: when it moves, someone else changed the database.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+
     /// Queries over the committed state.
     pub fn reader(&self) -> Reader<'_> {
         Reader {

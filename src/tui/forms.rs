@@ -119,10 +119,7 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
 
 /// Actions whose name or description contains every typed word.
 pub fn palette_matches(c: &Console, text: &str) -> Vec<Action> {
-    let words: Vec<String> = text
-        .split_whitespace()
-        .map(|w| w.to_lowercase())
-        .collect();
+    let words: Vec<String> = text.split_whitespace().map(|w| w.to_lowercase()).collect();
     if words.first().is_some_and(|w| w == "goto" || w == "assign") {
         return vec![];
     }
@@ -194,7 +191,13 @@ fn goto(c: &mut Console, key: &str) -> Vec<Effect> {
 
 // ----- menus -----
 
-fn menu(c: &mut Console, title: &str, items: Vec<MenuItem>, purpose: MenuPurpose, keys: Vec<String>) {
+fn menu(
+    c: &mut Console,
+    title: &str,
+    items: Vec<MenuItem>,
+    purpose: MenuPurpose,
+    keys: Vec<String>,
+) {
     c.overlays.push(Overlay::Menu {
         title: title.to_string(),
         items,
@@ -234,7 +237,12 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
             let mut items: Vec<MenuItem> = cfg
                 .operators
                 .iter()
-                .map(|o| item(format!("{} — {} (N{})", o.id.get_ref(), o.name, o.level.get_ref()), o.id.get_ref()))
+                .map(|o| {
+                    item(
+                        format!("{} — {} (N{})", o.id.get_ref(), o.name, o.level.get_ref()),
+                        o.id.get_ref(),
+                    )
+                })
                 .collect();
             items.push(item(t.unassigned, "-"));
             (t.pick_operator, items)
@@ -261,9 +269,15 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
                     .iter()
                     .flat_map(|w| w.states.iter())
                     .find(|st| st.id.get_ref() == s)
-                    .map_or_else(|| s.to_string(), |st| format!("{s} — {}", st.name.get(lang)))
+                    .map_or_else(
+                        || s.to_string(),
+                        |st| format!("{s} — {}", st.name.get(lang)),
+                    )
             };
-            (t.pick_status, states.iter().map(|s| item(label(s), s)).collect())
+            (
+                t.pick_status,
+                states.iter().map(|s| item(label(s), s)).collect(),
+            )
         }
         MenuPurpose::Priority => {
             let mut items: Vec<MenuItem> = cfg
@@ -287,13 +301,23 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
-            if let Some(tt) = ticket.as_ref().and_then(|tk| cfg.ticket_type(&tk.ticket_type)) {
-                ids.extend(tt.mandatory.iter().chain(&tt.optional).map(|f| f.get_ref().clone()));
+            if let Some(tt) = ticket
+                .as_ref()
+                .and_then(|tk| cfg.ticket_type(&tk.ticket_type))
+            {
+                ids.extend(
+                    tt.mandatory
+                        .iter()
+                        .chain(&tt.optional)
+                        .map(|f| f.get_ref().clone()),
+                );
             }
             let items = ids
                 .iter()
                 .map(|id| {
-                    let label = cfg.field(id).map_or_else(|| id.clone(), |f| f.label.get(lang).to_string());
+                    let label = cfg
+                        .field(id)
+                        .map_or_else(|| id.clone(), |f| f.label.get(lang).to_string());
                     item(format!("{id} — {label}"), id)
                 })
                 .collect();
@@ -303,7 +327,12 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
             t.pick_reason,
             cfg.rejections
                 .iter()
-                .map(|r| item(format!("{} — {}", r.code.get_ref(), r.label.get(lang)), r.code.get_ref()))
+                .map(|r| {
+                    item(
+                        format!("{} — {}", r.code.get_ref(), r.label.get(lang)),
+                        r.code.get_ref(),
+                    )
+                })
                 .collect(),
         ),
         _ => return vec![],
@@ -369,7 +398,10 @@ fn filter_values(c: &Console, field: &str) -> Vec<MenuItem> {
                 .collect();
             all.sort();
             all.dedup_by(|a, b| a.0 == b.0);
-            items.extend(all.into_iter().map(|(id, n)| item(format!("{id} — {n}"), id)));
+            items.extend(
+                all.into_iter()
+                    .map(|(id, n)| item(format!("{id} — {n}"), id)),
+            );
         }
         "priority" => items.extend(
             cfg.priority
@@ -599,9 +631,14 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
                 note: opt(text),
             },
         ),
-        PromptPurpose::DossierPath { key, level } if !text.is_empty() => {
-            write(c, WriteOp::WriteDossier { key, level, path: text })
-        }
+        PromptPurpose::DossierPath { key, level } if !text.is_empty() => write(
+            c,
+            WriteOp::WriteDossier {
+                key,
+                level,
+                path: text,
+            },
+        ),
         PromptPurpose::DossierPath { .. } => vec![],
     }
 }
@@ -716,6 +753,20 @@ fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> 
                 c.overlays.push(Overlay::Dossier(form));
                 return vec![];
             }
+            // A value of the wrong kind would be refused after the form is
+            // gone; refuse it here, where the typing can be fixed.
+            let bad = form.missing.iter().enumerate().find_map(|(i, m)| {
+                let def = c.config.field(&m.field)?;
+                intake::parse_field_value(def, &m.input.text)
+                    .err()
+                    .map(|e| (i, format!("{}: {e}", m.label)))
+            });
+            if let Some((i, e)) = bad {
+                form.selected = i;
+                form.error = Some(e);
+                c.overlays.push(Overlay::Dossier(form));
+                return vec![];
+            }
             let fields = form
                 .missing
                 .iter()
@@ -730,7 +781,9 @@ fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> 
                 },
             );
         }
-        KeyCode::Tab | KeyCode::Down => form.selected = (form.selected + 1).min(n.saturating_sub(1)),
+        KeyCode::Tab | KeyCode::Down => {
+            form.selected = (form.selected + 1).min(n.saturating_sub(1))
+        }
         KeyCode::BackTab | KeyCode::Up => form.selected = form.selected.saturating_sub(1),
         KeyCode::Enter => {
             if form.selected + 1 < n {
@@ -793,7 +846,9 @@ pub fn new_ticket_form(cfg: &Config, lang: Lang) -> NewTicketForm {
         .map(|s| item(&s.name, s.id.get_ref()))
         .collect();
     let grades = |gs: &[crate::config::Grade]| -> Vec<MenuItem> {
-        gs.iter().map(|g| item(g.name.get(lang), g.id.get_ref())).collect()
+        gs.iter()
+            .map(|g| item(g.name.get(lang), g.id.get_ref()))
+            .collect()
     };
     let mut form = NewTicketForm {
         fields: vec![
@@ -885,7 +940,13 @@ fn validate_form(cfg: &Config, lang: Lang, form: &mut NewTicketForm) {
             .unwrap_or_default()
     };
     let service = get("service");
-    let decision = priority::compute(cfg, cfg.service(&service), &get("impact"), &get("urgency"), &map);
+    let decision = priority::compute(
+        cfg,
+        cfg.service(&service),
+        &get("impact"),
+        &get("urgency"),
+        &map,
+    );
     let rank = cfg.priority_rank(&decision.priority).map_or(0, |r| r + 1);
     form.priority_preview = format!(
         "P{rank} {}",
@@ -941,7 +1002,10 @@ fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Eff
         }
         KeyCode::BackTab | KeyCode::Up => form.selected = (form.selected + n.max(1) - 1) % n.max(1),
         KeyCode::Left | KeyCode::Right
-            if form.fields.get(form.selected).is_some_and(|f| !f.choices.is_empty()) =>
+            if form
+                .fields
+                .get(form.selected)
+                .is_some_and(|f| !f.choices.is_empty()) =>
         {
             let right = key.code == KeyCode::Right;
             if let Some(f) = form.fields.get_mut(form.selected) {
@@ -959,8 +1023,14 @@ fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Eff
             }
         }
         _ => {
-            let is_title = form.fields.get(form.selected).is_some_and(|f| f.id == "title");
-            if let Some(f) = form.fields.get_mut(form.selected).filter(|f| f.choices.is_empty())
+            let is_title = form
+                .fields
+                .get(form.selected)
+                .is_some_and(|f| f.id == "title");
+            if let Some(f) = form
+                .fields
+                .get_mut(form.selected)
+                .filter(|f| f.choices.is_empty())
                 && f.input.handle(key) == Edit::Changed
                 && is_title
             {
@@ -1040,7 +1110,12 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
     };
     let rb = &c.config.runbooks[i];
     let item_id = rb.items[j].id.get_ref().clone();
-    let Some(run) = d.runbooks.iter().rev().find(|r| r.runbook == *rb.id.get_ref()) else {
+    let Some(run) = d
+        .runbooks
+        .iter()
+        .rev()
+        .find(|r| r.runbook == *rb.id.get_ref())
+    else {
         let msg = match c.lang {
             Lang::Es => "Inicie el runbook en este ticket primero (Enter sobre su título)",
             Lang::En => "Start the runbook on this ticket first (Enter on its title)",
@@ -1050,7 +1125,12 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
     };
     let key = d.ticket.key.clone();
     let item = format!("{}/{item_id}", rb.id.get_ref());
-    let ticked = run.ticks.iter().rev().find(|t| t.item == item_id).is_some_and(|t| t.checked);
+    let ticked = run
+        .ticks
+        .iter()
+        .rev()
+        .find(|t| t.item == item_id)
+        .is_some_and(|t| t.checked);
     if ticked {
         return write(
             c,
@@ -1062,7 +1142,11 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
             },
         );
     }
-    let title = format!("{} · {}", catalogue(c.lang).evidence_prompt, rb.items[j].text);
+    let title = format!(
+        "{} · {}",
+        catalogue(c.lang).evidence_prompt,
+        rb.items[j].text
+    );
     c.overlays.push(Overlay::Prompt {
         title,
         input: TextInput::default(),

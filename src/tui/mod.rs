@@ -4,12 +4,14 @@
 //! stay in `app` and `domain`; only `runtime` touches the real terminal.
 
 pub mod action;
-pub mod keymap;
+pub mod forms;
 pub mod i18n;
 pub mod input;
+pub mod keymap;
 pub mod msg;
+pub mod runtime;
 pub mod state;
 pub mod theme;
-pub mod forms;
 pub mod update;
 pub mod view;
+pub mod worker;

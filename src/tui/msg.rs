@@ -18,7 +18,10 @@ pub enum Msg {
     Resize(u16, u16),
     Reply(Reply),
     /// Text written in `$EDITOR` for a comment on `key` (None: left empty).
-    EditorDone { key: String, text: Option<String> },
+    EditorDone {
+        key: String,
+        text: Option<String>,
+    },
     /// A second passed while something time-based is visible.
     Tick,
 }
@@ -28,7 +31,9 @@ pub enum Msg {
 pub enum Effect {
     Request(Request),
     /// Suspend the console and edit a comment for `key` in `$EDITOR`.
-    OpenEditor { key: String },
+    OpenEditor {
+        key: String,
+    },
     /// Put text on the clipboard through the terminal (OSC 52).
     Copy(String),
     /// Clear and repaint everything.

@@ -37,8 +37,18 @@ impl Pane {
     /// Keymap contexts consulted for this pane, most specific first.
     pub fn contexts(self) -> &'static [Context] {
         match self {
-            Pane::Queue => &[Context::Queue, Context::Ticket, Context::List, Context::Global],
-            Pane::Detail => &[Context::Detail, Context::Ticket, Context::List, Context::Global],
+            Pane::Queue => &[
+                Context::Queue,
+                Context::Ticket,
+                Context::List,
+                Context::Global,
+            ],
+            Pane::Detail => &[
+                Context::Detail,
+                Context::Ticket,
+                Context::List,
+                Context::Global,
+            ],
             Pane::Escalation => &[
                 Context::Escalation,
                 Context::Ticket,

@@ -56,7 +56,10 @@ impl Theme {
             border: s,
             border_focus: s.fg(Color::Cyan),
             tab: s,
-            tab_active: s.fg(Color::Black).bg(Color::Cyan).add_modifier(Modifier::BOLD),
+            tab_active: s
+                .fg(Color::Black)
+                .bg(Color::Cyan)
+                .add_modifier(Modifier::BOLD),
             selected: s.add_modifier(Modifier::REVERSED),
             marked: s.fg(Color::Yellow).add_modifier(Modifier::BOLD),
             key: s.fg(Color::Cyan).add_modifier(Modifier::BOLD),
@@ -64,7 +67,10 @@ impl Theme {
             warn: s.fg(Color::Yellow),
             ok: s.fg(Color::Green),
             missing: s.fg(Color::Red).add_modifier(Modifier::BOLD),
-            current: s.fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD),
+            current: s
+                .fg(Color::Black)
+                .bg(Color::Yellow)
+                .add_modifier(Modifier::BOLD),
             prio_top: s.fg(Color::Red).add_modifier(Modifier::BOLD),
             prio_high: s.fg(Color::Yellow),
             bar: s.fg(Color::Blue),
@@ -83,7 +89,10 @@ impl Theme {
             border: s,
             border_focus: s.fg(Color::Blue),
             tab: s,
-            tab_active: s.fg(Color::White).bg(Color::Blue).add_modifier(Modifier::BOLD),
+            tab_active: s
+                .fg(Color::White)
+                .bg(Color::Blue)
+                .add_modifier(Modifier::BOLD),
             selected: s.add_modifier(Modifier::REVERSED),
             marked: s.fg(Color::Magenta).add_modifier(Modifier::BOLD),
             key: s.fg(Color::Blue).add_modifier(Modifier::BOLD),
@@ -91,7 +100,10 @@ impl Theme {
             warn: s.fg(Color::Magenta),
             ok: s.fg(Color::Green),
             missing: s.fg(Color::Red).add_modifier(Modifier::BOLD),
-            current: s.fg(Color::White).bg(Color::Magenta).add_modifier(Modifier::BOLD),
+            current: s
+                .fg(Color::White)
+                .bg(Color::Magenta)
+                .add_modifier(Modifier::BOLD),
             prio_top: s.fg(Color::Red).add_modifier(Modifier::BOLD),
             prio_high: s.fg(Color::Magenta),
             bar: s.fg(Color::Blue),

@@ -150,8 +150,9 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
                 c.complain(why);
                 return vec![];
             }
-            c.overlays
-                .push(Overlay::NewTicket(forms::new_ticket_form(&c.config, c.lang)));
+            c.overlays.push(Overlay::NewTicket(forms::new_ticket_form(
+                &c.config, c.lang,
+            )));
             vec![]
         }
         RunDoctor => {
@@ -324,8 +325,8 @@ fn focus(c: &mut Console, pane: Pane) -> Vec<Effect> {
                 && let Some(d) = &c.detail.detail
             {
                 // Put the cursor on the level the ticket would go to next.
-                c.escalation.cursor = usize::from(d.ticket.level)
-                    .min(c.config.levels.len().saturating_sub(1));
+                c.escalation.cursor =
+                    usize::from(d.ticket.level).min(c.config.levels.len().saturating_sub(1));
             }
         }
         Pane::Queue => {}
@@ -459,13 +460,10 @@ fn refresh_queue(c: &mut Console) -> Vec<Effect> {
     q.generation = generation;
     filter.limit = q.rows.len().clamp(PAGE, WINDOW_MAX);
     // Re-read from just before the first row so it is included.
-    let from = q.rows.first().map(|r| {
-        if filter.ascending {
-            r.no - 1
-        } else {
-            r.no + 1
-        }
-    });
+    let from = q
+        .rows
+        .first()
+        .map(|r| if filter.ascending { r.no - 1 } else { r.no + 1 });
     let from = if q.more_before { from } else { None };
     vec![
         Effect::Request(Request::Page {
@@ -520,10 +518,7 @@ fn move_queue(c: &mut Console, delta: isize) -> Vec<Effect> {
     if q.rows.is_empty() {
         return vec![];
     }
-    q.cursor = q
-        .cursor
-        .saturating_add_signed(delta)
-        .min(q.rows.len() - 1);
+    q.cursor = q.cursor.saturating_add_signed(delta).min(q.rows.len() - 1);
     keep_visible(q);
     let mut fx = prefetch(c);
     fx.extend(follow_selection(c));

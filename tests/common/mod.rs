@@ -389,3 +389,4 @@ pub fn terminal_hazards(bytes: &[u8]) -> Vec<&'static str> {
     }
     found
 }
+pub mod pty;

@@ -21,7 +21,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         f.render_widget(Paragraph::new(Span::styled(t.loading, th.dim)), inner);
         return;
     };
-    let b = block(c, format!(" {} · {} {} ", t.dashboard, d.open_total, t.open_total), true);
+    let b = block(
+        c,
+        format!(" {} · {} {} ", t.dashboard, d.open_total, t.open_total),
+        true,
+    );
     let inner = b.inner(area);
     f.render_widget(b, area);
     let [counts, series, oldest] = Layout::vertical([
@@ -32,11 +36,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     .areas(inner);
     let cols = Layout::horizontal([Constraint::Ratio(1, 4); 4]).split(counts);
     let max_of = |v: &[i64]| v.iter().copied().max().unwrap_or(0).max(1);
-    let bar = |n: i64, max: i64, w: usize| "█".repeat(((n * w as i64) / max).max(i64::from(n > 0)) as usize);
+    let bar = |n: i64, max: i64, w: usize| {
+        "█".repeat(((n * w as i64) / max).max(i64::from(n > 0)) as usize)
+    };
     let table = |title: &str, rows: Vec<(String, i64)>, area: Rect| -> Paragraph<'static> {
         let w = usize::from(area.width);
         let max = max_of(&rows.iter().map(|r| r.1).collect::<Vec<_>>());
-        let mut lines = vec![Line::from(Span::styled(truncate_to_width(title, w), th.header))];
+        let mut lines = vec![Line::from(Span::styled(
+            truncate_to_width(title, w),
+            th.header,
+        ))];
         for (label, n) in rows {
             let head = format!("{} {:>6} ", pad_to_width(&label, 9), n);
             let room = w.saturating_sub(crate::text::display_width(&head));
@@ -53,8 +62,15 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         .map(|(p, n)| (format!("{} {p}", priority_label(c, p).0), *n))
         .collect();
     f.render_widget(table(t.open_by_priority, prio, cols[0]), cols[0]);
-    f.render_widget(table(t.open_by_status, d.open_by_status.clone(), cols[1]), cols[1]);
-    let lvl = d.open_by_level.iter().map(|(l, n)| (format!("N{l}"), *n)).collect();
+    f.render_widget(
+        table(t.open_by_status, d.open_by_status.clone(), cols[1]),
+        cols[1],
+    );
+    let lvl = d
+        .open_by_level
+        .iter()
+        .map(|(l, n)| (format!("N{l}"), *n))
+        .collect();
     f.render_widget(table(t.open_by_level, lvl, cols[2]), cols[2]);
     let ops = d
         .open_by_assignee
@@ -64,13 +80,23 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     f.render_widget(table(t.per_operator, ops, cols[3]), cols[3]);
 
     let halves = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(series);
-    for (i, (title, data)) in [(t.new_per_day, &d.new_per_day), (t.done_per_day, &d.done_per_day)].into_iter().enumerate() {
-        let [head, spark] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(halves[i]);
+    for (i, (title, data)) in [
+        (t.new_per_day, &d.new_per_day),
+        (t.done_per_day, &d.done_per_day),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let [head, spark] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(halves[i]);
         let today = data.last().copied().unwrap_or(0);
         let total: i64 = data.iter().sum();
         f.render_widget(
             Paragraph::new(Span::styled(
-                truncate_to_width(&format!("{title} ({} d: {total}, hoy/today {today})", data.len()), usize::from(head.width)),
+                truncate_to_width(
+                    &format!("{title} ({} d: {total}, hoy/today {today})", data.len()),
+                    usize::from(head.width),
+                ),
                 th.header,
             )),
             head,

@@ -23,12 +23,23 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         (Some(k), _) => format!(" {} · {k} · {} ", t.detail, t.loading),
         _ => format!(" {} ", t.detail),
     };
-    let b = block(c, truncate_to_width(&title, usize::from(area.width.saturating_sub(2))), focused);
+    let b = block(
+        c,
+        truncate_to_width(&title, usize::from(area.width.saturating_sub(2))),
+        focused,
+    );
     let inner = b.inner(area);
     f.render_widget(b, area);
     let Some(d) = &c.detail.detail else {
-        let msg = if c.detail.loading { t.loading } else { t.no_ticket_selected };
-        f.render_widget(Paragraph::new(Span::styled(msg, th.dim)).wrap(Wrap { trim: false }), inner);
+        let msg = if c.detail.loading {
+            t.loading
+        } else {
+            t.no_ticket_selected
+        };
+        f.render_widget(
+            Paragraph::new(Span::styled(msg, th.dim)).wrap(Wrap { trim: false }),
+            inner,
+        );
         return;
     };
     let lines = lines(c, d, &c.detail.log, now);
@@ -74,9 +85,10 @@ pub fn lines(
     let th = &c.theme;
     let mut out: Vec<Line<'static>> = Vec::new();
     out.push(Line::from(Span::styled(tk.title.clone(), th.title)));
-    let type_name = cfg
-        .ticket_type(&tk.ticket_type)
-        .map_or_else(|| tk.ticket_type.clone(), |ty| ty.name.get(lang).to_string());
+    let type_name = cfg.ticket_type(&tk.ticket_type).map_or_else(
+        || tk.ticket_type.clone(),
+        |ty| ty.name.get(lang).to_string(),
+    );
     let service = cfg
         .service(&tk.service)
         .map_or_else(|| tk.service.clone(), |s| s.name.clone());
@@ -103,12 +115,19 @@ pub fn lines(
     out.push(field(
         c,
         t.f_assignee,
-        tk.assignee.clone().unwrap_or_else(|| t.unassigned.to_string()),
+        tk.assignee
+            .clone()
+            .unwrap_or_else(|| t.unassigned.to_string()),
     ));
     out.push(field(
         c,
         t.f_created,
-        format!("{} {} ({})", time(tk.created_at), tk.created_by, age(now, tk.created_at)),
+        format!(
+            "{} {} ({})",
+            time(tk.created_at),
+            tk.created_by,
+            age(now, tk.created_at)
+        ),
     ));
     out.push(field(c, t.f_updated, time(tk.updated_at)));
     if let Some(r) = &tk.reject_reason {
@@ -127,8 +146,22 @@ pub fn lines(
             let mandatory = tt.mandatory.iter().any(|m| m.get_ref() == id);
             let shown = value.clone().unwrap_or_else(|| t.none.to_string());
             let mut spans = vec![
-                Span::styled(format!("{}{}: ", label_of(cfg, lang, id), if mandatory { " *" } else { "" }), th.dim),
-                Span::styled(sanitize_line(&shown), if value.is_none() && mandatory { th.missing } else { th.base }),
+                Span::styled(
+                    format!(
+                        "{}{}: ",
+                        label_of(cfg, lang, id),
+                        if mandatory { " *" } else { "" }
+                    ),
+                    th.dim,
+                ),
+                Span::styled(
+                    sanitize_line(&shown),
+                    if value.is_none() && mandatory {
+                        th.missing
+                    } else {
+                        th.base
+                    },
+                ),
             ];
             if value.is_none() && mandatory {
                 spans.push(Span::styled(" !", th.missing));
@@ -179,7 +212,10 @@ pub fn lines(
                     .count()
             });
             let name = rb.map_or_else(|| run.runbook.clone(), |r| r.name.get(lang).to_string());
-            out.push(Line::from(format!("  {name}: {done}/{total} ({} {})", t.started_by, run.started_by)));
+            out.push(Line::from(format!(
+                "  {name}: {done}/{total} ({} {})",
+                t.started_by, run.started_by
+            )));
         }
     }
     if !d.escalations.is_empty() {
@@ -191,19 +227,37 @@ pub fn lines(
                 (_, _, Some(r)) => format!("→ {r}"),
                 _ => e.mode.clone(),
             };
-            out.push(Line::from(format!("  {} {} {what} {}", time(e.at), e.by, e.note)));
+            out.push(Line::from(format!(
+                "  {} {} {what} {}",
+                time(e.at),
+                e.by,
+                e.note
+            )));
         }
     }
     out.push(Line::default());
-    out.push(heading(c, &format!("{} ({})", t.comments, d.comments.len())));
+    out.push(heading(
+        c,
+        &format!("{} ({})", t.comments, d.comments.len()),
+    ));
     for cm in &d.comments {
-        let internal = if cm.internal { format!(" ({})", t.internal) } else { String::new() };
-        out.push(Line::from(Span::styled(format!("  {} {}{internal}:", time(cm.at), cm.author), th.dim)));
+        let internal = if cm.internal {
+            format!(" ({})", t.internal)
+        } else {
+            String::new()
+        };
+        out.push(Line::from(Span::styled(
+            format!("  {} {}{internal}:", time(cm.at), cm.author),
+            th.dim,
+        )));
         out.extend(cm.body.lines().map(|l| Line::from(format!("    {l}"))));
     }
     if !d.worklog.is_empty() {
         out.push(Line::default());
-        out.push(heading(c, &format!("{} ({})", t.worklog, format_minutes(d.worklog_minutes))));
+        out.push(heading(
+            c,
+            &format!("{} ({})", t.worklog, format_minutes(d.worklog_minutes)),
+        ));
         for w in &d.worklog {
             out.push(Line::from(format!(
                 "  {} {} {} {}",
@@ -217,7 +271,7 @@ pub fn lines(
     out.push(Line::default());
     out.push(heading(c, &format!("{} ({})", t.timeline, log.len())));
     for op in log {
-        let at = crate::domain::ticket::ms_to_time((op.hlc >> 16) as i64);
+        let at = crate::domain::ticket::ms_to_time(op.hlc >> 16);
         let what = match &op.field {
             Some(fl) => format!("{} {fl} = {}", op.kind, summary(&op.value)),
             None => format!("{} {}", op.kind, summary(&op.value)),

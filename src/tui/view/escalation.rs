@@ -18,16 +18,25 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let cfg = &c.config;
     let ticket = c.detail.detail.as_ref().map(|d| &d.ticket);
     let title = match ticket {
-        Some(tk) => format!(" {} · {} ({} {}) ", t.escalation, tk.key, t.f_level, tk.level),
+        Some(tk) => format!(
+            " {} · {} ({} {}) ",
+            t.escalation, tk.key, t.f_level, tk.level
+        ),
         None => format!(" {} ", t.escalation),
     };
-    let rows_needed = (cfg.levels.len() as u16).saturating_mul(2).saturating_add(3);
+    let rows_needed = (cfg.levels.len() as u16)
+        .saturating_mul(2)
+        .saturating_add(3);
     let [top, bottom] = Layout::vertical([
         Constraint::Length(rows_needed.min(area.height.saturating_sub(4)).max(3)),
         Constraint::Min(3),
     ])
     .areas(area);
-    let b = block(c, truncate_to_width(&title, usize::from(top.width.saturating_sub(2))), true);
+    let b = block(
+        c,
+        truncate_to_width(&title, usize::from(top.width.saturating_sub(2))),
+        true,
+    );
     let inner = b.inner(top);
     f.render_widget(b, top);
     let w = usize::from(inner.width);
@@ -45,7 +54,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             t.group,
             level.group,
             t.hours,
-            if level.hours.is_empty() { t.none } else { &level.hours }
+            if level.hours.is_empty() {
+                t.none
+            } else {
+                &level.hours
+            }
         );
         let mut style = if is_current { th.current } else { th.base };
         if cursor {
@@ -69,9 +82,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 s
             })
             .collect();
-        let contacts = if contacts.is_empty() { t.none.to_string() } else { contacts.join(" | ") };
+        let contacts = if contacts.is_empty() {
+            t.none.to_string()
+        } else {
+            contacts.join(" | ")
+        };
         lines.push(Line::from(Span::styled(
-            truncate_to_width(&format!("   {}: {}", t.contacts, sanitize_line(&contacts)), w),
+            truncate_to_width(
+                &format!("   {}: {}", t.contacts, sanitize_line(&contacts)),
+                w,
+            ),
             th.dim,
         )));
     }
@@ -79,27 +99,48 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
 
     let dossier = current_dossier(c);
     let title = match &dossier {
-        Some(d) => format!(" {} {} → {} {} ", t.dossier_for, d.key, d.to_level, d.to_level_name),
+        Some(d) => format!(
+            " {} {} → {} {} ",
+            t.dossier_for, d.key, d.to_level, d.to_level_name
+        ),
         None => format!(" {} ", t.dossier_for),
     };
-    let b = block(c, truncate_to_width(&title, usize::from(bottom.width.saturating_sub(2))), false);
+    let b = block(
+        c,
+        truncate_to_width(&title, usize::from(bottom.width.saturating_sub(2))),
+        false,
+    );
     let inner = b.inner(bottom);
     f.render_widget(b, bottom);
     let Some(d) = dossier else {
-        f.render_widget(Paragraph::new(Span::styled(t.select_ticket_first, th.dim)), inner);
+        f.render_widget(
+            Paragraph::new(Span::styled(t.select_ticket_first, th.dim)),
+            inner,
+        );
         return;
     };
     let mut lines = Vec::new();
     if d.missing.is_empty() {
-        lines.push(Line::from(Span::styled(format!("✓ {}", t.dossier_complete), th.ok)));
+        lines.push(Line::from(Span::styled(
+            format!("✓ {}", t.dossier_complete),
+            th.ok,
+        )));
     } else {
         lines.push(Line::from(Span::styled(
-            format!("✗ {} {}: {}", t.dossier_missing, d.missing.len(), d.missing.join(", ")),
+            format!(
+                "✗ {} {}: {}",
+                t.dossier_missing,
+                d.missing.len(),
+                d.missing.join(", ")
+            ),
             th.missing,
         )));
     }
     for (lvl, note) in &d.not_applicable {
-        lines.push(Line::from(format!("  {} {lvl}: {}", t.not_applicable, note)));
+        lines.push(Line::from(format!(
+            "  {} {lvl}: {}",
+            t.not_applicable, note
+        )));
     }
     for item in &d.items {
         let (mark, style, value) = match &item.value {
@@ -115,7 +156,10 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
         lines.push(Line::from(Span::styled(t.runbooks.to_string(), th.header)));
         for e in &d.evidence {
             let mark = if e.checked { "[x]" } else { "[ ]" };
-            lines.push(Line::from(format!("  {mark} {} — {} ({})", e.item, e.evidence, e.by)));
+            lines.push(Line::from(format!(
+                "  {mark} {} — {} ({})",
+                e.item, e.evidence, e.by
+            )));
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

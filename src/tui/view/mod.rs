@@ -76,7 +76,8 @@ fn draw_tabs(f: &mut Frame, c: &Console, area: Rect) {
     let names = [t.queue, t.detail, t.escalation, t.runbooks, t.dashboard];
     let mut spans = vec![Span::styled(" guardia ", th.title)];
     for (i, (pane, name)) in Pane::ALL.iter().zip(names).enumerate() {
-        let active = *pane == c.focus || (c.split() && *pane == Pane::Detail && c.focus == Pane::Queue);
+        let active =
+            *pane == c.focus || (c.split() && *pane == Pane::Detail && c.focus == Pane::Queue);
         let label = format!(" {} {} ", i + 1, name);
         let style = if *pane == c.focus {
             th.tab_active
@@ -108,7 +109,10 @@ fn draw_status(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         let style = if n.error { th.error } else { th.ok };
         let mark = if n.error { "! " } else { "✓ " };
         Line::from(Span::styled(
-            truncate_to_width(&format!("{mark}{}", crate::text::sanitize_line(&n.text)), width),
+            truncate_to_width(
+                &format!("{mark}{}", crate::text::sanitize_line(&n.text)),
+                width,
+            ),
             style,
         ))
     } else if let Some(input) = &c.queue.typing {
@@ -142,9 +146,38 @@ fn hints(c: &Console, width: usize) -> Line<'static> {
     use Action::*;
     let th = &c.theme;
     let wanted: &[Action] = match c.focus {
-        Pane::Queue => &[Help, Open, Filter, FilterMenu, ViewsMenu, ToggleMark, AssignToMe, ChangeStatus, NewTicket, Quit],
-        Pane::Detail => &[Help, Back, Comment, Worklog, ChangeStatus, Escalate, Reject, SetField, Quit],
-        Pane::Escalation => &[Help, MoveDown, Escalate, CopyDossier, WriteDossier, Back, Quit],
+        Pane::Queue => &[
+            Help,
+            Open,
+            Filter,
+            FilterMenu,
+            ViewsMenu,
+            ToggleMark,
+            AssignToMe,
+            ChangeStatus,
+            NewTicket,
+            Quit,
+        ],
+        Pane::Detail => &[
+            Help,
+            Back,
+            Comment,
+            Worklog,
+            ChangeStatus,
+            Escalate,
+            Reject,
+            SetField,
+            Quit,
+        ],
+        Pane::Escalation => &[
+            Help,
+            MoveDown,
+            Escalate,
+            CopyDossier,
+            WriteDossier,
+            Back,
+            Quit,
+        ],
         Pane::Runbooks => &[Help, RunRunbook, ToggleStep, Back, Quit],
         Pane::Dashboard => &[Help, Refresh, Back, Quit],
     };
@@ -174,7 +207,10 @@ fn block(c: &Console, title: String, focused: bool) -> Block<'static> {
     Block::default()
         .borders(Borders::ALL)
         .border_style(style)
-        .title(Span::styled(title, if focused { th.title } else { Style::default() }))
+        .title(Span::styled(
+            title,
+            if focused { th.title } else { Style::default() },
+        ))
 }
 
 /// Short age: 45m, 17h, 3d, 12w.

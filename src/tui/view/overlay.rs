@@ -31,13 +31,20 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 .enumerate()
                 .map(|(i, it)| {
                     let l = Line::from(format!(" {}", sanitize_line(&it.label)));
-                    if i == *selected { l.style(c.theme.selected) } else { l }
+                    if i == *selected {
+                        l.style(c.theme.selected)
+                    } else {
+                        l
+                    }
                 })
                 .collect();
             let h = (lines.len() as u16).saturating_add(3);
             let r = centered(area, 60, h);
             let mut lines = scroll_to(lines, *selected, usize::from(r.height.saturating_sub(3)));
-            lines.push(Line::from(Span::styled(catalogue(c.lang).menu_hint, c.theme.dim)));
+            lines.push(Line::from(Span::styled(
+                catalogue(c.lang).menu_hint,
+                c.theme.dim,
+            )));
             frame(f, c, r, title, lines);
         }
         Overlay::Prompt { title, input, .. } => {
@@ -57,41 +64,83 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             let w = usize::from(r.width.saturating_sub(2));
             let mut lines = Vec::new();
             lines.push(Line::from(Span::styled(
-                format!("{} {}: {}", t.dossier_missing, form.missing.len(), form.missing.iter().map(|m| m.field.as_str()).collect::<Vec<_>>().join(", ")),
+                format!(
+                    "{} {}: {}",
+                    t.dossier_missing,
+                    form.missing.len(),
+                    form.missing
+                        .iter()
+                        .map(|m| m.field.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
                 th.missing,
             )));
-            let mut cursor_at = None;
-            for (i, m) in form.missing.iter().enumerate() {
-                let sel = i == form.selected;
-                let mark = if m.input.text.trim().is_empty() { "✗" } else { "✓" };
-                lines.push(Line::from(Span::styled(format!("{mark} {}", m.label), if sel { th.title } else { th.base })));
-                if sel && let Some(h) = &m.help {
-                    lines.push(Line::from(Span::styled(truncate_to_width(&format!("  {h}"), w), th.dim)));
-                }
-                if sel {
-                    cursor_at = Some(lines.len());
-                }
-                lines.push(input_line(c, &m.input, w, sel));
-            }
-            if !form.present.is_empty() {
-                lines.push(Line::from(Span::styled(t.saved, th.header)));
-                for (label, value) in &form.present {
-                    lines.push(Line::from(truncate_to_width(&format!("✓ {label}: {value}"), w)));
-                }
-            }
             if let Some(e) = &form.error {
                 lines.push(Line::from(Span::styled(format!("! {e}"), th.error)));
             }
             lines.push(Line::from(Span::styled(t.dossier_hint, th.dim)));
-            let title = format!("{} {} → {} {}", t.dossier_for, form.key, form.level, form.level_name);
+            // One line per missing field: its label, then what was typed.
+            let label_w = form
+                .missing
+                .iter()
+                .map(|m| display_width(&m.label))
+                .max()
+                .unwrap_or(0)
+                .min(w / 3)
+                + 3;
+            let mut cursor_at = None;
+            for (i, m) in form.missing.iter().enumerate() {
+                let sel = i == form.selected;
+                let mark = if m.input.text.trim().is_empty() {
+                    "✗"
+                } else {
+                    "✓"
+                };
+                if sel {
+                    cursor_at = Some((lines.len(), label_w));
+                }
+                let mut spans = vec![Span::styled(
+                    pad_to_width(&format!("{mark} {}", m.label), label_w),
+                    if sel {
+                        th.title
+                    } else if m.input.text.trim().is_empty() {
+                        th.missing
+                    } else {
+                        th.base
+                    },
+                )];
+                spans.extend(input_line(c, &m.input, w.saturating_sub(label_w), sel).spans);
+                lines.push(Line::from(spans));
+                if sel && let Some(h) = &m.help {
+                    lines.push(Line::from(Span::styled(
+                        truncate_to_width(&format!("  {h}"), w),
+                        th.dim,
+                    )));
+                }
+            }
+            if !form.present.is_empty() {
+                lines.push(Line::from(Span::styled(t.saved, th.header)));
+                for (label, value) in &form.present {
+                    lines.push(Line::from(truncate_to_width(
+                        &format!("✓ {label}: {value}"),
+                        w,
+                    )));
+                }
+            }
+            let title = format!(
+                "{} {} → {} {}",
+                t.dossier_for, form.key, form.level, form.level_name
+            );
             let visible = usize::from(r.height.saturating_sub(2));
-            let skip = cursor_at.map_or(0, |at| (at + 2).saturating_sub(visible));
+            let skip = cursor_at.map_or(0, |(at, _)| (at + 2).saturating_sub(visible));
             let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
             frame(f, c, r, &title, lines);
-            if let (Some(at), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
+            if let (Some((at, x)), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
                 let y = r.y + 1 + (at - skip) as u16;
                 if y < r.bottom().saturating_sub(1) {
-                    cursor(f, r.x + 1, y, &m.input, r.width.saturating_sub(2));
+                    let room = r.width.saturating_sub(2 + x as u16);
+                    cursor(f, r.x + 1 + x as u16, y, &m.input, room);
                 }
             }
         }
@@ -110,7 +159,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 let value = if fl.choices.is_empty() {
                     fl.input.text.clone()
                 } else {
-                    let name = fl.choices.iter().find(|ch| ch.value == fl.input.text).map_or(fl.input.text.as_str(), |ch| ch.label.as_str());
+                    let name = fl
+                        .choices
+                        .iter()
+                        .find(|ch| ch.value == fl.input.text)
+                        .map_or(fl.input.text.as_str(), |ch| ch.label.as_str());
                     format!("◀ {name} ▶")
                 };
                 let mut spans = vec![
@@ -154,7 +207,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
         Overlay::ConfirmQuit => {
             let t = catalogue(c.lang);
             let r = centered(area, 60, 4);
-            frame(f, c, r, "guardia", vec![Line::from(t.confirm_quit), Line::from(Span::styled(t.yes_no, c.theme.dim))]);
+            frame(
+                f,
+                c,
+                r,
+                "guardia",
+                vec![
+                    Line::from(t.confirm_quit),
+                    Line::from(Span::styled(t.yes_no, c.theme.dim)),
+                ],
+            );
         }
     }
 }
@@ -165,7 +227,10 @@ fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, lines: Vec<Line>) {
         .borders(Borders::ALL)
         .border_style(c.theme.border_focus)
         .title(Span::styled(
-            truncate_to_width(&format!(" {title} "), usize::from(r.width.saturating_sub(2))),
+            truncate_to_width(
+                &format!(" {title} "),
+                usize::from(r.width.saturating_sub(2)),
+            ),
             c.theme.title,
         ));
     f.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }), r);
@@ -205,7 +270,14 @@ fn visible_input(input: &TextInput, width: usize) -> String {
 
 fn input_line(c: &Console, input: &TextInput, width: usize, selected: bool) -> Line<'static> {
     let text = pad_to_width(&visible_input(input, width), width);
-    Line::from(Span::styled(text, if selected { c.theme.selected } else { c.theme.header }))
+    Line::from(Span::styled(
+        text,
+        if selected {
+            c.theme.selected
+        } else {
+            c.theme.header
+        },
+    ))
 }
 
 fn cursor(f: &mut Frame, x: u16, y: u16, input: &TextInput, width: u16) {
@@ -229,7 +301,10 @@ fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
     let mut lines = Vec::new();
     let bindings = c.keymap.bindings();
     for ctx in contexts {
-        lines.push(Line::from(Span::styled(ctx.describe(c.lang).to_string(), th.header)));
+        lines.push(Line::from(Span::styled(
+            ctx.describe(c.lang).to_string(),
+            th.header,
+        )));
         let mut seen: Vec<crate::tui::action::Action> = Vec::new();
         for (bc, _, action) in &bindings {
             if bc != ctx || seen.contains(action) {
@@ -277,14 +352,25 @@ fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: 
                 .map(|k| k.to_string())
                 .unwrap_or_default();
             let l = Line::from(vec![
-                Span::raw(format!(" {} ", pad_to_width(a.describe(c.lang), w.saturating_sub(34)))),
+                Span::raw(format!(
+                    " {} ",
+                    pad_to_width(a.describe(c.lang), w.saturating_sub(34))
+                )),
                 Span::styled(pad_to_width(a.name(), 20), th.dim),
                 Span::styled(format!(" {key}"), th.key),
             ]);
-            if i == selected { l.style(th.selected) } else { l }
+            if i == selected {
+                l.style(th.selected)
+            } else {
+                l
+            }
         })
         .collect();
-    lines.extend(scroll_to(rows, selected, usize::from(r.height.saturating_sub(4))));
+    lines.extend(scroll_to(
+        rows,
+        selected,
+        usize::from(r.height.saturating_sub(4)),
+    ));
     lines.push(Line::from(Span::styled(t.palette_hint, th.dim)));
     frame(f, c, r, t.palette_title, lines);
     cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));

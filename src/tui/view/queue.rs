@@ -75,7 +75,10 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     let show_level = width >= 50;
     let show_status = width >= 40;
     let th = &c.theme;
-    let mut header = vec![format!(" {}", pad_to_width(t.col_key, KEY_W)), pad_to_width(t.col_priority, PRIO_W)];
+    let mut header = vec![
+        format!(" {}", pad_to_width(t.col_key, KEY_W)),
+        pad_to_width(t.col_priority, PRIO_W),
+    ];
     if show_status {
         header.push(pad_to_width(t.col_status, STATUS_W));
     }
@@ -107,18 +110,33 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         let (prio, prio_style) = priority_label(c, &tk.priority);
         let mark = if marked { "*" } else { " " };
         let mut cells: Vec<Span> = vec![
-            Span::styled(format!("{mark}{} ", pad_to_width(&tk.key, KEY_W)), if marked { th.marked } else { th.base }),
+            Span::styled(
+                format!("{mark}{} ", pad_to_width(&tk.key, KEY_W)),
+                if marked { th.marked } else { th.base },
+            ),
             Span::styled(format!("{} ", pad_to_width(&prio, PRIO_W)), prio_style),
         ];
         if show_status {
-            cells.push(Span::raw(format!("{} ", pad_to_width(&tk.status, STATUS_W))));
+            cells.push(Span::raw(format!(
+                "{} ",
+                pad_to_width(&tk.status, STATUS_W)
+            )));
         }
         if show_level {
-            cells.push(Span::raw(format!("{} ", pad_to_width(&tk.level.to_string(), LVL_W))));
+            cells.push(Span::raw(format!(
+                "{} ",
+                pad_to_width(&tk.level.to_string(), LVL_W)
+            )));
         }
-        cells.push(Span::raw(format!("{} ", pad_to_width(&age(now, tk.created_at), AGE_W))));
+        cells.push(Span::raw(format!(
+            "{} ",
+            pad_to_width(&age(now, tk.created_at), AGE_W)
+        )));
         if show_service {
-            cells.push(Span::raw(format!("{} ", pad_to_width(&tk.service, SERVICE_W))));
+            cells.push(Span::raw(format!(
+                "{} ",
+                pad_to_width(&tk.service, SERVICE_W)
+            )));
         }
         if show_assignee {
             let a = tk.assignee.as_deref().unwrap_or("-");

@@ -1,0 +1,102 @@
+//! Opening the console from the command line: everything that can fail
+//! (configuration, keymap, database, identity) is checked here, before the
+//! terminal is switched to raw mode, so errors print like any other.
+
+use super::{Cli, EXAMPLE_DB, default_db};
+use crate::app::{self, App, Clock, identity};
+use crate::config::{Config, Lang};
+use crate::store::Store;
+use crate::text::sanitize_line;
+use crate::tui::keymap::Keymap;
+use crate::tui::state::{Console, Identity};
+use crate::tui::theme::Theme;
+use crate::tui::{runtime, worker};
+use anyhow::Result;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Tickets in the example database created on first run.
+const EXAMPLE_TICKETS: usize = 400;
+
+/// The database the console (or the overview) shows, creating the example
+/// database on first use when the operator has none of their own yet.
+pub fn console_db(cli: &Cli, config: &Config, clock: Clock, lang: Lang) -> Result<(PathBuf, bool)> {
+    let db = default_db(cli)?;
+    if cli.db.is_some() || db.exists() {
+        return Ok((db, false));
+    }
+    let example = db.with_file_name(EXAMPLE_DB);
+    if !example.exists() {
+        eprintln!(
+            "guardia: creating an example database at {} (run `guardia init` for your own)",
+            example.display()
+        );
+        let store = Store::create(&example, &config.settings.defaults.site_code)?;
+        let mut app = App::new(config.clone(), store, clock, lang);
+        if let Err(e) = app::generate::generate(
+            &mut app,
+            EXAMPLE_TICKETS,
+            42,
+            app::generate::History::Full,
+            |_| {},
+        ) {
+            drop(app);
+            Store::remove_files(&example);
+            return Err(e.into());
+        }
+    }
+    Ok((example, true))
+}
+
+pub fn run(
+    cli: &Cli,
+    config: Config,
+    cfg_dir: Option<&Path>,
+    clock: Clock,
+    lang: Lang,
+) -> Result<ExitCode> {
+    let keymap = Keymap::load(cfg_dir)?;
+    let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = if no_color {
+        Theme::mono()
+    } else {
+        Theme::by_name(config.settings.ui.theme.get_ref()).unwrap_or_else(Theme::default16)
+    };
+    let (db, example) = console_db(cli, &config, clock, lang)?;
+    let store = Store::open(&db)?;
+    let (operator, why_read_only) =
+        match identity::resolve(&config, cli.as_user.as_deref(), &identity::os_login()) {
+            Ok(op) => (Some(op.clone()), None),
+            // The example database is for trying guardia out: act as its first
+            // (invented) operator rather than show a console that refuses everything.
+            Err(_) if example && cli.as_user.is_none() => (config.operators.first().cloned(), None),
+            Err(e) => (None, Some(sanitize_line(&e.to_string()))),
+        };
+    let mut title = format!(
+        "{} — {}",
+        sanitize_line(&config.settings.organisation.name),
+        sanitize_line(&db.display().to_string())
+    );
+    if example {
+        title.push_str(match lang {
+            Lang::Es => " (base de ejemplo)",
+            Lang::En => " (example database)",
+        });
+    }
+    let identity = Identity {
+        operator: operator.as_ref().map(|o| o.id.get_ref().clone()),
+        why_read_only,
+    };
+    let mouse = config.settings.ui.mouse;
+    let app = App::new(config.clone(), store, clock, lang);
+    let mut console = Console::new(Arc::new(config), keymap, theme, lang, identity, title);
+    console.mouse = mouse;
+    let (tx, rx) = std::sync::mpsc::channel();
+    let requests = worker::spawn(app, operator, tx);
+    runtime::run(console, requests, rx, clock)?;
+    Ok(match runtime::stop_signal() {
+        Some(sig) => ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0))),
+        None => ExitCode::SUCCESS,
+    })
+}

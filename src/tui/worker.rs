@@ -1,0 +1,638 @@
+//! The database worker: a thread that owns the application layer (and so
+//! the SQLite connection), answers the console's requests in order, and
+//! watches `PRAGMA data_version` so changes made by other processes reach
+//! the screen within a second. Text leaves here sanitized: the views never
+//! see what a reporter typed raw. Long work runs on a thread of its own
+//! with its own connection, so the queue keeps answering meanwhile.
+
+use super::msg::{Msg, PageDir, Reply, Request, Row, WriteOp};
+use crate::app::App;
+use crate::config::{Lang, Operator, StateCategory};
+use crate::domain::escalation;
+use crate::domain::ticket::{Ticket, TicketDetail};
+use crate::store::ops::Op;
+use crate::store::{DashboardQuery, ListFilter, Store};
+use crate::text::{sanitize_block, sanitize_line};
+use serde_json::Value;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::time::Duration;
+
+/// How often the worker looks for changes made by other processes.
+pub const POLL: Duration = Duration::from_millis(250);
+
+/// Starts the worker; requests go into the returned sender, replies come
+/// back as `Msg::Reply` through `out`.
+pub fn spawn(app: App, operator: Option<Operator>, out: Sender<Msg>) -> Sender<Request> {
+    let (tx, rx) = channel();
+    std::thread::Builder::new()
+        .name("guardia-db".into())
+        .spawn(move || run(app, operator, rx, out))
+        .ok();
+    tx
+}
+
+fn run(mut app: App, operator: Option<Operator>, rx: Receiver<Request>, out: Sender<Msg>) {
+    let mut version = app.store.data_version().unwrap_or(0);
+    loop {
+        let first = match rx.recv_timeout(POLL) {
+            Ok(r) => Some(r),
+            Err(RecvTimeoutError::Timeout) => None,
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let mut batch: Vec<Request> = first.into_iter().collect();
+        batch.extend(rx.try_iter());
+        for req in coalesce(batch) {
+            let reply = handle(&mut app, operator.as_ref(), req, &out);
+            if let Some(reply) = reply
+                && out.send(Msg::Reply(reply)).is_err()
+            {
+                return;
+            }
+        }
+        if let Ok(v) = app.store.data_version()
+            && v != version
+        {
+            version = v;
+            if out.send(Msg::Reply(Reply::Changed)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Drops fetches that a later request in the same batch supersedes (the
+/// operator typed on): only the newest of each kind is answered. Writes are
+/// all kept, in order.
+fn coalesce(batch: Vec<Request>) -> Vec<Request> {
+    let newest_page = batch
+        .iter()
+        .filter_map(|r| match r {
+            Request::Page { generation, .. } => Some(*generation),
+            _ => None,
+        })
+        .max();
+    let kind = |r: &Request| match r {
+        Request::Count { .. } => 1,
+        Request::Detail { .. } => 2,
+        Request::Dashboard { .. } => 3,
+        Request::Similar { .. } => 4,
+        Request::Dossier { .. } => 5,
+        _ => 0,
+    };
+    let n = batch.len();
+    batch
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| match r {
+            Request::Page { generation, .. } => Some(*generation) == newest_page,
+            other if kind(other) > 0 => !batch[i + 1..n].iter().any(|l| kind(l) == kind(other)),
+            _ => true,
+        })
+        .map(|(_, r)| r.clone())
+        .collect()
+}
+
+fn handle(
+    app: &mut App,
+    operator: Option<&Operator>,
+    req: Request,
+    out: &Sender<Msg>,
+) -> Option<Reply> {
+    let fail = |e: &dyn std::fmt::Display| Reply::Failed(sanitize_line(&e.to_string()));
+    Some(match req {
+        Request::Page {
+            generation,
+            filter,
+            dir,
+            from,
+            reset,
+        } => match page(app, filter, dir, from) {
+            Ok((rows, more)) => Reply::Page {
+                generation,
+                dir,
+                reset,
+                rows,
+                more,
+            },
+            Err(e) => fail(&e),
+        },
+        Request::Count { generation, filter } => match app.reader().count(&filter) {
+            Ok(count) => Reply::Count { generation, count },
+            Err(e) => fail(&e),
+        },
+        Request::Detail { generation, key } => {
+            let detail = app.detail(&key).ok().map(|d| Box::new(clean_detail(d)));
+            let log = match &detail {
+                Some(d) => app
+                    .reader()
+                    .ticket_log(&d.ticket.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(clean_op)
+                    .collect(),
+                None => Vec::new(),
+            };
+            Reply::Detail {
+                generation,
+                detail,
+                log,
+            }
+        }
+        Request::Dossier {
+            generation,
+            key,
+            level,
+        } => match app.dossier(&key, level) {
+            Ok(d) => Reply::Dossier {
+                generation,
+                markdown: escalation::render_markdown(&d, app.lang),
+                dossier: Some(Box::new(d)),
+            },
+            Err(e) => fail(&e),
+        },
+        Request::Dashboard { generation } => match dashboard(app) {
+            Ok(data) => Reply::Dashboard {
+                generation,
+                data: Box::new(data),
+            },
+            Err(e) => fail(&e),
+        },
+        Request::Similar {
+            generation,
+            service,
+            title,
+        } => {
+            let open = crate::domain::lifecycle::open_states(&app.config.workflows);
+            let hits = app
+                .reader()
+                .similar_open(&title, &service, &open, None, 5)
+                .unwrap_or_default();
+            Reply::Similar {
+                generation,
+                tickets: hits
+                    .into_iter()
+                    .map(|h| (sanitize_line(&h.ticket.key), sanitize_line(&h.ticket.title)))
+                    .collect(),
+            }
+        }
+        Request::Write(op) => {
+            let Some(actor) = operator else {
+                return Some(Reply::Written {
+                    result: Err("read-only".into()),
+                    key: None,
+                });
+            };
+            let (result, key) = write(app, actor, op);
+            Reply::Written {
+                result: result
+                    .map(|m| sanitize_line(&m))
+                    .map_err(|e| sanitize_line(&e)),
+                key,
+            }
+        }
+        Request::Doctor => {
+            doctor_in_background(app.store.path().to_path_buf(), app.lang, out.clone());
+            return None;
+        }
+    })
+}
+
+fn page(
+    app: &App,
+    mut filter: ListFilter,
+    dir: PageDir,
+    from: Option<i64>,
+) -> Result<(Vec<Row>, bool), crate::store::StoreError> {
+    if dir == PageDir::Backward {
+        filter.ascending = !filter.ascending;
+    }
+    filter.after_no = from;
+    let want = filter.limit;
+    filter.limit = want + 1;
+    let mut rows: Vec<Row> = app
+        .reader()
+        .list(&filter)?
+        .into_iter()
+        .map(|(no, t)| Row {
+            no,
+            ticket: clean_ticket(t),
+        })
+        .collect();
+    let more = rows.len() > want;
+    rows.truncate(want);
+    if dir == PageDir::Backward {
+        rows.reverse();
+    }
+    Ok((rows, more))
+}
+
+fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreError> {
+    let cfg = &app.config;
+    let states = |cats: &[StateCategory]| -> Vec<String> {
+        let mut v: Vec<String> = cfg
+            .workflows
+            .iter()
+            .flat_map(|w| w.states.iter())
+            .filter(|s| cats.contains(&s.category))
+            .map(|s| s.id.get_ref().clone())
+            .collect();
+        v.sort();
+        v.dedup();
+        v
+    };
+    let now = app.clock.now().with_timezone(&chrono::Local);
+    let midnight = now
+        .date_naive()
+        .and_hms_opt(0, 0, 0)
+        .and_then(|m| m.and_local_timezone(chrono::Local).earliest())
+        .map_or(now.timestamp_millis(), |m| m.timestamp_millis());
+    let q = DashboardQuery {
+        open_states: crate::domain::lifecycle::open_states(&cfg.workflows),
+        closed_states: states(&[StateCategory::Resolved, StateCategory::Closed]),
+        today_start_ms: midnight,
+        days: 14,
+        oldest: 8,
+    };
+    let mut d = app.reader().dashboard(&q)?;
+    for o in &mut d.oldest_open {
+        o.title = sanitize_line(&o.title);
+        o.key = sanitize_line(&o.key);
+    }
+    for (a, _) in &mut d.open_by_assignee {
+        *a = a.as_deref().map(sanitize_line);
+    }
+    Ok(d)
+}
+
+fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String>, Option<String>) {
+    let es = app.lang == Lang::Es;
+    let msg = |es_text: String, en_text: String| if es { es_text } else { en_text };
+    let err = |e: crate::app::AppError| e.to_string();
+    match op {
+        WriteOp::Assign { keys, to } => {
+            let results: Vec<Result<(), String>> = keys
+                .iter()
+                .map(|k| {
+                    app.assign(actor, k, to.as_deref())
+                        .map(|_| ())
+                        .map_err(|e| format!("{k}: {e}"))
+                })
+                .collect();
+            let who = to.clone().unwrap_or_else(|| "-".into());
+            (
+                bulk(
+                    &keys,
+                    results,
+                    msg(format!("asignado a {who}"), format!("assigned to {who}")),
+                ),
+                None,
+            )
+        }
+        WriteOp::Move { keys, state, note } => {
+            let results: Vec<Result<(), String>> = keys
+                .iter()
+                .map(|k| {
+                    app.move_to(actor, k, &state, note.as_deref(), &[])
+                        .map(|_| ())
+                        .map_err(|e| format!("{k}: {e}"))
+                })
+                .collect();
+            (
+                bulk(
+                    &keys,
+                    results,
+                    msg(format!("movido a {state}"), format!("moved to {state}")),
+                ),
+                None,
+            )
+        }
+        WriteOp::Comment { key, body } => {
+            // A leading "!" makes it an internal note, hidden from the requester.
+            let (internal, body) = match body.strip_prefix('!') {
+                Some(rest) => (true, rest.trim().to_string()),
+                None => (false, body),
+            };
+            let r = app.comment(actor, &key, &body, internal).map(|_| {
+                msg(
+                    format!("{key}: comentario guardado"),
+                    format!("{key}: comment saved"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Worklog { key, spent, note } => {
+            let note = (!note.is_empty()).then_some(note);
+            let r = app.worklog(actor, &key, &spent, note.as_deref()).map(|m| {
+                msg(
+                    format!("{key}: {m} min registrados"),
+                    format!("{key}: {m} min logged"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Set {
+            key,
+            field,
+            value,
+            justification,
+        } => {
+            let r = app
+                .set(
+                    actor,
+                    &key,
+                    &[(field.clone(), value)],
+                    justification.as_deref(),
+                )
+                .map(|_| {
+                    msg(
+                        format!("{key}: {field} actualizado"),
+                        format!("{key}: {field} updated"),
+                    )
+                });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Reject { key, code, note } => {
+            // A note that starts with a ticket key names the original (duplicates).
+            let original = note
+                .as_deref()
+                .and_then(|n| n.split_whitespace().next())
+                .filter(|w| {
+                    w.contains('-') && w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                })
+                .map(str::to_string);
+            let r = app
+                .reject(actor, &key, &code, original.as_deref(), note.as_deref())
+                .map(|rj| {
+                    let mut m = msg(
+                        format!("{key}: rechazado ({code})"),
+                        format!("{key}: rejected ({code})"),
+                    );
+                    if let Some(g) = rj.guidance {
+                        m.push_str(&format!(" — {g}"));
+                    }
+                    m
+                });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Escalate { key, level, fields } => {
+            if !fields.is_empty()
+                && let Err(e) = app.set(actor, &key, &fields, None)
+            {
+                return (Err(err(e)), Some(key));
+            }
+            let r = app.escalate(actor, &key, level, None).map(|d| {
+                msg(
+                    format!("{key}: escalado a nivel {level} ({})", d.group),
+                    format!("{key}: escalated to level {level} ({})", d.group),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::RunbookRun { key, runbook } => {
+            let r = app.runbook_run(actor, &runbook, &key).map(|_| {
+                msg(
+                    format!("{key}: runbook {runbook} iniciado"),
+                    format!("{key}: runbook {runbook} started"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Tick {
+            key,
+            item,
+            evidence,
+            checked,
+        } => {
+            let ev = (!evidence.is_empty()).then_some(evidence);
+            let r = app
+                .runbook_tick(actor, &key, &item, ev.as_deref(), checked)
+                .map(|_| {
+                    msg(
+                        format!("{key}: paso {item} registrado"),
+                        format!("{key}: step {item} recorded"),
+                    )
+                });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Create(draft) => match app.create(actor, draft.to_new_ticket()) {
+            Ok(created) => {
+                let key = created.ticket.key.clone();
+                (
+                    Ok(msg(
+                        format!("{key} registrado"),
+                        format!("{key} registered"),
+                    )),
+                    Some(key),
+                )
+            }
+            Err(e) => (Err(err(e)), None),
+        },
+        WriteOp::WriteDossier { key, level, path } => {
+            let r = app.dossier(&key, Some(level)).map_err(err).and_then(|d| {
+                let md = escalation::render_markdown(&d, app.lang);
+                write_new_file(&PathBuf::from(&path), &md)
+            });
+            (
+                r.map(|_| {
+                    msg(
+                        format!("dossier escrito en {path}"),
+                        format!("dossier written to {path}"),
+                    )
+                }),
+                Some(key),
+            )
+        }
+    }
+}
+
+/// Writes a new file, never replacing one: nothing the operator had is lost.
+fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|e| {
+            format!(
+                "cannot create {}: {e} (choose another name)",
+                path.display()
+            )
+        })?;
+    f.write_all(text.as_bytes())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// "3 tickets: moved to x" or the failures, one per ticket.
+fn bulk(keys: &[String], results: Vec<Result<(), String>>, done: String) -> Result<String, String> {
+    let failed: Vec<String> = results.into_iter().filter_map(Result::err).collect();
+    let ok = keys.len() - failed.len();
+    match (ok, failed.is_empty()) {
+        (_, true) if keys.len() == 1 => Ok(format!("{}: {done}", keys[0])),
+        (_, true) => Ok(format!("{ok} tickets: {done}")),
+        (0, false) => Err(failed.join("; ")),
+        _ => Err(format!("{ok} tickets: {done}; {}", failed.join("; "))),
+    }
+}
+
+fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
+    let label = match lang {
+        Lang::Es => "doctor: verificando",
+        Lang::En => "doctor: checking",
+    }
+    .to_string();
+    let _ = out.send(Msg::Reply(Reply::Job {
+        label: label.clone(),
+        done: None,
+    }));
+    std::thread::Builder::new()
+        .name("guardia-job".into())
+        .spawn(move || {
+            let result = Store::open(&path)
+                .and_then(|s| s.doctor())
+                .map_err(|e| e.to_string())
+                .and_then(|r| {
+                    if r.healthy() {
+                        Ok(format!("doctor: OK ({} ops, {} tickets)", r.ops, r.tickets))
+                    } else {
+                        Err(format!(
+                            "doctor: {} problem(s); run `guardia doctor` for the list",
+                            r.integrity.len() + r.differences.len()
+                        ))
+                    }
+                });
+            let _ = out.send(Msg::Reply(Reply::Job {
+                label,
+                done: Some(result.map_err(|e| sanitize_line(&e))),
+            }));
+        })
+        .ok();
+}
+
+// ----- sanitizing at the boundary -----
+
+pub fn clean_ticket(mut t: Ticket) -> Ticket {
+    for s in [
+        &mut t.key,
+        &mut t.ticket_type,
+        &mut t.service,
+        &mut t.title,
+        &mut t.status,
+        &mut t.priority,
+        &mut t.impact,
+        &mut t.urgency,
+        &mut t.created_by,
+    ] {
+        *s = sanitize_line(s);
+    }
+    t.description = sanitize_block(&t.description);
+    for s in [
+        &mut t.assignee,
+        &mut t.priority_justification,
+        &mut t.reject_reason,
+        &mut t.duplicate_of,
+        &mut t.route,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        *s = sanitize_line(s);
+    }
+    for v in t.fields.values_mut() {
+        clean_value(v);
+    }
+    t
+}
+
+fn clean_value(v: &mut Value) {
+    match v {
+        Value::String(s) => *s = sanitize_block(s),
+        Value::Array(a) => a.iter_mut().for_each(clean_value),
+        Value::Object(o) => o.values_mut().for_each(clean_value),
+        _ => {}
+    }
+}
+
+pub fn clean_detail(d: TicketDetail) -> TicketDetail {
+    let mut d = d;
+    d.ticket = clean_ticket(d.ticket);
+    for c in &mut d.comments {
+        c.author = sanitize_line(&c.author);
+        c.body = sanitize_block(&c.body);
+    }
+    for w in &mut d.worklog {
+        w.author = sanitize_line(&w.author);
+        w.note = sanitize_line(&w.note);
+    }
+    for a in &mut d.attachments {
+        a.author = sanitize_line(&a.author);
+        a.name = sanitize_line(&a.name);
+    }
+    for r in &mut d.runbooks {
+        r.started_by = sanitize_line(&r.started_by);
+        for t in &mut r.ticks {
+            t.by = sanitize_line(&t.by);
+            t.evidence = sanitize_line(&t.evidence);
+            t.item = sanitize_line(&t.item);
+        }
+    }
+    for e in &mut d.escalations {
+        e.by = sanitize_line(&e.by);
+        e.note = sanitize_line(&e.note);
+    }
+    for l in &mut d.links {
+        l.kind = sanitize_line(&l.kind);
+        l.target = sanitize_line(&l.target);
+    }
+    d
+}
+
+fn clean_op(mut op: Op) -> Op {
+    op.actor = sanitize_line(&op.actor);
+    op.kind = sanitize_line(&op.kind);
+    op.field = op.field.as_deref().map(sanitize_line);
+    clean_value(&mut op.value);
+    op
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ListFilter;
+
+    fn page_req(generation: u64) -> Request {
+        Request::Page {
+            generation,
+            filter: ListFilter::default(),
+            dir: PageDir::Forward,
+            from: None,
+            reset: true,
+        }
+    }
+
+    #[test]
+    fn a_burst_of_filter_keystrokes_is_answered_once() {
+        let batch = vec![
+            page_req(1),
+            Request::Count {
+                generation: 1,
+                filter: ListFilter::default(),
+            },
+            page_req(2),
+            Request::Count {
+                generation: 2,
+                filter: ListFilter::default(),
+            },
+            Request::Write(WriteOp::Comment {
+                key: "A-1".into(),
+                body: "x".into(),
+            }),
+            page_req(3),
+        ];
+        let kept = coalesce(batch);
+        assert_eq!(kept.len(), 3);
+        assert!(matches!(kept[0], Request::Count { generation: 2, .. }));
+        assert!(matches!(kept[1], Request::Write(_)));
+        assert!(matches!(kept[2], Request::Page { generation: 3, .. }));
+    }
+}

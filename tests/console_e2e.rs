@@ -1,0 +1,234 @@
+//! The console end to end: the built binary in a real pseudo-terminal,
+//! driven by keys, asserted on the screen and then on the database.
+
+mod common;
+
+use common::Env;
+use common::pty::Pty;
+use std::time::Duration;
+
+const ENTER: &str = "\r";
+const CTRL_S: &str = "\x13";
+const TAB: &str = "\t";
+
+#[test]
+fn opens_on_the_queue_and_quits_cleanly() {
+    let env = Env::new();
+    env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    let screen = pty.wait_for("Impresora del piso");
+    assert!(screen.contains("Queue"), "{screen}");
+    assert!(screen.contains("BOG-1"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    // The terminal was given back: alternate screen left, cursor shown.
+    let tail = String::from_utf8_lossy(&pty.raw[pty.raw.len().saturating_sub(200)..]).to_string();
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen not left: {tail:?}"
+    );
+    assert!(
+        tail.contains("\x1b[?25h"),
+        "cursor not shown again: {tail:?}"
+    );
+}
+
+/// The scenario of the issue: open, filter, open a ticket, comment, try to
+/// escalate (refused: fields missing), fill them, escalate, tick a runbook
+/// item, quit; then the database must hold all of it.
+#[test]
+fn works_a_ticket_from_filter_to_escalation() {
+    let env = Env::new();
+    env.incident("Correo lento en la sede norte", "Tarda en abrir");
+    let key = env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
+    env.incident("VPN caída para el equipo de cobros", "Sin acceso");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("VPN caída");
+
+    // Incremental filter: the other tickets go away as the word is typed.
+    pty.send("/impre");
+    pty.wait_until("the filter to leave one ticket", |s| {
+        s.contains("Impresora") && !s.contains("VPN caída") && !s.contains("Correo lento")
+    });
+    pty.send(ENTER);
+    pty.send(ENTER);
+    pty.wait_for("Sale en blanco");
+
+    // A comment on one line.
+    pty.send("c");
+    pty.wait_for("Comment");
+    pty.send("Se reinició la cola de impresión");
+    pty.send(ENTER);
+    pty.wait_for("comment saved");
+
+    // Escalating opens the dossier form; saving it empty is refused.
+    pty.send("E");
+    let form = pty.wait_for("Dossier to escalate");
+    assert!(form.contains("Missing"), "{form}");
+    pty.send(CTRL_S);
+    pty.wait_for("! Missing:");
+    let count: usize = form
+        .lines()
+        .find_map(|l| l.split("Missing ").nth(1))
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the form says how many fields are missing");
+    assert!(count > 0);
+    // A word where a number belongs is caught in the form, which stays open.
+    for _ in 0..count {
+        pty.send("dato");
+        pty.send(TAB);
+    }
+    pty.send(CTRL_S);
+    pty.wait_for("is not a number");
+    // The form put the cursor on the bad field; numbers suit every field
+    // from there on (text fields take them too).
+    for _ in 0..count {
+        pty.send("\x15");
+        pty.send("12");
+        pty.send(TAB);
+    }
+    pty.send(CTRL_S);
+    pty.wait_for("escalated to level 2");
+
+    // Runbooks: start the first one for this service and tick its first item.
+    pty.send("4");
+    pty.wait_for("not started on this ticket");
+    pty.send(ENTER);
+    pty.wait_for("started by ana");
+    pty.send("j ");
+    pty.wait_for("Evidence for the step");
+    pty.send("ping ok a 10.0.0.5");
+    pty.send(ENTER);
+    pty.wait_for("[x]");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    let shown = env.show(&key);
+    assert_eq!(shown["level"], 2, "{shown:#}");
+    let comments = shown["comments"].as_array().expect("comments");
+    assert!(
+        comments
+            .iter()
+            .any(|c| c["body"] == "Se reinició la cola de impresión")
+    );
+    assert_eq!(shown["fields"]["affected_users"], 12, "{shown:#}");
+    assert!(
+        shown["fields"]["incident_detail"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{shown:#}"
+    );
+    let runs = shown["runbooks"].as_array().expect("runbooks");
+    assert!(
+        runs.iter().any(|r| r["ticks"].as_array().is_some_and(|t| t
+            .iter()
+            .any(|t| t["evidence"] == "ping ok a 10.0.0.5" && t["checked"] == true))),
+        "{shown:#}"
+    );
+    let doctor = env.cmd().arg("doctor").output().expect("doctor");
+    assert!(
+        doctor.status.success(),
+        "{}",
+        String::from_utf8_lossy(&doctor.stdout)
+    );
+}
+
+/// Another process changes the database; the open console shows it
+/// without a key being pressed.
+#[test]
+fn shows_changes_made_by_another_process() {
+    let env = Env::new();
+    env.incident("Primer ticket", "uno");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("Primer ticket");
+    env.incident("Ticket creado desde otra terminal", "dos");
+    pty.wait_for("Ticket creado desd");
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// One cursor move at 80x24 must cost less than 1 KB over the wire.
+#[test]
+fn a_cursor_move_writes_under_one_kilobyte() {
+    let env = Env::new();
+    for i in 0..30 {
+        env.incident(
+            &format!("Ticket número {i} con título largo para llenar"),
+            "x",
+        );
+    }
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("número 29");
+    pty.settle(Duration::from_millis(300));
+    for _ in 0..5 {
+        pty.send("j");
+        let bytes = pty.settle(Duration::from_millis(300));
+        assert!(bytes > 0, "the move drew nothing");
+        assert!(bytes <= 1024, "one cursor move wrote {bytes} bytes");
+    }
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// SIGTERM and SIGHUP (a dropped SSH link) restore the terminal too.
+#[test]
+fn signals_restore_the_terminal() {
+    for sig in [libc_sig::TERM, libc_sig::HUP] {
+        let env = Env::new();
+        env.incident("Algo", "x");
+        let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+        pty.wait_for("Algo");
+        let pid = pty.pid().expect("pid");
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{sig}"))
+            .arg(pid.to_string())
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let code = pty.wait_exit();
+        assert_ne!(code, 0, "a signal is not a normal exit");
+        let raw = String::from_utf8_lossy(&pty.raw).to_string();
+        assert!(
+            raw.contains("\x1b[?1049l"),
+            "alternate screen not left after SIG{sig}"
+        );
+    }
+}
+
+mod libc_sig {
+    pub const TERM: &str = "TERM";
+    pub const HUP: &str = "HUP";
+}
+
+/// Configuration errors are reported before raw mode: plain text, exit 1.
+#[test]
+fn a_bad_keymap_is_refused_before_the_terminal_changes() {
+    let env = Env::new();
+    env.write_config("keymap.toml", "[queue]\n\"j\" = \"fly_away\"\n");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    let code = pty.wait_exit();
+    assert_eq!(code, 1);
+    let screen = pty.screen();
+    assert!(screen.contains("keymap.toml:2"), "{screen}");
+    assert!(
+        !String::from_utf8_lossy(&pty.raw).contains("\x1b[?1049h"),
+        "raw mode was entered"
+    );
+}
+
+/// Resizing down to 40x12 and back never panics and keeps drawing.
+#[test]
+fn survives_resizes_down_to_forty_by_twelve() {
+    let env = Env::new();
+    env.incident("Pantalla que cambia de tamaño", "x");
+    let mut pty = Pty::spawn(&env, 120, 40, &[], &[]);
+    pty.wait_for("Pantalla que cambia");
+    for (c, r) in [(80, 24), (40, 12), (20, 5), (120, 40)] {
+        pty.resize(c, r);
+        pty.settle(Duration::from_millis(200));
+    }
+    pty.wait_for("Pantalla que cambia");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
