@@ -145,6 +145,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let clock = Clock::from_env()?;
     match cli.command {
         Some(Command::Config(ConfigCommand::Check)) => {
+            // The console's keymap is configuration too.
+            crate::tui::keymap::Keymap::load(cfg_dir.as_deref())?;
             config_summary(&config)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -45,7 +45,10 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
         Overlay::Help { scroll } => match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => vec![],
             KeyCode::Down | KeyCode::Char('j') => {
-                c.overlays.push(Overlay::Help { scroll: scroll + 1 });
+                let most = c.keymap.bindings().len() + 16;
+                c.overlays.push(Overlay::Help {
+                    scroll: (scroll + 1).min(most),
+                });
                 vec![]
             }
             KeyCode::Up | KeyCode::Char('k') => {
@@ -145,6 +148,10 @@ fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key)
                 (Some("goto"), Some(k)) => return goto(c, k),
                 (Some("assign"), Some(op)) => {
                     let keys = c.target_keys();
+                    if keys.is_empty() {
+                        c.complain(catalogue(c.lang).select_ticket_first);
+                        return vec![];
+                    }
                     let to = (op != "none" && op != "-").then(|| op.to_string());
                     return write(c, WriteOp::Assign { keys, to });
                 }
@@ -231,7 +238,12 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
     }
     let cfg = c.config.clone();
     let lang = c.lang;
-    let ticket = current_ticket(c);
+    // The ticket the menu is about: the one marked (when one is), not
+    // whatever row the cursor moved to after marking.
+    let ticket = match keys.as_slice() {
+        [one] => ticket_by_key(c, one),
+        _ => current_ticket(c),
+    };
     let (title, items) = match &purpose {
         MenuPurpose::AssignTo => {
             let mut items: Vec<MenuItem> = cfg
@@ -577,6 +589,7 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
             write(c, WriteOp::Comment { key, body: text })
         }
         PromptPurpose::Comment { .. } => vec![],
+        PromptPurpose::Worklog { .. } if text.is_empty() => vec![],
         PromptPurpose::Worklog { key } => {
             let (spent, note) = text.split_once(' ').unwrap_or((&text, ""));
             write(
@@ -646,7 +659,10 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
 // ----- tickets shown -----
 
 fn current_ticket(c: &Console) -> Option<crate::domain::ticket::Ticket> {
-    let key = c.current_key()?;
+    ticket_by_key(c, &c.current_key()?)
+}
+
+fn ticket_by_key(c: &Console, key: &str) -> Option<crate::domain::ticket::Ticket> {
     if let Some(d) = c.detail.detail.as_ref().filter(|d| d.ticket.key == key) {
         return Some(d.ticket.clone());
     }

@@ -121,6 +121,7 @@ pub struct Catalogue {
     pub copied: &'static str,
     pub changed_elsewhere: &'static str,
     pub too_small: &'static str,
+    pub today: &'static str,
 }
 
 pub static ES: Catalogue = Catalogue {
@@ -239,6 +240,7 @@ pub static ES: Catalogue = Catalogue {
     copied: "Copiado al portapapeles (OSC 52)",
     changed_elsewhere: "actualizado",
     too_small: "Terminal muy pequeña",
+    today: "hoy",
 };
 
 pub static EN: Catalogue = Catalogue {
@@ -357,6 +359,7 @@ pub static EN: Catalogue = Catalogue {
     copied: "Copied to the clipboard (OSC 52)",
     changed_elsewhere: "updated",
     too_small: "Terminal too small",
+    today: "today",
 };
 
 pub fn catalogue(lang: Lang) -> &'static Catalogue {

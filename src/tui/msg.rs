@@ -190,6 +190,8 @@ pub enum Reply {
     Count {
         generation: u64,
         count: i64,
+        /// The count stopped at its cap; there are more.
+        capped: bool,
     },
     Detail {
         generation: u64,

@@ -321,17 +321,21 @@ fn focus(c: &mut Console, pane: Pane) -> Vec<Effect> {
             {
                 fx.extend(request_detail(c, key));
             }
-            if pane == Pane::Escalation
-                && let Some(d) = &c.detail.detail
-            {
-                // Put the cursor on the level the ticket would go to next.
-                c.escalation.cursor =
-                    usize::from(d.ticket.level).min(c.config.levels.len().saturating_sub(1));
+            if pane == Pane::Escalation && !c.detail.loading {
+                point_at_next_level(c);
             }
         }
         Pane::Queue => {}
     }
     fx
+}
+
+/// Puts the matrix cursor on the level the opened ticket would go to next.
+fn point_at_next_level(c: &mut Console) {
+    if let Some(d) = &c.detail.detail {
+        c.escalation.cursor =
+            usize::from(d.ticket.level).min(c.config.levels.len().saturating_sub(1));
+    }
 }
 
 fn back(c: &mut Console) -> Vec<Effect> {
@@ -406,8 +410,11 @@ pub fn queue_filter(c: &Console) -> ListFilter {
     // As the operator types, the last word is a prefix: "impre" finds
     // "impresora" before the word is finished.
     let text = q.text.trim();
+    // Only from three letters on: a one-letter prefix matches most of the
+    // vocabulary, and merging all those lists costs hundreds of ms at 1M.
+    let last_word = text.split_whitespace().last().unwrap_or("");
     let query = (!text.is_empty()).then(|| {
-        if q.text.ends_with(' ') || text.ends_with('*') {
+        if q.text.ends_with(' ') || text.ends_with('*') || last_word.chars().count() < 3 {
             text.to_string()
         } else {
             format!("{text}*")
@@ -481,8 +488,9 @@ fn step(c: &mut Console, delta: isize) -> Vec<Effect> {
     match c.focus {
         Pane::Queue => move_queue(c, delta),
         Pane::Detail => {
+            let max = super::view::detail_max_scroll(c);
             let d = &mut c.detail;
-            d.scroll = d.scroll.saturating_add_signed(delta);
+            d.scroll = d.scroll.saturating_add_signed(delta).min(max);
             vec![]
         }
         Pane::Escalation => {
@@ -660,9 +668,14 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             fx.extend(follow_selection(c));
             fx
         }
-        Reply::Count { generation, count } => {
+        Reply::Count {
+            generation,
+            count,
+            capped,
+        } => {
             if generation == c.queue.generation {
                 c.queue.total = Some(count);
+                c.queue.total_capped = capped;
             }
             vec![]
         }
@@ -685,6 +698,9 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 }
                 c.detail.detail = detail;
                 c.detail.log = log;
+                if c.focus == Pane::Escalation {
+                    point_at_next_level(c);
+                }
             }
             vec![]
         }

@@ -18,6 +18,9 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::Duration;
 
+/// Text-filtered counts stop here and show as "1000+".
+pub const COUNT_CAP: usize = 1000;
+
 /// How often the worker looks for changes made by other processes.
 pub const POLL: Duration = Duration::from_millis(250);
 
@@ -25,14 +28,46 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// back as `Msg::Reply` through `out`.
 pub fn spawn(app: App, operator: Option<Operator>, out: Sender<Msg>) -> Sender<Request> {
     let (tx, rx) = channel();
+    // Counts and the dashboard read many rows; a connection of their own
+    // keeps them from holding up the next page or ticket.
+    let counts = Store::open(app.store.path()).ok().map(|store| {
+        let (ctx, crx) = channel();
+        let counter = App::new(app.config.clone(), store, app.clock, app.lang);
+        let cout = out.clone();
+        std::thread::Builder::new()
+            .name("guardia-counts".into())
+            .spawn(move || counts_loop(counter, crx, cout))
+            .ok();
+        ctx
+    });
     std::thread::Builder::new()
         .name("guardia-db".into())
-        .spawn(move || run(app, operator, rx, out))
+        .spawn(move || run(app, operator, rx, out, counts))
         .ok();
     tx
 }
 
-fn run(mut app: App, operator: Option<Operator>, rx: Receiver<Request>, out: Sender<Msg>) {
+fn counts_loop(mut app: App, rx: Receiver<Request>, out: Sender<Msg>) {
+    while let Ok(first) = rx.recv() {
+        let mut batch = vec![first];
+        batch.extend(rx.try_iter());
+        for req in coalesce(batch) {
+            if let Some(reply) = handle(&mut app, None, req, &out)
+                && out.send(Msg::Reply(reply)).is_err()
+            {
+                return;
+            }
+        }
+    }
+}
+
+fn run(
+    mut app: App,
+    operator: Option<Operator>,
+    rx: Receiver<Request>,
+    out: Sender<Msg>,
+    counts: Option<Sender<Request>>,
+) {
     let mut version = app.store.data_version().unwrap_or(0);
     loop {
         let first = match rx.recv_timeout(POLL) {
@@ -43,6 +78,16 @@ fn run(mut app: App, operator: Option<Operator>, rx: Receiver<Request>, out: Sen
         let mut batch: Vec<Request> = first.into_iter().collect();
         batch.extend(rx.try_iter());
         for req in coalesce(batch) {
+            let req = match (&counts, req) {
+                (Some(c), r @ (Request::Count { .. } | Request::Dashboard { .. })) => {
+                    // Falls back to answering here if that thread is gone.
+                    match c.send(r) {
+                        Ok(()) => continue,
+                        Err(e) => e.0,
+                    }
+                }
+                (_, r) => r,
+            };
             let reply = handle(&mut app, operator.as_ref(), req, &out);
             if let Some(reply) = reply
                 && out.send(Msg::Reply(reply)).is_err()
@@ -117,10 +162,19 @@ fn handle(
             },
             Err(e) => fail(&e),
         },
-        Request::Count { generation, filter } => match app.reader().count(&filter) {
-            Ok(count) => Reply::Count { generation, count },
-            Err(e) => fail(&e),
-        },
+        Request::Count { generation, filter } => {
+            // A text filter can match most of a million tickets; counting
+            // them all would hold up the next keystroke's page.
+            let cap = filter.query.is_some().then_some(COUNT_CAP);
+            match app.reader().count(&filter, cap.map(|c| c + 1)) {
+                Ok(count) => Reply::Count {
+                    generation,
+                    count: count.min(COUNT_CAP as i64),
+                    capped: cap.is_some_and(|c| count > c as i64),
+                },
+                Err(e) => fail(&e),
+            }
+        }
         Request::Detail { generation, key } => {
             let detail = app.detail(&key).ok().map(|d| Box::new(clean_detail(d)));
             let log = match &detail {

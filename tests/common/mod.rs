@@ -389,4 +389,6 @@ pub fn terminal_hazards(bytes: &[u8]) -> Vec<&'static str> {
     }
     found
 }
+pub mod console;
+pub mod keys;
 pub mod pty;

@@ -48,7 +48,8 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         ))];
         for (label, n) in rows {
             let head = format!("{} {:>6} ", pad_to_width(&label, 9), n);
-            let room = w.saturating_sub(crate::text::display_width(&head));
+            // One column free at the end, so a bar never touches the next table.
+            let room = w.saturating_sub(crate::text::display_width(&head) + 1);
             lines.push(Line::from(vec![
                 Span::raw(truncate_to_width(&head, w)),
                 Span::styled(bar(n, max, room), th.bar),
@@ -94,7 +95,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         f.render_widget(
             Paragraph::new(Span::styled(
                 truncate_to_width(
-                    &format!("{title} ({} d: {total}, hoy/today {today})", data.len()),
+                    &format!("{title} ({} d: {total}; {} {today})", data.len(), t.today),
                     usize::from(head.width),
                 ),
                 th.header,

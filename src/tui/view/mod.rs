@@ -63,6 +63,26 @@ pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
     overlay::draw(f, c, area);
 }
 
+/// How far the detail can scroll: its wrapped lines minus one screen.
+pub fn detail_max_scroll(c: &Console) -> usize {
+    let Some(d) = &c.detail.detail else {
+        return 0;
+    };
+    let split = c.width >= super::state::SPLIT_WIDTH;
+    let width = if split {
+        usize::from(c.width) * 42 / 100
+    } else {
+        usize::from(c.width)
+    }
+    .saturating_sub(2)
+    .max(1);
+    let rows: usize = detail::lines(c, d, &c.detail.log, d.ticket.updated_at)
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1))
+        .sum();
+    rows.saturating_sub(c.detail.height)
+}
+
 /// Rows a list shows at a terminal height: (queue rows, other panes' rows).
 /// Tabs and status take a line each, borders two, the queue's header one.
 pub fn list_rows(height: u16) -> (usize, usize) {

@@ -63,16 +63,18 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             let r = centered(area, 90, area.height.saturating_sub(2));
             let w = usize::from(r.width.saturating_sub(2));
             let mut lines = Vec::new();
+            let empty: Vec<&str> = form
+                .missing
+                .iter()
+                .filter(|m| m.input.text.trim().is_empty())
+                .map(|m| m.label.as_str())
+                .collect();
             lines.push(Line::from(Span::styled(
                 format!(
                     "{} {}: {}",
                     t.dossier_missing,
-                    form.missing.len(),
-                    form.missing
-                        .iter()
-                        .map(|m| m.field.as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    empty.len(),
+                    empty.join(", ")
                 ),
                 th.missing,
             )));
@@ -123,7 +125,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 lines.push(Line::from(Span::styled(t.saved, th.header)));
                 for (label, value) in &form.present {
                     lines.push(Line::from(truncate_to_width(
-                        &format!("✓ {label}: {value}"),
+                        &format!("✓ {label}: {}", sanitize_line(value)),
                         w,
                     )));
                 }
@@ -238,7 +240,13 @@ fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, lines: Vec<Line>) {
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(area.width.saturating_sub(2)).max(10.min(area.width));
+    // On narrow screens the overlay takes the whole width rather than
+    // leaving a column of the pane's border beside its own.
+    let w = if w.saturating_add(2) >= area.width {
+        area.width
+    } else {
+        w
+    };
     let h = h.min(area.height.saturating_sub(1)).max(3.min(area.height));
     Rect {
         x: area.x + (area.width.saturating_sub(w)) / 2,

@@ -26,6 +26,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     let q = &c.queue;
     let mut title = format!(" {} · {}", t.queue, view_label(q.view, c.lang));
     match q.total {
+        Some(n) if q.total_capped => title.push_str(&format!(" ({n}+)")),
         Some(n) => title.push_str(&format!(" ({n})")),
         None => title.push_str(" (…)"),
     }

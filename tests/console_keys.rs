@@ -1,0 +1,1237 @@
+//! The console's `update` driven by key macros (`common::keys`): no terminal
+//! and no database. Each test builds a console, answers its page requests
+//! itself with rows of invented tickets, presses keys and asserts on the
+//! state and on the effects (queries, writes) `update` asks the runtime for.
+//! Keys always go through the keymap, never straight to an action.
+
+mod common;
+
+use chrono::{DateTime, Utc};
+use common::keys::{keys, press, typed};
+use guardia::config::{Config, FieldKind, Lang};
+use guardia::domain::escalation;
+use guardia::domain::lifecycle;
+use guardia::domain::ticket::{Ticket, TicketDetail};
+use guardia::tui::i18n::catalogue;
+use guardia::tui::keymap::{Key, Keymap};
+use guardia::tui::msg::{Effect, Msg, PageDir, Reply, Request, Row, WriteOp};
+use guardia::tui::state::{
+    Console, DossierForm, Identity, MenuPurpose, NewTicketForm, Overlay, PAGE, Pane, PromptPurpose,
+    WINDOW_MAX,
+};
+use guardia::tui::theme::Theme;
+use guardia::tui::update::{queue_filter, start, update};
+use guardia::tui::worker::clean_ticket;
+use serde_json::{Map, json};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+const OPERATOR: &str = "ana";
+const WHY_READ_ONLY: &str = "read-only: no operator is configured for the OS account nadie";
+
+// ----- fixture -----
+
+fn console_with(operator: Option<&str>, keymap: Keymap) -> Console {
+    let config = Arc::new(Config::builtin().expect("built-in configuration"));
+    let identity = Identity {
+        operator: operator.map(str::to_string),
+        why_read_only: operator.is_none().then(|| WHY_READ_ONLY.to_string()),
+    };
+    let mut c = Console::new(
+        config,
+        keymap,
+        Theme::default16(),
+        Lang::En,
+        identity,
+        "guardia test".into(),
+    );
+    let fx = update(&mut c, Msg::Resize(80, 24));
+    assert!(
+        fx.is_empty(),
+        "a resize at 80 columns fetches nothing: {fx:?}"
+    );
+    c
+}
+
+fn builtin_keymap() -> Keymap {
+    Keymap::builtin().expect("built-in keymap")
+}
+
+fn console() -> Console {
+    console_with(Some(OPERATOR), builtin_keymap())
+}
+
+/// A console whose first page of a queue of `total` tickets has arrived.
+fn loaded(total: i64) -> Console {
+    loaded_with(console(), total)
+}
+
+fn loaded_with(mut c: Console, total: i64) -> Console {
+    let fx = start(&mut c);
+    let more = serve(&mut c, total, &fx);
+    assert!(
+        pages(&more).is_empty(),
+        "the first page alone asks for no more"
+    );
+    assert!(!c.queue.loading);
+    c
+}
+
+fn at(n: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(1_772_000_000 + n * 60, 0).expect("timestamp")
+}
+
+/// Ticket `BOG-n`: an incident of service `osf` at level 1 with its four
+/// mandatory fields, as the worker would hand it over.
+fn ticket(n: i64) -> Ticket {
+    let mut fields = Map::new();
+    fields.insert("reporter_email".into(), json!("ana.torres@example.org"));
+    fields.insert("extension".into(), json!("5550"));
+    fields.insert("executable".into(), json!("FACT01"));
+    fields.insert("environment".into(), json!("produccion"));
+    clean_ticket(Ticket {
+        key: format!("BOG-{n}"),
+        ticket_type: "incident".into(),
+        service: "osf".into(),
+        title: format!("Impresora {n} no imprime"),
+        description: "Sale en blanco".into(),
+        status: "new".into(),
+        priority: "medium".into(),
+        priority_justification: None,
+        impact: "medium".into(),
+        urgency: "medium".into(),
+        level: 1,
+        assignee: None,
+        created_by: OPERATOR.into(),
+        created_at: at(n),
+        updated_at: at(n),
+        fields,
+        reject_reason: None,
+        duplicate_of: None,
+        route: None,
+        id: format!("0190a000-0000-7000-8000-{n:012}"),
+    })
+}
+
+fn detail_of(ticket: Ticket) -> TicketDetail {
+    TicketDetail {
+        ticket,
+        comments: vec![],
+        worklog: vec![],
+        worklog_minutes: 0,
+        attachments: vec![],
+        runbooks: vec![],
+        escalations: vec![],
+        links: vec![],
+    }
+}
+
+fn row(n: i64) -> Row {
+    Row {
+        no: n,
+        ticket: ticket(n),
+    }
+}
+
+/// A page of a queue of `total` tickets, newest (highest `no`) first, as
+/// the worker cuts it: rows in display order and whether more lie beyond.
+fn cut(total: i64, dir: PageDir, from: Option<i64>, limit: usize) -> (Vec<Row>, bool) {
+    let limit = limit as i64;
+    match dir {
+        PageDir::Forward => {
+            let high = from.map_or(total, |f| f - 1);
+            let low = (high - limit + 1).max(1);
+            ((low..=high).rev().map(row).collect(), low > 1)
+        }
+        PageDir::Backward => {
+            let low = from.map_or(1, |f| f + 1);
+            let high = (low + limit - 1).min(total);
+            ((low..=high).rev().map(row).collect(), high < total)
+        }
+    }
+}
+
+/// Answers every page and count request in `fx` from a queue of `total`
+/// tickets; returns what the answers asked for in turn.
+fn serve(c: &mut Console, total: i64, fx: &[Effect]) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for e in fx {
+        match e {
+            Effect::Request(Request::Page {
+                generation,
+                filter,
+                dir,
+                from,
+                reset,
+            }) => {
+                let (rows, more) = cut(total, *dir, *from, filter.limit);
+                let reply = Reply::Page {
+                    generation: *generation,
+                    dir: *dir,
+                    reset: *reset,
+                    rows,
+                    more,
+                };
+                out.extend(update(c, Msg::Reply(reply)));
+            }
+            Effect::Request(Request::Count { generation, .. }) => {
+                let reply = Reply::Count {
+                    generation: *generation,
+                    count: total,
+                    capped: false,
+                };
+                out.extend(update(c, Msg::Reply(reply)));
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// A page request, flattened for assertions.
+#[derive(Debug, Clone, PartialEq)]
+struct Page {
+    generation: u64,
+    query: Option<String>,
+    dir: PageDir,
+    from: Option<i64>,
+    reset: bool,
+}
+
+fn pages(fx: &[Effect]) -> Vec<Page> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Page {
+                generation,
+                filter,
+                dir,
+                from,
+                reset,
+            }) => Some(Page {
+                generation: *generation,
+                query: filter.query.clone(),
+                dir: *dir,
+                from: *from,
+                reset: *reset,
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn writes(fx: &[Effect]) -> Vec<WriteOp> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Write(op)) => Some(op.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn details(fx: &[Effect]) -> Vec<(u64, String)> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Detail { generation, key }) => {
+                Some((*generation, key.clone()))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+fn quits(fx: &[Effect]) -> bool {
+    fx.contains(&Effect::Quit)
+}
+
+fn selected_key(c: &Console) -> String {
+    c.queue
+        .selected()
+        .map(|r| r.ticket.key.clone())
+        .expect("a selected row")
+}
+
+/// Opens the selected ticket with Enter and answers the detail request.
+fn open_selected(c: &mut Console) -> TicketDetail {
+    let fx = press(c, "<enter>");
+    let [(generation, key)] = &details(&fx)[..] else {
+        panic!("Enter should fetch one detail: {fx:?}")
+    };
+    let generation = *generation;
+    let n: i64 = key["BOG-".len()..].parse().expect("key number");
+    let detail = detail_of(ticket(n));
+    let reply = Reply::Detail {
+        generation,
+        detail: Some(Box::new(detail.clone())),
+        log: vec![],
+    };
+    assert!(update(c, Msg::Reply(reply)).is_empty());
+    detail
+}
+
+fn top_overlay(c: &Console) -> &Overlay {
+    c.overlays.last().expect("an overlay is open")
+}
+
+fn dossier_form(c: &Console) -> &DossierForm {
+    match top_overlay(c) {
+        Overlay::Dossier(f) => f,
+        o => panic!("expected the dossier form, got {o:?}"),
+    }
+}
+
+fn new_ticket_form(c: &Console) -> &NewTicketForm {
+    match top_overlay(c) {
+        Overlay::NewTicket(f) => f,
+        o => panic!("expected the new-ticket form, got {o:?}"),
+    }
+}
+
+fn form_ids(f: &NewTicketForm) -> Vec<String> {
+    f.fields.iter().map(|f| f.id.clone()).collect()
+}
+
+fn error_notice(c: &Console) -> String {
+    let n = c.notice.as_ref().expect("a notice");
+    assert!(n.error, "the notice should be an error: {n:?}");
+    n.text.clone()
+}
+
+// ----- the key macros themselves -----
+
+#[test]
+fn key_macros_spell_named_keys_and_type_the_rest() {
+    let k = |s: &str| Key::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    assert_eq!(
+        keys("/ im <enter> <c-s> <s-tab> <space> <pgdown> <esc> G"),
+        vec![
+            Key::char('/'),
+            Key::char('i'),
+            Key::char('m'),
+            k("enter"),
+            k("ctrl-s"),
+            k("shift-tab"),
+            k("space"),
+            k("pgdown"),
+            k("esc"),
+            k("G"),
+        ]
+    );
+    assert_eq!(keys("<c-c>"), vec![Key::ctrl('c')]);
+    assert_eq!(typed("30m revisé"), "30m <space> revisé");
+    let text: String = keys(&typed("a b"))
+        .iter()
+        .map(|k| k.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    assert_eq!(text, "a,space,b");
+}
+
+// ----- the queue: cursor and paging -----
+
+#[test]
+fn start_asks_for_the_first_page_and_the_count_of_the_same_filter() {
+    let mut c = console();
+    let fx = start(&mut c);
+    let generation = c.queue.generation;
+    let filter = queue_filter(&c);
+    assert_eq!(
+        fx,
+        vec![
+            Effect::Request(Request::Page {
+                generation,
+                filter: filter.clone(),
+                dir: PageDir::Forward,
+                from: None,
+                reset: true,
+            }),
+            Effect::Request(Request::Count { generation, filter }),
+        ]
+    );
+    assert!(c.queue.loading);
+    serve(&mut c, 1000, &fx);
+    assert_eq!(c.queue.rows.len(), PAGE);
+    assert_eq!(c.queue.total, Some(1000));
+    assert!(c.queue.more_after && !c.queue.more_before && !c.queue.loading);
+    assert_eq!(selected_key(&c), "BOG-1000");
+}
+
+#[test]
+fn j_k_g_shift_g_and_pgdown_move_the_cursor() {
+    let mut c = loaded(30);
+    let quiet = |fx: Vec<Effect>| assert!(fx.is_empty(), "{fx:?}");
+    quiet(press(&mut c, "j j"));
+    assert_eq!((c.queue.cursor, selected_key(&c)), (2, "BOG-28".into()));
+    quiet(press(&mut c, "k"));
+    assert_eq!(c.queue.cursor, 1);
+    quiet(press(&mut c, "G"));
+    assert_eq!((c.queue.cursor, selected_key(&c)), (29, "BOG-1".into()));
+    quiet(press(&mut c, "j"));
+    assert_eq!(c.queue.cursor, 29, "the cursor stops at the last row");
+    quiet(press(&mut c, "g"));
+    assert_eq!(c.queue.cursor, 0);
+    quiet(press(&mut c, "k"));
+    assert_eq!(c.queue.cursor, 0, "the cursor stops at the first row");
+    quiet(press(&mut c, "<pgdown>"));
+    let page = c.queue.height;
+    assert!(page > 1);
+    assert_eq!(c.queue.cursor, page);
+    assert!(
+        c.queue.scroll + page > c.queue.cursor,
+        "the cursor stays on screen"
+    );
+    quiet(press(&mut c, "<down> <pgdown>"));
+    assert_eq!(c.queue.cursor, 29);
+    quiet(press(&mut c, "<up>"));
+    assert_eq!(c.queue.cursor, 28);
+}
+
+#[test]
+fn bottom_fetches_the_last_page_when_rows_lie_beyond_and_top_reloads() {
+    let mut c = loaded(1000);
+    let generation = c.queue.generation;
+    let fx = press(&mut c, "G");
+    assert_eq!(
+        pages(&fx),
+        vec![Page {
+            generation,
+            query: None,
+            dir: PageDir::Backward,
+            from: None,
+            reset: true,
+        }]
+    );
+    serve(&mut c, 1000, &fx);
+    assert_eq!(selected_key(&c), "BOG-1", "on the very last ticket");
+    assert_eq!(c.queue.rows.len(), PAGE);
+    assert!(c.queue.more_before && !c.queue.more_after);
+
+    // Back to the top: rows were dropped before the window, so start again.
+    let fx = press(&mut c, "g");
+    let p = pages(&fx);
+    assert_eq!(p.len(), 1, "{fx:?}");
+    assert!(p[0].generation > generation);
+    assert_eq!(
+        (p[0].dir, p[0].from, p[0].reset),
+        (PageDir::Forward, None, true)
+    );
+    serve(&mut c, 1000, &fx);
+    assert_eq!(selected_key(&c), "BOG-1000");
+}
+
+#[test]
+fn moving_near_the_end_fetches_the_next_page_once() {
+    let mut c = loaded(1000);
+    let generation = c.queue.generation;
+    let mut request = None;
+    for _ in 0..PAGE {
+        let fx = press(&mut c, "j");
+        let p = pages(&fx);
+        if !p.is_empty() {
+            request = Some((p, fx));
+            break;
+        }
+    }
+    let (p, fx) = request.expect("a page request before the end of the window");
+    assert!(
+        c.queue.cursor + c.queue.height < c.queue.rows.len(),
+        "fetched before the last screen is reached (cursor {})",
+        c.queue.cursor
+    );
+    assert_eq!(
+        p,
+        vec![Page {
+            generation,
+            query: None,
+            dir: PageDir::Forward,
+            from: Some(901),
+            reset: false,
+        }],
+        "keyset paging continues from the last row's number"
+    );
+    assert!(
+        !fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Count { .. })))
+    );
+
+    // While it loads, more steps do not ask again.
+    let cursor = c.queue.cursor;
+    let again = press(&mut c, "j j <pgdown>");
+    assert!(pages(&again).is_empty(), "{again:?}");
+    let key = selected_key(&c);
+    assert_eq!(c.queue.cursor, cursor + 2 + c.queue.height);
+
+    let more = serve(&mut c, 1000, &fx);
+    assert!(pages(&more).is_empty());
+    assert_eq!(c.queue.rows.len(), 2 * PAGE);
+    assert_eq!(c.queue.rows[PAGE].no, 900);
+    assert_eq!(selected_key(&c), key, "the cursor stays on its ticket");
+    assert!(c.queue.more_after && !c.queue.loading);
+}
+
+#[test]
+fn replies_to_a_superseded_request_are_ignored() {
+    let mut c = console();
+    let first = start(&mut c);
+    let second = press(&mut c, "/ x");
+    assert_eq!(pages(&second).len(), 1);
+    assert!(pages(&second)[0].generation > pages(&first)[0].generation);
+
+    serve(&mut c, 50, &first);
+    assert!(c.queue.rows.is_empty(), "the old filter's page was dropped");
+    assert_eq!(c.queue.total, None, "the old filter's count was dropped");
+    assert!(c.queue.loading);
+
+    serve(&mut c, 7, &second);
+    assert_eq!(c.queue.rows.len(), 7);
+    assert_eq!(c.queue.total, Some(7));
+}
+
+#[test]
+fn the_window_is_trimmed_at_window_max_and_refetched_going_back() {
+    let total = 5000;
+    let mut c = loaded(total);
+    let mut trimmed = false;
+    for _ in 0..200 {
+        let fx = press(&mut c, "<pgdown>");
+        let key = selected_key(&c);
+        let more = serve(&mut c, total, &fx);
+        assert!(pages(&more).is_empty(), "{more:?}");
+        let q = &c.queue;
+        assert!(q.rows.len() <= WINDOW_MAX, "{} rows kept", q.rows.len());
+        assert!(
+            q.rows.windows(2).all(|w| w[0].no == w[1].no + 1),
+            "the window stays contiguous"
+        );
+        assert_eq!(selected_key(&c), key, "a page never moves the selection");
+        if q.more_before {
+            trimmed = true;
+            break;
+        }
+    }
+    assert!(trimmed, "the window never dropped its first rows");
+    assert_eq!(c.queue.rows.len(), WINDOW_MAX);
+    assert_eq!(c.queue.rows[0].no, total - PAGE as i64);
+
+    // Going back up asks for what was dropped, from the first row kept.
+    let key = selected_key(&c);
+    let mut back = None;
+    for _ in 0..WINDOW_MAX {
+        let fx = press(&mut c, "k");
+        if !pages(&fx).is_empty() {
+            back = Some(fx);
+            break;
+        }
+    }
+    let fx = back.expect("a backward page request");
+    let p = pages(&fx);
+    assert_eq!(
+        (p[0].dir, p[0].from, p[0].reset),
+        (PageDir::Backward, Some(total - PAGE as i64), false)
+    );
+    assert_ne!(selected_key(&c), key);
+    let key = selected_key(&c);
+    serve(&mut c, total, &fx);
+    assert_eq!(selected_key(&c), key);
+    assert_eq!(c.queue.rows.len(), WINDOW_MAX);
+    assert_eq!(c.queue.rows[0].no, total);
+    assert!(!c.queue.more_before && c.queue.more_after);
+}
+
+// ----- the text filter -----
+
+#[test]
+fn slash_filters_by_prefix_as_each_character_is_typed() {
+    let mut c = loaded(10);
+    assert!(press(&mut c, "/").is_empty());
+    assert!(c.queue.typing.is_some());
+    let mut last = c.queue.generation;
+    let mut typed_so_far = String::new();
+    for ch in "impre".chars() {
+        typed_so_far.push(ch);
+        let fx = press(&mut c, &ch.to_string());
+        let p = pages(&fx);
+        assert_eq!(p.len(), 1, "{fx:?}");
+        let query = p[0].query.clone().expect("a text query");
+        assert_eq!(query.trim_end_matches('*'), typed_so_far);
+        assert!(p[0].reset && p[0].from.is_none());
+        assert!(p[0].generation > last, "each keystroke is a new request");
+        last = p[0].generation;
+        assert!(fx.contains(&Effect::Request(Request::Count {
+            generation: last,
+            filter: queue_filter(&c),
+        })));
+    }
+    assert_eq!(
+        pages(&press(&mut c, "<backspace> e"))
+            .last()
+            .and_then(|p| p.query.as_deref()),
+        Some("impre*"),
+        "the last word is a prefix"
+    );
+    assert_eq!(queue_filter(&c).query.as_deref(), Some("impre*"));
+
+    // Enter keeps the filter and closes the prompt; q then quits again.
+    assert!(press(&mut c, "<enter>").is_empty());
+    assert!(c.queue.typing.is_none());
+    assert_eq!(c.queue.text, "impre");
+
+    // Esc on the queue clears the filter rather than leaving.
+    let fx = press(&mut c, "<esc>");
+    let p = pages(&fx);
+    assert_eq!(p.len(), 1);
+    assert_eq!(p[0].query, None);
+    assert!(c.queue.text.is_empty() && !c.quit && !quits(&fx));
+}
+
+#[test]
+fn esc_in_the_filter_prompt_drops_the_filter() {
+    let mut c = loaded(10);
+    press(&mut c, "/ impre");
+    let fx = press(&mut c, "<esc>");
+    assert!(c.queue.typing.is_none());
+    assert!(c.queue.text.is_empty());
+    assert_eq!(pages(&fx).len(), 1);
+    assert_eq!(pages(&fx)[0].query, None);
+    assert!(!quits(&fx) && !c.quit);
+}
+
+// ----- leaving -----
+
+#[test]
+fn esc_never_quits_in_any_pane_or_overlay() {
+    let cases = [
+        "1", "2", "3", "4", "5", "<enter>", "?", ":", "n", "c", "w", "s", "A", "/", "/ abc",
+        "<space>", "v", "f", "S",
+    ];
+    for case in cases {
+        let mut c = loaded(10);
+        let mut fx = press(&mut c, case);
+        fx.extend(press(&mut c, "<esc> <esc> <esc> <esc>"));
+        assert!(!quits(&fx), "{case} then Esc quit: {fx:?}");
+        assert!(!c.quit, "{case} then Esc set quit");
+        assert!(c.overlays.is_empty(), "{case}: Esc closes overlays");
+        assert!(c.queue.typing.is_none(), "{case}: Esc closes the prompt");
+        assert_eq!(c.focus, Pane::Queue, "{case}: Esc goes back to the queue");
+    }
+}
+
+#[test]
+fn q_quits_from_every_pane() {
+    for pane in ["1", "2", "3", "4", "5"] {
+        let mut c = loaded(3);
+        press(&mut c, pane);
+        assert!(!c.quit);
+        let fx = press(&mut c, "q");
+        assert!(quits(&fx) && c.quit, "q in pane {pane}");
+    }
+}
+
+#[test]
+fn ctrl_c_quits_even_from_an_open_prompt_form_or_palette() {
+    for case in [
+        "c hola", "w 30m", "n Caída", ": dash", "/ impre", "s", "?", "E dato",
+    ] {
+        let mut c = loaded(3);
+        // The selected ticket is loaded, so E opens the dossier form.
+        open_selected(&mut c);
+        press(&mut c, "h");
+        let fx = press(&mut c, case);
+        assert!(!quits(&fx) && !c.quit, "{case} alone must not quit");
+        assert!(writes(&fx).is_empty(), "{case}: {fx:?}");
+        assert!(
+            !c.overlays.is_empty() || c.queue.typing.is_some(),
+            "{case} should leave something open"
+        );
+        let fx = press(&mut c, "<c-c>");
+        assert_eq!(fx, vec![Effect::Quit], "{case} then ctrl-c");
+        assert!(c.quit);
+    }
+}
+
+#[test]
+fn q_types_inside_a_prompt_instead_of_quitting() {
+    let mut c = loaded(3);
+    let fx = press(&mut c, "c q");
+    assert!(!quits(&fx) && !c.quit);
+    match top_overlay(&c) {
+        Overlay::Prompt { input, .. } => assert_eq!(input.text, "q"),
+        o => panic!("expected the comment prompt, got {o:?}"),
+    }
+}
+
+// ----- panes -----
+
+#[test]
+fn enter_opens_the_selected_ticket_and_h_goes_back() {
+    let mut c = loaded(10);
+    let fx = press(&mut c, "j <enter>");
+    assert_eq!(c.focus, Pane::Detail);
+    let d = details(&fx);
+    assert_eq!(d.len(), 1, "{fx:?}");
+    assert_eq!(d[0].1, "BOG-9");
+    assert_eq!(d[0].0, c.detail.generation);
+    assert_eq!(c.detail.key.as_deref(), Some("BOG-9"));
+
+    assert!(press(&mut c, "h").is_empty());
+    assert_eq!(c.focus, Pane::Queue);
+
+    // Once loaded, opening the same ticket again reads nothing.
+    let mut c = loaded(10);
+    open_selected(&mut c);
+    press(&mut c, "h");
+    assert!(details(&press(&mut c, "<enter>")).is_empty());
+    assert_eq!(c.focus, Pane::Detail);
+    assert!(press(&mut c, "<left>").is_empty());
+    assert_eq!(c.focus, Pane::Queue);
+    // Another ticket is fetched.
+    let fx = press(&mut c, "j l");
+    assert_eq!(details(&fx).len(), 1);
+    assert_eq!(details(&fx)[0].1, "BOG-9");
+}
+
+#[test]
+fn digits_and_tab_switch_panes() {
+    let mut c = loaded(5);
+    for (digit, pane) in ["2", "3", "4", "5", "1"].iter().zip([
+        Pane::Detail,
+        Pane::Escalation,
+        Pane::Runbooks,
+        Pane::Dashboard,
+        Pane::Queue,
+    ]) {
+        let fx = press(&mut c, digit);
+        assert_eq!(c.focus, pane, "key {digit}");
+        if pane == Pane::Dashboard {
+            assert!(
+                fx.iter()
+                    .any(|e| matches!(e, Effect::Request(Request::Dashboard { .. }))),
+                "the dashboard is fetched when shown: {fx:?}"
+            );
+        }
+    }
+    for pane in Pane::ALL.iter().cycle().skip(1).take(5) {
+        press(&mut c, "<tab>");
+        assert_eq!(c.focus, *pane);
+    }
+    press(&mut c, "<s-tab>");
+    assert_eq!(c.focus, Pane::Dashboard);
+    press(&mut c, "<s-tab> <s-tab>");
+    assert_eq!(c.focus, Pane::Escalation);
+}
+
+// ----- marks and bulk actions -----
+
+#[test]
+fn space_marks_tickets_and_a_assigns_all_of_them_to_me() {
+    let mut c = loaded(10);
+    let fx = press(&mut c, "<space> <space> j <space>");
+    assert!(fx.is_empty(), "{fx:?}");
+    let expected: BTreeSet<String> = ["BOG-10", "BOG-9", "BOG-7"].map(String::from).into();
+    assert_eq!(c.queue.marked, expected);
+    assert_eq!(c.queue.cursor, 4, "each mark steps down");
+
+    // Unmark one, mark it again: a toggle.
+    press(&mut c, "k <space>");
+    assert!(!c.queue.marked.contains("BOG-7"));
+    press(&mut c, "k <space>");
+    assert_eq!(c.queue.marked, expected);
+
+    let ops = writes(&press(&mut c, "a"));
+    let [WriteOp::Assign { keys, to }] = &ops[..] else {
+        panic!("one assign for all the marked tickets: {ops:?}")
+    };
+    assert_eq!(to.as_deref(), Some(OPERATOR));
+    assert_eq!(keys.iter().cloned().collect::<BTreeSet<_>>(), expected);
+    assert_eq!(keys.len(), expected.len());
+}
+
+#[test]
+fn s_moves_the_marked_tickets_after_the_note_prompt() {
+    let mut c = loaded(10);
+    press(&mut c, "<space> <space>");
+    assert!(press(&mut c, "s").is_empty());
+    let Overlay::Menu {
+        items,
+        purpose,
+        keys,
+        ..
+    } = top_overlay(&c).clone()
+    else {
+        panic!("s opens a menu")
+    };
+    assert_eq!(purpose, MenuPurpose::Status);
+    assert_eq!(keys.len(), 2);
+    let at = items
+        .iter()
+        .position(|i| i.value == "in_progress")
+        .expect("in_progress offered");
+    let down = vec!["j"; at].join(" ");
+    assert!(press(&mut c, &format!("{down} <enter>")).is_empty());
+    assert!(matches!(
+        top_overlay(&c),
+        Overlay::Prompt {
+            purpose: PromptPurpose::StatusNote { .. },
+            ..
+        }
+    ));
+    let fx = press(&mut c, &format!("{} <enter>", typed("el cliente llamó")));
+    assert!(c.overlays.is_empty());
+    let ops = writes(&fx);
+    let [WriteOp::Move { keys, state, note }] = &ops[..] else {
+        panic!("one move: {fx:?}")
+    };
+    assert_eq!(state, "in_progress");
+    assert_eq!(note.as_deref(), Some("el cliente llamó"));
+    let keys: BTreeSet<String> = keys.iter().cloned().collect();
+    assert_eq!(keys, ["BOG-10", "BOG-9"].map(String::from).into());
+}
+
+#[test]
+fn the_status_menu_of_one_ticket_offers_what_its_workflow_reaches() {
+    let mut c = loaded(3);
+    press(&mut c, "s");
+    let Overlay::Menu { items, .. } = top_overlay(&c) else {
+        panic!("s opens a menu")
+    };
+    let values: Vec<String> = items.iter().map(|i| i.value.clone()).collect();
+    let wf = c
+        .config
+        .workflow_for_type("incident")
+        .expect("incident workflow");
+    assert_eq!(values, lifecycle::reachable(wf, "new"));
+    assert!(!values.iter().any(|v| v == "closed"));
+    // Esc leaves without writing; an empty note is no note.
+    assert!(press(&mut c, "<esc>").is_empty());
+    assert!(c.overlays.is_empty());
+    let ops = writes(&press(&mut c, "s <enter> <enter>"));
+    assert_eq!(
+        ops,
+        vec![WriteOp::Move {
+            keys: vec!["BOG-3".into()],
+            state: values[0].clone(),
+            note: None,
+        }]
+    );
+}
+
+#[test]
+fn one_marked_ticket_is_offered_the_states_its_own_status_reaches() {
+    let mut c = console();
+    let fx = start(&mut c);
+    let mut resolved = row(1);
+    resolved.ticket.status = "resolved".into();
+    let reply = Reply::Page {
+        generation: pages(&fx)[0].generation,
+        dir: PageDir::Forward,
+        reset: true,
+        rows: vec![row(2), resolved],
+        more: false,
+    };
+    update(&mut c, Msg::Reply(reply));
+    // Mark BOG-2 (new); the cursor steps onto BOG-1 (resolved).
+    press(&mut c, "<space> s");
+    let Overlay::Menu { items, keys, .. } = top_overlay(&c) else {
+        panic!("s opens a menu")
+    };
+    assert_eq!(keys, &vec!["BOG-2".to_string()]);
+    let values: Vec<&str> = items.iter().map(|i| i.value.as_str()).collect();
+    let wf = c.config.workflow_for_type("incident").expect("workflow");
+    assert_eq!(values, lifecycle::reachable(wf, "new"));
+}
+
+// ----- one-ticket writes -----
+
+#[test]
+fn c_comments_on_the_selected_ticket() {
+    let mut c = loaded(5);
+    let fx = press(
+        &mut c,
+        &format!("j c {} <enter>", typed("Se reinició la cola")),
+    );
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Comment {
+            key: "BOG-4".into(),
+            body: "Se reinició la cola".into(),
+        }]
+    );
+    assert!(c.overlays.is_empty());
+    // An empty comment writes nothing.
+    assert!(writes(&press(&mut c, "c <space> <enter>")).is_empty());
+    assert!(c.overlays.is_empty());
+}
+
+#[test]
+fn e_opens_the_editor_and_its_text_becomes_a_comment() {
+    let mut c = loaded(5);
+    let fx = press(&mut c, "e");
+    assert_eq!(
+        fx,
+        vec![Effect::OpenEditor {
+            key: "BOG-5".into()
+        }]
+    );
+    let fx = update(
+        &mut c,
+        Msg::EditorDone {
+            key: "BOG-5".into(),
+            text: Some("Línea uno\nLínea dos\n".into()),
+        },
+    );
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Comment {
+            key: "BOG-5".into(),
+            body: "Línea uno\nLínea dos\n".into(),
+        }]
+    );
+    let fx = update(
+        &mut c,
+        Msg::EditorDone {
+            key: "BOG-5".into(),
+            text: Some("  \n".into()),
+        },
+    );
+    assert!(fx.is_empty());
+    assert!(c.notice.is_some(), "an empty editor says nothing was saved");
+}
+
+#[test]
+fn w_logs_work_with_the_time_spent_and_a_note() {
+    let mut c = loaded(5);
+    let fx = press(&mut c, &format!("w {} <enter>", typed("30m revisé")));
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Worklog {
+            key: "BOG-5".into(),
+            spent: "30m".into(),
+            note: "revisé".into(),
+        }]
+    );
+}
+
+// ----- escalation -----
+
+#[test]
+fn escalating_an_incomplete_ticket_opens_a_form_of_exactly_the_missing_fields() {
+    let mut c = loaded(3);
+    let detail = open_selected(&mut c);
+    assert!(press(&mut c, "E").is_empty());
+    let form = dossier_form(&c);
+    let dossier = escalation::build(&c.config, &detail, 2, Lang::En);
+    assert!(!dossier.missing.is_empty());
+    let fields: Vec<String> = form.missing.iter().map(|m| m.field.clone()).collect();
+    assert_eq!(fields, dossier.missing);
+    assert_eq!((form.key.as_str(), form.level), ("BOG-3", 2));
+    assert!(
+        !fields.contains(&"reporter_email".to_string()),
+        "fields the ticket has are not asked again"
+    );
+    assert!(
+        form.present
+            .iter()
+            .any(|(_, v)| v == "ana.torres@example.org")
+    );
+}
+
+#[test]
+fn the_dossier_form_refuses_empty_fields_and_escalates_once_filled() {
+    let mut c = loaded(3);
+    open_selected(&mut c);
+    let fx = press(&mut c, "E <c-s>");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    let form = dossier_form(&c).clone();
+    let error = form
+        .error
+        .clone()
+        .expect("the refusal is shown in the form");
+    for m in &form.missing {
+        assert!(error.contains(&m.label), "{error} should name {}", m.label);
+    }
+
+    // Fill every field with a value of its kind, then save.
+    let mut expected = Vec::new();
+    for m in &form.missing {
+        let kind = c.config.field(&m.field).map(|f| f.kind);
+        let value = match kind {
+            Some(FieldKind::Number) => "12".to_string(),
+            Some(FieldKind::Boolean) => "no".to_string(),
+            _ => format!("Dato de {}", m.field),
+        };
+        let fx = press(&mut c, &format!("{} <tab>", typed(&value)));
+        assert!(fx.is_empty());
+        expected.push((m.field.clone(), value));
+    }
+    let fx = press(&mut c, "<c-s>");
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Escalate {
+            key: "BOG-3".into(),
+            level: 2,
+            fields: expected,
+        }]
+    );
+    assert!(c.overlays.is_empty());
+}
+
+#[test]
+fn the_dossier_form_refuses_a_value_of_the_wrong_kind() {
+    let mut c = loaded(3);
+    open_selected(&mut c);
+    press(&mut c, "E");
+    let form = dossier_form(&c).clone();
+    let number = form
+        .missing
+        .iter()
+        .position(|m| m.field == "affected_users")
+        .expect("affected_users is missing");
+    for (i, _) in form.missing.iter().enumerate() {
+        let value = if i == number { "muchos" } else { "algo" };
+        press(&mut c, &format!("{value} <tab>"));
+    }
+    let fx = press(&mut c, "<c-s>");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    let form = dossier_form(&c);
+    assert_eq!(form.selected, number, "the form goes to the bad field");
+    let error = form.error.clone().expect("an error");
+    assert!(error.contains("muchos"), "{error}");
+}
+
+// ----- palette, help, new ticket -----
+
+#[test]
+fn the_palette_runs_actions_by_name_and_opens_tickets_by_key() {
+    let mut c = loaded(3);
+    let fx = press(&mut c, ": dash <enter>");
+    assert_eq!(c.focus, Pane::Dashboard);
+    assert!(c.overlays.is_empty());
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Dashboard { .. }))),
+        "{fx:?}"
+    );
+
+    let fx = press(&mut c, ": goto <space> bog-7 <enter>");
+    assert_eq!(c.focus, Pane::Detail);
+    assert_eq!(details(&fx).len(), 1, "{fx:?}");
+    assert_eq!(details(&fx)[0].1, "BOG-7");
+    assert_eq!(c.detail.key.as_deref(), Some("BOG-7"));
+
+    // Esc closes the palette without doing anything.
+    assert!(press(&mut c, ": dash <esc>").is_empty());
+    assert!(c.overlays.is_empty());
+    assert_eq!(c.focus, Pane::Detail);
+}
+
+#[test]
+fn question_mark_opens_the_help_which_takes_the_keys() {
+    let mut c = loaded(5);
+    assert!(press(&mut c, "?").is_empty());
+    assert_eq!(top_overlay(&c), &Overlay::Help { scroll: 0 });
+    press(&mut c, "j j");
+    assert_eq!(top_overlay(&c), &Overlay::Help { scroll: 2 });
+    assert_eq!(c.queue.cursor, 0, "j scrolls the help, not the queue");
+    press(&mut c, "<esc>");
+    assert!(c.overlays.is_empty());
+    assert!(!c.quit);
+}
+
+#[test]
+fn the_new_ticket_form_cycles_types_and_shows_their_mandatory_fields() {
+    let mut c = loaded(1);
+    assert!(press(&mut c, "n").is_empty());
+    let cfg = c.config.clone();
+    let mandatory = |ty: &str| -> Vec<String> {
+        cfg.ticket_type(ty)
+            .expect("type")
+            .mandatory
+            .iter()
+            .map(|f| f.get_ref().clone())
+            .collect()
+    };
+    let base = [
+        "type",
+        "service",
+        "title",
+        "description",
+        "impact",
+        "urgency",
+    ];
+    let form = new_ticket_form(&c);
+    assert_eq!(
+        form.fields[form.selected].id, "title",
+        "typing starts at the title"
+    );
+    assert_eq!(form.fields[0].input.text, "incident");
+    assert_eq!(form_ids(form)[6..], mandatory("incident")[..]);
+    assert_eq!(form_ids(form)[..6], base.map(String::from)[..]);
+
+    press(&mut c, "<up> <up>");
+    assert_eq!(new_ticket_form(&c).selected, 0);
+    let types: Vec<String> = cfg.types.iter().map(|t| t.id.get_ref().clone()).collect();
+    let start = types
+        .iter()
+        .position(|t| t == "incident")
+        .expect("incident");
+    for step in 1..=types.len() {
+        press(&mut c, "<right>");
+        let form = new_ticket_form(&c);
+        let ty = &types[(start + step) % types.len()];
+        assert_eq!(&form.fields[0].input.text, ty);
+        assert_eq!(form_ids(form)[6..], mandatory(ty)[..], "fields of {ty}");
+    }
+    press(&mut c, "<left>");
+    let ty = &types[(start + types.len() - 1) % types.len()];
+    assert_eq!(&new_ticket_form(&c).fields[0].input.text, ty);
+    assert_eq!(form_ids(new_ticket_form(&c))[6..], mandatory(ty)[..]);
+}
+
+#[test]
+fn the_new_ticket_form_refuses_an_empty_title_and_creates_a_complete_ticket() {
+    let mut c = loaded(1);
+    let fx = press(&mut c, "n <c-s>");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    let error = new_ticket_form(&c).error.clone().expect("a refusal");
+    assert!(
+        error.contains(catalogue(Lang::En).title_label),
+        "the refusal names the title: {error}"
+    );
+
+    // Title (each keystroke looks for similar tickets), description, then a
+    // type without mandatory fields.
+    let fx = press(&mut c, &typed("VPN caída"));
+    let similar = fx
+        .iter()
+        .filter(|e| matches!(e, Effect::Request(Request::Similar { .. })))
+        .count();
+    assert_eq!(similar, "VPN caída".chars().count());
+    press(
+        &mut c,
+        &format!("<tab> {}", typed("Sin acceso desde las 8")),
+    );
+    press(&mut c, "<s-tab> <s-tab> <s-tab>");
+    assert_eq!(new_ticket_form(&c).selected, 0);
+    let support = c
+        .config
+        .types
+        .iter()
+        .position(|t| t.id.get_ref() == "support")
+        .expect("support type");
+    let incident = c
+        .config
+        .types
+        .iter()
+        .position(|t| t.id.get_ref() == "incident")
+        .expect("incident type");
+    let n = c.config.types.len();
+    let right = vec!["<right>"; (support + n - incident) % n].join(" ");
+    press(&mut c, &right);
+    assert_eq!(new_ticket_form(&c).fields[0].input.text, "support");
+    let fx = press(&mut c, "<c-s>");
+    let ops = writes(&fx);
+    let [WriteOp::Create(draft)] = &ops[..] else {
+        panic!("one create: {fx:?}")
+    };
+    assert_eq!(draft.ticket_type, "support");
+    assert_eq!(draft.title, "VPN caída");
+    assert_eq!(draft.description, "Sin acceso desde las 8");
+    assert_eq!(draft.service, c.config.services[0].id.get_ref().as_str());
+    assert!(draft.fields.is_empty());
+    assert!(c.overlays.is_empty());
+}
+
+// ----- read-only -----
+
+#[test]
+fn a_read_only_console_refuses_writes_with_a_notice() {
+    for case in ["a", "A", "s", "p", "=", "R", "c", "w", "e", "E", "n"] {
+        let mut c = loaded_with(console_with(None, builtin_keymap()), 3);
+        let fx = press(&mut c, case);
+        assert!(writes(&fx).is_empty(), "{case}: {fx:?}");
+        assert!(
+            !fx.iter().any(|e| matches!(e, Effect::OpenEditor { .. })),
+            "{case}: {fx:?}"
+        );
+        assert!(c.overlays.is_empty(), "{case} opened {:?}", c.overlays);
+        assert_eq!(error_notice(&c), WHY_READ_ONLY, "{case}");
+    }
+    let mut c = loaded_with(console_with(None, builtin_keymap()), 3);
+    let fx = press(&mut c, ": assign <space> bruno <enter>");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    assert_eq!(error_notice(&c), WHY_READ_ONLY);
+    let fx = update(
+        &mut c,
+        Msg::EditorDone {
+            key: "BOG-3".into(),
+            text: Some("texto".into()),
+        },
+    );
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    // Reading still works.
+    let fx = press(&mut c, "<enter>");
+    assert_eq!(details(&fx).len(), 1);
+}
+
+#[test]
+fn palette_assign_without_a_ticket_asks_for_one() {
+    let mut c = loaded(0);
+    let fx = press(&mut c, ": assign <space> bruno <enter>");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    assert_eq!(
+        error_notice(&c),
+        catalogue(Lang::En).select_ticket_first.to_string()
+    );
+}
+
+// ----- the keymap -----
+
+#[test]
+fn keys_go_through_the_keymap_a_user_file_rebinds_them() {
+    // Built in, x does nothing in the queue.
+    let mut c = loaded(5);
+    assert!(press(&mut c, "x").is_empty());
+    assert_eq!(c.queue.cursor, 0);
+
+    let keymap = Keymap::from_user_text("keymap.toml", "[list]\n\"x\" = \"move_down\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = loaded_with(console_with(Some(OPERATOR), keymap), 5);
+    press(&mut c, "x x");
+    assert_eq!(c.queue.cursor, 2);
+
+    let keymap = Keymap::from_user_text("keymap.toml", "[list]\n\"j\" = \"none\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut c = loaded_with(console_with(Some(OPERATOR), keymap), 5);
+    press(&mut c, "j j");
+    assert_eq!(c.queue.cursor, 0, "an unbound j does nothing");
+    press(&mut c, "<down>");
+    assert_eq!(c.queue.cursor, 1, "the other bindings stay");
+}
+
+#[test]
+fn keymap_files_are_refused_with_the_file_and_line() {
+    let cases = [
+        (
+            "[list]\n\"x\" = \"move_dwn\"\n",
+            "keymap.toml:2",
+            "move_dwn",
+        ),
+        (
+            "[list]\n\"ctrl-\" = \"move_down\"\n",
+            "keymap.toml:2",
+            "ctrl-",
+        ),
+        (
+            "[list]\n\"G\" = \"top\"\n\"shift-g\" = \"bottom\"\n",
+            "keymap.toml:3",
+            "line 2",
+        ),
+    ];
+    for (text, place, detail) in cases {
+        let err = Keymap::from_user_text("keymap.toml", text)
+            .expect_err(&format!("should be refused: {text}"));
+        let message = err.to_string();
+        assert!(message.contains(place), "{text:?}: {message}");
+        assert!(message.contains(detail), "{text:?}: {message}");
+        assert_eq!(err.problems.len(), 1, "{message}");
+    }
+}
