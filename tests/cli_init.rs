@@ -241,7 +241,7 @@ fn init_in_an_impossible_place_names_the_cause_once() {
 }
 
 #[test]
-fn no_command_shows_the_queue_overview() {
+fn no_command_without_a_terminal_prints_the_queue_overview() {
     let env = Env::new();
     let key = env.support("Cola de entrada", "Visible en la cola");
     let out = env.ok(&[]);
@@ -250,6 +250,6 @@ fn no_command_shows_the_queue_overview() {
         out.contains(&key) && out.contains("Cola de entrada"),
         "{out}"
     );
-    assert!(out.contains("guardia list"), "{out}");
+    assert!(out.contains("interactive console"), "{out}");
     assert!(!out.contains("(example database)"), "{out}");
 }
