@@ -190,8 +190,14 @@ fn in_process(db: &Path) {
     let mut filter_times = Vec::new();
     for word in ["impresora", "vpn", "factura", "token", "zz"] {
         h.key("/");
+        let mut typed = String::new();
         for ch in word.chars() {
-            filter_times.push(h.key(&ch.to_string()));
+            typed.push(ch);
+            let t = h.key(&ch.to_string());
+            if std::env::var_os("BENCH_VERBOSE").is_some() {
+                eprintln!("filter {typed:<10} {t:7.2} ms");
+            }
+            filter_times.push(t);
             h.drain();
         }
         h.key("esc");

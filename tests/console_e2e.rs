@@ -232,3 +232,75 @@ fn survives_resizes_down_to_forty_by_twelve() {
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
 }
+
+/// Long work runs in the background: the doctor, started from the palette,
+/// reports in the status line while the queue stays usable.
+#[test]
+fn the_doctor_runs_in_the_background_from_the_palette() {
+    let env = Env::new();
+    env.incident("Primero", "x");
+    env.incident("Segundo", "x");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("Segundo");
+    pty.send(":doctor");
+    pty.wait_for("Check the database");
+    pty.send(ENTER);
+    pty.wait_for("doctor: OK");
+    pty.send("j");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// NO_COLOR: no colour escape reaches the terminal, and the selection is
+/// still visible as reverse video.
+#[test]
+fn no_color_draws_without_colour() {
+    let env = Env::new();
+    env.incident("Sin colores", "x");
+    let mut pty = Pty::spawn(&env, 80, 24, &[("NO_COLOR", "1")], &[]);
+    pty.wait_for("Sin colores");
+    pty.settle(Duration::from_millis(200));
+    let raw = String::from_utf8_lossy(&pty.raw).to_string();
+    for code in [
+        "38;5", "48;5", "[31m", "[32m", "[33m", "[36m", "[34m", "[46m", "[43m",
+    ] {
+        assert!(!raw.contains(code), "colour {code:?} drawn under NO_COLOR");
+    }
+    assert!(
+        raw.contains("\x1b[7m"),
+        "the selection is not reverse video"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// Spanish by default with a Spanish locale; accents and ñ line up.
+#[test]
+fn speaks_spanish_with_a_spanish_locale() {
+    let mut env = Env::new();
+    env.incident("Señal débil en la sede Ñuñoa", "x");
+    env.lang = "es".into();
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    let screen = pty.wait_for("Señal débil");
+    assert!(
+        screen.contains("Cola") && screen.contains("TÍTULO"),
+        "{screen}"
+    );
+    let header = screen
+        .lines()
+        .find(|l| l.contains("TÍTULO"))
+        .expect("header");
+    let row = screen
+        .lines()
+        .find(|l| l.contains("Señal débil"))
+        .expect("row");
+    // Columns align: the title starts at the same column in both lines.
+    let col = |l: &str, needle: &str| l.split(needle).next().map(|p| p.chars().count());
+    assert_eq!(
+        col(header, "TÍTULO"),
+        col(row, "Señal"),
+        "\n{header}\n{row}"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
