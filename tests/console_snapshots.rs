@@ -465,7 +465,6 @@ fn dossier_form_shows_line_breaks_of_saved_values() {
 /// wide (CJK) character that starts in the last column overflows one column
 /// and replaces the pane's right border (ratatui/ratatui#2679).
 #[test]
-#[ignore = "ratatui bug (#2679): wrapped wide characters overwrite the detail's right border"]
 fn wrapped_wide_characters_stay_inside_the_detail_pane() {
     let fake = Fake::hostile();
     let c = build(

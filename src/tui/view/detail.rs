@@ -42,14 +42,18 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         );
         return;
     };
-    let lines = lines(c, d, &c.detail.log, now);
+    let width = usize::from(inner.width);
+    let lines: Vec<Line> = lines(c, d, &c.detail.log, now)
+        .into_iter()
+        .flat_map(|l| super::wrap::wrap(l, width))
+        .collect();
     let scroll = c.detail.scroll.min(lines.len().saturating_sub(1));
-    f.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((u16::try_from(scroll).unwrap_or(u16::MAX), 0)),
-        inner,
-    );
+    let visible: Vec<Line> = lines
+        .into_iter()
+        .skip(scroll)
+        .take(usize::from(inner.height))
+        .collect();
+    f.render_widget(Paragraph::new(visible), inner);
 }
 
 fn heading(c: &Console, text: &str) -> Line<'static> {

@@ -10,6 +10,7 @@ mod escalation;
 mod overlay;
 mod queue;
 mod runbooks;
+mod wrap;
 
 use super::action::Action;
 use super::i18n::catalogue;
@@ -77,8 +78,8 @@ pub fn detail_max_scroll(c: &Console) -> usize {
     .saturating_sub(2)
     .max(1);
     let rows: usize = detail::lines(c, d, &c.detail.log, d.ticket.updated_at)
-        .iter()
-        .map(|l| l.width().div_ceil(width).max(1))
+        .into_iter()
+        .map(|l| wrap::wrap(l, width).len())
         .sum();
     rows.saturating_sub(c.detail.height)
 }
