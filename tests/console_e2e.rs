@@ -304,3 +304,24 @@ fn speaks_spanish_with_a_spanish_locale() {
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
 }
+
+/// A panic restores the terminal before the message is printed.
+#[test]
+fn a_panic_restores_the_terminal() {
+    let env = Env::new();
+    env.incident("Antes del pánico", "x");
+    let mut pty = Pty::spawn(&env, 80, 24, &[("GUARDIA_TEST_PANIC", "1")], &[]);
+    pty.wait_for("Antes del");
+    pty.send("!");
+    let code = pty.wait_exit();
+    assert_ne!(code, 0);
+    let raw = String::from_utf8_lossy(&pty.raw).to_string();
+    let left = raw.rfind("\x1b[?1049l").expect("alternate screen left");
+    let message = raw
+        .rfind("test panic requested")
+        .expect("panic message shown");
+    assert!(
+        left < message,
+        "the panic message was printed inside the alternate screen"
+    );
+}

@@ -330,6 +330,14 @@ pub fn run(
                     match incoming {
                         Incoming::InputLost => return Ok(()),
                         Incoming::Msg(m) => {
+                            // Test builds only: a way to prove the panic hook
+                            // restores the terminal. Release builds never read it.
+                            #[cfg(debug_assertions)]
+                            if matches!(&m, Msg::Key(k) if *k == Key::char('!'))
+                                && std::env::var_os("GUARDIA_TEST_PANIC").is_some()
+                            {
+                                panic!("test panic requested by GUARDIA_TEST_PANIC");
+                            }
                             effects.extend(update::update(&mut console, m));
                             dirty = true;
                         }
