@@ -10,8 +10,8 @@ use std::path::PathBuf;
     version,
     about = "Terminal help-desk console: register, triage, escalate and close incidents by your procedures.",
     long_about = "guardia keeps tickets in a local SQLite file and drives them through the procedures in its \
-configuration. Without a command it opens the console; when standard output is not a terminal it \
-prints the newest open tickets instead.",
+configuration. Without a command it opens the console; when standard input or output is not a \
+terminal it prints the newest open tickets instead.",
     after_help = "Environment: GUARDIA_DB (database), GUARDIA_CONFIG (config directory), GUARDIA_USER (operator), \
 GUARDIA_NOW (fixed clock, RFC 3339; a testing aid), GUARDIA_LANG (es|en)."
 )]

@@ -79,10 +79,14 @@ pub fn run(
         sanitize_line(&db.display().to_string())
     );
     if example {
-        title.push_str(match lang {
-            Lang::Es => " (base de ejemplo)",
-            Lang::En => " (example database)",
-        });
+        // First, so a long organisation name cannot push it out of sight.
+        title.insert_str(
+            0,
+            match lang {
+                Lang::Es => "[ejemplo] ",
+                Lang::En => "[example] ",
+            },
+        );
     }
     let identity = Identity {
         operator: operator.as_ref().map(|o| o.id.get_ref().clone()),

@@ -176,9 +176,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// Every built-in file a user can copy and edit: the configuration and
+/// the console's keymap.
+fn default_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    Config::default_texts().chain(std::iter::once((
+        "keymap.toml",
+        crate::tui::keymap::BUILTIN,
+    )))
+}
+
 fn print_default(file: Option<&str>) -> Result<ExitCode> {
     let mut found = false;
-    for (name, text) in Config::default_texts() {
+    for (name, text) in default_files() {
         if file.is_none_or(|f| f == name || f == name.trim_end_matches(".toml")) {
             if file.is_none() {
                 print(&format!("# ===== {name} =====\n"))?;
@@ -188,7 +197,7 @@ fn print_default(file: Option<&str>) -> Result<ExitCode> {
         }
     }
     if !found {
-        let names: Vec<&str> = Config::default_texts().map(|(n, _)| n).collect();
+        let names: Vec<&str> = default_files().map(|(n, _)| n).collect();
         bail!(
             "no built-in file '{}'; the files are: {}",
             file.unwrap_or(""),
@@ -279,7 +288,7 @@ fn write_config_copies(dir: &Path) -> Result<usize> {
         )
     })?;
     let mut written = 0;
-    for (name, text) in Config::default_texts() {
+    for (name, text) in default_files() {
         let path = dir.join(name);
         if path.exists() {
             continue;

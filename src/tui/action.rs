@@ -35,7 +35,8 @@ macro_rules! actions {
 
 actions! {
     // ----- global -----
-    /// Leave the console (asks first when a form holds unsaved text).
+    /// Leave the console. Inside a form or prompt `q` is text, so only
+    /// Ctrl-c leaves from there (and always does).
     Quit = "quit", "Salir", "Quit";
     /// The help overlay, generated from the live keymap.
     Help = "help", "Ayuda de teclas", "Key help";

@@ -35,13 +35,6 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
         return vec![];
     };
     match top {
-        Overlay::ConfirmQuit => match key.code {
-            KeyCode::Char('y') | KeyCode::Char('s') => {
-                c.quit = true;
-                vec![Effect::Quit]
-            }
-            _ => vec![],
-        },
         Overlay::Help { scroll } => match key.code {
             KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') => vec![],
             KeyCode::Down | KeyCode::Char('j') => {
@@ -702,11 +695,16 @@ pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
         return vec![];
     }
     let Some(dossier) = current_dossier(c) else {
-        c.complain(catalogue(c.lang).select_ticket_first);
-        // Load the ticket so the next try finds it.
+        // The ticket is not loaded yet: load it and open the form when it arrives.
         return match c.current_key() {
-            Some(k) => super::update::request_detail(c, k),
-            None => vec![],
+            Some(k) => {
+                c.escalation.form_pending = true;
+                super::update::request_detail(c, k)
+            }
+            None => {
+                c.complain(catalogue(c.lang).select_ticket_first);
+                vec![]
+            }
         };
     };
     let Some(detail) = c.detail.detail.as_ref() else {

@@ -14,7 +14,8 @@ use std::fmt;
 use std::path::Path;
 use toml::de::DeTable;
 
-const BUILTIN: &str = include_str!("../../assets/keymap.toml");
+/// The built-in keymap file, as `config print-default` and `init` show it.
+pub const BUILTIN: &str = include_str!("../../assets/keymap.toml");
 const FILE_NAME: &str = "keymap.toml";
 const EXAMPLES: &str = "a key is one character (\"q\", \"G\", \"?\") or a name (enter, esc, tab, \
     shift-tab, space, backspace, delete, insert, up, down, left, right, home, end, pgup, pgdown, \

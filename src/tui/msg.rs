@@ -5,7 +5,6 @@
 
 use super::keymap::Key;
 use crate::app::NewTicket;
-use crate::domain::escalation::Dossier;
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::store::ListFilter;
 use crate::store::ops::Op;
@@ -68,11 +67,6 @@ pub enum Request {
     Detail {
         generation: u64,
         key: String,
-    },
-    Dossier {
-        generation: u64,
-        key: String,
-        level: Option<u8>,
     },
     Dashboard {
         generation: u64,
@@ -197,11 +191,6 @@ pub enum Reply {
         generation: u64,
         detail: Option<Box<TicketDetail>>,
         log: Vec<Op>,
-    },
-    Dossier {
-        generation: u64,
-        dossier: Option<Box<Dossier>>,
-        markdown: String,
     },
     Dashboard {
         generation: u64,

@@ -7,7 +7,6 @@ use super::keymap::{Context, Keymap};
 use super::msg::Row;
 use super::theme::Theme;
 use crate::config::{Config, Lang};
-use crate::domain::escalation::Dossier;
 use crate::domain::ticket::TicketDetail;
 use crate::store::ops::Op;
 use chrono::{DateTime, Utc};
@@ -183,9 +182,8 @@ pub struct DetailState {
 pub struct EscalationState {
     /// Index into the configured levels.
     pub cursor: usize,
-    pub dossier: Option<Box<Dossier>>,
-    pub markdown: String,
-    pub generation: u64,
+    /// Escalation was asked for before the ticket was loaded.
+    pub form_pending: bool,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -303,22 +301,6 @@ pub enum Overlay {
     },
     Dossier(DossierForm),
     NewTicket(NewTicketForm),
-    ConfirmQuit,
-}
-
-impl Overlay {
-    /// Overlays whose text would be lost by quitting.
-    pub fn holds_draft(&self) -> bool {
-        match self {
-            Overlay::Prompt { input, .. } => !input.text.trim().is_empty(),
-            Overlay::Dossier(f) => f.missing.iter().any(|m| !m.input.text.trim().is_empty()),
-            Overlay::NewTicket(f) => f
-                .fields
-                .iter()
-                .any(|m| m.choices.is_empty() && !m.input.text.trim().is_empty()),
-            _ => false,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -246,7 +246,11 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
         },
         WriteDossier => match forms::current_dossier(c) {
             Some(d) => {
-                let path = format!("{}-nivel-{}.md", d.key, d.to_level);
+                let word = match c.lang {
+                    crate::config::Lang::Es => "nivel",
+                    crate::config::Lang::En => "level",
+                };
+                let path = format!("{}-{word}-{}.md", d.key, d.to_level);
                 c.overlays.push(Overlay::Prompt {
                     title: catalogue(c.lang).dossier_path_prompt.into(),
                     input: TextInput::with(&path),
@@ -311,12 +315,21 @@ fn page(c: &Console) -> usize {
 }
 
 fn focus(c: &mut Console, pane: Pane) -> Vec<Effect> {
+    // Leaving the queue, the other panes show the row under the cursor,
+    // not whichever ticket was opened last.
+    let from_queue = c.focus == Pane::Queue;
+    let selected = c.queue.selected().map(|r| r.ticket.key.clone());
     c.focus = pane;
     let mut fx = Vec::new();
     match pane {
         Pane::Dashboard => fx.extend(request_dashboard(c)),
         Pane::Detail | Pane::Escalation | Pane::Runbooks => {
-            if let Some(key) = c.current_key()
+            let key = if from_queue && selected.is_some() {
+                selected
+            } else {
+                c.current_key()
+            };
+            if let Some(key) = key
                 && (c.detail.key.as_deref() != Some(&key) || c.detail.detail.is_none())
             {
                 fx.extend(request_detail(c, key));
@@ -701,10 +714,12 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 if c.focus == Pane::Escalation {
                     point_at_next_level(c);
                 }
+                if std::mem::take(&mut c.escalation.form_pending) && c.detail.detail.is_some() {
+                    return super::forms::open_dossier_form(c);
+                }
             }
             vec![]
         }
-        Reply::Dossier { .. } => vec![],
         Reply::Dashboard { generation, data } => {
             if generation == c.dashboard.generation {
                 c.dashboard.data = Some(data);

@@ -122,7 +122,6 @@ fn coalesce(batch: Vec<Request>) -> Vec<Request> {
         Request::Detail { .. } => 2,
         Request::Dashboard { .. } => 3,
         Request::Similar { .. } => 4,
-        Request::Dossier { .. } => 5,
         _ => 0,
     };
     let n = batch.len();
@@ -193,18 +192,6 @@ fn handle(
                 log,
             }
         }
-        Request::Dossier {
-            generation,
-            key,
-            level,
-        } => match app.dossier(&key, level) {
-            Ok(d) => Reply::Dossier {
-                generation,
-                markdown: escalation::render_markdown(&d, app.lang),
-                dossier: Some(Box::new(d)),
-            },
-            Err(e) => fail(&e),
-        },
         Request::Dashboard { generation } => match dashboard(app) {
             Ok(data) => Reply::Dashboard {
                 generation,
@@ -407,9 +394,14 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
             (r.map_err(err), Some(key))
         }
         WriteOp::Reject { key, code, note } => {
-            // A note that starts with a ticket key names the original (duplicates).
+            // For a duplicate, a note that starts with a ticket key names the original.
+            let duplicate = app
+                .config
+                .rejection(&code)
+                .is_some_and(|r| r.action == crate::config::RejectionAction::Duplicate);
             let original = note
                 .as_deref()
+                .filter(|_| duplicate)
                 .and_then(|n| n.split_whitespace().next())
                 .filter(|w| {
                     w.contains('-') && w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
@@ -424,6 +416,9 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                     );
                     if let Some(g) = rj.guidance {
                         m.push_str(&format!(" — {g}"));
+                    }
+                    for c in &rj.contacts {
+                        m.push_str(&format!(" · {} {} {}", c.name, c.phone, c.email));
                     }
                     m
                 });
@@ -503,9 +498,12 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
 /// Writes a new file, never replacing one: nothing the operator had is lost.
 fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), String> {
     use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    // The dossier carries contacts' e-mails and phones: private to the operator.
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
+        .mode(0o600)
         .open(path)
         .map_err(|e| {
             format!(

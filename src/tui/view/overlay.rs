@@ -206,20 +206,6 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 cursor(f, r.x + 1 + x as u16, y, &fl.input, room);
             }
         }
-        Overlay::ConfirmQuit => {
-            let t = catalogue(c.lang);
-            let r = centered(area, 60, 4);
-            frame(
-                f,
-                c,
-                r,
-                "guardia",
-                vec![
-                    Line::from(t.confirm_quit),
-                    Line::from(Span::styled(t.yes_no, c.theme.dim)),
-                ],
-            );
-        }
     }
 }
 
