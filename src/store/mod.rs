@@ -227,7 +227,7 @@ impl Store {
         )
         .map_err(|e| sqlite_err(path, e))?;
         configure(&conn, path)?;
-        let known = 1i64;
+        let known = schema::LATEST;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| sqlite_err(path, e))?;
