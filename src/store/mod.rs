@@ -6,12 +6,14 @@
 //! another process holds the write lock.
 
 mod apply;
+mod dashboard;
 pub mod doctor;
 pub mod ops;
 mod query;
 mod schema;
 
 pub use apply::ApplyMode;
+pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
