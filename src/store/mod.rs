@@ -13,7 +13,7 @@ mod query;
 mod schema;
 
 pub use apply::ApplyMode;
-pub use dashboard::*;
+pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
@@ -229,7 +229,7 @@ impl Store {
         )
         .map_err(|e| sqlite_err(path, e))?;
         configure(&conn, path)?;
-        let known = 1i64;
+        let known = schema::LATEST;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| sqlite_err(path, e))?;

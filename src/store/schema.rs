@@ -159,8 +159,38 @@ CREATE VIRTUAL TABLE ticket_fts USING fts5(
 );
 "#;
 
+/// What the dashboard (`store/dashboard.rs`) reads: it runs every second the
+/// console shows it and the database changes, at up to 1M tickets.
+const V2: &str = r#"
+-- Open tickets by state, priority and level, and the oldest of each such
+-- group, from index ranges of the open states alone. Priority and level are
+-- expressions on purpose: a list filtered by priority or level alone must
+-- not skip-scan this index and sort every match (tests/store_plans.rs), and
+-- queries on the plain columns cannot use an index on expressions. Rewritten
+-- on a state, priority or level change, like ticket_status.
+CREATE INDEX ticket_status_shape ON ticket(status, priority || '', level + 0, created_at);
+
+-- Tickets created per day. Written once per ticket, always at the end.
+CREATE INDEX ticket_created ON ticket(created_at);
+
+-- Every state change, by target state and time, with the state it left:
+-- tickets finished per day, at the exact time of the change. `value` itself
+-- is in the index only so that SQLite can count from the index alone: `op`
+-- is WITHOUT ROWID, and without it SQLite looks up the table row of every
+-- entry it reads (60 ms instead of 4 ms for two weeks at 1M tickets).
+-- Written once per state change, when the op is appended.
+CREATE INDEX op_transition
+    ON op(json_extract(value, '$.to'), hlc, json_extract(value, '$.from'), value)
+    WHERE kind = 'transition';
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2];
+
+/// The schema version (`PRAGMA user_version`) this build creates and knows.
+pub const LATEST: i64 = VERSIONS.len() as i64;
+
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(V1)])
+    Migrations::new(VERSIONS.iter().map(|sql| M::up(sql)).collect())
 }
 
 /// The derived tables `doctor` compares after a rebuild, with the columns that
