@@ -325,3 +325,21 @@ fn a_panic_restores_the_terminal() {
         "the panic message was printed inside the alternate screen"
     );
 }
+
+/// The dashboard counts the open tickets and follows changes made elsewhere.
+#[test]
+fn the_dashboard_counts_and_refreshes_live() {
+    let env = Env::new();
+    env.incident("Uno", "x");
+    env.incident("Dos", "x");
+    let mut pty = Pty::spawn(&env, 100, 30, &[], &[]);
+    pty.wait_for("Dos");
+    pty.send("5");
+    let screen = pty.wait_for("2 open");
+    assert!(screen.contains("Open by priority"), "{screen}");
+    assert!(screen.contains("Oldest open"), "{screen}");
+    env.incident("Tres, desde otra terminal", "x");
+    pty.wait_for("3 open");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
