@@ -639,7 +639,7 @@ pub fn clean_detail(d: TicketDetail) -> TicketDetail {
     d
 }
 
-fn clean_op(mut op: Op) -> Op {
+pub fn clean_op(mut op: Op) -> Op {
     op.actor = sanitize_line(&op.actor);
     op.kind = sanitize_line(&op.kind);
     op.field = op.field.as_deref().map(sanitize_line);

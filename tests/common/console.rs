@@ -25,7 +25,7 @@ use guardia::domain::ticket::{
 use guardia::store::ListFilter;
 use guardia::store::ops::{Op, OpRef};
 use guardia::store::{Dashboard, OldestTicket};
-use guardia::text::{sanitize_block, sanitize_line};
+use guardia::text::sanitize_line;
 use guardia::tui::keymap::{Key, Keymap};
 use guardia::tui::msg::{Effect, Msg, PageDir, Reply, Request, Row};
 use guardia::tui::state::{Console, Identity};
@@ -519,23 +519,6 @@ pub fn plain_detail(ticket: Ticket) -> TicketDetail {
     })
 }
 
-/// What the worker's private `clean_op` does to an operation.
-fn clean_op(mut op: Op) -> Op {
-    fn clean_value(v: &mut Value) {
-        match v {
-            Value::String(s) => *s = sanitize_block(s),
-            Value::Array(a) => a.iter_mut().for_each(clean_value),
-            Value::Object(o) => o.values_mut().for_each(clean_value),
-            _ => {}
-        }
-    }
-    op.actor = sanitize_line(&op.actor);
-    op.kind = sanitize_line(&op.kind);
-    op.field = op.field.as_deref().map(sanitize_line);
-    clean_value(&mut op.value);
-    op
-}
-
 /// A small timeline of the detail ticket, cleaned as the worker cleans it.
 pub fn timeline() -> Vec<Op> {
     let t0 = (now() - Duration::minutes(45)).timestamp_millis();
@@ -581,7 +564,7 @@ pub fn timeline() -> Vec<Op> {
         op(6, 20, "bruno\x1b[7m", "worklog", None, json!(50)),
     ]
     .into_iter()
-    .map(clean_op)
+    .map(guardia::tui::worker::clean_op)
     .collect()
 }
 
