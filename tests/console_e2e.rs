@@ -343,3 +343,36 @@ fn the_dashboard_counts_and_refreshes_live() {
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
 }
+
+/// `e` hands the terminal to $EDITOR for a comment and takes it back.
+#[test]
+fn a_comment_written_in_the_editor_is_saved() {
+    let env = Env::new();
+    let key = env.incident("Necesita un comentario largo", "x");
+    let editor = env.path().join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nprintf 'Primera línea del editor\\nSegunda línea\\n' >> \"$1\"\n",
+    )
+    .expect("write the fake editor");
+    let mut perms = std::fs::metadata(&editor).expect("editor").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&editor, perms).expect("chmod");
+    let editor = editor.display().to_string();
+    let mut pty = Pty::spawn(&env, 80, 24, &[("EDITOR", &editor), ("VISUAL", "")], &[]);
+    pty.wait_for("Necesita un coment");
+    pty.send(ENTER);
+    pty.wait_for("Description");
+    pty.send("e");
+    pty.wait_for("comment saved");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let shown = env.show(&key);
+    let bodies: Vec<&str> = shown["comments"]
+        .as_array()
+        .expect("comments")
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .collect();
+    assert_eq!(bodies, ["Primera línea del editor\nSegunda línea"], "{shown:#}");
+}
