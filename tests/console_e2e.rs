@@ -374,5 +374,9 @@ fn a_comment_written_in_the_editor_is_saved() {
         .iter()
         .filter_map(|c| c["body"].as_str())
         .collect();
-    assert_eq!(bodies, ["Primera línea del editor\nSegunda línea"], "{shown:#}");
+    assert_eq!(
+        bodies,
+        ["Primera línea del editor\nSegunda línea"],
+        "{shown:#}"
+    );
 }

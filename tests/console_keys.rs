@@ -1235,3 +1235,34 @@ fn keymap_files_are_refused_with_the_file_and_line() {
         assert_eq!(err.problems.len(), 1, "{message}");
     }
 }
+
+fn dashboard_requests(fx: &[Effect]) -> usize {
+    fx.iter()
+        .filter(|e| matches!(e, Effect::Request(Request::Dashboard { .. })))
+        .count()
+}
+
+#[test]
+fn the_dashboard_is_read_again_only_after_the_database_changed() {
+    let mut c = loaded(30);
+    let fx = press(&mut c, "5");
+    assert_eq!(dashboard_requests(&fx), 1);
+    let generation = c.dashboard.generation;
+    update(
+        &mut c,
+        Msg::Reply(Reply::Dashboard {
+            generation,
+            data: Box::default(),
+        }),
+    );
+    // Back and forth with nothing changed: shown from what was read.
+    press(&mut c, "1");
+    assert_eq!(dashboard_requests(&press(&mut c, "5")), 0);
+    // Another process wrote while the queue was in front.
+    press(&mut c, "1");
+    update(&mut c, Msg::Reply(Reply::Changed));
+    assert_eq!(dashboard_requests(&press(&mut c, "5")), 1);
+    // While it is in front, a change is read at once.
+    let fx = update(&mut c, Msg::Reply(Reply::Changed));
+    assert_eq!(dashboard_requests(&fx), 1);
+}

@@ -184,7 +184,29 @@ CREATE INDEX op_transition
     WHERE kind = 'transition';
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2];
+/// Prefix indexes for the full-text index. The console filters as the
+/// operator types, so the last word is a prefix; without these FTS5 merges
+/// the lists of every word a prefix matches before returning the newest
+/// rows (27-44 ms at 1M for the prefixes of the commonest words, 0.1 ms
+/// with them). Lengths 4 to 8 cover what the console asks for (prefixes
+/// start at four letters); longer prefixes match few words. They cost
+/// 3.5x the index size and about 1.3 s per 100k tickets indexed in bulk.
+/// The index is contentless, so it is rebuilt from the tickets and comments.
+const V3: &str = r#"
+DROP TABLE ticket_fts;
+CREATE VIRTUAL TABLE ticket_fts USING fts5(
+    title, description, comments,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2',
+    prefix = '4 5 6 7 8'
+);
+INSERT INTO ticket_fts(rowid, title, description, comments)
+SELECT t.no, t.title, t.description,
+       coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')
+FROM ticket t;
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;

@@ -196,6 +196,8 @@ pub struct RunbooksState {
 #[derive(Debug, Clone, Default)]
 pub struct DashboardState {
     pub data: Option<Box<DashboardData>>,
+    /// The database changed since `data` was read.
+    pub stale: bool,
     pub generation: u64,
 }
 

@@ -322,7 +322,12 @@ fn focus(c: &mut Console, pane: Pane) -> Vec<Effect> {
     c.focus = pane;
     let mut fx = Vec::new();
     match pane {
-        Pane::Dashboard => fx.extend(request_dashboard(c)),
+        // Shown at once from what was read last; read again only if the
+        // database changed meanwhile.
+        Pane::Dashboard if c.dashboard.data.is_none() || c.dashboard.stale => {
+            fx.extend(request_dashboard(c))
+        }
+        Pane::Dashboard => {}
         Pane::Detail | Pane::Escalation | Pane::Runbooks => {
             let key = if from_queue && selected.is_some() {
                 selected
@@ -382,6 +387,8 @@ fn refresh(c: &mut Console) -> Vec<Effect> {
     }
     if c.focus == Pane::Dashboard {
         fx.extend(request_dashboard(c));
+    } else {
+        c.dashboard.stale = true;
     }
     fx
 }
@@ -661,6 +668,7 @@ pub fn request_detail(c: &mut Console, key: String) -> Vec<Effect> {
 }
 
 fn request_dashboard(c: &mut Console) -> Vec<Effect> {
+    c.dashboard.stale = false;
     let generation = c.next_generation();
     c.dashboard.generation = generation;
     vec![Effect::Request(Request::Dashboard { generation })]
