@@ -104,7 +104,7 @@ impl Harness {
                 Reply::Page { .. }
                 | Reply::Detail { .. }
                 | Reply::Dashboard { .. }
-                | Reply::Failed(_),
+                | Reply::Failed { .. },
             ) = &msg
             {
                 waiting -= 1;

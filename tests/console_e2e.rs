@@ -380,3 +380,46 @@ fn a_comment_written_in_the_editor_is_saved() {
         "{shown:#}"
     );
 }
+
+/// A write asked for just before quitting (in the same burst of keys) is
+/// carried out before guardia exits.
+#[test]
+fn a_write_just_before_quitting_is_not_lost() {
+    let env = Env::new();
+    let key = env.incident("Asignar y salir", "x");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("Asignar y salir");
+    pty.send("aq");
+    assert_eq!(pty.wait_exit(), 0);
+    assert_eq!(env.show(&key)["assignee"], "ana");
+}
+
+/// The title counts every open ticket; only text filters stop at 1000.
+#[test]
+fn the_queue_count_is_exact_beyond_a_thousand() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "1500", "--bare"]);
+    let open = env.list_keys(&["--open", "--limit", "1000"]).len();
+    assert!(open > 0);
+    let total_open: usize = {
+        let mut n = open;
+        let mut after = env
+            .list_keys(&["--open", "--limit", "1000"])
+            .last()
+            .cloned();
+        while let Some(a) = after {
+            let page = env.list_keys(&["--open", "--limit", "1000", "--after", &a]);
+            n += page.len();
+            after = page.last().cloned();
+        }
+        n
+    };
+    assert!(
+        total_open > 1000,
+        "the test needs more than 1000 open tickets"
+    );
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for(&format!("Open ({total_open})"));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}

@@ -169,6 +169,7 @@ fn serve(c: &mut Console, total: i64, fx: &[Effect]) -> Vec<Effect> {
                     generation: *generation,
                     dir: *dir,
                     reset: *reset,
+                    from: *from,
                     rows,
                     more,
                 };
@@ -388,8 +389,11 @@ fn j_k_g_shift_g_and_pgdown_move_the_cursor() {
 #[test]
 fn bottom_fetches_the_last_page_when_rows_lie_beyond_and_top_reloads() {
     let mut c = loaded(1000);
-    let generation = c.queue.generation;
+    let before = c.queue.generation;
     let fx = press(&mut c, "G");
+    // A new generation: pages still on their way belong to the old window.
+    let generation = c.queue.generation;
+    assert!(generation > before);
     assert_eq!(
         pages(&fx),
         vec![Page {
@@ -824,6 +828,7 @@ fn one_marked_ticket_is_offered_the_states_its_own_status_reaches() {
         generation: pages(&fx)[0].generation,
         dir: PageDir::Forward,
         reset: true,
+        from: None,
         rows: vec![row(2), resolved],
         more: false,
     };
@@ -1265,4 +1270,63 @@ fn the_dashboard_is_read_again_only_after_the_database_changed() {
     // While it is in front, a change is read at once.
     let fx = update(&mut c, Msg::Reply(Reply::Changed));
     assert_eq!(dashboard_requests(&fx), 1);
+}
+
+#[test]
+fn one_marked_ticket_is_the_one_single_ticket_actions_act_on() {
+    let mut c = loaded(10);
+    // Mark BOG-10; the cursor steps onto BOG-9.
+    press(&mut c, "<space>");
+    assert_eq!(selected_key(&c), "BOG-9");
+    press(&mut c, "R");
+    let Overlay::Menu { keys, .. } = top_overlay(&c) else {
+        panic!("a menu of reasons")
+    };
+    assert_eq!(keys, &["BOG-10".to_string()]);
+    press(&mut c, "<esc>");
+    let ops = writes(&press(&mut c, &format!("c {} <enter>", typed("hola"))));
+    assert!(
+        matches!(&ops[..], [WriteOp::Comment { key, .. }] if key == "BOG-10"),
+        "{ops:?}"
+    );
+}
+
+#[test]
+fn several_marked_tickets_refuse_an_action_meant_for_one() {
+    let mut c = loaded(10);
+    press(&mut c, "<space> <space>");
+    let fx = press(&mut c, "c");
+    assert!(fx.is_empty() && c.overlays.is_empty(), "{fx:?}");
+    assert!(error_notice(&c).contains("2 tickets marked"));
+    // Bulk actions still take them all.
+    let ops = writes(&press(&mut c, "a"));
+    assert!(matches!(&ops[..], [WriteOp::Assign { keys, .. }] if keys.len() == 2));
+}
+
+#[test]
+fn a_continuation_page_for_a_replaced_window_is_not_appended() {
+    let mut c = loaded(1000);
+    let before = c.queue.rows.len();
+    // A page continuing from a row that is no longer the window's edge
+    // (a refresh replaced the window while it was on its way).
+    let stale = Reply::Page {
+        generation: c.queue.generation,
+        dir: PageDir::Forward,
+        reset: false,
+        from: Some(123_456),
+        rows: vec![row(5000)],
+        more: true,
+    };
+    update(&mut c, Msg::Reply(stale));
+    assert_eq!(c.queue.rows.len(), before);
+    assert!(!c.queue.rows.iter().any(|r| r.ticket.key == "BOG-5000"));
+}
+
+#[test]
+fn escape_cannot_be_bound_to_quit() {
+    let err = Keymap::from_user_text("keymap.toml", "[global]\n\"esc\" = \"quit\"\n")
+        .expect_err("esc = quit is refused")
+        .to_string();
+    assert!(err.contains("keymap.toml:2"), "{err}");
+    assert!(err.contains("esc cannot quit"), "{err}");
 }

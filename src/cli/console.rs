@@ -97,8 +97,13 @@ pub fn run(
     let mut console = Console::new(Arc::new(config), keymap, theme, lang, identity, title);
     console.mouse = mouse;
     let (tx, rx) = std::sync::mpsc::channel();
-    let requests = worker::spawn(app, operator, tx);
-    runtime::run(console, requests, rx, clock)?;
+    let (requests, worker) = worker::spawn_joinable(app, operator, tx);
+    let outcome = runtime::run(console, requests, rx, clock);
+    // The terminal is back; writes asked for before quitting finish now.
+    if let Some(w) = worker {
+        let _ = w.join();
+    }
+    outcome?;
     Ok(match runtime::stop_signal() {
         Some(sig) => ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0))),
         None => ExitCode::SUCCESS,

@@ -698,7 +698,7 @@ pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
         // The ticket is not loaded yet: load it and open the form when it arrives.
         return match c.current_key() {
             Some(k) => {
-                c.escalation.form_pending = true;
+                c.escalation.form_pending = Some(k.clone());
                 super::update::request_detail(c, k)
             }
             None => {

@@ -550,6 +550,13 @@ impl Report<'_> {
                     self.at(spelling.span(), message);
                     continue;
                 }
+                if key == Key::code(KeyCode::Esc) && action == Some(Action::Quit) {
+                    let message = "esc cannot quit: it closes, cancels and goes back, and a \
+                        stray esc (alt keys, arrows split over a slow link) must never end a session"
+                        .to_string();
+                    self.at(spelling.span(), message);
+                    continue;
+                }
                 out.push((context, key, action));
             }
         }

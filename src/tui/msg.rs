@@ -177,6 +177,8 @@ pub enum Reply {
         generation: u64,
         dir: PageDir,
         reset: bool,
+        /// The row number the request continued from (its `from`).
+        from: Option<i64>,
         rows: Vec<Row>,
         /// More rows exist beyond this page in its direction.
         more: bool,
@@ -213,6 +215,9 @@ pub enum Reply {
         label: String,
         done: Option<Result<String, String>>,
     },
-    /// A fetch failed.
-    Failed(String),
+    /// A fetch failed; `generation` when it was a page of the queue.
+    Failed {
+        generation: Option<u64>,
+        message: String,
+    },
 }

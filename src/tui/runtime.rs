@@ -26,6 +26,7 @@ const FRAME: Duration = Duration::from_millis(16);
 
 static RESTORED: AtomicBool = AtomicBool::new(true);
 static MOUSE: AtomicBool = AtomicBool::new(false);
+static PANICKED: AtomicBool = AtomicBool::new(false);
 /// The signal that asked us to stop (SIGTERM, SIGHUP, SIGINT), or 0.
 static STOP_SIGNAL: AtomicI32 = AtomicI32::new(0);
 
@@ -99,6 +100,9 @@ fn install_panic_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             restore();
+            // A panic on another thread (input, database) leaves the main
+            // loop drawing to a restored terminal; this makes it stop.
+            PANICKED.store(true, Ordering::SeqCst);
             previous(info);
         }));
     });
@@ -239,8 +243,9 @@ pub fn run(
     install_panic_hook();
     install_signal_handlers();
     let mouse = console.mouse;
-    enter(mouse)?;
+    // The guard first: if entering fails half-way, what was switched is restored.
     let _guard = Guard;
+    enter(mouse)?;
     let backend = Screen {
         inner: CrosstermBackend::new(BufWriter::with_capacity(64 * 1024, std::io::stdout())),
         cursor: Position::ORIGIN,
@@ -271,6 +276,7 @@ pub fn run(
     let mut effects = update::update(&mut console, Msg::Resize(size.width, size.height));
     effects.extend(update::start(&mut console));
     let mut dirty = true;
+    let mut leaving = false;
     let mut last_draw = Instant::now() - FRAME;
     loop {
         for e in std::mem::take(&mut effects) {
@@ -280,7 +286,9 @@ pub fn run(
                         anyhow::bail!("the database worker stopped; restart guardia");
                     }
                 }
-                Effect::Quit => return Ok(()),
+                // Leaving waits until every effect of the burst is out, so a
+                // write asked for just before `q` still reaches the worker.
+                Effect::Quit => leaving = true,
                 Effect::FullRedraw => {
                     term.clear()?;
                     dirty = true;
@@ -289,21 +297,26 @@ pub fn run(
                     osc52(term.backend_mut(), &text)?;
                 }
                 Effect::OpenEditor { key } => {
-                    let text =
-                        edit_in_editor(&mut term, &key, &paused, &parked, console.lang, mouse);
+                    // The outer error is the terminal not coming back: fatal.
+                    let edited =
+                        edit_in_editor(&mut term, &key, &paused, &parked, console.lang, mouse)?;
                     dirty = true;
-                    effects.extend(update::update(
-                        &mut console,
-                        Msg::EditorDone {
-                            key,
-                            text: text.ok().flatten(),
-                        },
-                    ));
+                    match edited {
+                        Ok(text) => effects
+                            .extend(update::update(&mut console, Msg::EditorDone { key, text })),
+                        Err(e) => console.complain(format!("$EDITOR: {e:#}")),
+                    }
                 }
             }
         }
         if !effects.is_empty() {
             continue;
+        }
+        if leaving || console.quit {
+            return Ok(());
+        }
+        if PANICKED.load(Ordering::SeqCst) {
+            anyhow::bail!("a part of the console failed (see the message above); restart guardia");
         }
         if STOP_SIGNAL.load(Ordering::SeqCst) != 0 {
             return Ok(());
@@ -328,7 +341,7 @@ pub fn run(
                 // Merge the burst: everything already waiting goes into one frame.
                 for incoming in std::iter::once(first).chain(rx.try_iter()) {
                     match incoming {
-                        Incoming::InputLost => return Ok(()),
+                        Incoming::InputLost => leaving = true,
                         Incoming::Msg(m) => {
                             // Test builds only: a way to prove the panic hook
                             // restores the terminal. Release builds never read it.
@@ -344,7 +357,7 @@ pub fn run(
                     }
                 }
                 if console.quit {
-                    return Ok(());
+                    leaving = true;
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
@@ -402,7 +415,7 @@ fn edit_in_editor(
     parked: &AtomicBool,
     lang: crate::config::Lang,
     mouse: bool,
-) -> anyhow::Result<Option<String>> {
+) -> anyhow::Result<anyhow::Result<Option<String>>> {
     paused.store(true, Ordering::SeqCst);
     // Wait for the input thread to stop reading, or it would steal the
     // editor's keys.
@@ -412,10 +425,11 @@ fn edit_in_editor(
     }
     restore();
     let result = run_editor(key, lang);
-    let _ = enter(mouse);
+    let back = enter(mouse);
     paused.store(false, Ordering::SeqCst);
+    back?;
     term.clear()?;
-    result
+    Ok(result)
 }
 
 fn run_editor(key: &str, lang: crate::config::Lang) -> anyhow::Result<Option<String>> {

@@ -33,31 +33,33 @@ impl Pane {
         Pane::Dashboard,
     ];
 
-    /// Keymap contexts consulted for this pane, most specific first.
+    /// Keymap contexts consulted for this pane, most specific first: the
+    /// pane's own, then lists, then ticket actions, then global (the order
+    /// docs/keybindings.md promises).
     pub fn contexts(self) -> &'static [Context] {
         match self {
             Pane::Queue => &[
                 Context::Queue,
-                Context::Ticket,
                 Context::List,
+                Context::Ticket,
                 Context::Global,
             ],
             Pane::Detail => &[
                 Context::Detail,
-                Context::Ticket,
                 Context::List,
+                Context::Ticket,
                 Context::Global,
             ],
             Pane::Escalation => &[
                 Context::Escalation,
-                Context::Ticket,
                 Context::List,
+                Context::Ticket,
                 Context::Global,
             ],
             Pane::Runbooks => &[
                 Context::Runbooks,
-                Context::Ticket,
                 Context::List,
+                Context::Ticket,
                 Context::Global,
             ],
             Pane::Dashboard => &[Context::Dashboard, Context::List, Context::Global],
@@ -182,8 +184,8 @@ pub struct DetailState {
 pub struct EscalationState {
     /// Index into the configured levels.
     pub cursor: usize,
-    /// Escalation was asked for before the ticket was loaded.
-    pub form_pending: bool,
+    /// Escalation of this ticket was asked for before it was loaded.
+    pub form_pending: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -402,6 +404,8 @@ impl Console {
     /// queue's selection.
     pub fn current_key(&self) -> Option<String> {
         match self.focus {
+            // One marked ticket is the one meant, wherever the cursor went.
+            Pane::Queue if self.queue.marked.len() == 1 => self.queue.marked.first().cloned(),
             Pane::Queue => self.queue.selected().map(|r| r.ticket.key.clone()),
             _ => self
                 .detail
@@ -409,6 +413,11 @@ impl Console {
                 .clone()
                 .or_else(|| self.queue.selected().map(|r| r.ticket.key.clone())),
         }
+    }
+
+    /// Several tickets are marked: an action on one ticket would be ambiguous.
+    pub fn several_marked(&self) -> bool {
+        self.focus == Pane::Queue && self.queue.marked.len() > 1
     }
 
     /// Marked tickets, or the current one when none is marked.

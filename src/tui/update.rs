@@ -108,9 +108,34 @@ fn on_filter_key(c: &mut Console, key: Key) -> Vec<Effect> {
     }
 }
 
+/// Actions on one ticket; with several marked they would be ambiguous.
+const SINGLE_TICKET: &[Action] = &[
+    Action::ChangePriority,
+    Action::SetField,
+    Action::Comment,
+    Action::CommentInEditor,
+    Action::Worklog,
+    Action::Reject,
+    Action::Escalate,
+    Action::CopyKey,
+];
+
 /// Carries out one action; also used by the palette.
 pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
     use Action::*;
+    if SINGLE_TICKET.contains(&action) && c.several_marked() {
+        c.complain(match c.lang {
+            crate::config::Lang::Es => format!(
+                "{} tickets marcados: esta acción es para uno (Esc quita las marcas)",
+                c.queue.marked.len()
+            ),
+            crate::config::Lang::En => format!(
+                "{} tickets marked: this action takes one (Esc clears the marks)",
+                c.queue.marked.len()
+            ),
+        });
+        return vec![];
+    }
     match action {
         Quit => {
             c.quit = true;
@@ -414,6 +439,10 @@ pub fn queue_filter(c: &Console) -> ListFilter {
                 .collect();
             w.sort();
             w.dedup();
+            if w.is_empty() {
+                // No state waits on anyone: the view is empty, not "every state".
+                w.push(String::new());
+            }
             w
         }
         View::All => Vec::new(),
@@ -489,6 +518,9 @@ fn refresh_queue(c: &mut Console) -> Vec<Effect> {
     let mut filter = queue_filter(c);
     let q = &mut c.queue;
     q.generation = generation;
+    // Until the refreshed window arrives no continuation may be asked for:
+    // it would extend a window that is about to be replaced.
+    q.loading = true;
     filter.limit = q.rows.len().clamp(PAGE, WINDOW_MAX);
     // Re-read from just before the first row so it is included.
     let from = q
@@ -607,7 +639,9 @@ fn top(c: &mut Console) -> Vec<Effect> {
 fn bottom(c: &mut Console) -> Vec<Effect> {
     match c.focus {
         Pane::Queue if c.queue.more_after => {
-            let generation = c.queue.generation;
+            // A new generation: pages still on their way belong to the old window.
+            let generation = c.next_generation();
+            c.queue.generation = generation;
             let filter = queue_filter(c);
             c.queue.loading = true;
             vec![Effect::Request(Request::Page {
@@ -682,11 +716,23 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             generation,
             dir,
             reset,
+            from,
             rows,
             more,
         } => {
             if generation != c.queue.generation {
                 return vec![];
+            }
+            // A continuation must still start at the window's edge (a refresh
+            // may have replaced the window meanwhile); else fetch it again.
+            let q = &c.queue;
+            let edge = match dir {
+                PageDir::Forward => q.rows.last().map(|r| r.no),
+                PageDir::Backward => q.rows.first().map(|r| r.no),
+            };
+            if !reset && from != edge {
+                c.queue.loading = false;
+                return prefetch(c);
             }
             apply_page(&mut c.queue, dir, reset, rows, more);
             let mut fx = prefetch(c);
@@ -726,7 +772,9 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 if c.focus == Pane::Escalation {
                     point_at_next_level(c);
                 }
-                if std::mem::take(&mut c.escalation.form_pending) && c.detail.detail.is_some() {
+                let pending = c.escalation.form_pending.take();
+                let arrived = c.detail.detail.as_ref().map(|d| d.ticket.key.clone());
+                if pending.is_some() && pending == arrived && pending == c.current_key() {
                     return super::forms::open_dossier_form(c);
                 }
             }
@@ -753,7 +801,11 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             match result {
                 Ok(m) => {
                     c.say(m);
-                    c.queue.marked.clear();
+                    // Bulk writes (assign, move) answer without a key; the
+                    // marks were for them. A comment leaves them alone.
+                    if key.is_none() {
+                        c.queue.marked.clear();
+                    }
                 }
                 Err(e) => c.complain(e),
             }
@@ -784,9 +836,14 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             vec![]
         }
-        Reply::Failed(e) => {
-            c.queue.loading = false;
-            c.complain(e);
+        Reply::Failed {
+            generation,
+            message,
+        } => {
+            if generation.is_some() && generation == Some(c.queue.generation) {
+                c.queue.loading = false;
+            }
+            c.complain(message);
             vec![]
         }
     }

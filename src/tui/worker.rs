@@ -27,6 +27,17 @@ pub const POLL: Duration = Duration::from_millis(250);
 /// Starts the worker; requests go into the returned sender, replies come
 /// back as `Msg::Reply` through `out`.
 pub fn spawn(app: App, operator: Option<Operator>, out: Sender<Msg>) -> Sender<Request> {
+    spawn_joinable(app, operator, out).0
+}
+
+/// Like `spawn`, with the thread's handle: once every sender is dropped the
+/// worker finishes the requests already sent (writes included) and ends,
+/// so joining it means nothing asked for is lost on the way out.
+pub fn spawn_joinable(
+    app: App,
+    operator: Option<Operator>,
+    out: Sender<Msg>,
+) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
     let (tx, rx) = channel();
     // Counts and the dashboard read many rows; a connection of their own
     // keeps them from holding up the next page or ticket.
@@ -40,11 +51,11 @@ pub fn spawn(app: App, operator: Option<Operator>, out: Sender<Msg>) -> Sender<R
             .ok();
         ctx
     });
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name("guardia-db".into())
         .spawn(move || run(app, operator, rx, out, counts))
         .ok();
-    tx
+    (tx, handle)
 }
 
 fn counts_loop(mut app: App, rx: Receiver<Request>, out: Sender<Msg>) {
@@ -88,20 +99,18 @@ fn run(
                 }
                 (_, r) => r,
             };
-            let reply = handle(&mut app, operator.as_ref(), req, &out);
-            if let Some(reply) = reply
-                && out.send(Msg::Reply(reply)).is_err()
-            {
-                return;
+            // Once the console has gone nobody reads the replies, but the
+            // writes it sent before leaving are still carried out: the
+            // loop ends only when the request channel is empty and closed.
+            if let Some(reply) = handle(&mut app, operator.as_ref(), req, &out) {
+                let _ = out.send(Msg::Reply(reply));
             }
         }
         if let Ok(v) = app.store.data_version()
             && v != version
         {
             version = v;
-            if out.send(Msg::Reply(Reply::Changed)).is_err() {
-                return;
-            }
+            let _ = out.send(Msg::Reply(Reply::Changed));
         }
     }
 }
@@ -143,7 +152,10 @@ fn handle(
     req: Request,
     out: &Sender<Msg>,
 ) -> Option<Reply> {
-    let fail = |e: &dyn std::fmt::Display| Reply::Failed(sanitize_line(&e.to_string()));
+    let fail = |e: &dyn std::fmt::Display| Reply::Failed {
+        generation: None,
+        message: sanitize_line(&e.to_string()),
+    };
     Some(match req {
         Request::Page {
             generation,
@@ -156,10 +168,14 @@ fn handle(
                 generation,
                 dir,
                 reset,
+                from,
                 rows,
                 more,
             },
-            Err(e) => fail(&e),
+            Err(e) => Reply::Failed {
+                generation: Some(generation),
+                message: sanitize_line(&e.to_string()),
+            },
         },
         Request::Count { generation, filter } => {
             // A text filter can match most of a million tickets; counting
@@ -168,14 +184,24 @@ fn handle(
             match app.reader().count(&filter, cap.map(|c| c + 1)) {
                 Ok(count) => Reply::Count {
                     generation,
-                    count: count.min(COUNT_CAP as i64),
+                    count: if cap.is_some() {
+                        count.min(COUNT_CAP as i64)
+                    } else {
+                        count
+                    },
                     capped: cap.is_some_and(|c| count > c as i64),
                 },
                 Err(e) => fail(&e),
             }
         }
         Request::Detail { generation, key } => {
-            let detail = app.detail(&key).ok().map(|d| Box::new(clean_detail(d)));
+            let detail = match app.detail(&key) {
+                Ok(d) => Some(Box::new(clean_detail(d))),
+                Err(crate::app::AppError::UnknownTicket { .. }) => None,
+                // Anything else (a locked or unreadable file) is not "gone":
+                // the ticket on screen stays and the error is shown.
+                Err(e) => return Some(fail(&e)),
+            };
             let log = match &detail {
                 Some(d) => app
                     .reader()
@@ -299,6 +325,16 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
     for o in &mut d.oldest_open {
         o.title = sanitize_line(&o.title);
         o.key = sanitize_line(&o.key);
+        o.status = sanitize_line(&o.status);
+        o.priority = sanitize_line(&o.priority);
+        o.assignee = o.assignee.as_deref().map(sanitize_line);
+    }
+    for (s, _) in d
+        .open_by_status
+        .iter_mut()
+        .chain(d.open_by_priority.iter_mut())
+    {
+        *s = sanitize_line(s);
     }
     for (a, _) in &mut d.open_by_assignee {
         *a = a.as_deref().map(sanitize_line);

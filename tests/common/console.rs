@@ -633,6 +633,7 @@ pub fn load_queue(c: &mut Console, rows: Vec<Row>) -> Vec<Effect> {
             generation,
             dir: PageDir::Forward,
             reset: true,
+            from: None,
             rows,
             more: false,
         }),
@@ -773,6 +774,7 @@ impl Fake {
                     generation,
                     dir: *dir,
                     reset: *reset,
+                    from: *from,
                     rows,
                     more,
                 }

@@ -157,7 +157,9 @@ fn draw_status(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     if let Some(input) = &c.queue.typing
         && c.overlays.is_empty()
     {
-        let x = area.x + 1 + crate::text::display_width(input.before_cursor()) as u16;
+        let typed =
+            u16::try_from(crate::text::display_width(input.before_cursor())).unwrap_or(u16::MAX);
+        let x = area.x.saturating_add(1).saturating_add(typed);
         f.set_cursor_position((x.min(area.right().saturating_sub(1)), area.y));
     }
 }
@@ -208,7 +210,7 @@ fn hints(c: &Console, width: usize) -> Line<'static> {
         let Some(k) = c.keymap.hint(c.focus.contexts(), *a) else {
             continue;
         };
-        let key = k.to_string();
+        let key = crate::text::sanitize_line(&k.to_string());
         let desc = a.describe(c.lang);
         let w = key.chars().count() + desc.chars().count() + 3;
         if used + w > width {

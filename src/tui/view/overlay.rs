@@ -215,8 +215,9 @@ fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, lines: Vec<Line>) {
         .borders(Borders::ALL)
         .border_style(c.theme.border_focus)
         .title(Span::styled(
+            // Titles carry configuration text (runbook items, labels): neutralised too.
             truncate_to_width(
-                &format!(" {title} "),
+                &format!(" {} ", sanitize_line(title)),
                 usize::from(r.width.saturating_sub(2)),
             ),
             c.theme.title,
@@ -311,7 +312,7 @@ fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
                 .keys_for(*ctx, *action)
                 .into_iter()
                 .filter(|k| c.keymap.action(contexts, *k) == Some(*action))
-                .map(|k| k.to_string())
+                .map(|k| sanitize_line(&k.to_string()))
                 .collect();
             if keys.is_empty() {
                 continue;
@@ -343,7 +344,7 @@ fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: 
             let key = c
                 .keymap
                 .hint(c.focus.contexts(), *a)
-                .map(|k| k.to_string())
+                .map(|k| sanitize_line(&k.to_string()))
                 .unwrap_or_default();
             let l = Line::from(vec![
                 Span::raw(format!(
