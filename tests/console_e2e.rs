@@ -423,3 +423,26 @@ fn the_queue_count_is_exact_beyond_a_thousand() {
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
 }
+
+/// A first run on a fresh machine: no database, no configuration, an OS
+/// account no operator names. The console opens on a generated example
+/// database, acting as its first (invented) operator.
+#[test]
+fn a_fresh_machine_opens_a_populated_example_console() {
+    let env = Env::empty();
+    let started = std::time::Instant::now();
+    let mut pty = Pty::spawn_fresh(&env, 100, 30, &[]);
+    let screen = pty.wait_for("BOG-400");
+    let elapsed = started.elapsed();
+    assert!(screen.contains("[example]"), "{screen}");
+    assert!(screen.contains("as ana"), "{screen}");
+    println!("fresh start to a populated console: {elapsed:?}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let example = env.path().join("home/data/guardia/example.db");
+    assert!(
+        example.exists(),
+        "no example database at {}",
+        example.display()
+    );
+}

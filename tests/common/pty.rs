@@ -42,6 +42,23 @@ impl Pty {
         extra_env: &[(&str, &str)],
         args: &[&str],
     ) -> Pty {
+        Pty::start(env, cols, rows, extra_env, args, true)
+    }
+
+    /// Starts `guardia` as a new user would: no `--db`, no `--config`, no
+    /// operator named, a fresh home (data and config inside the test folder).
+    pub fn spawn_fresh(env: &Env, cols: u16, rows: u16, args: &[&str]) -> Pty {
+        Pty::start(env, cols, rows, &[], args, false)
+    }
+
+    fn start(
+        env: &Env,
+        cols: u16,
+        rows: u16,
+        extra_env: &[(&str, &str)],
+        args: &[&str],
+        own_db: bool,
+    ) -> Pty {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -58,7 +75,9 @@ impl Pty {
         cmd.env("XDG_DATA_HOME", home.join("data"));
         cmd.env("XDG_CONFIG_HOME", home.join("config"));
         cmd.env("TERM", "xterm-256color");
-        cmd.env("GUARDIA_USER", &env.user);
+        if own_db {
+            cmd.env("GUARDIA_USER", &env.user);
+        }
         cmd.env(
             "GUARDIA_NOW",
             if env.now.is_empty() { NOW } else { &env.now },
@@ -67,10 +86,12 @@ impl Pty {
         for (k, v) in extra_env {
             cmd.env(k, v);
         }
-        cmd.arg("--db");
-        cmd.arg(&env.db);
-        cmd.arg("--config");
-        cmd.arg(&env.cfg);
+        if own_db {
+            cmd.arg("--db");
+            cmd.arg(&env.db);
+            cmd.arg("--config");
+            cmd.arg(&env.cfg);
+        }
         cmd.arg("--lang");
         cmd.arg(&env.lang);
         for a in args {
