@@ -1,7 +1,8 @@
 //! Pure domain rules: intake, priority, lifecycle transitions, escalation,
-//! rejection, durations. Plain functions over plain types with the clock passed
+//! rejection, durations, business calendars. Plain functions over plain types with the clock passed
 //! in; nothing here touches SQLite, files or the terminal.
 
+pub mod calendar;
 pub mod duration;
 pub mod escalation;
 pub mod intake;
