@@ -213,7 +213,7 @@ fn config_summary(cfg: &Config) -> Result<()> {
         s.push_str(&format!("  {}\n", src.display_name()));
     }
     s.push_str(&format!(
-        "{} services, {} ticket types, {} escalation levels, {} priorities, {} rejection reasons, {} runbooks, {} operators, {} workflows\n",
+        "{} services, {} ticket types, {} escalation levels, {} priorities, {} rejection reasons, {} runbooks, {} operators, {} workflows, {} calendars\n",
         cfg.services.len(),
         cfg.types.len(),
         cfg.levels.len(),
@@ -221,7 +221,8 @@ fn config_summary(cfg: &Config) -> Result<()> {
         cfg.rejections.len(),
         cfg.runbooks.len(),
         cfg.operators.len(),
-        cfg.workflows.len()
+        cfg.workflows.len(),
+        cfg.calendars.len()
     ));
     print(&s)
 }

@@ -101,7 +101,14 @@ pub const DEFAULT_FILES: &[(&str, &str)] = &[
         "workflows.toml",
         include_str!("../../assets/config/workflows.toml"),
     ),
+    (
+        "calendars.toml",
+        include_str!("../../assets/config/calendars.toml"),
+    ),
 ];
+
+/// Public holidays shipped with guardia (2026-2027 for CO, PY, MX, ES).
+pub const HOLIDAYS: &str = include_str!("../../assets/calendars/holidays.toml");
 
 /// One problem found in the configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +163,8 @@ pub struct Config {
     pub roles: Vec<Role>,
     pub operators: Vec<Operator>,
     pub workflows: Vec<Workflow>,
+    /// Business calendars, checked and ready to count with, by id.
+    pub calendars: Vec<(CalendarDef, crate::domain::calendar::Calendar)>,
     /// Where each file came from, for `config check`.
     pub sources: Vec<Source>,
 }
@@ -266,6 +275,14 @@ impl Config {
     }
 
     /// The workflow of a ticket type (validated to exist).
+    /// A business calendar by id.
+    pub fn calendar(&self, id: &str) -> Option<&crate::domain::calendar::Calendar> {
+        self.calendars
+            .iter()
+            .find(|(d, _)| d.id.get_ref() == id)
+            .map(|(_, c)| c)
+    }
+
     pub fn workflow_for_type(&self, type_id: &str) -> Option<&Workflow> {
         self.ticket_type(type_id)
             .and_then(|t| self.workflow(t.workflow.get_ref()))

@@ -499,3 +499,71 @@ pub struct Transition {
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
 }
+
+/// `calendars.toml`: business calendars that SLA clocks count in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarsFile {
+    #[serde(default, rename = "calendar")]
+    pub calendars: Vec<CalendarDef>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarDef {
+    pub id: Spanned<String>,
+    pub name: Label,
+    /// An IANA time zone, e.g. `America/Bogota`.
+    pub time_zone: Spanned<String>,
+    /// A country whose shipped public holidays apply (`CO`, `PY`, `MX`, `ES`).
+    #[serde(default)]
+    pub holidays_of: Option<Spanned<String>>,
+    #[serde(default)]
+    pub extra_holidays: Vec<Spanned<toml::value::Datetime>>,
+    pub week: WeekDef,
+}
+
+/// Working ranges per weekday, `"HH:MM-HH:MM"`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WeekDef {
+    #[serde(default)]
+    pub mon: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub tue: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub wed: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub thu: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub fri: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub sat: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub sun: Vec<Spanned<String>>,
+}
+
+impl WeekDef {
+    /// The days, Monday first.
+    pub fn days(&self) -> [&[Spanned<String>]; 7] {
+        [
+            &self.mon, &self.tue, &self.wed, &self.thu, &self.fri, &self.sat, &self.sun,
+        ]
+    }
+}
+
+/// `assets/calendars/holidays.toml`: public holidays shipped as data.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HolidaysFile {
+    #[serde(rename = "holiday")]
+    pub holidays: Vec<Holiday>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Holiday {
+    pub country: String,
+    pub date: toml::value::Datetime,
+    pub name: String,
+}

@@ -145,6 +145,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
     let runbooks: Option<RunbooksFile> = c.parse("runbooks.toml");
     let operators: Option<OperatorsFile> = c.parse("operators.toml");
     let workflows: Option<WorkflowsFile> = c.parse("workflows.toml");
+    let calendars: Option<CalendarsFile> = c.parse("calendars.toml");
 
     let (
         Some(settings),
@@ -157,9 +158,10 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         Some(runbooks),
         Some(operators),
         Some(workflows),
+        Some(calendars),
     ) = (
         settings, fields, types, services, escalation, priority, rejections, runbooks, operators,
-        workflows,
+        workflows, calendars,
     )
     else {
         return Err(ConfigError {
@@ -180,6 +182,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         &operators,
         &workflows,
     );
+    let calendars = check_calendars(&mut c, calendars);
     if !c.problems.is_empty() {
         return Err(ConfigError {
             problems: c.problems,
@@ -199,8 +202,143 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         roles: operators.roles,
         operators: operators.operators,
         workflows: workflows.workflows,
+        calendars,
         sources,
     })
+}
+
+/// A TOML date without a time, as a calendar date.
+fn toml_date(d: &toml::value::Datetime) -> Option<chrono::NaiveDate> {
+    match (d.date, d.time, d.offset) {
+        (Some(date), None, None) => chrono::NaiveDate::from_ymd_opt(
+            i32::from(date.year),
+            u32::from(date.month),
+            u32::from(date.day),
+        ),
+        _ => None,
+    }
+}
+
+/// Checks every calendar (time zone, holidays, ranges) and builds it.
+fn check_calendars(
+    c: &mut Checker,
+    file: CalendarsFile,
+) -> Vec<(CalendarDef, crate::domain::calendar::Calendar)> {
+    use crate::domain::calendar::{Calendar, Range};
+    const F: &str = "calendars.toml";
+    let shipped: Vec<Holiday> = match toml::from_str::<HolidaysFile>(HOLIDAYS) {
+        Ok(h) => h.holidays,
+        Err(e) => {
+            c.whole(F, format!("the built-in holidays data cannot be read: {e}"));
+            Vec::new()
+        }
+    };
+    let countries: BTreeSet<&str> = shipped.iter().map(|h| h.country.as_str()).collect();
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for def in file.calendars {
+        let id = def.id.get_ref();
+        if !valid_id(id) {
+            c.at(
+                F,
+                def.id.span(),
+                format!("calendar id '{id}' may hold only letters, digits, '_', '-' and '.'"),
+            );
+        }
+        if !seen.insert(id.clone()) {
+            c.at(
+                F,
+                def.id.span(),
+                format!("calendar '{id}' is defined twice"),
+            );
+        }
+        let tz = match def.time_zone.get_ref().parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                c.at(
+                    F,
+                    def.time_zone.span(),
+                    format!(
+                        "'{}' is not a time zone; use an IANA name such as America/Bogota or Europe/Madrid",
+                        def.time_zone.get_ref()
+                    ),
+                );
+                None
+            }
+        };
+        let mut holidays = Vec::new();
+        if let Some(country) = &def.holidays_of {
+            if countries.contains(country.get_ref().as_str()) {
+                holidays.extend(
+                    shipped
+                        .iter()
+                        .filter(|h| &h.country == country.get_ref())
+                        .filter_map(|h| toml_date(&h.date)),
+                );
+            } else {
+                c.at(
+                    F,
+                    country.span(),
+                    format!(
+                        "guardia ships no holidays for '{}'; it has {} (or list your dates in extra_holidays)",
+                        country.get_ref(),
+                        countries.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+        }
+        for d in &def.extra_holidays {
+            match toml_date(d.get_ref()) {
+                Some(date) => holidays.push(date),
+                None => c.at(
+                    F,
+                    d.span(),
+                    format!(
+                        "holiday {} must be a date such as 2026-12-24, without a time",
+                        d.get_ref()
+                    ),
+                ),
+            }
+        }
+        let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+        let mut week: [Vec<Range>; 7] = Default::default();
+        let mut ranges_ok = true;
+        for (i, day) in def.week.days().into_iter().enumerate() {
+            let mut parsed: Vec<(Range, std::ops::Range<usize>)> = Vec::new();
+            for text in day {
+                match Range::parse(text.get_ref()) {
+                    Ok(r) if r.end > 1440 => {
+                        ranges_ok = false;
+                        c.at(F, text.span(), format!("{} goes past 24:00", r));
+                    }
+                    Ok(r) => parsed.push((r, text.span())),
+                    Err(e) => {
+                        ranges_ok = false;
+                        c.at(F, text.span(), format!("{}: {e}", names[i]));
+                    }
+                }
+            }
+            parsed.sort_by_key(|(r, _)| *r);
+            for w in parsed.windows(2) {
+                if w[1].0.start < w[0].0.end {
+                    ranges_ok = false;
+                    c.at(
+                        F,
+                        w[1].1.clone(),
+                        format!("ranges {} and {} of {} overlap", w[0].0, w[1].0, names[i]),
+                    );
+                }
+            }
+            week[i] = parsed.into_iter().map(|(r, _)| r).collect();
+        }
+        if let (Some(tz), true) = (tz, ranges_ok) {
+            match Calendar::new(tz, week, holidays) {
+                Ok(cal) => out.push((def, cal)),
+                Err(e) => c.at(F, def.id.span(), format!("calendar '{id}': {e}")),
+            }
+        }
+    }
+    out
 }
 
 #[allow(clippy::too_many_arguments)]

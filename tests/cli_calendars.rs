@@ -1,0 +1,140 @@
+//! Business calendars in the configuration: the shipped ones load with
+//! their countries' holidays, and every kind of mistake is refused with
+//! file, line and reason.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use common::{Env, default_config, line_of, replace_once};
+use guardia::config::Config;
+
+fn at(tz: chrono_tz::Tz, y: i32, m: u32, d: u32, h: u32) -> DateTime<Utc> {
+    tz.with_ymd_and_hms(y, m, d, h, 0, 0)
+        .earliest()
+        .expect("local time")
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn the_shipped_calendars_count_business_time_with_their_holidays() {
+    let cfg = Config::builtin().expect("built-in configuration");
+    assert_eq!(cfg.calendars.len(), 5);
+    let bogota = cfg.calendar("mesa-bogota").expect("mesa-bogota");
+    let tz = chrono_tz::America::Bogota;
+    let day = |y, m, d| bogota.business_time(at(tz, y, m, d, 0), at(tz, y, m, d, 23));
+    // A normal Monday: 09-14 and 16-19.
+    assert_eq!(day(2026, 3, 2), Duration::hours(8));
+    // Colombian holidays (20 July, the Monday after Corpus Christi) and an
+    // extra holiday of the file (24 December).
+    assert_eq!(day(2026, 7, 20), Duration::zero());
+    assert_eq!(day(2026, 6, 8), Duration::zero());
+    assert_eq!(day(2026, 12, 24), Duration::zero());
+    // Saturday is not worked.
+    assert_eq!(day(2026, 3, 7), Duration::zero());
+    let madrid = cfg.calendar("soporte-madrid").expect("madrid");
+    let tz = chrono_tz::Europe::Madrid;
+    // 12 October is a national holiday in Spain.
+    assert_eq!(
+        madrid.business_time(at(tz, 2026, 10, 12, 0), at(tz, 2026, 10, 13, 0)),
+        Duration::zero()
+    );
+    assert_eq!(
+        madrid.business_time(at(tz, 2026, 10, 13, 0), at(tz, 2026, 10, 14, 0)),
+        Duration::hours(7)
+    );
+}
+
+fn refused(text: &str, needle: &str, message: &str) {
+    let env = Env::new();
+    env.write_config("calendars.toml", text);
+    let err = env.fail_raw(&["config", "check"]);
+    let line = line_of(text, needle);
+    assert!(
+        err.contains(&format!("calendars.toml:{line}:")),
+        "expected line {line}: {err}"
+    );
+    assert!(err.contains(message), "expected '{message}': {err}");
+}
+
+#[test]
+fn overlapping_ranges_are_refused_with_their_line() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "mon = [\"09:00-14:00\", \"16:00-19:00\"]",
+        "mon = [\"09:00-14:00\", \"13:00-19:00\"]",
+    );
+    refused(&text, "\"13:00-19:00\"", "overlap");
+}
+
+#[test]
+fn an_unknown_time_zone_is_refused() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "time_zone = \"Europe/Madrid\"",
+        "time_zone = \"Europe/Bogota\"",
+    );
+    refused(&text, "Europe/Bogota", "is not a time zone");
+}
+
+#[test]
+fn a_country_without_shipped_holidays_is_refused() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "holidays_of = \"MX\"",
+        "holidays_of = \"AR\"",
+    );
+    refused(&text, "\"AR\"", "ships no holidays for 'AR'");
+}
+
+#[test]
+fn backwards_and_malformed_ranges_and_timed_holidays_are_refused() {
+    let base = default_config("calendars.toml");
+    refused(
+        &replace_once(&base, "mon = [\"08:00-15:00\"]", "mon = [\"15:00-08:00\"]"),
+        "\"15:00-08:00\"",
+        "ends before it starts",
+    );
+    refused(
+        &replace_once(&base, "mon = [\"08:00-15:00\"]", "mon = [\"8h-15h\"]"),
+        "\"8h-15h\"",
+        "is not a time",
+    );
+    refused(
+        &replace_once(
+            &base,
+            "extra_holidays = [2026-12-24, 2026-12-31]",
+            "extra_holidays = [2026-12-24T12:00:00, 2026-12-31]",
+        ),
+        "2026-12-24T12:00:00",
+        "without a time",
+    );
+}
+
+#[test]
+fn the_holidays_data_is_well_formed() {
+    let data: toml::Value = toml::from_str(guardia::config::HOLIDAYS).expect("parses");
+    let list = data["holiday"].as_array().expect("holidays");
+    let mut seen = std::collections::BTreeSet::new();
+    for h in list {
+        let country = h["country"].as_str().expect("country");
+        let date = h["date"].as_datetime().expect("date").to_string();
+        assert!(["CO", "PY", "MX", "ES"].contains(&country), "{country}");
+        assert!(
+            date.starts_with("2026-") || date.starts_with("2027-"),
+            "{date}"
+        );
+        assert!(
+            seen.insert((country, date.clone())),
+            "{country} {date} twice"
+        );
+    }
+    for c in ["CO", "PY", "MX", "ES"] {
+        for y in ["2026-", "2027-"] {
+            let n = seen
+                .iter()
+                .filter(|(k, d)| *k == c && d.starts_with(y))
+                .count();
+            assert!(n >= 7, "{c} {y} has only {n} holidays");
+        }
+    }
+}
