@@ -138,3 +138,73 @@ fn the_holidays_data_is_well_formed() {
         }
     }
 }
+
+fn sla_refused(text: &str, needle: &str, message: &str) {
+    let env = Env::new();
+    env.write_config("sla.toml", text);
+    let err = env.fail_raw(&["config", "check"]);
+    let line = line_of(text, needle);
+    assert!(
+        err.contains(&format!("sla.toml:{line}:")),
+        "expected line {line}: {err}"
+    );
+    assert!(err.contains(message), "expected '{message}': {err}");
+}
+
+#[test]
+fn sla_policies_naming_what_does_not_exist_are_refused() {
+    let base = default_config("sla.toml");
+    sla_refused(
+        &replace_once(
+            &base,
+            "types = [\"incident\", \"api_incident\"]\ncalendar = \"mesa-bogota\"",
+            "types = [\"incident\", \"api_incident\"]\ncalendar = \"mesa-quito\"",
+        ),
+        "mesa-quito",
+        "mesa-quito",
+    );
+    sla_refused(
+        &replace_once(
+            &base,
+            "high = { response = \"1h\", resolution = \"8h\" }",
+            "high = { response = \"pronto\", resolution = \"8h\" }",
+        ),
+        "pronto",
+        "is not a duration",
+    );
+    sla_refused(
+        &replace_once(
+            &base,
+            "mesa-bogota\"\nrunning = [\"new\", \"assigned\", \"in_progress\"]\n[policy.targets]",
+            "mesa-bogota\"\nrunning = [\"new\", \"trabajando\"]\n[policy.targets]",
+        ),
+        "trabajando",
+        "trabajando",
+    );
+    sla_refused(
+        &replace_once(
+            &base,
+            "types = [\"incident\", \"api_incident\"]",
+            "types = [\"incident\", \"incident\"]",
+        ),
+        "types = [\"incident\", \"incident\"]",
+        "already covered",
+    );
+}
+
+#[test]
+fn the_shipped_sla_policies_cover_every_type() {
+    let cfg = Config::builtin().expect("built-in configuration");
+    for t in &cfg.types {
+        let p = cfg.sla_policy(t.id.get_ref()).expect("a policy");
+        assert!(cfg.calendar(p.calendar.get_ref()).is_some());
+    }
+    assert_eq!(
+        cfg.sla_policy("incident").map(|p| p.id.get_ref().as_str()),
+        Some("incidentes")
+    );
+    assert_eq!(
+        cfg.sla_policy("support").map(|p| p.id.get_ref().as_str()),
+        Some("solicitudes")
+    );
+}

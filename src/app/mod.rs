@@ -9,6 +9,9 @@ mod attach;
 mod error;
 pub mod generate;
 pub mod identity;
+mod sla;
+
+pub use sla::SlaReport;
 
 pub use error::AppError;
 

@@ -62,6 +62,8 @@ pub enum Command {
     Reject(RejectArgs),
     /// Render the escalation dossier of a ticket
     Dossier(DossierArgs),
+    /// The SLA clocks of a ticket: every interval counted or paused, elapsed, remaining, due
+    Sla(SlaArgs),
     /// Runbook checklists: list, run on a ticket, tick items
     #[command(subcommand)]
     Runbook(RunbookCommand),
@@ -231,6 +233,13 @@ pub struct RejectArgs {
 pub enum DossierFormat {
     Md,
     Json,
+}
+
+#[derive(Debug, Args)]
+pub struct SlaArgs {
+    pub key: String,
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

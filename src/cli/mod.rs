@@ -541,6 +541,14 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             }
         }
         Command::Runbook(r) => runbook(r, app, &actor)?,
+        Command::Sla(a) => {
+            let report = app.sla(&a.key)?;
+            if a.json {
+                print_json(&report)?;
+            } else {
+                print(&output::sla_report(&report, &app.config, now, lang))?;
+            }
+        }
         Command::List(a) => {
             let statuses = if a.open {
                 crate::domain::lifecycle::open_states(&app.config.workflows)

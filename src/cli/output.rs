@@ -377,3 +377,116 @@ fn compact(v: &serde_json::Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// `sla KEY`: both clocks, then every interval counted or paused.
+pub fn sla_report(
+    r: &crate::app::SlaReport,
+    cfg: &Config,
+    _now: DateTime<Utc>,
+    lang: Lang,
+) -> String {
+    use crate::domain::duration::format_minutes;
+    use crate::domain::sla::{Clock, ClockState};
+    let es = lang == Lang::Es;
+    // Times in the calendar's own zone, the one its working hours are in.
+    let tz = cfg.calendar(&r.calendar).map_or(chrono_tz::UTC, |c| c.tz());
+    let when = |t: DateTime<Utc>| t.with_timezone(&tz).format("%Y-%m-%d %H:%M %Z").to_string();
+    let state = |s: ClockState| match (s, es) {
+        (ClockState::Running, true) => "corriendo",
+        (ClockState::Running, false) => "running",
+        (ClockState::Paused, true) => "en pausa",
+        (ClockState::Paused, false) => "paused",
+        (ClockState::Warned, true) => "en alerta",
+        (ClockState::Warned, false) => "warned",
+        (ClockState::Breached, true) => "INCUMPLIDO",
+        (ClockState::Breached, false) => "BREACHED",
+        (ClockState::Met, true) => "cumplido",
+        (ClockState::Met, false) => "met",
+    };
+    let clock = |name: &str, c: &Clock| {
+        let mut s = format!(
+            "  {name:<11} {} {:>7}  {} {:>7} ({}%)  {} {:>7}  {}",
+            label_es_en(lang, "meta", "target"),
+            format_minutes(c.target.num_minutes()),
+            label_es_en(lang, "usado", "elapsed"),
+            format_minutes(c.elapsed.num_minutes()),
+            c.percent,
+            label_es_en(lang, "queda", "remaining"),
+            format_minutes(c.remaining.num_minutes()),
+            state(c.state),
+        );
+        if let Some(t) = c.stopped_at {
+            s.push_str(&format!(
+                "  {} {}",
+                label_es_en(lang, "detenido", "stopped"),
+                when(t)
+            ));
+        }
+        match (c.state, c.due) {
+            (ClockState::Breached, Some(t)) => s.push_str(&format!(
+                "  {} {}",
+                label_es_en(lang, "vencido", "passed"),
+                when(t)
+            )),
+            (_, Some(t)) => s.push_str(&format!(
+                "  {} {}",
+                label_es_en(lang, "vence", "due"),
+                when(t)
+            )),
+            _ => {}
+        }
+        s.push('\n');
+        s
+    };
+    let policy_name = cfg
+        .sla_policies
+        .iter()
+        .find(|p| p.id.get_ref() == &r.policy)
+        .map_or(r.policy.as_str(), |p| p.name.get(lang));
+    let mut out = format!(
+        "{}  {} {} ({}), {} {}, {} {}\n",
+        sanitize_line(&r.key),
+        label_es_en(lang, "política", "policy"),
+        sanitize_line(&r.policy),
+        sanitize_line(policy_name),
+        label_es_en(lang, "calendario", "calendar"),
+        sanitize_line(&r.calendar),
+        label_es_en(lang, "prioridad", "priority"),
+        sanitize_line(&r.priority),
+    );
+    out.push_str(&clock(
+        label_es_en(lang, "Respuesta", "Response"),
+        &r.ledger.response,
+    ));
+    out.push_str(&clock(
+        label_es_en(lang, "Resolución", "Resolution"),
+        &r.ledger.resolution,
+    ));
+    out.push_str(label_es_en(lang, "\nIntervalos\n", "\nIntervals\n"));
+    for iv in &r.ledger.intervals {
+        let to = iv
+            .to
+            .map_or_else(|| label_es_en(lang, "ahora", "now").to_string(), when);
+        let what = if iv.running {
+            format!(
+                "{} {}",
+                label_es_en(lang, "cuenta", "counted"),
+                format_minutes(iv.counted.num_minutes())
+            )
+        } else {
+            format!(
+                "{} ({} {})",
+                label_es_en(lang, "en pausa", "paused"),
+                label_es_en(lang, "el estado no corre:", "state does not run:"),
+                sanitize_line(&iv.status)
+            )
+        };
+        out.push_str(&format!(
+            "  {} → {}  {:<12} {what}\n",
+            when(iv.from),
+            to,
+            sanitize_line(&iv.status)
+        ));
+    }
+    out
+}

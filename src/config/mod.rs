@@ -105,6 +105,7 @@ pub const DEFAULT_FILES: &[(&str, &str)] = &[
         "calendars.toml",
         include_str!("../../assets/config/calendars.toml"),
     ),
+    ("sla.toml", include_str!("../../assets/config/sla.toml")),
 ];
 
 /// Public holidays shipped with guardia (2026-2027 for CO, PY, MX, ES).
@@ -165,6 +166,7 @@ pub struct Config {
     pub workflows: Vec<Workflow>,
     /// Business calendars, checked and ready to count with, by id.
     pub calendars: Vec<(CalendarDef, crate::domain::calendar::Calendar)>,
+    pub sla_policies: Vec<SlaPolicy>,
     /// Where each file came from, for `config check`.
     pub sources: Vec<Source>,
 }
@@ -281,6 +283,15 @@ impl Config {
             .iter()
             .find(|(d, _)| d.id.get_ref() == id)
             .map(|(_, c)| c)
+    }
+
+    /// The SLA policy of a ticket type: the first that lists it, else the
+    /// first that lists no types.
+    pub fn sla_policy(&self, type_id: &str) -> Option<&SlaPolicy> {
+        self.sla_policies
+            .iter()
+            .find(|p| p.types.iter().any(|t| t.get_ref() == type_id))
+            .or_else(|| self.sla_policies.iter().find(|p| p.types.is_empty()))
     }
 
     pub fn workflow_for_type(&self, type_id: &str) -> Option<&Workflow> {

@@ -567,3 +567,39 @@ pub struct Holiday {
     pub date: toml::value::Datetime,
     pub name: String,
 }
+
+/// `sla.toml`: response and resolution targets in business time.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaFile {
+    #[serde(default, rename = "policy")]
+    pub policies: Vec<SlaPolicy>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaPolicy {
+    pub id: Spanned<String>,
+    pub name: Label,
+    /// Ticket types it covers; empty means every type.
+    #[serde(default)]
+    pub types: Vec<Spanned<String>>,
+    pub calendar: Spanned<String>,
+    /// States in which the clocks run.
+    pub running: Vec<Spanned<String>>,
+    #[serde(default = "default_warn_percent")]
+    pub warn_percent: Spanned<u32>,
+    /// Targets per priority id.
+    pub targets: Spanned<BTreeMap<String, SlaTarget>>,
+}
+
+fn default_warn_percent() -> Spanned<u32> {
+    Spanned::new(0..0, 75)
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlaTarget {
+    pub response: Spanned<String>,
+    pub resolution: Spanned<String>,
+}

@@ -146,6 +146,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
     let operators: Option<OperatorsFile> = c.parse("operators.toml");
     let workflows: Option<WorkflowsFile> = c.parse("workflows.toml");
     let calendars: Option<CalendarsFile> = c.parse("calendars.toml");
+    let sla: Option<SlaFile> = c.parse("sla.toml");
 
     let (
         Some(settings),
@@ -159,9 +160,10 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         Some(operators),
         Some(workflows),
         Some(calendars),
+        Some(sla),
     ) = (
         settings, fields, types, services, escalation, priority, rejections, runbooks, operators,
-        workflows, calendars,
+        workflows, calendars, sla,
     )
     else {
         return Err(ConfigError {
@@ -183,6 +185,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         &workflows,
     );
     let calendars = check_calendars(&mut c, calendars);
+    check_sla(&mut c, &sla, &calendars, &types, &priority, &workflows);
     if !c.problems.is_empty() {
         return Err(ConfigError {
             problems: c.problems,
@@ -203,8 +206,119 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         operators: operators.operators,
         workflows: workflows.workflows,
         calendars,
+        sla_policies: sla.policies,
         sources,
     })
+}
+
+/// SLA policies must name a calendar, states, types and priorities that
+/// exist, and targets that read as durations.
+fn check_sla(
+    c: &mut Checker,
+    sla: &SlaFile,
+    calendars: &[(CalendarDef, crate::domain::calendar::Calendar)],
+    types: &TypesFile,
+    priority: &PriorityFile,
+    workflows: &WorkflowsFile,
+) {
+    const F: &str = "sla.toml";
+    let type_ids = ids(&types.types, |t| &t.id);
+    let states: BTreeSet<String> = workflows
+        .workflows
+        .iter()
+        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+        .collect();
+    let prios = ids(&priority.priorities, |g| &g.id);
+    let mut seen = HashSet::new();
+    let mut covered: HashSet<String> = HashSet::new();
+    for p in &sla.policies {
+        if !seen.insert(p.id.get_ref().clone()) {
+            c.at(
+                F,
+                p.id.span(),
+                format!("policy '{}' is defined twice", p.id.get_ref()),
+            );
+        }
+        if !calendars
+            .iter()
+            .any(|(d, _)| d.id.get_ref() == p.calendar.get_ref())
+        {
+            c.known(
+                F,
+                "calendar",
+                &p.calendar,
+                &calendars
+                    .iter()
+                    .map(|(d, _)| d.id.get_ref().clone())
+                    .collect(),
+            );
+        }
+        for t in &p.types {
+            c.known(F, "ticket type", t, &type_ids);
+            if !covered.insert(t.get_ref().clone()) {
+                c.at(
+                    F,
+                    t.span(),
+                    format!(
+                        "ticket type '{}' is already covered by an earlier policy",
+                        t.get_ref()
+                    ),
+                );
+            }
+        }
+        if p.running.is_empty() {
+            c.at(
+                F,
+                p.id.span(),
+                format!(
+                    "policy '{}' lists no running states: its clocks would never run",
+                    p.id.get_ref()
+                ),
+            );
+        }
+        for s in &p.running {
+            c.known(F, "state", s, &states);
+        }
+        let w = *p.warn_percent.get_ref();
+        if !(1..=99).contains(&w) {
+            c.at(
+                F,
+                p.warn_percent.span(),
+                format!("warn_percent {w} must be between 1 and 99"),
+            );
+        }
+        for prio in &prios {
+            if !p.targets.get_ref().contains_key(prio) {
+                c.at(
+                    F,
+                    p.targets.span(),
+                    format!(
+                        "policy '{}' has no targets for priority '{prio}'",
+                        p.id.get_ref()
+                    ),
+                );
+            }
+        }
+        for (prio, t) in p.targets.get_ref() {
+            if !prios.contains(prio) {
+                c.at(
+                    F,
+                    p.targets.span(),
+                    format!(
+                        "'{prio}' is not a priority; priorities are {}",
+                        prios.iter().cloned().collect::<Vec<_>>().join(", ")
+                    ),
+                );
+            }
+            for d in [&t.response, &t.resolution] {
+                match crate::domain::duration::parse_minutes(d.get_ref()) {
+                    Ok(m) if m > 0 => {}
+                    Ok(_) => c.at(F, d.span(), "a target must be longer than zero".into()),
+                    Err(e) => c.at(F, d.span(), e),
+                }
+            }
+        }
+    }
 }
 
 /// A TOML date without a time, as a calendar date.

@@ -9,4 +9,5 @@ pub mod intake;
 pub mod lifecycle;
 pub mod priority;
 pub mod site;
+pub mod sla;
 pub mod ticket;

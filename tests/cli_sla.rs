@@ -1,0 +1,103 @@
+//! `guardia sla`: the SLA ledger computed from the operation log on the
+//! policy's business calendar, moved through time with GUARDIA_NOW.
+
+mod common;
+
+use common::Env;
+use serde_json::Value;
+
+fn at(env: &mut Env, now: &str) {
+    env.now = now.to_string();
+}
+
+/// A support request (policy "solicitudes", calendar mesa-bogota: 09-14
+/// and 16-19 Monday to Friday, medium priority: response 1d = 8 h,
+/// resolution 5d = 40 h) that waits on the customer for an afternoon.
+fn scenario() -> (Env, String) {
+    let mut env = Env::new();
+    at(&mut env, "2026-03-02T09:30:00-05:00");
+    let key = env.support("Buzón lleno", "No permite enviar");
+    at(&mut env, "2026-03-02T10:00:00-05:00");
+    env.ok(&["assign", &key, "ana"]);
+    at(&mut env, "2026-03-02T11:00:00-05:00");
+    env.ok(&["move", &key, "waiting"]);
+    at(&mut env, "2026-03-02T16:30:00-05:00");
+    env.ok(&["move", &key, "in_progress"]);
+    (env, key)
+}
+
+fn minutes(v: &Value) -> i64 {
+    v.as_i64().expect("minutes")
+}
+
+#[test]
+fn waiting_pauses_the_clock_and_the_ledger_says_why() {
+    let (mut env, key) = scenario();
+    at(&mut env, "2026-03-03T10:00:00-05:00");
+    let r = env.json(&["sla", &key, "--json"]);
+    assert_eq!(r["policy"], "solicitudes");
+    assert_eq!(r["calendar"], "mesa-bogota");
+    // Response: the assignment at 10:00 answered after 30 business minutes.
+    assert_eq!(r["response"]["state"], "met");
+    assert_eq!(minutes(&r["response"]["elapsed"]), 30);
+    // Resolution: 30 m new + 1 h assigned + (16:30-19:00 and 09:00-10:00)
+    // in progress; the waiting afternoon and the night do not count.
+    assert_eq!(minutes(&r["resolution"]["elapsed"]), 5 * 60);
+    assert_eq!(r["resolution"]["state"], "running");
+    let intervals = r["intervals"].as_array().expect("intervals");
+    let statuses: Vec<&str> = intervals
+        .iter()
+        .filter_map(|i| i["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["new", "assigned", "waiting", "in_progress"]);
+    assert_eq!(intervals[2]["running"], false);
+    assert_eq!(minutes(&intervals[2]["counted"]), 0);
+    // Remaining 35 h from Tuesday 10:00 end on Monday 9 March at 13:00 (Bogotá).
+    assert_eq!(r["resolution"]["due"], "2026-03-09T18:00:00Z");
+}
+
+#[test]
+fn the_clock_warns_then_breaches_and_a_resolution_stops_it() {
+    let (mut env, key) = scenario();
+    // 75 % of 40 h = 30 h: reached during Friday 6 March.
+    at(&mut env, "2026-03-06T18:00:00-05:00");
+    let r = env.json(&["sla", &key, "--json"]);
+    assert_eq!(r["resolution"]["state"], "warned", "{r:#}");
+    at(&mut env, "2026-03-10T12:00:00-05:00");
+    let r = env.json(&["sla", &key, "--json"]);
+    assert_eq!(r["resolution"]["state"], "breached", "{r:#}");
+    assert_eq!(r["resolution"]["due"], "2026-03-09T18:00:00Z");
+    // Resolved late: the clock stops, still breached.
+    env.ok(&[
+        "move",
+        &key,
+        "resolved",
+        "--field",
+        "solution=Se liberó espacio",
+    ]);
+    at(&mut env, "2026-03-20T12:00:00-05:00");
+    let r = env.json(&["sla", &key, "--json"]);
+    assert_eq!(r["resolution"]["state"], "breached");
+    assert!(r["resolution"]["stopped_at"].is_string(), "{r:#}");
+}
+
+#[test]
+fn the_ledger_reads_as_text_in_the_calendars_time_zone() {
+    let (mut env, key) = scenario();
+    at(&mut env, "2026-03-03T10:00:00-05:00");
+    let out = env.ok(&["sla", &key]);
+    assert!(out.contains("policy solicitudes"), "{out}");
+    assert!(
+        out.contains("2026-03-02 11:00 -05 → 2026-03-02 16:30 -05  waiting"),
+        "{out}"
+    );
+    assert!(out.contains("paused"), "{out}");
+    assert!(out.contains("due 2026-03-09 13:00 -05"), "{out}");
+}
+
+#[test]
+fn an_unknown_ticket_is_an_error() {
+    let env = Env::new();
+    let err = env.fail(&["sla", "BOG-99"]);
+    assert!(err.contains("BOG-99"), "{err}");
+}
