@@ -175,8 +175,8 @@ fn sla_policies_naming_what_does_not_exist_are_refused() {
     sla_refused(
         &replace_once(
             &base,
-            "mesa-bogota\"\nrunning = [\"new\", \"assigned\", \"in_progress\"]\n[policy.targets]",
-            "mesa-bogota\"\nrunning = [\"new\", \"trabajando\"]\n[policy.targets]",
+            "mesa-bogota\"\nrunning_categories = [\"new\", \"active\"]\n[policy.targets]",
+            "mesa-bogota\"\nrunning_categories = [\"new\", \"active\"]\nrunning = [\"trabajando\"]\n[policy.targets]",
         ),
         "trabajando",
         "trabajando",

@@ -91,7 +91,15 @@ impl App {
                 )
             });
         let done_at = done.then(|| history.last().map(|(t, _)| *t)).flatten();
-        let running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
+        let mut running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
+        if let Some(wf) = cfg.workflow_for_type(&ticket.ticket_type) {
+            running.extend(
+                wf.states
+                    .iter()
+                    .filter(|s| policy.running_categories.contains(&s.category))
+                    .map(|s| s.id.get_ref().clone()),
+            );
+        }
         let input = SlaInput {
             calendar,
             running: &running,

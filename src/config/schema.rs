@@ -585,8 +585,13 @@ pub struct SlaPolicy {
     #[serde(default)]
     pub types: Vec<Spanned<String>>,
     pub calendar: Spanned<String>,
-    /// States in which the clocks run.
+    /// States in which the clocks run, by id.
+    #[serde(default)]
     pub running: Vec<Spanned<String>>,
+    /// Categories whose states run the clocks (`new`, `active`, …): valid
+    /// for any workflow, whatever its states are called.
+    #[serde(default)]
+    pub running_categories: Vec<StateCategory>,
     #[serde(default = "default_warn_percent")]
     pub warn_percent: Spanned<u32>,
     /// Targets per priority id.

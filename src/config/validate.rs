@@ -266,12 +266,12 @@ fn check_sla(
                 );
             }
         }
-        if p.running.is_empty() {
+        if p.running.is_empty() && p.running_categories.is_empty() {
             c.at(
                 F,
                 p.id.span(),
                 format!(
-                    "policy '{}' lists no running states: its clocks would never run",
+                    "policy '{}' lists no running states or categories: its clocks would never run",
                     p.id.get_ref()
                 ),
             );
