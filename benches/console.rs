@@ -254,6 +254,47 @@ fn in_process(db: &Path) {
         "saved view (v, choose), until the rows are drawn",
         &view_times,
     );
+    // The SLA clocks of 50 rows, as the queue asks for them (on the
+    // counts connection, after the rows are drawn).
+    h.key("1");
+    h.drain();
+    let keys: Vec<String> = h
+        .console
+        .queue
+        .rows
+        .iter()
+        .take(50)
+        .map(|r| r.ticket.key.clone())
+        .collect();
+    let mut sla_times = Vec::new();
+    for _ in 0..20 {
+        let t0 = Instant::now();
+        h.requests
+            .send(Request::Sla {
+                generation: h.console.queue.generation,
+                keys: keys.clone(),
+            })
+            .expect("worker");
+        loop {
+            let msg = h
+                .replies
+                .recv_timeout(Duration::from_secs(30))
+                .expect("reply");
+            let done = matches!(msg, Msg::Reply(Reply::Sla { .. }));
+            update::update(&mut h.console, msg);
+            if done {
+                break;
+            }
+        }
+        sla_times.push(t0.elapsed().as_secs_f64() * 1000.0);
+    }
+    row(
+        &format!(
+            "SLA clocks of the {} rows on screen (own connection)",
+            keys.len()
+        ),
+        &sla_times,
+    );
     if !h.count_ms.is_empty() {
         let c = h.count_ms.clone();
         println!(

@@ -16,7 +16,7 @@ fn opens_on_the_queue_and_quits_cleanly() {
     let env = Env::new();
     env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
     let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
-    let screen = pty.wait_for("Impresora del piso");
+    let screen = pty.wait_for("Impresora del pis");
     assert!(screen.contains("Queue"), "{screen}");
     assert!(screen.contains("BOG-1"), "{screen}");
     pty.send("q");
@@ -143,7 +143,7 @@ fn shows_changes_made_by_another_process() {
     let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
     pty.wait_for("Primer ticket");
     env.incident("Ticket creado desde otra terminal", "dos");
-    pty.wait_for("Ticket creado desd");
+    pty.wait_for("Ticket creado des");
     pty.send("\x03");
     assert_eq!(pty.wait_exit(), 0);
 }
@@ -360,7 +360,7 @@ fn a_comment_written_in_the_editor_is_saved() {
     std::fs::set_permissions(&editor, perms).expect("chmod");
     let editor = editor.display().to_string();
     let mut pty = Pty::spawn(&env, 80, 24, &[("EDITOR", &editor), ("VISUAL", "")], &[]);
-    pty.wait_for("Necesita un coment");
+    pty.wait_for("Necesita un comen");
     pty.send(ENTER);
     pty.wait_for("Description");
     pty.send("e");
@@ -436,7 +436,11 @@ fn a_fresh_machine_opens_a_populated_example_console() {
     let elapsed = started.elapsed();
     assert!(screen.contains("[example]"), "{screen}");
     assert!(screen.contains("as ana"), "{screen}");
-    println!("fresh start to a populated console: {elapsed:?}");
+    pty.settle(Duration::from_millis(300));
+    println!(
+        "fresh start to a populated console: {elapsed:?}\n{}",
+        pty.screen()
+    );
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
     let example = env.path().join("home/data/guardia/example.db");
@@ -445,4 +449,30 @@ fn a_fresh_machine_opens_a_populated_example_console() {
         "no example database at {}",
         example.display()
     );
+}
+
+/// The queue's SLA column: the response clock of a new support request
+/// (8 business hours from Monday 09:30 in Bogotá), and `!` once breached.
+#[test]
+fn the_queue_shows_sla_clocks() {
+    let mut env = Env::new();
+    env.support("Reloj de SLA en la cola", "x");
+    env.now = "2026-03-02T10:30:00-05:00".into();
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    let screen = pty.wait_until("the SLA clock in the row", |s| {
+        s.lines()
+            .any(|l| l.contains("Reloj de SLA") && l.contains(" 7h "))
+    });
+    assert!(screen.contains("SLA"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    // Two days later the response is long overdue.
+    env.now = "2026-03-04T10:30:00-05:00".into();
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_until("a breached clock", |s| {
+        s.lines()
+            .any(|l| l.contains("Reloj de SLA") && l.contains(" !"))
+    });
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
 }

@@ -359,7 +359,14 @@ fn start_asks_for_the_first_page_and_the_count_of_the_same_filter() {
 #[test]
 fn j_k_g_shift_g_and_pgdown_move_the_cursor() {
     let mut c = loaded(30);
-    let quiet = |fx: Vec<Effect>| assert!(fx.is_empty(), "{fx:?}");
+    // Nothing to fetch (the SLA clocks of rows scrolled into view aside).
+    let quiet = |fx: Vec<Effect>| {
+        let fetches: Vec<&Effect> = fx
+            .iter()
+            .filter(|e| !matches!(e, Effect::Request(Request::Sla { .. })))
+            .collect();
+        assert!(fetches.is_empty(), "{fx:?}");
+    };
     quiet(press(&mut c, "j j"));
     assert_eq!((c.queue.cursor, selected_key(&c)), (2, "BOG-28".into()));
     quiet(press(&mut c, "k"));
@@ -1329,4 +1336,52 @@ fn escape_cannot_be_bound_to_quit() {
         .to_string();
     assert!(err.contains("keymap.toml:2"), "{err}");
     assert!(err.contains("esc cannot quit"), "{err}");
+}
+
+#[test]
+fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
+    use guardia::domain::sla::ClockState;
+    use guardia::tui::msg::SlaBrief;
+    let mut c = console();
+    let fx = start(&mut c);
+    let fx = serve(&mut c, 30, &fx);
+    let asked: Vec<Vec<String>> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Sla { keys, .. }) => Some(keys.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked.len(), 1, "{fx:?}");
+    // Only the rows on screen: each clock reads a ticket's log.
+    assert_eq!(asked[0].len(), c.queue.height.min(c.queue.rows.len()));
+    let generation = c.queue.generation;
+    let brief = SlaBrief {
+        state: ClockState::Breached,
+        remaining_minutes: -90,
+        response: false,
+    };
+    update(
+        &mut c,
+        Msg::Reply(Reply::Sla {
+            generation,
+            clocks: vec![("BOG-30".into(), brief.clone())],
+        }),
+    );
+    assert_eq!(c.queue.sla.get("BOG-30"), Some(&brief));
+    // A reply for an older generation (another filter) is ignored.
+    update(
+        &mut c,
+        Msg::Reply(Reply::Sla {
+            generation: generation + 99,
+            clocks: vec![("BOG-29".into(), brief)],
+        }),
+    );
+    assert!(!c.queue.sla.contains_key("BOG-29"));
+    // A minute later the clocks are read again.
+    let fx = update(&mut c, Msg::Tick);
+    assert!(
+        fx.iter()
+            .any(|e| matches!(e, Effect::Request(Request::Sla { .. })))
+    );
 }

@@ -78,6 +78,21 @@ pub enum Request {
     },
     Write(WriteOp),
     Doctor,
+    /// The SLA clocks of these queue rows.
+    Sla {
+        generation: u64,
+        keys: Vec<String>,
+    },
+}
+
+/// What the queue shows of a ticket's SLA: the clock that matters now (the
+/// response while it is pending, then the resolution).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SlaBrief {
+    pub state: crate::domain::sla::ClockState,
+    /// Business minutes left (negative once breached, counted from the target).
+    pub remaining_minutes: i64,
+    pub response: bool,
 }
 
 /// A change the operator asked for; the worker calls the application layer.
@@ -207,6 +222,11 @@ pub enum Reply {
     Written {
         result: Result<String, String>,
         key: Option<String>,
+    },
+    /// SLA clocks of queue rows (keys without a policy are left out).
+    Sla {
+        generation: u64,
+        clocks: Vec<(String, SlaBrief)>,
     },
     /// Another process changed the database.
     Changed,

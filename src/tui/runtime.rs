@@ -277,6 +277,7 @@ pub fn run(
     effects.extend(update::start(&mut console));
     let mut dirty = true;
     let mut leaving = false;
+    let mut last_tick = Instant::now();
     let mut last_draw = Instant::now() - FRAME;
     loop {
         for e in std::mem::take(&mut effects) {
@@ -361,7 +362,11 @@ pub fn run(
                 }
             }
             Err(RecvTimeoutError::Timeout) => {
-                if console.job.is_some() {
+                // A second while background work shows its progress; a
+                // minute otherwise, for SLA clocks that move with time.
+                let every = if console.job.is_some() { 1 } else { 60 };
+                if last_tick.elapsed() >= Duration::from_secs(every) {
+                    last_tick = Instant::now();
                     effects.extend(update::update(&mut console, Msg::Tick));
                     dirty = true;
                 }

@@ -125,6 +125,11 @@ pub struct QueueState {
     pub generation: u64,
     pub total: Option<i64>,
     pub total_capped: bool,
+    /// SLA clocks of the rows, by key, as far as they have arrived.
+    pub sla: std::collections::HashMap<String, super::msg::SlaBrief>,
+    /// Rows whose clocks were asked for (a type with no policy never
+    /// answers; it is not asked again at every move).
+    pub sla_asked: std::collections::HashSet<String>,
     pub marked: BTreeSet<String>,
     pub view: View,
     pub sort: Sort,
@@ -148,6 +153,8 @@ impl QueueState {
             generation: 0,
             total: None,
             total_capped: false,
+            sla: std::collections::HashMap::new(),
+            sla_asked: std::collections::HashSet::new(),
             marked: BTreeSet::new(),
             view: View::Open,
             sort: Sort::Newest,

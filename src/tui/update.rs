@@ -46,6 +46,9 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
                 vec![]
             }
         },
+        // Clocks move with time alone: read the queue's again (the second
+        // ticks of background work do not count).
+        Msg::Tick if c.job.is_none() => request_sla(c, true),
         Msg::Tick => vec![],
     }
 }
@@ -93,7 +96,7 @@ fn on_filter_key(c: &mut Console, key: Key) -> Vec<Effect> {
     match input.handle(key) {
         Edit::Submit => {
             c.queue.typing = None;
-            vec![]
+            request_sla(c, false)
         }
         Edit::Cancel => {
             c.queue.typing = None;
@@ -496,6 +499,8 @@ pub fn reload_queue(c: &mut Console) -> Vec<Effect> {
     q.cursor = 0;
     q.scroll = 0;
     q.total = None;
+    q.sla.clear();
+    q.sla_asked.clear();
     q.loading = true;
     q.more_before = false;
     q.more_after = false;
@@ -585,6 +590,7 @@ fn move_queue(c: &mut Console, delta: isize) -> Vec<Effect> {
     q.cursor = q.cursor.saturating_add_signed(delta).min(q.rows.len() - 1);
     keep_visible(q);
     let mut fx = prefetch(c);
+    fx.extend(request_sla(c, false));
     fx.extend(follow_selection(c));
     fx
 }
@@ -701,6 +707,34 @@ pub fn request_detail(c: &mut Console, key: String) -> Vec<Effect> {
     vec![Effect::Request(Request::Detail { generation, key })]
 }
 
+/// Asks for the SLA clocks of the rows on screen that have none yet (all
+/// of them when `all`: the database or the time moved). Not while a text
+/// filter is being typed: each clock reads the ticket's log, and on a cold
+/// 1M-ticket database those reads would compete with the next keystroke's
+/// page; the clocks come when the typing stops.
+fn request_sla(c: &mut Console, all: bool) -> Vec<Effect> {
+    let q = &mut c.queue;
+    if q.typing.is_some() {
+        return vec![];
+    }
+    let keys: Vec<String> = q
+        .rows
+        .iter()
+        .skip(q.scroll)
+        .take(q.height.max(1))
+        .map(|r| r.ticket.key.clone())
+        .filter(|k| all || !q.sla_asked.contains(k))
+        .collect();
+    if keys.is_empty() {
+        return vec![];
+    }
+    q.sla_asked.extend(keys.iter().cloned());
+    vec![Effect::Request(Request::Sla {
+        generation: q.generation,
+        keys,
+    })]
+}
+
 fn request_dashboard(c: &mut Console) -> Vec<Effect> {
     c.dashboard.stale = false;
     let generation = c.next_generation();
@@ -735,7 +769,8 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 return prefetch(c);
             }
             apply_page(&mut c.queue, dir, reset, rows, more);
-            let mut fx = prefetch(c);
+            let mut fx = request_sla(c, reset);
+            fx.extend(prefetch(c));
             fx.extend(follow_selection(c));
             fx
         }
@@ -816,6 +851,12 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 fx.extend(request_detail(c, k));
             }
             fx
+        }
+        Reply::Sla { generation, clocks } => {
+            if generation == c.queue.generation {
+                c.queue.sla.extend(clocks);
+            }
+            vec![]
         }
         Reply::Changed => refresh(c),
         Reply::Job { label, done } => {

@@ -90,7 +90,10 @@ fn run(
         batch.extend(rx.try_iter());
         for req in coalesce(batch) {
             let req = match (&counts, req) {
-                (Some(c), r @ (Request::Count { .. } | Request::Dashboard { .. })) => {
+                (
+                    Some(c),
+                    r @ (Request::Count { .. } | Request::Dashboard { .. } | Request::Sla { .. }),
+                ) => {
                     // Falls back to answering here if that thread is gone.
                     match c.send(r) {
                         Ok(()) => continue,
@@ -131,6 +134,7 @@ fn coalesce(batch: Vec<Request>) -> Vec<Request> {
         Request::Detail { .. } => 2,
         Request::Dashboard { .. } => 3,
         Request::Similar { .. } => 4,
+        Request::Sla { .. } => 5,
         _ => 0,
     };
     let n = batch.len();
@@ -257,6 +261,35 @@ fn handle(
                     .map_err(|e| sanitize_line(&e)),
                 key,
             }
+        }
+        Request::Sla { generation, keys } => {
+            use crate::domain::sla::ClockState;
+            let clocks = keys
+                .into_iter()
+                .filter_map(|key| {
+                    let r = app.sla(&key).ok()?;
+                    // The response clock matters until it is met.
+                    let (clock, response) = if r.ledger.response.state == ClockState::Met {
+                        (&r.ledger.resolution, false)
+                    } else {
+                        (&r.ledger.response, true)
+                    };
+                    let remaining = if clock.state == ClockState::Breached {
+                        (clock.target - clock.elapsed).num_minutes()
+                    } else {
+                        clock.remaining.num_minutes()
+                    };
+                    Some((
+                        key,
+                        super::msg::SlaBrief {
+                            state: clock.state,
+                            remaining_minutes: remaining,
+                            response,
+                        },
+                    ))
+                })
+                .collect();
+            Reply::Sla { generation, clocks }
         }
         Request::Doctor => {
             doctor_in_background(app.store.path().to_path_buf(), app.lang, out.clone());

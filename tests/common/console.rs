@@ -810,6 +810,11 @@ impl Fake {
                 generation: *generation,
                 data: Box::new(self.dashboard.clone()),
             },
+            // The fixtures carry no SLA policy: no clocks, the age shows.
+            Request::Sla { generation, .. } => Reply::Sla {
+                generation: *generation,
+                clocks: Vec::new(),
+            },
             Request::Similar {
                 generation, title, ..
             } => {

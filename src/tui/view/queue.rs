@@ -17,7 +17,7 @@ const KEY_W: usize = 9;
 const PRIO_W: usize = 3;
 const STATUS_W: usize = 11;
 const LVL_W: usize = 3;
-const AGE_W: usize = 4;
+const AGE_W: usize = 5;
 const SERVICE_W: usize = 13;
 const ASSIGNEE_W: usize = 8;
 
@@ -129,10 +129,15 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
                 pad_to_width(&tk.level.to_string(), LVL_W)
             )));
         }
-        cells.push(Span::raw(format!(
-            "{} ",
-            pad_to_width(&age(now, tk.created_at), AGE_W)
-        )));
+        // The SLA clock once it has arrived, else the age.
+        let (when, style) = match q.sla.get(&tk.key) {
+            Some(b) => sla_cell(b, th),
+            None => (age(now, tk.created_at), th.base),
+        };
+        cells.push(Span::styled(
+            format!("{} ", pad_to_width(&when, AGE_W)),
+            style,
+        ));
         if show_service {
             cells.push(Span::raw(format!(
                 "{} ",
@@ -156,4 +161,25 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         lines.push(Line::from(Span::styled(format!(" {}", t.loading), th.dim)));
     }
     f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Business time left: `3h`, `45m`; `~3h` warned, `‖3h` paused, `ok` met,
+/// `!2h` breached two hours ago. The marks say it without colour.
+fn sla_cell(
+    b: &crate::tui::msg::SlaBrief,
+    th: &crate::tui::theme::Theme,
+) -> (String, ratatui::style::Style) {
+    use crate::domain::sla::ClockState;
+    let short = |m: i64| match m.abs() {
+        a if a < 60 => format!("{a}m"),
+        a if a < 100 * 60 => format!("{}h", a / 60),
+        _ => "99h+".to_string(),
+    };
+    match b.state {
+        ClockState::Met => ("ok".into(), th.ok),
+        ClockState::Breached => (format!("!{}", short(b.remaining_minutes)), th.error),
+        ClockState::Warned => (format!("~{}", short(b.remaining_minutes)), th.warn),
+        ClockState::Paused => (format!("‖{}", short(b.remaining_minutes)), th.dim),
+        ClockState::Running => (short(b.remaining_minutes), th.base),
+    }
 }
