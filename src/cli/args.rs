@@ -67,6 +67,9 @@ pub enum Command {
     /// Runbook checklists: list, run on a ticket, tick items
     #[command(subcommand)]
     Runbook(RunbookCommand),
+    /// Workflows: list them, or show one's states and transitions as a diagram
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
     /// List tickets, newest first, one page at a time
     List(ListArgs),
     /// Show a ticket with comments, worklog, runbooks and escalations
@@ -250,6 +253,21 @@ pub struct DossierArgs {
     /// Target level [default: the next one]
     #[arg(long)]
     pub level: Option<u8>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// The configured workflows and the ticket types that follow them
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One workflow's states and transitions (roles, required fields)
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

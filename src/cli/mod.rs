@@ -6,6 +6,7 @@
 pub mod args;
 mod console;
 pub mod output;
+mod workflow;
 
 use crate::app::{self, App, AppError, Clock, NewTicket, identity};
 use crate::config::{Config, Lang, paths};
@@ -165,6 +166,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(Command::Runbook(RunbookCommand::List { json })) => {
             runbook_list(&config, lang, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Workflow(WorkflowCommand::List { json })) => {
+            workflow::list(&config, lang, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Workflow(WorkflowCommand::Show { ref name, json })) => {
+            workflow::show(&config, lang, name, json)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(ref command) => {
@@ -675,7 +684,11 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 tickets as f64 / secs.max(1e-9)
             ))?;
         }
-        Command::Init(_) | Command::Config(_) | Command::Completions(_) | Command::Manpage => {}
+        Command::Init(_)
+        | Command::Config(_)
+        | Command::Completions(_)
+        | Command::Manpage
+        | Command::Workflow(_) => {}
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,0 +1,181 @@
+//! `guardia workflow list | show NAME`: the configured state machines, with
+//! a text diagram of each workflow's states and transitions (who may take
+//! each, and which fields it requires). Needs no database.
+
+use super::{print, print_json};
+use crate::config::{Config, Lang, StateCategory, Workflow};
+use crate::text::sanitize_line;
+use anyhow::{Result, bail};
+use serde_json::json;
+
+fn category_name(c: StateCategory) -> &'static str {
+    match c {
+        StateCategory::New => "new",
+        StateCategory::Active => "active",
+        StateCategory::Waiting => "waiting",
+        StateCategory::Resolved => "resolved",
+        StateCategory::Closed => "closed",
+        StateCategory::Cancelled => "cancelled",
+    }
+}
+
+fn types_of<'a>(cfg: &'a Config, wf: &Workflow) -> Vec<&'a str> {
+    cfg.types
+        .iter()
+        .filter(|t| t.workflow.get_ref() == wf.id.get_ref())
+        .map(|t| t.id.get_ref().as_str())
+        .collect()
+}
+
+pub fn list(cfg: &Config, lang: Lang, as_json: bool) -> Result<()> {
+    if as_json {
+        let v: Vec<serde_json::Value> = cfg
+            .workflows
+            .iter()
+            .map(|wf| {
+                json!({"id": wf.id.get_ref(), "name": wf.name.get(lang),
+                       "initial": wf.initial.get_ref(), "states": wf.states.len(),
+                       "transitions": wf.transitions.len(), "types": types_of(cfg, wf)})
+            })
+            .collect();
+        return print_json(&v);
+    }
+    let mut s = String::new();
+    for wf in &cfg.workflows {
+        s.push_str(&format!(
+            "{}  {}  ({} states, {} transitions; types: {})\n",
+            sanitize_line(wf.id.get_ref()),
+            sanitize_line(wf.name.get(lang)),
+            wf.states.len(),
+            wf.transitions.len(),
+            types_of(cfg, wf).join(", ")
+        ));
+    }
+    print(&s)
+}
+
+pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
+    let Some(wf) = cfg.workflow(name) else {
+        let known: Vec<&str> = cfg
+            .workflows
+            .iter()
+            .map(|w| w.id.get_ref().as_str())
+            .collect();
+        bail!(
+            "no workflow '{}'; the workflows are: {}",
+            sanitize_line(name),
+            known.join(", ")
+        );
+    };
+    let ids = |v: &[toml::Spanned<String>]| -> Vec<String> {
+        v.iter().map(|s| s.get_ref().clone()).collect()
+    };
+    if as_json {
+        let v = json!({
+            "id": wf.id.get_ref(), "name": wf.name.get(lang), "initial": wf.initial.get_ref(),
+            "on_assign": wf.on_assign.as_ref().map(|s| s.get_ref()),
+            "rejected": wf.rejected.as_ref().map(|s| s.get_ref()),
+            "types": types_of(cfg, wf),
+            "states": wf.states.iter().map(|s| json!({"id": s.id.get_ref(), "name": s.name.get(lang),
+                "category": category_name(s.category)})).collect::<Vec<_>>(),
+            "transitions": wf.transitions.iter().map(|t| json!({"from": ids(&t.from), "to": t.to.get_ref(),
+                "roles": ids(&t.roles), "requires": ids(&t.requires)})).collect::<Vec<_>>(),
+        });
+        return print_json(&v);
+    }
+    let es = lang == Lang::Es;
+    let mut s = format!(
+        "{}  {}\n{}: {}\n\n{}\n",
+        sanitize_line(wf.id.get_ref()),
+        sanitize_line(wf.name.get(lang)),
+        if es { "Tipos" } else { "Types" },
+        types_of(cfg, wf).join(", "),
+        if es { "Estados" } else { "States" }
+    );
+    let width = wf
+        .states
+        .iter()
+        .map(|s| s.id.get_ref().chars().count())
+        .max()
+        .unwrap_or(0);
+    for st in &wf.states {
+        let id = st.id.get_ref();
+        let mut marks = Vec::new();
+        if id == wf.initial.get_ref() {
+            marks.push(if es { "inicial" } else { "initial" });
+        }
+        if wf.on_assign.as_ref().is_some_and(|a| a.get_ref() == id) {
+            marks.push(if es { "al asignar" } else { "on assignment" });
+        }
+        if wf.rejected.as_ref().is_some_and(|a| a.get_ref() == id) {
+            marks.push(if es { "al rechazar" } else { "on rejection" });
+        }
+        s.push_str(&format!(
+            "  {} {:<width$}  {:<9}  {}{}\n",
+            if id == wf.initial.get_ref() {
+                "▶"
+            } else {
+                " "
+            },
+            sanitize_line(id),
+            category_name(st.category),
+            sanitize_line(st.name.get(lang)),
+            if marks.is_empty() {
+                String::new()
+            } else {
+                format!("  ({})", marks.join(", "))
+            }
+        ));
+    }
+    s.push_str(if es {
+        "\nTransiciones\n"
+    } else {
+        "\nTransitions\n"
+    });
+    // One block per state it leaves from: the diagram reads as "from here, to there".
+    for st in &wf.states {
+        let from = st.id.get_ref();
+        let outs: Vec<_> = wf
+            .transitions
+            .iter()
+            .filter(|t| t.from.iter().any(|f| f.get_ref() == from))
+            .collect();
+        if outs.is_empty() {
+            continue;
+        }
+        for (i, t) in outs.iter().enumerate() {
+            let lead = if i == 0 {
+                format!("  {:<width$} ", sanitize_line(from))
+            } else {
+                format!("  {:<width$} ", "")
+            };
+            let arm = if outs.len() == 1 {
+                "───►"
+            } else if i == 0 {
+                "─┬─►"
+            } else if i + 1 == outs.len() {
+                " └─►"
+            } else {
+                " ├─►"
+            };
+            let mut line = format!("{lead}{arm} {}", sanitize_line(t.to.get_ref()));
+            if !t.roles.is_empty() {
+                line.push_str(&format!(
+                    "   {}: {}",
+                    if es { "roles" } else { "roles" },
+                    ids(&t.roles).join(", ")
+                ));
+            }
+            if !t.requires.is_empty() {
+                line.push_str(&format!(
+                    "   {}: {}",
+                    if es { "exige" } else { "requires" },
+                    ids(&t.requires).join(", ")
+                ));
+            }
+            s.push_str(&line);
+            s.push('\n');
+        }
+    }
+    print(&s)
+}

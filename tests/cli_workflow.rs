@@ -1,0 +1,49 @@
+//! `guardia workflow list | show`: the configured state machines.
+
+mod common;
+
+use common::Env;
+
+#[test]
+fn list_names_each_workflow_with_its_ticket_types() {
+    let env = Env::new();
+    let v = env.json(&["workflow", "list", "--json"]);
+    let wf = &v.as_array().expect("a list")[0];
+    assert_eq!(wf["id"], "default");
+    assert_eq!(wf["initial"], "new");
+    let types: Vec<&str> = wf["types"]
+        .as_array()
+        .expect("types")
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(
+        types.contains(&"incident") && types.contains(&"support"),
+        "{types:?}"
+    );
+}
+
+#[test]
+fn show_draws_states_and_transitions_with_roles_and_required_fields() {
+    let env = Env::new();
+    let out = env.ok(&["workflow", "show", "default"]);
+    assert!(out.contains("▶ new"), "{out}");
+    assert!(out.contains("(on assignment)"), "{out}");
+    assert!(out.contains("─┬─► assigned"), "{out}");
+    assert!(out.contains("► resolved   requires: solution"), "{out}");
+    assert!(
+        out.contains("closed      ───► in_progress   roles: head, admin"),
+        "{out}"
+    );
+    let v = env.json(&["workflow", "show", "default", "--json"]);
+    assert_eq!(v["transitions"].as_array().map(Vec::len), Some(10));
+    assert_eq!(v["rejected"], "rejected");
+}
+
+#[test]
+fn an_unknown_workflow_lists_the_known_ones() {
+    let env = Env::new();
+    let err = env.fail(&["workflow", "show", "seed-001"]);
+    assert!(err.contains("no workflow 'seed-001'"), "{err}");
+    assert!(err.contains("default"), "{err}");
+}
