@@ -160,11 +160,8 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
             };
             let mut line = format!("{lead}{arm} {}", sanitize_line(t.to.get_ref()));
             if !t.roles.is_empty() {
-                line.push_str(&format!(
-                    "   {}: {}",
-                    if es { "roles" } else { "roles" },
-                    ids(&t.roles).join(", ")
-                ));
+                // "roles" reads the same in Spanish.
+                line.push_str(&format!("   roles: {}", ids(&t.roles).join(", ")));
             }
             if !t.requires.is_empty() {
                 line.push_str(&format!(
