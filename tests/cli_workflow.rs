@@ -47,3 +47,19 @@ fn an_unknown_workflow_lists_the_known_ones() {
     assert!(err.contains("no workflow 'seed-001'"), "{err}");
     assert!(err.contains("default"), "{err}");
 }
+
+#[test]
+fn a_refused_move_names_the_rule_and_who_may_take_it() {
+    let env = Env::new();
+    let key = env.support("Cancelar sin permiso", "x");
+    let err = env.fail(&["move", &key, "cancelled"]);
+    assert!(
+        err.contains("needs one of the roles head, service_manager, admin"),
+        "{err}"
+    );
+    assert!(err.contains("(diego, elena, ines)"), "{err}");
+    let err = env.fail(&["move", &key, "resolved"]);
+    assert!(err.contains("requires solution"), "{err}");
+    let err = env.fail(&["move", &key, "closed"]);
+    assert!(err.contains("from 'new' you can go to"), "{err}");
+}

@@ -47,7 +47,7 @@ pub enum AppError {
         missing: Vec<MissingField>,
     },
     #[error("{key}: {refusal}")]
-    Transition { key: String, refusal: Refusal },
+    Transition { key: String, refusal: Box<Refusal> },
     #[error("{key}: {refusal}")]
     Escalation {
         key: String,

@@ -731,7 +731,7 @@ impl App {
             }
             check_transition(wf, &t, actor, state, &supplied).map_err(|refusal| AppError::Transition {
                 key: key.into(),
-                refusal,
+                refusal: Box::new(who_can(cfg, refusal)),
             })?;
             for (n, v) in &supplied {
                 w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone()).field(format!("fields.{n}")))?;
@@ -1037,7 +1037,7 @@ impl App {
                 message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
             })?;
             check_transition(wf, &t, actor, target.get_ref(), &Map::new())
-                .map_err(|refusal| AppError::Transition { key: key.into(), refusal })?;
+                .map_err(|refusal| AppError::Transition { key: key.into(), refusal: Box::new(who_can(cfg, refusal)) })?;
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(code.into())).field("reject_reason"))?;
             if let Some(o) = &original {
                 w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(true)).field(format!("duplicate_of:{}", o.id)))?;
@@ -1224,6 +1224,34 @@ fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
 }
 
 /// Splits `NAME=VALUE`.
+/// A role refusal names the operators who could take the transition.
+fn who_can(cfg: &Config, refusal: lifecycle::Refusal) -> lifecycle::Refusal {
+    match refusal {
+        lifecycle::Refusal::RoleNotAllowed {
+            to,
+            allowed_roles,
+            actor,
+            actor_roles,
+            ..
+        } => {
+            let who_can = cfg
+                .operators
+                .iter()
+                .filter(|o| o.roles.iter().any(|r| allowed_roles.contains(r.get_ref())))
+                .map(|o| o.id.get_ref().clone())
+                .collect();
+            lifecycle::Refusal::RoleNotAllowed {
+                to,
+                allowed_roles,
+                actor,
+                actor_roles,
+                who_can,
+            }
+        }
+        other => other,
+    }
+}
+
 pub fn parse_assignment(arg: &str) -> Result<(String, String), AppError> {
     match arg.split_once('=') {
         Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),

@@ -27,6 +27,9 @@ pub enum Refusal {
         allowed_roles: Vec<String>,
         actor: String,
         actor_roles: Vec<String>,
+        /// Operators who hold one of the allowed roles (filled in by the
+        /// application layer, which knows the operators).
+        who_can: Vec<String>,
     },
     MissingFields {
         to: String,
@@ -60,16 +63,23 @@ impl fmt::Display for Refusal {
                 allowed_roles,
                 actor,
                 actor_roles,
-            } => write!(
-                f,
-                "moving to '{to}' needs one of the roles {}; operator '{actor}' has {}; ask someone with that role",
-                allowed_roles.join(", "),
-                if actor_roles.is_empty() {
-                    "none".to_string()
-                } else {
-                    actor_roles.join(", ")
+                who_can,
+            } => {
+                write!(
+                    f,
+                    "moving to '{to}' needs one of the roles {}; operator '{actor}' has {}; ask someone with that role",
+                    allowed_roles.join(", "),
+                    if actor_roles.is_empty() {
+                        "none".to_string()
+                    } else {
+                        actor_roles.join(", ")
+                    }
+                )?;
+                if !who_can.is_empty() {
+                    write!(f, " ({})", who_can.join(", "))?;
                 }
-            ),
+                Ok(())
+            }
             Refusal::MissingFields { to, fields } => write!(
                 f,
                 "entering '{to}' requires {}; set them first (e.g. `guardia set KEY {}=...`)",
@@ -126,6 +136,7 @@ pub fn check_transition(
             allowed_roles,
             actor: actor.id.get_ref().clone(),
             actor_roles,
+            who_can: Vec::new(),
         });
     };
     let missing: Vec<String> = transition
