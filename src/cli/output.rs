@@ -385,7 +385,6 @@ pub fn sla_report(
     _now: DateTime<Utc>,
     lang: Lang,
 ) -> String {
-    use crate::domain::duration::format_minutes;
     use crate::domain::sla::{Clock, ClockState};
     let es = lang == Lang::Es;
     // Times in the calendar's own zone, the one its working hours are in.

@@ -3,21 +3,10 @@
 //! each, and which fields it requires). Needs no database.
 
 use super::{print, print_json};
-use crate::config::{Config, Lang, StateCategory, Workflow};
+use crate::config::{Config, Lang, Workflow};
 use crate::text::sanitize_line;
 use anyhow::{Result, bail};
 use serde_json::json;
-
-fn category_name(c: StateCategory) -> &'static str {
-    match c {
-        StateCategory::New => "new",
-        StateCategory::Active => "active",
-        StateCategory::Waiting => "waiting",
-        StateCategory::Resolved => "resolved",
-        StateCategory::Closed => "closed",
-        StateCategory::Cancelled => "cancelled",
-    }
-}
 
 fn types_of<'a>(cfg: &'a Config, wf: &Workflow) -> Vec<&'a str> {
     cfg.types
@@ -77,7 +66,7 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
             "rejected": wf.rejected.as_ref().map(|s| s.get_ref()),
             "types": types_of(cfg, wf),
             "states": wf.states.iter().map(|s| json!({"id": s.id.get_ref(), "name": s.name.get(lang),
-                "category": category_name(s.category)})).collect::<Vec<_>>(),
+                "category": s.category.name()})).collect::<Vec<_>>(),
             "transitions": wf.transitions.iter().map(|t| json!({"from": ids(&t.from), "to": t.to.get_ref(),
                 "roles": ids(&t.roles), "requires": ids(&t.requires)})).collect::<Vec<_>>(),
         });
@@ -118,7 +107,7 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
                 " "
             },
             sanitize_line(id),
-            category_name(st.category),
+            st.category.name(),
             sanitize_line(st.name.get(lang)),
             if marks.is_empty() {
                 String::new()

@@ -455,6 +455,18 @@ pub enum StateCategory {
 }
 
 impl StateCategory {
+    /// The name used in workflows.toml (and `--json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            StateCategory::New => "new",
+            StateCategory::Active => "active",
+            StateCategory::Waiting => "waiting",
+            StateCategory::Resolved => "resolved",
+            StateCategory::Closed => "closed",
+            StateCategory::Cancelled => "cancelled",
+        }
+    }
+
     /// Closed and cancelled tickets are no longer in anybody's queue.
     pub fn is_open(self) -> bool {
         !matches!(self, StateCategory::Closed | StateCategory::Cancelled)

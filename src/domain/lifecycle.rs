@@ -190,10 +190,22 @@ pub fn category(wf: &Workflow, state: &str) -> StateCategory {
 
 /// States of every workflow whose category is still open.
 pub fn open_states(workflows: &[Workflow]) -> Vec<String> {
+    states_in(
+        workflows,
+        &[
+            StateCategory::New,
+            StateCategory::Active,
+            StateCategory::Waiting,
+        ],
+    )
+}
+
+/// States of every workflow whose category is one of `categories`, sorted.
+pub fn states_in(workflows: &[Workflow], categories: &[StateCategory]) -> Vec<String> {
     let mut out: Vec<String> = workflows
         .iter()
         .flat_map(|w| w.states.iter())
-        .filter(|s| s.category.is_open() && s.category != StateCategory::Resolved)
+        .filter(|s| categories.contains(&s.category))
         .map(|s| s.id.get_ref().clone())
         .collect();
     out.sort();

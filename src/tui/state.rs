@@ -364,6 +364,8 @@ pub struct Console {
 
 /// Width from which the queue and the detail share the screen.
 pub const SPLIT_WIDTH: u16 = 120;
+/// The detail's share of a split screen, in percent.
+pub const DETAIL_PERCENT: u16 = 42;
 
 impl Console {
     pub fn new(

@@ -433,15 +433,7 @@ pub fn queue_filter(c: &Console) -> ListFilter {
     let open = lifecycle::open_states(&cfg.workflows);
     let mut statuses = match q.view {
         View::Waiting => {
-            let mut w: Vec<String> = cfg
-                .workflows
-                .iter()
-                .flat_map(|w| w.states.iter())
-                .filter(|s| s.category == StateCategory::Waiting)
-                .map(|s| s.id.get_ref().clone())
-                .collect();
-            w.sort();
-            w.dedup();
+            let mut w = lifecycle::states_in(&cfg.workflows, &[StateCategory::Waiting]);
             if w.is_empty() {
                 // No state waits on anyone: the view is empty, not "every state".
                 w.push(String::new());
@@ -504,13 +496,18 @@ pub fn reload_queue(c: &mut Console) -> Vec<Effect> {
     q.loading = true;
     q.more_before = false;
     q.more_after = false;
-    let filter = queue_filter(c);
+    window_and_count(generation, queue_filter(c), None)
+}
+
+/// A fresh window of the queue (from its start, or from `from`) and the
+/// count of the same filter, under one generation.
+fn window_and_count(generation: u64, filter: ListFilter, from: Option<i64>) -> Vec<Effect> {
     vec![
         Effect::Request(Request::Page {
             generation,
             filter: filter.clone(),
             dir: PageDir::Forward,
-            from: None,
+            from,
             reset: true,
         }),
         Effect::Request(Request::Count { generation, filter }),
@@ -533,16 +530,7 @@ fn refresh_queue(c: &mut Console) -> Vec<Effect> {
         .first()
         .map(|r| if filter.ascending { r.no - 1 } else { r.no + 1 });
     let from = if q.more_before { from } else { None };
-    vec![
-        Effect::Request(Request::Page {
-            generation,
-            filter: filter.clone(),
-            dir: PageDir::Forward,
-            from,
-            reset: true,
-        }),
-        Effect::Request(Request::Count { generation, filter }),
-    ]
+    window_and_count(generation, filter, from)
 }
 
 fn step(c: &mut Console, delta: isize) -> Vec<Effect> {

@@ -329,18 +329,7 @@ fn page(
 
 fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreError> {
     let cfg = &app.config;
-    let states = |cats: &[StateCategory]| -> Vec<String> {
-        let mut v: Vec<String> = cfg
-            .workflows
-            .iter()
-            .flat_map(|w| w.states.iter())
-            .filter(|s| cats.contains(&s.category))
-            .map(|s| s.id.get_ref().clone())
-            .collect();
-        v.sort();
-        v.dedup();
-        v
-    };
+
     let now = app.clock.now().with_timezone(&chrono::Local);
     let midnight = now
         .date_naive()
@@ -349,7 +338,10 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
         .map_or(now.timestamp_millis(), |m| m.timestamp_millis());
     let q = DashboardQuery {
         open_states: crate::domain::lifecycle::open_states(&cfg.workflows),
-        closed_states: states(&[StateCategory::Resolved, StateCategory::Closed]),
+        closed_states: crate::domain::lifecycle::states_in(
+            &cfg.workflows,
+            &[StateCategory::Resolved, StateCategory::Closed],
+        ),
         today_start_ms: midnight,
         days: 14,
         oldest: 8,

@@ -46,9 +46,11 @@ pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
     .areas(area);
     draw_tabs(f, c, tabs);
     if c.split() {
-        let [left, right] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
-                .areas(body);
+        let [left, right] = Layout::horizontal([
+            Constraint::Percentage(100 - super::state::DETAIL_PERCENT),
+            Constraint::Percentage(super::state::DETAIL_PERCENT),
+        ])
+        .areas(body);
         queue::draw(f, c, left, now, c.focus == Pane::Queue);
         detail::draw(f, c, right, now, c.focus == Pane::Detail);
     } else {
@@ -71,7 +73,7 @@ pub fn detail_max_scroll(c: &Console) -> usize {
     };
     let split = c.width >= super::state::SPLIT_WIDTH;
     let width = if split {
-        usize::from(c.width) * 42 / 100
+        usize::from(c.width) * usize::from(super::state::DETAIL_PERCENT) / 100
     } else {
         usize::from(c.width)
     }
