@@ -97,8 +97,8 @@ fn toml_type_error_names_file_and_line() {
 fn operator_at_an_unknown_level() {
     let text = replace_once(
         &default_config("operators.toml"),
-        "level = 3\n",
-        "level = 9\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 3\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 9\n",
     );
     let line = line_of(&text, "level = 9");
     assert_config_stops_everything(
@@ -169,7 +169,7 @@ fn duplicate_field_id() {
 #[test]
 fn unknown_workflow_in_a_type() {
     let text = default_config("types.toml").replacen(
-        "workflow = \"default\"",
+        "workflow = \"itil_incidente\"",
         "workflow = \"ciclo-largo\"",
         1,
     );
@@ -178,7 +178,7 @@ fn unknown_workflow_in_a_type() {
         "types.toml",
         &text,
         &[line],
-        "unknown workflow 'ciclo-largo'; known: default",
+        "unknown workflow 'ciclo-largo'; known: api_soporte, default, itil_incidente",
     );
 }
 
@@ -199,11 +199,14 @@ fn all_problems_are_reported_at_once() {
     let env = Env::new();
     let ops = replace_once(
         &default_config("operators.toml"),
-        "level = 3\n",
-        "level = 9\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 3\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 9\n",
     );
-    let types =
-        default_config("types.toml").replacen("workflow = \"default\"", "workflow = \"x\"", 1);
+    let types = default_config("types.toml").replacen(
+        "workflow = \"itil_incidente\"",
+        "workflow = \"x\"",
+        1,
+    );
     let p1 = env.write_config("operators.toml", &ops);
     let p2 = env.write_config("types.toml", &types);
     let err = env.fail_raw(&["config", "check"]);
@@ -232,7 +235,7 @@ fn a_user_file_replaces_the_built_in_one() {
         default_config("rejections.toml")
     );
     env.write_config("rejections.toml", &text);
-    let key = env.support("Gane un premio", "Haga clic aquí");
+    let key = env.incident("Gane un premio", "Haga clic aquí");
     let out = env.ok(&["reject", &key, "--reason", "spam"]);
     assert!(out.contains("rejected (spam)"), "{out}");
 }

@@ -56,7 +56,7 @@ fn malformed_key() {
 #[test]
 fn unknown_state_and_forbidden_transition() {
     let env = Env::new();
-    let key = env.support("Estados", "Estados");
+    let key = env.incident("Estados", "Estados");
     let err = env.fail(&["move", &key, "archivado"]);
     assert!(
         err.starts_with(&format!("guardia: {key}: unknown state 'archivado'")),

@@ -108,7 +108,9 @@ fn generated_data_is_lively_and_consistent() {
         "levels: {:?}",
         distinct("level")
     );
-    assert!(distinct("type").len() == 3, "types: {:?}", distinct("type"));
+    // Histories walk the standard lifecycle: the types whose workflows have
+    // its states (seed 001's twelve steps and seed 003's states get none).
+    assert_eq!(distinct("type").len(), 2, "types: {:?}", distinct("type"));
     // Spanish text, history with comments and worklog.
     assert!(
         list.contains("ó") || list.contains("í"),

@@ -126,7 +126,7 @@ fn config_check_reports_ok_and_the_sources() {
     );
     assert!(out.contains("4 services"), "{out}");
     assert!(out.contains("5 escalation levels"), "{out}");
-    assert!(out.contains("9 operators"), "{out}");
+    assert!(out.contains("12 operators"), "{out}");
     // Without a config directory, the built-in files are named as such.
     let bare = Env::empty();
     let out = bare.ok(&["config", "check"]);

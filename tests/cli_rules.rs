@@ -46,7 +46,13 @@ fn closed_tickets_do_not_escalate() {
         "--field",
         "solution=Se regeneró el cupón",
     ]);
-    env.ok(&["move", &key, "closed"]);
+    env.ok(&[
+        "move",
+        &key,
+        "closed",
+        "--field",
+        "customer_conformity=El usuario confirma por correo",
+    ]);
     let err = env.fail(&["escalate", &key, "--level", "2"]);
     assert!(err.contains(&key), "{err}");
     assert!(

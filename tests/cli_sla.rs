@@ -10,19 +10,22 @@ fn at(env: &mut Env, now: &str) {
     env.now = now.to_string();
 }
 
-/// A support request (policy "solicitudes", calendar mesa-bogota: 09-14
-/// and 16-19 Monday to Friday, medium priority: response 1d = 8 h,
-/// resolution 5d = 40 h) that waits on the customer for an afternoon.
+/// A support request (seed 001 workflow; policy "solicitudes", calendar
+/// mesa-bogota: 09-14 and 16-19 Monday to Friday, medium priority:
+/// response 1d = 8 h, resolution 5d = 40 h) that waits on the requester for
+/// an afternoon: the head assigns it, the analyst analyses and asks.
 fn scenario() -> (Env, String) {
     let mut env = Env::new();
     at(&mut env, "2026-03-02T09:30:00-05:00");
     let key = env.support("Buzón lleno", "No permite enviar");
     at(&mut env, "2026-03-02T10:00:00-05:00");
-    env.ok(&["assign", &key, "ana"]);
+    env.ok_as("ines", &["assign", &key, "felipe"]);
+    at(&mut env, "2026-03-02T10:30:00-05:00");
+    env.ok_as("felipe", &["move", &key, "analysis"]);
     at(&mut env, "2026-03-02T11:00:00-05:00");
-    env.ok(&["move", &key, "waiting"]);
+    env.ok_as("felipe", &["move", &key, "waiting"]);
     at(&mut env, "2026-03-02T16:30:00-05:00");
-    env.ok(&["move", &key, "in_progress"]);
+    env.ok_as("felipe", &["move", &key, "analysis"]);
     (env, key)
 }
 
@@ -40,8 +43,9 @@ fn waiting_pauses_the_clock_and_the_ledger_says_why() {
     // Response: the assignment at 10:00 answered after 30 business minutes.
     assert_eq!(r["response"]["state"], "met");
     assert_eq!(minutes(&r["response"]["elapsed"]), 30);
-    // Resolution: 30 m new + 1 h assigned + (16:30-19:00 and 09:00-10:00)
-    // in progress; the waiting afternoon and the night do not count.
+    // Resolution: 30 m new + 30 m assigned + 30 m analysis + (16:30-19:00
+    // and 09:00-10:00) analysis; the waiting afternoon and the night do not
+    // count.
     assert_eq!(minutes(&r["resolution"]["elapsed"]), 5 * 60);
     assert_eq!(r["resolution"]["state"], "running");
     let intervals = r["intervals"].as_array().expect("intervals");
@@ -49,9 +53,12 @@ fn waiting_pauses_the_clock_and_the_ledger_says_why() {
         .iter()
         .filter_map(|i| i["status"].as_str())
         .collect();
-    assert_eq!(statuses, ["new", "assigned", "waiting", "in_progress"]);
-    assert_eq!(intervals[2]["running"], false);
-    assert_eq!(minutes(&intervals[2]["counted"]), 0);
+    assert_eq!(
+        statuses,
+        ["new", "assigned", "analysis", "waiting", "analysis"]
+    );
+    assert_eq!(intervals[3]["running"], false);
+    assert_eq!(minutes(&intervals[3]["counted"]), 0);
     // Remaining 35 h from Tuesday 10:00 end on Monday 9 March at 13:00 (Bogotá).
     assert_eq!(r["resolution"]["due"], "2026-03-09T18:00:00Z");
 }
@@ -67,14 +74,21 @@ fn the_clock_warns_then_breaches_and_a_resolution_stops_it() {
     let r = env.json(&["sla", &key, "--json"]);
     assert_eq!(r["resolution"]["state"], "breached", "{r:#}");
     assert_eq!(r["resolution"]["due"], "2026-03-09T18:00:00Z");
-    // Resolved late: the clock stops, still breached.
-    env.ok(&[
-        "move",
-        &key,
-        "resolved",
-        "--field",
-        "solution=Se liberó espacio",
-    ]);
+    // Finished late (step 4 then 12): the clock stops, still breached.
+    env.ok_as(
+        "felipe",
+        &["move", &key, "in_progress", "--field", "estimate_hours=1"],
+    );
+    env.ok_as(
+        "felipe",
+        &[
+            "move",
+            &key,
+            "closed",
+            "--field",
+            "solution=Se liberó espacio",
+        ],
+    );
     at(&mut env, "2026-03-20T12:00:00-05:00");
     let r = env.json(&["sla", &key, "--json"]);
     assert_eq!(r["resolution"]["state"], "breached");

@@ -334,7 +334,16 @@ fn move_follows_the_workflow() {
         t["fields"]["solution"],
         "Se reinició el servicio de ejecutores"
     );
-    env.ok(&["move", &key, "closed"]);
+    // Closing needs the customer's conformity (seed 004).
+    let err = env.fail(&["move", &key, "closed"]);
+    assert!(err.contains("requires customer_conformity"), "{err}");
+    env.ok(&[
+        "move",
+        &key,
+        "closed",
+        "--field",
+        "customer_conformity=Correo del usuario",
+    ]);
     // Same state.
     let err = env.fail(&["move", &key, "closed"]);
     assert!(err.contains("already in state 'closed'"), "{err}");

@@ -59,7 +59,7 @@ fn scenarios() -> Vec<Scenario> {
             // Comments, worklog and the timeline at the end.
             drive: |f, c| {
                 f.press(c, "enter");
-                f.press(c, &"j ".repeat(60));
+                f.press(c, &"j ".repeat(80));
             },
         },
         Scenario {

@@ -46,7 +46,8 @@ pub enum AppError {
         ticket_type: String,
         missing: Vec<MissingField>,
     },
-    #[error("{key}: {refusal}")]
+    // The refusal's command hints name the ticket as KEY; fill it in.
+    #[error("{key}: {}", refusal.to_string().replace(" KEY ", &format!(" {key} ")))]
     Transition { key: String, refusal: Box<Refusal> },
     #[error("{key}: {refusal}")]
     Escalation {

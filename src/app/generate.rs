@@ -361,6 +361,7 @@ struct Pending {
 
 struct Gen {
     id: String,
+    created_ms: i64,
     ticket_type: String,
     service: String,
     status: String,
@@ -390,25 +391,44 @@ pub fn generate(
 ) -> Result<(usize, usize), AppError> {
     const BATCH: usize = 20_000;
     let cfg = app.config.clone();
-    // The histories walk the standard lifecycle; a configuration that
-    // renamed its states would get tickets in states it does not know.
-    for t in &cfg.types {
-        let Some(wf) = cfg.workflow(t.workflow.get_ref()) else {
-            continue;
-        };
-        let missing: Vec<&str> = LIFECYCLE
+    // The histories walk the standard lifecycle: only types whose workflow
+    // has its states get tickets (the procedure workflows with states of
+    // their own, such as seed 001's twelve steps, get none).
+    let usable: Vec<String> = cfg
+        .types
+        .iter()
+        .filter(|t| {
+            cfg.workflow(t.workflow.get_ref()).is_some_and(|wf| {
+                LIFECYCLE
+                    .iter()
+                    .all(|s| wf.states.iter().any(|st| st.id.get_ref() == s))
+            })
+        })
+        .map(|t| t.id.get_ref().clone())
+        .collect();
+    if usable.is_empty() {
+        let lacking: Vec<String> = cfg
+            .types
             .iter()
-            .copied()
-            .filter(|s| !wf.states.iter().any(|st| st.id.get_ref() == s))
+            .filter_map(|t| {
+                let wf = cfg.workflow(t.workflow.get_ref())?;
+                let missing: Vec<&str> = LIFECYCLE
+                    .iter()
+                    .copied()
+                    .filter(|s| !wf.states.iter().any(|st| st.id.get_ref() == s))
+                    .collect();
+                Some(format!(
+                    "type '{}' (workflow '{}') lacks the states {}",
+                    t.id.get_ref(),
+                    wf.id.get_ref(),
+                    missing.join(", ")
+                ))
+            })
             .collect();
-        if !missing.is_empty() {
-            return Err(AppError::Invalid(format!(
-                "generate writes the standard lifecycle, but workflow '{}' (type '{}') lacks the states {}; generate into a database with the built-in workflows",
-                wf.id.get_ref(),
-                t.id.get_ref(),
-                missing.join(", ")
-            )));
-        }
+        return Err(AppError::Invalid(format!(
+            "generate writes the standard lifecycle, and no ticket type's workflow has all its states: {}; generate into a database with the built-in workflows",
+            lacking.join("; ")
+        )));
     }
     let now_ms = app.clock.now().timestamp_millis();
     // History fills the year before now, or (in a database with changes
@@ -502,7 +522,7 @@ pub fn generate(
                 } else {
                     "incident"
                 };
-                let ttype = if cfg.ticket_type(ttype).is_some() { ttype.to_string() } else { cfg.types[0].id.get_ref().clone() };
+                let ttype = if usable.iter().any(|u| u == ttype) { ttype.to_string() } else { usable[0].clone() };
                 let theme = theme_for(&service);
                 let template = rng.word(theme.titles);
                 let title = fill(&mut rng, template);
@@ -566,7 +586,7 @@ pub fn generate(
                 if first < now_ms && plan != Plan::Open {
                     gens.insert(
                         idx,
-                        Gen { id, ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
+                        Gen { id, created_ms: at, ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
                     );
                     heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
                 }
@@ -747,24 +767,88 @@ fn follow_up(
             schedule(later(rng, 48), 3);
         }
         3 => {
-            let theme = theme_for(&g.service);
-            let solution = rng.pick(theme.solutions).to_string();
-            w.append(
-                &actor,
-                OpDraft::new(entity::TICKET, &g.id, kind::SET, Value::String(solution))
-                    .field("fields.solution"),
-            )?;
+            n += fill_required(w, cfg, rng, g, &actor, "resolved")?;
             transition(w, g, "resolved", json!({}))?;
-            n += 2;
+            n += 1;
             if g.plan == Plan::Closed {
                 schedule(later(rng, 24), 4);
             }
         }
         _ => {
             w.append(&actor, OpDraft::new(entity::COMMENT, &rng.uuid_at(now), kind::CREATE, json!({"ticket": g.id, "body": COMMENTS[COMMENTS.len() - 1], "internal": false})))?;
+            n += fill_required(w, cfg, rng, g, &actor, "closed")?;
             transition(w, g, "closed", json!({}))?;
             n += 2;
         }
+    }
+    Ok(n)
+}
+
+/// What generated customers answer when asked for their conformity.
+const CONFORMITY: &[&str] = &[
+    "Conformidad recibida por correo del usuario.",
+    "El usuario confirma por teléfono que el servicio funciona.",
+    "Conformidad registrada en la respuesta del cliente al folio.",
+];
+
+/// Root causes generated for closing records.
+const ROOT_CAUSES: &[&str] = &[
+    "Certificado vencido en el servidor de integración.",
+    "Parámetro de configuración incorrecto tras el último despliegue.",
+    "Saturación del pool de conexiones en horas pico.",
+    "Credenciales del concesionario caducadas.",
+];
+
+/// Fills the fields the workflow requires on entering `to` from the
+/// ticket's state, and the resolution time where it is recorded, so
+/// generated histories pass the rules a person would have to pass.
+fn fill_required(
+    w: &mut crate::store::WriteTx<'_>,
+    cfg: &Config,
+    rng: &mut Rng,
+    g: &Gen,
+    actor: &str,
+    to: &str,
+) -> Result<usize, AppError> {
+    let Some(wf) = cfg.workflow_for_type(&g.ticket_type) else {
+        return Ok(0);
+    };
+    let Some(t) = wf
+        .transitions
+        .iter()
+        .find(|t| t.to.get_ref() == to && t.from.iter().any(|f| f.get_ref() == &g.status))
+    else {
+        return Ok(0);
+    };
+    let mut n = 0;
+    let mut set = |w: &mut crate::store::WriteTx<'_>, field: &str, text: String| {
+        w.append(
+            actor,
+            OpDraft::new(entity::TICKET, &g.id, kind::SET, Value::String(text))
+                .field(format!("fields.{field}")),
+        )
+        .map(|_| n += 1)
+    };
+    for f in &t.requires {
+        let text = match f.get_ref().as_str() {
+            "solution" => rng.pick(theme_for(&g.service).solutions).to_string(),
+            "root_cause" => rng.pick(ROOT_CAUSES).to_string(),
+            "customer_conformity" => rng.pick(CONFORMITY).to_string(),
+            _ => continue,
+        };
+        set(w, f.get_ref(), text)?;
+    }
+    if t.record_resolution_time {
+        let ticket_like = crate::domain::ticket::ms_to_time(g.created_ms);
+        let now = crate::domain::ticket::ms_to_time(w.now_ms());
+        let text = super::workflow::resolution_span_text(
+            cfg,
+            &g.ticket_type,
+            ticket_like,
+            now,
+            crate::config::Lang::Es,
+        );
+        set(w, crate::config::RESOLUTION_TIME_FIELD, text)?;
     }
     Ok(n)
 }

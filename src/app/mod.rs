@@ -10,8 +10,10 @@ mod error;
 pub mod generate;
 pub mod identity;
 mod sla;
+pub mod workflow;
 
 pub use sla::SlaReport;
+pub use workflow::Fired;
 
 pub use error::AppError;
 
@@ -526,6 +528,7 @@ impl App {
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                workflow::check_action(cfg, &t, "set")?;
                 let ttype = cfg.ticket_type(&t.ticket_type);
                 for (name, _) in &catalogue {
                     field_in_type(cfg, &t, name)?;
@@ -652,9 +655,11 @@ impl App {
         }
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
+        let clock_now = self.clock.now();
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                workflow::check_action(cfg, &t, "assign")?;
                 if t.assignee.as_deref() == user {
                     return Err(AppError::Refused {
                         key: key.into(),
@@ -669,11 +674,13 @@ impl App {
                     &actor_id,
                     OpDraft::new(entity::TICKET, &t.id, kind::SET, value).field("assignee"),
                 )?;
+                let history = workflow::history(&w.reader(), &t)?;
+                let ctx = workflow::guard_context(cfg, clock_now, &history);
                 if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
                     && let Some(target) = &wf.on_assign
                     && user.is_some()
                     && &t.status == wf.initial.get_ref()
-                    && check_transition(wf, &t, actor, target.get_ref(), &Map::new()).is_ok()
+                    && check_transition(wf, &t, actor, target.get_ref(), &Map::new(), &ctx).is_ok()
                 {
                     w.append(
                         &actor_id,
@@ -713,13 +720,17 @@ impl App {
             supplied.insert(n.clone(), v);
         }
         let cfg = &self.config;
+        let lang = self.lang;
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
+        let clock_now = self.clock.now();
         self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
             let (_, t) = load(&w.reader(), key)?;
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
                 .ok_or_else(|| AppError::Invalid(format!("{key}: its type '{}' has no workflow in this configuration", t.ticket_type)))?;
+            let history = workflow::history(&w.reader(), &t)?;
+            let ctx = workflow::guard_context(cfg, clock_now, &history);
             if wf.rejected.as_ref().is_some_and(|r| r.get_ref() == state) {
                 return Err(AppError::Refused {
                     key: key.into(),
@@ -729,18 +740,23 @@ impl App {
             for name in supplied.keys() {
                 field_in_type(cfg, &t, name)?;
             }
-            check_transition(wf, &t, actor, state, &supplied).map_err(|refusal| AppError::Transition {
+            let passed = check_transition(wf, &t, actor, state, &supplied, &ctx).map_err(|refusal| AppError::Transition {
                 key: key.into(),
                 refusal: Box::new(who_can(cfg, refusal)),
             })?;
             for (n, v) in &supplied {
                 w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone()).field(format!("fields.{n}")))?;
             }
-            w.append(
-                &actor_id,
-                OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, json!({"from": t.status, "to": state, "note": note.unwrap_or("")}))
-                    .field("status"),
-            )?;
+            if workflow::records_resolution_time(wf, &t.status, state) {
+                let text = workflow::resolution_time_text(cfg, &t, clock_now, lang);
+                w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(text)).field(format!("fields.{}", crate::config::RESOLUTION_TIME_FIELD)))?;
+            }
+            let mut value = json!({"from": t.status, "to": state, "note": note.unwrap_or("")});
+            if let (Some(e), Value::Object(m)) = (&passed.exception, &mut value) {
+                // Who authorised the exception and why, on the move itself.
+                m.insert("exception".into(), json!({"approval": e.id, "by": e.by, "reason": e.reason}));
+            }
+            w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, value).field("status"))?;
             load(&w.reader(), key).map(|(_, t)| t)
         })
     }
@@ -757,12 +773,14 @@ impl App {
                 "the comment is empty; write some text".into(),
             ));
         }
+        let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.now_ms();
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                workflow::check_action(cfg, &t, "comment")?;
                 w.append(
                     &actor_id,
                     OpDraft::new(
@@ -785,12 +803,14 @@ impl App {
         note: Option<&str>,
     ) -> Result<i64, AppError> {
         let minutes = duration::parse_minutes(duration_text).map_err(AppError::Invalid)?;
+        let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.now_ms();
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                workflow::check_action(cfg, &t, "worklog")?;
                 w.append(
                     &actor_id,
                     OpDraft::new(
@@ -812,14 +832,17 @@ impl App {
         key: &str,
         path: &Path,
     ) -> Result<crate::domain::ticket::Attachment, AppError> {
-        // Fail on an unknown ticket before copying anything.
-        self.ticket(key)?;
+        // Fail on an unknown ticket (or one that takes no attachment now)
+        // before copying anything.
+        workflow::check_action(&self.config, &self.ticket(key)?, "attach")?;
         let stored = attach::store_file(path, &self.attachments_dir())?;
+        let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.now_ms();
         self.store.write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
             let (_, t) = load(&w.reader(), key)?;
+            workflow::check_action(cfg, &t, "attach")?;
             w.append(
                 &actor_id,
                 OpDraft::new(
@@ -855,6 +878,7 @@ impl App {
             .write(now, ApplyMode::Live, |w| -> Result<Dossier, AppError> {
                 let r = w.reader();
                 let (_, t) = load(&r, key)?;
+                workflow::check_action(cfg, &t, "escalate")?;
                 let detail = r.detail(t)?;
                 escalation::check(cfg, &detail, level).map_err(|refusal| AppError::Escalation {
                     key: key.into(),
@@ -913,6 +937,7 @@ impl App {
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 let (_, t) = load(&w.reader(), key)?;
+                workflow::check_action(cfg, &t, "escalate")?;
                 if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
                     && !lifecycle::category(wf, &t.status).is_open()
                 {
@@ -1003,6 +1028,7 @@ impl App {
             .map(|g| g.get(self.lang).to_string());
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
+        let clock_now = self.clock.now();
         let ticket = self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
             let r = w.reader();
             let (_, t) = load(&r, key)?;
@@ -1036,7 +1062,9 @@ impl App {
                 key: key.into(),
                 message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
             })?;
-            check_transition(wf, &t, actor, target.get_ref(), &Map::new())
+            let history = workflow::history(&r, &t)?;
+            let ctx = workflow::guard_context(cfg, clock_now, &history);
+            check_transition(wf, &t, actor, target.get_ref(), &Map::new(), &ctx)
                 .map_err(|refusal| AppError::Transition { key: key.into(), refusal: Box::new(who_can(cfg, refusal)) })?;
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(code.into())).field("reject_reason"))?;
             if let Some(o) = &original {
@@ -1083,12 +1111,14 @@ impl App {
                 cfg.runbooks.iter().map(|r| r.id.get_ref().clone()),
             )
         })?;
+        let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let id = uuid::Uuid::now_v7().to_string();
         let now = self.now_ms();
         self.store.write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
             let r = w.reader();
             let (_, t) = load(&r, key)?;
+            workflow::check_action(cfg, &t, "runbook")?;
             if !rb.services.is_empty() && !rb.services.iter().any(|s| s.get_ref() == &t.service) {
                 return Err(AppError::Refused {
                     key: key.into(),
@@ -1136,6 +1166,7 @@ impl App {
         self.store.write(now, ApplyMode::Live, |w| -> Result<(String, String), AppError> {
             let r = w.reader();
             let (_, t) = load(&r, key)?;
+            workflow::check_action(cfg, &t, "runbook")?;
             let detail = r.detail(t)?;
             if detail.runbooks.is_empty() {
                 return Err(AppError::Refused {
@@ -1224,32 +1255,28 @@ fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
 }
 
 /// Splits `NAME=VALUE`.
-/// A role refusal names the operators who could take the transition.
-fn who_can(cfg: &Config, refusal: lifecycle::Refusal) -> lifecycle::Refusal {
-    match refusal {
-        lifecycle::Refusal::RoleNotAllowed {
-            to,
-            allowed_roles,
-            actor,
-            actor_roles,
+/// A refusal that names roles also names the operators who hold them.
+fn who_can(cfg: &Config, mut refusal: lifecycle::Refusal) -> lifecycle::Refusal {
+    use lifecycle::Refusal as R;
+    let holders = |roles: &[String]| -> Vec<String> {
+        cfg.operators
+            .iter()
+            .filter(|o| o.roles.iter().any(|r| roles.contains(r.get_ref())))
+            .map(|o| o.id.get_ref().clone())
+            .collect()
+    };
+    match &mut refusal {
+        R::RoleNotAllowed {
+            allowed_roles: roles,
+            who_can,
             ..
-        } => {
-            let who_can = cfg
-                .operators
-                .iter()
-                .filter(|o| o.roles.iter().any(|r| allowed_roles.contains(r.get_ref())))
-                .map(|o| o.id.get_ref().clone())
-                .collect();
-            lifecycle::Refusal::RoleNotAllowed {
-                to,
-                allowed_roles,
-                actor,
-                actor_roles,
-                who_can,
-            }
         }
-        other => other,
+        | R::Cutoff { roles, who_can, .. }
+        | R::Threshold { roles, who_can, .. }
+        | R::ApprovalMissing { roles, who_can, .. } => *who_can = holders(roles),
+        _ => {}
     }
+    refusal
 }
 
 pub fn parse_assignment(arg: &str) -> Result<(String, String), AppError> {

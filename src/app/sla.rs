@@ -67,10 +67,12 @@ impl App {
                 None
             };
             if let Some(s) = status {
+                // A timer's move counts from when it was due.
+                let when = ms_to_time(super::workflow::effective_ms(op));
                 if !history.is_empty() && responded_at.is_none() {
-                    responded_at = Some(at(op.hlc));
+                    responded_at = Some(when);
                 }
-                history.push((at(op.hlc), s.to_string()));
+                history.push((when, s.to_string()));
             }
             let public_comment = op.entity == entity::COMMENT
                 && op.kind == kind::CREATE

@@ -60,6 +60,12 @@ pub enum Command {
     Escalate(EscalateArgs),
     /// Reject a ticket with a coded reason
     Reject(RejectArgs),
+    /// Give an approval a workflow guard asks for (recorded with who and why)
+    Approve(ApproveArgs),
+    /// Link a ticket to another (related, problem), or unlink with --remove
+    Link(LinkArgs),
+    /// Fire the workflow timers that are due (for cron; every command also does)
+    Tick(TickArgs),
     /// Render the escalation dossier of a ticket
     Dossier(DossierArgs),
     /// The SLA clocks of a ticket: every interval counted or paused, elapsed, remaining, due
@@ -171,6 +177,37 @@ pub struct MoveArgs {
     /// Set a field on the way in, NAME=VALUE (e.g. solution=...)
     #[arg(long = "field", value_name = "NAME=VALUE")]
     pub fields: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    pub key: String,
+    /// The approval's id in the ticket's workflow (see `guardia workflow show`)
+    pub approval: String,
+    /// Why it is approved (recorded with your name)
+    #[arg(long)]
+    pub reason: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    pub key: String,
+    /// The ticket to link to
+    pub other: String,
+    /// related or problem
+    #[arg(long, default_value = "related")]
+    pub kind: String,
+    /// Remove the link instead
+    #[arg(long)]
+    pub remove: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TickArgs {
     #[arg(long)]
     pub json: bool,
 }

@@ -180,6 +180,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let db = working_db(&cli)?;
             let store = Store::open(&db)?;
             let mut app = App::new(config, store, clock, lang);
+            // Timers fire whenever guardia runs; `tick` reports them and
+            // `doctor` inspects the database as it is.
+            if !matches!(command, Command::Tick(_) | Command::Doctor(_)) {
+                fire_timers_quietly(&mut app);
+            }
             dispatch(&cli, command, &mut app)
         }
     }
@@ -314,7 +319,8 @@ fn write_config_copies(dir: &Path) -> Result<usize> {
 fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<ExitCode> {
     let (db, example) = console::console_db(cli, &config, clock, lang)?;
     let store = Store::open(&db)?;
-    let app = App::new(config, store, clock, lang);
+    let mut app = App::new(config, store, clock, lang);
+    fire_timers_quietly(&mut app);
     let open = crate::domain::lifecycle::open_states(&app.config.workflows);
     let tickets = app.list(
         ListFilter {
@@ -341,6 +347,16 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
     }
     print(&s)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Fires due timers before a command. A database this process cannot write
+/// (read-only file, full disk) must not stop reads: say so and go on.
+pub(crate) fn fire_timers_quietly(app: &mut App) {
+    if let Err(e) = app.fire_due_timers() {
+        eprintln!(
+            "guardia: warning: workflow timers could not run ({e}); run `guardia tick` once the database is writable"
+        );
+    }
 }
 
 fn assignments(raw: &[String]) -> Result<Vec<(String, String)>, AppError> {
@@ -442,6 +458,56 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 &assignments(&a.fields)?,
             )?;
             ticket_result(&t, a.json, &format!("{} is now {}", t.key, t.status))?;
+        }
+        Command::Approve(a) => {
+            let who = actor(app)?;
+            let given = app.approve(&who, &a.key, &a.approval, &a.reason)?;
+            if a.json {
+                print_json(&given)?;
+            } else {
+                print(&format!(
+                    "{}: approval '{}' given by {} ({})",
+                    a.key,
+                    given.id,
+                    given.by,
+                    sanitize_line(&given.reason)
+                ))?;
+            }
+        }
+        Command::Link(l) => {
+            let who = actor(app)?;
+            let t = app.link(&who, &l.key, &l.other, &l.kind, l.remove)?;
+            print(&format!(
+                "{}: {} {} as {}",
+                t.key,
+                if l.remove {
+                    "unlinked from"
+                } else {
+                    "linked to"
+                },
+                l.other,
+                l.kind
+            ))?;
+        }
+        Command::Tick(a) => {
+            let fired = app.fire_due_timers()?;
+            if a.json {
+                print_json(&fired)?;
+            } else if fired.is_empty() {
+                print("no timer is due")?;
+            } else {
+                let mut s = String::new();
+                for f in &fired {
+                    s.push_str(&format!(
+                        "{}: {} -> {} (due {})\n",
+                        f.key,
+                        f.from,
+                        f.to,
+                        f.at.format("%Y-%m-%d %H:%M UTC")
+                    ));
+                }
+                print(s.trim_end())?;
+            }
         }
         Command::Comment(a) => {
             let who = actor(app)?;

@@ -313,19 +313,42 @@ fn indent(s: &str) -> String {
 pub fn op_log(ops: &[Op]) -> String {
     let mut o = String::new();
     for op in ops {
-        let when = crate::domain::ticket::ms_to_time(op.ms()).format("%Y-%m-%d %H:%M:%S");
+        // A timer's move shows when it was due, which is when it counts.
+        let when = crate::domain::ticket::ms_to_time(crate::app::workflow::effective_ms(op))
+            .format("%Y-%m-%d %H:%M:%S");
         let what = match (op.entity.as_str(), op.kind.as_str()) {
             ("ticket", "create") => "created".to_string(),
-            ("ticket", "transition") => format!(
-                "status {} → {}{}",
-                op.value.get("from").and_then(|v| v.as_str()).unwrap_or("?"),
-                op.value.get("to").and_then(|v| v.as_str()).unwrap_or("?"),
-                op.value
-                    .get("note")
-                    .and_then(|v| v.as_str())
-                    .filter(|n| !n.is_empty())
-                    .map(|n| format!(" ({n})"))
+            ("ticket", "transition") => {
+                format!(
+                    "status {} → {}{}",
+                    op.value.get("from").and_then(|v| v.as_str()).unwrap_or("?"),
+                    op.value.get("to").and_then(|v| v.as_str()).unwrap_or("?"),
+                    op.value
+                        .get("note")
+                        .and_then(|v| v.as_str())
+                        .filter(|n| !n.is_empty())
+                        .map(|n| format!(" ({n})"))
+                        .unwrap_or_default()
+                ) + &op
+                    .value
+                    .get("exception")
+                    .map(|e| {
+                        format!(
+                            " [exception '{}' authorised by {}: {}]",
+                            e.get("approval").and_then(|v| v.as_str()).unwrap_or("?"),
+                            e.get("by").and_then(|v| v.as_str()).unwrap_or("?"),
+                            e.get("reason").and_then(|v| v.as_str()).unwrap_or("")
+                        )
+                    })
                     .unwrap_or_default()
+            }
+            ("ticket", "approve") => format!(
+                "approval '{}' given ({})",
+                op.field.as_deref().unwrap_or("?"),
+                op.value
+                    .get("reason")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or("")
             ),
             ("ticket", "escalate") => match op.value.get("mode").and_then(|m| m.as_str()) {
                 Some("hierarchical") => format!(

@@ -7,6 +7,7 @@ mod schema;
 mod validate;
 
 pub use schema::*;
+pub use validate::RESOLUTION_TIME_FIELD;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

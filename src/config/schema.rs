@@ -489,7 +489,56 @@ pub struct Workflow {
     pub states: Vec<State>,
     #[serde(rename = "transition")]
     pub transitions: Vec<Transition>,
+    /// Named approvals a transition guard can ask for (`guardia approve`).
+    #[serde(default, rename = "approval")]
+    pub approvals: Vec<ApprovalDef>,
+    /// Transitions the system takes after a time in a state.
+    #[serde(default, rename = "timer")]
+    pub timers: Vec<Timer>,
+    /// Actions allowed only in some states (an action not listed is allowed
+    /// in every state).
+    #[serde(default, rename = "action")]
+    pub actions: Vec<ActionRule>,
 }
+
+/// A named approval: who may give it. Recorded by `guardia approve KEY ID
+/// --reason`, valid until the ticket leaves the state it was given in.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalDef {
+    pub id: Spanned<String>,
+    pub name: Label,
+    pub roles: Vec<Spanned<String>>,
+}
+
+/// After `after` in state `state` (wall-clock, or business time of
+/// `calendar`), the system moves the ticket to `to`, recorded at the moment
+/// it was due.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Timer {
+    #[serde(rename = "in")]
+    pub state: Spanned<String>,
+    pub after: Spanned<String>,
+    #[serde(default)]
+    pub calendar: Option<Spanned<String>>,
+    pub to: Spanned<String>,
+    #[serde(default)]
+    pub note: String,
+}
+
+/// An action (see `WORKFLOW_ACTIONS`) allowed only in `states`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRule {
+    pub action: Spanned<String>,
+    pub states: Vec<Spanned<String>>,
+}
+
+/// The actions a workflow can restrict to some states.
+pub const WORKFLOW_ACTIONS: &[&str] = &[
+    "set", "assign", "comment", "worklog", "attach", "escalate", "runbook", "link",
+];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -510,6 +559,46 @@ pub struct Transition {
     /// Ticket fields that must be set on entering `to`.
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
+    /// Four eyes: the actor must not be whoever last moved the ticket into
+    /// this earlier state.
+    #[serde(default)]
+    pub four_eyes: Option<Spanned<String>>,
+    /// Allowed only before a local time on business days, unless approved.
+    #[serde(default)]
+    pub cutoff: Option<Cutoff>,
+    /// When a field exceeds a value, more fields and an approval are needed.
+    #[serde(default)]
+    pub threshold: Option<Threshold>,
+    /// An approval always needed (an `approval` id of this workflow).
+    #[serde(default)]
+    pub approval: Option<Spanned<String>>,
+    /// Record the resolution time (business and calendar) in the
+    /// `resolution_time` field on the way in.
+    #[serde(default)]
+    pub record_resolution_time: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cutoff {
+    /// Local time `HH:MM` of `calendar`.
+    pub before: Spanned<String>,
+    pub calendar: Spanned<String>,
+    /// The approval that authorises an exception (who and why are recorded).
+    pub exception: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Threshold {
+    /// A number field.
+    pub field: Spanned<String>,
+    pub above: f64,
+    /// Fields needed when the value is above the threshold.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+    /// The approval needed when the value is above the threshold.
+    pub approval: Spanned<String>,
 }
 
 /// `calendars.toml`: business calendars that SLA clocks count in.

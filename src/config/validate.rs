@@ -7,6 +7,9 @@ use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashSet};
 use toml::Spanned;
 
+mod workflows;
+pub use workflows::RESOLUTION_TIME_FIELD;
+
 struct Checker<'a> {
     sources: &'a [Source],
     problems: Vec<Problem>,
@@ -185,6 +188,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         &workflows,
     );
     let calendars = check_calendars(&mut c, calendars);
+    workflows::check(&mut c, &workflows, &fields, &operators, &calendars);
     check_sla(&mut c, &sla, &calendars, &types, &priority, &workflows);
     if !c.problems.is_empty() {
         return Err(ConfigError {
@@ -497,36 +501,7 @@ fn check_all(
     let mut fields_and_core = field_ids.clone();
     fields_and_core.extend(CORE_FIELDS.iter().map(|s| s.to_string()));
 
-    // Workflows.
-    c.unique(
-        "workflows.toml",
-        "workflow",
-        workflows.workflows.iter().map(|w| &w.id),
-    );
     let role_ids = ids(&operators.roles, |r| &r.id);
-    for wf in &workflows.workflows {
-        c.unique("workflows.toml", "state", wf.states.iter().map(|s| &s.id));
-        let states = ids(&wf.states, |s| &s.id);
-        c.known("workflows.toml", "initial state", &wf.initial, &states);
-        if let Some(s) = &wf.on_assign {
-            c.known("workflows.toml", "on_assign state", s, &states);
-        }
-        if let Some(s) = &wf.rejected {
-            c.known("workflows.toml", "rejected state", s, &states);
-        }
-        for t in &wf.transitions {
-            for f in &t.from {
-                c.known("workflows.toml", "state", f, &states);
-            }
-            c.known("workflows.toml", "state", &t.to, &states);
-            for r in &t.roles {
-                c.known("workflows.toml", "role", r, &role_ids);
-            }
-            for f in &t.requires {
-                c.known("workflows.toml", "field", f, &fields_and_core);
-            }
-        }
-    }
     let workflow_ids = ids(&workflows.workflows, |w| &w.id);
 
     // Ticket types.

@@ -9,7 +9,9 @@
 //! spring-forward gap is an hour shorter, one crossing the fall-back
 //! overlap an hour longer.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+};
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
 
@@ -63,6 +65,11 @@ impl std::fmt::Display for Range {
         let hm = |m: Minute| format!("{:02}:{:02}", m / 60, m % 60);
         write!(f, "{}-{}", hm(self.start), hm(self.end))
     }
+}
+
+/// A local time of day `HH:MM` (00:00 to 24:00) as minutes since midnight.
+pub fn parse_hhmm(text: &str) -> Option<Minute> {
+    parse_minute(text.trim()).ok()
 }
 
 fn parse_minute(text: &str) -> Result<Minute, CalendarError> {
@@ -164,6 +171,19 @@ impl Calendar {
                 Utc.from_utc_datetime(&local)
             }
         }
+    }
+
+    /// A day with working time: not a holiday and with ranges on its weekday.
+    pub fn is_business_day(&self, date: NaiveDate) -> bool {
+        !self.is_holiday(date)
+            && !self.week[date.weekday().num_days_from_monday() as usize].is_empty()
+    }
+
+    /// The local date and minute of the day of an instant.
+    pub fn local_minute(&self, t: DateTime<Utc>) -> (NaiveDate, Minute) {
+        let local = t.with_timezone(&self.tz);
+        let minute = local.hour() * 60 + local.minute();
+        (local.date_naive(), minute as Minute)
     }
 
     fn local_date(&self, t: DateTime<Utc>) -> NaiveDate {

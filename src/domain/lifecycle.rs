@@ -1,14 +1,21 @@
-//! Lifecycle transitions: whether an operator may move a ticket to a state.
-//! A function of (workflow, ticket, actor, fields) so the configurable engine
-//! of a later issue can grow guards here without changing callers.
+//! Lifecycle transitions: whether an operator may move a ticket to a state,
+//! and whether an action is allowed in the ticket's state. A function of
+//! (workflow, ticket, actor, fields, log facts, clock); the guards beyond
+//! roles and required fields live in `guards`.
+
+// A refusal carries everything its message names (roles, people, where
+// else to go); it is built once per refused command, so its size is of
+// no consequence and boxing it would only obscure the matches.
+#![allow(clippy::result_large_err)]
 
 use crate::config::{Operator, StateCategory, Workflow};
+use crate::domain::guards::{self, GuardContext, Passed};
 use crate::domain::ticket::{Ticket, field_text};
 use serde_json::{Map, Value};
 use std::fmt;
 
 /// Why a transition was refused; each names what would make it possible.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Refusal {
     UnknownState {
         state: String,
@@ -35,6 +42,57 @@ pub enum Refusal {
         to: String,
         fields: Vec<String>,
     },
+    /// Four eyes: the actor did the earlier step himself.
+    FourEyes {
+        to: String,
+        step: String,
+        actor: String,
+    },
+    /// Outside the time cutoff without an approved exception.
+    Cutoff {
+        to: String,
+        before: String,
+        calendar: String,
+        local_now: String,
+        exception: String,
+        roles: Vec<String>,
+        who_can: Vec<String>,
+    },
+    /// A field above its threshold without justification or approval.
+    Threshold {
+        to: String,
+        field: String,
+        value: f64,
+        above: f64,
+        missing: Vec<String>,
+        /// The approval still missing, if it is.
+        approval: Option<String>,
+        roles: Vec<String>,
+        who_can: Vec<String>,
+        /// Where else the ticket can go (e.g. back to prioritisation).
+        alternatives: Vec<String>,
+    },
+    ApprovalMissing {
+        to: String,
+        approval: String,
+        roles: Vec<String>,
+        who_can: Vec<String>,
+    },
+    /// An action the workflow allows only in other states.
+    ActionNotAllowed {
+        action: String,
+        state: String,
+        states: Vec<String>,
+    },
+}
+
+/// `roles (who, who)`: the roles and, when known, the operators holding them.
+fn roles_and_people(roles: &[String], who_can: &[String]) -> String {
+    let mut out = roles.join(", ");
+    if !who_can.is_empty() {
+        out.push_str(&format!(" ({})", who_can.join(", ")));
+    }
+    out
 }
 
 impl fmt::Display for Refusal {
@@ -86,8 +144,100 @@ impl fmt::Display for Refusal {
                 fields.join(", "),
                 fields.first().map_or("", String::as_str)
             ),
+            Refusal::FourEyes { to, step, actor } => write!(
+                f,
+                "four eyes: '{actor}' moved the ticket to '{step}', so someone else must move it to '{to}'"
+            ),
+            Refusal::Cutoff {
+                to,
+                before,
+                calendar,
+                local_now,
+                exception,
+                roles,
+                who_can,
+            } => write!(
+                f,
+                "moving to '{to}' is allowed only before {before} on business days of calendar '{calendar}' (it is {local_now}); an exception needs the approval '{exception}' from {}: `guardia approve KEY {exception} --reason \"...\"`",
+                roles_and_people(roles, who_can)
+            ),
+            Refusal::Threshold {
+                to,
+                field,
+                value,
+                above,
+                missing,
+                approval,
+                roles,
+                who_can,
+                alternatives,
+            } => {
+                write!(
+                    f,
+                    "{field} is {value} (above {above}), so moving to '{to}' needs"
+                )?;
+                let mut needs = Vec::new();
+                if !missing.is_empty() {
+                    needs.push(format!("the fields {} set", missing.join(", ")));
+                }
+                if let Some(a) = approval {
+                    needs.push(format!(
+                        "the approval '{a}' from {} (`guardia approve KEY {a} --reason \"...\"`)",
+                        roles_and_people(roles, who_can)
+                    ));
+                }
+                write!(f, " {}", needs.join(" and "))?;
+                if !alternatives.is_empty() {
+                    write!(f, "; or move it to: {}", alternatives.join(", "))?;
+                }
+                Ok(())
+            }
+            Refusal::ApprovalMissing {
+                to,
+                approval,
+                roles,
+                who_can,
+            } => write!(
+                f,
+                "moving to '{to}' needs the approval '{approval}' from {}: `guardia approve KEY {approval} --reason \"...\"`",
+                roles_and_people(roles, who_can)
+            ),
+            Refusal::ActionNotAllowed {
+                action,
+                state,
+                states,
+            } => write!(
+                f,
+                "'{action}' is not allowed while the ticket is '{state}'; the workflow allows it only in: {}",
+                states.join(", ")
+            ),
         }
     }
+}
+
+/// Whether the workflow allows `action` in `state` (actions it does not
+/// restrict are allowed everywhere).
+pub fn check_action(wf: &Workflow, action: &str, state: &str) -> Result<(), Refusal> {
+    let rules: Vec<_> = wf
+        .actions
+        .iter()
+        .filter(|r| r.action.get_ref() == action)
+        .collect();
+    if rules.is_empty()
+        || rules
+            .iter()
+            .any(|r| r.states.iter().any(|s| s.get_ref() == state))
+    {
+        return Ok(());
+    }
+    Err(Refusal::ActionNotAllowed {
+        action: action.into(),
+        state: state.into(),
+        states: rules
+            .iter()
+            .flat_map(|r| r.states.iter().map(|s| s.get_ref().clone()))
+            .collect(),
+    })
 }
 
 /// Checks a transition of `ticket` to `to` by `actor`; `fields` are values
@@ -98,7 +248,8 @@ pub fn check_transition(
     actor: &Operator,
     to: &str,
     fields: &Map<String, Value>,
-) -> Result<(), Refusal> {
+    ctx: &GuardContext<'_>,
+) -> Result<Passed, Refusal> {
     if !wf.states.iter().any(|s| s.id.get_ref() == to) {
         return Err(Refusal::UnknownState {
             state: to.into(),
@@ -151,10 +302,10 @@ pub fn check_transition(
             fields: missing,
         });
     }
-    Ok(())
+    guards::check(wf, transition, ticket, actor, fields, ctx)
 }
 
-fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
+pub(crate) fn is_set(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> bool {
     if field_text(supplied, field).is_some() {
         return true;
     }
@@ -217,7 +368,25 @@ pub fn states_in(workflows: &[Workflow], categories: &[StateCategory]) -> Vec<St
 mod tests {
     use super::*;
     use crate::config::Config;
+    use crate::domain::guards::History;
     use chrono::Utc;
+
+    fn check(
+        cfg: &Config,
+        wf: &Workflow,
+        t: &Ticket,
+        actor: &Operator,
+        to: &str,
+        fields: &Map<String, Value>,
+    ) -> Result<Passed, Refusal> {
+        let history = History::default();
+        let ctx = GuardContext {
+            now: Utc::now(),
+            history: &history,
+            calendars: &cfg.calendars,
+        };
+        check_transition(wf, t, actor, to, fields, &ctx)
+    }
 
     fn ticket(status: &str) -> Ticket {
         Ticket {
@@ -250,8 +419,8 @@ mod tests {
         let wf = cfg.workflow("default").expect("wf");
         let ana = cfg.operator("ana").expect("ana");
         assert_eq!(
-            check_transition(wf, &ticket("new"), ana, "in_progress", &Map::new()),
-            Ok(())
+            check(&cfg, wf, &ticket("new"), ana, "in_progress", &Map::new()),
+            Ok(Passed::default())
         );
     }
 
@@ -260,13 +429,13 @@ mod tests {
         let cfg = Config::builtin().expect("config");
         let wf = cfg.workflow("default").expect("wf");
         let ana = cfg.operator("ana").expect("ana");
-        let e = check_transition(wf, &ticket("new"), ana, "flying", &Map::new()).unwrap_err();
+        let e = check(&cfg, wf, &ticket("new"), ana, "flying", &Map::new()).unwrap_err();
         assert!(matches!(e, Refusal::UnknownState { .. }));
         assert!(e.to_string().contains("in_progress"));
-        let e = check_transition(wf, &ticket("new"), ana, "closed", &Map::new()).unwrap_err();
+        let e = check(&cfg, wf, &ticket("new"), ana, "closed", &Map::new()).unwrap_err();
         assert!(matches!(e, Refusal::NoSuchTransition { .. }), "{e}");
         assert!(e.to_string().contains("from 'new' you can go to"));
-        let e = check_transition(wf, &ticket("new"), ana, "new", &Map::new()).unwrap_err();
+        let e = check(&cfg, wf, &ticket("new"), ana, "new", &Map::new()).unwrap_err();
         assert!(matches!(e, Refusal::SameState { .. }));
     }
 
@@ -276,12 +445,12 @@ mod tests {
         let wf = cfg.workflow("default").expect("wf");
         let ana = cfg.operator("ana").expect("ana");
         let ines = cfg.operator("ines").expect("ines");
-        let e = check_transition(wf, &ticket("new"), ana, "cancelled", &Map::new()).unwrap_err();
+        let e = check(&cfg, wf, &ticket("new"), ana, "cancelled", &Map::new()).unwrap_err();
         assert!(matches!(e, Refusal::RoleNotAllowed { .. }), "{e}");
         assert!(e.to_string().contains("head"));
         assert_eq!(
-            check_transition(wf, &ticket("new"), ines, "cancelled", &Map::new()),
-            Ok(())
+            check(&cfg, wf, &ticket("new"), ines, "cancelled", &Map::new()),
+            Ok(Passed::default())
         );
     }
 
@@ -290,8 +459,15 @@ mod tests {
         let cfg = Config::builtin().expect("config");
         let wf = cfg.workflow("default").expect("wf");
         let ana = cfg.operator("ana").expect("ana");
-        let e =
-            check_transition(wf, &ticket("in_progress"), ana, "resolved", &Map::new()).unwrap_err();
+        let e = check(
+            &cfg,
+            wf,
+            &ticket("in_progress"),
+            ana,
+            "resolved",
+            &Map::new(),
+        )
+        .unwrap_err();
         assert_eq!(
             e,
             Refusal::MissingFields {
@@ -302,8 +478,8 @@ mod tests {
         let mut supplied = Map::new();
         supplied.insert("solution".into(), Value::String("reinicio".into()));
         assert_eq!(
-            check_transition(wf, &ticket("in_progress"), ana, "resolved", &supplied),
-            Ok(())
+            check(&cfg, wf, &ticket("in_progress"), ana, "resolved", &supplied),
+            Ok(Passed::default())
         );
     }
 }

@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod duration;
 pub mod escalation;
+pub mod guards;
 pub mod intake;
 pub mod lifecycle;
 pub mod priority;

@@ -123,10 +123,12 @@ pub fn apply(
         (entity::TICKET, kind::TRANSITION) => {
             let to = str_of(&op.value, "to").ok_or_else(|| malformed(op, "has no target state"))?;
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
+            // A timer's transition is recorded at the moment it was due.
+            let since = op.value.get("at").and_then(Value::as_i64).unwrap_or(ms);
             conn.prepare_cached(
-                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3), status_since = ?4 WHERE no = ?1",
             )?
-            .execute(params![no, to, ms])?;
+            .execute(params![no, to, ms, since])?;
             Ok(())
         }
         (entity::TICKET, kind::ESCALATE) => {
@@ -190,6 +192,10 @@ pub fn apply(
                 )?
                 .execute(params![no, op.entity_id])?;
             }
+            touch(conn, no, ms)
+        }
+        (entity::TICKET, kind::APPROVE) => {
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
             touch(conn, no, ms)
         }
         (entity::TICKET, kind::ROUTE) => {
@@ -317,8 +323,8 @@ fn create_ticket(
     conn.prepare_cached(
         "INSERT INTO ticket(id, key, type, service, title, description, status, priority,
             priority_justification, impact, urgency, level, assignee, created_by, created_at,
-            updated_at, fields)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16)",
+            updated_at, fields, status_since)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?15)",
     )?
     .execute(params![
         op.entity_id,

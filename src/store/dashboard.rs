@@ -51,8 +51,9 @@ pub struct Dashboard {
     pub open_total: i64,
     /// Open tickets per priority id, by id; priorities with none left out.
     pub open_by_priority: Vec<(String, i64)>,
-    /// Open tickets per open state, in the order of `open_states`, every
-    /// state listed (zero included).
+    /// Open tickets per open state, in the order of `open_states`; states
+    /// with none left out (every workflow's states are open states, and
+    /// most have none in a given organisation).
     pub open_by_status: Vec<(String, i64)>,
     /// Open tickets per level, by level; levels with none left out.
     pub open_by_level: Vec<(u8, i64)>,
@@ -188,7 +189,9 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
             groups.push((state, priority, level));
         }
         d.open_total += in_state;
-        d.open_by_status.push((state.to_string(), in_state));
+        if in_state > 0 {
+            d.open_by_status.push((state.to_string(), in_state));
+        }
         let mut rows = assignees.query([state])?;
         while let Some(r) = rows.next()? {
             *by_assignee.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;

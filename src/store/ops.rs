@@ -28,6 +28,9 @@ pub mod kind {
     pub const LINK: &str = "link";
     /// Routes a ticket to another path (e.g. the major-incident protocol).
     pub const ROUTE: &str = "route";
+    /// Records an approval named by `field`; `value` = `{reason}`. Lives in
+    /// the log only: guards read it there.
+    pub const APPROVE: &str = "approve";
 }
 
 /// Reference to an op: its origin site and sequence number.

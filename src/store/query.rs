@@ -406,6 +406,66 @@ impl Reader<'_> {
         Ok(ops)
     }
 
+    /// When the ticket entered its current state (ms).
+    pub fn status_since(&self, ticket_id: &str) -> Result<Option<i64>, StoreError> {
+        self.conn()
+            .prepare_cached("SELECT status_since FROM ticket WHERE id = ?1")
+            .and_then(|mut st| st.query_row([ticket_id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Whether `ticket_id` has a link of `kind` to `target_id`.
+    pub fn linked(&self, ticket_id: &str, kind: &str, target_id: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "SELECT 1 FROM link WHERE ticket_id = ?1 AND kind = ?2 AND target_id = ?3",
+            )
+            .and_then(|mut st| st.exists(params![ticket_id, kind, target_id]))
+            .map_err(|e| self.err(e))
+    }
+
+    /// The ops of one entity (a ticket's own changes), oldest first.
+    pub fn entity_ops(&self, entity_id: &str) -> Result<Vec<Op>, StoreError> {
+        let mut ops = self.ops_where("o.entity_id = ?1", params![entity_id])?;
+        ops.sort_by(|a, b| (a.hlc, &a.site, a.seq).cmp(&(b.hlc, &b.site, b.seq)));
+        Ok(ops)
+    }
+
+    /// Tickets of `ticket_type` in `status` since at most `since_ms`, oldest
+    /// first after the keyset `(since, no)`: candidates for a timer.
+    pub fn timer_candidates(
+        &self,
+        ticket_type: &str,
+        status: &str,
+        since_ms: i64,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<(i64, String, i64)>, StoreError> {
+        let mut st = self
+            .conn()
+            .prepare_cached(
+                "SELECT no, key, status_since FROM ticket INDEXED BY ticket_timer
+                 WHERE type = ?1 AND status = ?2 AND status_since <= ?3
+                   AND (status_since, no) > (?4, ?5)
+                 ORDER BY status_since, no LIMIT ?6",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(
+                params![
+                    ticket_type,
+                    status,
+                    since_ms,
+                    after.0,
+                    after.1,
+                    limit as i64
+                ],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     pub(crate) fn ops_where(
         &self,
         clause: &str,

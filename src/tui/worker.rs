@@ -16,7 +16,7 @@ use crate::text::{sanitize_block, sanitize_line};
 use serde_json::Value;
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Text-filtered counts stop here and show as "1000+".
 pub const COUNT_CAP: usize = 1000;
@@ -72,6 +72,9 @@ fn counts_loop(mut app: App, rx: Receiver<Request>, out: Sender<Msg>) {
     }
 }
 
+/// How often the console checks for workflow timers that fell due.
+const TIMER_EVERY: Duration = Duration::from_secs(60);
+
 fn run(
     mut app: App,
     operator: Option<Operator>,
@@ -80,7 +83,18 @@ fn run(
     counts: Option<Sender<Request>>,
 ) {
     let mut version = app.store.data_version().unwrap_or(0);
+    // Workflow timers fire while the console runs, as with every command;
+    // a database the console cannot write keeps its tickets readable.
+    let mut timers_at = Instant::now();
+    let _ = app.fire_due_timers();
     loop {
+        if timers_at.elapsed() >= TIMER_EVERY {
+            timers_at = Instant::now();
+            // This connection's own commits do not change data_version.
+            if app.fire_due_timers().is_ok_and(|fired| !fired.is_empty()) {
+                let _ = out.send(Msg::Reply(Reply::Changed));
+            }
+        }
         let first = match rx.recv_timeout(POLL) {
             Ok(r) => Some(r),
             Err(RecvTimeoutError::Timeout) => None,

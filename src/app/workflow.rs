@@ -1,0 +1,400 @@
+//! The workflow engine's application side: the log facts guards need
+//! (who entered which state, approvals given), approvals, links restricted
+//! by state, and timers that move tickets on their own, recorded by the
+//! system at the moment they were due.
+
+use super::{App, AppError, load, who_can};
+use crate::config::{Config, Operator, Workflow};
+use crate::domain::guards::{GivenApproval, GuardContext, History};
+use crate::domain::lifecycle::{self, Refusal};
+use crate::domain::ticket::{Ticket, ms_to_time};
+use crate::store::ops::{Op, OpDraft, entity, kind};
+use crate::store::{ApplyMode, Reader};
+use chrono::{DateTime, Duration, Utc};
+use serde::Serialize;
+use serde_json::{Value, json};
+
+/// The actor of what the system does on its own (timers).
+pub const SYSTEM_ACTOR: &str = "system";
+
+/// When an op took effect: a timer's transition carries the moment it was
+/// due (`at`); everything else happened when it was written.
+pub fn effective_ms(op: &Op) -> i64 {
+    if op.kind == kind::TRANSITION
+        && let Some(at) = op.value.get("at").and_then(Value::as_i64)
+    {
+        return at;
+    }
+    op.ms()
+}
+
+/// Who entered each state and the approvals of the current stay, from a
+/// ticket's own ops (oldest first).
+pub fn history_of(ops: &[Op]) -> History {
+    let mut h = History::default();
+    for op in ops {
+        if op.entity != entity::TICKET {
+            continue;
+        }
+        let entered = match op.kind.as_str() {
+            k if k == kind::CREATE => op.value.get("status"),
+            k if k == kind::TRANSITION => op.value.get("to"),
+            _ => None,
+        };
+        if let Some(state) = entered.and_then(Value::as_str) {
+            h.entered_by.insert(state.to_string(), op.actor.clone());
+            // Approvals are for the stay they were given in.
+            h.approvals.clear();
+        }
+        if op.kind == kind::APPROVE
+            && let Some(id) = &op.field
+        {
+            h.approvals.push(GivenApproval {
+                id: id.clone(),
+                by: op.actor.clone(),
+                reason: op
+                    .value
+                    .get("reason")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                at: ms_to_time(op.ms()),
+            });
+        }
+    }
+    h
+}
+
+/// Reads a ticket's history inside a read or write transaction.
+pub(super) fn history(r: &Reader<'_>, t: &Ticket) -> Result<History, AppError> {
+    Ok(history_of(&r.entity_ops(&t.id)?))
+}
+
+/// The guard context for `now` and a ticket's history.
+pub(super) fn guard_context<'a>(
+    cfg: &'a Config,
+    now: DateTime<Utc>,
+    history: &'a History,
+) -> GuardContext<'a> {
+    GuardContext {
+        now,
+        history,
+        calendars: &cfg.calendars,
+    }
+}
+
+/// Refuses an action the ticket's workflow does not allow in its state.
+pub(super) fn check_action(cfg: &Config, t: &Ticket, action: &str) -> Result<(), AppError> {
+    let Some(wf) = cfg.workflow_for_type(&t.ticket_type) else {
+        return Ok(());
+    };
+    lifecycle::check_action(wf, action, &t.status).map_err(|refusal| AppError::Transition {
+        key: t.key.clone(),
+        refusal: Box::new(refusal),
+    })
+}
+
+/// A timer that fired.
+#[derive(Debug, Clone, Serialize)]
+pub struct Fired {
+    pub key: String,
+    pub from: String,
+    pub to: String,
+    /// When it was due (and is recorded as done).
+    pub at: DateTime<Utc>,
+}
+
+/// Timers due per write transaction: a backlog (a database that was not
+/// opened for days) is worked through in bounded steps.
+const TIMER_BATCH: usize = 500;
+
+impl App {
+    /// Records approval `approval` of the ticket's workflow, given by
+    /// `actor` for `reason`. It counts until the ticket leaves its state.
+    pub fn approve(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        approval: &str,
+        reason: &str,
+    ) -> Result<GivenApproval, AppError> {
+        if reason.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "an approval needs a reason; add --reason \"why\" (it is recorded with your name)"
+                    .into(),
+            ));
+        }
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store.write(
+            now,
+            ApplyMode::Live,
+            |w| -> Result<GivenApproval, AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                let wf = cfg
+                    .workflow_for_type(&t.ticket_type)
+                    .ok_or_else(|| AppError::Invalid(format!("{key}: its type has no workflow")))?;
+                let def = wf
+                    .approvals
+                    .iter()
+                    .find(|a| a.id.get_ref() == approval)
+                    .ok_or_else(|| {
+                        AppError::unknown(
+                            "approval",
+                            approval,
+                            wf.approvals.iter().map(|a| a.id.get_ref().clone()),
+                        )
+                    })?;
+                if !lifecycle::category(wf, &t.status).is_open() {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!("is '{}'; a finished ticket needs no approval", t.status),
+                    });
+                }
+                let roles: Vec<String> = def.roles.iter().map(|r| r.get_ref().clone()).collect();
+                if !actor.roles.iter().any(|r| roles.contains(r.get_ref())) {
+                    let refusal = Refusal::RoleNotAllowed {
+                        to: format!("approval '{approval}'"),
+                        allowed_roles: roles,
+                        actor: actor_id.clone(),
+                        actor_roles: actor.roles.iter().map(|r| r.get_ref().clone()).collect(),
+                        who_can: Vec::new(),
+                    };
+                    return Err(AppError::Transition {
+                        key: key.into(),
+                        refusal: Box::new(who_can(cfg, refusal)),
+                    });
+                }
+                let op = w.append(
+                    &actor_id,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &t.id,
+                        kind::APPROVE,
+                        json!({"reason": reason}),
+                    )
+                    .field(approval),
+                )?;
+                Ok(GivenApproval {
+                    id: approval.into(),
+                    by: actor_id.clone(),
+                    reason: reason.into(),
+                    at: ms_to_time(op.ms()),
+                })
+            },
+        )
+    }
+
+    /// Fires every timer that is due, each recorded by the system at the
+    /// moment it was due. Safe to run from several processes at once: each
+    /// ticket is re-read inside the write transaction.
+    pub fn fire_due_timers(&mut self) -> Result<Vec<Fired>, AppError> {
+        let now = self.clock.now();
+        let mut fired = Vec::new();
+        let cfg = self.config.clone();
+        for wf in &cfg.workflows {
+            let types: Vec<&str> = cfg
+                .types
+                .iter()
+                .filter(|t| t.workflow.get_ref() == wf.id.get_ref())
+                .map(|t| t.id.get_ref().as_str())
+                .collect();
+            for timer in &wf.timers {
+                let Ok(minutes) = crate::domain::duration::parse_minutes(timer.after.get_ref())
+                else {
+                    continue; // validation reports it
+                };
+                let after = Duration::minutes(minutes);
+                let calendar = timer
+                    .calendar
+                    .as_ref()
+                    .and_then(|c| cfg.calendar(c.get_ref()));
+                let due_of = |since: DateTime<Utc>| match calendar {
+                    Some(cal) => cal.add_business(since, after),
+                    None => Some(since + after),
+                };
+                for ttype in &types {
+                    // Business time never runs faster than the wall clock:
+                    // nothing entered after `now - after` can be due.
+                    let latest = (now - after).timestamp_millis();
+                    let mut cursor = (i64::MIN, i64::MIN);
+                    loop {
+                        let page = self.reader().timer_candidates(
+                            ttype,
+                            timer.state.get_ref(),
+                            latest,
+                            cursor,
+                            TIMER_BATCH,
+                        )?;
+                        let Some(last) = page.last() else { break };
+                        cursor = (last.2, last.0);
+                        let due: Vec<(String, i64, DateTime<Utc>)> = page
+                            .iter()
+                            .filter_map(|(_, key, since)| {
+                                let at = due_of(ms_to_time(*since))?;
+                                (at <= now).then(|| (key.clone(), *since, at))
+                            })
+                            .collect();
+                        if !due.is_empty() {
+                            fired.extend(self.fire(wf, timer, &due)?);
+                        }
+                        if page.len() < TIMER_BATCH {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(fired)
+    }
+
+    fn fire(
+        &mut self,
+        wf: &Workflow,
+        timer: &crate::config::Timer,
+        due: &[(String, i64, DateTime<Utc>)],
+    ) -> Result<Vec<Fired>, AppError> {
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Vec<Fired>, AppError> {
+                let mut out = Vec::new();
+                for (key, since, at) in due {
+                    let (_, t) = load(&w.reader(), key)?;
+                    // Another process may have moved it (or fired it) since.
+                    if &t.status != timer.state.get_ref()
+                        || w.reader().status_since(&t.id)? != Some(*since)
+                    {
+                        continue;
+                    }
+                    let note = if timer.note.is_empty() {
+                        format!(
+                            "timer: {} after {} in '{}'",
+                            timer.to.get_ref(),
+                            timer.after.get_ref(),
+                            timer.state.get_ref()
+                        )
+                    } else {
+                        timer.note.clone()
+                    };
+                    w.append(
+                        SYSTEM_ACTOR,
+                        OpDraft::new(
+                            entity::TICKET,
+                            &t.id,
+                            kind::TRANSITION,
+                            json!({
+                                "from": t.status,
+                                "to": timer.to.get_ref(),
+                                "note": note,
+                                "at": at.timestamp_millis(),
+                                "timer": wf.id.get_ref(),
+                            }),
+                        )
+                        .field("status"),
+                    )?;
+                    out.push(Fired {
+                        key: key.clone(),
+                        from: t.status.clone(),
+                        to: timer.to.get_ref().clone(),
+                        at: *at,
+                    });
+                }
+                Ok(out)
+            })
+    }
+
+    /// Links `key` to `other` (`kind` e.g. related, problem), or with
+    /// `remove` unlinks them. The workflow may allow it only in some states.
+    pub fn link(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        other: &str,
+        link_kind: &str,
+        remove: bool,
+    ) -> Result<Ticket, AppError> {
+        const KINDS: &[&str] = &["related", "problem"];
+        if !KINDS.contains(&link_kind) {
+            return Err(AppError::unknown(
+                "link kind",
+                link_kind,
+                KINDS.iter().map(|k| k.to_string()),
+            ));
+        }
+        if key == other {
+            return Err(AppError::Refused {
+                key: key.into(),
+                message: "a ticket cannot be linked to itself".into(),
+            });
+        }
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+                let r = w.reader();
+                let (_, t) = load(&r, key)?;
+                let (_, o) = load(&r, other)?;
+                check_action(cfg, &t, "link")?;
+                let linked = r.linked(&t.id, link_kind, &o.id)?;
+                if linked != remove {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: if remove {
+                            format!("is not linked to {other} as {link_kind}")
+                        } else {
+                            format!("is already linked to {other} as {link_kind}")
+                        },
+                    });
+                }
+                w.append(
+                    &actor_id,
+                    OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(!remove))
+                        .field(format!("{link_kind}:{}", o.id)),
+                )?;
+                load(&w.reader(), key).map(|(_, t)| t)
+            })
+    }
+}
+
+/// Whether moving from `from` to `to` records the resolution time.
+pub(super) fn records_resolution_time(wf: &Workflow, from: &str, to: &str) -> bool {
+    wf.transitions.iter().any(|t| {
+        t.record_resolution_time
+            && t.to.get_ref() == to
+            && t.from.iter().any(|f| f.get_ref() == from)
+    })
+}
+
+/// The resolution time of a ticket closed at `now`: business time on its
+/// SLA policy's calendar and calendar time, e.g. `6h 40m hábiles (51h 20m
+/// naturales)`, the form seed 002 §4.6 asks the closing record to carry.
+pub(super) fn resolution_time_text(
+    cfg: &Config,
+    t: &Ticket,
+    now: DateTime<Utc>,
+    lang: crate::config::Lang,
+) -> String {
+    resolution_span_text(cfg, &t.ticket_type, t.created_at, now, lang)
+}
+
+pub(super) fn resolution_span_text(
+    cfg: &Config,
+    ticket_type: &str,
+    created: DateTime<Utc>,
+    now: DateTime<Utc>,
+    lang: crate::config::Lang,
+) -> String {
+    use crate::domain::duration::format_minutes;
+    let wall = format_minutes((now - created).num_minutes());
+    let business = cfg
+        .sla_policy(ticket_type)
+        .and_then(|p| cfg.calendar(p.calendar.get_ref()))
+        .map(|cal| format_minutes(cal.business_time(created, now).num_minutes()));
+    match (business, lang) {
+        (Some(b), crate::config::Lang::Es) => format!("{b} hábiles ({wall} naturales)"),
+        (Some(b), crate::config::Lang::En) => format!("{b} business ({wall} calendar)"),
+        (None, _) => wall,
+    }
+}

@@ -1,0 +1,222 @@
+//! Checks `workflows.toml`: every name a workflow uses (states, roles,
+//! fields, approvals, calendars, actions) exists, guards and timers read,
+//! and the state machine has no holes: every state can be reached and only
+//! final states (closed, cancelled) have no way out.
+
+use super::{Checker, ids};
+use crate::config::*;
+use std::collections::BTreeSet;
+use toml::Spanned;
+
+const F: &str = "workflows.toml";
+
+/// The field `record_resolution_time` writes.
+pub const RESOLUTION_TIME_FIELD: &str = "resolution_time";
+
+pub(super) fn check(
+    c: &mut Checker,
+    workflows: &WorkflowsFile,
+    fields: &FieldsFile,
+    operators: &OperatorsFile,
+    calendars: &[(CalendarDef, crate::domain::calendar::Calendar)],
+) {
+    c.unique(F, "workflow", workflows.workflows.iter().map(|w| &w.id));
+    let role_ids = ids(&operators.roles, |r| &r.id);
+    let field_ids = ids(&fields.fields, |f| &f.id);
+    let mut fields_and_core = field_ids.clone();
+    fields_and_core.extend(CORE_FIELDS.iter().map(|s| s.to_string()));
+    let calendar_ids: BTreeSet<String> = calendars
+        .iter()
+        .map(|(d, _)| d.id.get_ref().clone())
+        .collect();
+    let actions: BTreeSet<String> = WORKFLOW_ACTIONS.iter().map(|s| s.to_string()).collect();
+    for wf in &workflows.workflows {
+        c.unique(F, "state", wf.states.iter().map(|s| &s.id));
+        c.unique(F, "approval", wf.approvals.iter().map(|a| &a.id));
+        let states = ids(&wf.states, |s| &s.id);
+        let approvals = ids(&wf.approvals, |a| &a.id);
+        c.known(F, "initial state", &wf.initial, &states);
+        if let Some(s) = &wf.on_assign {
+            c.known(F, "on_assign state", s, &states);
+        }
+        if let Some(s) = &wf.rejected {
+            c.known(F, "rejected state", s, &states);
+        }
+        for a in &wf.approvals {
+            if a.roles.is_empty() {
+                c.at(
+                    F,
+                    a.id.span(),
+                    format!(
+                        "approval '{}' lists no roles; name who may give it",
+                        a.id.get_ref()
+                    ),
+                );
+            }
+            for r in &a.roles {
+                c.known(F, "role", r, &role_ids);
+            }
+        }
+        for t in &wf.transitions {
+            if t.from.is_empty() {
+                c.at(
+                    F,
+                    t.to.span(),
+                    format!(
+                        "the transition to '{}' lists no `from` states; it could never be taken",
+                        t.to.get_ref()
+                    ),
+                );
+            }
+            for f in &t.from {
+                c.known(F, "state", f, &states);
+            }
+            c.known(F, "state", &t.to, &states);
+            for r in &t.roles {
+                c.known(F, "role", r, &role_ids);
+            }
+            for f in &t.requires {
+                c.known(F, "field", f, &fields_and_core);
+            }
+            if let Some(s) = &t.four_eyes {
+                c.known(F, "four_eyes state", s, &states);
+            }
+            if let Some(a) = &t.approval {
+                c.known(F, "approval", a, &approvals);
+            }
+            if let Some(cut) = &t.cutoff {
+                if crate::domain::calendar::parse_hhmm(cut.before.get_ref()).is_none() {
+                    c.at(
+                        F,
+                        cut.before.span(),
+                        format!(
+                            "cutoff '{}' is not a time of day; write HH:MM, e.g. \"17:00\"",
+                            cut.before.get_ref()
+                        ),
+                    );
+                }
+                c.known(F, "calendar", &cut.calendar, &calendar_ids);
+                c.known(F, "approval", &cut.exception, &approvals);
+            }
+            if let Some(th) = &t.threshold {
+                if c.known(F, "field", &th.field, &field_ids) {
+                    let kind = fields
+                        .fields
+                        .iter()
+                        .find(|f| f.id.get_ref() == th.field.get_ref())
+                        .map(|f| f.kind);
+                    if kind != Some(FieldKind::Number) {
+                        c.at(
+                            F,
+                            th.field.span(),
+                            format!(
+                                "threshold field '{}' is not a number field (fields.toml); a threshold compares numbers",
+                                th.field.get_ref()
+                            ),
+                        );
+                    }
+                }
+                for f in &th.requires {
+                    c.known(F, "field", f, &fields_and_core);
+                }
+                c.known(F, "approval", &th.approval, &approvals);
+            }
+            if t.record_resolution_time && !field_ids.contains(RESOLUTION_TIME_FIELD) {
+                c.at(
+                    F,
+                    t.to.span(),
+                    format!(
+                        "record_resolution_time writes the field '{RESOLUTION_TIME_FIELD}', which fields.toml does not define; add it (kind = \"text\")"
+                    ),
+                );
+            }
+        }
+        for timer in &wf.timers {
+            c.known(F, "timer state", &timer.state, &states);
+            c.known(F, "timer target state", &timer.to, &states);
+            if timer.state.get_ref() == timer.to.get_ref() {
+                c.at(
+                    F,
+                    timer.to.span(),
+                    format!(
+                        "the timer moves '{}' to itself; name another state",
+                        timer.to.get_ref()
+                    ),
+                );
+            }
+            match crate::domain::duration::parse_minutes(timer.after.get_ref()) {
+                Ok(m) if m > 0 => {}
+                Ok(_) => c.at(
+                    F,
+                    timer.after.span(),
+                    "a timer needs a duration above zero".into(),
+                ),
+                Err(e) => c.at(F, timer.after.span(), e),
+            }
+            if let Some(cal) = &timer.calendar {
+                c.known(F, "calendar", cal, &calendar_ids);
+            }
+        }
+        for rule in &wf.actions {
+            c.known(F, "action", &rule.action, &actions);
+            for s in &rule.states {
+                c.known(F, "state", s, &states);
+            }
+        }
+        check_shape(c, wf, &states);
+    }
+}
+
+/// Every state reachable from the initial one (through transitions, timers,
+/// assigning and rejecting) and only final states without a way out.
+fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
+    // Names already reported as unknown would only repeat the problem.
+    let edges: Vec<(&Spanned<String>, &Spanned<String>)> = wf
+        .transitions
+        .iter()
+        .flat_map(|t| t.from.iter().map(move |f| (f, &t.to)))
+        .chain(wf.timers.iter().map(|t| (&t.state, &t.to)))
+        .filter(|(f, t)| states.contains(f.get_ref()) && states.contains(t.get_ref()))
+        .collect();
+    let mut reached: BTreeSet<&str> = [wf.initial.get_ref().as_str()].into();
+    reached.extend(wf.on_assign.iter().map(|s| s.get_ref().as_str()));
+    reached.extend(wf.rejected.iter().map(|s| s.get_ref().as_str()));
+    loop {
+        let before = reached.len();
+        for (f, t) in &edges {
+            if reached.contains(f.get_ref().as_str()) {
+                reached.insert(t.get_ref().as_str());
+            }
+        }
+        if reached.len() == before {
+            break;
+        }
+    }
+    for s in &wf.states {
+        let id = s.id.get_ref();
+        if !reached.contains(id.as_str()) {
+            c.at(
+                F,
+                s.id.span(),
+                format!(
+                    "state '{id}' of workflow '{}' cannot be reached from '{}'; add a transition into it or remove it",
+                    wf.id.get_ref(),
+                    wf.initial.get_ref()
+                ),
+            );
+        }
+        let leaves = edges.iter().any(|(f, _)| f.get_ref() == id);
+        let is_final = matches!(s.category, StateCategory::Closed | StateCategory::Cancelled);
+        if !leaves && !is_final {
+            c.at(
+                F,
+                s.id.span(),
+                format!(
+                    "state '{id}' of workflow '{}' is a dead end: no transition leaves it and its category '{}' is not final (closed, cancelled); add a way out",
+                    wf.id.get_ref(),
+                    s.category.name()
+                ),
+            );
+        }
+    }
+}
