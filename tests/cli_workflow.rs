@@ -65,3 +65,135 @@ fn a_refused_move_names_the_rule_and_who_may_take_it() {
     let err = env.fail(&["move", &key, "closed"]);
     assert!(err.contains("from 'new' you can go to"), "{err}");
 }
+
+/// Installs an edited workflows.toml and returns `config check`'s stderr
+/// with the path of the file.
+fn check_with(edit: impl Fn(String) -> String) -> (String, String) {
+    let env = Env::new();
+    let text = edit(common::default_config("workflows.toml"));
+    let path = env.write_config("workflows.toml", &text);
+    (
+        env.fail_raw(&["config", "check"]),
+        path.display().to_string(),
+    )
+}
+
+fn line_in(err: &str, path: &str, text_line: usize) -> bool {
+    err.contains(&format!("{path}:{text_line}:"))
+}
+
+#[test]
+fn workflow_mistakes_are_named_with_file_and_line() {
+    // A guard naming a state, a field and an approval that do not exist.
+    let edit = |t: String| {
+        t.replace(
+            "four_eyes = \"script_ready\"",
+            "four_eyes = \"script_listo\"",
+        )
+        .replace(
+            "field = \"estimate_hours\", above = 4",
+            "field = \"horas\", above = 4",
+        )
+        .replace(
+            "exception = \"production_exception\"",
+            "exception = \"excepcion\"",
+        )
+    };
+    let text = edit(common::default_config("workflows.toml"));
+    let (err, path) = check_with(edit);
+    assert!(
+        err.contains("unknown four_eyes state 'script_listo'"),
+        "{err}"
+    );
+    assert!(
+        line_in(&err, &path, common::line_of(&text, "script_listo")),
+        "{err}"
+    );
+    assert!(err.contains("unknown field 'horas'"), "{err}");
+    assert!(
+        line_in(&err, &path, common::line_of(&text, "\"horas\"")),
+        "{err}"
+    );
+    assert!(err.contains("unknown approval 'excepcion'"), "{err}");
+    assert!(
+        err.contains("known: large_estimate, production_exception"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_threshold_needs_a_number_field_and_a_timer_a_duration() {
+    let (err, _) = check_with(|t| {
+        t.replace(
+            "field = \"estimate_hours\", above = 4",
+            "field = \"change_script\", above = 4",
+        )
+        .replace("after = \"24h\"", "after = \"un día\"")
+    });
+    assert!(
+        err.contains("threshold field 'change_script' is not a number field"),
+        "{err}"
+    );
+    assert!(err.contains("'un día' is not a duration"), "{err}");
+}
+
+#[test]
+fn unreachable_states_dead_ends_and_transitions_from_nowhere_are_refused() {
+    let extra = r#"
+[[workflow]]
+id = "roto"
+name = { es = "Roto", en = "Broken" }
+initial = "abierto"
+
+[[workflow.state]]
+id = "abierto"
+name = { es = "Abierto", en = "Open" }
+category = "new"
+
+[[workflow.state]]
+id = "atascado"
+name = { es = "Atascado", en = "Stuck" }
+category = "active"
+
+[[workflow.state]]
+id = "huerfano"
+name = { es = "Huérfano", en = "Orphan" }
+category = "active"
+
+[[workflow.state]]
+id = "cerrado"
+name = { es = "Cerrado", en = "Closed" }
+category = "closed"
+
+[[workflow.transition]]
+from = ["abierto"]
+to = "atascado"
+
+[[workflow.transition]]
+from = []
+to = "cerrado"
+"#;
+    let env = Env::new();
+    let text = format!("{}{extra}", common::default_config("workflows.toml"));
+    let path = env.write_config("workflows.toml", &text);
+    let path = path.display().to_string();
+    let err = env.fail_raw(&["config", "check"]);
+    let line = |needle: &str| common::line_of(&text, needle);
+    assert!(
+        err.contains("state 'huerfano' of workflow 'roto' cannot be reached from 'abierto'"),
+        "{err}"
+    );
+    assert!(line_in(&err, &path, line("id = \"huerfano\"")), "{err}");
+    assert!(
+        err.contains("state 'atascado' of workflow 'roto' is a dead end"),
+        "{err}"
+    );
+    assert!(line_in(&err, &path, line("id = \"atascado\"")), "{err}");
+    assert!(
+        err.contains("the transition to 'cerrado' lists no `from` states"),
+        "{err}"
+    );
+    // Every command stops, not only `config check`.
+    let err = env.fail_raw(&["list"]);
+    assert!(err.contains("the configuration has"), "{err}");
+}

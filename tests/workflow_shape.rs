@@ -7,7 +7,8 @@ use std::collections::BTreeSet;
 #[test]
 fn every_state_is_reachable_and_only_final_states_are_dead_ends() {
     let cfg = Config::builtin().expect("built-in configuration");
-    assert!(!cfg.workflows.is_empty());
+    // The seeds' procedures and the generic life cycle.
+    assert_eq!(cfg.workflows.len(), 5);
     for wf in &cfg.workflows {
         let name = wf.id.get_ref();
         // The rejected state is entered by `reject`, from any open state.
@@ -18,6 +19,11 @@ fn every_state_is_reachable_and_only_final_states_are_dead_ends() {
             let before = reached.len();
             for t in &wf.transitions {
                 if t.from.iter().any(|f| reached.contains(f.get_ref())) {
+                    reached.insert(t.to.get_ref().clone());
+                }
+            }
+            for t in &wf.timers {
+                if reached.contains(t.state.get_ref()) {
                     reached.insert(t.to.get_ref().clone());
                 }
             }
@@ -34,7 +40,8 @@ fn every_state_is_reachable_and_only_final_states_are_dead_ends() {
             let leaves = wf
                 .transitions
                 .iter()
-                .any(|t| t.from.iter().any(|f| f.get_ref() == id));
+                .any(|t| t.from.iter().any(|f| f.get_ref() == id))
+                || wf.timers.iter().any(|t| t.state.get_ref() == id);
             let is_final = matches!(s.category, StateCategory::Closed | StateCategory::Cancelled);
             assert!(
                 leaves || is_final,
