@@ -197,3 +197,27 @@ to = "cerrado"
     let err = env.fail_raw(&["list"]);
     assert!(err.contains("the configuration has"), "{err}");
 }
+
+#[test]
+fn show_explains_guards_timers_approvals_and_actions() {
+    let env = Env::new();
+    let out = env.ok(&["workflow", "show", "soporte_sistemas"]);
+    assert!(out.contains("four eyes: ≠ script_ready"), "{out}");
+    assert!(
+        out.contains("estimate_hours > 4 ⇒ estimate_justification + ✔large_estimate"),
+        "{out}"
+    );
+    assert!(
+        out.contains("before 17:00 (soporte-asuncion), else ✔production_exception"),
+        "{out}"
+    );
+    assert!(out.contains("production_exception"), "{out}");
+    let out = env.ok(&["workflow", "show", "api_soporte"]);
+    assert!(out.contains("resolved ⏱ 24h ───► closed"), "{out}");
+    assert!(out.contains("records the resolution time"), "{out}");
+    let out = env.ok(&["workflow", "show", "solicitud_servicio"]);
+    assert!(out.contains("link: only in reviewed"), "{out}");
+    let v = env.json(&["workflow", "show", "api_soporte", "--json"]);
+    assert_eq!(v["timers"][0]["after"], "24h");
+    assert_eq!(v["timers"][0]["to"], "closed");
+}

@@ -3,7 +3,7 @@
 //! each, and which fields it requires). Needs no database.
 
 use super::{print, print_json};
-use crate::config::{Config, Lang, Workflow};
+use crate::config::{Config, Lang, Transition, Workflow};
 use crate::text::sanitize_line;
 use anyhow::{Result, bail};
 use serde_json::json;
@@ -68,7 +68,22 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
             "states": wf.states.iter().map(|s| json!({"id": s.id.get_ref(), "name": s.name.get(lang),
                 "category": s.category.name()})).collect::<Vec<_>>(),
             "transitions": wf.transitions.iter().map(|t| json!({"from": ids(&t.from), "to": t.to.get_ref(),
-                "roles": ids(&t.roles), "requires": ids(&t.requires)})).collect::<Vec<_>>(),
+                "roles": ids(&t.roles), "requires": ids(&t.requires),
+                "four_eyes": t.four_eyes.as_ref().map(|s| s.get_ref()),
+                "cutoff": t.cutoff.as_ref().map(|c| json!({"before": c.before.get_ref(),
+                    "calendar": c.calendar.get_ref(), "exception": c.exception.get_ref()})),
+                "threshold": t.threshold.as_ref().map(|th| json!({"field": th.field.get_ref(),
+                    "above": th.above, "requires": ids(&th.requires), "approval": th.approval.get_ref()})),
+                "approval": t.approval.as_ref().map(|s| s.get_ref()),
+                "record_resolution_time": t.record_resolution_time,
+            })).collect::<Vec<_>>(),
+            "approvals": wf.approvals.iter().map(|a| json!({"id": a.id.get_ref(), "name": a.name.get(lang),
+                "roles": ids(&a.roles)})).collect::<Vec<_>>(),
+            "timers": wf.timers.iter().map(|t| json!({"in": t.state.get_ref(), "after": t.after.get_ref(),
+                "calendar": t.calendar.as_ref().map(|c| c.get_ref()), "to": t.to.get_ref(),
+                "note": t.note})).collect::<Vec<_>>(),
+            "actions": wf.actions.iter().map(|a| json!({"action": a.action.get_ref(),
+                "states": ids(&a.states)})).collect::<Vec<_>>(),
         });
         return print_json(&v);
     }
@@ -159,9 +174,103 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
                     ids(&t.requires).join(", ")
                 ));
             }
+            line.push_str(&guards(t, es));
             s.push_str(&line);
             s.push('\n');
         }
     }
+    if !wf.timers.is_empty() {
+        s.push_str(if es {
+            "\nTemporizadores (los ejecuta el sistema)\n"
+        } else {
+            "\nTimers (taken by the system)\n"
+        });
+        for t in &wf.timers {
+            s.push_str(&format!(
+                "  {} ⏱ {}{} ───► {}   {}\n",
+                sanitize_line(t.state.get_ref()),
+                sanitize_line(t.after.get_ref()),
+                t.calendar
+                    .as_ref()
+                    .map(|c| format!(" ({})", sanitize_line(c.get_ref())))
+                    .unwrap_or_default(),
+                sanitize_line(t.to.get_ref()),
+                sanitize_line(&t.note)
+            ));
+        }
+    }
+    if !wf.approvals.is_empty() {
+        s.push_str(if es {
+            "\nAprobaciones\n"
+        } else {
+            "\nApprovals\n"
+        });
+        for a in &wf.approvals {
+            s.push_str(&format!(
+                "  {}  {}   roles: {}\n",
+                sanitize_line(a.id.get_ref()),
+                sanitize_line(a.name.get(lang)),
+                ids(&a.roles).join(", ")
+            ));
+        }
+    }
+    if !wf.actions.is_empty() {
+        s.push_str(if es {
+            "\nAcciones según el estado\n"
+        } else {
+            "\nActions by state\n"
+        });
+        for a in &wf.actions {
+            s.push_str(&format!(
+                "  {}: {} {}\n",
+                sanitize_line(a.action.get_ref()),
+                if es { "sólo en" } else { "only in" },
+                ids(&a.states).join(", ")
+            ));
+        }
+    }
     print(&s)
+}
+
+/// The guards of a transition, as they read in the diagram.
+fn guards(t: &Transition, es: bool) -> String {
+    let mut out = String::new();
+    if let Some(step) = &t.four_eyes {
+        out.push_str(&format!(
+            "   {}: ≠ {}",
+            if es { "cuatro ojos" } else { "four eyes" },
+            sanitize_line(step.get_ref())
+        ));
+    }
+    if let Some(th) = &t.threshold {
+        let mut needs: Vec<String> = th.requires.iter().map(|f| f.get_ref().clone()).collect();
+        needs.push(format!("✔{}", th.approval.get_ref()));
+        out.push_str(&format!(
+            "   {} > {} ⇒ {}",
+            sanitize_line(th.field.get_ref()),
+            th.above,
+            sanitize_line(&needs.join(" + "))
+        ));
+    }
+    if let Some(a) = &t.approval {
+        out.push_str(&format!("   ✔{}", sanitize_line(a.get_ref())));
+    }
+    if let Some(c) = &t.cutoff {
+        out.push_str(&format!(
+            "   {} {} ({}), {} ✔{}",
+            if es { "antes de" } else { "before" },
+            sanitize_line(c.before.get_ref()),
+            sanitize_line(c.calendar.get_ref()),
+            if es { "si no" } else { "else" },
+            sanitize_line(c.exception.get_ref())
+        ));
+    }
+    if t.record_resolution_time {
+        out.push_str(if es {
+            "   registra el tiempo de resolución"
+        } else {
+            "   records the resolution time"
+        });
+    }
+    out
 }
