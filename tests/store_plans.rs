@@ -259,3 +259,31 @@ fn the_sort_detector_tells_the_two_apart() {
         "SEARCH t USING INDEX ticket_status (status=?)"
     ])));
 }
+
+/// Workflow timers run before every command: finding the tickets due is one
+/// range of the (type, state, since) index, in order, with no sort.
+#[test]
+fn timer_candidates_are_one_index_range() {
+    for stats in [Stats::None, Stats::Analyzed] {
+        let (_env, store) = database(stats);
+        let plan = store
+            .reader()
+            .plan(
+                guardia::store::TIMER_CANDIDATES_SQL,
+                vec![
+                    "api_incident".into(),
+                    "resolved".into(),
+                    1_000_000_i64.into(),
+                    0_i64.into(),
+                    0_i64.into(),
+                    500_i64.into(),
+                ],
+            )
+            .expect("plan");
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(
+            plan[0].starts_with("SEARCH ticket USING INDEX ticket_timer (type=? AND status=?"),
+            "{plan:?}"
+        );
+    }
+}

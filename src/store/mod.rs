@@ -14,7 +14,7 @@ mod schema;
 
 pub use apply::ApplyMode;
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
-pub use query::{ListFilter, SearchHit};
+pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};

@@ -443,12 +443,7 @@ impl Reader<'_> {
     ) -> Result<Vec<(i64, String, i64)>, StoreError> {
         let mut st = self
             .conn()
-            .prepare_cached(
-                "SELECT no, key, status_since FROM ticket INDEXED BY ticket_timer
-                 WHERE type = ?1 AND status = ?2 AND status_since <= ?3
-                   AND (status_since, no) > (?4, ?5)
-                 ORDER BY status_since, no LIMIT ?6",
-            )
+            .prepare_cached(TIMER_CANDIDATES_SQL)
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map(
@@ -480,6 +475,14 @@ impl Reader<'_> {
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 }
+
+/// Timer candidates: one range of `ticket_timer` (type, state, since), in
+/// keyset pages (exposed for plan tests).
+pub const TIMER_CANDIDATES_SQL: &str =
+    "SELECT no, key, status_since FROM ticket INDEXED BY ticket_timer
+     WHERE type = ?1 AND status = ?2 AND status_since <= ?3
+       AND (status_since, no) > (?4, ?5)
+     ORDER BY status_since, no LIMIT ?6";
 
 impl Store {
     /// The SQL and parameters of a list query (exposed for plan tests).
