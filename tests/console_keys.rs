@@ -1185,6 +1185,33 @@ fn a_read_only_console_refuses_writes_with_a_notice() {
 }
 
 #[test]
+fn the_palette_records_approvals_and_links_on_the_selected_ticket() {
+    let mut c = loaded(3);
+    let key = c.current_key().expect("a selected ticket");
+    let fx = press(
+        &mut c,
+        ": approve <space> large_estimate <space> Prioridad <space> del <space> comité <enter>",
+    );
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Approve {
+            key: key.clone(),
+            approval: "large_estimate".into(),
+            reason: "Prioridad del comité".into(),
+        }]
+    );
+    let fx = press(&mut c, ": link <space> bog-2 <space> problem <enter>");
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Link {
+            key,
+            other: "BOG-2".into(),
+            kind: "problem".into(),
+        }]
+    );
+}
+
+#[test]
 fn palette_assign_without_a_ticket_asks_for_one() {
     let mut c = loaded(0);
     let fx = press(&mut c, ": assign <space> bruno <enter>");

@@ -771,7 +771,8 @@ fn follow_up(
             transition(w, g, "resolved", json!({}))?;
             n += 1;
             if g.plan == Plan::Closed {
-                schedule(later(rng, 24), 4);
+                // Within a day: before seed 002's automatic close would.
+                schedule(later(rng, 23), 4);
             }
         }
         _ => {

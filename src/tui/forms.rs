@@ -116,7 +116,10 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
 /// Actions whose name or description contains every typed word.
 pub fn palette_matches(c: &Console, text: &str) -> Vec<Action> {
     let words: Vec<String> = text.split_whitespace().map(|w| w.to_lowercase()).collect();
-    if words.first().is_some_and(|w| w == "goto" || w == "assign") {
+    if words
+        .first()
+        .is_some_and(|w| ["goto", "assign", "approve", "link"].contains(&w.as_str()))
+    {
         return vec![];
     }
     Action::ALL
@@ -139,6 +142,27 @@ fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key)
             let mut words = text.split_whitespace();
             match (words.next(), words.next()) {
                 (Some("goto"), Some(k)) => return goto(c, k),
+                (Some(verb @ ("approve" | "link")), Some(arg)) => {
+                    let Some(key) = c.current_key() else {
+                        c.complain(catalogue(c.lang).select_ticket_first);
+                        return vec![];
+                    };
+                    let rest: Vec<&str> = words.collect();
+                    let op = if verb == "approve" {
+                        WriteOp::Approve {
+                            key,
+                            approval: arg.to_string(),
+                            reason: rest.join(" "),
+                        }
+                    } else {
+                        WriteOp::Link {
+                            key,
+                            other: arg.trim().to_uppercase(),
+                            kind: rest.first().unwrap_or(&"related").to_string(),
+                        }
+                    };
+                    return write(c, op);
+                }
                 (Some("assign"), Some(op)) => {
                     let keys = c.target_keys();
                     if keys.is_empty() {

@@ -127,6 +127,18 @@ pub enum WriteOp {
         code: String,
         note: Option<String>,
     },
+    /// An approval a workflow guard asks for (palette: `approve ID REASON`).
+    Approve {
+        key: String,
+        approval: String,
+        reason: String,
+    },
+    /// A link to another ticket (palette: `link KEY [KIND]`).
+    Link {
+        key: String,
+        other: String,
+        kind: String,
+    },
     Escalate {
         key: String,
         level: u8,

@@ -437,6 +437,28 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
             });
             (r.map_err(err), Some(key))
         }
+        WriteOp::Approve {
+            key,
+            approval,
+            reason,
+        } => {
+            let r = app.approve(actor, &key, &approval, &reason).map(|_| {
+                msg(
+                    format!("{key}: aprobación '{approval}' registrada"),
+                    format!("{key}: approval '{approval}' recorded"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::Link { key, other, kind } => {
+            let r = app.link(actor, &key, &other, &kind, false).map(|_| {
+                msg(
+                    format!("{key}: vinculado a {other} ({kind})"),
+                    format!("{key}: linked to {other} ({kind})"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
         WriteOp::Worklog { key, spent, note } => {
             let note = (!note.is_empty()).then_some(note);
             let r = app.worklog(actor, &key, &spent, note.as_deref()).map(|m| {
