@@ -327,6 +327,18 @@ fn key_macros_spell_named_keys_and_type_the_rest() {
     assert_eq!(text, "a,space,b");
 }
 
+#[test]
+fn the_sort_menu_offers_the_sla_countdown() {
+    let mut c = loaded(5);
+    assert!(!queue_filter(&c).by_sla);
+    press(&mut c, "S j j <enter>");
+    let filter = queue_filter(&c);
+    assert!(filter.by_sla, "{filter:?}");
+    assert!(filter.ascending, "most urgent first");
+    press(&mut c, "S <enter>");
+    assert!(!queue_filter(&c).by_sla);
+}
+
 // ----- the queue: cursor and paging -----
 
 #[test]

@@ -611,6 +611,9 @@ pub fn generate(
         }
     }
     app.store.end_bulk()?;
+    // Bulk writes skip the per-ticket SLA refresh: the next command (or the
+    // console) recomputes the clocks once, outside generation's budget.
+    app.invalidate_sla_clocks()?;
     Ok((created, ops))
 }
 

@@ -175,7 +175,16 @@ impl App {
         after: Option<&str>,
     ) -> Result<Vec<Ticket>, AppError> {
         if let Some(key) = after {
-            let (no, _) = load(&self.reader(), key)?;
+            let (no, t) = load(&self.reader(), key)?;
+            if filter.by_sla && !self.reader().has_sla_clock(no)? {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!(
+                        "is '{}' with no running or paused SLA clock, so it has no place in the SLA order; continue after a key from the previous page",
+                        t.status
+                    ),
+                });
+            }
             filter.after_no = Some(no);
         }
         self.check_filter(&filter)?;
@@ -397,7 +406,7 @@ impl App {
                     &actor_id,
                     OpDraft::new(entity::TICKET, &id, kind::CREATE, value),
                 )?;
-                load(&w.reader(), &key).map(|(_, t)| t)
+                reloaded(w, cfg, &key)
             })?;
         let open = lifecycle::open_states(&self.config.workflows);
         let similar = self
@@ -631,7 +640,7 @@ impl App {
                     }
                     None => {}
                 }
-                load(&w.reader(), key).map(|(_, t)| t)
+                reloaded(w, cfg, key)
             })
     }
 
@@ -693,7 +702,7 @@ impl App {
                         .field("status"),
                     )?;
                 }
-                load(&w.reader(), key).map(|(_, t)| t)
+                reloaded(w, cfg, key)
             })
     }
 
@@ -757,7 +766,7 @@ impl App {
                 m.insert("exception".into(), json!({"approval": e.id, "by": e.by, "reason": e.reason}));
             }
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, value).field("status"))?;
-            load(&w.reader(), key).map(|(_, t)| t)
+            reloaded(w, cfg, key)
         })
     }
 
@@ -1082,7 +1091,7 @@ impl App {
                 OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, json!({"from": t.status, "to": target.get_ref(), "note": note.unwrap_or(""), "reason": code}))
                     .field("status"),
             )?;
-            load(&w.reader(), key).map(|(_, t)| t)
+            reloaded(w, cfg, key)
         })?;
         let contacts = if action == RejectionAction::MajorIncident {
             self.contacts_with_role("incident_manager")
@@ -1243,6 +1252,20 @@ fn check_grade(
             grades.iter().map(|g| g.id.get_ref().clone()),
         ))
     }
+}
+
+/// Reads a ticket again at the end of a write and refreshes its cached SLA
+/// clock in the same transaction (every write that can move a clock ends
+/// here).
+fn reloaded(
+    w: &mut crate::store::WriteTx<'_>,
+    cfg: &Config,
+    key: &str,
+) -> Result<Ticket, AppError> {
+    let (no, t) = load(&w.reader(), key)?;
+    let now = crate::domain::ticket::ms_to_time(w.now_ms());
+    sla::refresh_clock(w, cfg, no, &t, now)?;
+    Ok(t)
 }
 
 /// Loads a ticket by key, distinguishing a malformed key from an unknown one.

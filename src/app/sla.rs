@@ -1,11 +1,16 @@
 //! The SLA ledger of one ticket: its policy, and the clocks computed from
-//! the ticket's operation log on the policy's calendar.
+//! the ticket's operation log on the policy's calendar; and the cache of
+//! every open ticket's resolution clock (`sla_clock`) that the queue sorts
+//! by and the dashboard counts, kept fresh by every write that can move a
+//! clock and recomputed when the configuration changes.
 
 use super::{App, AppError};
-use crate::config::StateCategory;
-use crate::domain::sla::{self, Ledger, SlaInput};
-use crate::domain::ticket::ms_to_time;
-use crate::store::ops::{entity, kind};
+use crate::config::{Config, SlaPolicy, StateCategory};
+use crate::domain::calendar::Calendar;
+use crate::domain::sla::{self, ClockState, Ledger, SlaInput};
+use crate::domain::ticket::{Ticket, ms_to_time};
+use crate::store::ops::{Op, entity, kind};
+use crate::store::{ApplyMode, ClockRow, PAUSED_BASE, WriteTx};
 use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 
@@ -23,103 +28,305 @@ pub struct SlaReport {
 impl App {
     /// The SLA clocks of `key` now (or at `GUARDIA_NOW`).
     pub fn sla(&self, key: &str) -> Result<SlaReport, AppError> {
-        let cfg = &self.config;
         let ticket = self.ticket(key)?;
-        let policy = cfg.sla_policy(&ticket.ticket_type).ok_or_else(|| {
-            AppError::Invalid(format!(
-                "no SLA policy in sla.toml covers tickets of type '{}'; add it to a policy's types",
-                ticket.ticket_type
-            ))
-        })?;
-        let calendar = cfg.calendar(policy.calendar.get_ref()).ok_or_else(|| {
-            AppError::Invalid(format!(
-                "calendar '{}' of SLA policy '{}' does not exist",
-                policy.calendar.get_ref(),
-                policy.id.get_ref()
-            ))
-        })?;
-        let target = policy
-            .targets
-            .get_ref()
-            .get(&ticket.priority)
-            .ok_or_else(|| {
-                AppError::Invalid(format!(
-                    "SLA policy '{}' has no targets for priority '{}'",
-                    policy.id.get_ref(),
-                    ticket.priority
-                ))
-            })?;
-        let minutes = |s: &str| {
-            crate::domain::duration::parse_minutes(s)
-                .map(Duration::minutes)
-                .map_err(AppError::Invalid)
-        };
         let log = self.reader().ticket_log(&ticket.id)?;
-        let at = |hlc: i64| -> DateTime<Utc> { ms_to_time(hlc >> 16) };
-        let mut history: Vec<(DateTime<Utc>, String)> = Vec::new();
-        let mut responded_at: Option<DateTime<Utc>> = None;
-        for op in &log {
-            let status = if op.entity == entity::TICKET && op.kind == kind::CREATE {
-                op.value.get("status").and_then(|v| v.as_str())
-            } else if op.entity == entity::TICKET && op.kind == kind::TRANSITION {
-                op.value.get("to").and_then(|v| v.as_str())
-            } else {
-                None
-            };
-            if let Some(s) = status {
-                // A timer's move counts from when it was due.
-                let when = ms_to_time(super::workflow::effective_ms(op));
-                if !history.is_empty() && responded_at.is_none() {
-                    responded_at = Some(when);
-                }
-                history.push((when, s.to_string()));
-            }
-            let public_comment = op.entity == entity::COMMENT
-                && op.kind == kind::CREATE
-                && op.value.get("internal").and_then(|v| v.as_bool()) == Some(false);
-            if public_comment {
-                let t = at(op.hlc);
-                responded_at = Some(responded_at.map_or(t, |r| r.min(t)));
-            }
-        }
-        history.sort_by_key(|(t, _)| *t);
-        let done = cfg
-            .workflow_for_type(&ticket.ticket_type)
-            .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status))
-            .is_some_and(|c| {
-                matches!(
-                    c,
-                    StateCategory::Resolved | StateCategory::Closed | StateCategory::Cancelled
-                )
-            });
-        let done_at = done.then(|| history.last().map(|(t, _)| *t)).flatten();
-        let mut running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
-        if let Some(wf) = cfg.workflow_for_type(&ticket.ticket_type) {
-            running.extend(
-                wf.states
-                    .iter()
-                    .filter(|s| policy.running_categories.contains(&s.category))
-                    .map(|s| s.id.get_ref().clone()),
-            );
-        }
-        let input = SlaInput {
-            calendar,
-            running: &running,
-            history: &history,
-            responded_at,
-            done_at,
-            response_target: minutes(target.response.get_ref())?,
-            resolution_target: minutes(target.resolution.get_ref())?,
-            warn_percent: *policy.warn_percent.get_ref(),
-            now: self.clock.now(),
-        };
+        let (ledger, policy, _) = compute(&self.config, &ticket, &log, self.clock.now())?;
         Ok(SlaReport {
             key: ticket.key,
             status: ticket.status,
             priority: ticket.priority,
             policy: policy.id.get_ref().clone(),
             calendar: policy.calendar.get_ref().clone(),
-            ledger: sla::ledger(&input),
+            ledger,
         })
+    }
+}
+
+/// The ledger of a ticket from its log (oldest first), with the policy and
+/// calendar it was counted on.
+pub(super) fn compute<'c>(
+    cfg: &'c Config,
+    ticket: &Ticket,
+    log: &[Op],
+    now: DateTime<Utc>,
+) -> Result<(Ledger, &'c SlaPolicy, &'c Calendar), AppError> {
+    let policy = cfg.sla_policy(&ticket.ticket_type).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "no SLA policy in sla.toml covers tickets of type '{}'; add it to a policy's types",
+            ticket.ticket_type
+        ))
+    })?;
+    let calendar = cfg.calendar(policy.calendar.get_ref()).ok_or_else(|| {
+        AppError::Invalid(format!(
+            "calendar '{}' of SLA policy '{}' does not exist",
+            policy.calendar.get_ref(),
+            policy.id.get_ref()
+        ))
+    })?;
+    let target = policy
+        .targets
+        .get_ref()
+        .get(&ticket.priority)
+        .ok_or_else(|| {
+            AppError::Invalid(format!(
+                "SLA policy '{}' has no targets for priority '{}'",
+                policy.id.get_ref(),
+                ticket.priority
+            ))
+        })?;
+    let minutes = |s: &str| {
+        crate::domain::duration::parse_minutes(s)
+            .map(Duration::minutes)
+            .map_err(AppError::Invalid)
+    };
+    let at = |hlc: i64| -> DateTime<Utc> { ms_to_time(hlc >> 16) };
+    let mut history: Vec<(DateTime<Utc>, String)> = Vec::new();
+    let mut responded_at: Option<DateTime<Utc>> = None;
+    for op in log {
+        let status = if op.entity == entity::TICKET && op.kind == kind::CREATE {
+            op.value.get("status").and_then(|v| v.as_str())
+        } else if op.entity == entity::TICKET && op.kind == kind::TRANSITION {
+            op.value.get("to").and_then(|v| v.as_str())
+        } else {
+            None
+        };
+        if let Some(s) = status {
+            // A timer's move counts from when it was due.
+            let when = ms_to_time(super::workflow::effective_ms(op));
+            if !history.is_empty() && responded_at.is_none() {
+                responded_at = Some(when);
+            }
+            history.push((when, s.to_string()));
+        }
+        let public_comment = op.entity == entity::COMMENT
+            && op.kind == kind::CREATE
+            && op.value.get("internal").and_then(|v| v.as_bool()) == Some(false);
+        if public_comment {
+            let t = at(op.hlc);
+            responded_at = Some(responded_at.map_or(t, |r| r.min(t)));
+        }
+    }
+    history.sort_by_key(|(t, _)| *t);
+    let done = cfg
+        .workflow_for_type(&ticket.ticket_type)
+        .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status))
+        .is_some_and(|c| {
+            matches!(
+                c,
+                StateCategory::Resolved | StateCategory::Closed | StateCategory::Cancelled
+            )
+        });
+    let done_at = done.then(|| history.last().map(|(t, _)| *t)).flatten();
+    let mut running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
+    if let Some(wf) = cfg.workflow_for_type(&ticket.ticket_type) {
+        running.extend(
+            wf.states
+                .iter()
+                .filter(|s| policy.running_categories.contains(&s.category))
+                .map(|s| s.id.get_ref().clone()),
+        );
+    }
+    let input = SlaInput {
+        calendar,
+        running: &running,
+        history: &history,
+        responded_at,
+        done_at,
+        response_target: minutes(target.response.get_ref())?,
+        resolution_target: minutes(target.resolution.get_ref())?,
+        warn_percent: *policy.warn_percent.get_ref(),
+        now,
+    };
+    Ok((sla::ledger(&input), policy, calendar))
+}
+
+/// The cache row of a ledger's resolution clock at `now`: none once the
+/// clock has stopped.
+fn clock_row(
+    ledger: &Ledger,
+    calendar: &Calendar,
+    warn_percent: u32,
+    now: DateTime<Utc>,
+) -> Option<ClockRow> {
+    let c = &ledger.resolution;
+    if c.stopped_at.is_some() {
+        return None;
+    }
+    let remaining_min = if c.state == ClockState::Breached {
+        -(c.elapsed - c.target).num_minutes()
+    } else {
+        c.remaining.num_minutes()
+    };
+    let running_now = ledger.intervals.last().is_some_and(|iv| iv.running);
+    let paused = |frozen| ClockRow {
+        due_ms: None,
+        warn_ms: None,
+        frozen,
+        remaining_min,
+        sort_key: PAUSED_BASE + remaining_min,
+    };
+    let frozen = match c.state {
+        ClockState::Breached => Some("breached"),
+        ClockState::Warned => Some("warned"),
+        _ => None,
+    };
+    if !running_now {
+        return Some(paused(frozen));
+    }
+    let Some(due) = c.due else {
+        // A calendar with no working time ahead: it never breaches.
+        return Some(paused(frozen));
+    };
+    let warn_at = c.target * i32::try_from(warn_percent).unwrap_or(100) / 100;
+    let warn_ms = if c.elapsed >= warn_at {
+        now.timestamp_millis().min(due.timestamp_millis())
+    } else {
+        calendar
+            .add_business(now, warn_at - c.elapsed)
+            .map_or(due.timestamp_millis(), |t| t.timestamp_millis())
+    };
+    Some(ClockRow {
+        due_ms: Some(due.timestamp_millis()),
+        warn_ms: Some(warn_ms),
+        frozen: None,
+        remaining_min,
+        sort_key: due.timestamp_millis(),
+    })
+}
+
+/// Recomputes the cached clock of one ticket inside a write transaction:
+/// called by every write that can start, stop, pause or retarget it.
+pub(super) fn refresh_clock(
+    w: &mut WriteTx<'_>,
+    cfg: &Config,
+    ticket_no: i64,
+    ticket: &Ticket,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let open = cfg
+        .workflow_for_type(&ticket.ticket_type)
+        .is_some_and(|wf| crate::domain::lifecycle::category(wf, &ticket.status).is_open());
+    let row = if open {
+        let log = w.reader().ticket_log(&ticket.id)?;
+        match compute(cfg, ticket, &log, now) {
+            Ok((ledger, policy, calendar)) => {
+                clock_row(&ledger, calendar, *policy.warn_percent.get_ref(), now)
+            }
+            // No policy or targets for it: no clock to count.
+            Err(_) => None,
+        }
+    } else {
+        None
+    };
+    w.set_sla_clock(ticket_no, row.as_ref())?;
+    Ok(())
+}
+
+/// What the clocks depend on besides the log: policies, calendars,
+/// holidays, workflows (which states run) and the types' workflows.
+fn fingerprint(cfg: &Config) -> String {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for src in &cfg.sources {
+        if ["sla.toml", "calendars.toml", "workflows.toml", "types.toml"].contains(&src.name) {
+            h.update(src.name.as_bytes());
+            h.update(src.text.as_bytes());
+        }
+    }
+    h.update(crate::config::HOLIDAYS.as_bytes());
+    format!("{:x}", h.finalize())
+}
+
+/// Tickets recomputed per write transaction when every clock is rebuilt.
+const REBUILD_BATCH: usize = 2_000;
+
+impl App {
+    /// Makes sure the cached clocks were computed with this configuration,
+    /// recomputing every open ticket's clock when not (a new database, an
+    /// upgrade, an edited calendar or policy). Returns how many tickets
+    /// were recomputed (zero when the cache was current).
+    pub fn ensure_sla_clocks(&mut self) -> Result<usize, AppError> {
+        let want = fingerprint(&self.config);
+        if self.reader().sla_fingerprint()?.as_deref() == Some(want.as_str()) {
+            return Ok(0);
+        }
+        self.rebuild_sla_clocks(&want)
+    }
+
+    /// Marks every cached clock stale (after a bulk load that did not keep
+    /// them, such as `generate`): the next `prepare` recomputes them.
+    pub fn invalidate_sla_clocks(&mut self) -> Result<(), AppError> {
+        let now = self.clock.now().timestamp_millis();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.set_sla_fingerprint("stale")?;
+                Ok(())
+            })
+    }
+
+    /// What every command does first: the SLA cache matches the
+    /// configuration, and the workflow timers that fell due have fired.
+    pub fn prepare(&mut self) -> Result<(), AppError> {
+        self.ensure_sla_clocks()?;
+        self.fire_due_timers()?;
+        Ok(())
+    }
+
+    fn rebuild_sla_clocks(&mut self, fingerprint: &str) -> Result<usize, AppError> {
+        let cfg = self.config.clone();
+        let open: std::collections::HashSet<String> =
+            crate::domain::lifecycle::open_states(&cfg.workflows)
+                .into_iter()
+                .collect();
+        let now = self.clock.now();
+        let mut after = 0;
+        let mut done = 0;
+        let mut first = true;
+        loop {
+            let page = self.reader().ticket_ids_after(after, REBUILD_BATCH)?;
+            let Some(last) = page.last() else {
+                break;
+            };
+            after = last.0;
+            let full = page.len() == REBUILD_BATCH;
+            let write_ms = now.timestamp_millis();
+            self.store
+                .write(write_ms, ApplyMode::Live, |w| -> Result<(), AppError> {
+                    if first {
+                        w.clear_sla_clocks()?;
+                    }
+                    for (no, _, status) in &page {
+                        if !open.contains(status) {
+                            continue;
+                        }
+                        let Some((_, t)) = w.reader().ticket_by_no(*no)? else {
+                            continue;
+                        };
+                        refresh_clock(w, &cfg, *no, &t, now)?;
+                        done += 1;
+                    }
+                    if !full {
+                        w.set_sla_fingerprint(fingerprint)?;
+                    }
+                    Ok(())
+                })?;
+            first = false;
+            if !full {
+                break;
+            }
+        }
+        if first {
+            // No tickets at all.
+            self.store.write(
+                now.timestamp_millis(),
+                ApplyMode::Live,
+                |w| -> Result<(), AppError> {
+                    w.clear_sla_clocks()?;
+                    w.set_sla_fingerprint(fingerprint)?;
+                    Ok(())
+                },
+            )?;
+        }
+        Ok(done)
     }
 }

@@ -3,7 +3,7 @@
 //! by state, and timers that move tickets on their own, recorded by the
 //! system at the moment they were due.
 
-use super::{App, AppError, load, who_can};
+use super::{App, AppError, load, reloaded, who_can};
 use crate::config::{Config, Operator, Workflow};
 use crate::domain::guards::{GivenApproval, GuardContext, History};
 use crate::domain::lifecycle::{self, Refusal};
@@ -256,6 +256,7 @@ impl App {
         due: &[(String, i64, DateTime<Utc>)],
     ) -> Result<Vec<Fired>, AppError> {
         let now = self.now_ms();
+        let cfg = &self.config;
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<Vec<Fired>, AppError> {
                 let mut out = Vec::new();
@@ -293,6 +294,7 @@ impl App {
                         )
                         .field("status"),
                     )?;
+                    reloaded(w, cfg, key)?;
                     out.push(Fired {
                         key: key.clone(),
                         from: t.status.clone(),
@@ -353,7 +355,7 @@ impl App {
                     OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(!remove))
                         .field(format!("{link_kind}:{}", o.id)),
                 )?;
-                load(&w.reader(), key).map(|(_, t)| t)
+                reloaded(w, cfg, key)
             })
     }
 }

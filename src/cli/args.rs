@@ -353,8 +353,20 @@ pub struct ListArgs {
     /// Continue after this ticket (the last key of the previous page)
     #[arg(long, value_name = "KEY")]
     pub after: Option<String>,
+    /// newest (default), oldest, or sla: the resolution clock that breaches
+    /// first leads, paused clocks after; tickets without a running or
+    /// paused clock are left out
+    #[arg(long, value_enum, default_value_t = ListSort::Newest)]
+    pub sort: ListSort,
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListSort {
+    Newest,
+    Oldest,
+    Sla,
 }
 
 #[derive(Debug, Args)]

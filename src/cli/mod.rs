@@ -180,10 +180,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             let db = working_db(&cli)?;
             let store = Store::open(&db)?;
             let mut app = App::new(config, store, clock, lang);
-            // Timers fire whenever guardia runs; `tick` reports them and
-            // `doctor` inspects the database as it is.
+            // Timers fire whenever guardia runs (`tick` reports them) and
+            // the SLA cache follows the configuration; `doctor` inspects
+            // the database as it is.
             if !matches!(command, Command::Tick(_) | Command::Doctor(_)) {
-                fire_timers_quietly(&mut app);
+                prepare_quietly(&mut app);
             }
             dispatch(&cli, command, &mut app)
         }
@@ -320,7 +321,7 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
     let (db, example) = console::console_db(cli, &config, clock, lang)?;
     let store = Store::open(&db)?;
     let mut app = App::new(config, store, clock, lang);
-    fire_timers_quietly(&mut app);
+    prepare_quietly(&mut app);
     let open = crate::domain::lifecycle::open_states(&app.config.workflows);
     let tickets = app.list(
         ListFilter {
@@ -349,12 +350,13 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
     Ok(ExitCode::SUCCESS)
 }
 
-/// Fires due timers before a command. A database this process cannot write
-/// (read-only file, full disk) must not stop reads: say so and go on.
-pub(crate) fn fire_timers_quietly(app: &mut App) {
-    if let Err(e) = app.fire_due_timers() {
+/// Brings the database up to date before a command: due timers fired, SLA
+/// clocks current (see `App::prepare`). A database this process cannot
+/// write (read-only file, full disk) must not stop reads: say so and go on.
+pub(crate) fn prepare_quietly(app: &mut App) {
+    if let Err(e) = app.prepare() {
         eprintln!(
-            "guardia: warning: workflow timers could not run ({e}); run `guardia tick` once the database is writable"
+            "guardia: warning: workflow timers and SLA clocks could not be brought up to date ({e}); run `guardia tick` once the database is writable"
         );
     }
 }
@@ -490,6 +492,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             ))?;
         }
         Command::Tick(a) => {
+            app.ensure_sla_clocks()?;
             let fired = app.fire_due_timers()?;
             if a.json {
                 print_json(&fired)?;
@@ -641,6 +644,8 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 level: a.level,
                 query: a.query.clone(),
                 after_no: None,
+                ascending: a.sort != ListSort::Newest,
+                by_sla: a.sort == ListSort::Sla,
                 limit: usize::from(a.limit),
                 ..Default::default()
             };

@@ -67,6 +67,11 @@ pub struct Dashboard {
     pub done_per_day: Vec<i64>,
     /// The oldest open tickets by creation time (then by row), oldest first.
     pub oldest_open: Vec<OldestTicket>,
+    /// Open tickets whose resolution clock has warned (not breached) and
+    /// breached, from the SLA cache (`Reader::sla_counts`); filled by the
+    /// caller, which knows the time.
+    pub sla_warned: i64,
+    pub sla_breached: i64,
 }
 
 /// Open tickets of one state per (priority, level), from the state's range of

@@ -11,10 +11,12 @@ pub mod doctor;
 pub mod ops;
 mod query;
 mod schema;
+mod sla_clock;
 
 pub use apply::ApplyMode;
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
+pub use sla_clock::{ClockRow, PAUSED_BASE};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};

@@ -65,6 +65,13 @@ pub struct ListFilter {
     pub after_no: Option<i64>,
     /// Oldest first; `after_no` then pages towards newer tickets.
     pub ascending: bool,
+    /// By SLA countdown instead: the clock that breaches first leads, then
+    /// paused clocks by the time they have left; tickets without a running
+    /// or paused clock are left out. `ascending` false reverses it (for
+    /// paging backwards).
+    pub by_sla: bool,
+    /// `after_no`'s ticket itself is included (re-reading a window).
+    pub inclusive: bool,
     pub limit: usize,
 }
 
@@ -116,6 +123,11 @@ impl Reader<'_> {
     /// The ticket with this key, with its local row number.
     pub fn ticket_by_key(&self, key: &str) -> Result<Option<(i64, Ticket)>, StoreError> {
         self.ticket_where("t.key = ?1", &key)
+    }
+
+    /// The ticket with this local row number.
+    pub fn ticket_by_no(&self, no: i64) -> Result<Option<(i64, Ticket)>, StoreError> {
+        self.ticket_where("t.no = ?1", &no)
     }
 
     pub fn ticket_count(&self) -> Result<i64, StoreError> {
@@ -476,6 +488,86 @@ impl Reader<'_> {
     }
 }
 
+impl Store {
+    /// A list in SLA order: a walk of `sla_clock_order` (breach instant, then
+    /// paused clocks), keyset-paged on (sort key, row) with the key of the
+    /// anchor ticket looked up; other filters check each row it reaches.
+    /// CROSS JOIN keeps that walk outermost: the clock table holds only open
+    /// tickets, while a filter's own index (an operator's tickets) spans
+    /// every ticket ever and would have to be sorted.
+    fn sla_list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+        let mut conds: Vec<String> = Vec::new();
+        let mut args: Vec<Value> = Vec::new();
+        fn push(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
+            args.push(v);
+            conds.push(cond.replace('?', &format!("?{}", args.len())));
+        }
+        if let Some(p) = &filter.priority {
+            push(&mut conds, &mut args, "t.priority = ?", p.clone().into());
+        }
+        if let Some(sv) = &filter.service {
+            push(&mut conds, &mut args, "t.service = ?", sv.clone().into());
+        }
+        match &filter.assignee {
+            Some(Some(a)) => push(&mut conds, &mut args, "t.assignee = ?", a.clone().into()),
+            Some(None) => conds.push("t.assignee IS NULL".into()),
+            None => {}
+        }
+        if let Some(l) = filter.level {
+            push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
+        }
+        if let Some(l) = filter.min_level {
+            push(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
+        }
+        if let Some(q) = filter.query.as_deref().and_then(fts_query) {
+            push(
+                &mut conds,
+                &mut args,
+                // `+` keeps the match a per-row check: walked as the driving
+                // set, SQLite would sort every match by due time.
+                "+t.no IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+                q.into(),
+            );
+        }
+        if !filter.statuses.is_empty() {
+            let marks: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|st| {
+                    args.push(st.clone().into());
+                    format!("?{}", args.len())
+                })
+                .collect();
+            conds.push(format!("t.status IN ({})", marks.join(", ")));
+        }
+        let (cmp, dir) = match (filter.ascending, filter.inclusive) {
+            (true, false) => (">", "ASC"),
+            (true, true) => (">=", "ASC"),
+            (false, false) => ("<", "DESC"),
+            (false, true) => ("<=", "DESC"),
+        };
+        if let Some(after) = filter.after_no {
+            args.push(after.into());
+            let a = args.len();
+            conds.push(format!(
+                "(c.sort_key, c.ticket_no) {cmp} ((SELECT sort_key FROM sla_clock WHERE ticket_no = ?{a}), ?{a})"
+            ));
+        }
+        let limit = i64::try_from(filter.limit.max(1)).unwrap_or(-1);
+        let wh = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        (
+            format!(
+                "SELECT {TICKET_COLS} FROM sla_clock c CROSS JOIN ticket t ON t.no = c.ticket_no{wh} ORDER BY c.sort_key {dir}, c.ticket_no {dir} LIMIT {limit}"
+            ),
+            args,
+        )
+    }
+}
+
 /// Timer candidates: one range of `ticket_timer` (type, state, since), in
 /// keyset pages (exposed for plan tests).
 pub const TIMER_CANDIDATES_SQL: &str =
@@ -487,6 +579,9 @@ pub const TIMER_CANDIDATES_SQL: &str =
 impl Store {
     /// The SQL and parameters of a list query (exposed for plan tests).
     pub fn list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+        if filter.by_sla {
+            return Store::sla_list_sql(filter);
+        }
         let mut conds: Vec<String> = Vec::new();
         let mut args: Vec<Value> = Vec::new();
         fn push(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
@@ -510,10 +605,11 @@ impl Store {
         if let Some(l) = filter.min_level {
             push(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
         }
-        let (cmp, dir) = if filter.ascending {
-            (">", "ASC")
-        } else {
-            ("<", "DESC")
+        let (cmp, dir) = match (filter.ascending, filter.inclusive) {
+            (true, false) => (">", "ASC"),
+            (true, true) => (">=", "ASC"),
+            (false, false) => ("<", "DESC"),
+            (false, true) => ("<=", "DESC"),
         };
         // `usize::MAX` means every match (for counting): SQLite's LIMIT -1.
         let limit = i64::try_from(filter.limit.max(1)).unwrap_or(-1);

@@ -220,7 +220,33 @@ UPDATE ticket SET status_since = coalesce(
 CREATE INDEX ticket_timer ON ticket(type, status, status_since);
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2, V3, V4];
+/// The resolution clock of every open ticket, so the queue can sort by the
+/// SLA countdown and the dashboard can count warned and breached tickets
+/// with index ranges instead of computing a ledger per ticket. Derived from
+/// the log *and* the configuration (policies, calendars), so it is not one
+/// of the tables the doctor rebuilds: the application refreshes a ticket's
+/// row in every write that can move its clock and recomputes every row
+/// when the configuration changes (meta `sla_fingerprint`).
+///
+/// A running clock has the instants it warns and breaches (`sort_key` is
+/// the breach instant); a paused clock keeps its state at the pause
+/// (`frozen`) and sorts after every running one by the time it has left.
+/// Stopped clocks (resolved, closed, cancelled) have no row.
+const V5: &str = r#"
+CREATE TABLE sla_clock(
+    ticket_no INTEGER PRIMARY KEY,
+    due_ms INTEGER,
+    warn_ms INTEGER,
+    frozen TEXT,
+    remaining_min INTEGER NOT NULL,
+    sort_key INTEGER NOT NULL
+) STRICT;
+CREATE INDEX sla_clock_order ON sla_clock(sort_key, ticket_no);
+CREATE INDEX sla_clock_warn ON sla_clock(warn_ms) WHERE warn_ms IS NOT NULL;
+CREATE INDEX sla_clock_frozen ON sla_clock(frozen) WHERE frozen IS NOT NULL;
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;

@@ -395,7 +395,11 @@ pub fn open_views_menu(c: &mut Console) -> Vec<Effect> {
 
 pub fn open_sort_menu(c: &mut Console) -> Vec<Effect> {
     let t = catalogue(c.lang);
-    let items = vec![item(t.sort_newest, "newest"), item(t.sort_oldest, "oldest")];
+    let items = vec![
+        item(t.sort_newest, "newest"),
+        item(t.sort_oldest, "oldest"),
+        item(t.sort_sla, "sla"),
+    ];
     menu(c, t.pick_sort, items, MenuPurpose::Sort, vec![]);
     vec![]
 }
@@ -561,10 +565,10 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
             reload_queue(c)
         }
         MenuPurpose::Sort => {
-            c.queue.sort = if value == "oldest" {
-                Sort::Oldest
-            } else {
-                Sort::Newest
+            c.queue.sort = match value.as_str() {
+                "oldest" => Sort::Oldest,
+                "sla" => Sort::Sla,
+                _ => Sort::Newest,
             };
             reload_queue(c)
         }

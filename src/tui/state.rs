@@ -96,6 +96,8 @@ impl View {
 pub enum Sort {
     Newest,
     Oldest,
+    /// By SLA countdown: the clock that breaches first leads.
+    Sla,
 }
 
 /// Field filters chosen from the filter menu, on top of the view.

@@ -477,9 +477,16 @@ pub fn queue_filter(c: &Console) -> ListFilter {
         min_level: (q.view == View::Level2).then_some(2),
         query,
         after_no: None,
-        ascending: q.sort == Sort::Oldest || q.view == View::Breaching,
+        ascending: q.sort == Sort::Oldest || by_sla(q),
+        by_sla: by_sla(q),
+        inclusive: false,
         limit: PAGE,
     }
+}
+
+/// The queue walks the SLA countdown: sorted so, or the "breaching soon" view.
+fn by_sla(q: &super::state::QueueState) -> bool {
+    q.sort == Sort::Sla || q.view == View::Breaching
 }
 
 /// A new filter: start again from the top.
@@ -524,11 +531,9 @@ fn refresh_queue(c: &mut Console) -> Vec<Effect> {
     // it would extend a window that is about to be replaced.
     q.loading = true;
     filter.limit = q.rows.len().clamp(PAGE, WINDOW_MAX);
-    // Re-read from just before the first row so it is included.
-    let from = q
-        .rows
-        .first()
-        .map(|r| if filter.ascending { r.no - 1 } else { r.no + 1 });
+    // Re-read from the first row, included.
+    filter.inclusive = true;
+    let from = q.rows.first().map(|r| r.no);
     let from = if q.more_before { from } else { None };
     window_and_count(generation, filter, from)
 }

@@ -86,7 +86,7 @@ fn run(
     // Workflow timers fire while the console runs, as with every command;
     // a database the console cannot write keeps its tickets readable.
     let mut timers_at = Instant::now();
-    let _ = app.fire_due_timers();
+    let _ = app.prepare();
     loop {
         if timers_at.elapsed() >= TIMER_EVERY {
             timers_at = Instant::now();
@@ -361,6 +361,9 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
         oldest: 8,
     };
     let mut d = app.reader().dashboard(&q)?;
+    (d.sla_warned, d.sla_breached) = app
+        .reader()
+        .sla_counts(app.clock.now().timestamp_millis())?;
     for o in &mut d.oldest_open {
         o.title = sanitize_line(&o.title);
         o.key = sanitize_line(&o.key);

@@ -618,6 +618,8 @@ pub fn dashboard() -> Dashboard {
         new_per_day: vec![1, 0, 2, 3, 1, 0, 0, 4, 2, 1, 3, 2, 5, 6],
         done_per_day: vec![0, 1, 1, 2, 0, 0, 0, 3, 1, 2, 2, 1, 3, 2],
         oldest_open,
+        sla_warned: 3,
+        sla_breached: 2,
     }
 }
 

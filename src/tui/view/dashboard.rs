@@ -23,7 +23,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     };
     let b = block(
         c,
-        format!(" {} · {} {} ", t.dashboard, d.open_total, t.open_total),
+        format!(
+            " {} · {} {} · SLA {} {}, {} {} ",
+            t.dashboard,
+            d.open_total,
+            t.open_total,
+            d.sla_warned,
+            t.sla_warned,
+            d.sla_breached,
+            t.sla_breached
+        ),
         true,
     );
     let inner = b.inner(area);

@@ -55,8 +55,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     if !q.text.is_empty() {
         parts.push(format!("/{}", crate::text::sanitize_line(&q.text)));
     }
-    if q.sort == Sort::Oldest && q.view != View::Breaching {
-        parts.push(t.sort_oldest.to_string());
+    if q.view != View::Breaching {
+        match q.sort {
+            Sort::Oldest => parts.push(t.sort_oldest.to_string()),
+            Sort::Sla => parts.push(t.sort_sla.to_string()),
+            Sort::Newest => {}
+        }
     }
     if !parts.is_empty() {
         title.push_str(&format!(" · {}: {}", t.filter, parts.join(" ")));
