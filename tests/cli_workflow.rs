@@ -128,13 +128,16 @@ fn a_threshold_needs_a_number_field_and_a_timer_a_duration() {
             "field = \"estimate_hours\", above = 4",
             "field = \"change_script\", above = 4",
         )
-        .replace("after = \"24h\"", "after = \"un día\"")
+        .replace("after = \"24h\"", "after = \"1d\"")
     });
     assert!(
         err.contains("threshold field 'change_script' is not a number field"),
         "{err}"
     );
-    assert!(err.contains("'un día' is not a duration"), "{err}");
+    assert!(
+        err.contains("timer duration '1d': write it in hours"),
+        "{err}"
+    );
 }
 
 #[test]

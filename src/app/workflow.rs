@@ -3,10 +3,10 @@
 //! by state, and timers that move tickets on their own, recorded by the
 //! system at the moment they were due.
 
-use super::{App, AppError, load, reloaded, who_can};
+use super::{App, AppError, load, reloaded};
 use crate::config::{Config, Operator, Workflow};
 use crate::domain::guards::{GivenApproval, GuardContext, History};
-use crate::domain::lifecycle::{self, Refusal};
+use crate::domain::lifecycle;
 use crate::domain::ticket::{Ticket, ms_to_time};
 use crate::store::ops::{Op, OpDraft, entity, kind};
 use crate::store::{ApplyMode, Reader};
@@ -154,16 +154,19 @@ impl App {
                 }
                 let roles: Vec<String> = def.roles.iter().map(|r| r.get_ref().clone()).collect();
                 if !actor.roles.iter().any(|r| roles.contains(r.get_ref())) {
-                    let refusal = Refusal::RoleNotAllowed {
-                        to: format!("approval '{approval}'"),
-                        allowed_roles: roles,
-                        actor: actor_id.clone(),
-                        actor_roles: actor.roles.iter().map(|r| r.get_ref().clone()).collect(),
-                        who_can: Vec::new(),
-                    };
-                    return Err(AppError::Transition {
+                    let holders: Vec<String> = cfg
+                        .operators
+                        .iter()
+                        .filter(|o| o.roles.iter().any(|r| roles.contains(r.get_ref())))
+                        .map(|o| o.id.get_ref().clone())
+                        .collect();
+                    return Err(AppError::Refused {
                         key: key.into(),
-                        refusal: Box::new(who_can(cfg, refusal)),
+                        message: format!(
+                            "approval '{approval}' is given by the roles {}; operator '{actor_id}' has none of them; ask {}",
+                            roles.join(", "),
+                            if holders.is_empty() { "an operator with one".to_string() } else { holders.join(", ") }
+                        ),
                     });
                 }
                 let op = w.append(

@@ -37,7 +37,10 @@ pub fn list(cfg: &Config, lang: Lang, as_json: bool) -> Result<()> {
             sanitize_line(wf.name.get(lang)),
             wf.states.len(),
             wf.transitions.len(),
-            types_of(cfg, wf).join(", ")
+            match types_of(cfg, wf) {
+                t if t.is_empty() => "none".to_string(),
+                t => t.join(", "),
+            }
         ));
     }
     print(&s)

@@ -110,7 +110,11 @@ impl Checker<'_> {
         if known.contains(id.get_ref()) {
             return true;
         }
-        let list = known.iter().cloned().collect::<Vec<_>>().join(", ");
+        let list = if known.is_empty() {
+            "none is defined".to_string()
+        } else {
+            known.iter().cloned().collect::<Vec<_>>().join(", ")
+        };
         self.at(
             file,
             id.span(),

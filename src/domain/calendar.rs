@@ -14,6 +14,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
 
 /// Minutes since local midnight; 1440 is the next midnight (`24:00`).
 pub type Minute = u16;
@@ -89,7 +90,39 @@ pub struct Calendar {
     /// Monday first.
     week: [Vec<Range>; 7],
     holidays: BTreeSet<NaiveDate>,
+    totals: DayTotals,
 }
+
+/// Business seconds of every local date in a span, summed, so the business
+/// time of a long span costs two lookups instead of a walk over its days
+/// (a ticket waiting for months; every open ticket's clock recomputed after
+/// a calendar change). Filled on demand, shared by the clones of one
+/// calendar.
+#[derive(Clone, Default)]
+struct DayTotals(Arc<Mutex<Option<Totals>>>);
+
+struct Totals {
+    first: NaiveDate,
+    /// `cum[i]`: business seconds of the dates before `first + i`.
+    cum: Vec<i64>,
+}
+
+impl PartialEq for DayTotals {
+    /// A cache: equal calendars are equal whatever they have computed.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl std::fmt::Debug for DayTotals {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DayTotals")
+    }
+}
+
+/// How far the totals grow beyond what is asked, so a run of lookups does
+/// not rebuild them each time.
+const TOTALS_SLACK_DAYS: i64 = 400;
 
 /// How far `add_business` looks ahead before giving up (a calendar with no
 /// working time at all, or holidays covering every working day).
@@ -124,6 +157,7 @@ impl Calendar {
             tz,
             week,
             holidays: holidays.into_iter().collect(),
+            totals: DayTotals::default(),
         })
     }
 
@@ -195,10 +229,34 @@ impl Calendar {
         if to <= from {
             return Duration::zero();
         }
+        let (d0, d1) = (self.local_date(from), self.local_date(to));
+        if (d1 - d0).num_days() <= 4 {
+            return self.overlap(from, to, d0 - Duration::days(1), d1 + Duration::days(1));
+        }
+        // The days around each end exactly; every day between lies wholly
+        // inside the span (it starts after `from`'s day and ends before
+        // `to`'s), so its whole business time counts.
+        let inner_first = d0 + Duration::days(2);
+        let inner_end = d1 - Duration::days(1);
+        self.overlap(
+            from,
+            to,
+            d0 - Duration::days(1),
+            inner_first - Duration::days(1),
+        ) + Duration::seconds(self.whole_days(inner_first, inner_end))
+            + self.overlap(from, to, inner_end, d1 + Duration::days(1))
+    }
+
+    /// Business time within `[from, to)` of the dates `first..=last`.
+    fn overlap(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        first: NaiveDate,
+        last: NaiveDate,
+    ) -> Duration {
         let mut total = Duration::zero();
-        // A day's ranges may spill past UTC midnight: look one day around.
-        let mut date = self.local_date(from) - Duration::days(1);
-        let last = self.local_date(to) + Duration::days(1);
+        let mut date = first;
         while date <= last {
             for (s, e) in self.intervals(date) {
                 let (s, e) = (s.max(from), e.min(to));
@@ -209,6 +267,53 @@ impl Calendar {
             date += Duration::days(1);
         }
         total
+    }
+
+    /// Business seconds of the whole dates `first..end` (end excluded).
+    fn whole_days(&self, first: NaiveDate, end: NaiveDate) -> i64 {
+        if end <= first {
+            return 0;
+        }
+        let day_seconds = |d: NaiveDate| -> i64 {
+            self.intervals(d)
+                .iter()
+                .map(|(s, e)| (*e - *s).num_seconds())
+                .sum()
+        };
+        // A poisoned lock only means another thread panicked mid-fill:
+        // the totals are rebuilt below when they do not cover the span.
+        let mut guard = self.totals.0.lock().unwrap_or_else(|p| p.into_inner());
+        let covers = guard.as_ref().is_some_and(|t| {
+            t.first <= first && t.first + Duration::days(t.cum.len() as i64 - 1) >= end
+        });
+        if !covers {
+            let (lo, hi) = match guard.as_ref() {
+                Some(t) => (
+                    t.first.min(first - Duration::days(TOTALS_SLACK_DAYS)),
+                    (t.first + Duration::days(t.cum.len() as i64 - 1))
+                        .max(end + Duration::days(TOTALS_SLACK_DAYS)),
+                ),
+                None => (
+                    first - Duration::days(TOTALS_SLACK_DAYS),
+                    end + Duration::days(TOTALS_SLACK_DAYS),
+                ),
+            };
+            let mut cum = Vec::with_capacity((hi - lo).num_days() as usize + 1);
+            let mut acc = 0;
+            cum.push(0);
+            let mut d = lo;
+            while d < hi {
+                acc += day_seconds(d);
+                cum.push(acc);
+                d += Duration::days(1);
+            }
+            *guard = Some(Totals { first: lo, cum });
+        }
+        let Some(t) = guard.as_ref() else {
+            return 0;
+        };
+        let index = |d: NaiveDate| (d - t.first).num_days() as usize;
+        t.cum[index(end)] - t.cum[index(first)]
     }
 
     /// The instant at which `amount` of business time, counted from
@@ -420,6 +525,14 @@ mod tests {
             let d = Duration::seconds(secs);
             let due = c.add_business(from, d).expect("working time exists");
             prop_assert_eq!(c.business_time(from, due), d);
+        }
+
+        #[test]
+        fn long_spans_count_the_same_as_a_walk_over_every_day(a in instant(), b in instant(), which in 0usize..3) {
+            let c = &calendars()[which];
+            let (a, b) = (a.min(b), a.max(b));
+            let walked = c.overlap(a, b, c.local_date(a) - Duration::days(1), c.local_date(b) + Duration::days(1));
+            prop_assert_eq!(c.business_time(a, b), walked);
         }
 
         #[test]

@@ -109,9 +109,33 @@ pub fn check(
             let approval = th.approval.get_ref();
             let approved = ctx.history.approval(approval).is_some();
             if !missing.is_empty() || !approved {
+                // Where else it can go, saying whose move it is when it is
+                // not this operator's (back to prioritisation is the head's).
                 let alternatives = reachable(wf, &ticket.status)
                     .into_iter()
                     .filter(|s| *s != to)
+                    .map(|s| {
+                        let ways: Vec<_> = wf
+                            .transitions
+                            .iter()
+                            .filter(|t| {
+                                t.to.get_ref() == &s
+                                    && t.from.iter().any(|f| f.get_ref() == &ticket.status)
+                            })
+                            .collect();
+                        let mine = ways.iter().any(|t| {
+                            t.roles.is_empty() || t.roles.iter().any(|r| actor.roles.contains(r))
+                        });
+                        if mine {
+                            s
+                        } else {
+                            let roles: Vec<&str> = ways
+                                .iter()
+                                .flat_map(|t| t.roles.iter().map(|r| r.get_ref().as_str()))
+                                .collect();
+                            format!("{s} (by {})", roles.join(", "))
+                        }
+                    })
                     .collect();
                 return Err(Refusal::Threshold {
                     to,

@@ -475,10 +475,14 @@ pub fn queue_filter(c: &Console) -> ListFilter {
         assignee,
         level: q.fields.level,
         min_level: (q.view == View::Level2).then_some(2),
+        // The SLA order checks each open clock against a text filter, which
+        // for a common word costs a full-text evaluation of every match
+        // (0.2-0.8 s at 1M tickets): while a text filter is on, matches come
+        // newest first, as typing needs them.
+        ascending: q.sort == Sort::Oldest || (by_sla(q) && query.is_none()),
+        by_sla: by_sla(q) && query.is_none(),
         query,
         after_no: None,
-        ascending: q.sort == Sort::Oldest || by_sla(q),
-        by_sla: by_sla(q),
         inclusive: false,
         limit: PAGE,
     }

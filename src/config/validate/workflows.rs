@@ -144,14 +144,19 @@ pub(super) fn check(
                     ),
                 );
             }
-            match crate::domain::duration::parse_minutes(timer.after.get_ref()) {
-                Ok(m) if m > 0 => {}
-                Ok(_) => c.at(
+            if timer.after.get_ref().to_lowercase().contains('d') {
+                // Elsewhere `1d` is a working day of 8 hours; a timer's day
+                // would be ambiguous.
+                c.at(
                     F,
                     timer.after.span(),
-                    "a timer needs a duration above zero".into(),
-                ),
-                Err(e) => c.at(F, timer.after.span(), e),
+                    format!(
+                        "timer duration '{}': write it in hours and minutes (e.g. \"24h\"); 'd' is ambiguous here",
+                        timer.after.get_ref()
+                    ),
+                );
+            } else if let Err(e) = crate::domain::duration::parse_minutes(timer.after.get_ref()) {
+                c.at(F, timer.after.span(), e);
             }
             if let Some(cal) = &timer.calendar {
                 c.known(F, "calendar", cal, &calendar_ids);

@@ -275,7 +275,8 @@ pub fn lines(
     out.push(Line::default());
     out.push(heading(c, &format!("{} ({})", t.timeline, log.len())));
     for op in log {
-        let at = crate::domain::ticket::ms_to_time(op.hlc >> 16);
+        // A timer's move shows when it was due, as `guardia log` does.
+        let at = crate::domain::ticket::ms_to_time(crate::app::workflow::effective_ms(op));
         let what = match &op.field {
             Some(fl) => format!("{} {fl} = {}", op.kind, summary(&op.value)),
             None => format!("{} {}", op.kind, summary(&op.value)),
