@@ -488,6 +488,46 @@ impl Reader<'_> {
     }
 }
 
+/// Adds `cond` with its `?` numbered as the next argument.
+fn push_cond(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
+    args.push(v);
+    conds.push(cond.replace('?', &format!("?{}", args.len())));
+}
+
+/// The conditions on ticket columns every list order shares.
+fn field_conditions(filter: &ListFilter) -> (Vec<String>, Vec<Value>) {
+    let mut conds: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    if let Some(p) = &filter.priority {
+        push_cond(&mut conds, &mut args, "t.priority = ?", p.clone().into());
+    }
+    if let Some(sv) = &filter.service {
+        push_cond(&mut conds, &mut args, "t.service = ?", sv.clone().into());
+    }
+    match &filter.assignee {
+        Some(Some(a)) => push_cond(&mut conds, &mut args, "t.assignee = ?", a.clone().into()),
+        Some(None) => conds.push("t.assignee IS NULL".into()),
+        None => {}
+    }
+    if let Some(l) = filter.level {
+        push_cond(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
+    }
+    if let Some(l) = filter.min_level {
+        push_cond(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
+    }
+    (conds, args)
+}
+
+/// The keyset comparison and sort direction of a page.
+fn keyset_direction(filter: &ListFilter) -> (&'static str, &'static str) {
+    match (filter.ascending, filter.inclusive) {
+        (true, false) => (">", "ASC"),
+        (true, true) => (">=", "ASC"),
+        (false, false) => ("<", "DESC"),
+        (false, true) => ("<=", "DESC"),
+    }
+}
+
 impl Store {
     /// A list in SLA order: a walk of `sla_clock_order` (breach instant, then
     /// paused clocks), keyset-paged on (sort key, row) with the key of the
@@ -496,31 +536,9 @@ impl Store {
     /// tickets, while a filter's own index (an operator's tickets) spans
     /// every ticket ever and would have to be sorted.
     fn sla_list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
-        let mut conds: Vec<String> = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        fn push(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
-            args.push(v);
-            conds.push(cond.replace('?', &format!("?{}", args.len())));
-        }
-        if let Some(p) = &filter.priority {
-            push(&mut conds, &mut args, "t.priority = ?", p.clone().into());
-        }
-        if let Some(sv) = &filter.service {
-            push(&mut conds, &mut args, "t.service = ?", sv.clone().into());
-        }
-        match &filter.assignee {
-            Some(Some(a)) => push(&mut conds, &mut args, "t.assignee = ?", a.clone().into()),
-            Some(None) => conds.push("t.assignee IS NULL".into()),
-            None => {}
-        }
-        if let Some(l) = filter.level {
-            push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
-        }
-        if let Some(l) = filter.min_level {
-            push(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
-        }
+        let (mut conds, mut args) = field_conditions(filter);
         if let Some(q) = filter.query.as_deref().and_then(fts_query) {
-            push(
+            push_cond(
                 &mut conds,
                 &mut args,
                 // `+` keeps the match a per-row check: walked as the driving
@@ -540,12 +558,7 @@ impl Store {
                 .collect();
             conds.push(format!("t.status IN ({})", marks.join(", ")));
         }
-        let (cmp, dir) = match (filter.ascending, filter.inclusive) {
-            (true, false) => (">", "ASC"),
-            (true, true) => (">=", "ASC"),
-            (false, false) => ("<", "DESC"),
-            (false, true) => ("<=", "DESC"),
-        };
+        let (cmp, dir) = keyset_direction(filter);
         if let Some(after) = filter.after_no {
             args.push(after.into());
             let a = args.len();
@@ -582,35 +595,8 @@ impl Store {
         if filter.by_sla {
             return Store::sla_list_sql(filter);
         }
-        let mut conds: Vec<String> = Vec::new();
-        let mut args: Vec<Value> = Vec::new();
-        fn push(conds: &mut Vec<String>, args: &mut Vec<Value>, cond: &str, v: Value) {
-            args.push(v);
-            conds.push(cond.replace('?', &format!("?{}", args.len())));
-        }
-        if let Some(p) = &filter.priority {
-            push(&mut conds, &mut args, "t.priority = ?", p.clone().into());
-        }
-        if let Some(s) = &filter.service {
-            push(&mut conds, &mut args, "t.service = ?", s.clone().into());
-        }
-        match &filter.assignee {
-            Some(Some(a)) => push(&mut conds, &mut args, "t.assignee = ?", a.clone().into()),
-            Some(None) => conds.push("t.assignee IS NULL".into()),
-            None => {}
-        }
-        if let Some(l) = filter.level {
-            push(&mut conds, &mut args, "t.level = ?", i64::from(l).into());
-        }
-        if let Some(l) = filter.min_level {
-            push(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
-        }
-        let (cmp, dir) = match (filter.ascending, filter.inclusive) {
-            (true, false) => (">", "ASC"),
-            (true, true) => (">=", "ASC"),
-            (false, false) => ("<", "DESC"),
-            (false, true) => ("<=", "DESC"),
-        };
+        let (mut conds, mut args) = field_conditions(filter);
+        let (cmp, dir) = keyset_direction(filter);
         // `usize::MAX` means every match (for counting): SQLite's LIMIT -1.
         let limit = i64::try_from(filter.limit.max(1)).unwrap_or(-1);
         let fts = filter.query.as_deref().and_then(fts_query);
@@ -622,7 +608,7 @@ impl Store {
             "t.no"
         };
         if let Some(after) = filter.after_no {
-            push(
+            push_cond(
                 &mut conds,
                 &mut args,
                 &format!("{order_col} {cmp} ?"),
@@ -630,7 +616,7 @@ impl Store {
             );
         }
         let from = if let Some(q) = fts {
-            push(&mut conds, &mut args, "ticket_fts MATCH ?", q.into());
+            push_cond(&mut conds, &mut args, "ticket_fts MATCH ?", q.into());
             "ticket_fts JOIN ticket t ON t.no = ticket_fts.rowid"
         } else {
             "ticket t"
