@@ -449,7 +449,13 @@ fn main() {
         );
         std::process::exit(2);
     }
+    // An empty configuration directory: the console runs on the built-in
+    // configuration, as the in-process session does. Copies left there by
+    // `init` would differ, and the SLA clocks (which follow the
+    // configuration) would be recomputed at every switch between the two.
     let cfg = dir.join("cfg-unused");
+    let _ = std::fs::remove_dir_all(&cfg);
+    std::fs::create_dir_all(&cfg).expect("config dir");
     println!("console benchmark, {size} tickets, release build\n");
     startup(&db, &cfg, 11);
     println!();

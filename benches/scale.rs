@@ -158,7 +158,10 @@ fn main() -> std::process::ExitCode {
         i += 1;
     }
     std::fs::create_dir_all(&dir).expect("bench dir");
+    // Empty, so every command runs on the built-in configuration (`init`
+    // would leave copies here that go stale as the built-in one changes).
     let cfg = dir.join("cfg-unused");
+    let _ = std::fs::remove_dir_all(&cfg);
     println!("| size | measure | p50 | p95 | max | budget |");
     println!("|---|---|---|---|---|---|");
     for size in sizes {

@@ -947,8 +947,15 @@ impl App {
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 let (_, t) = load(&w.reader(), key)?;
                 workflow::check_action(cfg, &t, "escalate")?;
+                // As functional escalation: a resolved ticket awaits its
+                // confirmation, not more resources.
                 if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
-                    && !lifecycle::category(wf, &t.status).is_open()
+                    && matches!(
+                        lifecycle::category(wf, &t.status),
+                        crate::config::StateCategory::Resolved
+                            | crate::config::StateCategory::Closed
+                            | crate::config::StateCategory::Cancelled
+                    )
                 {
                     return Err(AppError::Refused {
                         key: key.into(),

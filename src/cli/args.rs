@@ -76,7 +76,7 @@ pub enum Command {
     /// Workflows: list them, or show one's states and transitions as a diagram
     #[command(subcommand)]
     Workflow(WorkflowCommand),
-    /// List tickets, newest first, one page at a time
+    /// List tickets one page at a time: newest first, oldest first or by SLA countdown
     List(ListArgs),
     /// Show a ticket with comments, worklog, runbooks and escalations
     Show(KeyJson),

@@ -143,6 +143,12 @@ fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key)
             match (words.next(), words.next()) {
                 (Some("goto"), Some(k)) => return goto(c, k),
                 (Some(verb @ ("approve" | "link")), Some(arg)) => {
+                    if c.several_marked() {
+                        // One ticket's approval or link: the marks would make
+                        // it ambiguous, as for the other one-ticket actions.
+                        super::update::complain_several_marked(c);
+                        return vec![];
+                    }
                     let Some(key) = c.current_key() else {
                         c.complain(catalogue(c.lang).select_ticket_first);
                         return vec![];

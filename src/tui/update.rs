@@ -123,20 +123,25 @@ const SINGLE_TICKET: &[Action] = &[
     Action::CopyKey,
 ];
 
+/// Refuses a one-ticket action while several tickets are marked.
+pub(super) fn complain_several_marked(c: &mut Console) {
+    c.complain(match c.lang {
+        crate::config::Lang::Es => format!(
+            "{} tickets marcados: esta acción es para uno (Esc quita las marcas)",
+            c.queue.marked.len()
+        ),
+        crate::config::Lang::En => format!(
+            "{} tickets marked: this action takes one (Esc clears the marks)",
+            c.queue.marked.len()
+        ),
+    });
+}
+
 /// Carries out one action; also used by the palette.
 pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
     use Action::*;
     if SINGLE_TICKET.contains(&action) && c.several_marked() {
-        c.complain(match c.lang {
-            crate::config::Lang::Es => format!(
-                "{} tickets marcados: esta acción es para uno (Esc quita las marcas)",
-                c.queue.marked.len()
-            ),
-            crate::config::Lang::En => format!(
-                "{} tickets marked: this action takes one (Esc clears the marks)",
-                c.queue.marked.len()
-            ),
-        });
+        complain_several_marked(c);
         return vec![];
     }
     match action {

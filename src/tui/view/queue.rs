@@ -58,8 +58,9 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     if q.view != View::Breaching {
         match q.sort {
             Sort::Oldest => parts.push(t.sort_oldest.to_string()),
-            Sort::Sla => parts.push(t.sort_sla.to_string()),
-            Sort::Newest => {}
+            // While a text filter is on, matches come newest first.
+            Sort::Sla if q.text.is_empty() => parts.push(t.sort_sla.to_string()),
+            Sort::Sla | Sort::Newest => {}
         }
     }
     if !parts.is_empty() {
