@@ -1417,10 +1417,12 @@ fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
         }),
     );
     assert!(!c.queue.sla.contains_key("BOG-29"));
-    // A minute later the clocks are read again.
+    // A minute later the clocks are read again, and the dashboard's counts
+    // are read again when it is next shown.
     let fx = update(&mut c, Msg::Tick);
     assert!(
         fx.iter()
             .any(|e| matches!(e, Effect::Request(Request::Sla { .. })))
     );
+    assert!(c.dashboard.stale);
 }

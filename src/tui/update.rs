@@ -48,7 +48,17 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
         },
         // Clocks move with time alone: read the queue's again (the second
         // ticks of background work do not count).
-        Msg::Tick if c.job.is_none() => request_sla(c, true),
+        Msg::Tick if c.job.is_none() => {
+            // Clocks warn and breach as time passes: the countdowns on
+            // screen and the dashboard's counts are read again.
+            let mut fx = request_sla(c, true);
+            if c.focus == Pane::Dashboard {
+                fx.extend(request_dashboard(c));
+            } else {
+                c.dashboard.stale = true;
+            }
+            fx
+        }
         Msg::Tick => vec![],
     }
 }
