@@ -398,6 +398,13 @@ fn seed_003_help_centre_and_support_centre_set_their_own_states() {
             "solution=Se amplió el límite de adjuntos",
         ],
     );
+    // §6: closing the request closed the problem linked to it, by the
+    // system.
+    assert_eq!(status(&env, &other), "closed");
+    assert_eq!(
+        moves(&env, &other).last(),
+        Some(&("system".to_string(), "closed".to_string()))
+    );
     // Editing stops at Closed.
     let err = env.fail(&["set", &key, "additional_info=más datos"]);
     assert!(
@@ -590,4 +597,43 @@ fn seed_004_incident_closes_only_with_the_customers_conformity() {
     // 25 h of calendar time; the resolution time is recorded on closing.
     let resolution = t["fields"]["resolution_time"].as_str().expect("recorded");
     assert!(resolution.contains("25h"), "{resolution}");
+}
+
+#[test]
+fn cascades_follow_links_either_way_and_move_each_ticket_once() {
+    // Resolving an incident resolves the incidents that link to it as
+    // related (direction incoming); A and B link each other, so the
+    // cascade comes back to A and must stop there.
+    let wf = common::default_config("workflows.toml").replacen(
+        "# ---------------------------------------------------------------------------\n# Procedimiento de solicitud de soporte (seed 001)",
+        "[[workflow.cascade]]\non = \"resolved\"\nlink = \"related\"\ndirection = \"incoming\"\nto = \"resolved\"\n\n# ---------------------------------------------------------------------------\n# Procedimiento de solicitud de soporte (seed 001)",
+        1,
+    );
+    let env = Env::new();
+    env.write_config("workflows.toml", &wf);
+    let a = env.incident("Caída del ERP", "Sin servicio");
+    let b = env.incident("No abre el ERP", "Pantalla en blanco");
+    let c = env.incident("Impresora", "Sin tóner");
+    env.ok(&["link", &b, &a]);
+    env.ok(&["link", &a, &b]);
+    env.ok(&[
+        "move",
+        &a,
+        "resolved",
+        "--field",
+        "solution=Se reinició el servidor de aplicaciones",
+    ]);
+    assert_eq!(status(&env, &b), "resolved");
+    assert_eq!(status(&env, &c), "new");
+    assert_eq!(
+        moves(&env, &b),
+        [("system".to_string(), "resolved".to_string())]
+    );
+    // A moved once, by its operator; the cascade did not come back to it.
+    assert_eq!(
+        moves(&env, &a),
+        [("ana".to_string(), "resolved".to_string())]
+    );
+    let out = env.ok(&["workflow", "show", "itil_incidente"]);
+    assert!(out.contains("resolved ⇒ related ← resolved"), "{out}");
 }

@@ -98,6 +98,7 @@ fn workflow_mistakes_are_named_with_file_and_line() {
             "exception = \"production_exception\"",
             "exception = \"excepcion\"",
         )
+        .replace("link = \"problem\"", "link = \"causa\"")
     };
     let text = edit(common::default_config("workflows.toml"));
     let (err, path) = check_with(edit);
@@ -115,6 +116,7 @@ fn workflow_mistakes_are_named_with_file_and_line() {
         "{err}"
     );
     assert!(err.contains("unknown approval 'excepcion'"), "{err}");
+    assert!(err.contains("unknown link kind 'causa'"), "{err}");
     assert!(
         err.contains("known: large_estimate, production_exception"),
         "{err}"

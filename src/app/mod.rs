@@ -766,7 +766,9 @@ impl App {
                 m.insert("exception".into(), json!({"approval": e.id, "by": e.by, "reason": e.reason}));
             }
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, value).field("status"))?;
-            reloaded(w, cfg, key)
+            let moved = reloaded(w, cfg, key)?;
+            workflow::cascade(w, cfg, &moved)?;
+            Ok(moved)
         })
     }
 

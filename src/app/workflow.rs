@@ -297,7 +297,8 @@ impl App {
                         )
                         .field("status"),
                     )?;
-                    reloaded(w, cfg, key)?;
+                    let moved = reloaded(w, cfg, key)?;
+                    cascade(w, cfg, &moved)?;
                     out.push(Fired {
                         key: key.clone(),
                         from: t.status.clone(),
@@ -319,12 +320,11 @@ impl App {
         link_kind: &str,
         remove: bool,
     ) -> Result<Ticket, AppError> {
-        const KINDS: &[&str] = &["related", "problem"];
-        if !KINDS.contains(&link_kind) {
+        if !crate::config::LINK_KINDS.contains(&link_kind) {
             return Err(AppError::unknown(
                 "link kind",
                 link_kind,
-                KINDS.iter().map(|k| k.to_string()),
+                crate::config::LINK_KINDS.iter().map(|k| k.to_string()),
             ));
         }
         if key == other {
@@ -402,4 +402,69 @@ pub(super) fn resolution_span_text(
         (Some(b), crate::config::Lang::En) => format!("{b} business ({wall} calendar)"),
         (None, _) => wall,
     }
+}
+
+/// Follows the cascades of a ticket that just entered its state: linked
+/// tickets move by the system, and their own cascades follow, each ticket
+/// at most once. Tickets already finished, already in the target state, or
+/// whose workflow lacks it are left alone.
+pub(super) fn cascade(
+    w: &mut crate::store::WriteTx<'_>,
+    cfg: &Config,
+    start: &Ticket,
+) -> Result<Vec<String>, AppError> {
+    use crate::config::CascadeDirection;
+    let mut moved = Vec::new();
+    let mut seen: std::collections::HashSet<String> = [start.id.clone()].into();
+    let mut queue = vec![start.clone()];
+    while let Some(t) = queue.pop() {
+        let Some(wf) = cfg.workflow_for_type(&t.ticket_type) else {
+            continue;
+        };
+        for rule in wf.cascades.iter().filter(|r| r.on.get_ref() == &t.status) {
+            let linked = w.reader().linked_ids(
+                &t.id,
+                rule.link.get_ref(),
+                rule.direction == CascadeDirection::Incoming,
+            )?;
+            for id in linked {
+                if !seen.insert(id.clone()) {
+                    continue;
+                }
+                let Some((_, other)) = w.reader().ticket_by_id(&id)? else {
+                    continue;
+                };
+                let Some(owf) = cfg.workflow_for_type(&other.ticket_type) else {
+                    continue;
+                };
+                let to = rule.to.get_ref();
+                let finished = !lifecycle::category(owf, &other.status).is_open();
+                if finished
+                    || &other.status == to
+                    || !owf.states.iter().any(|s| s.id.get_ref() == to)
+                {
+                    continue;
+                }
+                w.append(
+                    SYSTEM_ACTOR,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &other.id,
+                        kind::TRANSITION,
+                        json!({
+                            "from": other.status,
+                            "to": to,
+                            "note": format!("cascade: {} {}", t.key, t.status),
+                            "cascade": t.key,
+                        }),
+                    )
+                    .field("status"),
+                )?;
+                let after = reloaded(w, cfg, &other.key)?;
+                moved.push(after.key.clone());
+                queue.push(after);
+            }
+        }
+    }
+    Ok(moved)
 }

@@ -87,6 +87,9 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
                 "note": t.note})).collect::<Vec<_>>(),
             "actions": wf.actions.iter().map(|a| json!({"action": a.action.get_ref(),
                 "states": ids(&a.states)})).collect::<Vec<_>>(),
+            "cascades": wf.cascades.iter().map(|c| json!({"on": c.on.get_ref(), "link": c.link.get_ref(),
+                "incoming": c.direction == crate::config::CascadeDirection::Incoming,
+                "to": c.to.get_ref()})).collect::<Vec<_>>(),
         });
         return print_json(&v);
     }
@@ -214,6 +217,26 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
                 sanitize_line(a.id.get_ref()),
                 sanitize_line(a.name.get(lang)),
                 ids(&a.roles).join(", ")
+            ));
+        }
+    }
+    if !wf.cascades.is_empty() {
+        s.push_str(if es {
+            "\nCascadas (las ejecuta el sistema)\n"
+        } else {
+            "\nCascades (taken by the system)\n"
+        });
+        for cascade in &wf.cascades {
+            // `→` the tickets this one links to, `←` those that link to it.
+            s.push_str(&format!(
+                "  {} ⇒ {} {} {}\n",
+                sanitize_line(cascade.on.get_ref()),
+                sanitize_line(cascade.link.get_ref()),
+                match cascade.direction {
+                    crate::config::CascadeDirection::Outgoing => "→",
+                    crate::config::CascadeDirection::Incoming => "←",
+                },
+                sanitize_line(cascade.to.get_ref())
             ));
         }
     }

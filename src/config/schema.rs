@@ -499,7 +499,35 @@ pub struct Workflow {
     /// in every state).
     #[serde(default, rename = "action")]
     pub actions: Vec<ActionRule>,
+    /// Moves of linked tickets that follow a move (seed 003 §6).
+    #[serde(default, rename = "cascade")]
+    pub cascades: Vec<Cascade>,
 }
+
+/// When a ticket of this workflow enters `on`, the tickets linked to it as
+/// `link` move to `to` (a state of their own workflow), recorded by the
+/// system. `direction` says which side of the link: `outgoing` (links this
+/// ticket made, the default) or `incoming` (tickets that link to it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cascade {
+    pub on: Spanned<String>,
+    pub link: Spanned<String>,
+    #[serde(default)]
+    pub direction: CascadeDirection,
+    pub to: Spanned<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CascadeDirection {
+    #[default]
+    Outgoing,
+    Incoming,
+}
+
+/// The kinds of link between tickets (`guardia link --kind`).
+pub const LINK_KINDS: &[&str] = &["related", "problem"];
 
 /// A named approval: who may give it. Recorded by `guardia approve KEY ID
 /// --reason`, valid until the ticket leaves the state it was given in.

@@ -426,6 +426,31 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Tickets linked to `ticket_id` as `kind`: its targets, or with
+    /// `incoming` the tickets that link to it.
+    pub fn linked_ids(
+        &self,
+        ticket_id: &str,
+        kind: &str,
+        incoming: bool,
+    ) -> Result<Vec<String>, StoreError> {
+        let sql = if incoming {
+            "SELECT ticket_id FROM link WHERE target_id = ?1 AND kind = ?2"
+        } else {
+            "SELECT target_id FROM link WHERE ticket_id = ?1 AND kind = ?2"
+        };
+        let mut st = self.conn().prepare_cached(sql).map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![ticket_id, kind], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The ticket with this id, with its local row number.
+    pub fn ticket_by_id(&self, id: &str) -> Result<Option<(i64, Ticket)>, StoreError> {
+        self.ticket_where("t.id = ?1", &id)
+    }
+
     /// Whether `ticket_id` has a link of `kind` to `target_id`.
     pub fn linked(&self, ticket_id: &str, kind: &str, target_id: &str) -> Result<bool, StoreError> {
         self.conn()

@@ -30,6 +30,13 @@ pub(super) fn check(
         .map(|(d, _)| d.id.get_ref().clone())
         .collect();
     let actions: BTreeSet<String> = WORKFLOW_ACTIONS.iter().map(|s| s.to_string()).collect();
+    let link_kinds: BTreeSet<String> = LINK_KINDS.iter().map(|s| s.to_string()).collect();
+    // A cascade moves tickets of any workflow.
+    let every_state: BTreeSet<String> = workflows
+        .workflows
+        .iter()
+        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+        .collect();
     for wf in &workflows.workflows {
         c.unique(F, "state", wf.states.iter().map(|s| &s.id));
         c.unique(F, "approval", wf.approvals.iter().map(|a| &a.id));
@@ -167,6 +174,11 @@ pub(super) fn check(
             for s in &rule.states {
                 c.known(F, "state", s, &states);
             }
+        }
+        for cascade in &wf.cascades {
+            c.known(F, "cascade state", &cascade.on, &states);
+            c.known(F, "link kind", &cascade.link, &link_kinds);
+            c.known(F, "cascade target state", &cascade.to, &every_state);
         }
         check_shape(c, wf, &states);
     }
