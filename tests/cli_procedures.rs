@@ -15,6 +15,11 @@ fn at(env: &mut Env, now: &str) {
     env.now = now.to_string();
 }
 
+/// `move KEY STATE --field NAME=VALUE` as `who`, which must succeed.
+fn move_with(env: &Env, who: &str, key: &str, state: &str, field: &str) {
+    env.ok_as(who, &["move", key, state, "--field", field]);
+}
+
 fn status(env: &Env, key: &str) -> String {
     env.show(key)["status"]
         .as_str()
@@ -114,15 +119,12 @@ fn seed_001_twelve_steps_from_request_to_closing() {
     // 5. A production action is prepared as a script...
     let err = env.fail_as("felipe", &["move", &key, "script_ready"]);
     assert!(err.contains("requires change_script"), "{err}");
-    env.ok_as(
+    move_with(
+        &env,
         "julia",
-        &[
-            "move",
-            &key,
-            "script_ready",
-            "--field",
-            "change_script=UPDATE cobranzas SET periodo = '2026-02'",
-        ],
+        &key,
+        "script_ready",
+        "change_script=UPDATE cobranzas SET periodo = '2026-02'",
     );
     // 6. ... which someone other than its author verifies (four eyes).
     let err = env.fail_as("julia", &["move", &key, "script_verified"]);
@@ -136,15 +138,12 @@ fn seed_001_twelve_steps_from_request_to_closing() {
     env.ok_as("felipe", &["move", &key, "script_ready"]);
     env.ok_as("julia", &["move", &key, "script_verified"]);
     // 7. The production request, before 17:00 on a business day.
-    env.ok_as(
+    move_with(
+        &env,
         "felipe",
-        &[
-            "move",
-            &key,
-            "production_requested",
-            "--field",
-            "execution_instructions=Ejecutar en la base de cobranzas, ticket en el asunto",
-        ],
+        &key,
+        "production_requested",
+        "execution_instructions=Ejecutar en la base de cobranzas, ticket en el asunto",
     );
     // 8. The head authorises; 9. infrastructure implements.
     let err = env.fail_as("felipe", &["move", &key, "production_authorised"]);
@@ -155,38 +154,29 @@ fn seed_001_twelve_steps_from_request_to_closing() {
     assert!(err.contains("(kevin)"), "{err}");
     env.ok_as("kevin", &["move", &key, "implemented"]);
     // 10. Support tests in production; 11. the requester certifies.
-    env.ok_as(
+    move_with(
+        &env,
         "felipe",
-        &[
-            "move",
-            &key,
-            "production_tested",
-            "--field",
-            "test_result=El reporte de febrero sale completo",
-        ],
+        &key,
+        "production_tested",
+        "test_result=El reporte de febrero sale completo",
     );
-    env.ok_as(
+    move_with(
+        &env,
         "ana",
-        &[
-            "move",
-            &key,
-            "certified",
-            "--field",
-            "certification=El solicitante verificó tres sucursales",
-        ],
+        &key,
+        "certified",
+        "certification=El solicitante verificó tres sucursales",
     );
     // 12. The result is communicated and the request finishes.
     let err = env.fail_as("felipe", &["move", &key, "closed"]);
     assert!(err.contains("requires solution"), "{err}");
-    env.ok_as(
+    move_with(
+        &env,
         "felipe",
-        &[
-            "move",
-            &key,
-            "closed",
-            "--field",
-            "solution=Se reprocesó el periodo con el script verificado",
-        ],
+        &key,
+        "closed",
+        "solution=Se reprocesó el periodo con el script verificado",
     );
     let steps: Vec<String> = moves(&env, &key).into_iter().map(|(_, to)| to).collect();
     assert_eq!(
@@ -220,19 +210,13 @@ fn prepared_script(env: &mut Env, when: &str) -> String {
     );
     env.ok_as("ines", &["assign", &key, "felipe"]);
     env.ok_as("felipe", &["move", &key, "analysis"]);
-    env.ok_as(
+    move_with(env, "felipe", &key, "in_progress", "estimate_hours=2");
+    move_with(
+        env,
         "felipe",
-        &["move", &key, "in_progress", "--field", "estimate_hours=2"],
-    );
-    env.ok_as(
-        "felipe",
-        &[
-            "move",
-            &key,
-            "script_ready",
-            "--field",
-            "change_script=DELETE FROM saldos WHERE duplicado",
-        ],
+        &key,
+        "script_ready",
+        "change_script=DELETE FROM saldos WHERE duplicado",
     );
     key
 }
@@ -388,15 +372,12 @@ fn seed_003_help_centre_and_support_centre_set_their_own_states() {
     // The help centre may close (7), with the solution recorded.
     let err = env.fail_as("ana", &["move", &key, "closed"]);
     assert!(err.contains("requires solution"), "{err}");
-    env.ok_as(
+    move_with(
+        &env,
         "ana",
-        &[
-            "move",
-            &key,
-            "closed",
-            "--field",
-            "solution=Se amplió el límite de adjuntos",
-        ],
+        &key,
+        "closed",
+        "solution=Se amplió el límite de adjuntos",
     );
     // §6: closing the request closed the problem linked to it, by the
     // system.

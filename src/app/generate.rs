@@ -394,15 +394,19 @@ pub fn generate(
     // The histories walk the standard lifecycle: only types whose workflow
     // has its states get tickets (the procedure workflows with states of
     // their own, such as seed 001's twelve steps, get none).
+    let missing_of = |wf: &crate::config::Workflow| -> Vec<&str> {
+        LIFECYCLE
+            .iter()
+            .copied()
+            .filter(|s| !wf.states.iter().any(|st| st.id.get_ref() == s))
+            .collect()
+    };
     let usable: Vec<String> = cfg
         .types
         .iter()
         .filter(|t| {
-            cfg.workflow(t.workflow.get_ref()).is_some_and(|wf| {
-                LIFECYCLE
-                    .iter()
-                    .all(|s| wf.states.iter().any(|st| st.id.get_ref() == s))
-            })
+            cfg.workflow(t.workflow.get_ref())
+                .is_some_and(|wf| missing_of(wf).is_empty())
         })
         .map(|t| t.id.get_ref().clone())
         .collect();
@@ -412,16 +416,11 @@ pub fn generate(
             .iter()
             .filter_map(|t| {
                 let wf = cfg.workflow(t.workflow.get_ref())?;
-                let missing: Vec<&str> = LIFECYCLE
-                    .iter()
-                    .copied()
-                    .filter(|s| !wf.states.iter().any(|st| st.id.get_ref() == s))
-                    .collect();
                 Some(format!(
                     "type '{}' (workflow '{}') lacks the states {}",
                     t.id.get_ref(),
                     wf.id.get_ref(),
-                    missing.join(", ")
+                    missing_of(wf).join(", ")
                 ))
             })
             .collect();

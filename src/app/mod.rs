@@ -20,7 +20,7 @@ pub use error::AppError;
 use crate::config::{Config, Lang, Operator, RejectionAction};
 use crate::domain::escalation::{self, Dossier};
 use crate::domain::intake::{missing_mandatory, parse_field_value};
-use crate::domain::lifecycle::{self, check_transition};
+use crate::domain::lifecycle;
 use crate::domain::priority::{self, PriorityDecision};
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::domain::{duration, site};
@@ -683,13 +683,28 @@ impl App {
                     &actor_id,
                     OpDraft::new(entity::TICKET, &t.id, kind::SET, value).field("assignee"),
                 )?;
-                let history = workflow::history(&w.reader(), &t)?;
-                let ctx = workflow::guard_context(cfg, clock_now, &history);
+                // Assigning moves the ticket on only if the assigner may take
+                // that move; otherwise it stays where it is.
+                let moves_on =
+                    |wf: &crate::config::Workflow, target: &str| match workflow::check_move(
+                        &w.reader(),
+                        cfg,
+                        clock_now,
+                        wf,
+                        &t,
+                        actor,
+                        target,
+                        &Map::new(),
+                    ) {
+                        Ok(_) => Ok(true),
+                        Err(AppError::Transition { .. }) => Ok(false),
+                        Err(e) => Err(e),
+                    };
                 if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
                     && let Some(target) = &wf.on_assign
                     && user.is_some()
                     && &t.status == wf.initial.get_ref()
-                    && check_transition(wf, &t, actor, target.get_ref(), &Map::new(), &ctx).is_ok()
+                    && moves_on(wf, target.get_ref())?
                 {
                     w.append(
                         &actor_id,
@@ -738,8 +753,6 @@ impl App {
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
                 .ok_or_else(|| AppError::Invalid(format!("{key}: its type '{}' has no workflow in this configuration", t.ticket_type)))?;
-            let history = workflow::history(&w.reader(), &t)?;
-            let ctx = workflow::guard_context(cfg, clock_now, &history);
             if wf.rejected.as_ref().is_some_and(|r| r.get_ref() == state) {
                 return Err(AppError::Refused {
                     key: key.into(),
@@ -749,10 +762,7 @@ impl App {
             for name in supplied.keys() {
                 field_in_type(cfg, &t, name)?;
             }
-            let passed = check_transition(wf, &t, actor, state, &supplied, &ctx).map_err(|refusal| AppError::Transition {
-                key: key.into(),
-                refusal: Box::new(who_can(cfg, refusal)),
-            })?;
+            let passed = workflow::check_move(&w.reader(), cfg, clock_now, wf, &t, actor, state, &supplied)?;
             for (n, v) in &supplied {
                 w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, v.clone()).field(format!("fields.{n}")))?;
             }
@@ -952,12 +962,7 @@ impl App {
                 // As functional escalation: a resolved ticket awaits its
                 // confirmation, not more resources.
                 if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
-                    && matches!(
-                        lifecycle::category(wf, &t.status),
-                        crate::config::StateCategory::Resolved
-                            | crate::config::StateCategory::Closed
-                            | crate::config::StateCategory::Cancelled
-                    )
+                    && lifecycle::category(wf, &t.status).is_done()
                 {
                     return Err(AppError::Refused {
                         key: key.into(),
@@ -1080,10 +1085,7 @@ impl App {
                 key: key.into(),
                 message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
             })?;
-            let history = workflow::history(&r, &t)?;
-            let ctx = workflow::guard_context(cfg, clock_now, &history);
-            check_transition(wf, &t, actor, target.get_ref(), &Map::new(), &ctx)
-                .map_err(|refusal| AppError::Transition { key: key.into(), refusal: Box::new(who_can(cfg, refusal)) })?;
+            workflow::check_move(&r, cfg, clock_now, wf, &t, actor, target.get_ref(), &Map::new())?;
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(code.into())).field("reject_reason"))?;
             if let Some(o) = &original {
                 w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(true)).field(format!("duplicate_of:{}", o.id)))?;

@@ -110,12 +110,7 @@ pub(super) fn compute<'c>(
     let done = cfg
         .workflow_for_type(&ticket.ticket_type)
         .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status))
-        .is_some_and(|c| {
-            matches!(
-                c,
-                StateCategory::Resolved | StateCategory::Closed | StateCategory::Cancelled
-            )
-        });
+        .is_some_and(StateCategory::is_done);
     let done_at = done.then(|| history.last().map(|(t, _)| *t)).flatten();
     let mut running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
     if let Some(wf) = cfg.workflow_for_type(&ticket.ticket_type) {
@@ -290,54 +285,35 @@ impl App {
                 .into_iter()
                 .collect();
         let now = self.clock.now();
+        let write_ms = now.timestamp_millis();
+        self.store
+            .write(write_ms, ApplyMode::Live, |w| -> Result<(), AppError> {
+                Ok(w.clear_sla_clocks()?)
+            })?;
         let mut after = 0;
         let mut done = 0;
-        let mut first = true;
         loop {
-            let page = self.reader().ticket_ids_after(after, REBUILD_BATCH)?;
-            let Some(last) = page.last() else {
+            let page = self.reader().ticket_states_after(after, REBUILD_BATCH)?;
+            let Some(&(last, _)) = page.last() else {
                 break;
             };
-            after = last.0;
-            let full = page.len() == REBUILD_BATCH;
-            let write_ms = now.timestamp_millis();
+            after = last;
             self.store
                 .write(write_ms, ApplyMode::Live, |w| -> Result<(), AppError> {
-                    if first {
-                        w.clear_sla_clocks()?;
-                    }
-                    for (no, _, status) in &page {
-                        if !open.contains(status) {
-                            continue;
+                    for (no, _) in page.iter().filter(|(_, s)| open.contains(s)) {
+                        if let Some((_, t)) = w.reader().ticket_by_no(*no)? {
+                            refresh_clock(w, &cfg, *no, &t, now)?;
+                            done += 1;
                         }
-                        let Some((_, t)) = w.reader().ticket_by_no(*no)? else {
-                            continue;
-                        };
-                        refresh_clock(w, &cfg, *no, &t, now)?;
-                        done += 1;
-                    }
-                    if !full {
-                        w.set_sla_fingerprint(fingerprint)?;
                     }
                     Ok(())
                 })?;
-            first = false;
-            if !full {
-                break;
-            }
         }
-        if first {
-            // No tickets at all.
-            self.store.write(
-                now.timestamp_millis(),
-                ApplyMode::Live,
-                |w| -> Result<(), AppError> {
-                    w.clear_sla_clocks()?;
-                    w.set_sla_fingerprint(fingerprint)?;
-                    Ok(())
-                },
-            )?;
-        }
+        // Written last: an interrupted rebuild is simply done again.
+        self.store
+            .write(write_ms, ApplyMode::Live, |w| -> Result<(), AppError> {
+                Ok(w.set_sla_fingerprint(fingerprint)?)
+            })?;
         Ok(done)
     }
 }

@@ -3,9 +3,9 @@
 //! by state, and timers that move tickets on their own, recorded by the
 //! system at the moment they were due.
 
-use super::{App, AppError, load, reloaded};
+use super::{App, AppError, load, reloaded, who_can};
 use crate::config::{Config, Operator, Workflow};
-use crate::domain::guards::{GivenApproval, GuardContext, History};
+use crate::domain::guards::{GivenApproval, GuardContext, History, Passed};
 use crate::domain::lifecycle;
 use crate::domain::ticket::{Ticket, ms_to_time};
 use crate::store::ops::{Op, OpDraft, entity, kind};
@@ -65,22 +65,32 @@ pub fn history_of(ops: &[Op]) -> History {
     h
 }
 
-/// Reads a ticket's history inside a read or write transaction.
-pub(super) fn history(r: &Reader<'_>, t: &Ticket) -> Result<History, AppError> {
-    Ok(history_of(&r.entity_ops(&t.id)?))
-}
-
-/// The guard context for `now` and a ticket's history.
-pub(super) fn guard_context<'a>(
-    cfg: &'a Config,
+/// Checks a move of `t` to `to` against its workflow with the log's facts
+/// (who entered which step, approvals given) at `now`. A refusal comes as
+/// `AppError::Transition`, naming the operators who could take the move.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn check_move(
+    r: &Reader<'_>,
+    cfg: &Config,
     now: DateTime<Utc>,
-    history: &'a History,
-) -> GuardContext<'a> {
-    GuardContext {
+    wf: &Workflow,
+    t: &Ticket,
+    actor: &Operator,
+    to: &str,
+    supplied: &serde_json::Map<String, Value>,
+) -> Result<Passed, AppError> {
+    let history = history_of(&r.entity_ops(&t.id)?);
+    let ctx = GuardContext {
         now,
-        history,
+        history: &history,
         calendars: &cfg.calendars,
-    }
+    };
+    lifecycle::check_transition(wf, t, actor, to, supplied, &ctx).map_err(|refusal| {
+        AppError::Transition {
+            key: t.key.clone(),
+            refusal: Box::new(who_can(cfg, refusal)),
+        }
+    })
 }
 
 /// Refuses an action the ticket's workflow does not allow in its state.
@@ -195,7 +205,8 @@ impl App {
     pub fn fire_due_timers(&mut self) -> Result<Vec<Fired>, AppError> {
         let now = self.clock.now();
         let mut fired = Vec::new();
-        let cfg = self.config.clone();
+        // Disjoint borrows: the configuration is read while the store writes.
+        let (cfg, store) = (&self.config, &mut self.store);
         for wf in &cfg.workflows {
             let types: Vec<&str> = cfg
                 .types
@@ -223,7 +234,7 @@ impl App {
                     let latest = (now - after).timestamp_millis();
                     let mut cursor = (i64::MIN, i64::MIN);
                     loop {
-                        let page = self.reader().timer_candidates(
+                        let page = store.reader().timer_candidates(
                             ttype,
                             timer.state.get_ref(),
                             latest,
@@ -240,7 +251,7 @@ impl App {
                             })
                             .collect();
                         if !due.is_empty() {
-                            fired.extend(self.fire(wf, timer, &due)?);
+                            fired.extend(fire(store, cfg, now, wf, timer, &due)?);
                         }
                         if page.len() < TIMER_BATCH {
                             break;
@@ -250,64 +261,6 @@ impl App {
             }
         }
         Ok(fired)
-    }
-
-    fn fire(
-        &mut self,
-        wf: &Workflow,
-        timer: &crate::config::Timer,
-        due: &[(String, i64, DateTime<Utc>)],
-    ) -> Result<Vec<Fired>, AppError> {
-        let now = self.now_ms();
-        let cfg = &self.config;
-        self.store
-            .write(now, ApplyMode::Live, |w| -> Result<Vec<Fired>, AppError> {
-                let mut out = Vec::new();
-                for (key, since, at) in due {
-                    let (_, t) = load(&w.reader(), key)?;
-                    // Another process may have moved it (or fired it) since.
-                    if &t.status != timer.state.get_ref()
-                        || w.reader().status_since(&t.id)? != Some(*since)
-                    {
-                        continue;
-                    }
-                    let note = if timer.note.is_empty() {
-                        format!(
-                            "timer: {} after {} in '{}'",
-                            timer.to.get_ref(),
-                            timer.after.get_ref(),
-                            timer.state.get_ref()
-                        )
-                    } else {
-                        timer.note.clone()
-                    };
-                    w.append(
-                        SYSTEM_ACTOR,
-                        OpDraft::new(
-                            entity::TICKET,
-                            &t.id,
-                            kind::TRANSITION,
-                            json!({
-                                "from": t.status,
-                                "to": timer.to.get_ref(),
-                                "note": note,
-                                "at": at.timestamp_millis(),
-                                "timer": wf.id.get_ref(),
-                            }),
-                        )
-                        .field("status"),
-                    )?;
-                    let moved = reloaded(w, cfg, key)?;
-                    cascade(w, cfg, &moved)?;
-                    out.push(Fired {
-                        key: key.clone(),
-                        from: t.status.clone(),
-                        to: timer.to.get_ref().clone(),
-                        at: *at,
-                    });
-                }
-                Ok(out)
-            })
     }
 
     /// Links `key` to `other` (`kind` e.g. related, problem), or with
@@ -361,6 +314,69 @@ impl App {
                 reloaded(w, cfg, key)
             })
     }
+}
+
+/// Records the due moves of one timer, re-checking each ticket inside the
+/// write transaction.
+fn fire(
+    store: &mut crate::store::Store,
+    cfg: &Config,
+    now: DateTime<Utc>,
+    wf: &Workflow,
+    timer: &crate::config::Timer,
+    due: &[(String, i64, DateTime<Utc>)],
+) -> Result<Vec<Fired>, AppError> {
+    store.write(
+        now.timestamp_millis(),
+        ApplyMode::Live,
+        |w| -> Result<Vec<Fired>, AppError> {
+            let mut out = Vec::new();
+            for (key, since, at) in due {
+                let (_, t) = load(&w.reader(), key)?;
+                // Another process may have moved it (or fired it) since.
+                if &t.status != timer.state.get_ref()
+                    || w.reader().status_since(&t.id)? != Some(*since)
+                {
+                    continue;
+                }
+                let note = if timer.note.is_empty() {
+                    format!(
+                        "timer: {} after {} in '{}'",
+                        timer.to.get_ref(),
+                        timer.after.get_ref(),
+                        timer.state.get_ref()
+                    )
+                } else {
+                    timer.note.clone()
+                };
+                w.append(
+                    SYSTEM_ACTOR,
+                    OpDraft::new(
+                        entity::TICKET,
+                        &t.id,
+                        kind::TRANSITION,
+                        json!({
+                            "from": t.status,
+                            "to": timer.to.get_ref(),
+                            "note": note,
+                            "at": at.timestamp_millis(),
+                            "timer": wf.id.get_ref(),
+                        }),
+                    )
+                    .field("status"),
+                )?;
+                let moved = reloaded(w, cfg, key)?;
+                cascade(w, cfg, &moved)?;
+                out.push(Fired {
+                    key: key.clone(),
+                    from: t.status.clone(),
+                    to: timer.to.get_ref().clone(),
+                    at: *at,
+                });
+            }
+            Ok(out)
+        },
+    )
 }
 
 /// Whether moving from `from` to `to` records the resolution time.

@@ -471,6 +471,15 @@ impl StateCategory {
     pub fn is_open(self) -> bool {
         !matches!(self, StateCategory::Closed | StateCategory::Cancelled)
     }
+
+    /// Resolved, closed or cancelled: the work is done, so the SLA clock has
+    /// stopped and the ticket escalates no more.
+    pub fn is_done(self) -> bool {
+        matches!(
+            self,
+            StateCategory::Resolved | StateCategory::Closed | StateCategory::Cancelled
+        )
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -200,7 +200,7 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
 pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), EscalationRefusal> {
     if let Some(wf) = cfg.workflow_for_type(&detail.ticket.ticket_type) {
         let category = crate::domain::lifecycle::category(wf, &detail.ticket.status);
-        if !category.is_open() || category == crate::config::StateCategory::Resolved {
+        if category.is_done() {
             return Err(EscalationRefusal::NotOpen {
                 state: detail.ticket.status.clone(),
             });

@@ -140,20 +140,20 @@ impl Reader<'_> {
         ))
     }
 
-    /// Tickets by row number after `after_no`, with their id and state:
-    /// pages for recomputing every clock.
-    pub fn ticket_ids_after(
+    /// Tickets by row number after `after_no`, with their state: pages for
+    /// recomputing every clock.
+    pub fn ticket_states_after(
         &self,
         after_no: i64,
         limit: usize,
-    ) -> Result<Vec<(i64, String, String)>, StoreError> {
+    ) -> Result<Vec<(i64, String)>, StoreError> {
         let mut st = self
             .conn()
-            .prepare_cached("SELECT no, id, status FROM ticket WHERE no > ?1 ORDER BY no LIMIT ?2")
+            .prepare_cached("SELECT no, status FROM ticket WHERE no > ?1 ORDER BY no LIMIT ?2")
             .map_err(|e| self.err(e))?;
         let rows = st
             .query_map(params![after_no, limit as i64], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                Ok((r.get(0)?, r.get(1)?))
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
