@@ -19,7 +19,7 @@ pub enum ApplyError {
 /// touch a ticket that an earlier op of the same batch created or touched.
 #[derive(Debug, Default)]
 pub struct ApplyCache {
-    ticket_no: std::collections::HashMap<String, i64>,
+    pub(super) ticket_no: std::collections::HashMap<String, i64>,
 }
 
 /// How the full-text index is maintained.
@@ -31,14 +31,14 @@ pub enum ApplyMode {
     Bulk,
 }
 
-fn malformed(op: &Op, what: &str) -> ApplyError {
+pub(super) fn malformed(op: &Op, what: &str) -> ApplyError {
     ApplyError::Malformed(format!(
         "op {}:{} ({} {} on {}) {what}",
         op.site, op.seq, op.kind, op.entity, op.entity_id
     ))
 }
 
-fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
+pub(super) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
@@ -46,7 +46,7 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 /// The UPDATE for a ticket column a `set` op may write directly; `None` for
 /// anything else. The SQL is fixed text: a field name from an op never
 /// reaches it.
-fn set_column_sql(field: &str) -> Option<&'static str> {
+pub(super) fn set_column_sql(field: &str) -> Option<&'static str> {
     Some(match field {
         "title" => "UPDATE ticket SET title = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
         "description" => {
@@ -85,123 +85,31 @@ pub fn apply(
     let ms = op.ms();
     match (op.entity.as_str(), op.kind.as_str()) {
         (entity::TICKET, kind::CREATE) => create_ticket(conn, op, ms, mode, cache),
-        (entity::TICKET, kind::SET) => {
-            let field = op
-                .field
-                .as_deref()
-                .ok_or_else(|| malformed(op, "has no field"))?;
+        (entity::TICKET, kind::SET | kind::TRANSITION | kind::LINK | kind::ROUTE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            if let Some(name) = field.strip_prefix("fields.") {
-                let mut fields = ticket_fields(conn, no)?;
-                if op.value.is_null() {
-                    fields.remove(name);
-                } else {
-                    fields.insert(name.to_string(), op.value.clone());
-                }
-                conn.prepare_cached(
-                    "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-                )?
-                .execute(params![no, Value::Object(fields).to_string(), ms])?;
-            } else if let Some(sql) = set_column_sql(field) {
-                let text = match &op.value {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone()),
-                    other => Some(other.to_string()),
-                };
-                conn.prepare_cached(sql)?.execute(params![no, text, ms])?;
-                if field == "title" || field == "description" {
-                    match mode {
-                        ApplyMode::Live => reindex(conn, no)?,
-                        ApplyMode::Bulk => mark_pending(conn, no, false)?,
-                    }
-                }
-            } else {
-                return Err(malformed(op, &format!("sets unknown field '{field}'")));
-            }
-            Ok(())
-        }
-        (entity::TICKET, kind::TRANSITION) => {
-            let to = str_of(&op.value, "to").ok_or_else(|| malformed(op, "has no target state"))?;
-            let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            // A timer's transition is recorded at the moment it was due.
-            let since = op.value.get("at").and_then(Value::as_i64).unwrap_or(ms);
-            conn.prepare_cached(
-                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3), status_since = ?4 WHERE no = ?1",
-            )?
-            .execute(params![no, to, ms, since])?;
-            Ok(())
+            write_register(conn, mode, no, &Register::of(op)?)?;
+            touch(conn, no, ms)
         }
         (entity::TICKET, kind::ESCALATE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            let mode_s = str_of(&op.value, "mode").unwrap_or("functional");
-            let from = op.value.get("from").and_then(Value::as_i64);
-            let to = op.value.get("to").and_then(Value::as_i64);
-            if mode_s == "functional" {
-                let to = to.ok_or_else(|| malformed(op, "has no target level"))?;
-                conn.prepare_cached("UPDATE ticket SET level = ?2 WHERE no = ?1")?
-                    .execute(params![no, to])?;
+            if op.field.is_some() {
+                write_register(conn, mode, no, &Register::of(op)?)?;
             }
-            let site_no: i64 = conn
-                .prepare_cached("SELECT no FROM site WHERE site_id = ?1")?
-                .query_row([&op.site], |r| r.get(0))?;
-            conn.prepare_cached(
-                "INSERT INTO escalation(site_no, seq, ticket_id, mode, from_level, to_level, to_role, note, by, at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                site_no,
-                op.seq,
-                op.entity_id,
-                mode_s,
-                from,
-                to,
-                str_of(&op.value, "role"),
-                str_of(&op.value, "note").unwrap_or(""),
-                op.actor,
-                ms
-            ])?;
-            touch(conn, no, ms)
-        }
-        (entity::TICKET, kind::LINK) => {
-            let field = op
-                .field
-                .as_deref()
-                .ok_or_else(|| malformed(op, "has no link"))?;
-            let (link_kind, target) = field
-                .split_once(':')
-                .ok_or_else(|| malformed(op, "names no link target"))?;
-            let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            if op.value.as_bool().unwrap_or(false) {
-                conn.prepare_cached(
-                    "INSERT OR IGNORE INTO link(ticket_id, kind, target_id) VALUES (?1, ?2, ?3)",
-                )?
-                .execute(params![op.entity_id, link_kind, target])?;
-            } else {
-                conn.prepare_cached(
-                    "DELETE FROM link WHERE ticket_id = ?1 AND kind = ?2 AND target_id = ?3",
-                )?
-                .execute(params![op.entity_id, link_kind, target])?;
-            }
-            if link_kind == "duplicate_of" {
-                // The ticket shows the key of the original it duplicates (first link wins).
-                conn.prepare_cached(
-                    "UPDATE ticket SET duplicate_of = (
-                        SELECT t.key FROM link l JOIN ticket t ON t.id = l.target_id
-                        WHERE l.ticket_id = ?2 AND l.kind = 'duplicate_of' ORDER BY t.no LIMIT 1)
-                     WHERE no = ?1",
-                )?
-                .execute(params![no, op.entity_id])?;
-            }
+            record_escalation(conn, op)?;
             touch(conn, no, ms)
         }
         (entity::TICKET, kind::APPROVE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
             touch(conn, no, ms)
         }
-        (entity::TICKET, kind::ROUTE) => {
-            let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
-                .execute(params![no, str_of(&op.value, "to")])?;
+        (entity::RUNBOOK_RUN, kind::SET) => {
+            write_register(conn, mode, 0, &Register::of(op)?)?;
+            let ticket: Option<String> = conn
+                .prepare_cached("SELECT ticket_id FROM runbook_run WHERE id = ?1")?
+                .query_row([&op.entity_id], |r| r.get(0))
+                .optional()?;
+            let ticket = ticket.ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?;
+            let no = ticket_no(conn, cache, op, &ticket)?;
             touch(conn, no, ms)
         }
         (entity::COMMENT, kind::CREATE) => {
@@ -219,10 +127,7 @@ pub fn apply(
                 op.value.get("internal").and_then(Value::as_bool).unwrap_or(false),
                 str_of(&op.value, "body").unwrap_or("")
             ])?;
-            match mode {
-                ApplyMode::Live => reindex(conn, no)?,
-                ApplyMode::Bulk => mark_pending(conn, no, false)?,
-            }
+            index_later_or_now(conn, mode, no)?;
             touch(conn, no, ms)
         }
         (entity::WORKLOG, kind::CREATE) => {
@@ -276,34 +181,195 @@ pub fn apply(
             ])?;
             touch(conn, no, ms)
         }
-        (entity::RUNBOOK_RUN, kind::SET) => {
-            let item = op
-                .field
-                .as_deref()
-                .and_then(|f| f.strip_prefix("item:"))
-                .ok_or_else(|| malformed(op, "names no runbook item"))?;
-            conn.prepare_cached(
-                "INSERT INTO runbook_tick(run_id, item, checked, evidence, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(run_id, item) DO UPDATE SET checked = excluded.checked,
-                    evidence = excluded.evidence, by = excluded.by, at = excluded.at",
-            )?
-            .execute(params![
-                op.entity_id,
-                item,
-                op.value.get("checked").and_then(Value::as_bool).unwrap_or(true),
-                str_of(&op.value, "evidence").unwrap_or(""),
-                op.actor,
-                ms
-            ])?;
-            let ticket: Option<String> = conn
-                .prepare_cached("SELECT ticket_id FROM runbook_run WHERE id = ?1")?
-                .query_row([&op.entity_id], |r| r.get(0))
-                .optional()?;
-            let ticket = ticket.ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?;
-            let no = ticket_no(conn, cache, op, &ticket)?;
-            touch(conn, no, ms)
-        }
         _ => Err(malformed(op, "is of an unknown kind")),
+    }
+}
+
+/// One value of a register (a ticket field, a state, a link's presence, a
+/// checklist item): written by the op that holds it, or by the creation
+/// when no op does. Sync writes only the winner of concurrent changes, so
+/// the write is separate from the op's other effects.
+#[derive(Debug, Clone)]
+pub(super) struct Register<'a> {
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub kind: &'a str,
+    pub field: &'a str,
+    pub value: Value,
+    pub actor: &'a str,
+    pub ms: i64,
+}
+
+impl<'a> Register<'a> {
+    pub fn of(op: &'a Op) -> Result<Register<'a>, ApplyError> {
+        let field = op
+            .field
+            .as_deref()
+            .ok_or_else(|| malformed(op, "names no field"))?;
+        Ok(Register {
+            entity: &op.entity,
+            entity_id: &op.entity_id,
+            kind: &op.kind,
+            field,
+            value: op.value.clone(),
+            actor: &op.actor,
+            ms: op.ms(),
+        })
+    }
+}
+
+/// Writes a register's value. `no` is the ticket's row (unused for
+/// checklist items, which live in their run).
+pub(super) fn write_register(
+    conn: &Connection,
+    mode: ApplyMode,
+    no: i64,
+    r: &Register<'_>,
+) -> Result<(), ApplyError> {
+    let bad = |what: &str| {
+        ApplyError::Malformed(format!("{} {} of {} {what}", r.kind, r.field, r.entity_id))
+    };
+    match (r.entity, r.kind) {
+        (entity::TICKET, kind::SET) => {
+            if let Some(name) = r.field.strip_prefix("fields.") {
+                let mut fields = ticket_fields(conn, no)?;
+                if r.value.is_null() {
+                    fields.remove(name);
+                } else {
+                    fields.insert(name.to_string(), r.value.clone());
+                }
+                conn.prepare_cached(
+                    "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+                )?
+                .execute(params![no, Value::Object(fields).to_string(), r.ms])?;
+            } else if let Some(sql) = set_column_sql(r.field) {
+                let text = match &r.value {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                };
+                conn.prepare_cached(sql)?.execute(params![no, text, r.ms])?;
+                if r.field == "title" || r.field == "description" {
+                    index_later_or_now(conn, mode, no)?;
+                }
+            } else {
+                return Err(bad("sets an unknown field"));
+            }
+        }
+        (entity::TICKET, kind::TRANSITION) => {
+            let to = str_of(&r.value, "to").ok_or_else(|| bad("has no target state"))?;
+            // A timer's transition is recorded at the moment it was due.
+            let since = r.value.get("at").and_then(Value::as_i64).unwrap_or(r.ms);
+            conn.prepare_cached(
+                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3), status_since = ?4 WHERE no = ?1",
+            )?
+            .execute(params![no, to, r.ms, since])?;
+        }
+        (entity::TICKET, kind::ESCALATE) => {
+            let to = r
+                .value
+                .get("to")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("has no target level"))?;
+            conn.prepare_cached("UPDATE ticket SET level = ?2 WHERE no = ?1")?
+                .execute(params![no, to])?;
+        }
+        (entity::TICKET, kind::LINK) => {
+            let (link_kind, target) = r
+                .field
+                .split_once(':')
+                .ok_or_else(|| bad("names no link target"))?;
+            if r.value.as_bool().unwrap_or(false) {
+                conn.prepare_cached(
+                    "INSERT OR IGNORE INTO link(ticket_id, kind, target_id) VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![r.entity_id, link_kind, target])?;
+            } else {
+                conn.prepare_cached(
+                    "DELETE FROM link WHERE ticket_id = ?1 AND kind = ?2 AND target_id = ?3",
+                )?
+                .execute(params![r.entity_id, link_kind, target])?;
+            }
+            if link_kind == "duplicate_of" {
+                show_duplicate_of(conn, r.entity_id)?;
+            }
+        }
+        (entity::TICKET, kind::ROUTE) => {
+            conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
+                .execute(params![no, str_of(&r.value, "to")])?;
+        }
+        (entity::RUNBOOK_RUN, kind::SET) => {
+            let item = r
+                .field
+                .strip_prefix("item:")
+                .ok_or_else(|| bad("names no runbook item"))?;
+            if r.value.is_null() {
+                conn.prepare_cached("DELETE FROM runbook_tick WHERE run_id = ?1 AND item = ?2")?
+                    .execute(params![r.entity_id, item])?;
+            } else {
+                conn.prepare_cached(
+                    "INSERT INTO runbook_tick(run_id, item, checked, evidence, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT(run_id, item) DO UPDATE SET checked = excluded.checked,
+                        evidence = excluded.evidence, by = excluded.by, at = excluded.at",
+                )?
+                .execute(params![
+                    r.entity_id,
+                    item,
+                    r.value.get("checked").and_then(Value::as_bool).unwrap_or(true),
+                    str_of(&r.value, "evidence").unwrap_or(""),
+                    r.actor,
+                    r.ms
+                ])?;
+            }
+        }
+        _ => return Err(bad("is not a register")),
+    }
+    Ok(())
+}
+
+/// The ticket shows the key of the original it duplicates. With several
+/// originals the oldest wins, by creation time and key, which every site
+/// agrees on (row numbers differ between sites).
+pub(super) fn show_duplicate_of(conn: &Connection, ticket_id: &str) -> Result<(), ApplyError> {
+    conn.prepare_cached(
+        "UPDATE ticket SET duplicate_of = (
+            SELECT t.key FROM link l JOIN ticket t ON t.id = l.target_id
+            WHERE l.ticket_id = ?1 AND l.kind = 'duplicate_of' ORDER BY t.created_at, t.key LIMIT 1)
+         WHERE id = ?1",
+    )?
+    .execute(params![ticket_id])?;
+    Ok(())
+}
+
+/// The row of an escalation event (functional or hierarchical).
+pub(super) fn record_escalation(conn: &Connection, op: &Op) -> Result<(), ApplyError> {
+    let mode = str_of(&op.value, "mode").unwrap_or("functional");
+    let site_no: i64 = conn
+        .prepare_cached("SELECT no FROM site WHERE site_id = ?1")?
+        .query_row([&op.site], |r| r.get(0))?;
+    conn.prepare_cached(
+        "INSERT INTO escalation(site_no, seq, ticket_id, mode, from_level, to_level, to_role, note, by, at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        site_no,
+        op.seq,
+        op.entity_id,
+        mode,
+        op.value.get("from").and_then(Value::as_i64),
+        op.value.get("to").and_then(Value::as_i64),
+        str_of(&op.value, "role"),
+        str_of(&op.value, "note").unwrap_or(""),
+        op.actor,
+        op.ms()
+    ])?;
+    Ok(())
+}
+
+fn index_later_or_now(conn: &Connection, mode: ApplyMode, no: i64) -> Result<(), ApplyError> {
+    match mode {
+        ApplyMode::Live => reindex(conn, no),
+        ApplyMode::Bulk => mark_pending(conn, no, false),
     }
 }
 
@@ -358,7 +424,7 @@ fn create_ticket(
     Ok(())
 }
 
-fn ticket_no(
+pub(super) fn ticket_no(
     conn: &Connection,
     cache: &mut ApplyCache,
     op: &Op,
@@ -376,7 +442,7 @@ fn ticket_no(
     Ok(no)
 }
 
-fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, ApplyError> {
+pub(super) fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, ApplyError> {
     let text: String = conn
         .prepare_cached("SELECT fields FROM ticket WHERE no = ?1")?
         .query_row([no], |r| r.get(0))?;
@@ -386,14 +452,14 @@ fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, Apply
     }
 }
 
-fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyError> {
+pub(super) fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyError> {
     conn.prepare_cached("UPDATE ticket SET updated_at = max(updated_at, ?2) WHERE no = ?1")?
         .execute(params![no, ms])?;
     Ok(())
 }
 
 /// Re-indexes one ticket's title, description and comments.
-fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
+pub(super) fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
     conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
         .execute([no])?;
     conn.prepare_cached(
@@ -409,7 +475,7 @@ fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
 /// Queues a ticket for indexing at commit; `fresh` tickets were created in
 /// this transaction and have no index entry to delete first (deleting an
 /// absent rowid from a contentless-delete FTS5 table still writes a tombstone).
-fn mark_pending(conn: &Connection, no: i64, fresh: bool) -> Result<(), ApplyError> {
+pub(super) fn mark_pending(conn: &Connection, no: i64, fresh: bool) -> Result<(), ApplyError> {
     conn.prepare_cached(
         "CREATE TEMP TABLE IF NOT EXISTS fts_pending(no INTEGER PRIMARY KEY, fresh INTEGER NOT NULL)",
     )?

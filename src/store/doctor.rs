@@ -5,7 +5,7 @@
 
 use super::ops::Op;
 use super::query::op_from_row;
-use super::{Store, StoreError, apply, schema};
+use super::{Store, StoreError, apply, merge, schema};
 use rusqlite::Connection;
 
 /// What `doctor` found.
@@ -81,31 +81,41 @@ impl Store {
             .map_err(e)?;
         report.integrity.extend(fk);
 
-        // Replay the whole log, in clock order, into the empty tables.
+        // Replay the whole log into the empty tables through the fold that
+        // imports use: the result must not depend on the order, so clock
+        // order is as good as any.
         tx.execute(
             "INSERT INTO main.site(no, site_id, code, incarnation)
              SELECT no, site_id, code, incarnation FROM disk.site",
             [],
         )
         .map_err(e)?;
+        // The fold reads registers from the log by their unqualified name:
+        // a temporary view (searched before `main`) points it at the file's.
+        tx.execute("CREATE TEMP VIEW op AS SELECT * FROM disk.op", [])
+            .map_err(e)?;
         {
             let mut st = tx
                 .prepare(
-                    "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
+                    "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred, o.site_no
                      FROM disk.op o JOIN disk.site s ON s.no = o.site_no ORDER BY o.hlc, s.site_id, o.seq",
                 )
                 .map_err(e)?;
-            let ops = st.query_map([], op_from_row).map_err(e)?;
+            let ops = st
+                .query_map([], |r| Ok((op_from_row(r)?, r.get::<_, i64>(10)?)))
+                .map_err(e)?;
             let mut cache = apply::ApplyCache::default();
+            let mut touched = std::collections::HashSet::new();
             for op in ops {
-                let op: Op = op.map_err(e)?;
+                let (op, site_no): (Op, i64) = op.map_err(e)?;
                 report.ops += 1;
-                if let Err(err) = apply::apply(&tx, &op, apply::ApplyMode::Bulk, &mut cache) {
+                if let Err(err) = merge::integrate(&tx, &op, site_no, &mut cache, &mut touched) {
                     report.differences.push(format!(
                         "op {}:{} cannot be replayed: {err}",
                         op.site, op.seq
                     ));
                 }
+                touched.clear();
             }
         }
         apply::rebuild_fts_pending(&tx)

@@ -8,6 +8,7 @@
 mod apply;
 mod dashboard;
 pub mod doctor;
+pub mod merge;
 pub mod ops;
 mod query;
 mod schema;
@@ -461,8 +462,6 @@ impl WriteTx<'_> {
             Vec::new()
         } else {
             self.predecessor(&draft.entity_id, draft.field.as_deref())?
-                .into_iter()
-                .collect()
         };
         self.last_hlc = hlc_next(self.last_hlc, self.now_ms);
         let op = Op {
@@ -510,52 +509,52 @@ impl WriteTx<'_> {
                 ])
             })
             .map_err(|e| self.err(e))?;
-        apply::apply(&self.tx, &op, self.mode, &mut self.cache).map_err(|e| match e {
-            apply::ApplyError::Sqlite(e) => self.err(e),
-            apply::ApplyError::Malformed(m) => StoreError::Integrity(m),
-        })?;
+        apply::apply(&self.tx, &op, self.mode, &mut self.cache).map_err(|e| self.apply_err(e))?;
         Ok(op)
     }
 
-    /// The op that last set `field` of an entity (or created it).
-    fn predecessor(
-        &self,
-        entity_id: &str,
-        field: Option<&str>,
-    ) -> Result<Option<OpRef>, StoreError> {
-        let lookup = |sql: &str, field: Option<&str>| {
-            self.tx
-                .prepare_cached(sql)
-                .and_then(|mut st| {
-                    st.query_row(params![entity_id, field], |r| {
-                        Ok(OpRef {
-                            site: r.get(0)?,
-                            seq: r.get(1)?,
-                        })
-                    })
-                    .optional()
-                })
-                .map_err(|e| self.err(e))
-        };
-        const BY_FIELD: &str = "SELECT s.site_id, o.seq FROM op o JOIN site s ON s.no = o.site_no
-             WHERE o.entity_id = ?1 AND o.field = ?2 ORDER BY o.hlc DESC LIMIT 1";
-        const CREATE: &str = "SELECT s.site_id, o.seq FROM op o JOIN site s ON s.no = o.site_no
-             WHERE o.entity_id = ?1 AND o.field IS ?2 AND o.kind = 'create' LIMIT 1";
+    /// What a new op on `field` of an entity supersedes: every current tip
+    /// of that register (one, unless sites changed it concurrently), or
+    /// the entity's creation when nothing has set the field yet.
+    fn predecessor(&self, entity_id: &str, field: Option<&str>) -> Result<Vec<OpRef>, StoreError> {
         if let Some(f) = field {
             if let Some(r) = self
                 .latest
                 .get(&(entity_id.to_string(), Some(f.to_string())))
             {
-                return Ok(Some(r.clone()));
+                return Ok(vec![r.clone()]);
             }
-            if let Some(r) = lookup(BY_FIELD, Some(f))? {
-                return Ok(Some(r));
+            let tips = merge::tips(&self.tx, entity_id, f).map_err(|e| self.apply_err(e))?;
+            if !tips.is_empty() {
+                return Ok(tips);
             }
         }
         if let Some(r) = self.latest.get(&(entity_id.to_string(), None)) {
-            return Ok(Some(r.clone()));
+            return Ok(vec![r.clone()]);
         }
-        lookup(CREATE, None)
+        self.tx
+            .prepare_cached(
+                "SELECT s.site_id, o.seq FROM op o JOIN site s ON s.no = o.site_no
+                 WHERE o.entity_id = ?1 AND o.field IS NULL AND o.kind = 'create' LIMIT 1",
+            )
+            .and_then(|mut st| {
+                st.query_row(params![entity_id], |r| {
+                    Ok(OpRef {
+                        site: r.get(0)?,
+                        seq: r.get(1)?,
+                    })
+                })
+                .optional()
+            })
+            .map(|r| r.into_iter().collect())
+            .map_err(|e| self.err(e))
+    }
+
+    fn apply_err(&self, e: apply::ApplyError) -> StoreError {
+        match e {
+            apply::ApplyError::Sqlite(e) => self.err(e),
+            apply::ApplyError::Malformed(m) => StoreError::Integrity(m),
+        }
     }
 
     fn finish(self) -> Result<(), StoreError> {

@@ -246,7 +246,74 @@ CREATE INDEX sla_clock_warn ON sla_clock(warn_ms) WHERE warn_ms IS NOT NULL;
 CREATE INDEX sla_clock_frozen ON sla_clock(frozen) WHERE frozen IS NOT NULL;
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5];
+/// Sync between sites by bundle files (docs/sync.md). Each site has an
+/// ed25519 key: its public half and trust in `site`, the secret half of
+/// this site in `local` (the file is private to its owner). Ops are sealed
+/// into signed, hash-chained changesets when first exported, and foreign
+/// changesets are kept verbatim, so any site can relay them. `conflict`
+/// and `op_waiting` are derived from the log like the tickets.
+const V6: &str = r#"
+ALTER TABLE site ADD COLUMN pubkey TEXT;
+ALTER TABLE site ADD COLUMN trust TEXT NOT NULL DEFAULT 'pending';
+ALTER TABLE site ADD COLUMN skew_ms INTEGER NOT NULL DEFAULT 0;
+UPDATE site SET trust = 'trusted' WHERE no = (SELECT site_no FROM local);
+ALTER TABLE local ADD COLUMN secret_key TEXT;
+
+CREATE TABLE changeset(
+    no INTEGER PRIMARY KEY,
+    site_no INTEGER NOT NULL REFERENCES site(no),
+    seq_from INTEGER NOT NULL,
+    seq_to INTEGER NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    prev TEXT,
+    body BLOB NOT NULL,
+    sig TEXT NOT NULL,
+    UNIQUE (site_no, seq_from)
+) STRICT;
+
+-- What each peer said it has (the `knows` of its bundles): what to send it.
+CREATE TABLE peer_knows(
+    peer_no INTEGER NOT NULL REFERENCES site(no),
+    origin_no INTEGER NOT NULL REFERENCES site(no),
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (peer_no, origin_no)
+) STRICT, WITHOUT ROWID;
+
+-- What was already written for a target that sends no acknowledgements
+-- (a shared folder, a git branch, `--for all`).
+CREATE TABLE export_cursor(
+    target TEXT NOT NULL,
+    origin_no INTEGER NOT NULL REFERENCES site(no),
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (target, origin_no)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE imported_bundle(
+    hash TEXT PRIMARY KEY,
+    file TEXT NOT NULL,
+    exporter_no INTEGER REFERENCES site(no),
+    imported_at INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    new_ops INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE conflict(
+    ticket_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    heads TEXT NOT NULL,
+    PRIMARY KEY (ticket_id, field, kind)
+) STRICT;
+
+CREATE TABLE op_waiting(
+    parent_id TEXT NOT NULL,
+    site_no INTEGER NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (parent_id, site_no, seq)
+) STRICT, WITHOUT ROWID;
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;
@@ -278,6 +345,8 @@ pub const DERIVED_TABLES: &[(&str, &str)] = &[
         "site_no, seq, ticket_id, mode, from_level, to_level, to_role, note, by, at",
     ),
     ("link", "ticket_id, kind, target_id"),
+    ("conflict", "ticket_id, field, kind, heads"),
+    ("op_waiting", "parent_id, site_no, seq"),
 ];
 
 #[cfg(test)]

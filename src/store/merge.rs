@@ -1,0 +1,486 @@
+//! The fold of ops that arrive from other sites, in any order. The state of
+//! every ticket is a function of the *set* of ops it has, never of the
+//! order they came in: creations are inserted once, events are rows keyed
+//! by their op, and every register (a field, the state, a link's presence,
+//! a checklist item) holds the value of its winning head, recomputed from
+//! the log whenever one of its ops arrives.
+//!
+//! Heads of a register are its valid ops that no other valid op of the
+//! register names in `pred`; the winner is the head with the greatest
+//! `(hlc, site id, seq)`. Heads that disagree on the state, the assignee or
+//! the priority are a conflict, stored as a row every site computes alike.
+//! A transition is valid when its `from` is the state its predecessor set:
+//! its author checked it against the workflow it ran, and the signature on
+//! its changeset vouches for that, so no local configuration is consulted.
+//! An op whose parent (ticket or runbook run) has not arrived waits in
+//! `op_waiting` and is folded when the parent's creation arrives.
+//!
+//! `doctor` replays the whole log through this fold, so a database built by
+//! local writes and imports is checked against the same definition.
+
+use super::apply::{
+    self, ApplyCache, ApplyError, ApplyMode, Register, malformed, show_duplicate_of, str_of, touch,
+    write_register,
+};
+use super::ops::{Op, OpRef, entity, kind};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde_json::{Value, json};
+use std::collections::{BTreeSet, HashSet};
+
+/// Fields whose concurrent, different values are shown to people as
+/// conflicts (every other register silently keeps its winner).
+pub const CONFLICT_FIELDS: &[(&str, &str)] = &[
+    ("status", "state"),
+    ("assignee", "assignee"),
+    ("priority", "priority"),
+];
+
+/// Conflict kind of transitions whose `from` is not the state their
+/// predecessor set (a forged or broken op: kept in the log, not applied).
+pub const INVALID_TRANSITION: &str = "invalid-transition";
+
+/// Whether an op writes a register (and which), as opposed to creating an
+/// entity or recording an event.
+pub fn register_field(op: &Op) -> Option<&str> {
+    let is_register = match (op.entity.as_str(), op.kind.as_str()) {
+        (entity::TICKET, kind::SET | kind::TRANSITION | kind::LINK | kind::ROUTE) => true,
+        // A functional escalation changes the level; a hierarchical one has no field.
+        (entity::TICKET, kind::ESCALATE) => true,
+        (entity::RUNBOOK_RUN, kind::SET) => true,
+        _ => false,
+    };
+    if is_register {
+        op.field.as_deref()
+    } else {
+        None
+    }
+}
+
+/// The entity that must exist before an op can be folded, if any.
+fn parent_of(op: &Op) -> Option<&str> {
+    match (op.entity.as_str(), op.kind.as_str()) {
+        (entity::TICKET, kind::CREATE) => None,
+        (entity::TICKET, _) => Some(&op.entity_id),
+        (entity::RUNBOOK_RUN, kind::SET) => Some(&op.entity_id),
+        (_, kind::CREATE) => str_of(&op.value, "ticket"),
+        _ => None,
+    }
+}
+
+/// Folds one op that is already in the log (and was not folded before).
+/// `touched` collects the tickets whose state may have changed.
+pub fn integrate(
+    conn: &Connection,
+    op: &Op,
+    site_no: i64,
+    cache: &mut ApplyCache,
+    touched: &mut HashSet<String>,
+) -> Result<(), ApplyError> {
+    let mut work = vec![(op.clone(), site_no)];
+    while let Some((op, site_no)) = work.pop() {
+        if let Some(parent) = parent_of(&op)
+            && !exists(conn, &op, parent)?
+        {
+            conn.prepare_cached(
+                "INSERT OR IGNORE INTO op_waiting(parent_id, site_no, seq) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![parent, site_no, op.seq])?;
+            continue;
+        }
+        let ticket = fold_one(conn, &op, cache)?;
+        touched.insert(ticket);
+        if op.kind == kind::CREATE
+            && matches!(op.entity.as_str(), entity::TICKET | entity::RUNBOOK_RUN)
+        {
+            work.extend(take_waiting(conn, &op.entity_id)?);
+        }
+    }
+    Ok(())
+}
+
+/// Folds an op whose parent exists; returns the ticket it touched.
+fn fold_one(conn: &Connection, op: &Op, cache: &mut ApplyCache) -> Result<String, ApplyError> {
+    if let Some(field) = register_field(op) {
+        let ticket_id = ticket_of(conn, op)?;
+        let no = apply::ticket_no(conn, cache, op, &ticket_id)?;
+        if op.entity == entity::TICKET && op.kind == kind::ESCALATE {
+            apply::record_escalation(conn, op)?;
+        }
+        settle(conn, &op.entity, &op.entity_id, field, no)?;
+        touch(conn, no, op.ms())?;
+        return Ok(ticket_id);
+    }
+    apply::apply(conn, op, ApplyMode::Bulk, cache)?;
+    if op.entity == entity::TICKET && op.kind == kind::CREATE {
+        // Tickets that named this one as their original show its key now.
+        let mut st = conn.prepare_cached(
+            "SELECT ticket_id FROM link WHERE target_id = ?1 AND kind = 'duplicate_of'",
+        )?;
+        let dups: Vec<String> = st
+            .query_map([&op.entity_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for d in dups {
+            show_duplicate_of(conn, &d)?;
+        }
+    }
+    ticket_of(conn, op)
+}
+
+fn ticket_of(conn: &Connection, op: &Op) -> Result<String, ApplyError> {
+    Ok(match (op.entity.as_str(), op.kind.as_str()) {
+        (entity::TICKET, _) => op.entity_id.clone(),
+        (entity::RUNBOOK_RUN, kind::SET) => conn
+            .prepare_cached("SELECT ticket_id FROM runbook_run WHERE id = ?1")?
+            .query_row([&op.entity_id], |r| r.get(0))
+            .optional()?
+            .ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?,
+        _ => str_of(&op.value, "ticket")
+            .ok_or_else(|| malformed(op, "has no ticket"))?
+            .to_string(),
+    })
+}
+
+fn exists(conn: &Connection, op: &Op, parent: &str) -> Result<bool, ApplyError> {
+    let sql = if op.entity == entity::RUNBOOK_RUN && op.kind == kind::SET {
+        "SELECT 1 FROM runbook_run WHERE id = ?1"
+    } else {
+        "SELECT 1 FROM ticket WHERE id = ?1"
+    };
+    Ok(conn
+        .prepare_cached(sql)?
+        .query_row([parent], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The ops that waited for `parent`, removed from the waiting list.
+fn take_waiting(conn: &Connection, parent: &str) -> Result<Vec<(Op, i64)>, ApplyError> {
+    let mut st = conn.prepare_cached(
+        "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred, o.site_no
+         FROM op_waiting w JOIN op o ON o.site_no = w.site_no AND o.seq = w.seq
+         JOIN site s ON s.no = o.site_no WHERE w.parent_id = ?1",
+    )?;
+    let ops: Vec<(Op, i64)> = st
+        .query_map([parent], |r| {
+            Ok((super::query::op_from_row(r)?, r.get(10)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    conn.prepare_cached("DELETE FROM op_waiting WHERE parent_id = ?1")?
+        .execute([parent])?;
+    Ok(ops)
+}
+
+/// One op of a register, as the fold needs it.
+#[derive(Debug, Clone)]
+struct RegOp {
+    at: OpRef,
+    hlc: i64,
+    kind: String,
+    value: Value,
+    actor: String,
+    pred: Vec<OpRef>,
+}
+
+impl RegOp {
+    fn order_key(&self) -> (i64, &str, i64) {
+        (self.hlc, &self.at.site, self.at.seq)
+    }
+}
+
+/// Every op of one register, oldest first.
+fn register_ops(conn: &Connection, entity_id: &str, field: &str) -> Result<Vec<RegOp>, ApplyError> {
+    let mut st = conn.prepare_cached(
+        "SELECT s.site_id, o.seq, o.hlc, o.kind, o.value, o.pred, o.actor
+         FROM op o JOIN site s ON s.no = o.site_no
+         WHERE o.entity_id = ?1 AND o.field = ?2 AND o.kind <> 'approve'",
+    )?;
+    let rows = st.query_map(params![entity_id, field], |r| {
+        let value: String = r.get(4)?;
+        let pred: String = r.get(5)?;
+        Ok(RegOp {
+            at: OpRef {
+                site: r.get(0)?,
+                seq: r.get(1)?,
+            },
+            hlc: r.get(2)?,
+            kind: r.get(3)?,
+            value: serde_json::from_str(&value).unwrap_or(Value::Null),
+            actor: r.get(6)?,
+            pred: serde_json::from_str(&pred).unwrap_or_default(),
+        })
+    })?;
+    let mut ops: Vec<RegOp> = rows.collect::<Result<_, _>>()?;
+    ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+    Ok(ops)
+}
+
+/// The creation op of an entity, if it has arrived.
+fn creation(conn: &Connection, entity_id: &str) -> Result<Option<Op>, ApplyError> {
+    let row = conn
+        .prepare_cached(
+            "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
+             FROM op o JOIN site s ON s.no = o.site_no
+             WHERE o.entity_id = ?1 AND o.field IS NULL AND o.kind = 'create' LIMIT 1",
+        )?
+        .query_row([entity_id], super::query::op_from_row)
+        .optional()?;
+    Ok(row)
+}
+
+/// What the fold decides for one register.
+#[derive(Debug, Default)]
+pub(super) struct Verdict {
+    /// Valid ops no other valid op supersedes, winner last.
+    heads: Vec<usize>,
+    /// Invalid ops no valid op supersedes.
+    invalid: Vec<usize>,
+}
+
+/// Validity and heads of a register's ops. A transition is valid when its
+/// `from` is the state one of its (valid) predecessors set, or the state
+/// the ticket was created in; anything else is valid. Ops whose
+/// predecessors have not arrived stay undecided until they do.
+fn judge(ops: &[RegOp], created_status: Option<&str>, create_ref: Option<&OpRef>) -> Verdict {
+    let index_of = |r: &OpRef| ops.iter().position(|o| &o.at == r);
+    let mut valid = vec![false; ops.len()];
+    let mut decided = vec![false; ops.len()];
+    for (i, o) in ops.iter().enumerate() {
+        if o.kind != kind::TRANSITION {
+            valid[i] = true;
+            decided[i] = true;
+        }
+    }
+    // Iterate to a fixpoint: a transition becomes valid once a predecessor
+    // it follows is valid. Cycles (only forged ops can make them) never do.
+    loop {
+        let mut changed = false;
+        for (i, o) in ops.iter().enumerate() {
+            if decided[i] {
+                continue;
+            }
+            let from = str_of(&o.value, "from");
+            let mut all_known = true;
+            let mut follows = false;
+            for p in &o.pred {
+                if Some(p) == create_ref {
+                    follows |= from.is_some() && from == created_status;
+                } else if let Some(j) = index_of(p) {
+                    if !decided[j] {
+                        all_known = false;
+                    } else if valid[j] && str_of(&ops[j].value, "to") == from {
+                        follows = true;
+                    }
+                } else {
+                    all_known = false;
+                }
+            }
+            if follows {
+                valid[i] = true;
+                decided[i] = true;
+                changed = true;
+            } else if all_known {
+                decided[i] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let superseded: HashSet<&OpRef> = ops
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| valid[*i])
+        .flat_map(|(_, o)| o.pred.iter())
+        .collect();
+    let mut v = Verdict::default();
+    for (i, o) in ops.iter().enumerate() {
+        if superseded.contains(&o.at) {
+            continue;
+        }
+        if valid[i] {
+            v.heads.push(i);
+        } else if decided[i] {
+            v.invalid.push(i);
+        }
+    }
+    // `ops` is sorted by (hlc, site, seq): the last head is the winner.
+    v
+}
+
+/// Recomputes one register from the log and writes its winner (or the
+/// value the entity was created with), with its conflict rows.
+pub(super) fn settle(
+    conn: &Connection,
+    entity_kind: &str,
+    entity_id: &str,
+    field: &str,
+    ticket_no: i64,
+) -> Result<(), ApplyError> {
+    let ops = register_ops(conn, entity_id, field)?;
+    let created = creation(conn, entity_id)?;
+    let create_ref = created.as_ref().map(|c| OpRef {
+        site: c.site.clone(),
+        seq: c.seq,
+    });
+    let created_status = created
+        .as_ref()
+        .and_then(|c| str_of(&c.value, "status"))
+        .map(str::to_string);
+    let verdict = judge(&ops, created_status.as_deref(), create_ref.as_ref());
+    match verdict.heads.last().map(|&i| &ops[i]) {
+        Some(w) => write_register(
+            conn,
+            ApplyMode::Bulk,
+            ticket_no,
+            &Register {
+                entity: entity_kind,
+                entity_id,
+                kind: &w.kind,
+                field,
+                value: w.value.clone(),
+                actor: &w.actor,
+                ms: w.hlc >> 16,
+            },
+        )?,
+        None => {
+            if let Some(c) = &created {
+                write_register(conn, ApplyMode::Bulk, ticket_no, &initial(c, field))?;
+            }
+        }
+    }
+    if entity_kind != entity::TICKET {
+        return Ok(());
+    }
+    if let Some((_, conflict_kind)) = CONFLICT_FIELDS.iter().find(|(f, _)| *f == field) {
+        let values: BTreeSet<String> = verdict
+            .heads
+            .iter()
+            .map(|&i| shown_value(&ops[i]))
+            .collect();
+        let heads: Vec<&RegOp> = verdict.heads.iter().rev().map(|&i| &ops[i]).collect();
+        store_conflict(
+            conn,
+            entity_id,
+            field,
+            conflict_kind,
+            values.len() > 1,
+            &heads,
+        )?;
+    }
+    if field == "status" {
+        let invalid: Vec<&RegOp> = verdict.invalid.iter().rev().map(|&i| &ops[i]).collect();
+        store_conflict(
+            conn,
+            entity_id,
+            field,
+            INVALID_TRANSITION,
+            !invalid.is_empty(),
+            &invalid,
+        )?;
+    }
+    Ok(())
+}
+
+/// The value a head gives the register, as people compare it.
+fn shown_value(o: &RegOp) -> String {
+    if o.kind == kind::TRANSITION {
+        str_of(&o.value, "to").unwrap_or_default().to_string()
+    } else {
+        o.value.to_string()
+    }
+}
+
+fn store_conflict(
+    conn: &Connection,
+    ticket_id: &str,
+    field: &str,
+    conflict_kind: &str,
+    present: bool,
+    ops: &[&RegOp],
+) -> Result<(), ApplyError> {
+    if !present {
+        conn.prepare_cached(
+            "DELETE FROM conflict WHERE ticket_id = ?1 AND field = ?2 AND kind = ?3",
+        )?
+        .execute(params![ticket_id, field, conflict_kind])?;
+        return Ok(());
+    }
+    let heads: Vec<Value> = ops
+        .iter()
+        .map(|o| {
+            json!({"op": o.at.to_string(), "value": shown_value(o), "by": o.actor, "at": o.hlc >> 16})
+        })
+        .collect();
+    conn.prepare_cached(
+        "INSERT INTO conflict(ticket_id, field, kind, heads) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(ticket_id, field, kind) DO UPDATE SET heads = excluded.heads",
+    )?
+    .execute(params![
+        ticket_id,
+        field,
+        conflict_kind,
+        Value::Array(heads).to_string()
+    ])?;
+    Ok(())
+}
+
+/// The register's value at creation, for when no op holds it.
+fn initial<'a>(created: &'a Op, field: &'a str) -> Register<'a> {
+    let v = &created.value;
+    let (kind, value) = if field == "status" {
+        (
+            kind::TRANSITION,
+            json!({"to": str_of(v, "status"), "at": created.ms()}),
+        )
+    } else if field == "level" {
+        (
+            kind::ESCALATE,
+            json!({"to": v.get("level").and_then(Value::as_i64).unwrap_or(1)}),
+        )
+    } else if field == "route" {
+        (kind::ROUTE, json!({"to": null}))
+    } else if field.contains(':') && created.entity == entity::TICKET {
+        (kind::LINK, Value::Bool(false))
+    } else if created.entity == entity::RUNBOOK_RUN {
+        (kind::SET, Value::Null)
+    } else if let Some(name) = field.strip_prefix("fields.") {
+        (
+            kind::SET,
+            v.get("fields")
+                .and_then(|f| f.get(name))
+                .cloned()
+                .unwrap_or(Value::Null),
+        )
+    } else {
+        (kind::SET, v.get(field).cloned().unwrap_or(Value::Null))
+    };
+    Register {
+        entity: &created.entity,
+        entity_id: &created.entity_id,
+        kind,
+        field,
+        value,
+        actor: &created.actor,
+        ms: created.ms(),
+    }
+}
+
+/// The current tips of a register (its ops no other op names), which a
+/// new local change supersedes: naming all of them is how a person
+/// resolves a conflict. Sorted, so the op is the same on every run.
+pub(super) fn tips(
+    conn: &Connection,
+    entity_id: &str,
+    field: &str,
+) -> Result<Vec<OpRef>, ApplyError> {
+    let ops = register_ops(conn, entity_id, field)?;
+    let named: HashSet<&OpRef> = ops.iter().flat_map(|o| o.pred.iter()).collect();
+    let mut tips: Vec<OpRef> = ops
+        .iter()
+        .filter(|o| !named.contains(&o.at))
+        .map(|o| o.at.clone())
+        .collect();
+    tips.sort();
+    Ok(tips)
+}
