@@ -80,6 +80,8 @@ pub enum AppError {
     },
     #[error("{0}")]
     Invalid(String),
+    #[error(transparent)]
+    Sync(#[from] crate::sync::SyncError),
 }
 
 impl AppError {

@@ -10,6 +10,8 @@ mod error;
 pub mod generate;
 pub mod identity;
 mod sla;
+pub mod sync;
+pub mod transport;
 pub mod workflow;
 
 pub use sla::SlaReport;

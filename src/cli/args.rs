@@ -86,6 +86,9 @@ pub enum Command {
     Log(KeyJson),
     /// Verify the database: rebuild from the log and compare, integrity checks
     Doctor(DoctorArgs),
+    /// Sync with other sites by bundle files: export, import, a shared folder, git
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// Generate realistic demo tickets (deterministic for a seed)
     Generate(GenerateArgs),
     /// Print shell completions
@@ -105,6 +108,65 @@ pub struct InitArgs {
     /// How many example tickets --demo generates
     #[arg(long, default_value_t = 400, requires = "demo")]
     pub tickets: usize,
+    /// Join an existing dataset: a site key file (keys/<site>.pub) or a
+    /// bundle of a site of it, whose key is trusted
+    #[arg(long, value_name = "FILE", conflicts_with = "demo")]
+    pub join: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SyncCommand {
+    /// Write a bundle of the changes a site (or everyone) has not received
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// A site code (what it has acknowledged), or `all` (what was not exported yet)
+        #[arg(long = "for", value_name = "SITE|all", default_value = "all")]
+        target: String,
+        /// Also carry other sites' changesets (signed by their origins), for USB and e-mail hops
+        #[arg(long)]
+        relay: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import bundles: every check before any write; importing twice changes nothing
+    Import {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export this site's changes into a shared folder and import everything new from it
+    Folder {
+        dir: PathBuf,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The same through a git repository: pull, import, export, commit, push
+    Git {
+        /// The repository to sync with (a URL or a path git understands)
+        repo: String,
+        #[arg(long, default_value = "guardia-sync")]
+        branch: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sites known, trust, what each has, gaps, conflicts, clock skew
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Trust a site's key: a key file, a bundle it exported, or a pending site's code
+    Trust {
+        #[arg(value_name = "SITE|FILE")]
+        what: String,
+    },
+    /// Write this site's public key file (for others to trust)
+    Key {
+        /// Where to write it [default: print it]
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

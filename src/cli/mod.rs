@@ -6,6 +6,7 @@
 pub mod args;
 mod console;
 pub mod output;
+mod sync;
 mod workflow;
 
 use crate::app::{self, App, AppError, Clock, NewTicket, identity};
@@ -257,8 +258,37 @@ fn init(
     if !crate::domain::site::valid_site_code(&code) {
         bail!("site code '{code}' must be 2 to 8 capital letters, like BOG");
     }
-    let store = Store::create(db, &code)?;
+    let joining = match &a.join {
+        Some(file) => Some(app::sync::dataset_of(file)?),
+        None => None,
+    };
+    if let Some((_, site_code)) = &joining
+        && site_code.eq_ignore_ascii_case(&code)
+    {
+        bail!(
+            "site code {code} is already used by the site you join; choose another with --site (ticket keys must differ between sites)"
+        );
+    }
+    let store = Store::create_in(db, &code, joining.as_ref().map(|(d, _)| d.as_str()))?;
     let mut msg = format!("created database {} for site {code}\n", db.display());
+    if let (Some(file), Some((dataset, other))) = (&a.join, &joining) {
+        let mut app = App::new(config.clone(), store, clock, lang);
+        let trusted = app.trust(&file.to_string_lossy());
+        let trusted = match trusted {
+            Ok(t) => t,
+            Err(e) => {
+                drop(app);
+                Store::remove_files(db);
+                return Err(e.into());
+            }
+        };
+        msg.push_str(&format!(
+            "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
+            trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
+        ));
+        print(&msg)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Some(dir) = cfg_dir {
         let written = write_config_copies(dir)?;
         if written > 0 {
@@ -700,6 +730,12 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             } else {
                 print(&output::op_log(&ops))?;
             }
+        }
+        Command::Sync(c) => {
+            let by = identity::resolve(&app.config, cli.as_user.as_deref(), &identity::os_login())
+                .map(|o| o.id.get_ref().clone())
+                .unwrap_or_else(|_| identity::os_login());
+            return sync::run(c, app, &by);
         }
         Command::Doctor(a) => {
             let report = app.store.doctor()?;

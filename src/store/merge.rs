@@ -384,10 +384,11 @@ pub(super) fn settle(
 
 /// The value a head gives the register, as people compare it.
 fn shown_value(o: &RegOp) -> String {
-    if o.kind == kind::TRANSITION {
-        str_of(&o.value, "to").unwrap_or_default().to_string()
-    } else {
-        o.value.to_string()
+    match (&o.value, o.kind.as_str()) {
+        (v, kind::TRANSITION) => str_of(v, "to").unwrap_or_default().to_string(),
+        (Value::String(s), _) => s.clone(),
+        (Value::Null, _) => String::new(),
+        (v, _) => v.to_string(),
     }
 }
 

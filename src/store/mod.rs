@@ -13,6 +13,7 @@ pub mod ops;
 mod query;
 mod schema;
 mod sla_clock;
+pub mod sync;
 
 pub use apply::ApplyMode;
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
@@ -171,8 +172,14 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
 impl Store {
     /// Creates a new database for site `code` (a new dataset).
     pub fn create(path: &Path, code: &str) -> Result<Store, StoreError> {
+        Self::create_in(path, code, None)
+    }
+
+    /// Creates a new database for site `code`, in dataset `dataset` when
+    /// it joins an existing one (a new dataset otherwise).
+    pub fn create_in(path: &Path, code: &str, dataset: Option<&str>) -> Result<Store, StoreError> {
         create_private_file(path)?;
-        let result = Self::create_in_file(path, code);
+        let result = Self::create_in_file(path, code, dataset);
         if result.is_err() {
             // Leave nothing half-made behind: the next `init` must be able to start over.
             Self::remove_files(path);
@@ -190,14 +197,16 @@ impl Store {
         }
     }
 
-    fn create_in_file(path: &Path, code: &str) -> Result<Store, StoreError> {
+    fn create_in_file(path: &Path, code: &str, dataset: Option<&str>) -> Result<Store, StoreError> {
         let mut conn = Connection::open(path).map_err(|e| sqlite_err(path, e))?;
         configure(&conn, path)?;
         schema::migrations()
             .to_latest(&mut conn)
             .map_err(|e| StoreError::Integrity(format!("migration failed: {e}")))?;
         let site_id = uuid::Uuid::new_v4().to_string();
-        let dataset_id = uuid::Uuid::new_v4().to_string();
+        let dataset_id = dataset
+            .map(str::to_string)
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
         let tx = conn.transaction().map_err(|e| sqlite_err(path, e))?;
         tx.execute(
             "INSERT INTO site(no, site_id, code) VALUES (1, ?1, ?2)",
@@ -384,6 +393,7 @@ impl Store {
             mode,
             cache: apply::ApplyCache::default(),
             latest: HashMap::new(),
+            touched: Default::default(),
         };
         let out = f(&mut w)?;
         w.finish()?;
@@ -421,6 +431,8 @@ pub struct WriteTx<'c> {
     /// The newest op of each (entity, field) appended in this transaction,
     /// so predecessors of recent changes need no query.
     latest: HashMap<(String, Option<String>), OpRef>,
+    /// Tickets folded from imported ops in this transaction.
+    touched: std::collections::HashSet<String>,
 }
 
 impl WriteTx<'_> {

@@ -1,0 +1,916 @@
+//! Sync commands: sealing this site's ops into signed changesets, exporting
+//! bundles, importing them (every check before any write), trusting keys,
+//! and the status of what each site has. Transports (folder, git) build on
+//! export and import in `app::transport`.
+
+use super::{App, AppError, sla};
+use crate::store::ops::{Op, entity, kind};
+use crate::store::sync::{ChangesetMeta, SiteRow, parse_op_ref, trust};
+use crate::store::{ApplyMode, Reader};
+use crate::sync::SyncError;
+use crate::sync::format::{
+    self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, ChangesetBody, Envelope, Exporter,
+    Header, RawChangeset, WireOp,
+};
+use crate::sync::keys::{self, KeyFile};
+use ed25519_dalek::SigningKey;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+
+/// How far ahead of this site's clock a foreign op may be before the
+/// import warns (the clock is never moved further than this).
+pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
+/// An op dated further ahead than this is refused as absurd.
+const ABSURD_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
+/// Above this many touched tickets an import marks every SLA clock stale
+/// (recomputed before the next command) instead of refreshing each.
+const CLOCK_REFRESH_LIMIT: usize = 2_000;
+
+/// Whom an export is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Everyone: what was not yet written for this target name (a folder,
+    /// a repository, or `all`).
+    Cursor(String),
+    /// One site: what it has not acknowledged.
+    Site(String),
+}
+
+/// Where an export goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Destination {
+    File(std::path::PathBuf),
+    /// A directory: the file is named `<CODE>-<from>-<to>-<sha8>.gdb` after
+    /// this site's range inside (names are informative; content is checked).
+    Dir(std::path::PathBuf),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportReport {
+    pub file: String,
+    /// SHA-256 of the file (hex).
+    pub sha256: String,
+    pub changesets: u64,
+    pub ops: u64,
+    pub bytes: u64,
+    /// Origin code → seq ranges carried.
+    pub contains: BTreeMap<String, Vec<[i64; 2]>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ImportOutcome {
+    Imported {
+        changesets: u64,
+        new_ops: u64,
+        tickets: usize,
+    },
+    /// Every changeset was already here (the bundle is still recorded).
+    NothingNew {
+        changesets: u64,
+    },
+    AlreadyImported {
+        at: i64,
+        by: String,
+        file: String,
+    },
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportReport {
+    pub file: String,
+    pub exporter: String,
+    #[serde(flatten)]
+    pub outcome: ImportOutcome,
+    pub warnings: Vec<String>,
+}
+
+/// A changeset that passed every check.
+struct Checked {
+    body: ChangesetBody,
+    origin_no: i64,
+    hash: String,
+    /// False when this database already holds it.
+    new: bool,
+}
+
+fn refused(file: &Path, reason: impl Into<String>) -> SyncError {
+    SyncError::Refused {
+        file: file.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+const KNOWN_KINDS: &[(&str, &[&str])] = &[
+    (
+        entity::TICKET,
+        &[
+            kind::CREATE,
+            kind::SET,
+            kind::TRANSITION,
+            kind::ESCALATE,
+            kind::LINK,
+            kind::ROUTE,
+            kind::APPROVE,
+        ],
+    ),
+    (entity::COMMENT, &[kind::CREATE]),
+    (entity::WORKLOG, &[kind::CREATE]),
+    (entity::ATTACHMENT, &[kind::CREATE]),
+    (entity::RUNBOOK_RUN, &[kind::CREATE, kind::SET]),
+];
+
+/// The op a wire op stands for, if it is one this version understands.
+fn op_of(site: &str, w: &WireOp) -> Result<Op, String> {
+    let entity_kinds = KNOWN_KINDS
+        .iter()
+        .find(|(e, _)| *e == w.e)
+        .ok_or_else(|| format!("op {} is on unknown entity '{}'", w.seq, w.e))?;
+    if !entity_kinds.1.contains(&w.k.as_str()) {
+        return Err(format!(
+            "op {} is of unknown kind '{}' on {}",
+            w.seq, w.k, w.e
+        ));
+    }
+    let needs_field = matches!(
+        w.k.as_str(),
+        "set" | "transition" | "link" | "route" | "approve"
+    );
+    if needs_field && w.f.is_none() {
+        return Err(format!("op {} ({} {}) names no field", w.seq, w.k, w.e));
+    }
+    if w.id.is_empty() || w.actor.is_empty() {
+        return Err(format!("op {} has no entity or no actor", w.seq));
+    }
+    let pred = w
+        .pred
+        .iter()
+        .map(|p| {
+            parse_op_ref(p)
+                .ok_or_else(|| format!("op {} names a malformed predecessor '{p}'", w.seq))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Op {
+        site: site.to_string(),
+        seq: w.seq,
+        hlc: w.hlc,
+        actor: w.actor.clone(),
+        entity: w.e.clone(),
+        entity_id: w.id.clone(),
+        kind: w.k.clone(),
+        field: w.f.clone(),
+        value: w.v.clone(),
+        pred,
+    })
+}
+
+/// Every check of one changeset against what the database holds (and the
+/// changesets before it in the same bundle, `chain`: site → (last seq, hash)).
+fn check_changeset(
+    r: &Reader<'_>,
+    file: &Path,
+    dataset: &str,
+    own_site_no: i64,
+    now_ms: i64,
+    raw: &RawChangeset,
+    chain: &mut HashMap<String, (i64, String)>,
+) -> Result<Checked, SyncError> {
+    let body: ChangesetBody = serde_json::from_slice(&raw.body)
+        .map_err(|e| refused(file, format!("a changeset is not valid ({e})")))?;
+    let at = format!("changeset {} {}-{}", body.code, body.from, body.to);
+    if body.format != CHANGESET_FORMAT {
+        return Err(refused(
+            file,
+            format!("{at} has format '{}', not {CHANGESET_FORMAT}", body.format),
+        ));
+    }
+    if body.dataset != dataset {
+        return Err(refused(
+            file,
+            format!("{at} belongs to another dataset ({})", body.dataset),
+        ));
+    }
+    let origin = r.site_by_id(&body.site)?.ok_or_else(|| {
+        refused(
+            file,
+            format!(
+                "{at} comes from site {} ({}), whose key this database does not have; get its key file and run `guardia sync trust FILE`",
+                body.code, body.site
+            ),
+        )
+    })?;
+    match origin.trust.as_str() {
+        trust::TRUSTED => {}
+        trust::REVOKED => {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} comes from site {}, whose key was revoked",
+                    origin.code
+                ),
+            ));
+        }
+        _ => {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} comes from site {}, which is not trusted yet; compare key fingerprint {} with its operator, then run `guardia sync trust {}`",
+                    origin.code,
+                    origin
+                        .pubkey
+                        .as_deref()
+                        .map(keys::fingerprint)
+                        .unwrap_or_default(),
+                    origin.code
+                ),
+            ));
+        }
+    }
+    let key = origin
+        .pubkey
+        .as_deref()
+        .and_then(keys::verifying_key)
+        .ok_or_else(|| refused(file, format!("site {} has no usable key", origin.code)))?;
+    let digest = raw.digest();
+    if !keys::verify(&key, keys::CHANGESET_CONTEXT, &digest, &raw.sig) {
+        return Err(refused(
+            file,
+            format!(
+                "{at} has a bad signature: it was altered after site {} signed it",
+                origin.code
+            ),
+        ));
+    }
+    let hash = hex::encode(digest);
+    let count = body.to - body.from + 1;
+    if body.from < 1 || count < 1 || body.ops.len() as i64 != count {
+        return Err(refused(file, format!("{at} holds {} ops", body.ops.len())));
+    }
+    for (i, w) in body.ops.iter().enumerate() {
+        if w.seq != body.from + i as i64 {
+            return Err(refused(
+                file,
+                format!("{at}: op {} is out of sequence", w.seq),
+            ));
+        }
+        let ms = w.hlc >> 16;
+        if w.hlc <= 0 || ms > now_ms + ABSURD_AHEAD_MS {
+            return Err(refused(
+                file,
+                format!(
+                    "{at}: op {} is dated {ms} ms since 1970, absurdly far from now",
+                    w.seq
+                ),
+            ));
+        }
+        op_of(&body.site, w).map_err(|e| refused(file, format!("{at}: {e}")))?;
+    }
+    // Known, or a fork: the same seqs with other contents.
+    let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
+    let known = overlapping
+        .iter()
+        .any(|(f, t, h)| *f == body.from && *t == body.to && *h == hash);
+    if !known {
+        if origin.no == own_site_no {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} was signed with this site's key, but this database never wrote it: two databases use site {} (a restored backup or a copied file). Stop using one of them; the other must be re-created with `guardia init` and a new site code",
+                    origin.code
+                ),
+            ));
+        }
+        if let Some((f, t, _)) = overlapping.first() {
+            return Err(refused(
+                file,
+                format!(
+                    "site {} forked at seq {}: this database holds other changes with seqs {f}-{t} (was that site's database restored from a backup?). That site must be re-created with a new site code",
+                    origin.code,
+                    body.from.max(*f)
+                ),
+            ));
+        }
+    }
+    // The hash chain: the previous changeset of the origin, when known.
+    let expected_prev = if body.from == 1 {
+        Some(None)
+    } else if let Some((last, h)) = chain
+        .get(&body.site)
+        .filter(|(last, _)| *last == body.from - 1)
+    {
+        let _ = last;
+        Some(Some(h.clone()))
+    } else {
+        r.changeset_ending(origin.no, body.from - 1)?.map(Some)
+    };
+    if let Some(expected) = expected_prev
+        && expected != body.prev
+    {
+        return Err(refused(
+            file,
+            format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
+        ));
+    }
+    chain.insert(body.site.clone(), (body.to, hash.clone()));
+    Ok(Checked {
+        body,
+        origin_no: origin.no,
+        hash,
+        new: !known,
+    })
+}
+
+impl App {
+    /// This site's signing key, made on first use.
+    fn site_key(&mut self) -> Result<SigningKey, AppError> {
+        if let Some(secret) = self.reader().secret_key()? {
+            return Ok(keys::signing_key(&secret)?);
+        }
+        let secret = keys::new_secret()?;
+        let key = keys::signing_key(&secret)?;
+        let public = keys::public_hex(&key);
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                // Another process may have made one meanwhile: keep the first.
+                if w.reader().secret_key()?.is_none() {
+                    w.set_secret_key(&secret, &public)?;
+                }
+                Ok(())
+            })?;
+        let secret = self.reader().secret_key()?.unwrap_or(secret);
+        Ok(keys::signing_key(&secret)?)
+    }
+
+    /// This site's public key as a file others can trust.
+    pub fn key_file(&mut self) -> Result<KeyFile, AppError> {
+        let key = self.site_key()?;
+        let site = self.store.site().clone();
+        Ok(KeyFile {
+            format: keys::KEY_FILE_FORMAT.into(),
+            dataset: site.dataset_id,
+            site: site.site_id,
+            code: site.code,
+            key: keys::public_hex(&key),
+        })
+    }
+
+    /// Seals this site's ops that are in no changeset yet into signed,
+    /// hash-chained changesets. Returns how many were made.
+    pub fn seal(&mut self) -> Result<usize, AppError> {
+        let key = self.site_key()?;
+        let site = self.store.site().clone();
+        let now = self.now_ms();
+        let app = format!("guardia/{}", env!("CARGO_PKG_VERSION"));
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<usize, AppError> {
+                let r = w.reader();
+                let (mut last, mut prev) = match r.last_changeset(site.no)? {
+                    Some((seq, hash)) => (seq, Some(hash)),
+                    None => (0, None),
+                };
+                let next = r.next_seq()?;
+                let mut made = 0;
+                while last + 1 < next {
+                    let ops = w.reader().own_ops_from(site.no, last + 1, CHANGESET_OPS)?;
+                    let (Some(first), Some(end)) = (ops.first(), ops.last()) else {
+                        break;
+                    };
+                    let body = ChangesetBody {
+                        format: CHANGESET_FORMAT.into(),
+                        dataset: site.dataset_id.clone(),
+                        site: site.site_id.clone(),
+                        code: site.code.clone(),
+                        inc: 1,
+                        from: first.seq,
+                        to: end.seq,
+                        prev: prev.clone(),
+                        app: app.clone(),
+                        ops: ops.iter().map(wire_op).collect(),
+                    };
+                    let bytes = serde_json::to_vec(&body).map_err(|e| {
+                        AppError::Invalid(format!("cannot encode a changeset: {e}"))
+                    })?;
+                    let digest: [u8; 32] = Sha256::digest(&bytes).into();
+                    let sig = keys::sign(&key, keys::CHANGESET_CONTEXT, &digest);
+                    let hash = hex::encode(digest);
+                    w.insert_changeset(
+                        site.no,
+                        body.from,
+                        body.to,
+                        &hash,
+                        prev.as_deref(),
+                        &bytes,
+                        &sig,
+                    )?;
+                    last = body.to;
+                    prev = Some(hash);
+                    made += 1;
+                }
+                Ok(made)
+            })
+    }
+
+    /// Writes a bundle for `target` to `out`. `None` when there was
+    /// nothing to send and `skip_empty` was asked (folder and git syncs).
+    pub fn export(
+        &mut self,
+        dest: &Destination,
+        target: &Target,
+        relay: bool,
+        skip_empty: bool,
+    ) -> Result<Option<ExportReport>, AppError> {
+        self.seal()?;
+        let key = self.site_key()?;
+        let site = self.store.site().clone();
+        let r = self.reader();
+        let sites: HashMap<i64, SiteRow> = r.sites()?.into_iter().map(|s| (s.no, s)).collect();
+        let known = match target {
+            Target::Cursor(name) => r.export_cursor(name)?,
+            Target::Site(code) => {
+                let peer = sites
+                    .values()
+                    .find(|s| s.code.eq_ignore_ascii_case(code) || s.site_id == *code)
+                    .ok_or_else(|| {
+                        AppError::unknown("site", code, sites.values().map(|s| s.code.clone()))
+                    })?;
+                r.peer_knows(peer.no)?
+            }
+        };
+        let held = r.held_ranges()?;
+        let origins: Vec<i64> = if relay {
+            held.keys().copied().collect()
+        } else {
+            vec![site.no]
+        };
+        let mut metas: Vec<ChangesetMeta> = Vec::new();
+        for origin in origins {
+            metas.extend(r.changesets_after(origin, known.get(&origin).copied().unwrap_or(0))?);
+        }
+        if metas.is_empty() && skip_empty {
+            return Ok(None);
+        }
+        let mut contains: BTreeMap<String, Vec<[i64; 2]>> = BTreeMap::new();
+        for m in &metas {
+            let ranges = contains
+                .entry(sites[&m.site_no].site_id.clone())
+                .or_default();
+            match ranges.last_mut() {
+                Some(last) if last[1] + 1 == m.seq_from => last[1] = m.seq_to,
+                _ => ranges.push([m.seq_from, m.seq_to]),
+            }
+        }
+        let mut knows = BTreeMap::new();
+        for (origin, ranges) in &held {
+            if let Some(first) = ranges.first().filter(|r| r[0] == 1) {
+                knows.insert(sites[origin].site_id.clone(), first[1]);
+            }
+        }
+        let header = Header {
+            format: BUNDLE_FORMAT.into(),
+            dataset: site.dataset_id.clone(),
+            bundle_id: uuid::Uuid::now_v7().to_string(),
+            created: self.clock.now().to_rfc3339(),
+            exporter: Exporter {
+                site: site.site_id.clone(),
+                code: site.code.clone(),
+                key: keys::public_hex(&key),
+            },
+            contains: contains.clone(),
+            knows,
+            changesets: metas.len() as u64,
+            ops: metas
+                .iter()
+                .map(|m| (m.seq_to - m.seq_from + 1) as u64)
+                .sum(),
+            uncompressed_len: metas.iter().map(|m| m.body_len + 1 + 128 + 1).sum(),
+        };
+        let bodies = metas.iter().map(|m| {
+            let (body, sig) = r.changeset_body(m.no)?;
+            let sig = hex::decode(sig).map_err(|_| {
+                SyncError::Invalid(format!("changeset {}-{} has a damaged signature in this database; run `guardia doctor`", m.seq_from, m.seq_to))
+            })?;
+            Ok(RawChangeset { body, sig })
+        });
+        let out = match dest {
+            Destination::File(p) => p.clone(),
+            Destination::Dir(d) => {
+                let own = contains
+                    .get(&site.site_id)
+                    .and_then(|r| Some([r.first()?[0], r.last()?[1]]));
+                let [from, to] = own.unwrap_or([0, 0]);
+                d.join(format!(
+                    "{}-{from}-{to}-{}.gdb",
+                    site.code,
+                    &header.bundle_id[24..]
+                ))
+            }
+        };
+        let (bytes, digest) = format::write_bundle(&out, &header, bodies, |digest| {
+            hex::decode(keys::sign(&key, keys::BUNDLE_CONTEXT, digest)).unwrap_or_default()
+        })?;
+        if let Target::Cursor(name) = target {
+            let now = self.now_ms();
+            self.store
+                .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                    for m in &metas {
+                        w.set_export_cursor(name, m.site_no, m.seq_to)?;
+                    }
+                    Ok(())
+                })?;
+        }
+        let by_code = contains
+            .into_iter()
+            .map(|(id, ranges)| {
+                let code = sites
+                    .values()
+                    .find(|s| s.site_id == id)
+                    .map(|s| s.code.clone())
+                    .unwrap_or(id);
+                (code, ranges)
+            })
+            .collect();
+        Ok(Some(ExportReport {
+            file: out.display().to_string(),
+            sha256: hex::encode(digest),
+            changesets: header.changesets,
+            ops: header.ops,
+            bytes,
+            contains: by_code,
+        }))
+    }
+
+    /// Checks the envelope and the exporter's signature.
+    fn open_bundle(&self, path: &Path) -> Result<(Envelope, SiteRow), AppError> {
+        let env = format::check_envelope(path)?;
+        let mine = self.store.site();
+        if env.header.dataset != mine.dataset_id {
+            return Err(refused(
+                path,
+                format!(
+                    "it belongs to another dataset ({}), not this database's ({})",
+                    env.header.dataset, mine.dataset_id
+                ),
+            )
+            .into());
+        }
+        let ex = &env.header.exporter;
+        let fp = keys::fingerprint(&ex.key);
+        let site = self
+            .reader()
+            .site_by_id(&ex.site)?
+            .filter(|s| s.trust == trust::TRUSTED && s.pubkey.is_some())
+            .ok_or_else(|| {
+                refused(
+                    path,
+                    format!(
+                        "it was exported by site {} (key fingerprint {fp}), which this database does not trust; compare the fingerprint with that site's operator, then run `guardia sync trust {}`",
+                        ex.code,
+                        path.display()
+                    ),
+                )
+            })?;
+        let key = site.pubkey.as_deref().and_then(keys::verifying_key);
+        let ok = key.is_some_and(|k| keys::verify(&k, keys::BUNDLE_CONTEXT, &env.digest, &env.sig));
+        if !ok {
+            return Err(refused(
+                path,
+                format!(
+                    "its signature is not site {}'s: forged or altered",
+                    site.code
+                ),
+            )
+            .into());
+        }
+        Ok((env, site))
+    }
+
+    /// Imports one bundle: checks everything (envelope, signatures, chain,
+    /// forks) before writing anything, then appends and folds its new ops
+    /// in one transaction.
+    pub fn import(&mut self, path: &Path, by: &str) -> Result<ImportReport, AppError> {
+        let (env, exporter) = self.open_bundle(path)?;
+        let file = path.display().to_string();
+        let digest = hex::encode(env.digest);
+        if let Some(done) = self.reader().imported_bundle(&digest)? {
+            return Ok(ImportReport {
+                file,
+                exporter: exporter.code,
+                outcome: ImportOutcome::AlreadyImported {
+                    at: done.imported_at,
+                    by: done.by,
+                    file: done.file,
+                },
+                warnings: Vec::new(),
+            });
+        }
+        let dataset = self.store.site().dataset_id.clone();
+        let own = self.store.site().no;
+        let now = self.now_ms();
+        // Pass 1: every check, nothing written.
+        {
+            let r = self.reader();
+            let mut chain = HashMap::new();
+            format::for_each_changeset(path, &env, false, |raw| {
+                check_changeset(&r, path, &dataset, own, now, &raw, &mut chain).map(drop)
+            })?;
+        }
+        // Pass 2: the same checks inside the write transaction (another
+        // process may have imported meanwhile), then the writes.
+        let cfg = self.config.clone();
+        let sites: HashMap<String, SiteRow> = self
+            .reader()
+            .sites()?
+            .into_iter()
+            .map(|s| (s.site_id.clone(), s))
+            .collect();
+        let mut warnings = Vec::new();
+        let (changesets, new_ops, tickets) =
+            self.store.write(now, ApplyMode::Bulk, |w| -> Result<(u64, u64, usize), AppError> {
+                let mut chain = HashMap::new();
+                let mut new_ops = 0u64;
+                let mut changesets = 0u64;
+                let mut ahead: BTreeMap<i64, i64> = BTreeMap::new();
+                let mut max_hlc = 0i64;
+                format::for_each_changeset(path, &env, true, |raw| {
+                    let c = check_changeset(&w.reader(), path, &dataset, own, now, &raw, &mut chain)?;
+                    changesets += 1;
+                    if !c.new {
+                        return Ok(());
+                    }
+                    w.insert_changeset(
+                        c.origin_no,
+                        c.body.from,
+                        c.body.to,
+                        &c.hash,
+                        c.body.prev.as_deref(),
+                        &raw.body,
+                        &hex::encode(&raw.sig),
+                    )?;
+                    for wop in &c.body.ops {
+                        let op = op_of(&c.body.site, wop).map_err(|e| refused(path, e))?;
+                        max_hlc = max_hlc.max(op.hlc);
+                        let skew = op.ms() - now;
+                        if skew > MAX_SKEW_MS {
+                            let e = ahead.entry(c.origin_no).or_default();
+                            *e = (*e).max(skew);
+                        }
+                        if w.import_op(&op, c.origin_no)? {
+                            new_ops += 1;
+                        }
+                    }
+                    Ok(())
+                })?;
+                w.observe_hlc(max_hlc, now + MAX_SKEW_MS);
+                for (origin, skew) in &ahead {
+                    w.set_skew(*origin, *skew)?;
+                    if let Some(s) = sites.values().find(|s| s.no == *origin) {
+                        warnings.push(format!(
+                            "site {}'s clock is {} ahead of this one; its changes keep their order, but check its clock",
+                            s.code,
+                            super::duration::format_minutes(skew / 60_000)
+                        ));
+                    }
+                }
+                for (site_id, seq) in &env.header.knows {
+                    if let Some(origin) = sites.get(site_id) {
+                        w.acknowledge(exporter.no, origin.no, *seq)?;
+                    }
+                }
+                w.record_import(&digest, &file, Some(exporter.no), by, new_ops as i64)?;
+                let touched: Vec<String> = w.touched().iter().cloned().collect();
+                if touched.len() > CLOCK_REFRESH_LIMIT {
+                    w.set_sla_fingerprint("stale")?;
+                } else {
+                    let at = crate::domain::ticket::ms_to_time(now);
+                    for id in &touched {
+                        if let Some((no, t)) = w.reader().ticket_by_id(id)? {
+                            sla::refresh_clock(w, &cfg, no, &t, at)?;
+                        }
+                    }
+                }
+                Ok((changesets, new_ops, touched.len()))
+            })?;
+        let outcome = if new_ops == 0 {
+            ImportOutcome::NothingNew { changesets }
+        } else {
+            ImportOutcome::Imported {
+                changesets,
+                new_ops,
+                tickets,
+            }
+        };
+        Ok(ImportReport {
+            file,
+            exporter: exporter.code,
+            outcome,
+            warnings,
+        })
+    }
+
+    /// Trusts a site's key from a key file or a bundle it exported, or a
+    /// site already recorded as pending by its code or id.
+    pub fn trust(&mut self, arg: &str) -> Result<SiteRow, AppError> {
+        let path = Path::new(arg);
+        let (site_id, code, key) = if path.is_file() {
+            let text = std::fs::read(path).map_err(|cause| SyncError::Io {
+                file: arg.to_string(),
+                cause,
+            })?;
+            if text.starts_with(&format::MAGIC) {
+                let env = format::check_envelope(path)?;
+                if env.header.dataset != self.store.site().dataset_id {
+                    return Err(refused(path, "it belongs to another dataset").into());
+                }
+                let ex = env.header.exporter;
+                (ex.site, ex.code, ex.key)
+            } else {
+                let k = KeyFile::parse(&String::from_utf8_lossy(&text), path)?;
+                if k.dataset != self.store.site().dataset_id {
+                    return Err(refused(
+                        path,
+                        format!("the key is for another dataset ({})", k.dataset),
+                    )
+                    .into());
+                }
+                (k.site, k.code, k.key)
+            }
+        } else {
+            let sites = self.reader().sites()?;
+            let s = sites
+                .iter()
+                .find(|s| s.code.eq_ignore_ascii_case(arg) || s.site_id == arg)
+                .filter(|s| s.pubkey.is_some())
+                .ok_or_else(|| {
+                    AppError::Invalid(format!(
+                        "no key file '{arg}' and no site '{arg}' with a known key; pass the site's key file (keys/<site>.pub in the shared folder) or a bundle it exported"
+                    ))
+                })?;
+            (
+                s.site_id.clone(),
+                s.code.clone(),
+                s.pubkey.clone().unwrap_or_default(),
+            )
+        };
+        if keys::verifying_key(&key).is_none() {
+            return Err(AppError::Invalid(format!(
+                "the key of site {code} is not an ed25519 key"
+            )));
+        }
+        if site_id == self.store.site().site_id {
+            return Err(AppError::Invalid(format!(
+                "{code} is this database's own site"
+            )));
+        }
+        if let Some(existing) = self.reader().site_by_id(&site_id)?
+            && existing.pubkey.as_deref().is_some_and(|k| k != key)
+            && existing.trust == trust::TRUSTED
+        {
+            return Err(AppError::Invalid(format!(
+                "site {code} is already trusted with another key (fingerprint {}); a site's key does not change, so this one may be forged",
+                existing
+                    .pubkey
+                    .as_deref()
+                    .map(keys::fingerprint)
+                    .unwrap_or_default()
+            )));
+        }
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.upsert_site(&site_id, &code, &key, trust::TRUSTED)?;
+                Ok(())
+            })?;
+        self.reader()
+            .site_by_id(&site_id)?
+            .ok_or_else(|| AppError::Invalid("the site vanished".into()))
+    }
+
+    /// Records a key seen in a shared folder as pending (to be trusted by
+    /// an operator); a known key is left as it is.
+    pub fn note_key(&mut self, k: &KeyFile) -> Result<Option<SiteRow>, AppError> {
+        if k.site == self.store.site().site_id || k.dataset != self.store.site().dataset_id {
+            return Ok(None);
+        }
+        if let Some(s) = self.reader().site_by_id(&k.site)?
+            && s.pubkey.is_some()
+        {
+            return Ok(Some(s));
+        }
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.upsert_site(&k.site, &k.code, &k.key, trust::PENDING)?;
+                Ok(())
+            })?;
+        Ok(self.reader().site_by_id(&k.site)?)
+    }
+}
+
+/// The dataset and site code a key file or bundle belongs to (to join it).
+pub fn dataset_of(file: &Path) -> Result<(String, String), AppError> {
+    let bytes = std::fs::read(file).map_err(|cause| SyncError::Io {
+        file: file.display().to_string(),
+        cause,
+    })?;
+    if bytes.starts_with(&format::MAGIC) {
+        let env = format::check_envelope(file)?;
+        Ok((env.header.dataset, env.header.exporter.code))
+    } else {
+        let k = KeyFile::parse(&String::from_utf8_lossy(&bytes), file)?;
+        Ok((k.dataset, k.code))
+    }
+}
+
+fn wire_op(op: &Op) -> WireOp {
+    WireOp {
+        seq: op.seq,
+        hlc: op.hlc,
+        actor: op.actor.clone(),
+        e: op.entity.clone(),
+        id: op.entity_id.clone(),
+        k: op.kind.clone(),
+        f: op.field.clone(),
+        v: op.value.clone(),
+        pred: op.pred.iter().map(|p| p.to_string()).collect(),
+    }
+}
+
+/// One site as `sync status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteStatus {
+    pub code: String,
+    pub site_id: String,
+    pub trust: String,
+    pub fingerprint: Option<String>,
+    pub this_site: bool,
+    /// Seq ranges of its changes held here.
+    pub held: Vec<[i64; 2]>,
+    /// Ranges missing between those held (a relay may bring them).
+    pub gaps: Vec<[i64; 2]>,
+    /// What it acknowledged holding of this site's changes.
+    pub has_ours: Option<i64>,
+    /// How far ahead of ours its clock was seen, in minutes (0: fine).
+    pub clock_ahead_min: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatus {
+    pub dataset: String,
+    pub site: String,
+    /// This site's last op (all of them are exportable).
+    pub last_seq: i64,
+    pub sites: Vec<SiteStatus>,
+    pub conflicts: i64,
+    pub conflict_list: Vec<crate::store::sync::ConflictRow>,
+    /// Ops waiting for a ticket or run that has not arrived.
+    pub waiting_ops: i64,
+}
+
+impl App {
+    pub fn sync_status(&self) -> Result<SyncStatus, AppError> {
+        let r = self.reader();
+        let own = self.store.site().clone();
+        let held = r.held_ranges()?;
+        let last_seq = r.next_seq()? - 1;
+        let mut sites = Vec::new();
+        for s in r.sites()? {
+            let ranges = held.get(&s.no).cloned().unwrap_or_default();
+            let mut gaps = Vec::new();
+            let mut next = 1;
+            for [a, b] in &ranges {
+                if *a > next {
+                    gaps.push([next, a - 1]);
+                }
+                next = b + 1;
+            }
+            let has_ours = r.peer_knows(s.no)?.get(&own.no).copied();
+            sites.push(SiteStatus {
+                this_site: s.no == own.no,
+                held: if s.no == own.no && last_seq > 0 {
+                    vec![[1, last_seq]]
+                } else {
+                    ranges
+                },
+                gaps,
+                has_ours: if s.no == own.no { None } else { has_ours },
+                clock_ahead_min: s.skew_ms / 60_000,
+                fingerprint: s.pubkey.as_deref().map(keys::fingerprint),
+                code: s.code,
+                site_id: s.site_id,
+                trust: s.trust,
+            });
+        }
+        Ok(SyncStatus {
+            dataset: own.dataset_id,
+            site: own.code,
+            last_seq,
+            sites,
+            conflicts: r.conflict_count()?,
+            conflict_list: r.conflicts(20)?,
+            waiting_ops: r.waiting_ops()?,
+        })
+    }
+}

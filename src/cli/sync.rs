@@ -1,0 +1,288 @@
+//! `guardia sync …`: the command-line face of `app::sync` and
+//! `app::transport`, in text and JSON.
+
+use super::{print, print_json};
+use crate::app::App;
+use crate::app::sync::{Destination, ImportOutcome, ImportReport, Target};
+use crate::app::transport::FolderReport;
+use crate::cli::args::SyncCommand;
+use crate::text::sanitize_block as clean;
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
+    match cmd {
+        SyncCommand::Export {
+            out,
+            target,
+            relay,
+            json,
+        } => {
+            let target = if target.eq_ignore_ascii_case("all") {
+                Target::Cursor("all".into())
+            } else {
+                Target::Site(target.clone())
+            };
+            let report = app
+                .export(&Destination::File(out.clone()), &target, *relay, false)?
+                .ok_or_else(|| anyhow::anyhow!("nothing was exported"))?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                let what = if report.changesets == 0 {
+                    "no new changes (the bundle carries this site's acknowledgements)".to_string()
+                } else {
+                    format!(
+                        "{} changes in {} changesets ({})",
+                        report.ops,
+                        report.changesets,
+                        ranges(&report.contains)
+                    )
+                };
+                print(&format!(
+                    "exported {what} to {} ({} bytes)\n",
+                    report.file, report.bytes
+                ))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        SyncCommand::Import { files, json } => {
+            let mut reports = Vec::new();
+            let mut failed = Vec::new();
+            for f in files {
+                match app.import(f, by) {
+                    Ok(r) => reports.push(r),
+                    Err(e) => failed.push(e.to_string()),
+                }
+            }
+            if *json {
+                print_json(&serde_json::json!({"imported": reports, "refused": failed}))?;
+            } else {
+                let mut s = String::new();
+                for r in &reports {
+                    s.push_str(&import_line(r));
+                }
+                print(&s)?;
+                for e in &failed {
+                    eprintln!("guardia: {}", clean(e));
+                }
+            }
+            Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        SyncCommand::Folder { dir, json } => {
+            let report = app.sync_folder(dir, by)?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                print(&folder_text(&report))?;
+            }
+            Ok(if report.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        SyncCommand::Git { repo, branch, json } => {
+            let report = app.sync_git(repo, branch, by)?;
+            if *json {
+                print_json(&report)?;
+            } else {
+                let mut s = folder_text(&report.folder);
+                s.push_str(&format!(
+                    "git: {} on branch {}: {}{}\n",
+                    report.repository,
+                    report.branch,
+                    if report.pushed {
+                        "pushed"
+                    } else {
+                        "nothing to push"
+                    },
+                    if report.push_retries > 0 {
+                        format!(
+                            " (after {} rejected push(es), pulled and pushed again)",
+                            report.push_retries
+                        )
+                    } else {
+                        String::new()
+                    }
+                ));
+                print(&s)?;
+            }
+            Ok(if report.folder.refused.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        SyncCommand::Status { json } => {
+            let st = app.sync_status()?;
+            if *json {
+                print_json(&st)?;
+                return Ok(ExitCode::SUCCESS);
+            }
+            let mut s = format!(
+                "site {} (dataset {}), {} changes made here\n",
+                st.site, st.dataset, st.last_seq
+            );
+            for site in &st.sites {
+                let held: Vec<String> = site.held.iter().map(|[a, b]| format!("{a}-{b}")).collect();
+                s.push_str(&format!(
+                    "  {:<8} {:<8} key {:<19}  holds {}",
+                    clean(&site.code),
+                    if site.this_site {
+                        "this"
+                    } else {
+                        site.trust.as_str()
+                    },
+                    site.fingerprint.as_deref().unwrap_or("(none yet)"),
+                    if held.is_empty() {
+                        "nothing".into()
+                    } else {
+                        held.join(",")
+                    }
+                ));
+                if let Some(n) = site.has_ours {
+                    s.push_str(&format!("; has ours up to {n}"));
+                }
+                if !site.gaps.is_empty() {
+                    let g: Vec<String> =
+                        site.gaps.iter().map(|[a, b]| format!("{a}-{b}")).collect();
+                    s.push_str(&format!("; MISSING {}", g.join(",")));
+                }
+                if site.clock_ahead_min > 0 {
+                    s.push_str(&format!("; clock {} min ahead", site.clock_ahead_min));
+                }
+                s.push('\n');
+            }
+            s.push_str(&format!("conflicts: {}\n", st.conflicts));
+            for c in &st.conflict_list {
+                let heads: Vec<String> = c
+                    .heads
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|h| {
+                        format!(
+                            "{} by {}",
+                            h["value"].as_str().unwrap_or_default(),
+                            h["by"].as_str().unwrap_or_default()
+                        )
+                    })
+                    .collect();
+                s.push_str(&clean(&format!(
+                    "  {} {} ({}): {}\n",
+                    c.key,
+                    c.field,
+                    c.kind,
+                    heads.join(" | ")
+                )));
+            }
+            if st.waiting_ops > 0 {
+                s.push_str(&format!(
+                    "{} change(s) wait for a ticket that has not arrived yet\n",
+                    st.waiting_ops
+                ));
+            }
+            print(&s)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SyncCommand::Trust { what } => {
+            let site = app.trust(what)?;
+            print(&format!(
+                "trusted site {} ({}), key fingerprint {}\n",
+                clean(&site.code),
+                site.site_id,
+                site.pubkey
+                    .as_deref()
+                    .map(crate::sync::keys::fingerprint)
+                    .unwrap_or_default()
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        SyncCommand::Key { out } => {
+            let key = app.key_file()?;
+            let text = serde_json::to_string_pretty(&key)? + "\n";
+            match out {
+                Some(path) => {
+                    std::fs::write(path, &text)
+                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                    print(&format!(
+                        "wrote the key of site {} to {} (fingerprint {})\n",
+                        key.code,
+                        path.display(),
+                        crate::sync::keys::fingerprint(&key.key)
+                    ))?;
+                }
+                None => print(&text)?,
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn ranges(contains: &std::collections::BTreeMap<String, Vec<[i64; 2]>>) -> String {
+    contains
+        .iter()
+        .map(|(code, r)| {
+            let r: Vec<String> = r.iter().map(|[a, b]| format!("{a}-{b}")).collect();
+            format!("{} {}", clean(code), r.join(","))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn import_line(r: &ImportReport) -> String {
+    let what = match &r.outcome {
+        ImportOutcome::Imported {
+            changesets,
+            new_ops,
+            tickets,
+        } => format!(
+            "imported {new_ops} new changes in {changesets} changesets, {tickets} ticket(s) updated"
+        ),
+        ImportOutcome::NothingNew { changesets } => {
+            format!("nothing new: all {changesets} changesets were already here")
+        }
+        ImportOutcome::AlreadyImported { at, by, file } => format!(
+            "already imported {} by {} (as {}); nothing changed",
+            crate::domain::ticket::ms_to_time(*at).format("%Y-%m-%d %H:%M UTC"),
+            clean(by),
+            clean(file)
+        ),
+    };
+    let mut s = format!("{} (from {}): {what}\n", clean(&r.file), clean(&r.exporter));
+    for w in &r.warnings {
+        s.push_str(&format!("  warning: {}\n", clean(w)));
+    }
+    s
+}
+
+fn folder_text(r: &FolderReport) -> String {
+    let mut s = String::new();
+    for i in &r.imported {
+        s.push_str(&import_line(i));
+    }
+    match &r.exported {
+        Some(e) => s.push_str(&format!(
+            "exported {} changes to {} ({})\n",
+            e.ops,
+            clean(&e.file),
+            ranges(&e.contains)
+        )),
+        None => s.push_str("nothing new to export\n"),
+    }
+    for u in &r.untrusted {
+        s.push_str(&format!("not trusted yet: {}\n", clean(u)));
+    }
+    for e in &r.refused {
+        s.push_str(&format!("refused: {}\n", clean(e)));
+    }
+    if r.imported.is_empty() && r.refused.is_empty() {
+        s.push_str("nothing new to import\n");
+    }
+    s
+}

@@ -1,0 +1,479 @@
+//! The bundle file (`.gdb`), byte by byte as docs/sync.md specifies it:
+//!
+//! ```text
+//! 0     8   magic 89 47 44 42 0D 0A 1A 0A ("\x89GDB\r\n\x1a\n")
+//! 8     2   format major (LE)        10  2  format minor (LE)
+//! 12    4   header length n (LE), at most 64 KiB
+//! 16    n   header: UTF-8 JSON
+//! 16+n  8   payload length m (LE)
+//! 24+n  m   payload: one zstd frame (content checksum on) of changeset lines
+//!       4   "GDBT"
+//!       32  SHA-256 of every byte before it, "GDBT" included
+//!       1   signature algorithm (1 = ed25519)
+//!       64  the exporter's signature of "guardia-bundle-v1\0" || SHA-256
+//! ```
+//!
+//! A changeset line is `<body JSON>\t<signature hex>\n`: JSON escapes tabs
+//! and newlines inside strings, so the last tab separates the two. Bodies
+//! are kept and relayed verbatim, so no canonical JSON is needed.
+//!
+//! Reading checks the envelope (lengths, checksum) before decompressing a
+//! byte, and decompression is capped by the length the header declares.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use super::SyncError;
+
+pub const MAGIC: [u8; 8] = *b"\x89GDB\r\n\x1a\n";
+pub const MAJOR: u16 = 1;
+pub const MINOR: u16 = 0;
+pub const TRAILER_TAG: &[u8; 4] = b"GDBT";
+pub const SIG_ED25519: u8 = 1;
+pub const MAX_HEADER: u32 = 64 * 1024;
+/// A changeset line longer than this is refused (ours hold at most
+/// [`CHANGESET_OPS`] ops).
+pub const MAX_LINE: usize = 64 * 1024 * 1024;
+/// Ops per sealed changeset.
+pub const CHANGESET_OPS: usize = 2_000;
+pub const BUNDLE_FORMAT: &str = "guardia-bundle";
+pub const CHANGESET_FORMAT: &str = "guardia-cs-1";
+const PREFIX_LEN: u64 = 16;
+const TRAILER_LEN: u64 = 4 + 32 + 1 + 64;
+
+/// Who exported a bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exporter {
+    pub site: String,
+    pub code: String,
+    pub key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Header {
+    pub format: String,
+    pub dataset: String,
+    pub bundle_id: String,
+    pub created: String,
+    pub exporter: Exporter,
+    /// Origin site → seq ranges of the changesets inside.
+    pub contains: BTreeMap<String, Vec<[i64; 2]>>,
+    /// The exporter's version vector: for each origin, every seq up to this
+    /// one is held by the exporter (an acknowledgement).
+    pub knows: BTreeMap<String, i64>,
+    pub changesets: u64,
+    pub ops: u64,
+    pub uncompressed_len: u64,
+}
+
+/// One op as it travels.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WireOp {
+    pub seq: i64,
+    pub hlc: i64,
+    pub actor: String,
+    pub e: String,
+    pub id: String,
+    pub k: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
+    pub v: Value,
+    /// Predecessors as `site:seq`.
+    pub pred: Vec<String>,
+}
+
+/// A changeset's signed body: a run of one site's ops.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChangesetBody {
+    pub format: String,
+    pub dataset: String,
+    pub site: String,
+    pub code: String,
+    pub inc: i64,
+    pub from: i64,
+    pub to: i64,
+    /// SHA-256 (hex) of the body of this site's previous changeset.
+    pub prev: Option<String>,
+    pub app: String,
+    pub ops: Vec<WireOp>,
+}
+
+/// A changeset line, still as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawChangeset {
+    pub body: Vec<u8>,
+    pub sig: Vec<u8>,
+}
+
+impl RawChangeset {
+    pub fn digest(&self) -> [u8; 32] {
+        Sha256::digest(&self.body).into()
+    }
+    pub fn line_len(&self) -> u64 {
+        (self.body.len() + 1 + self.sig.len() * 2 + 1) as u64
+    }
+}
+
+/// What the envelope check found.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub header: Header,
+    pub payload_offset: u64,
+    pub payload_len: u64,
+    pub digest: [u8; 32],
+    pub sig: Vec<u8>,
+    pub minor: u16,
+}
+
+fn refused(path: &Path, reason: impl Into<String>) -> SyncError {
+    SyncError::Refused {
+        file: path.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn io(path: &Path, cause: std::io::Error) -> SyncError {
+    SyncError::Io {
+        file: path.display().to_string(),
+        cause,
+    }
+}
+
+/// Writes a bundle to `path` (through a temporary name in the same
+/// directory, synced and renamed, so a reader never sees half a file).
+/// `sign` signs the file's SHA-256.
+pub fn write_bundle(
+    path: &Path,
+    header: &Header,
+    changesets: impl Iterator<Item = Result<RawChangeset, SyncError>>,
+    sign: impl FnOnce(&[u8; 32]) -> Vec<u8>,
+) -> Result<(u64, [u8; 32]), SyncError> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "bundle.gdb".into());
+    let tmp = match dir {
+        Some(d) => d.join(format!(".{name}.tmp")),
+        None => std::path::PathBuf::from(format!(".{name}.tmp")),
+    };
+    let result = write_to(&tmp, header, changesets, sign);
+    match result {
+        Ok(written) => {
+            std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+            if let Some(d) = dir
+                && let Ok(f) = File::open(d)
+            {
+                let _ = f.sync_all();
+            }
+            Ok(written)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn write_to(
+    tmp: &Path,
+    header: &Header,
+    changesets: impl Iterator<Item = Result<RawChangeset, SyncError>>,
+    sign: impl FnOnce(&[u8; 32]) -> Vec<u8>,
+) -> Result<(u64, [u8; 32]), SyncError> {
+    let e = |c| io(tmp, c);
+    let header_json = serde_json::to_vec(header).map_err(|c| e(c.into()))?;
+    if header_json.len() as u32 > MAX_HEADER {
+        return Err(SyncError::Invalid(format!(
+            "the bundle header would be {} bytes, more than {MAX_HEADER}; export fewer sites at once",
+            header_json.len()
+        )));
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(tmp)
+        .map_err(e)?;
+    let mut w = BufWriter::new(file);
+    w.write_all(&MAGIC).map_err(e)?;
+    w.write_all(&MAJOR.to_le_bytes()).map_err(e)?;
+    w.write_all(&MINOR.to_le_bytes()).map_err(e)?;
+    w.write_all(&(header_json.len() as u32).to_le_bytes())
+        .map_err(e)?;
+    w.write_all(&header_json).map_err(e)?;
+    let len_at = PREFIX_LEN + header_json.len() as u64;
+    w.write_all(&0u64.to_le_bytes()).map_err(e)?;
+    let mut enc = zstd::stream::Encoder::new(w, 3).map_err(e)?;
+    enc.include_checksum(true).map_err(e)?;
+    let mut written = 0u64;
+    for cs in changesets {
+        let cs = cs?;
+        enc.write_all(&cs.body).map_err(e)?;
+        enc.write_all(b"\t").map_err(e)?;
+        enc.write_all(hex::encode(&cs.sig).as_bytes()).map_err(e)?;
+        enc.write_all(b"\n").map_err(e)?;
+        written += cs.line_len();
+    }
+    if written != header.uncompressed_len {
+        return Err(SyncError::Invalid(format!(
+            "the changesets changed while exporting ({written} bytes, header says {}); export again",
+            header.uncompressed_len
+        )));
+    }
+    let mut w = enc.finish().map_err(e)?;
+    w.flush().map_err(e)?;
+    let mut file = w.into_inner().map_err(|c| e(c.into_error()))?;
+    let end = file.stream_position().map_err(e)?;
+    let payload_len = end - len_at - 8;
+    file.seek(SeekFrom::Start(len_at)).map_err(e)?;
+    file.write_all(&payload_len.to_le_bytes()).map_err(e)?;
+    file.seek(SeekFrom::Start(0)).map_err(e)?;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut (&mut file).take(end), &mut hasher).map_err(e)?;
+    hasher.update(TRAILER_TAG);
+    let digest: [u8; 32] = hasher.finalize().into();
+    let sig = sign(&digest);
+    file.seek(SeekFrom::End(0)).map_err(e)?;
+    file.write_all(TRAILER_TAG).map_err(e)?;
+    file.write_all(&digest).map_err(e)?;
+    file.write_all(&[SIG_ED25519]).map_err(e)?;
+    file.write_all(&sig).map_err(e)?;
+    file.sync_all().map_err(e)?;
+    Ok((end + TRAILER_LEN, digest))
+}
+
+/// Checks the envelope: magic, version, lengths against the file size, and
+/// the checksum. Decompresses nothing.
+pub fn check_envelope(path: &Path) -> Result<Envelope, SyncError> {
+    let mut f = File::open(path).map_err(|c| io(path, c))?;
+    let size = f.metadata().map_err(|c| io(path, c))?.len();
+    let mut prefix = [0u8; PREFIX_LEN as usize];
+    if size < PREFIX_LEN || f.read_exact(&mut prefix).is_err() {
+        return Err(refused(
+            path,
+            format!("not a guardia bundle (only {size} bytes)"),
+        ));
+    }
+    if prefix[..8] != MAGIC {
+        let hint = if prefix[..4] == MAGIC[..4] {
+            " (its line endings were changed in transit: copy it as a binary file)"
+        } else {
+            ""
+        };
+        return Err(refused(path, format!("not a guardia bundle{hint}")));
+    }
+    let major = u16::from_le_bytes([prefix[8], prefix[9]]);
+    let minor = u16::from_le_bytes([prefix[10], prefix[11]]);
+    if major != MAJOR {
+        return Err(refused(
+            path,
+            if major > MAJOR {
+                format!(
+                    "written in bundle format {major}.{minor}, newer than this guardia reads ({MAJOR}.x); upgrade guardia"
+                )
+            } else {
+                format!("bundle format {major}.{minor} is not one this guardia reads")
+            },
+        ));
+    }
+    let header_len = u32::from_le_bytes([prefix[12], prefix[13], prefix[14], prefix[15]]);
+    if header_len > MAX_HEADER {
+        return Err(refused(
+            path,
+            format!("the header claims {header_len} bytes, more than {MAX_HEADER}: damaged"),
+        ));
+    }
+    let min_size = PREFIX_LEN + header_len as u64 + 8 + TRAILER_LEN;
+    if size < min_size {
+        return Err(refused(
+            path,
+            format!("truncated: {size} bytes, but the header alone needs {min_size}"),
+        ));
+    }
+    let mut header_bytes = vec![0u8; header_len as usize];
+    f.read_exact(&mut header_bytes).map_err(|c| io(path, c))?;
+    let mut len_bytes = [0u8; 8];
+    f.read_exact(&mut len_bytes).map_err(|c| io(path, c))?;
+    let payload_len = u64::from_le_bytes(len_bytes);
+    let expected = min_size.checked_add(payload_len);
+    if expected != Some(size) {
+        return Err(refused(
+            path,
+            match expected {
+                Some(x) if x > size => format!(
+                    "truncated: the header says {payload_len} payload bytes, the file has {}",
+                    size.saturating_sub(min_size)
+                ),
+                Some(x) => format!("{} bytes of unexpected data after the end", size - x),
+                None => "the payload length is absurd: damaged".to_string(),
+            },
+        ));
+    }
+    // The checksum covers everything up to the trailer tag.
+    f.seek(SeekFrom::Start(0)).map_err(|c| io(path, c))?;
+    let body_end = size - TRAILER_LEN;
+    let mut hasher = Sha256::new();
+    std::io::copy(&mut (&mut f).take(body_end), &mut hasher).map_err(|c| io(path, c))?;
+    let mut trailer = [0u8; TRAILER_LEN as usize];
+    f.read_exact(&mut trailer).map_err(|c| io(path, c))?;
+    if &trailer[..4] != TRAILER_TAG {
+        return Err(refused(path, "the trailer is damaged"));
+    }
+    hasher.update(TRAILER_TAG);
+    let digest: [u8; 32] = hasher.finalize().into();
+    if trailer[4..36] != digest {
+        return Err(refused(
+            path,
+            "checksum mismatch: the file was damaged in transit",
+        ));
+    }
+    if trailer[36] != SIG_ED25519 {
+        return Err(refused(
+            path,
+            format!("unknown signature algorithm {}", trailer[36]),
+        ));
+    }
+    let header: Header = serde_json::from_slice(&header_bytes)
+        .map_err(|e| refused(path, format!("the header is not valid ({e})")))?;
+    if header.format != BUNDLE_FORMAT {
+        return Err(refused(
+            path,
+            format!("header format '{}' is not {BUNDLE_FORMAT}", header.format),
+        ));
+    }
+    Ok(Envelope {
+        header,
+        payload_offset: PREFIX_LEN + header_len as u64 + 8,
+        payload_len,
+        digest,
+        sig: trailer[37..].to_vec(),
+        minor,
+    })
+}
+
+/// Streams the changesets of a checked bundle to `each`, decompressing no
+/// more than the header declares. With `rehash`, the file is hashed again
+/// on the way and must still match the envelope (it may have been
+/// replaced since it was checked).
+pub fn for_each_changeset(
+    path: &Path,
+    env: &Envelope,
+    rehash: bool,
+    mut each: impl FnMut(RawChangeset) -> Result<(), SyncError>,
+) -> Result<(), SyncError> {
+    let mut f = File::open(path).map_err(|c| io(path, c))?;
+    let mut hasher = Sha256::new();
+    if rehash {
+        let mut prefix = vec![0u8; env.payload_offset as usize];
+        f.read_exact(&mut prefix).map_err(|c| io(path, c))?;
+        hasher.update(&prefix);
+    } else {
+        f.seek(SeekFrom::Start(env.payload_offset))
+            .map_err(|c| io(path, c))?;
+    }
+    let payload = HashingReader {
+        inner: (&mut f).take(env.payload_len),
+        hasher: if rehash { Some(&mut hasher) } else { None },
+    };
+    let dec = zstd::stream::Decoder::new(payload)
+        .map_err(|e| refused(path, format!("the payload cannot be decompressed ({e})")))?;
+    let cap = env.header.uncompressed_len;
+    let mut lines = BufReader::new(dec.take(cap + 1));
+    let mut total = 0u64;
+    let mut count = 0u64;
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = (&mut lines)
+            .take(MAX_LINE as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(|e| refused(path, format!("the payload is damaged ({e})")))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > cap {
+            return Err(refused(
+                path,
+                format!("the payload holds more than the {cap} bytes its header declares"),
+            ));
+        }
+        if line.last() != Some(&b'\n') {
+            return Err(refused(
+                path,
+                "the payload ends in the middle of a changeset",
+            ));
+        }
+        line.pop();
+        let tab = line
+            .iter()
+            .rposition(|&b| b == b'\t')
+            .ok_or_else(|| refused(path, format!("changeset {} has no signature", count + 1)))?;
+        let sig = hex::decode(&line[tab + 1..])
+            .ok()
+            .filter(|s| s.len() == 64)
+            .ok_or_else(|| {
+                refused(
+                    path,
+                    format!("changeset {} has a malformed signature", count + 1),
+                )
+            })?;
+        count += 1;
+        each(RawChangeset {
+            body: line[..tab].to_vec(),
+            sig,
+        })?;
+    }
+    if total != cap {
+        return Err(refused(
+            path,
+            format!("the payload holds {total} bytes, its header declares {cap}"),
+        ));
+    }
+    if count != env.header.changesets {
+        return Err(refused(
+            path,
+            format!(
+                "the payload holds {count} changesets, its header declares {}",
+                env.header.changesets
+            ),
+        ));
+    }
+    if rehash {
+        // Drain what the decoder did not need (the frame's checksum).
+        let mut rest = lines.into_inner().into_inner().finish();
+        std::io::copy(&mut rest, &mut std::io::sink()).map_err(|c| io(path, c))?;
+        drop(rest);
+        hasher.update(TRAILER_TAG);
+        let digest: [u8; 32] = hasher.finalize().into();
+        if digest != env.digest {
+            return Err(refused(
+                path,
+                "the file changed while it was being imported",
+            ));
+        }
+    }
+    Ok(())
+}
+
+struct HashingReader<'h, R> {
+    inner: R,
+    hasher: Option<&'h mut Sha256>,
+}
+
+impl<R: Read> Read for HashingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(h) = self.hasher.as_mut() {
+            h.update(&buf[..n]);
+        }
+        Ok(n)
+    }
+}
