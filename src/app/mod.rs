@@ -671,7 +671,8 @@ impl App {
             .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
                 let (_, t) = load(&w.reader(), key)?;
                 workflow::check_action(cfg, &t, "assign")?;
-                if t.assignee.as_deref() == user {
+                // Assigning the assignee shown confirms it after a sync conflict.
+                if t.assignee.as_deref() == user && !w.reader().has_conflict(&t.id, "assignee")? {
                     return Err(AppError::Refused {
                         key: key.into(),
                         message: match user {
@@ -752,6 +753,17 @@ impl App {
         let clock_now = self.clock.now();
         self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
             let (_, t) = load(&w.reader(), key)?;
+            // After a sync conflict, moving to the state shown confirms it:
+            // the move supersedes every concurrent one, at every site.
+            if t.status == state && w.reader().has_conflict(&t.id, "status")? {
+                w.append(
+                    &actor_id,
+                    OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION,
+                        json!({"from": t.status, "to": state, "note": note.unwrap_or("confirmed after a sync conflict")}))
+                    .field("status"),
+                )?;
+                return reloaded(w, cfg, key);
+            }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
                 .ok_or_else(|| AppError::Invalid(format!("{key}: its type '{}' has no workflow in this configuration", t.ticket_type)))?;

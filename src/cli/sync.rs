@@ -62,7 +62,9 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
                 for r in &reports {
                     s.push_str(&import_line(r));
                 }
-                print(&s)?;
+                if !s.is_empty() {
+                    print(&s)?;
+                }
                 for e in &failed {
                     eprintln!("guardia: {}", clean(e));
                 }

@@ -522,6 +522,20 @@ impl WriteTx<'_> {
             })
             .map_err(|e| self.err(e))?;
         apply::apply(&self.tx, &op, self.mode, &mut self.cache).map_err(|e| self.apply_err(e))?;
+        // Superseding several heads resolves a sync conflict: the fold
+        // recomputes the register and drops its conflict rows.
+        if op.pred.len() > 1
+            && let Some(field) = merge::register_field(&op)
+        {
+            let no = if op.entity == ops::entity::TICKET {
+                apply::ticket_no(&self.tx, &mut self.cache, &op, &op.entity_id)
+                    .map_err(|e| self.apply_err(e))?
+            } else {
+                0
+            };
+            merge::settle(&self.tx, &op.entity, &op.entity_id, field, no)
+                .map_err(|e| self.apply_err(e))?;
+        }
         Ok(op)
     }
 

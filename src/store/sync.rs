@@ -317,6 +317,18 @@ impl Reader<'_> {
         .map_err(|e| self.err(e))
     }
 
+    /// Whether a ticket's field is in conflict after a sync.
+    pub fn has_conflict(&self, ticket_id: &str, field: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .prepare_cached("SELECT 1 FROM conflict WHERE ticket_id = ?1 AND field = ?2 LIMIT 1")
+            .and_then(|mut st| {
+                st.query_row(params![ticket_id, field], |_| Ok(()))
+                    .optional()
+            })
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
     /// Ops that wait for an entity that has not arrived.
     pub fn waiting_ops(&self) -> Result<i64, StoreError> {
         self.conn()

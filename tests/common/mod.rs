@@ -392,3 +392,4 @@ pub fn terminal_hazards(bytes: &[u8]) -> Vec<&'static str> {
 pub mod console;
 pub mod keys;
 pub mod pty;
+pub mod sync;

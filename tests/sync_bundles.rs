@@ -1,0 +1,259 @@
+//! Sync by bundle files through the real binary: idempotent imports,
+//! convergence with conflicts that a normal change resolves everywhere,
+//! refusals that leave the database byte for byte as it was (corrupt,
+//! forged, foreign, untrusted, too new, forked), and the shared folder.
+
+mod common;
+
+use common::Env;
+use common::sync::{dump, export, file_bytes, import, key_of, sites};
+use std::path::Path;
+
+fn ticket(e: &Env, title: &str) -> String {
+    e.incident(title, "El usuario no puede facturar desde esta mañana.")
+}
+
+#[test]
+fn importing_twice_changes_nothing_and_says_so() {
+    let s = sites(2);
+    let key = ticket(&s[0], "Buzón lleno");
+    s[0].ok(&["comment", &key, "Se revisa la cuota"]);
+    let b = export(&s[0], "all", "b1.gdb");
+    let first = import(&s[1], &b);
+    assert!(first.contains("imported 2 new changes"), "{first}");
+    let before = dump(&s[1]);
+    let again = import(&s[1], &b);
+    assert!(again.contains("already imported"), "{again}");
+    assert_eq!(dump(&s[1]), before);
+    assert_eq!(dump(&s[0]), before, "both sites show the same");
+    // A bundle with other bytes but the same changesets also changes nothing.
+    let relayed = export(&s[0], "LYO", "b2.gdb");
+    let r = import(&s[1], &relayed);
+    assert!(r.contains("nothing new"), "{r}");
+    assert_eq!(dump(&s[1]), before);
+    s[1].ok(&["doctor"]);
+}
+
+#[test]
+fn concurrent_changes_converge_with_visible_conflicts_that_one_change_resolves() {
+    let s = sites(2);
+    let key = ticket(&s[0], "VPN caída");
+    let b = export(&s[0], "all", "base.gdb");
+    import(&s[1], &b);
+    // Offline, both sites change the same ticket.
+    s[0].ok(&["assign", &key, "carla"]);
+    s[1].ok(&["assign", &key, "bruno"]);
+    s[1].ok(&["comment", &key, "Desde Lyon"]);
+    s[0].ok(&["worklog", &key, "30m", "--note", "Diagnóstico"]);
+    let a = export(&s[0], "LYO", "a.gdb");
+    let l = export(&s[1], "BOG", "l.gdb");
+    import(&s[1], &a);
+    import(&s[0], &l);
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    let status = s[0].ok(&["sync", "status"]);
+    assert!(status.contains("conflicts: 1"), "{status}");
+    assert!(status.contains("assignee"), "{status}");
+    let st: serde_json::Value =
+        serde_json::from_str(&s[1].ok(&["sync", "status", "--json"])).expect("json");
+    assert_eq!(st["conflicts"], 1);
+    let shown = s[0].show(&key);
+    assert_eq!(shown["comments"].as_array().map(Vec::len), Some(1));
+    // A person settles it with a normal change, at one site.
+    s[1].ok(&["assign", &key, "carla"]);
+    assert!(s[1].ok(&["sync", "status"]).contains("conflicts: 0"));
+    let fix = export(&s[1], "BOG", "fix.gdb");
+    import(&s[0], &fix);
+    assert!(s[0].ok(&["sync", "status"]).contains("conflicts: 0"));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    assert_eq!(s[0].show(&key)["assignee"], "carla");
+    for e in &s {
+        e.ok(&["doctor"]);
+    }
+}
+
+#[test]
+fn a_change_that_follows_another_wins_whatever_the_clocks_say() {
+    let s = sites(2);
+    let key = ticket(&s[0], "Impresora");
+    // BOG's clock runs a day ahead when it sets the priority justification.
+    let mut ahead = Env { ..clone_env(&s[0]) };
+    ahead.now = "2026-03-03T09:00:00-05:00".into();
+    ahead.ok(&["set", &key, "title=Impresora del piso 3"]);
+    let b = export(&s[0], "all", "b.gdb");
+    let out = import(&s[1], &b);
+    assert!(out.contains("clock is"), "a skew warning: {out}");
+    // LYO, with a correct clock, changes the title after seeing BOG's.
+    s[1].ok(&["set", &key, "title=Impresora del piso 4"]);
+    let l = export(&s[1], "BOG", "l.gdb");
+    import(&s[0], &l);
+    assert_eq!(s[0].show(&key)["title"], "Impresora del piso 4");
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    std::mem::forget(ahead.dir);
+}
+
+/// The same site, seen through another environment value (its clock).
+fn clone_env(e: &Env) -> Env {
+    Env {
+        dir: tempfile::Builder::new()
+            .prefix("guardia-alias-")
+            .tempdir()
+            .expect("dir"),
+        db: e.db.clone(),
+        cfg: e.cfg.clone(),
+        now: e.now.clone(),
+        user: e.user.clone(),
+        lang: e.lang.clone(),
+    }
+}
+
+fn assert_refused(e: &Env, file: &Path, why: &str) {
+    e.ok(&["sync", "status"]);
+    let before = file_bytes(e);
+    let err = e.fail(&["sync", "import", &file.to_string_lossy()]);
+    assert!(
+        err.contains("refused") && err.contains(why),
+        "expected '{why}': {err}"
+    );
+    assert!(
+        err.contains(&file.display().to_string()),
+        "names the file: {err}"
+    );
+    assert!(file_bytes(e) == before, "the database changed after: {err}");
+}
+
+#[test]
+fn damaged_bundles_are_refused_and_change_nothing() {
+    let s = sites(2);
+    let key = ticket(&s[0], "Portal lento");
+    s[0].ok(&["comment", &key, "Más detalles"]);
+    let good = export(&s[0], "all", "good.gdb");
+    let bytes = std::fs::read(&good).expect("bundle");
+    let dir = s[1].path().join("bad");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let write = |name: &str, b: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, b).expect("write");
+        p
+    };
+    assert_refused(
+        &s[1],
+        &write("cut.gdb", &bytes[..bytes.len() / 2]),
+        "truncated",
+    );
+    let mut flipped = bytes.clone();
+    let mid = bytes.len() * 2 / 3;
+    flipped[mid] ^= 0x10;
+    assert_refused(&s[1], &write("flip.gdb", &flipped), "checksum");
+    let mut longer = bytes.clone();
+    longer.extend_from_slice(b"garbage");
+    assert_refused(&s[1], &write("long.gdb", &longer), "unexpected data");
+    let mut newer = bytes.clone();
+    newer[8] = 2;
+    assert_refused(&s[1], &write("new.gdb", &newer), "upgrade guardia");
+    let crlf: Vec<u8> = bytes
+        .iter()
+        .flat_map(|&b| {
+            if b == b'\n' {
+                vec![b'\r', b'\n']
+            } else {
+                vec![b]
+            }
+        })
+        .collect();
+    assert_refused(&s[1], &write("crlf.gdb", &crlf), "binary");
+    assert_refused(&s[1], &write("text.gdb", b"hola"), "not a guardia bundle");
+    // The good one still imports afterwards.
+    assert!(import(&s[1], &good).contains("imported 2 new changes"));
+}
+
+#[test]
+fn bundles_from_unknown_or_foreign_sites_are_refused() {
+    let s = sites(2);
+    ticket(&s[0], "Token caducado");
+    let b = export(&s[0], "all", "b.gdb");
+    // A site of another dataset.
+    let stranger = Env::with_site("MAD");
+    assert_refused(&stranger, &b, "another dataset");
+    // A site that joined but was never trusted by BOG exports to BOG.
+    let lonely = Env::empty();
+    lonely.ok(&[
+        "init",
+        "--site",
+        "QUI",
+        "--join",
+        &key_of(&s[0]).to_string_lossy(),
+    ]);
+    ticket(&lonely, "Desde Quito");
+    let q = export(&lonely, "all", "q.gdb");
+    assert_refused(&s[0], &q, "does not trust");
+    // Trusting its key lets it in.
+    s[0].ok(&["sync", "trust", &key_of(&lonely).to_string_lossy()]);
+    assert!(import(&s[0], &q).contains("imported"));
+}
+
+#[test]
+fn a_restored_database_that_reuses_its_site_is_detected() {
+    let s = sites(2);
+    ticket(&s[0], "Antes de la copia");
+    // A backup of BOG, taken now…
+    let backup = s[0].path().join("backup.db");
+    std::fs::copy(&s[0].db, &backup).expect("copy");
+    ticket(&s[0], "Después de la copia");
+    let b = export(&s[0], "all", "b.gdb");
+    import(&s[1], &b);
+    // …is restored and used: it writes other changes with the same seqs.
+    let restored = clone_env(&s[0]);
+    let restored = Env {
+        db: restored.path().join("restored.db"),
+        ..restored
+    };
+    std::fs::copy(&backup, &restored.db).expect("restore");
+    ticket(&restored, "Otra cosa con el mismo número");
+    let fork = export(&restored, "all", "fork.gdb");
+    assert_refused(&s[1], &fork, "forked");
+    // And the original refuses changes signed with its own key that it never wrote.
+    assert_refused(&s[0], &fork, "two databases use site BOG");
+}
+
+#[test]
+fn a_shared_folder_brings_three_sites_to_the_same_state() {
+    let s = sites(3);
+    let folder = s[0].path().join("compartido");
+    let f = folder.to_string_lossy().to_string();
+    let k = ticket(&s[0], "Caída del ERP");
+    ticket(&s[1], "Nómina");
+    ticket(&s[2], "Correo");
+    for e in &s {
+        e.ok(&["sync", "folder", &f]);
+    }
+    s[1].ok(&["comment", &k, "Lyon confirma"]);
+    s[2].ok(&["worklog", &k, "15m"]);
+    for _ in 0..2 {
+        for e in &s {
+            e.ok(&["sync", "folder", &f]);
+        }
+    }
+    let d = dump(&s[0]);
+    assert_eq!(d, dump(&s[1]));
+    assert_eq!(d, dump(&s[2]));
+    assert_eq!(s[0].ok(&["list", "--json"]).matches("\"key\"").count(), 3);
+    let again = s[0].ok(&["sync", "folder", &f]);
+    assert!(
+        again.contains("nothing new to import") && again.contains("nothing new to export"),
+        "{again}"
+    );
+    // Each site wrote only its own directory.
+    let sites_dir = std::fs::read_dir(
+        folder
+            .read_dir()
+            .expect("root")
+            .next()
+            .expect("dataset")
+            .expect("entry")
+            .path()
+            .join("sites"),
+    )
+    .expect("sites")
+    .count();
+    assert_eq!(sites_dir, 3);
+}
