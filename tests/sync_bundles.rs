@@ -257,3 +257,36 @@ fn a_shared_folder_brings_three_sites_to_the_same_state() {
     .count();
     assert_eq!(sites_dir, 3);
 }
+
+/// Every prefix of a small bundle is refused, in process (one binary run
+/// per offset would take minutes), and none changes the database.
+#[test]
+fn every_truncation_of_a_bundle_is_refused() {
+    use guardia::app::{App, Clock};
+    use guardia::config::{Config, Lang};
+    use guardia::store::Store;
+    let s = sites(2);
+    ticket(&s[0], "Corte");
+    let good = export(&s[0], "all", "good.gdb");
+    let bytes = std::fs::read(&good).expect("bundle");
+    s[1].ok(&["sync", "status"]);
+    let before = file_bytes(&s[1]);
+    let cfg = Config::builtin().expect("config");
+    let mut app = App::new(
+        cfg,
+        Store::open(&s[1].db).expect("open"),
+        Clock::system(),
+        Lang::En,
+    );
+    let cut = s[1].path().join("cut.gdb");
+    for len in 0..bytes.len() {
+        std::fs::write(&cut, &bytes[..len]).expect("write");
+        let err = app
+            .import(&cut, "ana")
+            .expect_err("a truncated bundle must be refused");
+        assert!(err.to_string().contains("refused"), "at {len}: {err}");
+    }
+    drop(app);
+    assert!(file_bytes(&s[1]) == before);
+    assert!(import(&s[1], &good).contains("imported"));
+}

@@ -1,0 +1,100 @@
+//! Property: whatever three sites do offline, and however their bundles
+//! travel (dropped, duplicated, delivered late and out of order, relayed by
+//! a third site), after a final exchange every site shows the same tickets,
+//! comments, worklog, links and conflicts, and each passes `doctor` (the
+//! replay of its log through the fold, in clock order).
+
+mod common;
+
+use common::Env;
+use common::sync::{dump, sites};
+use proptest::prelude::*;
+use std::path::PathBuf;
+
+fn act(e: &Env, action: u8, key: &str, n: usize) {
+    let title = format!("title=Asunto {n}");
+    let note = format!("Nota {n}");
+    let args: Vec<&str> = match action {
+        0 => vec!["comment", key, &note],
+        1 => vec!["assign", key, if n % 2 == 0 { "bruno" } else { "carla" }],
+        2 => vec!["set", key, &title],
+        3 => vec!["move", key, "in_progress"],
+        4 => vec!["worklog", key, "20m"],
+        _ => vec!["move", key, "waiting"],
+    };
+    // Refusals (a move the workflow forbids now) are part of the game.
+    let _ = e.cmd().args(&args).output().expect("run");
+}
+
+fn bundle(e: &Env, target: &str, name: &str) -> PathBuf {
+    let out = e.path().join(name);
+    e.ok(&[
+        "sync",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--for",
+        target,
+        "--relay",
+    ]);
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_delivery_order_converges(
+        steps in proptest::collection::vec((0usize..3, 0u8..6, 0usize..3, 0u8..4), 4..12)
+    ) {
+        let s = sites(3);
+        let codes = ["BOG", "LYO", "MAD"];
+        let keys: Vec<String> = s.iter().map(|e| e.incident("Caso", "Descripción del caso")).collect();
+        // Everyone starts with everyone's tickets.
+        for (i, e) in s.iter().enumerate() {
+            for (j, other) in s.iter().enumerate() {
+                if i != j {
+                    let b = bundle(e, codes[j], &format!("init-{j}.gdb"));
+                    other.ok(&["sync", "import", &b.to_string_lossy()]);
+                }
+            }
+        }
+        let mut sent: Vec<PathBuf> = Vec::new();
+        for (n, (r, action, t, delivery)) in steps.iter().enumerate() {
+            act(&s[*r], *action, &keys[*t], n);
+            let b = bundle(&s[*r], "all", &format!("step-{n}.gdb"));
+            let to = &s[(*r + 1) % 3];
+            match delivery {
+                0 => {} // dropped for now
+                1 => { to.ok(&["sync", "import", &b.to_string_lossy()]); }
+                2 => {
+                    to.ok(&["sync", "import", &b.to_string_lossy()]);
+                    to.ok(&["sync", "import", &b.to_string_lossy()]);
+                }
+                _ => sent.push(b.clone()), // delivered late, out of order
+            }
+        }
+        for b in sent.iter().rev() {
+            for e in &s {
+                e.ok(&["sync", "import", &b.to_string_lossy()]);
+            }
+        }
+        // A final exchange: each site relays what the others lack.
+        for round in 0..2 {
+            for (i, e) in s.iter().enumerate() {
+                for (j, other) in s.iter().enumerate() {
+                    if i != j {
+                        let b = bundle(e, codes[j], &format!("final-{round}-{i}-{j}.gdb"));
+                        other.ok(&["sync", "import", &b.to_string_lossy()]);
+                    }
+                }
+            }
+        }
+        let d0 = dump(&s[0]);
+        prop_assert_eq!(&d0, &dump(&s[1]));
+        prop_assert_eq!(&d0, &dump(&s[2]));
+        for e in &s {
+            e.ok(&["doctor"]);
+        }
+    }
+}
