@@ -16,7 +16,15 @@ fn act(e: &Env, action: u8, key: &str, n: usize) {
     let note = format!("Nota {n}");
     let args: Vec<&str> = match action {
         0 => vec!["comment", key, &note],
-        1 => vec!["assign", key, if n.is_multiple_of(2) { "bruno" } else { "carla" }],
+        1 => vec![
+            "assign",
+            key,
+            if n.is_multiple_of(2) {
+                "bruno"
+            } else {
+                "carla"
+            },
+        ],
         2 => vec!["set", key, &title],
         3 => vec!["move", key, "in_progress"],
         4 => vec!["worklog", key, "20m"],
