@@ -213,6 +213,38 @@ fn a_restored_database_that_reuses_its_site_is_detected() {
     assert_refused(&s[1], &fork, "forked");
     // And the original refuses changes signed with its own key that it never wrote.
     assert_refused(&s[0], &fork, "two databases use site BOG");
+    // In a shared folder, the restored copy finds the original's files in
+    // its own directory and publishes nothing.
+    let folder = s[0].path().join("compartido").to_string_lossy().to_string();
+    s[0].ok(&["sync", "folder", &folder]);
+    let count = || {
+        walk(Path::new(&folder))
+            .into_iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "gdb"))
+            .count()
+    };
+    let before = count();
+    let out = restored
+        .cmd()
+        .args(["sync", "folder", &folder])
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("two databases use site BOG"));
+    assert_eq!(count(), before, "the forked copy wrote nothing");
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
 }
 
 #[test]
@@ -289,4 +321,32 @@ fn every_truncation_of_a_bundle_is_refused() {
     drop(app);
     assert!(file_bytes(&s[1]) == before);
     assert!(import(&s[1], &good).contains("imported"));
+}
+
+#[test]
+fn a_second_folder_gets_everything_too() {
+    let s = sites(2);
+    let k = ticket(&s[0], "Dos carpetas");
+    let one = s[0].path().join("uno").to_string_lossy().to_string();
+    let two = s[0].path().join("dos").to_string_lossy().to_string();
+    s[0].ok(&["sync", "folder", &one]);
+    let out = s[0].ok(&["sync", "folder", &two]);
+    assert!(out.contains("exported 1 changes"), "{out}");
+    s[1].ok(&["sync", "folder", &two]);
+    assert_eq!(s[1].show(&k)["title"], "Dos carpetas");
+}
+
+#[test]
+fn a_site_whose_code_is_taken_is_not_trusted() {
+    let s = sites(2);
+    let twin = Env::empty();
+    twin.ok(&[
+        "init",
+        "--site",
+        "LYO",
+        "--join",
+        &key_of(&s[0]).to_string_lossy(),
+    ]);
+    let err = s[0].fail(&["sync", "trust", &key_of(&twin).to_string_lossy()]);
+    assert!(err.contains("same code as site LYO"), "{err}");
 }

@@ -68,13 +68,12 @@ pub enum ImportOutcome {
         tickets: usize,
     },
     /// Every changeset was already here (the bundle is still recorded).
-    NothingNew {
-        changesets: u64,
-    },
+    NothingNew { changesets: u64 },
     AlreadyImported {
         at: i64,
         by: String,
-        file: String,
+        /// The name it was first imported under.
+        first_file: String,
     },
 }
 
@@ -296,11 +295,10 @@ fn check_changeset(
     // The hash chain: the previous changeset of the origin, when known.
     let expected_prev = if body.from == 1 {
         Some(None)
-    } else if let Some((last, h)) = chain
+    } else if let Some((_, h)) = chain
         .get(&body.site)
         .filter(|(last, _)| *last == body.from - 1)
     {
-        let _ = last;
         Some(Some(h.clone()))
     } else {
         r.changeset_ending(origin.no, body.from - 1)?.map(Some)
@@ -591,17 +589,32 @@ impl App {
     /// forks) before writing anything, then appends and folds its new ops
     /// in one transaction.
     pub fn import(&mut self, path: &Path, by: &str) -> Result<ImportReport, AppError> {
+        self.import_as(path, &path.display().to_string(), by)
+    }
+
+    /// Imports `path`, recording it as `file` (a shared folder records the
+    /// name inside the folder, so it knows the file next time without
+    /// reading it).
+    pub(super) fn import_as(
+        &mut self,
+        path: &Path,
+        file: &str,
+        by: &str,
+    ) -> Result<ImportReport, AppError> {
         let (env, exporter) = self.open_bundle(path)?;
-        let file = path.display().to_string();
+        let file = file.to_string();
         let digest = hex::encode(env.digest);
         if let Some(done) = self.reader().imported_bundle(&digest)? {
+            if done.file != file {
+                self.record_bundle(&digest, &file, by)?;
+            }
             return Ok(ImportReport {
                 file,
                 exporter: exporter.code,
                 outcome: ImportOutcome::AlreadyImported {
                     at: done.imported_at,
                     by: done.by,
-                    file: done.file,
+                    first_file: done.file,
                 },
                 warnings: Vec::new(),
             });
@@ -679,7 +692,7 @@ impl App {
                         w.acknowledge(exporter.no, origin.no, *seq)?;
                     }
                 }
-                w.record_import(&digest, &file, Some(exporter.no), by, new_ops as i64)?;
+                w.record_bundle(&digest, &file, Some(exporter.no), by, new_ops as i64)?;
                 let touched: Vec<String> = w.touched().iter().cloned().collect();
                 if touched.len() > CLOCK_REFRESH_LIMIT {
                     w.set_sla_fingerprint("stale")?;
@@ -724,6 +737,14 @@ impl App {
                 if env.header.dataset != self.store.site().dataset_id {
                     return Err(refused(path, "it belongs to another dataset").into());
                 }
+                // The key in the header must be the one that signed the file.
+                let signed = keys::verifying_key(&env.header.exporter.key)
+                    .is_some_and(|k| keys::verify(&k, keys::BUNDLE_CONTEXT, &env.digest, &env.sig));
+                if !signed {
+                    return Err(
+                        refused(path, "its signature does not match the key it names").into(),
+                    );
+                }
                 let ex = env.header.exporter;
                 (ex.site, ex.code, ex.key)
             } else {
@@ -764,6 +785,19 @@ impl App {
                 "{code} is this database's own site"
             )));
         }
+        // Ticket keys are `<CODE>-<n>`: two sites with one code would give
+        // two tickets the same key.
+        if let Some(clash) = self
+            .reader()
+            .sites()?
+            .into_iter()
+            .find(|s| s.site_id != site_id && s.code.eq_ignore_ascii_case(&code))
+        {
+            return Err(AppError::Invalid(format!(
+                "site {code} ({site_id}) uses the same code as site {} ({}); ticket keys would collide. One of them must be re-created with `guardia init --site` and another code",
+                clash.code, clash.site_id
+            )));
+        }
         if let Some(existing) = self.reader().site_by_id(&site_id)?
             && existing.pubkey.as_deref().is_some_and(|k| k != key)
             && existing.trust == trust::TRUSTED
@@ -786,6 +820,22 @@ impl App {
         self.reader()
             .site_by_id(&site_id)?
             .ok_or_else(|| AppError::Invalid("the site vanished".into()))
+    }
+
+    /// Records a bundle file as seen without importing it (one this site
+    /// wrote, or the same content under another name).
+    pub(super) fn record_bundle(
+        &mut self,
+        digest: &str,
+        name: &str,
+        by: &str,
+    ) -> Result<(), AppError> {
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.record_bundle(digest, name, None, by, 0)?;
+                Ok(())
+            })
     }
 
     /// Records a key seen in a shared folder as pending (to be trusted by

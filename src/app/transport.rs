@@ -8,7 +8,7 @@
 //! <root>/<dataset>/sites/<site id>/<CODE>-<from>-<to>-<id>.gdb
 //! ```
 
-use super::sync::{Destination, ExportReport, ImportOutcome, ImportReport, Target};
+use super::sync::{Destination, ExportReport, ImportReport, Target};
 use super::{App, AppError};
 use crate::sync::SyncError;
 use crate::sync::keys::KeyFile;
@@ -131,7 +131,7 @@ impl App {
                 if self.reader().imported_file(&name)? {
                     continue;
                 }
-                match self.import_named(&file, &name, by) {
+                match self.import_as(&file, &name, by) {
                     Ok(r) => report.imported.push(r),
                     Err(AppError::Sync(SyncError::Refused { reason, .. }))
                         if reason.contains("does not trust") =>
@@ -142,17 +142,10 @@ impl App {
                 }
             }
         }
-        // Ours, if there is anything new.
-        let target = Target::Cursor(format!("folder:{}", site.dataset_id));
-        if let Some(exported) =
-            self.export(&Destination::Dir(own_dir.clone()), &target, false, true)?
-        {
-            let name = relative(&root, Path::new(&exported.file));
-            self.remember_own_file(&exported.sha256, &name, by)?;
-            report.exported = Some(exported);
-        }
         // A file in our own directory that we did not write means another
-        // database uses this site's identity.
+        // database uses this site's identity: checked before writing ours,
+        // so a forked database publishes nothing.
+        let mut forked = false;
         for file in sorted_entries(&own_dir)? {
             let fname = file
                 .file_name()
@@ -162,48 +155,28 @@ impl App {
                 continue;
             }
             let name = relative(&root, &file);
-            if !self.reader().imported_file(&name)? {
-                match self.import_named(&file, &name, by) {
-                    Ok(_) => {}
-                    Err(e) => report.refused.push(e.to_string()),
-                }
+            if !self.reader().imported_file(&name)?
+                && let Err(e) = self.import_as(&file, &name, by)
+            {
+                forked = true;
+                report.refused.push(e.to_string());
             }
         }
-        Ok(report)
-    }
-
-    /// Imports a file recorded under `name` (its path inside the folder).
-    fn import_named(
-        &mut self,
-        file: &Path,
-        name: &str,
-        by: &str,
-    ) -> Result<ImportReport, AppError> {
-        let mut r = self.import(file, by)?;
-        r.file = name.to_string();
-        if let ImportOutcome::AlreadyImported { .. } = r.outcome {
-            // Same content under another name (a consolidated copy).
+        if forked {
+            return Ok(report);
         }
-        self.remember_file(file, name)?;
-        Ok(r)
-    }
-
-    fn remember_file(&mut self, file: &Path, name: &str) -> Result<(), AppError> {
-        let env = crate::sync::format::check_envelope(file)?;
-        let digest = hex::encode(env.digest);
-        self.remember_own_file(&digest, name, "")
-    }
-
-    fn remember_own_file(&mut self, digest: &str, name: &str, by: &str) -> Result<(), AppError> {
-        let now = self.now_ms();
-        self.store.write(
-            now,
-            crate::store::ApplyMode::Live,
-            |w| -> Result<(), AppError> {
-                w.record_file(digest, name, by)?;
-                Ok(())
-            },
-        )
+        // Ours, if there is anything new. The cursor is per folder, so a
+        // second folder gets everything too.
+        let place = root.canonicalize().unwrap_or_else(|_| root.clone());
+        let target = Target::Cursor(format!("folder:{}", place.display()));
+        if let Some(exported) =
+            self.export(&Destination::Dir(own_dir.clone()), &target, false, true)?
+        {
+            let name = relative(&root, Path::new(&exported.file));
+            self.record_bundle(&exported.sha256, &name, by)?;
+            report.exported = Some(exported);
+        }
+        Ok(report)
     }
 
     /// Syncs through a git repository: a clone kept next to the database

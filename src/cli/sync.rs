@@ -249,11 +249,11 @@ fn import_line(r: &ImportReport) -> String {
         ImportOutcome::NothingNew { changesets } => {
             format!("nothing new: all {changesets} changesets were already here")
         }
-        ImportOutcome::AlreadyImported { at, by, file } => format!(
+        ImportOutcome::AlreadyImported { at, by, first_file } => format!(
             "already imported {} by {} (as {}); nothing changed",
             crate::domain::ticket::ms_to_time(*at).format("%Y-%m-%d %H:%M UTC"),
             clean(by),
-            clean(file)
+            clean(first_file)
         ),
     };
     let mut s = format!("{} (from {}): {what}\n", clean(&r.file), clean(&r.exporter));

@@ -234,6 +234,8 @@ pub(super) struct Verdict {
     heads: Vec<usize>,
     /// Invalid ops no valid op supersedes.
     invalid: Vec<usize>,
+    /// Transitions whose predecessors have not arrived, not superseded.
+    undecided: Vec<usize>,
 }
 
 /// Validity and heads of a register's ops. A transition is valid when its
@@ -302,10 +304,29 @@ fn judge(ops: &[RegOp], created_status: Option<&str>, create_ref: Option<&OpRef>
             v.heads.push(i);
         } else if decided[i] {
             v.invalid.push(i);
+        } else {
+            v.undecided.push(i);
         }
     }
     // `ops` is sorted by (hlc, site, seq): the last head is the winner.
     v
+}
+
+/// A register's ops, the entity's creation, and the fold's verdict on them.
+fn read_register(
+    conn: &Connection,
+    entity_id: &str,
+    field: &str,
+) -> Result<(Vec<RegOp>, Option<Op>, Verdict), ApplyError> {
+    let ops = register_ops(conn, entity_id, field)?;
+    let created = creation(conn, entity_id)?;
+    let create_ref = created.as_ref().map(|c| OpRef {
+        site: c.site.clone(),
+        seq: c.seq,
+    });
+    let created_status = created.as_ref().and_then(|c| str_of(&c.value, "status"));
+    let verdict = judge(&ops, created_status, create_ref.as_ref());
+    Ok((ops, created, verdict))
 }
 
 /// Recomputes one register from the log and writes its winner (or the
@@ -317,17 +338,7 @@ pub(super) fn settle(
     field: &str,
     ticket_no: i64,
 ) -> Result<(), ApplyError> {
-    let ops = register_ops(conn, entity_id, field)?;
-    let created = creation(conn, entity_id)?;
-    let create_ref = created.as_ref().map(|c| OpRef {
-        site: c.site.clone(),
-        seq: c.seq,
-    });
-    let created_status = created
-        .as_ref()
-        .and_then(|c| str_of(&c.value, "status"))
-        .map(str::to_string);
-    let verdict = judge(&ops, created_status.as_deref(), create_ref.as_ref());
+    let (ops, created, verdict) = read_register(conn, entity_id, field)?;
     match verdict.heads.last().map(|&i| &ops[i]) {
         Some(w) => write_register(
             conn,
@@ -467,21 +478,120 @@ fn initial<'a>(created: &'a Op, field: &'a str) -> Register<'a> {
     }
 }
 
-/// The current tips of a register (its ops no other op names), which a
-/// new local change supersedes: naming all of them is how a person
-/// resolves a conflict. Sorted, so the op is the same on every run.
+/// The current tips of a register (its ops no valid op supersedes: the
+/// heads, and invalid or undecided transitions), which a new local change
+/// supersedes: naming all of them is how a person resolves a conflict.
+/// Only valid ops supersede, as in the fold: a change that named only an
+/// invalid op would itself be judged invalid at every other site. Sorted,
+/// so the op is the same on every run.
 pub(super) fn tips(
     conn: &Connection,
     entity_id: &str,
     field: &str,
 ) -> Result<Vec<OpRef>, ApplyError> {
-    let ops = register_ops(conn, entity_id, field)?;
-    let named: HashSet<&OpRef> = ops.iter().flat_map(|o| o.pred.iter()).collect();
-    let mut tips: Vec<OpRef> = ops
+    let (ops, _, v) = read_register(conn, entity_id, field)?;
+    let mut tips: Vec<OpRef> = v
+        .heads
         .iter()
-        .filter(|o| !named.contains(&o.at))
-        .map(|o| o.at.clone())
+        .chain(&v.invalid)
+        .chain(&v.undecided)
+        .map(|&i| ops[i].at.clone())
         .collect();
     tips.sort();
     Ok(tips)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(site: &str, seq: i64, hlc: i64, kind: &str, value: Value, pred: &[(&str, i64)]) -> RegOp {
+        RegOp {
+            at: OpRef {
+                site: site.into(),
+                seq,
+            },
+            hlc,
+            kind: kind.into(),
+            value,
+            actor: "ana".into(),
+            pred: pred
+                .iter()
+                .map(|(s, n)| OpRef {
+                    site: (*s).into(),
+                    seq: *n,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn concurrent_moves_are_two_heads_and_the_later_clock_wins() {
+        let create = OpRef {
+            site: "a".into(),
+            seq: 1,
+        };
+        let ops = vec![
+            op(
+                "a",
+                2,
+                10,
+                kind::TRANSITION,
+                json!({"from": "new", "to": "assigned"}),
+                &[("a", 1)],
+            ),
+            op(
+                "b",
+                1,
+                20,
+                kind::TRANSITION,
+                json!({"from": "new", "to": "in_progress"}),
+                &[("a", 1)],
+            ),
+        ];
+        let v = judge(&ops, Some("new"), Some(&create));
+        assert_eq!(v.heads, vec![0, 1]);
+        assert!(v.invalid.is_empty() && v.undecided.is_empty());
+    }
+
+    #[test]
+    fn an_invalid_move_supersedes_nothing_and_a_missing_predecessor_leaves_one_undecided() {
+        let create = OpRef {
+            site: "a".into(),
+            seq: 1,
+        };
+        let ops = vec![
+            op(
+                "a",
+                2,
+                10,
+                kind::TRANSITION,
+                json!({"from": "new", "to": "assigned"}),
+                &[("a", 1)],
+            ),
+            // Claims to leave 'closed', which its predecessor never set.
+            op(
+                "b",
+                1,
+                20,
+                kind::TRANSITION,
+                json!({"from": "closed", "to": "new"}),
+                &[("a", 2)],
+            ),
+            // Follows an op that has not arrived.
+            op(
+                "c",
+                1,
+                30,
+                kind::TRANSITION,
+                json!({"from": "waiting", "to": "new"}),
+                &[("z", 9)],
+            ),
+        ];
+        let v = judge(&ops, Some("new"), Some(&create));
+        // The valid move stays the head even though the invalid one names it.
+        assert_eq!(v.heads, vec![0]);
+        assert_eq!(v.invalid, vec![1]);
+        assert_eq!(v.undecided, vec![2]);
+    }
 }

@@ -68,6 +68,16 @@ fn site_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SiteRow> {
     })
 }
 
+fn conflict_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConflictRow> {
+    let heads: String = r.get(3)?;
+    Ok(ConflictRow {
+        key: r.get(0)?,
+        field: r.get(1)?,
+        kind: r.get(2)?,
+        heads: serde_json::from_str(&heads).unwrap_or_default(),
+    })
+}
+
 const SITE_COLUMNS: &str = "no, site_id, code, pubkey, trust, skew_ms";
 
 impl Reader<'_> {
@@ -267,6 +277,15 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether a file (by its name in a shared folder) was imported or written here.
+    pub fn imported_file(&self, name: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .prepare_cached("SELECT 1 FROM imported_bundle WHERE file = ?1 LIMIT 1")
+            .and_then(|mut st| st.query_row([name], |_| Ok(())).optional())
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
     /// Open conflicts, by ticket key.
     pub fn conflicts(&self, limit: usize) -> Result<Vec<ConflictRow>, StoreError> {
         let mut st = self
@@ -276,17 +295,9 @@ impl Reader<'_> {
                  ORDER BY t.no DESC, c.field, c.kind LIMIT ?1",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map([limit as i64], |r| {
-            let heads: String = r.get(3)?;
-            Ok(ConflictRow {
-                key: r.get(0)?,
-                field: r.get(1)?,
-                kind: r.get(2)?,
-                heads: serde_json::from_str(&heads).unwrap_or_default(),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        st.query_map([limit as i64], conflict_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     pub fn conflict_count(&self) -> Result<i64, StoreError> {
@@ -304,17 +315,9 @@ impl Reader<'_> {
                  WHERE c.ticket_id = ?1 ORDER BY c.field, c.kind",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map([ticket_id], |r| {
-            let heads: String = r.get(3)?;
-            Ok(ConflictRow {
-                key: r.get(0)?,
-                field: r.get(1)?,
-                kind: r.get(2)?,
-                heads: serde_json::from_str(&heads).unwrap_or_default(),
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        st.query_map([ticket_id], conflict_from_row)
+            .and_then(|rows| rows.collect())
+            .map_err(|e| self.err(e))
     }
 
     /// Whether a ticket's field is in conflict after a sync.
@@ -457,14 +460,13 @@ impl WriteTx<'_> {
     }
 
     pub fn acknowledge(&mut self, peer: i64, origin: i64, seq: i64) -> Result<(), StoreError> {
-        self.tx
-            .prepare_cached(
-                "INSERT INTO peer_knows(peer_no, origin_no, seq) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(peer_no, origin_no) DO UPDATE SET seq = max(seq, excluded.seq)",
-            )
-            .and_then(|mut st| st.execute(params![peer, origin, seq]))
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.raise_seq(
+            "INSERT INTO peer_knows(peer_no, origin_no, seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT(peer_no, origin_no) DO UPDATE SET seq = max(seq, excluded.seq)",
+            &peer,
+            origin,
+            seq,
+        )
     }
 
     pub fn set_export_cursor(
@@ -473,17 +475,35 @@ impl WriteTx<'_> {
         origin: i64,
         seq: i64,
     ) -> Result<(), StoreError> {
+        self.raise_seq(
+            "INSERT INTO export_cursor(target, origin_no, seq) VALUES (?1, ?2, ?3)
+             ON CONFLICT(target, origin_no) DO UPDATE SET seq = max(seq, excluded.seq)",
+            &target,
+            origin,
+            seq,
+        )
+    }
+
+    /// Raises a per-origin seq (acknowledged, or already exported); never lowers it.
+    fn raise_seq(
+        &mut self,
+        upsert: &str,
+        key: &dyn rusqlite::ToSql,
+        origin: i64,
+        seq: i64,
+    ) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached(
-                "INSERT INTO export_cursor(target, origin_no, seq) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(target, origin_no) DO UPDATE SET seq = max(seq, excluded.seq)",
-            )
-            .and_then(|mut st| st.execute(params![target, origin, seq]))
+            .prepare_cached(upsert)
+            .and_then(|mut st| st.execute(params![key, origin, seq]))
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
 
-    pub fn record_import(
+    /// Records a bundle file as seen: imported (with what it brought), or
+    /// written here. The same content seen again under another name (a
+    /// shared folder's copy of a bundle imported from a USB stick) is
+    /// recorded under that name, so the folder does not check it again.
+    pub fn record_bundle(
         &mut self,
         hash: &str,
         file: &str,
@@ -494,8 +514,9 @@ impl WriteTx<'_> {
         let now = self.now_ms;
         self.tx
             .execute(
-                "INSERT OR IGNORE INTO imported_bundle(hash, file, exporter_no, imported_at, by, new_ops)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO imported_bundle(hash, file, exporter_no, imported_at, by, new_ops)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT(hash) DO UPDATE SET file = excluded.file",
                 params![hash, file, exporter, now, by, new_ops],
             )
             .map(|_| ())
@@ -515,31 +536,4 @@ pub fn parse_op_ref(s: &str) -> Option<OpRef> {
         site: site.to_string(),
         seq: seq.parse().ok()?,
     })
-}
-
-impl Reader<'_> {
-    /// Whether a file (by its name in a shared folder) was imported or written here.
-    pub fn imported_file(&self, name: &str) -> Result<bool, StoreError> {
-        self.conn()
-            .prepare_cached("SELECT 1 FROM imported_bundle WHERE file = ?1 LIMIT 1")
-            .and_then(|mut st| st.query_row([name], |_| Ok(())).optional())
-            .map(|r| r.is_some())
-            .map_err(|e| self.err(e))
-    }
-}
-
-impl WriteTx<'_> {
-    /// Records a file of a shared folder as seen (imported, or written by us).
-    pub fn record_file(&mut self, hash: &str, name: &str, by: &str) -> Result<(), StoreError> {
-        let now = self.now_ms;
-        self.tx
-            .execute(
-                "INSERT INTO imported_bundle(hash, file, exporter_no, imported_at, by, new_ops)
-                 VALUES (?1, ?2, NULL, ?3, ?4, 0)
-                 ON CONFLICT(hash) DO UPDATE SET file = excluded.file",
-                params![hash, name, now, by],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
-    }
 }
