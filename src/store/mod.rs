@@ -500,27 +500,8 @@ impl WriteTx<'_> {
                 },
             );
         }
-        let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
-        self.tx
-            .prepare_cached(
-                "INSERT INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    self.site.no,
-                    op.seq,
-                    op.hlc,
-                    op.actor,
-                    op.entity,
-                    op.entity_id,
-                    op.kind,
-                    op.field,
-                    op.value.to_string(),
-                    pred_json
-                ])
-            })
-            .map_err(|e| self.err(e))?;
+        let site_no = self.site.no;
+        self.insert_op(&op, site_no, false)?;
         apply::apply(&self.tx, &op, self.mode, &mut self.cache).map_err(|e| self.apply_err(e))?;
         // Superseding several heads resolves a sync conflict: the fold
         // recomputes the register and drops its conflict rows.
@@ -573,6 +554,38 @@ impl WriteTx<'_> {
                 .optional()
             })
             .map(|r| r.into_iter().collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Writes an op into the log. `if_new`: an op the log already has is
+    /// skipped (imports) instead of being an error (local appends, whose
+    /// seq is new by construction). Returns whether it was written.
+    fn insert_op(&mut self, op: &Op, site_no: i64, if_new: bool) -> Result<bool, StoreError> {
+        let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
+        let sql = if if_new {
+            "INSERT OR IGNORE INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        } else {
+            "INSERT INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+        };
+        self.tx
+            .prepare_cached(sql)
+            .and_then(|mut st| {
+                st.execute(params![
+                    site_no,
+                    op.seq,
+                    op.hlc,
+                    op.actor,
+                    op.entity,
+                    op.entity_id,
+                    op.kind,
+                    op.field,
+                    op.value.to_string(),
+                    pred_json
+                ])
+            })
+            .map(|n| n > 0)
             .map_err(|e| self.err(e))
     }
 

@@ -3,7 +3,6 @@
 //! cursors, the record of imported bundles, and conflicts. Imported ops are
 //! appended to the log and folded by `merge`.
 
-use super::apply::ApplyError;
 use super::ops::{Op, OpRef};
 use super::query::op_from_row;
 use super::{Reader, StoreError, WriteTx, merge};
@@ -417,37 +416,11 @@ impl WriteTx<'_> {
     /// Appends a foreign op to the log and folds it; false when the log
     /// already had it.
     pub fn import_op(&mut self, op: &Op, site_no: i64) -> Result<bool, StoreError> {
-        let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
-        let inserted = self
-            .tx
-            .prepare_cached(
-                "INSERT OR IGNORE INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )
-            .and_then(|mut st| {
-                st.execute(params![
-                    site_no,
-                    op.seq,
-                    op.hlc,
-                    op.actor,
-                    op.entity,
-                    op.entity_id,
-                    op.kind,
-                    op.field,
-                    op.value.to_string(),
-                    pred_json
-                ])
-            })
-            .map_err(|e| self.err(e))?;
-        if inserted == 0 {
+        if !self.insert_op(op, site_no, true)? {
             return Ok(false);
         }
-        merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.touched).map_err(
-            |e| match e {
-                ApplyError::Sqlite(e) => self.err(e),
-                ApplyError::Malformed(m) => StoreError::Integrity(m),
-            },
-        )?;
+        merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.touched)
+            .map_err(|e| self.apply_err(e))?;
         Ok(true)
     }
 
