@@ -5,12 +5,12 @@
 
 use super::{App, AppError, sla};
 use crate::store::ops::{Op, entity, kind};
-use crate::store::sync::{ChangesetMeta, SiteRow, parse_op_ref, trust};
+use crate::store::sync::{ChangesetMeta, LoggedOp, SiteRow, parse_op_ref, trust};
 use crate::store::{ApplyMode, Reader};
 use crate::sync::SyncError;
 use crate::sync::format::{
     self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, ChangesetBody, Envelope, Exporter,
-    Header, RawChangeset, WireOp,
+    Header, RawChangeset, SealedOp, WireOp,
 };
 use crate::sync::keys::{self, KeyFile};
 use ed25519_dalek::SigningKey;
@@ -88,7 +88,11 @@ pub struct ImportReport {
 
 /// A changeset that passed every check.
 struct Checked {
-    body: ChangesetBody,
+    from: i64,
+    to: i64,
+    prev: Option<String>,
+    /// The changeset's ops, checked and converted.
+    ops: Vec<Op>,
     origin_no: i64,
     hash: String,
     /// False when this database already holds it.
@@ -122,7 +126,7 @@ const KNOWN_KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// The op a wire op stands for, if it is one this version understands.
-fn op_of(site: &str, w: &WireOp) -> Result<Op, String> {
+fn op_of(site: &str, w: WireOp) -> Result<Op, String> {
     let entity_kinds = KNOWN_KINDS
         .iter()
         .find(|(e, _)| *e == w.e)
@@ -155,12 +159,12 @@ fn op_of(site: &str, w: &WireOp) -> Result<Op, String> {
         site: site.to_string(),
         seq: w.seq,
         hlc: w.hlc,
-        actor: w.actor.clone(),
-        entity: w.e.clone(),
-        entity_id: w.id.clone(),
-        kind: w.k.clone(),
-        field: w.f.clone(),
-        value: w.v.clone(),
+        actor: w.actor,
+        entity: w.e,
+        entity_id: w.id,
+        kind: w.k,
+        field: w.f,
+        value: w.v,
         pred,
     })
 }
@@ -176,7 +180,7 @@ fn check_changeset(
     raw: &RawChangeset,
     chain: &mut HashMap<String, (i64, String)>,
 ) -> Result<Checked, SyncError> {
-    let body: ChangesetBody = serde_json::from_slice(&raw.body)
+    let mut body: ChangesetBody = serde_json::from_slice(&raw.body)
         .map_err(|e| refused(file, format!("a changeset is not valid ({e})")))?;
     let at = format!("changeset {} {}-{}", body.code, body.from, body.to);
     if body.format != CHANGESET_FORMAT {
@@ -247,7 +251,8 @@ fn check_changeset(
     if body.from < 1 || count < 1 || body.ops.len() as i64 != count {
         return Err(refused(file, format!("{at} holds {} ops", body.ops.len())));
     }
-    for (i, w) in body.ops.iter().enumerate() {
+    let mut ops = Vec::with_capacity(body.ops.len());
+    for (i, w) in std::mem::take(&mut body.ops).into_iter().enumerate() {
         if w.seq != body.from + i as i64 {
             return Err(refused(
                 file,
@@ -264,7 +269,7 @@ fn check_changeset(
                 ),
             ));
         }
-        op_of(&body.site, w).map_err(|e| refused(file, format!("{at}: {e}")))?;
+        ops.push(op_of(&body.site, w).map_err(|e| refused(file, format!("{at}: {e}")))?);
     }
     // Known, or a fork: the same seqs with other contents.
     let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
@@ -313,7 +318,10 @@ fn check_changeset(
     }
     chain.insert(body.site.clone(), (body.to, hash.clone()));
     Ok(Checked {
-        body,
+        from: body.from,
+        to: body.to,
+        prev: body.prev,
+        ops,
         origin_no: origin.no,
         hash,
         new: !known,
@@ -373,7 +381,9 @@ impl App {
                 let mut made = 0;
                 while last + 1 < next {
                     let ops = w.reader().own_ops_from(site.no, last + 1, CHANGESET_OPS)?;
-                    let (Some(first), Some(end)) = (ops.first(), ops.last()) else {
+                    let (Some(from), Some(to)) =
+                        (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
+                    else {
                         break;
                     };
                     let body = ChangesetBody {
@@ -382,11 +392,14 @@ impl App {
                         site: site.site_id.clone(),
                         code: site.code.clone(),
                         inc: 1,
-                        from: first.seq,
-                        to: end.seq,
+                        from,
+                        to,
                         prev: prev.clone(),
                         app: app.clone(),
-                        ops: ops.iter().map(wire_op).collect(),
+                        ops: ops
+                            .into_iter()
+                            .map(sealed_op)
+                            .collect::<Result<Vec<_>, _>>()?,
                     };
                     let bytes = serde_json::to_vec(&body).map_err(|e| {
                         AppError::Invalid(format!("cannot encode a changeset: {e}"))
@@ -655,15 +668,14 @@ impl App {
                     }
                     w.insert_changeset(
                         c.origin_no,
-                        c.body.from,
-                        c.body.to,
+                        c.from,
+                        c.to,
                         &c.hash,
-                        c.body.prev.as_deref(),
+                        c.prev.as_deref(),
                         &raw.body,
                         &hex::encode(&raw.sig),
                     )?;
-                    for wop in &c.body.ops {
-                        let op = op_of(&c.body.site, wop).map_err(|e| refused(path, e))?;
+                    for op in &c.ops {
                         max_hlc = max_hlc.max(op.hlc);
                         let skew = op.ms() - now;
                         if skew > MAX_SKEW_MS {
@@ -693,6 +705,7 @@ impl App {
                     }
                 }
                 w.record_bundle(&digest, &file, Some(exporter.no), by, new_ops as i64)?;
+                w.settle_imports()?;
                 let touched: Vec<String> = w.touched().iter().cloned().collect();
                 if touched.len() > CLOCK_REFRESH_LIMIT {
                     w.set_sla_fingerprint("stale")?;
@@ -874,18 +887,26 @@ pub fn dataset_of(file: &Path) -> Result<(String, String), AppError> {
     }
 }
 
-fn wire_op(op: &Op) -> WireOp {
-    WireOp {
+/// An op of the log as it is sealed: its value copied as the JSON text the
+/// log stores.
+fn sealed_op(op: LoggedOp) -> Result<SealedOp, AppError> {
+    let v = serde_json::value::RawValue::from_string(op.value_json).map_err(|e| {
+        AppError::Invalid(format!(
+            "op {} of this site holds a value that is not JSON ({e}); run `guardia doctor`",
+            op.seq
+        ))
+    })?;
+    Ok(SealedOp {
         seq: op.seq,
         hlc: op.hlc,
-        actor: op.actor.clone(),
-        e: op.entity.clone(),
-        id: op.entity_id.clone(),
-        k: op.kind.clone(),
-        f: op.field.clone(),
-        v: op.value.clone(),
-        pred: op.pred.iter().map(|p| p.to_string()).collect(),
-    }
+        actor: op.actor,
+        e: op.entity,
+        id: op.entity_id,
+        k: op.kind,
+        f: op.field,
+        v,
+        pred: op.pred.iter().map(ToString::to_string).collect(),
+    })
 }
 
 /// One site as `sync status` shows it.

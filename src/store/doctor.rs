@@ -105,17 +105,22 @@ impl Store {
                 .query_map([], |r| Ok((op_from_row(r)?, r.get::<_, i64>(10)?)))
                 .map_err(e)?;
             let mut cache = apply::ApplyCache::default();
-            let mut touched = std::collections::HashSet::new();
+            let mut fold = merge::Fold::default();
             for op in ops {
                 let (op, site_no): (Op, i64) = op.map_err(e)?;
                 report.ops += 1;
-                if let Err(err) = merge::integrate(&tx, &op, site_no, &mut cache, &mut touched) {
+                if let Err(err) = merge::integrate(&tx, &op, site_no, &mut cache, &mut fold) {
                     report.differences.push(format!(
                         "op {}:{} cannot be replayed: {err}",
                         op.site, op.seq
                     ));
                 }
-                touched.clear();
+                fold.touched.clear();
+            }
+            if let Err(err) = fold.settle_all(&tx) {
+                report
+                    .differences
+                    .push(format!("the log cannot be folded: {err}"));
             }
         }
         apply::rebuild_fts_pending(&tx)

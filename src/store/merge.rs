@@ -25,7 +25,7 @@ use super::apply::{
 use super::ops::{Op, OpRef, entity, kind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Fields whose concurrent, different values are shown to people as
 /// conflicts (every other register silently keeps its winner).
@@ -67,14 +67,102 @@ fn parent_of(op: &Op) -> Option<&str> {
     }
 }
 
+/// What a batch of integrated ops leaves to do. Registers are settled once
+/// per batch instead of once per op (a ticket's state changes several
+/// times in a bundle; only the last verdict matters), and the registers of
+/// entities created in the batch are judged from memory: every one of
+/// their ops passes through the batch (those that arrived before their
+/// parent were waiting and are folded when it is created), so the log need
+/// not be read back.
+#[derive(Default)]
+pub struct Fold {
+    /// Tickets whose state may have changed.
+    pub touched: HashSet<String>,
+    registers: HashMap<(String, String, String), Dirty>,
+    born: HashMap<String, Op>,
+    updated: HashMap<i64, i64>,
+}
+
+/// A register to settle: its ticket's row, and its ops when all of them are
+/// known without reading the log.
+struct Dirty {
+    ticket_no: i64,
+    ops: Option<Vec<RegOp>>,
+}
+
+/// Registers held before a batch is settled early, so that a bundle of
+/// millions of ops folds in bounded memory. Settling early is always
+/// correct (the log has every op); it only costs reading some back.
+const FOLD_BATCH: usize = 20_000;
+
+impl Fold {
+    fn register_op(&mut self, op: &Op, field: &str, ticket_no: i64) {
+        let key = (op.entity.clone(), op.entity_id.clone(), field.to_string());
+        let born = self.born.contains_key(&op.entity_id);
+        let dirty = self.registers.entry(key).or_insert_with(|| Dirty {
+            ticket_no,
+            ops: born.then(Vec::new),
+        });
+        if let Some(ops) = &mut dirty.ops {
+            ops.push(RegOp {
+                at: OpRef {
+                    site: op.site.clone(),
+                    seq: op.seq,
+                },
+                hlc: op.hlc,
+                kind: op.kind.clone(),
+                value: op.value.clone(),
+                actor: op.actor.clone(),
+                pred: op.pred.clone(),
+            });
+        }
+        let at = self.updated.entry(ticket_no).or_insert(op.ms());
+        *at = (*at).max(op.ms());
+    }
+
+    /// Settles every register the batch wrote and the tickets' update times.
+    pub fn settle_all(&mut self, conn: &Connection) -> Result<(), ApplyError> {
+        for ((entity_kind, entity_id, field), dirty) in self.registers.drain() {
+            let read;
+            let (ops, created, verdict) = match dirty.ops {
+                Some(mut ops) => {
+                    ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+                    let created = self.born.get(&entity_id);
+                    let verdict = verdict_of(&ops, created);
+                    (ops, created, verdict)
+                }
+                None => {
+                    read = read_register(conn, &entity_id, &field)?;
+                    (read.0, read.1.as_ref(), read.2)
+                }
+            };
+            write_settled(
+                conn,
+                &entity_kind,
+                &entity_id,
+                &field,
+                dirty.ticket_no,
+                &ops,
+                created,
+                &verdict,
+            )?;
+        }
+        for (no, ms) in self.updated.drain() {
+            touch(conn, no, ms)?;
+        }
+        self.born.clear();
+        Ok(())
+    }
+}
+
 /// Folds one op that is already in the log (and was not folded before).
-/// `touched` collects the tickets whose state may have changed.
+/// Registers it writes are settled by `fold.settle_all`.
 pub fn integrate(
     conn: &Connection,
     op: &Op,
     site_no: i64,
     cache: &mut ApplyCache,
-    touched: &mut HashSet<String>,
+    fold: &mut Fold,
 ) -> Result<(), ApplyError> {
     let mut work = vec![(op.clone(), site_no)];
     while let Some((op, site_no)) = work.pop() {
@@ -87,27 +175,35 @@ pub fn integrate(
             .execute(params![parent, site_no, op.seq])?;
             continue;
         }
-        let ticket = fold_one(conn, &op, cache)?;
-        touched.insert(ticket);
+        let ticket = fold_one(conn, &op, cache, fold)?;
+        fold.touched.insert(ticket);
         if op.kind == kind::CREATE
             && matches!(op.entity.as_str(), entity::TICKET | entity::RUNBOOK_RUN)
         {
+            fold.born.insert(op.entity_id.clone(), op.clone());
             work.extend(take_waiting(conn, &op.entity_id)?);
         }
+    }
+    if fold.registers.len() >= FOLD_BATCH {
+        fold.settle_all(conn)?;
     }
     Ok(())
 }
 
 /// Folds an op whose parent exists; returns the ticket it touched.
-fn fold_one(conn: &Connection, op: &Op, cache: &mut ApplyCache) -> Result<String, ApplyError> {
+fn fold_one(
+    conn: &Connection,
+    op: &Op,
+    cache: &mut ApplyCache,
+    fold: &mut Fold,
+) -> Result<String, ApplyError> {
     if let Some(field) = register_field(op) {
         let ticket_id = ticket_of(conn, op)?;
         let no = apply::ticket_no(conn, cache, op, &ticket_id)?;
         if op.entity == entity::TICKET && op.kind == kind::ESCALATE {
             apply::record_escalation(conn, op)?;
         }
-        settle(conn, &op.entity, &op.entity_id, field, no)?;
-        touch(conn, no, op.ms())?;
+        fold.register_op(op, field, no);
         return Ok(ticket_id);
     }
     apply::apply(conn, op, ApplyMode::Bulk, cache)?;
@@ -320,13 +416,19 @@ fn read_register(
 ) -> Result<(Vec<RegOp>, Option<Op>, Verdict), ApplyError> {
     let ops = register_ops(conn, entity_id, field)?;
     let created = creation(conn, entity_id)?;
-    let create_ref = created.as_ref().map(|c| OpRef {
+    let verdict = verdict_of(&ops, created.as_ref());
+    Ok((ops, created, verdict))
+}
+
+/// The verdict on a register's ops (sorted oldest first), given the
+/// entity's creation if it has arrived.
+fn verdict_of(ops: &[RegOp], created: Option<&Op>) -> Verdict {
+    let create_ref = created.map(|c| OpRef {
         site: c.site.clone(),
         seq: c.seq,
     });
-    let created_status = created.as_ref().and_then(|c| str_of(&c.value, "status"));
-    let verdict = judge(&ops, created_status, create_ref.as_ref());
-    Ok((ops, created, verdict))
+    let created_status = created.and_then(|c| str_of(&c.value, "status"));
+    judge(ops, created_status, create_ref.as_ref())
 }
 
 /// Recomputes one register from the log and writes its winner (or the
@@ -339,6 +441,31 @@ pub(super) fn settle(
     ticket_no: i64,
 ) -> Result<(), ApplyError> {
     let (ops, created, verdict) = read_register(conn, entity_id, field)?;
+    write_settled(
+        conn,
+        entity_kind,
+        entity_id,
+        field,
+        ticket_no,
+        &ops,
+        created.as_ref(),
+        &verdict,
+    )
+}
+
+/// Writes a register's winner (or the value the entity was created with)
+/// and its conflict rows.
+#[allow(clippy::too_many_arguments)]
+fn write_settled(
+    conn: &Connection,
+    entity_kind: &str,
+    entity_id: &str,
+    field: &str,
+    ticket_no: i64,
+    ops: &[RegOp],
+    created: Option<&Op>,
+    verdict: &Verdict,
+) -> Result<(), ApplyError> {
     match verdict.heads.last().map(|&i| &ops[i]) {
         Some(w) => write_register(
             conn,
@@ -355,7 +482,7 @@ pub(super) fn settle(
             },
         )?,
         None => {
-            if let Some(c) = &created {
+            if let Some(c) = created {
                 write_register(conn, ApplyMode::Bulk, ticket_no, &initial(c, field))?;
             }
         }

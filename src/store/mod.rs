@@ -126,6 +126,9 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     conn.busy_timeout(Duration::from_secs(5))
         .map_err(|e| sqlite_err(path, e))?;
+    // The fold and the queries use well over rusqlite's default of 16
+    // distinct statements; past the cache, each one is parsed again per op.
+    conn.set_prepared_statement_cache_capacity(256);
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -393,7 +396,7 @@ impl Store {
             mode,
             cache: apply::ApplyCache::default(),
             latest: HashMap::new(),
-            touched: Default::default(),
+            fold: Default::default(),
         };
         let out = f(&mut w)?;
         w.finish()?;
@@ -432,7 +435,7 @@ pub struct WriteTx<'c> {
     /// so predecessors of recent changes need no query.
     latest: HashMap<(String, Option<String>), OpRef>,
     /// Tickets folded from imported ops in this transaction.
-    touched: std::collections::HashSet<String>,
+    fold: merge::Fold,
 }
 
 impl WriteTx<'_> {
@@ -596,7 +599,8 @@ impl WriteTx<'_> {
         }
     }
 
-    fn finish(self) -> Result<(), StoreError> {
+    fn finish(mut self) -> Result<(), StoreError> {
+        self.settle_imports()?;
         let path = self.path.clone();
         self.tx
             .execute(

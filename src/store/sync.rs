@@ -4,7 +4,6 @@
 //! appended to the log and folded by `merge`.
 
 use super::ops::{Op, OpRef};
-use super::query::op_from_row;
 use super::{Reader, StoreError, WriteTx, merge};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
@@ -54,6 +53,20 @@ pub mod trust {
     pub const TRUSTED: &str = "trusted";
     pub const PENDING: &str = "pending";
     pub const REVOKED: &str = "revoked";
+}
+
+/// One of this site's ops as the log stores it, its value still JSON text.
+#[derive(Debug, Clone)]
+pub struct LoggedOp {
+    pub seq: i64,
+    pub hlc: i64,
+    pub actor: String,
+    pub entity: String,
+    pub entity_id: String,
+    pub kind: String,
+    pub field: Option<String>,
+    pub value_json: String,
+    pub pred: Vec<OpRef>,
 }
 
 fn site_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SiteRow> {
@@ -116,24 +129,44 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// This site's ops from `from_seq` on, at most `limit`.
+    /// This site's ops from `from_seq` on (at most `limit`), as sealed
+    /// into a changeset: values as the JSON text the log holds.
     pub fn own_ops_from(
         &self,
         site_no: i64,
         from_seq: i64,
         limit: usize,
-    ) -> Result<Vec<Op>, StoreError> {
+    ) -> Result<Vec<LoggedOp>, StoreError> {
         let mut st = self
             .conn()
             .prepare_cached(
-                "SELECT s.site_id, o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
-                 FROM op o JOIN site s ON s.no = o.site_no
-                 WHERE o.site_no = ?1 AND o.seq >= ?2 ORDER BY o.seq LIMIT ?3",
+                "SELECT o.seq, o.hlc, o.actor, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
+                 FROM op o WHERE o.site_no = ?1 AND o.seq >= ?2 ORDER BY o.seq LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map(params![site_no, from_seq, limit as i64], op_from_row)
-            .and_then(|rows| rows.collect())
-            .map_err(|e| self.err(e))
+        st.query_map(params![site_no, from_seq, limit as i64], |r| {
+            let pred: String = r.get(8)?;
+            let pred: Vec<OpRef> = serde_json::from_str(&pred).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    8,
+                    rusqlite::types::Type::Text,
+                    Box::new(e),
+                )
+            })?;
+            Ok(LoggedOp {
+                seq: r.get(0)?,
+                hlc: r.get(1)?,
+                actor: r.get(2)?,
+                entity: r.get(3)?,
+                entity_id: r.get(4)?,
+                kind: r.get(5)?,
+                field: r.get(6)?,
+                value_json: r.get(7)?,
+                pred,
+            })
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(|e| self.err(e))
     }
 
     /// The last sealed changeset of a site: its last seq and hash.
@@ -419,7 +452,7 @@ impl WriteTx<'_> {
         if !self.insert_op(op, site_no, true)? {
             return Ok(false);
         }
-        merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.touched)
+        merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.fold)
             .map_err(|e| self.apply_err(e))?;
         Ok(true)
     }
@@ -498,7 +531,15 @@ impl WriteTx<'_> {
 
     /// Tickets whose state imports in this transaction may have changed.
     pub fn touched(&self) -> &std::collections::HashSet<String> {
-        &self.touched
+        &self.fold.touched
+    }
+
+    /// Settles the registers imported ops wrote (before anything reads the
+    /// tickets they belong to).
+    pub fn settle_imports(&mut self) -> Result<(), StoreError> {
+        self.fold
+            .settle_all(&self.tx)
+            .map_err(|e| self.apply_err(e))
     }
 }
 

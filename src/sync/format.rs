@@ -87,9 +87,27 @@ pub struct WireOp {
     pub pred: Vec<String>,
 }
 
-/// A changeset's signed body: a run of one site's ops.
+/// One op as it is sealed from the log: the value is the JSON text the log
+/// stores, copied as is (sealing is the bulk of a first export, and
+/// parsing every value only to print it again doubled its cost).
+#[derive(Debug, Serialize)]
+pub struct SealedOp {
+    pub seq: i64,
+    pub hlc: i64,
+    pub actor: String,
+    pub e: String,
+    pub id: String,
+    pub k: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub f: Option<String>,
+    pub v: Box<serde_json::value::RawValue>,
+    pub pred: Vec<String>,
+}
+
+/// A changeset's signed body: a run of one site's ops (`WireOp` as read,
+/// `SealedOp` as written).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangesetBody {
+pub struct ChangesetBody<O = WireOp> {
     pub format: String,
     pub dataset: String,
     pub site: String,
@@ -100,7 +118,7 @@ pub struct ChangesetBody {
     /// SHA-256 (hex) of the body of this site's previous changeset.
     pub prev: Option<String>,
     pub app: String,
-    pub ops: Vec<WireOp>,
+    pub ops: Vec<O>,
 }
 
 /// A changeset line, still as bytes.
