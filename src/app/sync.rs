@@ -682,7 +682,7 @@ impl App {
                             let e = ahead.entry(c.origin_no).or_default();
                             *e = (*e).max(skew);
                         }
-                        if w.import_op(&op, c.origin_no)? {
+                        if w.import_op(op, c.origin_no)? {
                             new_ops += 1;
                         }
                     }
