@@ -6,7 +6,7 @@
 mod common;
 
 use common::Env;
-use common::sync::{dump, export, file_bytes, import, key_of, sites};
+use common::sync::{assert_refused, dump, export, file_bytes, import, key_of, sites};
 use std::path::Path;
 
 fn ticket(e: &Env, title: &str) -> String {
@@ -104,21 +104,6 @@ fn clone_env(e: &Env) -> Env {
         user: e.user.clone(),
         lang: e.lang.clone(),
     }
-}
-
-fn assert_refused(e: &Env, file: &Path, why: &str) {
-    e.ok(&["sync", "status"]);
-    let before = file_bytes(e);
-    let err = e.fail(&["sync", "import", &file.to_string_lossy()]);
-    assert!(
-        err.contains("refused") && err.contains(why),
-        "expected '{why}': {err}"
-    );
-    assert!(
-        err.contains(&file.display().to_string()),
-        "names the file: {err}"
-    );
-    assert!(file_bytes(e) == before, "the database changed after: {err}");
 }
 
 #[test]

@@ -1,19 +1,23 @@
 //! Property: whatever three sites do offline, and however their bundles
 //! travel (dropped, duplicated, delivered late and out of order, relayed by
 //! a third site), after a final exchange every site shows the same tickets,
-//! comments, worklog, links and conflicts, and each passes `doctor` (the
+//! comments, worklog, links, runbook ticks and conflicts, equal to an
+//! independent naive fold of all the ops, and each passes `doctor` (the
 //! replay of its log through the fold, in clock order).
 
 mod common;
 
 use common::Env;
-use common::sync::{dump, sites};
+use common::sync::{dump, naive_fold, projection, sites};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
-fn act(e: &Env, action: u8, key: &str, n: usize) {
+fn act(e: &Env, action: u8, keys: &[String], t: usize, n: usize) {
+    let key = keys[t].as_str();
+    let other = keys[(t + 1) % keys.len()].as_str();
     let title = format!("title=Asunto {n}");
     let note = format!("Nota {n}");
+    let evidence = format!("Revisado {n}");
     let args: Vec<&str> = match action {
         0 => vec!["comment", key, &note],
         1 => vec![
@@ -28,7 +32,19 @@ fn act(e: &Env, action: u8, key: &str, n: usize) {
         2 => vec!["set", key, &title],
         3 => vec!["move", key, "in_progress"],
         4 => vec!["worklog", key, "20m"],
-        _ => vec!["move", key, "waiting"],
+        5 => vec!["move", key, "waiting"],
+        6 => vec!["link", key, other],
+        7 => vec!["link", key, other, "--remove"],
+        8 => vec!["runbook", "run", "osf-monitoreo", key],
+        9 => vec![
+            "runbook",
+            "tick",
+            key,
+            "bd-conexion",
+            "--evidence",
+            &evidence,
+        ],
+        _ => vec!["runbook", "tick", key, "bd-conexion", "--undo"],
     };
     // Refusals (a move the workflow forbids now) are part of the game.
     let _ = e.cmd().args(&args).output().expect("run");
@@ -53,7 +69,7 @@ proptest! {
 
     #[test]
     fn any_delivery_order_converges(
-        steps in proptest::collection::vec((0usize..3, 0u8..6, 0usize..3, 0u8..4), 4..12)
+        steps in proptest::collection::vec((0usize..3, 0u8..11, 0usize..3, 0u8..4), 4..14)
     ) {
         let s = sites(3);
         let codes = ["BOG", "LYO", "MAD"];
@@ -69,7 +85,7 @@ proptest! {
         }
         let mut sent: Vec<PathBuf> = Vec::new();
         for (n, (r, action, t, delivery)) in steps.iter().enumerate() {
-            act(&s[*r], *action, &keys[*t], n);
+            act(&s[*r], *action, &keys, *t, n);
             let b = bundle(&s[*r], "all", &format!("step-{n}.gdb"));
             let to = &s[(*r + 1) % 3];
             match delivery {
@@ -101,6 +117,8 @@ proptest! {
         let d0 = dump(&s[0]);
         prop_assert_eq!(&d0, &dump(&s[1]));
         prop_assert_eq!(&d0, &dump(&s[2]));
+        // And what they show is what a naive fold of all the ops gives.
+        prop_assert_eq!(naive_fold(&s[0]), projection(&s[0]));
         for e in &s {
             e.ok(&["doctor"]);
         }

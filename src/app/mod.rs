@@ -135,6 +135,8 @@ pub struct App {
     pub store: Store,
     pub clock: Clock,
     pub lang: Lang,
+    /// Told how far a long sync (import or export) has got.
+    pub progress: Option<sync::ProgressFn>,
 }
 
 impl App {
@@ -144,6 +146,7 @@ impl App {
             store,
             clock,
             lang,
+            progress: None,
         }
     }
 

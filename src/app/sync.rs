@@ -28,6 +28,47 @@ const ABSURD_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
 /// (recomputed before the next command) instead of refreshing each.
 const CLOCK_REFRESH_LIMIT: usize = 2_000;
 
+/// Receives the progress of a long import or export.
+pub type ProgressFn = Box<dyn FnMut(SyncProgress) + Send>;
+
+/// What a sync is doing and how far it has got, in changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyncProgress {
+    pub phase: SyncPhase,
+    pub done: u64,
+    pub total: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyncPhase {
+    /// Sealing this site's new changes into signed changesets.
+    Sealing,
+    /// Writing a bundle file.
+    Writing,
+    /// Checking a bundle before anything is written.
+    Checking,
+    /// Writing a checked bundle's changes into the database.
+    Applying,
+}
+
+impl SyncPhase {
+    pub fn label(self) -> &'static str {
+        match self {
+            SyncPhase::Sealing => "sealing",
+            SyncPhase::Writing => "writing",
+            SyncPhase::Checking => "checking",
+            SyncPhase::Applying => "applying",
+        }
+    }
+}
+
+/// Calls the progress receiver, if any.
+fn tell(progress: &mut Option<ProgressFn>, phase: SyncPhase, done: u64, total: u64) {
+    if let Some(f) = progress {
+        f(SyncProgress { phase, done, total });
+    }
+}
+
 /// Whom an export is for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -366,6 +407,13 @@ impl App {
     /// Seals this site's ops that are in no changeset yet into signed,
     /// hash-chained changesets. Returns how many were made.
     pub fn seal(&mut self) -> Result<usize, AppError> {
+        let mut progress = self.progress.take();
+        let made = self.seal_with(&mut progress);
+        self.progress = progress;
+        made
+    }
+
+    fn seal_with(&mut self, progress: &mut Option<ProgressFn>) -> Result<usize, AppError> {
         let key = self.site_key()?;
         let site = self.store.site().clone();
         let now = self.now_ms();
@@ -379,7 +427,9 @@ impl App {
                 };
                 let next = r.next_seq()?;
                 let mut made = 0;
+                let first = last;
                 while last + 1 < next {
+                    tell(progress, SyncPhase::Sealing, (last - first) as u64, (next - 1 - first) as u64);
                     let ops = w.reader().own_ops_from(site.no, last + 1, CHANGESET_OPS)?;
                     let (Some(from), Some(to)) =
                         (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
@@ -420,6 +470,9 @@ impl App {
                     prev = Some(hash);
                     made += 1;
                 }
+                if made > 0 {
+                    tell(progress, SyncPhase::Sealing, (last - first) as u64, (last - first) as u64);
+                }
                 Ok(made)
             })
     }
@@ -433,7 +486,21 @@ impl App {
         relay: bool,
         skip_empty: bool,
     ) -> Result<Option<ExportReport>, AppError> {
-        self.seal()?;
+        let mut progress = self.progress.take();
+        let report = self.export_with(dest, target, relay, skip_empty, &mut progress);
+        self.progress = progress;
+        report
+    }
+
+    fn export_with(
+        &mut self,
+        dest: &Destination,
+        target: &Target,
+        relay: bool,
+        skip_empty: bool,
+        progress: &mut Option<ProgressFn>,
+    ) -> Result<Option<ExportReport>, AppError> {
+        self.seal_with(progress)?;
         let key = self.site_key()?;
         let site = self.store.site().clone();
         let r = self.reader();
@@ -498,7 +565,11 @@ impl App {
                 .sum(),
             uncompressed_len: metas.iter().map(|m| m.body_len + 1 + 128 + 1).sum(),
         };
+        let total = header.ops;
+        let mut done = 0u64;
         let bodies = metas.iter().map(|m| {
+            tell(progress, SyncPhase::Writing, done, total);
+            done += (m.seq_to - m.seq_from + 1) as u64;
             let (body, sig) = r.changeset_body(m.no)?;
             let sig = hex::decode(sig).map_err(|_| {
                 SyncError::Invalid(format!("changeset {}-{} has a damaged signature in this database; run `guardia doctor`", m.seq_from, m.seq_to))
@@ -522,6 +593,7 @@ impl App {
         let (bytes, digest) = format::write_bundle(&out, &header, bodies, |digest| {
             hex::decode(keys::sign(&key, keys::BUNDLE_CONTEXT, digest)).unwrap_or_default()
         })?;
+        tell(progress, SyncPhase::Writing, total, total);
         if let Target::Cursor(name) = target {
             let now = self.now_ms();
             self.store
@@ -632,15 +704,38 @@ impl App {
                 warnings: Vec::new(),
             });
         }
+        let mut progress = self.progress.take();
+        let report = self.import_checked(path, file, by, env, exporter, digest, &mut progress);
+        self.progress = progress;
+        report
+    }
+
+    /// `import_as` once the envelope is checked and known to be new.
+    #[allow(clippy::too_many_arguments)]
+    fn import_checked(
+        &mut self,
+        path: &Path,
+        file: String,
+        by: &str,
+        env: Envelope,
+        exporter: SiteRow,
+        digest: String,
+        progress: &mut Option<ProgressFn>,
+    ) -> Result<ImportReport, AppError> {
         let dataset = self.store.site().dataset_id.clone();
         let own = self.store.site().no;
         let now = self.now_ms();
+        let total = env.header.ops;
         // Pass 1: every check, nothing written.
         {
             let r = self.reader();
             let mut chain = HashMap::new();
+            let mut done = 0u64;
             format::for_each_changeset(path, &env, false, |raw| {
-                check_changeset(&r, path, &dataset, own, now, &raw, &mut chain).map(drop)
+                tell(progress, SyncPhase::Checking, done, total);
+                let c = check_changeset(&r, path, &dataset, own, now, &raw, &mut chain)?;
+                done += c.ops.len() as u64;
+                Ok(())
             })?;
         }
         // Pass 2: the same checks inside the write transaction (another
@@ -660,8 +755,11 @@ impl App {
                 let mut changesets = 0u64;
                 let mut ahead: BTreeMap<i64, i64> = BTreeMap::new();
                 let mut max_hlc = 0i64;
+                let mut done = 0u64;
                 format::for_each_changeset(path, &env, true, |raw| {
+                    tell(progress, SyncPhase::Applying, done, total);
                     let c = check_changeset(&w.reader(), path, &dataset, own, now, &raw, &mut chain)?;
+                    done += c.ops.len() as u64;
                     changesets += 1;
                     if !c.new {
                         return Ok(());
@@ -688,6 +786,7 @@ impl App {
                     }
                     Ok(())
                 })?;
+                tell(progress, SyncPhase::Applying, total, total);
                 w.observe_hlc(max_hlc, now + MAX_SKEW_MS);
                 for (origin, skew) in &ahead {
                     w.set_skew(*origin, *skew)?;

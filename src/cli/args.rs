@@ -128,6 +128,9 @@ pub enum SyncCommand {
         relay: bool,
         #[arg(long)]
         json: bool,
+        /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
+        #[arg(long)]
+        progress: bool,
     },
     /// Import bundles: every check before any write; importing twice changes nothing
     Import {
@@ -135,12 +138,18 @@ pub enum SyncCommand {
         files: Vec<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
+        #[arg(long)]
+        progress: bool,
     },
     /// Export this site's changes into a shared folder and import everything new from it
     Folder {
         dir: PathBuf,
         #[arg(long)]
         json: bool,
+        /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
+        #[arg(long)]
+        progress: bool,
     },
     /// The same through a git repository: pull, import, export, commit, push
     Git {
@@ -150,6 +159,9 @@ pub enum SyncCommand {
         branch: String,
         #[arg(long)]
         json: bool,
+        /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
+        #[arg(long)]
+        progress: bool,
     },
     /// Sites known, trust, what each has, gaps, conflicts, clock skew
     Status {

@@ -3,20 +3,76 @@
 
 use super::{print, print_json};
 use crate::app::App;
-use crate::app::sync::{Destination, ImportOutcome, ImportReport, Target};
+use crate::app::sync::{
+    Destination, ImportOutcome, ImportReport, ProgressFn, SyncPhase, SyncProgress, Target,
+};
 use crate::app::transport::FolderReport;
 use crate::cli::args::SyncCommand;
 use crate::text::sanitize_block as clean;
 use anyhow::Result;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
+/// Bundles with fewer changes than this finish too fast to need a
+/// progress line on a terminal.
+const PROGRESS_FROM_OPS: u64 = 20_000;
+
+/// Prints sync progress on stderr: one line rewritten in place on a
+/// terminal (for bundles of `PROGRESS_FROM_OPS` changes or more), or a
+/// line per tenth when asked with `--progress` and stderr is a file.
+fn progress_printer(forced: bool) -> Option<ProgressFn> {
+    let tty = std::io::stderr().is_terminal();
+    if !tty && !forced {
+        return None;
+    }
+    let mut last: Option<(SyncPhase, u64)> = None;
+    Some(Box::new(move |p: SyncProgress| {
+        if p.total == 0 || (!forced && p.total < PROGRESS_FROM_OPS) {
+            return;
+        }
+        let pct = p.done.min(p.total) * 100 / p.total;
+        let step = if tty { 1 } else { 10 };
+        let due = match last {
+            Some((phase, shown)) => phase != p.phase || pct >= shown + step || (pct == 100 && shown < 100),
+            None => true,
+        };
+        if !due {
+            return;
+        }
+        last = Some((p.phase, pct));
+        let line = format!(
+            "{} {}/{} changes ({pct}%)",
+            p.phase.label(),
+            p.done.min(p.total),
+            p.total
+        );
+        let mut err = std::io::stderr().lock();
+        // A failed progress line must not fail the sync itself.
+        let _ = if tty {
+            let end = if p.done >= p.total { "\n" } else { "" };
+            write!(err, "\r\x1b[2K{line}{end}")
+        } else {
+            writeln!(err, "{line}")
+        };
+    }))
+}
+
 pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
+    let forced = matches!(
+        cmd,
+        SyncCommand::Export { progress: true, .. }
+            | SyncCommand::Import { progress: true, .. }
+            | SyncCommand::Folder { progress: true, .. }
+            | SyncCommand::Git { progress: true, .. }
+    );
+    app.progress = progress_printer(forced);
     match cmd {
         SyncCommand::Export {
             out,
             target,
             relay,
             json,
+            ..
         } => {
             let target = if target.eq_ignore_ascii_case("all") {
                 Target::Cursor("all".into())
@@ -46,7 +102,7 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        SyncCommand::Import { files, json } => {
+        SyncCommand::Import { files, json, .. } => {
             let mut reports = Vec::new();
             let mut failed = Vec::new();
             for f in files {
@@ -75,7 +131,7 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        SyncCommand::Folder { dir, json } => {
+        SyncCommand::Folder { dir, json, .. } => {
             let report = app.sync_folder(dir, by)?;
             if *json {
                 print_json(&report)?;
@@ -88,7 +144,9 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
                 ExitCode::FAILURE
             })
         }
-        SyncCommand::Git { repo, branch, json } => {
+        SyncCommand::Git {
+            repo, branch, json, ..
+        } => {
             let report = app.sync_git(repo, branch, by)?;
             if *json {
                 print_json(&report)?;

@@ -94,7 +94,13 @@ impl Env {
     }
 
     pub fn cmd_as(&self, user: &str) -> Command {
-        let mut c = Command::cargo_bin("guardia").expect("guardia binary");
+        Command::from_std(self.std_cmd_as(user))
+    }
+
+    /// The same as a plain process command, for tests that spawn the
+    /// binary and act on it while it runs.
+    pub fn std_cmd_as(&self, user: &str) -> std::process::Command {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_guardia"));
         for v in SCRUBBED {
             c.env_remove(v);
         }

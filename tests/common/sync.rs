@@ -98,6 +98,23 @@ pub fn dump(e: &Env) -> String {
     out
 }
 
+/// Asserts that importing `file` is refused for `why`, naming the file,
+/// and that the database and its log are byte for byte as before.
+pub fn assert_refused(e: &Env, file: &Path, why: &str) {
+    e.ok(&["sync", "status"]);
+    let before = file_bytes(e);
+    let err = e.fail(&["sync", "import", &file.to_string_lossy()]);
+    assert!(
+        err.contains("refused") && err.contains(why),
+        "expected '{why}': {err}"
+    );
+    assert!(
+        err.contains(&file.display().to_string()),
+        "names the file: {err}"
+    );
+    assert!(file_bytes(e) == before, "the database changed after: {err}");
+}
+
 /// The database file and its write-ahead log, byte for byte.
 pub fn file_bytes(e: &Env) -> (Vec<u8>, Vec<u8>) {
     let wal = PathBuf::from(format!("{}-wal", e.db.display()));
@@ -105,4 +122,172 @@ pub fn file_bytes(e: &Env) -> (Vec<u8>, Vec<u8>) {
         std::fs::read(&e.db).expect("db"),
         std::fs::read(wal).unwrap_or_default(),
     )
+}
+
+/// What the oracle and the database are compared on: each ticket's state,
+/// assignee, priority and title, every comment and worklog entry, the links
+/// present and the runbook ticks.
+pub fn projection(e: &Env) -> String {
+    let c =
+        rusqlite::Connection::open_with_flags(&e.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
+    let queries = [
+        "SELECT 'ticket', id, status, coalesce(assignee, ''), priority, title FROM ticket",
+        "SELECT 'comment', id, ticket_id, body FROM comment",
+        "SELECT 'worklog', id, ticket_id, minutes FROM worklog",
+        "SELECT 'link', ticket_id, kind, target_id FROM link",
+        "SELECT 'tick', run_id, item, checked FROM runbook_tick",
+    ];
+    let mut lines = Vec::new();
+    for q in queries {
+        let mut st = c.prepare(q).expect("query");
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| {
+                let cells: Vec<String> = (0..n)
+                    .map(|i| match r.get_ref(i).expect("cell") {
+                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+                        other => format!("{other:?}"),
+                    })
+                    .collect();
+                Ok(cells.join("|"))
+            })
+            .expect("rows");
+        lines.extend(rows.map(|r| r.expect("row")));
+    }
+    lines.sort();
+    lines.join("\n")
+}
+
+/// An independent, deliberately naive fold of every op in `e`'s log into
+/// the same projection: each register's value is that of its head (an op
+/// no other op of the register names as predecessor) with the greatest
+/// `(hlc, site id, seq)`; creations and events are taken as they are. It
+/// shares no code with the application's fold.
+pub fn naive_fold(e: &Env) -> String {
+    use serde_json::Value;
+    use std::collections::{BTreeMap, HashSet};
+    let c =
+        rusqlite::Connection::open_with_flags(&e.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .expect("open");
+    struct Row {
+        at: String,
+        order: (i64, String, i64),
+        entity: String,
+        id: String,
+        kind: String,
+        field: Option<String>,
+        value: Value,
+        pred: Vec<String>,
+    }
+    let mut st = c
+        .prepare(
+            "SELECT s.site_id, o.seq, o.hlc, o.entity, o.entity_id, o.kind, o.field, o.value, o.pred
+             FROM op o JOIN site s ON s.no = o.site_no",
+        )
+        .expect("ops");
+    let ops: Vec<Row> = st
+        .query_map([], |r| {
+            let site: String = r.get(0)?;
+            let seq: i64 = r.get(1)?;
+            let value: String = r.get(7)?;
+            let pred: String = r.get(8)?;
+            let pred: Vec<Value> = serde_json::from_str(&pred).expect("pred");
+            Ok(Row {
+                at: format!("{site}:{seq}"),
+                order: (r.get(2)?, site, seq),
+                entity: r.get(3)?,
+                id: r.get(4)?,
+                kind: r.get(5)?,
+                field: r.get(6)?,
+                value: serde_json::from_str(&value).expect("value"),
+                pred: pred
+                    .iter()
+                    .map(|p| format!("{}:{}", p["site"].as_str().expect("site"), p["seq"]))
+                    .collect(),
+            })
+        })
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    // Registers: (entity id, field) → their ops.
+    let mut registers: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
+    let registered = ["set", "transition", "link", "escalate", "route"];
+    for o in &ops {
+        if let Some(f) = &o.field
+            && registered.contains(&o.kind.as_str())
+        {
+            registers.entry((o.id.clone(), f.clone())).or_default().push(o);
+        }
+    }
+    let winner = |id: &str, field: &str| -> Option<&Row> {
+        let regs = registers.get(&(id.to_string(), field.to_string()))?;
+        let named: HashSet<&String> = regs.iter().flat_map(|o| o.pred.iter()).collect();
+        regs.iter()
+            .filter(|o| !named.contains(&o.at))
+            .max_by(|a, b| a.order.cmp(&b.order))
+            .copied()
+    };
+    let mut runs: BTreeMap<String, ()> = BTreeMap::new();
+    let mut lines = Vec::new();
+    for o in &ops {
+        match (o.entity.as_str(), o.kind.as_str()) {
+            ("ticket", "create") => {
+                let v = &o.value;
+                let status = winner(&o.id, "status")
+                    .map(|w| text(&w.value["to"]))
+                    .unwrap_or_else(|| text(&v["status"]));
+                let shown = |field: &str| {
+                    winner(&o.id, field)
+                        .map(|w| text(&w.value))
+                        .unwrap_or_else(|| text(&v[field]))
+                };
+                let (assignee, priority, title) =
+                    (shown("assignee"), shown("priority"), shown("title"));
+                lines.push(format!(
+                    "ticket|{}|{status}|{assignee}|{priority}|{title}",
+                    o.id
+                ));
+            }
+            ("comment", "create") => lines.push(format!(
+                "comment|{}|{}|{}",
+                o.id,
+                text(&o.value["ticket"]),
+                text(&o.value["body"])
+            )),
+            ("worklog", "create") => lines.push(format!(
+                "worklog|{}|{}|{}",
+                o.id,
+                text(&o.value["ticket"]),
+                o.value["minutes"].as_i64().unwrap_or(0)
+            )),
+            ("runbook_run", "create") => {
+                runs.insert(o.id.clone(), ());
+            }
+            _ => {}
+        }
+    }
+    for ((id, field), _) in registers.iter() {
+        let Some(w) = winner(id, field) else { continue };
+        if w.kind == "link" && w.value == Value::Bool(true) {
+            let (kind, target) = field.split_once(':').expect("link field");
+            lines.push(format!("link|{id}|{kind}|{target}"));
+        }
+        if w.entity == "runbook_run"
+            && runs.contains_key(id)
+            && let Some(item) = field.strip_prefix("item:")
+            && !w.value.is_null()
+        {
+            let checked = w.value["checked"].as_bool().unwrap_or(true);
+            lines.push(format!("tick|{id}|{item}|{}", i64::from(checked)));
+        }
+    }
+    lines.sort();
+    lines.join("\n")
 }
