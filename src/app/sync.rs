@@ -429,7 +429,12 @@ impl App {
                 let mut made = 0;
                 let first = last;
                 while last + 1 < next {
-                    tell(progress, SyncPhase::Sealing, (last - first) as u64, (next - 1 - first) as u64);
+                    tell(
+                        progress,
+                        SyncPhase::Sealing,
+                        (last - first) as u64,
+                        (next - 1 - first) as u64,
+                    );
                     let ops = w.reader().own_ops_from(site.no, last + 1, CHANGESET_OPS)?;
                     let (Some(from), Some(to)) =
                         (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
@@ -471,7 +476,12 @@ impl App {
                     made += 1;
                 }
                 if made > 0 {
-                    tell(progress, SyncPhase::Sealing, (last - first) as u64, (last - first) as u64);
+                    tell(
+                        progress,
+                        SyncPhase::Sealing,
+                        (last - first) as u64,
+                        (last - first) as u64,
+                    );
                 }
                 Ok(made)
             })

@@ -33,7 +33,9 @@ fn progress_printer(forced: bool) -> Option<ProgressFn> {
         let pct = p.done.min(p.total) * 100 / p.total;
         let step = if tty { 1 } else { 10 };
         let due = match last {
-            Some((phase, shown)) => phase != p.phase || pct >= shown + step || (pct == 100 && shown < 100),
+            Some((phase, shown)) => {
+                phase != p.phase || pct >= shown + step || (pct == 100 && shown < 100)
+            }
             None => true,
         };
         if !due {

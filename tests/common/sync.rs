@@ -223,7 +223,10 @@ pub fn naive_fold(e: &Env) -> String {
         if let Some(f) = &o.field
             && registered.contains(&o.kind.as_str())
         {
-            registers.entry((o.id.clone(), f.clone())).or_default().push(o);
+            registers
+                .entry((o.id.clone(), f.clone()))
+                .or_default()
+                .push(o);
         }
     }
     let winner = |id: &str, field: &str| -> Option<&Row> {

@@ -1,0 +1,344 @@
+//! Sync under attack and accident: bundles whose header was edited (with
+//! and without a recomputed checksum), a relay that alters a changeset and
+//! signs the bundle with its own valid key, imports killed with SIGKILL at
+//! any moment (the database holds all of a bundle or none of it), golden
+//! files of older format versions that must stay readable, and the
+//! progress a long sync reports.
+
+mod common;
+
+use common::Env;
+use common::sync::{assert_refused, dump, export, import, naive_fold, projection, sites};
+use guardia::sync::format::{self, RawChangeset};
+use guardia::sync::keys;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The parts of a bundle file, as docs/sync.md lays them out.
+struct Parts {
+    version: [u8; 4],
+    header: serde_json::Value,
+    payload: Vec<u8>,
+    sig: Vec<u8>,
+}
+
+fn split(bytes: &[u8]) -> Parts {
+    let n = u32::from_le_bytes(bytes[12..16].try_into().expect("len")) as usize;
+    let header = serde_json::from_slice(&bytes[16..16 + n]).expect("header");
+    let m = u64::from_le_bytes(bytes[16 + n..24 + n].try_into().expect("len")) as usize;
+    let payload = bytes[24 + n..24 + n + m].to_vec();
+    let trailer = &bytes[24 + n + m..];
+    Parts {
+        version: bytes[8..12].try_into().expect("version"),
+        header,
+        payload,
+        sig: trailer[4 + 32 + 1..].to_vec(),
+    }
+}
+
+/// Writes the parts back; `rehash`: recompute the checksum as a forger
+/// would (the exporter's signature is kept as it was).
+fn join(p: &Parts, rehash: bool, original: &[u8]) -> Vec<u8> {
+    let header = serde_json::to_vec(&p.header).expect("json");
+    let mut out = format::MAGIC.to_vec();
+    out.extend_from_slice(&p.version);
+    out.extend_from_slice(&(header.len() as u32).to_le_bytes());
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&(p.payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&p.payload);
+    out.extend_from_slice(format::TRAILER_TAG);
+    let digest: [u8; 32] = if rehash {
+        Sha256::digest(&out).into()
+    } else {
+        // The checksum of the file as it was before the edit.
+        let at = original.len() - (32 + 1 + 64);
+        original[at..at + 32].try_into().expect("digest")
+    };
+    out.extend_from_slice(&digest);
+    out.push(1);
+    out.extend_from_slice(&p.sig);
+    out
+}
+
+#[test]
+fn edited_header_fields_are_refused_and_change_nothing() {
+    let s = sites(2);
+    let key = s[0].incident("Portal lento", "Las consultas tardan un minuto.");
+    s[0].ok(&["comment", &key, "Sigue lento"]);
+    let good = export(&s[0], "all", "good.gdb");
+    let bytes = std::fs::read(&good).expect("bundle");
+    let dir = s[1].path().join("edited");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let edits: [(&str, fn(&mut serde_json::Value)); 5] = [
+        ("ops", |h| h["ops"] = 1.into()),
+        ("knows", |h| h["knows"] = serde_json::json!({})),
+        ("contains", |h| h["contains"] = serde_json::json!({})),
+        ("created", |h| h["created"] = "2020-01-01T00:00:00Z".into()),
+        ("code", |h| h["exporter"]["code"] = "LYO".into()),
+    ];
+    for (name, edit) in edits {
+        let mut parts = split(&bytes);
+        edit(&mut parts.header);
+        let stale = dir.join(format!("{name}-stale.gdb"));
+        std::fs::write(&stale, join(&parts, false, &bytes)).expect("write");
+        assert_refused(&s[1], &stale, "checksum");
+        let rehashed = dir.join(format!("{name}-rehashed.gdb"));
+        std::fs::write(&rehashed, join(&parts, true, &bytes)).expect("write");
+        assert_refused(&s[1], &rehashed, "forged or altered");
+    }
+    // The untouched file still imports: the refusals left nothing behind.
+    assert!(import(&s[1], &good).contains("imported 2 new changes"));
+}
+
+/// A site's secret key, as its database keeps it.
+fn secret_of(e: &Env) -> String {
+    let c = rusqlite::Connection::open(&e.db).expect("open");
+    c.query_row("SELECT secret_key FROM local", [], |r| r.get(0))
+        .expect("secret key")
+}
+
+#[test]
+fn a_relay_cannot_alter_a_changeset_even_when_it_signs_the_bundle() {
+    let s = sites(3);
+    s[0].incident("Portal lento", "Las consultas tardan un minuto.");
+    let from_bog = export(&s[0], "all", "bog.gdb");
+    // LYO relays BOG's changesets to MAD, but changes BOG's ticket on the
+    // way and signs the bundle, correctly, with its own trusted key.
+    s[1].ok(&["sync", "status"]); // LYO's key exists from here on
+    let lyo_key = keys::signing_key(&secret_of(&s[1])).expect("key");
+    let env = format::check_envelope(&from_bog).expect("envelope");
+    let mut bodies = Vec::new();
+    format::for_each_changeset(&from_bog, &env, true, |raw| {
+        let text = String::from_utf8(raw.body).expect("utf-8");
+        bodies.push(RawChangeset {
+            body: text.replace("Portal lento", "Portal LENTO").into_bytes(),
+            sig: raw.sig,
+        });
+        Ok(())
+    })
+    .expect("changesets");
+    assert!(
+        bodies
+            .iter()
+            .any(|b| String::from_utf8_lossy(&b.body).contains("Portal LENTO")),
+        "the test must really alter a changeset"
+    );
+    let lyo = {
+        let c = rusqlite::Connection::open(&s[1].db).expect("open");
+        c.query_row(
+            "SELECT s.site_id, s.code FROM site s JOIN local l ON l.site_no = s.no",
+            [],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+        )
+        .expect("site")
+    };
+    let mut header = env.header.clone();
+    header.exporter = format::Exporter {
+        site: lyo.0,
+        code: lyo.1,
+        key: keys::public_hex(&lyo_key),
+    };
+    let relayed = s[1].path().join("relayed.gdb");
+    format::write_bundle(&relayed, &header, bodies.into_iter().map(Ok), |digest| {
+        hex::decode(keys::sign(&lyo_key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
+    })
+    .expect("write");
+    assert_refused(&s[2], &relayed, "bad signature");
+    // BOG's own file brings the real ticket.
+    import(&s[2], &from_bog);
+    assert!(s[2].ok(&["list"]).contains("Portal lento"));
+}
+
+#[test]
+fn links_and_runbook_ticks_travel_and_match_a_naive_fold() {
+    let s = sites(2);
+    let a = s[0].incident("No factura la sede norte", "El botón queda en gris.");
+    let b = s[0].incident("No imprime la sede norte", "La cola de impresión se llena.");
+    s[0].ok(&["link", &a, &b]);
+    s[0].ok(&["runbook", "run", "osf-monitoreo", &a]);
+    s[0].ok(&[
+        "runbook",
+        "tick",
+        &a,
+        "bd-conexion",
+        "--evidence",
+        "Conexión OK",
+    ]);
+    import(&s[1], &export(&s[0], "all", "one.gdb"));
+    // LYO unticks the item and removes the link; BOG ticks another item.
+    s[1].ok(&["runbook", "tick", &a, "bd-conexion", "--undo"]);
+    s[1].ok(&["link", &a, &b, "--remove"]);
+    s[0].ok(&[
+        "runbook",
+        "tick",
+        &a,
+        "bd-cierres",
+        "--evidence",
+        "Cierre diario completo",
+    ]);
+    import(&s[0], &export(&s[1], "all", "two.gdb"));
+    import(&s[1], &export(&s[0], "all", "three.gdb"));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    let shown = projection(&s[0]);
+    assert!(shown.contains("|bd-cierres|1"), "{shown}");
+    assert!(shown.contains("|bd-conexion|0"), "unticked: {shown}");
+    assert!(!shown.contains("link|"), "{shown}");
+    assert_eq!(naive_fold(&s[0]), shown);
+}
+
+#[test]
+fn golden_bundles_of_older_versions_stay_readable() {
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let mut read = 0;
+    for version in std::fs::read_dir(&golden).expect("golden dir") {
+        let dir = version.expect("entry").path();
+        if !dir.is_dir() {
+            continue;
+        }
+        let key = dir.join("BOG.pub");
+        let e = Env::empty();
+        e.ok(&["init", "--site", "LYO", "--join", &key.to_string_lossy()]);
+        let mut bundles: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .expect("version dir")
+            .map(|f| f.expect("file").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "gdb"))
+            .collect();
+        bundles.sort();
+        for b in &bundles {
+            assert!(import(&e, b).contains("imported"), "{}", b.display());
+        }
+        e.ok(&["doctor"]);
+        let name = dir.file_name().expect("name").to_string_lossy().to_string();
+        insta::assert_snapshot!(format!("golden_{name}"), projection(&e));
+        read += 1;
+    }
+    assert!(read >= 1, "no golden bundles found in {}", golden.display());
+}
+
+#[test]
+fn progress_is_reported_when_asked() {
+    let s = sites(2);
+    s[0].ok(&["generate", "--tickets", "30", "--seed", "3"]);
+    let out = s[0].path().join("p.gdb");
+    let exported = s[0]
+        .cmd()
+        .args([
+            "sync",
+            "export",
+            "--out",
+            &out.to_string_lossy(),
+            "--progress",
+        ])
+        .output()
+        .expect("run");
+    assert!(exported.status.success());
+    let err = String::from_utf8_lossy(&exported.stderr);
+    assert!(err.contains("sealing 0/"), "{err}");
+    assert!(err.contains("writing") && err.contains("(100%)"), "{err}");
+    let imported = s[1]
+        .cmd()
+        .args(["sync", "import", &out.to_string_lossy(), "--progress"])
+        .output()
+        .expect("run");
+    assert!(imported.status.success());
+    let err = String::from_utf8_lossy(&imported.stderr);
+    let checking = err.find("checking").expect("checking phase");
+    let applying = err.find("applying").expect("applying phase");
+    assert!(checking < applying, "{err}");
+    assert!(err.trim_end().ends_with("(100%)"), "{err}");
+    // Without the flag, and not on a terminal, nothing is printed.
+    let quiet = s[0]
+        .cmd()
+        .args(["sync", "export", "--out", &out.to_string_lossy()])
+        .output()
+        .expect("run");
+    assert!(quiet.stderr.is_empty());
+}
+
+/// What one site holds of a bundle: its ops from the origin, its tickets,
+/// and whether the bundle is recorded as imported.
+fn held(db: &Path) -> (i64, i64, i64) {
+    let c = rusqlite::Connection::open(db).expect("open");
+    let q = |sql: &str| c.query_row(sql, [], |r| r.get::<_, i64>(0)).expect(sql);
+    (
+        q("SELECT count(*) FROM op WHERE site_no <> (SELECT site_no FROM local)"),
+        q("SELECT count(*) FROM ticket"),
+        q("SELECT count(*) FROM imported_bundle"),
+    )
+}
+
+fn restore(from: &Path, to: &Path) {
+    for ext in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{ext}", to.display()));
+    }
+    std::fs::copy(from, to).expect("restore");
+}
+
+#[test]
+fn an_import_killed_at_any_moment_leaves_all_of_the_bundle_or_none() {
+    let s = sites(2);
+    s[0].ok(&["generate", "--tickets", "300", "--seed", "11"]);
+    let bundle = export(&s[0], "all", "big.gdb");
+    // A clean copy of the receiving database, its log checkpointed.
+    s[1].ok(&["sync", "status"]);
+    {
+        let c = rusqlite::Connection::open(&s[1].db).expect("open");
+        c.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+            .expect("checkpoint");
+    }
+    let pristine = s[1].path().join("pristine.db");
+    std::fs::copy(&s[1].db, &pristine).expect("copy");
+    let import_cmd = || {
+        let mut c = s[1].std_cmd_as("ana");
+        c.args(["sync", "import", &bundle.to_string_lossy()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        c
+    };
+    // One import to the end: how long it takes, and what "after" is.
+    let started = Instant::now();
+    assert!(import_cmd().status().expect("run").success());
+    let whole = started.elapsed();
+    let after = held(&s[1].db);
+    assert_eq!(after.1, 300);
+    assert_eq!(after.2, 1);
+    let before = {
+        restore(&pristine, &s[1].db);
+        held(&s[1].db)
+    };
+    assert_eq!(before, (0, 0, 0));
+    // Kill points spread over the whole run, and a little past it.
+    let mut killed_running = 0;
+    let mut outcomes = Vec::new();
+    for i in 0..10u32 {
+        restore(&pristine, &s[1].db);
+        let mut child = import_cmd().spawn().expect("spawn");
+        std::thread::sleep(whole.mul_f64(f64::from(i) * 0.11 + 0.02));
+        if child.try_wait().expect("wait").is_none() {
+            killed_running += 1;
+        }
+        child.kill().expect("SIGKILL"); // SIGKILL on Unix
+        child.wait().expect("reaped");
+        let now = held(&s[1].db);
+        assert!(
+            now == before || now == after,
+            "killed at {i}/10: holds {now:?}, neither {before:?} nor {after:?}"
+        );
+        outcomes.push(now == after);
+        // Whatever the moment, the database is sound and the import can
+        // simply be run again.
+        s[1].ok(&["doctor"]);
+        assert!(import_cmd().status().expect("run").success());
+        assert_eq!(held(&s[1].db), after);
+    }
+    assert!(
+        killed_running >= 3,
+        "only {killed_running} kills landed while the import ran ({whole:?} per import)"
+    );
+    assert!(
+        outcomes.iter().any(|done| !done),
+        "no kill landed before the commit"
+    );
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+}
