@@ -61,6 +61,8 @@ fn join(p: &Parts, rehash: bool, original: &[u8]) -> Vec<u8> {
     out
 }
 
+type HeaderEdit = fn(&mut serde_json::Value);
+
 #[test]
 fn edited_header_fields_are_refused_and_change_nothing() {
     let s = sites(2);
@@ -70,7 +72,7 @@ fn edited_header_fields_are_refused_and_change_nothing() {
     let bytes = std::fs::read(&good).expect("bundle");
     let dir = s[1].path().join("edited");
     std::fs::create_dir_all(&dir).expect("dir");
-    let edits: [(&str, fn(&mut serde_json::Value)); 5] = [
+    let edits: [(&str, HeaderEdit); 5] = [
         ("ops", |h| h["ops"] = 1.into()),
         ("knows", |h| h["knows"] = serde_json::json!({})),
         ("contains", |h| h["contains"] = serde_json::json!({})),
