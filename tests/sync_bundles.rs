@@ -335,3 +335,92 @@ fn a_site_whose_code_is_taken_is_not_trusted() {
     let err = s[0].fail(&["sync", "trust", &key_of(&twin).to_string_lossy()]);
     assert!(err.contains("same code as site LYO"), "{err}");
 }
+
+#[test]
+fn a_revoked_site_is_refused_directly_and_through_relays() {
+    let s = sites(3);
+    ticket(&s[0], "Portal lento");
+    let from_bog = export(&s[0], "all", "bog.gdb");
+    import(&s[2], &from_bog);
+    let relayed = {
+        let out = s[2].path().join("relay.gdb");
+        s[2].ok(&[
+            "sync",
+            "export",
+            "--out",
+            &out.to_string_lossy(),
+            "--for",
+            "LYO",
+            "--relay",
+        ]);
+        out
+    };
+    let out = s[1].ok(&["sync", "revoke", "BOG"]);
+    assert!(out.contains("revoked site BOG"), "{out}");
+    assert_refused(&s[1], &from_bog, "revoked");
+    assert_refused(&s[1], &relayed, "revoked");
+    assert!(
+        s[1].ok(&["sync", "status"]).contains("revoked"),
+        "status shows the revocation"
+    );
+    let own = s[1].fail(&["sync", "revoke", "LYO"]);
+    assert!(own.contains("own site"), "{own}");
+    // Trusting the key again lets its bundles in.
+    s[1].ok(&["sync", "trust", &key_of(&s[0]).to_string_lossy()]);
+    assert!(import(&s[1], &from_bog).contains("imported"));
+}
+
+#[test]
+fn a_clock_warning_clears_once_the_sites_changes_are_no_longer_ahead() {
+    let mut s = sites(2);
+    let key = ticket(&s[0], "Impresora");
+    let mut ahead = clone_env(&s[0]);
+    ahead.now = "2026-03-03T09:00:00-05:00".into();
+    ahead.ok(&["set", &key, "title=Impresora del piso 3"]);
+    import(&s[1], &export(&s[0], "all", "one.gdb"));
+    let status = s[1].ok(&["sync", "status"]);
+    assert!(status.contains("ahead"), "{status}");
+    // Two days later at LYO, BOG's new changes are no longer ahead of it.
+    s[1].now = "2026-03-05T09:00:00-05:00".into();
+    ahead.ok(&["comment", &key, "Ya imprime"]);
+    import(&s[1], &export(&s[0], "all", "two.gdb"));
+    let status = s[1].ok(&["sync", "status"]);
+    assert!(!status.contains("ahead"), "{status}");
+    std::mem::forget(ahead.dir);
+}
+
+#[test]
+fn a_relay_sends_a_gap_once_it_is_filled() {
+    let s = sites(3);
+    ticket(&s[0], "Primero");
+    let first = export(&s[0], "all", "first.gdb");
+    ticket(&s[0], "Segundo");
+    let second = export(&s[0], "all", "second.gdb");
+    // MAD gets the second bundle before the first, and relays to LYO in
+    // between and after.
+    import(&s[2], &second);
+    let relay = |name: &str| {
+        let out = s[2].path().join(name);
+        s[2].ok(&[
+            "sync",
+            "export",
+            "--out",
+            &out.to_string_lossy(),
+            "--for",
+            "all",
+            "--relay",
+        ]);
+        out
+    };
+    let early = relay("early.gdb");
+    import(&s[2], &first);
+    let late = relay("late.gdb");
+    import(&s[1], &early);
+    import(&s[1], &late);
+    let list = s[1].ok(&["list"]);
+    assert!(
+        list.contains("Primero") && list.contains("Segundo"),
+        "{list}"
+    );
+    assert_eq!(dump(&s[1]), dump(&s[0]));
+}

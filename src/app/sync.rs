@@ -605,11 +605,19 @@ impl App {
         })?;
         tell(progress, SyncPhase::Writing, total, total);
         if let Target::Cursor(name) = target {
+            // The cursor never passes a gap: changesets after it are sent
+            // again (importing them twice is harmless) until a relay fills
+            // the gap, and then the gap is sent too.
             let now = self.now_ms();
             self.store
                 .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                     for m in &metas {
-                        w.set_export_cursor(name, m.site_no, m.seq_to)?;
+                        let prefix = held
+                            .get(&m.site_no)
+                            .and_then(|r| r.first())
+                            .filter(|r| r[0] == 1)
+                            .map_or(0, |r| r[1]);
+                        w.set_export_cursor(name, m.site_no, m.seq_to.min(prefix))?;
                     }
                     Ok(())
                 })?;
@@ -651,9 +659,18 @@ impl App {
         }
         let ex = &env.header.exporter;
         let fp = keys::fingerprint(&ex.key);
-        let site = self
-            .reader()
-            .site_by_id(&ex.site)?
+        let known = self.reader().site_by_id(&ex.site)?;
+        if let Some(s) = known.as_ref().filter(|s| s.trust == trust::REVOKED) {
+            return Err(refused(
+                path,
+                format!(
+                    "it was exported by site {}, whose key was revoked here; `guardia sync trust {}` trusts it again",
+                    s.code, s.code
+                ),
+            )
+            .into());
+        }
+        let site = known
             .filter(|s| s.trust == trust::TRUSTED && s.pubkey.is_some())
             .ok_or_else(|| {
                 refused(
@@ -783,6 +800,7 @@ impl App {
                         &raw.body,
                         &hex::encode(&raw.sig),
                     )?;
+                    ahead.entry(c.origin_no).or_insert(0);
                     for op in &c.ops {
                         max_hlc = max_hlc.max(op.hlc);
                         let skew = op.ms() - now;
@@ -800,6 +818,9 @@ impl App {
                 w.observe_hlc(max_hlc, now + MAX_SKEW_MS);
                 for (origin, skew) in &ahead {
                     w.set_skew(*origin, *skew)?;
+                    if *skew == 0 {
+                        continue;
+                    }
                     if let Some(s) = sites.values().find(|s| s.no == *origin) {
                         warnings.push(format!(
                             "site {}'s clock is {} ahead of this one; its changes keep their order, but check its clock",
@@ -843,6 +864,34 @@ impl App {
             outcome,
             warnings,
         })
+    }
+
+    /// Revokes trust in a site's key (a stolen laptop, a site closed): its
+    /// bundles, and changesets it signed that arrive through relays, are
+    /// refused from now on. What was already imported from it stays: the
+    /// log is history, and other sites hold it too.
+    pub fn revoke(&mut self, arg: &str) -> Result<SiteRow, AppError> {
+        let sites = self.reader().sites()?;
+        let site = sites
+            .iter()
+            .find(|s| s.code.eq_ignore_ascii_case(arg) || s.site_id == arg)
+            .cloned()
+            .ok_or_else(|| AppError::unknown("site", arg, sites.iter().map(|s| s.code.clone())))?;
+        if site.site_id == self.store.site().site_id {
+            return Err(AppError::Invalid(format!(
+                "{} is this database's own site; to stop using it, stop using this database",
+                site.code
+            )));
+        }
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.set_trust(site.no, trust::REVOKED)?;
+                Ok(())
+            })?;
+        self.reader()
+            .site_by_id(&site.site_id)?
+            .ok_or_else(|| AppError::Invalid("the site vanished".into()))
     }
 
     /// Trusts a site's key from a key file or a bundle it exported, or a

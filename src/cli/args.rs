@@ -173,6 +173,11 @@ pub enum SyncCommand {
         #[arg(value_name = "SITE|FILE")]
         what: String,
     },
+    /// Stop trusting a site's key: its bundles and changesets are refused from now on
+    Revoke {
+        #[arg(value_name = "SITE")]
+        site: String,
+    },
     /// Write this site's public key file (for others to trust)
     Key {
         /// Where to write it [default: print it]

@@ -252,6 +252,15 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
             print(&s)?;
             Ok(ExitCode::SUCCESS)
         }
+        SyncCommand::Revoke { site } => {
+            let site = app.revoke(site)?;
+            print(&format!(
+                "revoked site {} ({}): its bundles and changesets are refused from now on; what was imported from it stays\n",
+                clean(&site.code),
+                site.site_id
+            ))?;
+            Ok(ExitCode::SUCCESS)
+        }
         SyncCommand::Trust { what } => {
             let site = app.trust(what)?;
             print(&format!(

@@ -411,10 +411,22 @@ impl WriteTx<'_> {
             .map_err(|e| self.err(e))
     }
 
+    pub fn set_trust(&mut self, site_no: i64, trust: &str) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "UPDATE site SET trust = ?2 WHERE no = ?1",
+                params![site_no, trust],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// How far ahead the site's clock was in the latest bundle that brought
+    /// its changes (0 once its clock is right again).
     pub fn set_skew(&mut self, site_no: i64, skew_ms: i64) -> Result<(), StoreError> {
         self.tx
             .execute(
-                "UPDATE site SET skew_ms = max(skew_ms, ?2) WHERE no = ?1",
+                "UPDATE site SET skew_ms = ?2 WHERE no = ?1",
                 params![site_no, skew_ms],
             )
             .map(|_| ())
