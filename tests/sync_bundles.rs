@@ -6,7 +6,7 @@
 mod common;
 
 use common::Env;
-use common::sync::{assert_refused, dump, export, file_bytes, import, key_of, sites};
+use common::sync::{assert_refused, dump, export, file_bytes, import, key_of, relay, sites};
 use std::path::Path;
 
 fn ticket(e: &Env, title: &str) -> String {
@@ -342,19 +342,7 @@ fn a_revoked_site_is_refused_directly_and_through_relays() {
     ticket(&s[0], "Portal lento");
     let from_bog = export(&s[0], "all", "bog.gdb");
     import(&s[2], &from_bog);
-    let relayed = {
-        let out = s[2].path().join("relay.gdb");
-        s[2].ok(&[
-            "sync",
-            "export",
-            "--out",
-            &out.to_string_lossy(),
-            "--for",
-            "LYO",
-            "--relay",
-        ]);
-        out
-    };
+    let relayed = relay(&s[2], "LYO", "relay.gdb");
     let out = s[1].ok(&["sync", "revoke", "BOG"]);
     assert!(out.contains("revoked site BOG"), "{out}");
     assert_refused(&s[1], &from_bog, "revoked");
@@ -399,22 +387,9 @@ fn a_relay_sends_a_gap_once_it_is_filled() {
     // MAD gets the second bundle before the first, and relays to LYO in
     // between and after.
     import(&s[2], &second);
-    let relay = |name: &str| {
-        let out = s[2].path().join(name);
-        s[2].ok(&[
-            "sync",
-            "export",
-            "--out",
-            &out.to_string_lossy(),
-            "--for",
-            "all",
-            "--relay",
-        ]);
-        out
-    };
-    let early = relay("early.gdb");
+    let early = relay(&s[2], "all", "early.gdb");
     import(&s[2], &first);
-    let late = relay("late.gdb");
+    let late = relay(&s[2], "all", "late.gdb");
     import(&s[1], &early);
     import(&s[1], &late);
     let list = s[1].ok(&["list"]);

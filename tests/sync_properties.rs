@@ -8,7 +8,7 @@
 mod common;
 
 use common::Env;
-use common::sync::{dump, naive_fold, projection, sites};
+use common::sync::{dump, naive_fold, projection, relay, sites};
 use proptest::prelude::*;
 use std::path::PathBuf;
 
@@ -50,20 +50,6 @@ fn act(e: &Env, action: u8, keys: &[String], t: usize, n: usize) {
     let _ = e.cmd().args(&args).output().expect("run");
 }
 
-fn bundle(e: &Env, target: &str, name: &str) -> PathBuf {
-    let out = e.path().join(name);
-    e.ok(&[
-        "sync",
-        "export",
-        "--out",
-        &out.to_string_lossy(),
-        "--for",
-        target,
-        "--relay",
-    ]);
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
@@ -78,7 +64,7 @@ proptest! {
         for (i, e) in s.iter().enumerate() {
             for (j, other) in s.iter().enumerate() {
                 if i != j {
-                    let b = bundle(e, codes[j], &format!("init-{j}.gdb"));
+                    let b = relay(e, codes[j], &format!("init-{j}.gdb"));
                     other.ok(&["sync", "import", &b.to_string_lossy()]);
                 }
             }
@@ -86,7 +72,7 @@ proptest! {
         let mut sent: Vec<PathBuf> = Vec::new();
         for (n, (r, action, t, delivery)) in steps.iter().enumerate() {
             act(&s[*r], *action, &keys, *t, n);
-            let b = bundle(&s[*r], "all", &format!("step-{n}.gdb"));
+            let b = relay(&s[*r], "all", &format!("step-{n}.gdb"));
             let to = &s[(*r + 1) % 3];
             match delivery {
                 0 => {} // dropped for now
@@ -108,7 +94,7 @@ proptest! {
             for (i, e) in s.iter().enumerate() {
                 for (j, other) in s.iter().enumerate() {
                     if i != j {
-                        let b = bundle(e, codes[j], &format!("final-{round}-{i}-{j}.gdb"));
+                        let b = relay(e, codes[j], &format!("final-{round}-{i}-{j}.gdb"));
                         other.ok(&["sync", "import", &b.to_string_lossy()]);
                     }
                 }

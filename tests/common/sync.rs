@@ -55,15 +55,53 @@ pub fn export(from: &Env, target: &str, name: &str) -> PathBuf {
     out
 }
 
+/// Exports with `--relay` (other sites' changesets too) into a new file.
+pub fn relay(from: &Env, target: &str, name: &str) -> PathBuf {
+    let out = from.path().join(name);
+    from.ok(&[
+        "sync",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--for",
+        target,
+        "--relay",
+    ]);
+    out
+}
+
 pub fn import(to: &Env, file: &Path) -> String {
     to.ok(&["sync", "import", &file.to_string_lossy()])
 }
 
-/// Everything a site shows, in an order every site agrees on.
-pub fn dump(e: &Env) -> String {
+/// Every row of each query, its cells as `cell` prints them joined by `|`.
+fn rows_of(
+    e: &Env,
+    queries: &[&str],
+    cell: fn(rusqlite::types::ValueRef<'_>) -> String,
+) -> Vec<Vec<String>> {
     let c =
         rusqlite::Connection::open_with_flags(&e.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .expect("open");
+    queries
+        .iter()
+        .map(|q| {
+            let mut st = c.prepare(q).expect("query");
+            let n = st.column_count();
+            st.query_map([], |r| {
+                let cells: Vec<String> =
+                    (0..n).map(|i| cell(r.get_ref(i).expect("cell"))).collect();
+                Ok(cells.join("|"))
+            })
+            .expect("rows")
+            .map(|r| r.expect("row"))
+            .collect()
+        })
+        .collect()
+}
+
+/// Everything a site shows, in an order every site agrees on.
+pub fn dump(e: &Env) -> String {
     let queries = [
         "SELECT id, key, type, service, title, description, status, priority, priority_justification,
                 impact, urgency, level, assignee, created_by, created_at, updated_at, fields,
@@ -78,19 +116,9 @@ pub fn dump(e: &Env) -> String {
         "SELECT ticket_id, field, kind, heads FROM conflict ORDER BY 1, 2, 3",
     ];
     let mut out = String::new();
-    for q in queries {
-        let mut st = c.prepare(q).expect("query");
-        let n = st.column_count();
-        let rows = st
-            .query_map([], |r| {
-                let cells: Vec<String> = (0..n)
-                    .map(|i| format!("{:?}", r.get_ref(i).expect("cell")))
-                    .collect();
-                Ok(cells.join("|"))
-            })
-            .expect("rows");
+    for rows in rows_of(e, &queries, |v| format!("{v:?}")) {
         for row in rows {
-            out.push_str(&row.expect("row"));
+            out.push_str(&row);
             out.push('\n');
         }
         out.push_str("--\n");
@@ -128,9 +156,6 @@ pub fn file_bytes(e: &Env) -> (Vec<u8>, Vec<u8>) {
 /// assignee, priority and title, every comment and worklog entry, the links
 /// present and the runbook ticks.
 pub fn projection(e: &Env) -> String {
-    let c =
-        rusqlite::Connection::open_with_flags(&e.db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .expect("open");
     let queries = [
         "SELECT 'ticket', id, status, coalesce(assignee, ''), priority, title FROM ticket",
         "SELECT 'comment', id, ticket_id, body FROM comment",
@@ -138,24 +163,12 @@ pub fn projection(e: &Env) -> String {
         "SELECT 'link', ticket_id, kind, target_id FROM link",
         "SELECT 'tick', run_id, item, checked FROM runbook_tick",
     ];
-    let mut lines = Vec::new();
-    for q in queries {
-        let mut st = c.prepare(q).expect("query");
-        let n = st.column_count();
-        let rows = st
-            .query_map([], |r| {
-                let cells: Vec<String> = (0..n)
-                    .map(|i| match r.get_ref(i).expect("cell") {
-                        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
-                        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
-                        other => format!("{other:?}"),
-                    })
-                    .collect();
-                Ok(cells.join("|"))
-            })
-            .expect("rows");
-        lines.extend(rows.map(|r| r.expect("row")));
-    }
+    let mut lines: Vec<String> = rows_of(e, &queries, |v| match v {
+        rusqlite::types::ValueRef::Integer(v) => v.to_string(),
+        rusqlite::types::ValueRef::Text(t) => String::from_utf8_lossy(t).into(),
+        other => format!("{other:?}"),
+    })
+    .concat();
     lines.sort();
     lines.join("\n")
 }
