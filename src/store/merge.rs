@@ -25,6 +25,7 @@ use super::apply::{
 use super::ops::{Op, OpRef, entity, kind};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 /// Fields whose concurrent, different values are shown to people as
@@ -164,9 +165,11 @@ pub fn integrate(
     cache: &mut ApplyCache,
     fold: &mut Fold,
 ) -> Result<(), ApplyError> {
-    let mut work = vec![(op.clone(), site_no)];
+    // Ops waiting for a parent this one creates are folded after it.
+    let mut work = vec![(Cow::Borrowed(op), site_no)];
     while let Some((op, site_no)) = work.pop() {
         if let Some(parent) = parent_of(&op)
+            && !fold.born.contains_key(parent)
             && !exists(conn, &op, parent)?
         {
             conn.prepare_cached(
@@ -180,8 +183,13 @@ pub fn integrate(
         if op.kind == kind::CREATE
             && matches!(op.entity.as_str(), entity::TICKET | entity::RUNBOOK_RUN)
         {
-            fold.born.insert(op.entity_id.clone(), op.clone());
-            work.extend(take_waiting(conn, &op.entity_id)?);
+            fold.born
+                .insert(op.entity_id.clone(), op.clone().into_owned());
+            work.extend(
+                take_waiting(conn, &op.entity_id)?
+                    .into_iter()
+                    .map(|(op, no)| (Cow::Owned(op), no)),
+            );
         }
     }
     if fold.registers.len() >= FOLD_BATCH {
