@@ -392,4 +392,76 @@ mod tests {
             Err(e) => panic!("{e}"),
         }
     }
+
+    /// The built-in files with `extra` appended to guardia.toml.
+    fn with_settings(extra: &str) -> Result<Config, ConfigError> {
+        let sources = DEFAULT_FILES
+            .iter()
+            .map(|(name, text)| Source {
+                name,
+                path: None,
+                text: if *name == "guardia.toml" {
+                    format!("{text}\n{extra}\n")
+                } else {
+                    (*text).to_string()
+                },
+            })
+            .collect();
+        Config::from_sources(sources)
+    }
+
+    #[test]
+    fn a_sync_target_is_a_folder_or_a_repository() {
+        let none = Config::builtin().expect("built-in");
+        assert_eq!(none.settings.sync, None);
+        let folder = with_settings("[sync]\nfolder = \"/mnt/compartido\"").expect("folder");
+        assert_eq!(
+            folder.settings.sync.and_then(|s| s.via()),
+            Some(SyncVia::Folder("/mnt/compartido".into()))
+        );
+        let git = with_settings("[sync]\ngit = \"git@example.org:mesa/s.git\"").expect("git");
+        assert_eq!(
+            git.settings.sync.and_then(|s| s.via()),
+            Some(SyncVia::Git {
+                repo: "git@example.org:mesa/s.git".into(),
+                branch: DEFAULT_SYNC_BRANCH.into()
+            })
+        );
+        let branch =
+            with_settings("[sync]\ngit = \"/srv/s.git\"\nbranch = \"mesa\"").expect("branch");
+        assert_eq!(
+            branch.settings.sync.and_then(|s| s.via()),
+            Some(SyncVia::Git {
+                repo: "/srv/s.git".into(),
+                branch: "mesa".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_wrong_sync_target_is_refused_with_a_reason() {
+        for (extra, why) in [
+            ("[sync]", "names no target"),
+            (
+                "[sync]\nfolder = \"compartido\"",
+                "must be an absolute path",
+            ),
+            ("[sync]\nfolder = \"/a\"\ngit = \"/b.git\"", "both set"),
+            (
+                "[sync]\nfolder = \"/a\"\nbranch = \"x\"",
+                "only with sync.git",
+            ),
+            ("[sync]\ngit = \"--upload-pack=x\"", "is not a repository"),
+            (
+                "[sync]\ngit = \"/b.git\"\nbranch = \"-x\"",
+                "not a branch name",
+            ),
+            ("[sync]\nfolders = \"/a\"", "unknown field"),
+        ] {
+            match with_settings(extra) {
+                Ok(_) => panic!("{extra:?} was accepted"),
+                Err(e) => assert!(e.to_string().contains(why), "{extra:?}: {e}"),
+            }
+        }
+    }
 }

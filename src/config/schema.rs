@@ -32,6 +32,53 @@ pub struct Settings {
     pub defaults: Defaults,
     #[serde(default)]
     pub ui: Ui,
+    /// `[sync]`: where the console's background sync goes; absent: none.
+    #[serde(default)]
+    pub sync: Option<SyncTarget>,
+}
+
+/// `[sync]`: the console's sync target, a shared folder or a git
+/// repository (exactly one), as `guardia sync folder` / `sync git` take them.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SyncTarget {
+    /// An absolute path to the shared folder.
+    #[serde(default)]
+    pub folder: Option<Spanned<String>>,
+    /// A repository git understands (URL or path).
+    #[serde(default)]
+    pub git: Option<Spanned<String>>,
+    /// The git branch; `guardia-sync` when not given.
+    #[serde(default)]
+    pub branch: Option<Spanned<String>>,
+}
+
+/// Where a sync goes, once `[sync]` is validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SyncVia {
+    Folder(std::path::PathBuf),
+    Git { repo: String, branch: String },
+}
+
+/// The branch `guardia sync git` uses when none is given.
+pub const DEFAULT_SYNC_BRANCH: &str = "guardia-sync";
+
+impl SyncTarget {
+    /// The folder or repository; `None` when `[sync]` names neither (which
+    /// validation refuses, so a loaded configuration never has that).
+    pub fn via(&self) -> Option<SyncVia> {
+        match (&self.folder, &self.git) {
+            (Some(f), None) => Some(SyncVia::Folder(f.get_ref().into())),
+            (None, Some(g)) => Some(SyncVia::Git {
+                repo: g.get_ref().clone(),
+                branch: self
+                    .branch
+                    .as_ref()
+                    .map_or_else(|| DEFAULT_SYNC_BRANCH.to_string(), |b| b.get_ref().clone()),
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// `[ui]`: how the console looks and listens.

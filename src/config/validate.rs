@@ -463,6 +463,71 @@ fn check_calendars(
     out
 }
 
+/// `[sync]`: exactly one of a folder (absolute, so it means the same from
+/// any working directory) and a git repository; a branch only with git.
+/// Nothing may start with `-`, which git would read as an option.
+fn check_sync(c: &mut Checker, sync: &SyncTarget) {
+    const FILE: &str = "guardia.toml";
+    match (&sync.folder, &sync.git) {
+        (Some(_), Some(g)) => c.at(
+            FILE,
+            g.span(),
+            "sync.folder and sync.git are both set; keep one (the console syncs with one target)"
+                .into(),
+        ),
+        (None, None) => c.whole(
+            FILE,
+            "[sync] names no target; add folder = \"/path/to/shared/folder\" or git = \"URL\""
+                .into(),
+        ),
+        _ => {}
+    }
+    if let Some(f) = &sync.folder {
+        let path = f.get_ref();
+        if !std::path::Path::new(path).is_absolute() {
+            c.at(
+                FILE,
+                f.span(),
+                format!("sync.folder '{path}' must be an absolute path, like /mnt/shared/guardia"),
+            );
+        }
+    }
+    if let Some(g) = &sync.git {
+        let repo = g.get_ref();
+        if repo.trim().is_empty() || repo.starts_with('-') {
+            c.at(
+                FILE,
+                g.span(),
+                format!(
+                    "sync.git '{repo}' is not a repository; give a URL or a path git understands"
+                ),
+            );
+        }
+    }
+    if let Some(b) = &sync.branch {
+        let branch = b.get_ref();
+        if sync.git.is_none() {
+            c.at(
+                FILE,
+                b.span(),
+                "sync.branch applies only with sync.git".into(),
+            );
+        } else if branch.is_empty()
+            || branch.starts_with('-')
+            || branch.contains("..")
+            || branch
+                .chars()
+                .any(|ch| ch.is_whitespace() || ch.is_control())
+        {
+            c.at(
+                FILE,
+                b.span(),
+                format!("sync.branch '{branch}' is not a branch name git accepts"),
+            );
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 fn check_all(
     c: &mut Checker,
@@ -548,6 +613,9 @@ fn check_all(
             settings.ui.theme.span(),
             format!("ui.theme '{theme}' is not a theme; use default, light or mono"),
         );
+    }
+    if let Some(sync) = &settings.sync {
+        check_sync(c, sync);
     }
     let code = &settings.defaults.site_code;
     if !crate::domain::site::valid_site_code(code) {
