@@ -130,6 +130,7 @@ fn row(n: i64) -> Row {
     Row {
         no: n,
         ticket: ticket(n),
+        conflict: false,
     }
 }
 
@@ -264,6 +265,7 @@ fn open_selected(c: &mut Console) -> TicketDetail {
         generation,
         detail: Some(Box::new(detail.clone())),
         log: vec![],
+        conflicts: vec![],
     };
     assert!(update(c, Msg::Reply(reply)).is_empty());
     detail
@@ -1425,4 +1427,23 @@ fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
             .any(|e| matches!(e, Effect::Request(Request::Sla { .. })))
     );
     assert!(c.dashboard.stale);
+}
+
+// ----- sync: the conflicts view -----
+
+#[test]
+fn the_conflicts_view_asks_for_conflicted_tickets_in_every_state() {
+    let mut c = loaded(5);
+    assert!(!queue_filter(&c).conflicts);
+    // Sorted by SLA first: the view still lists closed tickets, newest first.
+    press(&mut c, "S j j <enter>");
+    let fx = press(&mut c, &format!("v {} <enter>", "j ".repeat(6)));
+    let f = queue_filter(&c);
+    assert!(f.conflicts, "{f:?}");
+    assert!(f.statuses.is_empty(), "every state: {f:?}");
+    assert!(!f.by_sla && !f.ascending, "{f:?}");
+    assert_eq!(pages(&fx).len(), 1, "a fresh page of the view: {fx:?}");
+    // Esc goes back to the open tickets.
+    press(&mut c, "<esc>");
+    assert!(!queue_filter(&c).conflicts);
 }

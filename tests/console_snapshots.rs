@@ -130,6 +130,26 @@ fn scenarios() -> Vec<Scenario> {
                 f.press(c, "j");
             },
         },
+        Scenario {
+            name: "detail_conflict",
+            // A sync brought conflicts (the refresh after it reads them):
+            // the detail ticket's assignee and state.
+            drive: |_, c| {
+                let f = Fake::with_conflicts();
+                f.press(c, "r enter");
+            },
+        },
+        Scenario {
+            name: "queue_conflicts",
+            // The saved view of conflicted tickets (seventh in the menu),
+            // after a refresh read the conflicts a sync brought.
+            drive: |_, c| {
+                let f = Fake::with_conflicts();
+                f.press(c, "r v");
+                f.press(c, &"j ".repeat(6));
+                f.press(c, "enter");
+            },
+        },
     ]
 }
 
@@ -204,6 +224,64 @@ fn detail_scrolled() {
     assert!(text.contains("capturagnp.exe"), "{text}");
     let (_, text) = shown("detail_timeline", Lang::En, 80, 24);
     assert!(text.contains("bruno␛[7m worklog 50"), "{text}");
+}
+
+#[test]
+fn detail_shows_sync_conflicts_and_how_to_settle_them() {
+    snap("detail_conflict");
+    let (c, text) = shown("detail_conflict", Lang::En, 80, 24);
+    assert_eq!(c.detail.conflicts.len(), 2);
+    // Each field in conflict, its competing values (shown one first) with
+    // who set them, and the key of the change that settles it.
+    assert!(text.contains("Detail · BOG-25 · ⚠ conflict"), "{text}");
+    assert!(
+        text.contains("⚠ Sync conflict · Assignee: ana (shown, by carla"),
+        "{text}"
+    );
+    assert!(
+        text.contains("⚠ Sync conflict · Status: in_progress (shown, by carla"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Settle it with a normal change: A Assign to…, s Change status"),
+        "{text}"
+    );
+    // Hostile text from the other site arrives defused.
+    assert!(text.contains("bruno␛[31m (by bruno␇"), "{text}");
+    let (_, es) = shown("detail_conflict", Lang::Es, 80, 24);
+    assert!(
+        es.contains("⚠ Conflicto de sincronización · Asignado a: ana (mostrado, por carla"),
+        "{es}"
+    );
+    assert!(
+        es.contains("Resuélvalo con un cambio normal: A Asignar a…, s Cambiar estado"),
+        "{es}"
+    );
+    // In the queue, conflicted rows carry the mark.
+    let (_, queue) = shown("detail_conflict", Lang::En, 120, 40);
+    assert!(queue.contains("⚠BOG-25"), "{queue}");
+}
+
+#[test]
+fn the_conflicts_view_lists_only_conflicted_tickets() {
+    snap("queue_conflicts");
+    let (c, text) = shown("queue_conflicts", Lang::En, 80, 24);
+    let keys: Vec<&str> = c.queue.rows.iter().map(|r| r.ticket.key.as_str()).collect();
+    assert_eq!(keys, ["BOG-25", "BOG-18", "BOG-4"]);
+    assert!(c.queue.rows.iter().all(|r| r.conflict));
+    assert!(text.contains("Sync conflicts (3)"), "{text}");
+    // An invalid transition says it was not applied and whom to tell.
+    let fake = Fake::with_conflicts();
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "v");
+    fake.press(&mut c, &"j ".repeat(6));
+    fake.press(&mut c, "enter j j enter");
+    let text = screen(&render(&c, 80, 24));
+    assert!(
+        text.contains("⚠ Invalid state change received from another site, not applied: → closed"),
+        "{text}"
+    );
+    assert!(text.contains("Tell the administrator"), "{text}");
 }
 
 #[test]

@@ -329,3 +329,161 @@ fn the_sla_order_walks_the_clock_index() {
         }
     }
 }
+
+/// The conflicts view reads the conflict table (a handful of rows after a
+/// sync) and looks each of its tickets up by id: no step walks the ticket
+/// table, whatever other filter is on, and paging follows the row number.
+#[test]
+fn the_conflicts_view_is_driven_by_the_conflict_table() {
+    for stats in [Stats::None, Stats::Analyzed] {
+        let (env, store) = database(stats);
+        // Conflict rows are derived from the log by the fold; for the plan
+        // and the paging a few written by hand do (one ticket twice).
+        let c = Connection::open(&env.db).expect("open");
+        c.execute_batch(
+            "INSERT INTO conflict(ticket_id, field, kind, heads)
+               SELECT id, 'assignee', 'assignee', '[]' FROM ticket WHERE no % 40 = 7;
+             INSERT INTO conflict(ticket_id, field, kind, heads)
+               SELECT id, 'status', 'state', '[]' FROM ticket WHERE no = 47;",
+        )
+        .expect("conflicts");
+        let want: Vec<i64> = {
+            let mut st = c
+                .prepare("SELECT no FROM ticket WHERE no % 40 = 7 ORDER BY no DESC")
+                .expect("prepare");
+            st.query_map([], |r| r.get(0))
+                .expect("query")
+                .collect::<Result<_, _>>()
+                .expect("rows")
+        };
+        drop(c);
+        let st = stats == Stats::Analyzed;
+        let by_id = |s: &str| s.starts_with("SEARCH t USING INDEX sqlite_autoindex_ticket_1 (id=?");
+        for (name, f) in [
+            ("conflicts", filter(|f| f.conflicts = true)),
+            (
+                "conflicts, open states",
+                filter(|f| {
+                    f.conflicts = true;
+                    f.statuses = strings(&["new", "assigned", "in_progress", "waiting"]);
+                }),
+            ),
+            (
+                "conflicts, assignee, --after",
+                filter(|f| {
+                    f.conflicts = true;
+                    f.assignee = Some(Some("bruno".into()));
+                    f.after_no = Some(1500);
+                }),
+            ),
+            (
+                "conflicts, text",
+                filter(|f| {
+                    f.conflicts = true;
+                    f.query = Some("factura".into());
+                }),
+            ),
+            (
+                "conflicts, SLA sort asked for",
+                filter(|f| {
+                    f.conflicts = true;
+                    f.by_sla = true;
+                    f.ascending = true;
+                }),
+            ),
+        ] {
+            let plan = store.reader().list_plan(&f).expect("plan");
+            let shown = plan.join("\n  ");
+            assert!(
+                plan.iter().any(|s| s.contains("conflict")),
+                "{name} (stats: {st}) does not read the conflict table:\n  {shown}"
+            );
+            let steps = ticket_steps(&plan);
+            assert!(!steps.is_empty(), "{name}: no ticket step:\n  {shown}");
+            for s in steps {
+                assert!(by_id(s), "{name} (stats: {st}): `{s}`:\n  {shown}");
+            }
+            // No walk of the tickets, and the text is checked row by row
+            // (a rowid seek in the full-text index, `=`), never by listing
+            // every match of a word.
+            assert!(
+                !plan.iter().any(|s| s == "SCAN t"
+                    || s.starts_with("SCAN t ")
+                    || (s.contains("ticket_fts") && !s.contains("INDEX 0:="))),
+                "{name} (stats: {st}) walks the tickets:\n  {shown}"
+            );
+        }
+        // What it lists: each conflicted ticket once, newest first, in pages.
+        let page = |after: Option<i64>| -> Vec<i64> {
+            let f = filter(|f| {
+                f.conflicts = true;
+                f.limit = 2;
+                f.after_no = after;
+            });
+            store
+                .reader()
+                .list(&f)
+                .expect("list")
+                .into_iter()
+                .map(|(no, _)| no)
+                .collect()
+        };
+        let mut got = Vec::new();
+        let mut after = None;
+        loop {
+            let p = page(after);
+            if p.is_empty() {
+                break;
+            }
+            after = p.last().copied();
+            got.extend(p);
+        }
+        assert_eq!(got, want);
+        // With a text filter: the conflicted tickets among its matches.
+        let nos = |f: ListFilter| -> Vec<i64> {
+            store
+                .reader()
+                .list(&f)
+                .expect("list")
+                .into_iter()
+                .map(|(no, _)| no)
+                .collect()
+        };
+        let matches = nos(filter(|f| {
+            f.query = Some("factura".into());
+            f.limit = 5000;
+        }));
+        let among: Vec<i64> = want
+            .iter()
+            .copied()
+            .filter(|n| matches.contains(n))
+            .collect();
+        assert!(!among.is_empty() && among.len() < want.len(), "{among:?}");
+        assert_eq!(
+            nos(filter(|f| {
+                f.conflicts = true;
+                f.query = Some("factura".into());
+            })),
+            among
+        );
+        let all = filter(|f| f.conflicts = true);
+        assert_eq!(
+            store.reader().count(&all, None).expect("count"),
+            want.len() as i64
+        );
+        // The marks of a queue page: one look-up per row.
+        let rows = store
+            .reader()
+            .list(&filter(|f| f.after_no = Some(410)))
+            .expect("list");
+        let ids: Vec<&str> = rows.iter().map(|(_, t)| t.id.as_str()).collect();
+        let marked = store.reader().conflicted(&ids).expect("conflicted");
+        let expect: std::collections::HashSet<String> = rows
+            .iter()
+            .filter(|(no, _)| no % 40 == 7)
+            .map(|(_, t)| t.id.clone())
+            .collect();
+        assert_eq!(marked, expect);
+        assert!(!marked.is_empty());
+    }
+}

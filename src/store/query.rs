@@ -73,6 +73,11 @@ pub struct ListFilter {
     /// `after_no`'s ticket itself is included (re-reading a window).
     pub inclusive: bool,
     pub limit: usize,
+    /// Only tickets with a sync conflict (a row of `conflict`). The small
+    /// conflict table drives the query, so it reads no other ticket; listed
+    /// by row number whatever `by_sla` says (a closed ticket has no clock,
+    /// and its conflict must still be seen).
+    pub conflicts: bool,
 }
 
 /// One search result with its relevance (lower is better, as FTS5 ranks).
@@ -201,6 +206,34 @@ impl Reader<'_> {
             })
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Which of these tickets (by id) have a sync conflict: none without a
+    /// look when the conflict table is empty, else one look-up of its
+    /// primary key (ticket_id, field, kind) per ticket. For the marks on a
+    /// page of the queue.
+    pub fn conflicted(
+        &self,
+        ticket_ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        let c = self.conn();
+        let any: bool = c
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM conflict)")
+            .and_then(|mut st| st.query_row([], |r| r.get(0)))
+            .map_err(|e| self.err(e))?;
+        if !any {
+            return Ok(out);
+        }
+        let mut st = c
+            .prepare_cached("SELECT 1 FROM conflict WHERE ticket_id = ?1 LIMIT 1")
+            .map_err(|e| self.err(e))?;
+        for id in ticket_ids {
+            if st.exists([id]).map_err(|e| self.err(e))? {
+                out.insert((*id).to_string());
+            }
+        }
+        Ok(out)
     }
 
     /// Wall-clock time of the newest change in the log, if any.
@@ -615,8 +648,63 @@ pub const TIMER_CANDIDATES_SQL: &str =
      ORDER BY status_since, no LIMIT ?6";
 
 impl Store {
+    /// Tickets with a sync conflict: the distinct tickets of the conflict
+    /// table (a walk of its primary key), each looked up by its id, with
+    /// every other filter checked per row, then the few of them sorted.
+    /// CROSS JOIN keeps the conflict table outermost, so no walk of the
+    /// ticket table (a million rows) looks for the handful that conflict.
+    fn conflict_list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+        let (mut conds, mut args) = field_conditions(filter);
+        if let Some(q) = filter.query.as_deref().and_then(fts_query) {
+            push_cond(
+                &mut conds,
+                &mut args,
+                // Correlated: the full-text index seeks this one row in each
+                // word's list, instead of listing every match of the words.
+                "EXISTS (SELECT 1 FROM ticket_fts WHERE ticket_fts MATCH ? AND ticket_fts.rowid = t.no)",
+                q.into(),
+            );
+        }
+        if !filter.statuses.is_empty() {
+            let marks: Vec<String> = filter
+                .statuses
+                .iter()
+                .map(|st| {
+                    args.push(st.clone().into());
+                    format!("?{}", args.len())
+                })
+                .collect();
+            conds.push(format!("t.status IN ({})", marks.join(", ")));
+        }
+        let (cmp, dir) = keyset_direction(filter);
+        if let Some(after) = filter.after_no {
+            push_cond(
+                &mut conds,
+                &mut args,
+                &format!("t.no {cmp} ?"),
+                after.into(),
+            );
+        }
+        let limit = i64::try_from(filter.limit.max(1)).unwrap_or(-1);
+        let wh = if conds.is_empty() {
+            String::new()
+        } else {
+            format!(" WHERE {}", conds.join(" AND "))
+        };
+        (
+            format!(
+                "SELECT {TICKET_COLS} FROM (SELECT DISTINCT ticket_id FROM conflict) AS k \
+                 CROSS JOIN ticket t ON t.id = k.ticket_id{wh} ORDER BY t.no {dir} LIMIT {limit}"
+            ),
+            args,
+        )
+    }
+
     /// The SQL and parameters of a list query (exposed for plan tests).
     pub fn list_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+        if filter.conflicts {
+            return Store::conflict_list_sql(filter);
+        }
         if filter.by_sla {
             return Store::sla_list_sql(filter);
         }

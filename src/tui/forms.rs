@@ -419,6 +419,7 @@ pub fn view_label(v: View, lang: Lang) -> &'static str {
         View::Level2 => t.view_level2,
         View::Breaching => t.view_breaching,
         View::Waiting => t.view_waiting,
+        View::Conflicts => t.view_conflicts,
         View::All => t.view_all,
     }
 }

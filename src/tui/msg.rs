@@ -196,6 +196,30 @@ impl NewTicketDraft {
 pub struct Row {
     pub no: i64,
     pub ticket: Ticket,
+    /// The ticket has a sync conflict (marked in the queue).
+    pub conflict: bool,
+}
+
+/// A sync conflict of the shown ticket: concurrent changes of one field
+/// made at different sites (docs/sync.md), sanitized by the worker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// `status`, `assignee` or `priority`.
+    pub field: String,
+    /// `state`, `assignee`, `priority`, or `invalid-transition` (a state
+    /// change that does not follow from the state before it: not applied).
+    pub kind: String,
+    /// The competing values, the one shown now first.
+    pub heads: Vec<ConflictHead>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictHead {
+    /// The value as people compare it (a state id, an operator, a
+    /// priority; empty for "none").
+    pub value: String,
+    pub by: String,
+    pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Debug, Clone)]
@@ -220,6 +244,8 @@ pub enum Reply {
         generation: u64,
         detail: Option<Box<TicketDetail>>,
         log: Vec<Op>,
+        /// Its sync conflicts, if any.
+        conflicts: Vec<Conflict>,
     },
     Dashboard {
         generation: u64,

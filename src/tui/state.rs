@@ -77,17 +77,20 @@ pub enum View {
     /// Until SLA clocks exist: the oldest open tickets first.
     Breaching,
     Waiting,
+    /// Tickets with a sync conflict, in any state (docs/sync.md).
+    Conflicts,
     All,
 }
 
 impl View {
-    pub const ALL: [View; 7] = [
+    pub const ALL: [View; 8] = [
         View::Open,
         View::Mine,
         View::Unassigned,
         View::Level2,
         View::Breaching,
         View::Waiting,
+        View::Conflicts,
         View::All,
     ];
 }
@@ -183,6 +186,8 @@ pub struct DetailState {
     pub key: Option<String>,
     pub detail: Option<Box<TicketDetail>>,
     pub log: Vec<Op>,
+    /// The shown ticket's sync conflicts (shown at the top of the detail).
+    pub conflicts: Vec<super::msg::Conflict>,
     pub scroll: usize,
     pub generation: u64,
     pub loading: bool,

@@ -455,7 +455,8 @@ pub fn queue_filter(c: &Console) -> ListFilter {
             }
             w
         }
-        View::All => Vec::new(),
+        // A conflict needs settling whatever state the ticket is in.
+        View::All | View::Conflicts => Vec::new(),
         _ => open,
     };
     if let Some(s) = &q.fields.status {
@@ -500,12 +501,15 @@ pub fn queue_filter(c: &Console) -> ListFilter {
         after_no: None,
         inclusive: false,
         limit: PAGE,
+        conflicts: q.view == View::Conflicts,
     }
 }
 
-/// The queue walks the SLA countdown: sorted so, or the "breaching soon" view.
-fn by_sla(q: &super::state::QueueState) -> bool {
-    q.sort == Sort::Sla || q.view == View::Breaching
+/// The queue walks the SLA countdown: sorted so, or the "breaching soon"
+/// view. Not in the conflicts view: a closed ticket has no clock, and its
+/// conflict must still be listed.
+pub fn by_sla(q: &super::state::QueueState) -> bool {
+    (q.sort == Sort::Sla || q.view == View::Breaching) && q.view != View::Conflicts
 }
 
 /// A new filter: start again from the top.
@@ -801,9 +805,11 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             generation,
             detail,
             log,
+            conflicts,
         } => {
             if generation == c.detail.generation {
                 c.detail.loading = false;
+                c.detail.conflicts = conflicts;
                 if detail.is_none() {
                     c.complain(format!(
                         "{}: {}",

@@ -5,7 +5,7 @@
 //! see what a reporter typed raw. Long work runs on a thread of its own
 //! with its own connection, so the queue keeps answering meanwhile.
 
-use super::msg::{Msg, PageDir, Reply, Request, Row, WriteOp};
+use super::msg::{Conflict, ConflictHead, Msg, PageDir, Reply, Request, Row, WriteOp};
 use crate::app::App;
 use crate::config::{Lang, Operator, StateCategory};
 use crate::domain::escalation;
@@ -230,10 +230,21 @@ fn handle(
                     .collect(),
                 None => Vec::new(),
             };
+            let conflicts = match &detail {
+                Some(d) => app
+                    .reader()
+                    .ticket_conflicts(&d.ticket.id)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(clean_conflict)
+                    .collect(),
+                None => Vec::new(),
+            };
             Reply::Detail {
                 generation,
                 detail,
                 log,
+                conflicts,
             }
         }
         Request::Dashboard { generation } => match dashboard(app) {
@@ -324,12 +335,19 @@ fn page(
     filter.after_no = from;
     let want = filter.limit;
     filter.limit = want + 1;
-    let mut rows: Vec<Row> = app
-        .reader()
-        .list(&filter)?
+    let list = app.reader().list(&filter)?;
+    // The conflicts view holds nothing else; other pages look each row up.
+    let conflicted = if filter.conflicts {
+        None
+    } else {
+        let ids: Vec<&str> = list.iter().map(|(_, t)| t.id.as_str()).collect();
+        Some(app.reader().conflicted(&ids)?)
+    };
+    let mut rows: Vec<Row> = list
         .into_iter()
         .map(|(no, t)| Row {
             no,
+            conflict: conflicted.as_ref().is_none_or(|c| c.contains(&t.id)),
             ticket: clean_ticket(t),
         })
         .collect();
@@ -737,6 +755,32 @@ pub fn clean_detail(d: TicketDetail) -> TicketDetail {
         l.target = sanitize_line(&l.target);
     }
     d
+}
+
+/// A conflict row as the detail shows it: every text sanitized, the heads
+/// (`{op, value, by, at}` JSON) read leniently.
+pub fn clean_conflict(row: crate::store::sync::ConflictRow) -> Conflict {
+    let text = |v: &Value| match v {
+        Value::String(s) => sanitize_line(s),
+        Value::Null => String::new(),
+        other => sanitize_line(&other.to_string()),
+    };
+    let heads = row
+        .heads
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| ConflictHead {
+            value: text(&h["value"]),
+            by: text(&h["by"]),
+            at: h["at"].as_i64().map(crate::domain::ticket::ms_to_time),
+        })
+        .collect();
+    Conflict {
+        field: sanitize_line(&row.field),
+        kind: sanitize_line(&row.kind),
+        heads,
+    }
 }
 
 pub fn clean_op(mut op: Op) -> Op {

@@ -24,17 +24,20 @@ use guardia::domain::ticket::{
 };
 use guardia::store::ListFilter;
 use guardia::store::ops::{Op, OpRef};
+use guardia::store::sync::ConflictRow;
 use guardia::store::{Dashboard, OldestTicket};
 use guardia::text::sanitize_line;
 use guardia::tui::keymap::{Key, Keymap};
+use guardia::tui::msg::Conflict;
 use guardia::tui::msg::{Effect, Msg, PageDir, Reply, Request, Row};
 use guardia::tui::state::{Console, Identity};
 use guardia::tui::theme::Theme;
 use guardia::tui::update::{request_detail, update};
-use guardia::tui::worker::{COUNT_CAP, clean_detail, clean_ticket};
+use guardia::tui::worker::{COUNT_CAP, clean_conflict, clean_detail, clean_ticket};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Map, Value, json};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 /// Title bar text of every fixture console.
@@ -373,6 +376,7 @@ pub fn hostile_tickets() -> Vec<Row> {
             Row {
                 no: r.no,
                 ticket: clean_ticket(raw),
+                conflict: false,
             }
         })
         .collect();
@@ -517,6 +521,67 @@ pub fn plain_detail(ticket: Ticket) -> TicketDetail {
         escalations: Vec::new(),
         links: Vec::new(),
     })
+}
+
+/// Conflict rows as the store holds them (heads `{op, value, by, at}`,
+/// the shown one first), through `worker::clean_conflict`.
+pub fn conflict_fixtures() -> BTreeMap<String, Vec<Conflict>> {
+    let at = |m: i64| (now() - Duration::minutes(m)).timestamp_millis();
+    let head = |value: Value, by: &str, m: i64| json!({"op": "0190f000-0000-7000-8000-0000000000aa:7", "value": value, "by": by, "at": at(m)});
+    let row = |key: &str, field: &str, kind: &str, heads: Vec<Value>| ConflictRow {
+        key: key.into(),
+        field: field.into(),
+        kind: kind.into(),
+        heads: Value::Array(heads),
+    };
+    let mut out = BTreeMap::new();
+    out.insert(
+        DETAIL_KEY.to_string(),
+        vec![
+            row(
+                DETAIL_KEY,
+                "assignee",
+                "assignee",
+                vec![
+                    head(json!(OPERATOR), "carla", 20),
+                    head(json!("bruno\x1b[31m\u{202E}"), "bruno\x07", 25),
+                ],
+            ),
+            row(
+                DETAIL_KEY,
+                "status",
+                "state",
+                vec![
+                    head(json!("in_progress"), "carla", 20),
+                    head(json!("waiting"), "bruno", 30),
+                ],
+            ),
+        ],
+    );
+    out.insert(
+        "BOG-18".to_string(),
+        vec![row(
+            "BOG-18",
+            "priority",
+            "priority",
+            vec![
+                head(json!("critical"), "diego", 60),
+                head(json!("high"), "ana", 90),
+            ],
+        )],
+    );
+    out.insert(
+        "BOG-4".to_string(),
+        vec![row(
+            "BOG-4",
+            "status",
+            "invalid-transition",
+            vec![head(json!("closed"), "mallory", 120)],
+        )],
+    );
+    out.into_iter()
+        .map(|(k, rows)| (k, rows.into_iter().map(clean_conflict).collect()))
+        .collect()
 }
 
 /// A small timeline of the detail ticket, cleaned as the worker cleans it.
@@ -664,6 +729,7 @@ pub fn load_detail(c: &mut Console, detail: TicketDetail, log: Vec<Op>) -> Vec<E
             generation,
             detail: Some(Box::new(detail)),
             log,
+            conflicts: Vec::new(),
         }),
     )
 }
@@ -692,6 +758,8 @@ pub struct Fake {
     pub detail: TicketDetail,
     pub log: Vec<Op>,
     pub dashboard: Dashboard,
+    /// Sync conflicts by ticket key.
+    pub conflicts: BTreeMap<String, Vec<Conflict>>,
 }
 
 impl Fake {
@@ -702,7 +770,20 @@ impl Fake {
             detail: hostile_detail(),
             log: timeline(),
             dashboard: dashboard(),
+            conflicts: BTreeMap::new(),
         }
+    }
+
+    /// The hostile fixtures after a sync with conflicts: the detail ticket
+    /// has its assignee and state in conflict (values and authors hostile
+    /// too), BOG-18 its priority, BOG-4 an invalid transition.
+    pub fn with_conflicts() -> Fake {
+        let mut f = Fake::hostile();
+        f.conflicts = conflict_fixtures();
+        for r in &mut f.rows {
+            r.conflict = f.conflicts.contains_key(&r.ticket.key);
+        }
+        f
     }
 
     /// A console after its first requests were answered (queue loaded; at
@@ -806,6 +887,7 @@ impl Fake {
                     generation: *generation,
                     detail: detail.map(Box::new),
                     log,
+                    conflicts: self.conflicts.get(key).cloned().unwrap_or_default(),
                 }
             }
             Request::Dashboard { generation } => Reply::Dashboard {
@@ -855,6 +937,7 @@ impl Fake {
                     && f.level.is_none_or(|l| t.level == l)
                     && f.min_level.is_none_or(|l| t.level >= l)
                     && words.iter().all(|w| text.contains(w.as_str()))
+                    && (!f.conflicts || r.conflict)
             })
             .cloned()
             .collect();

@@ -1,6 +1,7 @@
-//! The detail pane: every field of the ticket's type, description, links,
-//! attachments, runbook progress, escalations, comments, worklog and the
-//! timeline of its operations, scrolled as one document.
+//! The detail pane: a badge for each sync conflict, every field of the
+//! ticket's type, description, links, attachments, runbook progress,
+//! escalations, comments, worklog and the timeline of its operations,
+//! scrolled as one document.
 
 use super::{age, block, priority_label};
 use crate::config::{Config, Lang};
@@ -19,6 +20,9 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     let t = catalogue(c.lang);
     let th = &c.theme;
     let title = match (&c.detail.key, &c.detail.detail) {
+        (Some(k), Some(d)) if &d.ticket.key == k && !c.detail.conflicts.is_empty() => {
+            format!(" {} · {k} · ⚠ {} ", t.detail, t.conflict)
+        }
         (Some(k), Some(d)) if &d.ticket.key == k => format!(" {} · {k} ", t.detail),
         (Some(k), _) => format!(" {} · {k} · {} ", t.detail, t.loading),
         _ => format!(" {} ", t.detail),
@@ -89,6 +93,18 @@ pub fn lines(
     let th = &c.theme;
     let mut out: Vec<Line<'static>> = Vec::new();
     out.push(Line::from(Span::styled(tk.title.clone(), th.title)));
+    // Conflicts first: they are what the operator must act on.
+    out.extend(conflict_lines(c, &c.detail.conflicts));
+    // A field in conflict says so where its value is shown too.
+    let flag = |line: Line<'static>, field: &str| -> Line<'static> {
+        if c.detail.conflicts.iter().any(|k| k.field == field) {
+            let mut line = line;
+            line.spans.push(Span::styled(" ⚠", th.warn));
+            line
+        } else {
+            line
+        }
+    };
     let type_name = cfg.ticket_type(&tk.ticket_type).map_or_else(
         || tk.ticket_type.clone(),
         |ty| ty.name.get(lang).to_string(),
@@ -99,29 +115,35 @@ pub fn lines(
     let (prio, prio_style) = priority_label(c, &tk.priority);
     out.push(field(c, t.f_type, type_name));
     out.push(field(c, t.f_service, service));
-    out.push(field(c, t.f_status, tk.status.clone()));
-    out.push(Line::from(vec![
-        Span::styled(format!("{}: ", t.f_priority), th.dim),
-        Span::styled(prio, prio_style),
-        Span::raw(format!(
-            " {} ({} {} × {} {})",
-            Config::grade_label(&cfg.priority.priorities, &tk.priority, lang),
-            t.impact,
-            Config::grade_label(&cfg.priority.impacts, &tk.impact, lang),
-            t.urgency,
-            Config::grade_label(&cfg.priority.urgencies, &tk.urgency, lang),
-        )),
-    ]));
+    out.push(flag(field(c, t.f_status, tk.status.clone()), "status"));
+    out.push(flag(
+        Line::from(vec![
+            Span::styled(format!("{}: ", t.f_priority), th.dim),
+            Span::styled(prio, prio_style),
+            Span::raw(format!(
+                " {} ({} {} × {} {})",
+                Config::grade_label(&cfg.priority.priorities, &tk.priority, lang),
+                t.impact,
+                Config::grade_label(&cfg.priority.impacts, &tk.impact, lang),
+                t.urgency,
+                Config::grade_label(&cfg.priority.urgencies, &tk.urgency, lang),
+            )),
+        ]),
+        "priority",
+    ));
     if let Some(j) = &tk.priority_justification {
         out.push(field(c, "  ↳", j.clone()));
     }
     out.push(field(c, t.f_level, tk.level.to_string()));
-    out.push(field(
-        c,
-        t.f_assignee,
-        tk.assignee
-            .clone()
-            .unwrap_or_else(|| t.unassigned.to_string()),
+    out.push(flag(
+        field(
+            c,
+            t.f_assignee,
+            tk.assignee
+                .clone()
+                .unwrap_or_else(|| t.unassigned.to_string()),
+        ),
+        "assignee",
     ));
     out.push(field(
         c,
@@ -285,6 +307,92 @@ pub fn lines(
             Span::styled(format!("  {} {} ", time(at), op.actor), th.dim),
             Span::styled(truncate_to_width(&what, 200), Style::default()),
         ]));
+    }
+    out
+}
+
+/// A badge per sync conflict: the field and its competing values (the
+/// one shown now first, each with who set it and when); then how to settle
+/// them, with the keys of the changes that do. The worker sanitized every
+/// value.
+fn conflict_lines(c: &Console, conflicts: &[crate::tui::msg::Conflict]) -> Vec<Line<'static>> {
+    use crate::store::merge::INVALID_TRANSITION;
+    use crate::tui::action::Action;
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let loud = th.warn.add_modifier(ratatui::style::Modifier::BOLD);
+    let mut out = Vec::new();
+    let mut settle: Vec<Action> = Vec::new();
+    let mut invalid = false;
+    for k in conflicts {
+        let heads: Vec<String> = k
+            .heads
+            .iter()
+            .enumerate()
+            .map(|(i, h)| {
+                let value = match (h.value.as_str(), k.field.as_str()) {
+                    ("", "assignee") => t.unassigned.to_string(),
+                    ("", _) => t.none.to_string(),
+                    (v, _) => v.to_string(),
+                };
+                let when = h.at.map(|at| format!(" {}", time(at))).unwrap_or_default();
+                let shown = if i == 0 && k.kind != INVALID_TRANSITION {
+                    format!("{}, ", t.conflict_shown)
+                } else {
+                    String::new()
+                };
+                format!("{value} ({shown}{} {}{when})", t.conflict_by, h.by)
+            })
+            .collect();
+        if k.kind == INVALID_TRANSITION {
+            invalid = true;
+            let to: Vec<String> = heads.iter().map(|h| format!("→ {h}")).collect();
+            out.push(Line::from(Span::styled(
+                format!("{}: {}", t.conflict_invalid, to.join(" | ")),
+                loud,
+            )));
+            continue;
+        }
+        let (label, action) = match k.field.as_str() {
+            "status" => (t.f_status, Some(Action::ChangeStatus)),
+            "assignee" => (t.f_assignee, Some(Action::AssignTo)),
+            "priority" => (t.f_priority, Some(Action::ChangePriority)),
+            other => (other, None),
+        };
+        if let Some(a) = action
+            && !settle.contains(&a)
+        {
+            settle.push(a);
+        }
+        out.push(Line::from(Span::styled(
+            format!("{} · {label}: {}", t.conflict_badge, heads.join(" | ")),
+            loud,
+        )));
+    }
+    if !settle.is_empty() {
+        let contexts = crate::tui::state::Pane::Detail.contexts();
+        let how: Vec<String> = settle
+            .iter()
+            .map(|a| match c.keymap.hint(contexts, *a) {
+                Some(key) => format!("{} {}", sanitize_line(&key.to_string()), a.describe(c.lang)),
+                None => a.describe(c.lang).to_string(),
+            })
+            .collect();
+        out.push(Line::from(Span::styled(
+            format!(
+                "  {} {} {}",
+                t.conflict_settle,
+                how.join(", "),
+                t.conflict_confirm
+            ),
+            th.warn,
+        )));
+    }
+    if invalid {
+        out.push(Line::from(Span::styled(
+            format!("  {}", t.conflict_invalid_help),
+            th.warn,
+        )));
     }
     out
 }

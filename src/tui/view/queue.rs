@@ -58,8 +58,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
     if q.view != View::Breaching {
         match q.sort {
             Sort::Oldest => parts.push(t.sort_oldest.to_string()),
-            // While a text filter is on, matches come newest first.
-            Sort::Sla if q.text.is_empty() => parts.push(t.sort_sla.to_string()),
+            // While a text filter is on, matches come newest first (and in
+            // the conflicts view always).
+            Sort::Sla if crate::tui::update::by_sla(q) && q.text.is_empty() => {
+                parts.push(t.sort_sla.to_string())
+            }
             Sort::Sla | Sort::Newest => {}
         }
     }
@@ -114,11 +117,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         let tk = &row.ticket;
         let marked = q.marked.contains(&tk.key);
         let (prio, prio_style) = priority_label(c, &tk.priority);
-        let mark = if marked { "*" } else { " " };
+        // A sync conflict shows in the mark column unless the row is marked.
+        let (mark, key_style) = match (marked, row.conflict) {
+            (true, _) => ("*", th.marked),
+            (false, true) => ("⚠", th.warn),
+            (false, false) => (" ", th.base),
+        };
         let mut cells: Vec<Span> = vec![
             Span::styled(
                 format!("{mark}{} ", pad_to_width(&tk.key, KEY_W)),
-                if marked { th.marked } else { th.base },
+                key_style,
             ),
             Span::styled(format!("{} ", pad_to_width(&prio, PRIO_W)), prio_style),
         ];
