@@ -10,6 +10,7 @@ use std::time::Duration;
 const ENTER: &str = "\r";
 const CTRL_S: &str = "\x13";
 const TAB: &str = "\t";
+const CTRL_R: &str = "\x12";
 
 #[test]
 fn opens_on_the_queue_and_quits_cleanly() {
@@ -475,4 +476,55 @@ fn the_queue_shows_sla_clocks() {
     });
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
+}
+
+/// Ctrl-r: a folder sync from the console, in the background, between two
+/// sites. The ticket made at the other site appears; concurrent assignments
+/// show as a conflict (marked in the queue, a badge in the detail) that one
+/// assignment from the console settles.
+#[test]
+fn syncs_a_folder_in_the_background_and_settles_a_conflict() {
+    let s = common::sync::sites(2);
+    let shared = s[0].path().join("compartido");
+    std::fs::create_dir_all(&shared).expect("shared folder");
+    let shared_text = shared.display().to_string();
+    let key = s[0].incident("VPN caída en la sede norte", "Sin acceso desde las 8");
+    s[0].ok(&["sync", "folder", &shared_text]);
+    s[1].write_config(
+        "guardia.toml",
+        &format!(
+            "{}\n[sync]\nfolder = \"{shared_text}\"\n",
+            common::default_config("guardia.toml")
+        ),
+    );
+    let mut pty = Pty::spawn(&s[1], 120, 30, &[], &[]);
+    pty.wait_for("Queue");
+    pty.send(CTRL_R);
+    let screen = pty.wait_until("the sync's result and the ticket", |s| {
+        s.contains("synced: imported") && s.contains("VPN caída en la sede")
+    });
+    assert!(screen.contains(&key), "{screen}");
+    assert!(!screen.contains('⚠'), "no conflict yet: {screen}");
+
+    // Offline, both sites assign it; Bogotá syncs first.
+    s[0].ok(&["assign", &key, "carla"]);
+    s[0].ok(&["sync", "folder", &shared_text]);
+    s[1].ok(&["assign", &key, "bruno"]);
+    pty.wait_for("bruno");
+    pty.send(CTRL_R);
+    let screen = pty.wait_until("the conflict", |s| {
+        s.contains("conflict(s) to settle") && s.contains("⚠ Sync conflict · Assignee")
+    });
+    assert!(screen.contains(&format!("⚠{key}")), "queue mark: {screen}");
+    assert!(screen.contains("A Assign to…"), "{screen}");
+
+    // One assignment from the console settles it.
+    pty.send(&format!(":assign carla{ENTER}"));
+    pty.wait_until("the conflict to go", |s| {
+        s.contains("assigned to carla") && !s.contains('⚠')
+    });
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    assert!(s[1].ok(&["sync", "status"]).contains("conflicts: 0"));
+    assert_eq!(s[1].show(&key)["assignee"], "carla");
 }

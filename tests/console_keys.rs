@@ -1429,7 +1429,48 @@ fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
     assert!(c.dashboard.stale);
 }
 
-// ----- sync: the conflicts view -----
+// ----- sync: conflicts view and background sync -----
+
+/// A console whose guardia.toml has `[sync]` with `extra`.
+fn console_syncing_with(extra: &str) -> Console {
+    use guardia::config::{DEFAULT_FILES, Source};
+    let sources = DEFAULT_FILES
+        .iter()
+        .map(|(name, text)| Source {
+            name,
+            path: None,
+            text: if *name == "guardia.toml" {
+                format!("{text}\n[sync]\n{extra}\n")
+            } else {
+                (*text).to_string()
+            },
+        })
+        .collect();
+    let config = Config::from_sources(sources).expect("configuration with [sync]");
+    let identity = Identity {
+        operator: Some(OPERATOR.into()),
+        why_read_only: None,
+    };
+    let mut c = Console::new(
+        Arc::new(config),
+        builtin_keymap(),
+        Theme::default16(),
+        Lang::En,
+        identity,
+        "guardia test".into(),
+    );
+    update(&mut c, Msg::Resize(80, 24));
+    loaded_with(c, 5)
+}
+
+fn syncs(fx: &[Effect]) -> Vec<guardia::config::SyncVia> {
+    fx.iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Sync(via)) => Some(via.clone()),
+            _ => None,
+        })
+        .collect()
+}
 
 #[test]
 fn the_conflicts_view_asks_for_conflicted_tickets_in_every_state() {
@@ -1446,4 +1487,87 @@ fn the_conflicts_view_asks_for_conflicted_tickets_in_every_state() {
     // Esc goes back to the open tickets.
     press(&mut c, "<esc>");
     assert!(!queue_filter(&c).conflicts);
+}
+
+#[test]
+fn ctrl_r_syncs_in_the_background_one_at_a_time_and_refreshes_after() {
+    let mut c = console_syncing_with("folder = \"/srv/compartido\"");
+    open_selected(&mut c);
+    press(&mut c, "<esc>");
+    let fx = press(&mut c, "<c-r>");
+    assert_eq!(
+        syncs(&fx),
+        vec![guardia::config::SyncVia::Folder("/srv/compartido".into())]
+    );
+    let job = c.job.clone().expect("the job shows at once");
+    assert_eq!(job.label, "syncing…");
+    // A second press while it runs starts nothing and says why.
+    let again = press(&mut c, "<c-r>");
+    assert!(syncs(&again).is_empty(), "{again:?}");
+    assert!(error_notice(&c).contains("still running"));
+    // Progress changes the label, not the start.
+    let fx = update(
+        &mut c,
+        Msg::Reply(Reply::Job {
+            label: "syncing… applying 5/10".into(),
+            done: None,
+        }),
+    );
+    assert!(fx.is_empty());
+    let running = c.job.clone().expect("still running");
+    assert_eq!(running.label, "syncing… applying 5/10");
+    assert_eq!(running.started, job.started);
+    // The outcome is said, and the queue and the opened ticket are read again.
+    let fx = update(
+        &mut c,
+        Msg::Reply(Reply::Job {
+            label: "syncing…".into(),
+            done: Some(Ok("synced: imported 4 changes from 1 file(s)".into())),
+        }),
+    );
+    assert!(c.job.is_none());
+    let n = c.notice.clone().expect("a notice");
+    assert!(
+        !n.error && n.text.starts_with("synced: imported 4"),
+        "{n:?}"
+    );
+    assert_eq!(pages(&fx).len(), 1, "{fx:?}");
+    assert_eq!(details(&fx).len(), 1, "{fx:?}");
+    // A refused file is an error notice.
+    press(&mut c, "<c-r>");
+    update(
+        &mut c,
+        Msg::Reply(Reply::Job {
+            label: "syncing…".into(),
+            done: Some(Err("synced: file refused: x.gdb: refused: bad".into())),
+        }),
+    );
+    assert!(error_notice(&c).contains("file refused"));
+}
+
+#[test]
+fn the_palette_finds_sync_and_git_targets_keep_their_branch() {
+    let mut c = console_syncing_with("git = \"/srv/sync.git\"\nbranch = \"mesa\"");
+    let fx = press(&mut c, ": sync <enter>");
+    assert_eq!(
+        syncs(&fx),
+        vec![guardia::config::SyncVia::Git {
+            repo: "/srv/sync.git".into(),
+            branch: "mesa".into()
+        }]
+    );
+}
+
+#[test]
+fn sync_is_refused_without_a_target_and_on_the_example_database() {
+    let mut c = loaded(5);
+    let fx = press(&mut c, "<c-r>");
+    assert!(syncs(&fx).is_empty());
+    assert!(c.job.is_none());
+    assert!(error_notice(&c).contains("[sync]"));
+    let mut c = console_syncing_with("folder = \"/srv/compartido\"");
+    c.example = true;
+    let fx = press(&mut c, "<c-r>");
+    assert!(syncs(&fx).is_empty());
+    assert!(error_notice(&c).contains("example database"));
 }

@@ -150,6 +150,13 @@ fn scenarios() -> Vec<Scenario> {
                 f.press(c, "enter");
             },
         },
+        Scenario {
+            name: "sync_unconfigured",
+            // Ctrl-r with no [sync] in guardia.toml says how to add one.
+            drive: |f, c| {
+                f.press(c, "ctrl-r");
+            },
+        },
     ]
 }
 
@@ -282,6 +289,14 @@ fn the_conflicts_view_lists_only_conflicted_tickets() {
         "{text}"
     );
     assert!(text.contains("Tell the administrator"), "{text}");
+}
+
+#[test]
+fn sync_without_a_target_says_how_to_configure_one() {
+    snap("sync_unconfigured");
+    let (c, text) = shown("sync_unconfigured", Lang::En, 80, 24);
+    assert!(c.job.is_none());
+    assert!(text.contains("No [sync] in guardia.toml"), "{text}");
 }
 
 #[test]

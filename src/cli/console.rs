@@ -96,6 +96,17 @@ pub fn run(
     let app = App::new(config.clone(), store, clock, lang);
     let mut console = Console::new(Arc::new(config), keymap, theme, lang, identity, title);
     console.mouse = mouse;
+    console.example = example;
+    if console
+        .config
+        .settings
+        .sync
+        .as_ref()
+        .is_some_and(|s| s.git.is_some())
+    {
+        // SAFETY: no thread has started yet; the worker starts below.
+        unsafe { runtime::keep_git_prompts_off_the_terminal() };
+    }
     let (tx, rx) = std::sync::mpsc::channel();
     let (requests, worker) = worker::spawn_joinable(app, operator, tx);
     let outcome = runtime::run(console, requests, rx, clock);
@@ -103,6 +114,19 @@ pub fn run(
     if let Some(w) = worker {
         let _ = w.join();
     }
+    // So does a sync: stopped half-way, git could leave a lock behind.
+    if worker::sync_running() {
+        runtime::default_signals();
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Es =>
+                    "guardia: esperando a que termine la sincronización (Ctrl-c la interrumpe)…",
+                Lang::En => "guardia: waiting for the sync to finish (Ctrl-c stops it)…",
+            }
+        );
+    }
+    worker::wait_for_sync();
     outcome?;
     Ok(match runtime::stop_signal() {
         Some(sig) => ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0))),

@@ -66,6 +66,9 @@ actions! {
     NewTicket = "new_ticket", "Registrar ticket", "New ticket";
     /// Check the database against its log in the background.
     RunDoctor = "run_doctor", "Verificar la base (doctor)", "Check the database (doctor)";
+    /// Sync with the other sites through the folder or repository of
+    /// `[sync]` in guardia.toml, in the background.
+    SyncNow = "sync", "Sincronizar con las otras sedes", "Sync with the other sites";
 
     // ----- lists -----
     /// Cursor down.

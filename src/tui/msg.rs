@@ -78,6 +78,9 @@ pub enum Request {
     },
     Write(WriteOp),
     Doctor,
+    /// Sync with the other sites through the configured folder or
+    /// repository, in the background.
+    Sync(crate::config::SyncVia),
     /// The SLA clocks of these queue rows.
     Sla {
         generation: u64,

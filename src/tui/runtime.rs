@@ -44,6 +44,43 @@ fn install_signal_handlers() {
     }
 }
 
+/// Gives SIGTERM, SIGHUP and SIGINT back their default action, once the
+/// terminal is restored: waiting for background work on the way out, Ctrl-c
+/// stops the program again.
+pub fn default_signals() {
+    for sig in [libc::SIGTERM, libc::SIGHUP, libc::SIGINT] {
+        // SAFETY: restoring the default disposition calls no handler.
+        unsafe {
+            libc::signal(sig, libc::SIG_DFL);
+        }
+    }
+}
+
+/// Keeps git and ssh from asking for a password on the terminal the console
+/// is drawing on (a prompt there would garble the screen and take the
+/// operator's keys): a git sync from the console works through an SSH agent
+/// or a credential helper, and otherwise fails with git's message. Variables
+/// the user set are left alone.
+///
+/// # Safety
+///
+/// Changes the process environment: call it before any thread starts.
+pub unsafe fn keep_git_prompts_off_the_terminal() {
+    for (var, value) in [
+        // git's own prompts (HTTPS user name and password).
+        ("GIT_TERMINAL_PROMPT", "0"),
+        // ssh's passphrase and host-key questions go to an askpass
+        // program instead of /dev/tty; this one answers no.
+        ("SSH_ASKPASS_REQUIRE", "force"),
+        ("SSH_ASKPASS", "false"),
+    ] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: the caller guarantees no other thread runs yet.
+            unsafe { std::env::set_var(var, value) };
+        }
+    }
+}
+
 /// The signal that ended the console, if one did (for the exit code).
 pub fn stop_signal() -> Option<i32> {
     Some(STOP_SIGNAL.load(Ordering::SeqCst)).filter(|s| *s != 0)

@@ -367,6 +367,9 @@ pub struct Console {
     /// Source of generation numbers for fetches.
     pub generations: u64,
     pub mouse: bool,
+    /// The example database (made for trying guardia out): it never syncs,
+    /// so its invented tickets never reach a real site's shared folder.
+    pub example: bool,
 }
 
 /// Width from which the queue and the detail share the screen.
@@ -404,6 +407,7 @@ impl Console {
             quit: false,
             generations: 0,
             mouse: false,
+            example: false,
         }
     }
 

@@ -199,11 +199,12 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
             vec![]
         }
         RunDoctor => {
-            if c.job.is_some() {
+            if busy(c) {
                 return vec![];
             }
             vec![Effect::Request(Request::Doctor)]
         }
+        SyncNow => start_sync(c),
         MoveDown => step(c, 1),
         MoveUp => step(c, -1),
         PageDown => step(c, page(c) as isize),
@@ -312,6 +313,54 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
         RunRunbook => forms::run_runbook(c),
         ToggleStep => forms::toggle_step(c),
     }
+}
+
+/// Refuses new background work while some runs (one at a time, and the
+/// status line has room for one).
+fn busy(c: &mut Console) -> bool {
+    let Some(job) = &c.job else {
+        return false;
+    };
+    let text = match c.lang {
+        crate::config::Lang::Es => format!("Espere: {} sigue en curso", job.label),
+        crate::config::Lang::En => format!("Wait: {} is still running", job.label),
+    };
+    c.complain(text);
+    true
+}
+
+/// Starts a sync with the `[sync]` target of guardia.toml in the background,
+/// or says why it cannot: a job already running, the example database, no
+/// target configured (and how to configure one).
+fn start_sync(c: &mut Console) -> Vec<Effect> {
+    use crate::config::Lang;
+    if busy(c) {
+        return vec![];
+    }
+    if c.example {
+        c.complain(match c.lang {
+            Lang::Es => "La base de ejemplo no se sincroniza: cree la suya con `guardia init`",
+            Lang::En => "The example database does not sync: create your own with `guardia init`",
+        });
+        return vec![];
+    }
+    let Some(via) = c.config.settings.sync.as_ref().and_then(|s| s.via()) else {
+        c.complain(match c.lang {
+            Lang::Es => {
+                "Falta [sync] en guardia.toml: folder = \"/ruta\" o git = \"URL\"; luego reinicie"
+            }
+            Lang::En => {
+                "No [sync] in guardia.toml: add folder = \"/path\" or git = \"URL\", then restart"
+            }
+        });
+        return vec![];
+    };
+    // Shown at once, and no second sync can be asked for meanwhile.
+    c.job = Some(Job {
+        label: catalogue(c.lang).syncing.to_string(),
+        started: chrono::Utc::now(),
+    });
+    vec![Effect::Request(Request::Sync(via))]
 }
 
 /// The reason writes are refused, when the console is read-only.
@@ -877,24 +926,31 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             vec![]
         }
         Reply::Changed => refresh(c),
-        Reply::Job { label, done } => {
-            match done {
-                None => {
-                    c.job = Some(Job {
-                        label,
-                        started: chrono::Utc::now(),
-                    })
-                }
-                Some(result) => {
-                    c.job = None;
-                    match result {
-                        Ok(m) => c.say(m),
-                        Err(e) => c.complain(e),
+        Reply::Job { label, done } => match done {
+            None => {
+                // Progress of the job running keeps its start time.
+                match &mut c.job {
+                    Some(job) => job.label = label,
+                    None => {
+                        c.job = Some(Job {
+                            label,
+                            started: chrono::Utc::now(),
+                        })
                     }
                 }
+                vec![]
             }
-            vec![]
-        }
+            Some(result) => {
+                c.job = None;
+                match result {
+                    Ok(m) => c.say(m),
+                    Err(e) => c.complain(e),
+                }
+                // A sync brings other sites' changes: show them now, with
+                // the cursor kept on its ticket.
+                refresh(c)
+            }
+        },
         Reply::Failed {
             generation,
             message,

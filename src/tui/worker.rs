@@ -15,6 +15,8 @@ use crate::store::{DashboardQuery, ListFilter, Store};
 use crate::text::{sanitize_block, sanitize_line};
 use serde_json::Value;
 use std::path::PathBuf;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
@@ -319,6 +321,12 @@ fn handle(
         Request::Doctor => {
             doctor_in_background(app.store.path().to_path_buf(), app.lang, out.clone());
             return None;
+        }
+        Request::Sync(via) => {
+            // Like `guardia sync`: the operator, else the OS account.
+            let by =
+                operator.map_or_else(crate::app::identity::os_login, |o| o.id.get_ref().clone());
+            return sync_in_background(app, by, via, out.clone());
         }
     })
 }
@@ -679,6 +687,232 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
         .ok();
 }
 
+/// Set while a sync runs: a second one would export the same changes
+/// twice (the console also refuses one while any job runs).
+static SYNCING: AtomicBool = AtomicBool::new(false);
+
+/// The thread of the latest sync, for `wait_for_sync`.
+static SYNC_THREAD: Mutex<Option<std::thread::JoinHandle<()>>> = Mutex::new(None);
+
+/// A sync started from the console is still running.
+pub fn sync_running() -> bool {
+    SYNCING.load(Ordering::SeqCst)
+}
+
+/// Waits until a sync started from the console has finished: leaving in
+/// the middle of one could stop git half-way (its lock file left behind
+/// makes the next sync fail until it is removed).
+pub fn wait_for_sync() {
+    let handle = SYNC_THREAD.lock().ok().and_then(|mut h| h.take());
+    if let Some(h) = handle {
+        let _ = h.join();
+    }
+}
+
+/// Runs one sync cycle (`guardia sync folder` / `sync git`) on a thread
+/// with its own connection, reporting progress and the outcome as
+/// `Reply::Job`; the queue keeps answering meanwhile. Returns a reply only
+/// when it cannot start.
+fn sync_in_background(
+    app: &App,
+    by: String,
+    via: crate::config::SyncVia,
+    out: Sender<Msg>,
+) -> Option<Reply> {
+    let lang = app.lang;
+    if SYNCING.swap(true, Ordering::SeqCst) {
+        return Some(Reply::Failed {
+            generation: None,
+            message: match lang {
+                Lang::Es => "ya hay una sincronización en curso".into(),
+                Lang::En => "a sync is already running".into(),
+            },
+        });
+    }
+    let label = super::i18n::catalogue(lang).syncing.to_string();
+    let path = app.store.path().to_path_buf();
+    let (config, clock) = (app.config.clone(), app.clock);
+    let started = std::thread::Builder::new()
+        .name("guardia-job".into())
+        .spawn(move || {
+            let result = match Store::open(&path) {
+                Ok(store) => {
+                    let mut job = App::new(config, store, clock, lang);
+                    job.progress = Some(progress_reporter(label.clone(), lang, out.clone()));
+                    run_sync(&mut job, &by, &via)
+                }
+                Err(e) => Err(match lang {
+                    Lang::Es => format!("sincronización fallida: {e}"),
+                    Lang::En => format!("sync failed: {e}"),
+                }),
+            };
+            SYNCING.store(false, Ordering::SeqCst);
+            let _ = out.send(Msg::Reply(Reply::Job {
+                label,
+                done: Some(
+                    result
+                        .map(|m| sanitize_line(&m))
+                        .map_err(|e| sanitize_line(&e)),
+                ),
+            }));
+        });
+    match started {
+        Ok(handle) => {
+            if let Ok(mut slot) = SYNC_THREAD.lock() {
+                *slot = Some(handle);
+            }
+            None
+        }
+        Err(e) => {
+            SYNCING.store(false, Ordering::SeqCst);
+            Some(Reply::Job {
+                label: String::new(),
+                done: Some(Err(sanitize_line(&e.to_string()))),
+            })
+        }
+    }
+}
+
+/// Tells the console how far a long import or export has got, at most
+/// five times a second (and at every change of phase).
+fn progress_reporter(label: String, lang: Lang, out: Sender<Msg>) -> crate::app::sync::ProgressFn {
+    use crate::app::sync::SyncPhase;
+    let mut last: Option<(SyncPhase, Instant)> = None;
+    Box::new(move |p| {
+        if last.is_some_and(|(phase, at)| {
+            phase == p.phase && at.elapsed() < Duration::from_millis(200)
+        }) {
+            return;
+        }
+        last = Some((p.phase, Instant::now()));
+        let phase = match (lang, p.phase) {
+            (Lang::En, phase) => phase.label(),
+            (Lang::Es, SyncPhase::Sealing) => "sellando",
+            (Lang::Es, SyncPhase::Writing) => "escribiendo",
+            (Lang::Es, SyncPhase::Checking) => "verificando",
+            (Lang::Es, SyncPhase::Applying) => "aplicando",
+        };
+        let _ = out.send(Msg::Reply(Reply::Job {
+            label: format!("{label} {phase} {}/{}", p.done, p.total),
+            done: None,
+        }));
+    })
+}
+
+/// One sync cycle and its one-line outcome: `Err` when the sync failed or
+/// a file was refused (with the file and the reason), else what came in
+/// and went out. Conflicts open afterwards are counted.
+fn run_sync(app: &mut App, by: &str, via: &crate::config::SyncVia) -> Result<String, String> {
+    use crate::config::SyncVia;
+    let es = app.lang == Lang::Es;
+    let (target, outcome) = match via {
+        SyncVia::Folder(dir) => (
+            dir.display().to_string(),
+            app.sync_folder(dir, by).map(|r| (r, None)),
+        ),
+        SyncVia::Git { repo, branch } => (
+            format!("git {repo} ({branch})"),
+            app.sync_git(repo, branch, by)
+                .map(|g| (g.folder.clone(), Some(g.pushed))),
+        ),
+    };
+    let (report, pushed) = match outcome {
+        Ok(r) => r,
+        Err(e) => {
+            return Err(if es {
+                format!("la sincronización con {target} falló: {e}")
+            } else {
+                format!("sync with {target} failed: {e}")
+            });
+        }
+    };
+    let conflicts = app.reader().conflict_count().unwrap_or(0);
+    let line = sync_line(es, &report, pushed, conflicts);
+    let line = format!("{line} · {target}");
+    if report.refused.is_empty() {
+        Ok(line)
+    } else {
+        Err(line)
+    }
+}
+
+/// What one sync cycle did, most urgent first (a refused file, conflicts
+/// to settle, then what came in, what went out, keys to trust, warnings),
+/// so a narrow status line still shows what matters.
+fn sync_line(
+    es: bool,
+    r: &crate::app::transport::FolderReport,
+    pushed: Option<bool>,
+    conflicts: i64,
+) -> String {
+    use crate::app::sync::ImportOutcome;
+    let t = |es_text: String, en_text: String| if es { es_text } else { en_text };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(first) = r.refused.first() {
+        // Names inside the folder are enough: the folder is said at the end.
+        let root = format!("{}/", r.folder);
+        let first = first.replace(&root, "");
+        let more = r.refused.len() - 1;
+        parts.push(match (es, more) {
+            (true, 0) => format!("archivo rechazado: {first}"),
+            (true, n) => format!("archivo rechazado: {first} (y {n} más)"),
+            (false, 0) => format!("file refused: {first}"),
+            (false, n) => format!("file refused: {first} (and {n} more)"),
+        });
+    }
+    if conflicts > 0 {
+        parts.push(t(
+            format!(
+                "{conflicts} conflicto(s) por resolver (vista Con conflicto de sincronización)"
+            ),
+            format!("{conflicts} conflict(s) to settle (view Sync conflicts)"),
+        ));
+    }
+    let (mut ops, mut files, mut tickets) = (0u64, 0usize, 0usize);
+    for i in &r.imported {
+        if let ImportOutcome::Imported {
+            new_ops,
+            tickets: n,
+            ..
+        } = &i.outcome
+        {
+            ops += new_ops;
+            files += 1;
+            tickets += n;
+        }
+    }
+    let imported = (ops > 0).then(|| {
+        t(
+            format!("importados {ops} cambio(s), {tickets} ticket(s), de {files} archivo(s)"),
+            format!("imported {ops} change(s), {tickets} ticket(s), from {files} file(s)"),
+        )
+    });
+    let exported = r.exported.as_ref().map(|e| {
+        t(
+            format!("exportados {} cambio(s)", e.ops),
+            format!("exported {} change(s)", e.ops),
+        )
+    });
+    match (imported, exported) {
+        (None, None) => parts.push(t("nada nuevo".into(), "nothing new".into())),
+        (i, e) => parts.extend(i.into_iter().chain(e)),
+    }
+    if pushed == Some(true) {
+        parts.push(t("enviado (git push)".into(), "pushed".into()));
+    }
+    for u in &r.untrusted {
+        parts.push(t(
+            format!("sin confianza aún: {u}"),
+            format!("not trusted yet: {u}"),
+        ));
+    }
+    for w in r.imported.iter().flat_map(|i| &i.warnings) {
+        parts.push(t(format!("aviso: {w}"), format!("warning: {w}")));
+    }
+    let head = t("sincronizado".into(), "synced".into());
+    format!("{head}: {}", parts.join("; "))
+}
+
 // ----- sanitizing at the boundary -----
 
 pub fn clean_ticket(mut t: Ticket) -> Ticket {
@@ -804,6 +1038,46 @@ mod tests {
             from: None,
             reset: true,
         }
+    }
+
+    #[test]
+    fn a_sync_line_puts_refusals_and_conflicts_first() {
+        use crate::app::sync::{ImportOutcome, ImportReport};
+        use crate::app::transport::FolderReport;
+        let imported = |file: &str, new_ops: u64, tickets: usize| ImportReport {
+            file: file.into(),
+            exporter: "LYO".into(),
+            outcome: ImportOutcome::Imported {
+                changesets: 1,
+                new_ops,
+                tickets,
+            },
+            warnings: Vec::new(),
+        };
+        let mut r = FolderReport {
+            folder: "/mnt/c/5b7e".into(),
+            imported: vec![imported("a.gdb", 4, 2), imported("b.gdb", 3, 1)],
+            ..Default::default()
+        };
+        assert_eq!(
+            sync_line(false, &r, None, 0),
+            "synced: imported 7 change(s), 3 ticket(s), from 2 file(s)"
+        );
+        r.refused = vec![
+            "/mnt/c/5b7e/sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database was not changed".into(),
+            "/mnt/c/5b7e/keys/y.pub: damaged".into(),
+        ];
+        r.untrusted = vec!["MAD (key fingerprint 1234)".into()];
+        let line = sync_line(false, &r, Some(true), 2);
+        assert_eq!(
+            line,
+            "synced: file refused: sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database \
+             was not changed (and 1 more); 2 conflict(s) to settle (view Sync conflicts); \
+             imported 7 change(s), 3 ticket(s), from 2 file(s); pushed; not trusted yet: MAD \
+             (key fingerprint 1234)"
+        );
+        let es = sync_line(true, &FolderReport::default(), None, 0);
+        assert_eq!(es, "sincronizado: nada nuevo");
     }
 
     #[test]
