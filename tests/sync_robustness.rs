@@ -1,6 +1,7 @@
-//! Sync under attack and accident: bundles whose header was edited (with
-//! and without a recomputed checksum), a relay that alters a changeset and
-//! signs the bundle with its own valid key, imports killed with SIGKILL at
+//! Sync under attack and accident: bundles whose header was edited or
+//! whose changesets were re-ordered (with and without a recomputed
+//! checksum), a relay that alters a changeset and signs the bundle with
+//! its own valid key, imports killed with SIGKILL at
 //! any moment (the database holds all of a bundle or none of it), golden
 //! files of older format versions that must stay readable, and the
 //! progress a long sync reports.
@@ -343,4 +344,32 @@ fn an_import_killed_at_any_moment_leaves_all_of_the_bundle_or_none() {
         "no kill landed before the commit"
     );
     assert_eq!(dump(&s[0]), dump(&s[1]));
+}
+
+#[test]
+fn reordered_changesets_are_refused_and_change_nothing() {
+    let s = sites(2);
+    // More than one changeset (2,000 ops each).
+    s[0].ok(&["generate", "--tickets", "200", "--seed", "5"]);
+    let good = export(&s[0], "all", "good.gdb");
+    let bytes = std::fs::read(&good).expect("bundle");
+    let mut parts = split(&bytes);
+    let text = zstd::decode_all(parts.payload.as_slice()).expect("payload");
+    let mut lines: Vec<&[u8]> = text.split_inclusive(|&b| b == b'\n').collect();
+    assert!(
+        lines.len() >= 2,
+        "needs two changesets, got {}",
+        lines.len()
+    );
+    lines.swap(0, 1);
+    parts.payload = zstd::encode_all(lines.concat().as_slice(), 3).expect("compress");
+    let dir = s[1].path().join("reordered");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let stale = dir.join("stale.gdb");
+    std::fs::write(&stale, join(&parts, false, &bytes)).expect("write");
+    assert_refused(&s[1], &stale, "checksum");
+    let rehashed = dir.join("rehashed.gdb");
+    std::fs::write(&rehashed, join(&parts, true, &bytes)).expect("write");
+    assert_refused(&s[1], &rehashed, "forged or altered");
+    assert!(import(&s[1], &good).contains("imported"));
 }
