@@ -42,7 +42,6 @@ pub(super) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// Ticket columns a `set` op may write directly.
 /// The UPDATE for a ticket column a `set` op may write directly; `None` for
 /// anything else. The SQL is fixed text: a field name from an op never
 /// reaches it.
@@ -85,7 +84,12 @@ pub fn apply(
     let ms = op.ms();
     match (op.entity.as_str(), op.kind.as_str()) {
         (entity::TICKET, kind::CREATE) => create_ticket(conn, op, ms, mode, cache),
-        (entity::TICKET, kind::SET | kind::TRANSITION | kind::LINK | kind::ROUTE) => {
+        (entity::TICKET, kind::SET | kind::TRANSITION) => {
+            // These registers move `updated_at` themselves.
+            let no = ticket_no(conn, cache, op, &op.entity_id)?;
+            write_register(conn, mode, no, &Register::of(op)?)
+        }
+        (entity::TICKET, kind::LINK | kind::ROUTE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
             write_register(conn, mode, no, &Register::of(op)?)?;
             touch(conn, no, ms)

@@ -534,9 +534,14 @@ impl WriteTx<'_> {
             {
                 return Ok(vec![r.clone()]);
             }
-            let tips = merge::tips(&self.tx, entity_id, f).map_err(|e| self.apply_err(e))?;
-            if !tips.is_empty() {
-                return Ok(tips);
+            // An entity created in this transaction has no op on this
+            // field yet (each would be in `latest`): its creation precedes.
+            let born_here = self.latest.contains_key(&(entity_id.to_string(), None));
+            if !born_here {
+                let tips = merge::tips(&self.tx, entity_id, f).map_err(|e| self.apply_err(e))?;
+                if !tips.is_empty() {
+                    return Ok(tips);
+                }
             }
         }
         if let Some(r) = self.latest.get(&(entity_id.to_string(), None)) {
