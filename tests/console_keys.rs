@@ -1433,20 +1433,8 @@ fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
 
 /// A console whose guardia.toml has `[sync]` with `extra`.
 fn console_syncing_with(extra: &str) -> Console {
-    use guardia::config::{DEFAULT_FILES, Source};
-    let sources = DEFAULT_FILES
-        .iter()
-        .map(|(name, text)| Source {
-            name,
-            path: None,
-            text: if *name == "guardia.toml" {
-                format!("{text}\n[sync]\n{extra}\n")
-            } else {
-                (*text).to_string()
-            },
-        })
-        .collect();
-    let config = Config::from_sources(sources).expect("configuration with [sync]");
+    let config = Config::builtin_with_settings(&format!("[sync]\n{extra}"))
+        .expect("configuration with [sync]");
     let identity = Identity {
         operator: Some(OPERATOR.into()),
         why_read_only: None,

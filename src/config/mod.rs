@@ -223,6 +223,24 @@ impl Config {
         Self::load(None)
     }
 
+    /// The built-in configuration with `extra` appended to its guardia.toml
+    /// (for tests, and to try a setting without writing files).
+    pub fn builtin_with_settings(extra: &str) -> Result<Config, ConfigError> {
+        let sources = DEFAULT_FILES
+            .iter()
+            .map(|(name, text)| Source {
+                name,
+                path: None,
+                text: if *name == "guardia.toml" {
+                    format!("{text}\n{extra}\n")
+                } else {
+                    (*text).to_string()
+                },
+            })
+            .collect();
+        Config::from_sources(sources)
+    }
+
     pub fn from_sources(sources: Vec<Source>) -> Result<Config, ConfigError> {
         validate::parse_and_validate(sources)
     }
@@ -393,21 +411,8 @@ mod tests {
         }
     }
 
-    /// The built-in files with `extra` appended to guardia.toml.
     fn with_settings(extra: &str) -> Result<Config, ConfigError> {
-        let sources = DEFAULT_FILES
-            .iter()
-            .map(|(name, text)| Source {
-                name,
-                path: None,
-                text: if *name == "guardia.toml" {
-                    format!("{text}\n{extra}\n")
-                } else {
-                    (*text).to_string()
-                },
-            })
-            .collect();
-        Config::from_sources(sources)
+        Config::builtin_with_settings(extra)
     }
 
     #[test]

@@ -586,6 +586,21 @@ fn keyset_direction(filter: &ListFilter) -> (&'static str, &'static str) {
     }
 }
 
+/// `t.status IN (…)` for the filter's states, if it names any.
+fn push_status_cond(conds: &mut Vec<String>, args: &mut Vec<Value>, statuses: &[String]) {
+    if statuses.is_empty() {
+        return;
+    }
+    let marks: Vec<String> = statuses
+        .iter()
+        .map(|st| {
+            args.push(st.clone().into());
+            format!("?{}", args.len())
+        })
+        .collect();
+    conds.push(format!("t.status IN ({})", marks.join(", ")));
+}
+
 impl Store {
     /// A list in SLA order: a walk of `sla_clock_order` (breach instant, then
     /// paused clocks), keyset-paged on (sort key, row) with the key of the
@@ -605,17 +620,7 @@ impl Store {
                 q.into(),
             );
         }
-        if !filter.statuses.is_empty() {
-            let marks: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|st| {
-                    args.push(st.clone().into());
-                    format!("?{}", args.len())
-                })
-                .collect();
-            conds.push(format!("t.status IN ({})", marks.join(", ")));
-        }
+        push_status_cond(&mut conds, &mut args, &filter.statuses);
         let (cmp, dir) = keyset_direction(filter);
         if let Some(after) = filter.after_no {
             args.push(after.into());
@@ -665,17 +670,7 @@ impl Store {
                 q.into(),
             );
         }
-        if !filter.statuses.is_empty() {
-            let marks: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|st| {
-                    args.push(st.clone().into());
-                    format!("?{}", args.len())
-                })
-                .collect();
-            conds.push(format!("t.status IN ({})", marks.join(", ")));
-        }
+        push_status_cond(&mut conds, &mut args, &filter.statuses);
         let (cmp, dir) = keyset_direction(filter);
         if let Some(after) = filter.after_no {
             push_cond(

@@ -43,30 +43,20 @@ pub fn key_of(e: &Env) -> PathBuf {
 
 /// Exports from `from` for `to`'s site code (or `all`) into a new file.
 pub fn export(from: &Env, target: &str, name: &str) -> PathBuf {
-    let out = from.path().join(name);
-    from.ok(&[
-        "sync",
-        "export",
-        "--out",
-        &out.to_string_lossy(),
-        "--for",
-        target,
-    ]);
-    out
+    export_with(from, target, name, &[])
 }
 
 /// Exports with `--relay` (other sites' changesets too) into a new file.
 pub fn relay(from: &Env, target: &str, name: &str) -> PathBuf {
+    export_with(from, target, name, &["--relay"])
+}
+
+fn export_with(from: &Env, target: &str, name: &str, extra: &[&str]) -> PathBuf {
     let out = from.path().join(name);
-    from.ok(&[
-        "sync",
-        "export",
-        "--out",
-        &out.to_string_lossy(),
-        "--for",
-        target,
-        "--relay",
-    ]);
+    let out_arg = out.to_string_lossy().to_string();
+    let mut args = vec!["sync", "export", "--out", &out_arg, "--for", target];
+    args.extend_from_slice(extra);
+    from.ok(&args);
     out
 }
 
