@@ -501,6 +501,11 @@ fn reject_with_unknown_reason_and_duplicate_rules() {
     let err = env.fail(&["reject", &copy, "--reason", "duplicate"]);
     assert!(err.contains("needs the original ticket"), "{err}");
     assert!(err.contains("--of KEY"), "{err}");
+    // The likeliest original is proposed (same service, similar words).
+    assert!(
+        err.contains(&format!("most likely: {original} (Factura del ciclo 12)")),
+        "{err}"
+    );
     let err = env.fail(&["reject", &copy, "--reason", "duplicate", "--of", &copy]);
     assert!(err.contains("cannot duplicate itself"), "{err}");
     let err = env.fail(&[

@@ -1018,6 +1018,27 @@ impl App {
             .collect()
     }
 
+    /// The open tickets of the same service most like `key` (by the words
+    /// of its title and description), as `KEY (title)`: the originals a
+    /// duplicate most likely repeats.
+    fn likely_originals(&self, key: &str) -> Result<Vec<String>, AppError> {
+        let r = self.reader();
+        let Some((_, t)) = r.ticket_by_key(key)? else {
+            return Ok(Vec::new());
+        };
+        let open = lifecycle::open_states(&self.config.workflows);
+        Ok(r.similar_open(
+            &format!("{} {}", t.title, t.description),
+            &t.service,
+            &open,
+            Some(&t.id),
+            3,
+        )?
+        .into_iter()
+        .map(|h| format!("{} ({})", h.ticket.key, h.ticket.title))
+        .collect())
+    }
+
     /// Rejects with a coded reason (seed 000 §16).
     pub fn reject(
         &mut self,
@@ -1037,10 +1058,16 @@ impl App {
         })?;
         match (reason.action, original) {
             (RejectionAction::Duplicate, None) => {
+                let likely = self.likely_originals(key)?;
+                let hint = if likely.is_empty() {
+                    String::new()
+                } else {
+                    format!("; most likely: {}", likely.join(", "))
+                };
                 return Err(AppError::Refused {
                     key: key.into(),
                     message: format!(
-                        "rejecting as '{code}' needs the original ticket: add --of KEY"
+                        "rejecting as '{code}' needs the original ticket: add --of KEY{hint}"
                     ),
                 });
             }
