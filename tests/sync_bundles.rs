@@ -399,3 +399,75 @@ fn a_relay_sends_a_gap_once_it_is_filled() {
     );
     assert_eq!(dump(&s[1]), dump(&s[0]));
 }
+
+#[test]
+fn changes_a_site_already_holds_pass_even_from_a_revoked_site() {
+    let s = sites(3);
+    ticket(&s[2], "Desde Madrid");
+    let from_mad = export(&s[2], "all", "mad.gdb");
+    import(&s[0], &from_mad);
+    import(&s[1], &from_mad);
+    s[0].ok(&["sync", "revoke", "MAD"]);
+    // LYO has not revoked MAD: its relay carries MAD's changeset, which BOG
+    // already holds, with LYO's own new ticket.
+    ticket(&s[1], "Desde Lyon");
+    let from_lyo = relay(&s[1], "BOG", "lyo.gdb");
+    assert!(import(&s[0], &from_lyo).contains("imported"));
+    assert!(s[0].ok(&["list"]).contains("Desde Lyon"));
+    // And BOG, having revoked MAD, does not pass MAD's changes on.
+    let onward = relay(&s[0], "all", "bog.gdb");
+    let fresh = Env::empty();
+    fresh.ok(&[
+        "init",
+        "--site",
+        "QUI",
+        "--join",
+        &key_of(&s[0]).to_string_lossy(),
+    ]);
+    fresh.ok(&["sync", "trust", &key_of(&s[1]).to_string_lossy()]);
+    let out = import(&fresh, &onward);
+    assert!(out.contains("imported"), "{out}");
+    let list = fresh.ok(&["list"]);
+    assert!(
+        list.contains("Desde Lyon") && !list.contains("Desde Madrid"),
+        "{list}"
+    );
+}
+
+#[test]
+fn a_shared_folder_leaves_a_revoked_sites_files_alone() {
+    let s = sites(3);
+    let dir = tempfile::tempdir().expect("dir");
+    let folder = dir.path().to_string_lossy().to_string();
+    ticket(&s[2], "Desde Madrid");
+    for e in &s {
+        e.ok(&["sync", "folder", &folder]);
+    }
+    s[0].ok(&["sync", "revoke", "MAD"]);
+    ticket(&s[2], "Otra vez Madrid");
+    s[2].ok(&["sync", "folder", &folder]);
+    // No refusal, no advice to trust MAD again: exit 0, nothing imported.
+    let out = s[0].ok(&["sync", "folder", &folder]);
+    assert!(!out.contains("MAD"), "{out}");
+    assert!(!s[0].ok(&["list"]).contains("Otra vez Madrid"));
+    // Trusting it again imports what it left in the folder.
+    s[0].ok(&["sync", "trust", &key_of(&s[2]).to_string_lossy()]);
+    s[0].ok(&["sync", "folder", &folder]);
+    assert!(s[0].ok(&["list"]).contains("Otra vez Madrid"));
+}
+
+#[test]
+fn older_changes_filling_a_gap_do_not_clear_a_clock_warning() {
+    let s = sites(2);
+    ticket(&s[1], "Primero");
+    let first = export(&s[1], "all", "first.gdb");
+    let mut ahead = clone_env(&s[1]);
+    ahead.now = "2026-03-03T09:00:00-05:00".into();
+    ahead.incident("Segundo", "Con el reloj adelantado un día.");
+    let second = export(&s[1], "all", "second.gdb");
+    assert!(import(&s[0], &second).contains("clock is"));
+    import(&s[0], &first);
+    let status = s[0].ok(&["sync", "status"]);
+    assert!(status.contains("ahead"), "{status}");
+    std::mem::forget(ahead.dir);
+}

@@ -245,7 +245,17 @@ fn check_changeset(
             ),
         )
     })?;
+    // A changeset this database already holds, byte for byte, brings
+    // nothing: a relay carrying a revoked site's old changes is not
+    // refused for them.
+    let digest = raw.digest();
+    let hash = hex::encode(digest);
+    let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
+    let held_already = overlapping
+        .iter()
+        .any(|(f, t, h)| *f == body.from && *t == body.to && *h == hash);
     match origin.trust.as_str() {
+        _ if held_already => {}
         trust::TRUSTED => {}
         trust::REVOKED => {
             return Err(refused(
@@ -277,8 +287,7 @@ fn check_changeset(
         .as_deref()
         .and_then(keys::verifying_key)
         .ok_or_else(|| refused(file, format!("site {} has no usable key", origin.code)))?;
-    let digest = raw.digest();
-    if !keys::verify(&key, keys::CHANGESET_CONTEXT, &digest, &raw.sig) {
+    if !held_already && !keys::verify(&key, keys::CHANGESET_CONTEXT, &digest, &raw.sig) {
         return Err(refused(
             file,
             format!(
@@ -287,7 +296,6 @@ fn check_changeset(
             ),
         ));
     }
-    let hash = hex::encode(digest);
     let count = body.to - body.from + 1;
     if body.from < 1 || count < 1 || body.ops.len() as i64 != count {
         return Err(refused(file, format!("{at} holds {} ops", body.ops.len())));
@@ -313,10 +321,7 @@ fn check_changeset(
         ops.push(op_of(&body.site, w).map_err(|e| refused(file, format!("{at}: {e}")))?);
     }
     // Known, or a fork: the same seqs with other contents.
-    let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
-    let known = overlapping
-        .iter()
-        .any(|(f, t, h)| *f == body.from && *t == body.to && *h == hash);
+    let known = held_already;
     if !known {
         if origin.no == own_site_no {
             return Err(refused(
@@ -528,8 +533,12 @@ impl App {
             }
         };
         let held = r.held_ranges()?;
+        // A relay never passes on a site this one revoked.
         let origins: Vec<i64> = if relay {
-            held.keys().copied().collect()
+            held.keys()
+                .copied()
+                .filter(|o| sites.get(o).is_none_or(|s| s.trust != trust::REVOKED))
+                .collect()
         } else {
             vec![site.no]
         };
@@ -661,26 +670,26 @@ impl App {
         let fp = keys::fingerprint(&ex.key);
         let known = self.reader().site_by_id(&ex.site)?;
         if let Some(s) = known.as_ref().filter(|s| s.trust == trust::REVOKED) {
-            return Err(refused(
-                path,
-                format!(
+            return Err(SyncError::Exporter {
+                file: path.display().to_string(),
+                reason: format!(
                     "it was exported by site {}, whose key was revoked here; `guardia sync trust {}` trusts it again",
                     s.code, s.code
                 ),
-            )
+                revoked: true,
+            }
             .into());
         }
         let site = known
             .filter(|s| s.trust == trust::TRUSTED && s.pubkey.is_some())
-            .ok_or_else(|| {
-                refused(
-                    path,
-                    format!(
-                        "it was exported by site {} (key fingerprint {fp}), which this database does not trust; compare the fingerprint with that site's operator, then run `guardia sync trust {}`",
-                        ex.code,
-                        path.display()
-                    ),
-                )
+            .ok_or_else(|| SyncError::Exporter {
+                file: path.display().to_string(),
+                reason: format!(
+                    "it was exported by site {} (key fingerprint {fp}), which this database does not trust; compare the fingerprint with that site's operator, then run `guardia sync trust {}`",
+                    ex.code,
+                    path.display()
+                ),
+                revoked: false,
             })?;
         let key = site.pubkey.as_deref().and_then(keys::verifying_key);
         let ok = key.is_some_and(|k| keys::verify(&k, keys::BUNDLE_CONTEXT, &env.digest, &env.sig));
@@ -781,6 +790,7 @@ impl App {
                 let mut new_ops = 0u64;
                 let mut changesets = 0u64;
                 let mut ahead: BTreeMap<i64, i64> = BTreeMap::new();
+                let mut last_seq: HashMap<i64, i64> = HashMap::new();
                 let mut max_hlc = 0i64;
                 let mut done = 0u64;
                 format::for_each_changeset(path, &env, true, |raw| {
@@ -800,13 +810,21 @@ impl App {
                         &raw.body,
                         &hex::encode(&raw.sig),
                     )?;
-                    ahead.entry(c.origin_no).or_insert(0);
+                    // The skew is judged on the origin's newest changes only:
+                    // old ones filling a gap say nothing about its clock now.
+                    let newest_before = match last_seq.get(&c.origin_no) {
+                        Some(seq) => *seq,
+                        None => {
+                            let seq = w.reader().last_seq_of(c.origin_no)?;
+                            last_seq.insert(c.origin_no, seq);
+                            seq
+                        }
+                    };
                     for op in &c.ops {
                         max_hlc = max_hlc.max(op.hlc);
-                        let skew = op.ms() - now;
-                        if skew > MAX_SKEW_MS {
+                        if op.seq > newest_before {
                             let e = ahead.entry(c.origin_no).or_default();
-                            *e = (*e).max(skew);
+                            *e = (*e).max((op.ms() - now).max(0));
                         }
                         if w.import_op(op, c.origin_no)? {
                             new_ops += 1;
@@ -814,11 +832,11 @@ impl App {
                     }
                     Ok(())
                 })?;
-                tell(progress, SyncPhase::Applying, total, total);
                 w.observe_hlc(max_hlc, now + MAX_SKEW_MS);
                 for (origin, skew) in &ahead {
-                    w.set_skew(*origin, *skew)?;
-                    if *skew == 0 {
+                    let skew = if *skew > MAX_SKEW_MS { *skew } else { 0 };
+                    w.set_skew(*origin, skew)?;
+                    if skew == 0 {
                         continue;
                     }
                     if let Some(s) = sites.values().find(|s| s.no == *origin) {
@@ -849,6 +867,8 @@ impl App {
                 }
                 Ok((changesets, new_ops, touched.len()))
             })?;
+        // Only once settled, indexed and committed is the import done.
+        tell(progress, SyncPhase::Applying, total, total);
         let outcome = if new_ops == 0 {
             ImportOutcome::NothingNew { changesets }
         } else {

@@ -98,7 +98,7 @@ impl App {
             match parsed {
                 Ok(k) => {
                     if let Some(s) = self.note_key(&k)?
-                        && s.trust != crate::store::sync::trust::TRUSTED
+                        && s.trust == crate::store::sync::trust::PENDING
                     {
                         report.untrusted.push(format!(
                             "{} (key fingerprint {}): run `guardia sync trust {}` once its operator confirms the fingerprint",
@@ -133,10 +133,13 @@ impl App {
                 }
                 match self.import_as(&file, &name, by) {
                     Ok(r) => report.imported.push(r),
-                    Err(AppError::Sync(SyncError::Refused { reason, .. }))
-                        if reason.contains("does not trust") =>
-                    {
+                    Err(AppError::Sync(SyncError::Exporter { revoked: false, .. })) => {
                         // Waits for an operator to trust its site: not an error.
+                    }
+                    Err(AppError::Sync(SyncError::Exporter { revoked: true, .. })) => {
+                        // A revoked site's files stay in the folder: left
+                        // alone (not recorded, so trusting the site again
+                        // imports them), not reported as damaged each time.
                     }
                     Err(e) => report.refused.push(e.to_string()),
                 }

@@ -12,6 +12,8 @@ use crate::text::sanitize_block as clean;
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Bundles with fewer changes than this finish too fast to need a
 /// progress line on a terminal.
@@ -20,7 +22,7 @@ const PROGRESS_FROM_OPS: u64 = 20_000;
 /// Prints sync progress on stderr: one line rewritten in place on a
 /// terminal (for bundles of `PROGRESS_FROM_OPS` changes or more), or a
 /// line per tenth when asked with `--progress` and stderr is a file.
-fn progress_printer(forced: bool) -> Option<ProgressFn> {
+fn progress_printer(forced: bool, open_line: Arc<AtomicBool>) -> Option<ProgressFn> {
     let tty = std::io::stderr().is_terminal();
     if !tty && !forced {
         return None;
@@ -32,9 +34,13 @@ fn progress_printer(forced: bool) -> Option<ProgressFn> {
         }
         let pct = p.done.min(p.total) * 100 / p.total;
         let step = if tty { 1 } else { 10 };
+        // A phase starting again at 0 is the next file (or a retry).
         let due = match last {
             Some((phase, shown)) => {
-                phase != p.phase || pct >= shown + step || (pct == 100 && shown < 100)
+                phase != p.phase
+                    || p.done == 0
+                    || pct >= shown + step
+                    || (pct == 100 && shown < 100)
             }
             None => true,
         };
@@ -51,12 +57,22 @@ fn progress_printer(forced: bool) -> Option<ProgressFn> {
         let mut err = std::io::stderr().lock();
         // A failed progress line must not fail the sync itself.
         let _ = if tty {
-            let end = if p.done >= p.total { "\n" } else { "" };
+            let done = p.done >= p.total;
+            open_line.store(!done, Ordering::SeqCst);
+            let end = if done { "\n" } else { "" };
             write!(err, "\r\x1b[2K{line}{end}")
         } else {
             writeln!(err, "{line}")
         };
     }))
+}
+
+/// Ends a progress line left open by a sync that stopped half-way, so the
+/// message that follows starts on a line of its own.
+fn close_progress_line(open_line: &AtomicBool) {
+    if open_line.swap(false, Ordering::SeqCst) {
+        eprintln!();
+    }
 }
 
 pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
@@ -67,7 +83,19 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
             | SyncCommand::Folder { progress: true, .. }
             | SyncCommand::Git { progress: true, .. }
     );
-    app.progress = progress_printer(forced);
+    let open_line = Arc::new(AtomicBool::new(false));
+    app.progress = progress_printer(forced, open_line.clone());
+    let outcome = run_command(cmd, app, by, &open_line);
+    close_progress_line(&open_line);
+    outcome
+}
+
+fn run_command(
+    cmd: &SyncCommand,
+    app: &mut App,
+    by: &str,
+    open_line: &AtomicBool,
+) -> Result<ExitCode> {
     match cmd {
         SyncCommand::Export {
             out,
@@ -110,7 +138,10 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
             for f in files {
                 match app.import(f, by) {
                     Ok(r) => reports.push(r),
-                    Err(e) => failed.push(e.to_string()),
+                    Err(e) => {
+                        close_progress_line(open_line);
+                        failed.push(e.to_string());
+                    }
                 }
             }
             if *json {
@@ -135,6 +166,7 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
         }
         SyncCommand::Folder { dir, json, .. } => {
             let report = app.sync_folder(dir, by)?;
+            close_progress_line(open_line);
             if *json {
                 print_json(&report)?;
             } else {
@@ -150,6 +182,7 @@ pub fn run(cmd: &SyncCommand, app: &mut App, by: &str) -> Result<ExitCode> {
             repo, branch, json, ..
         } => {
             let report = app.sync_git(repo, branch, by)?;
+            close_progress_line(open_line);
             if *json {
                 print_json(&report)?;
             } else {

@@ -91,8 +91,8 @@ struct Dirty {
     ops: Option<Vec<RegOp>>,
 }
 
-/// Registers held before a batch is settled early, so that a bundle of
-/// millions of ops folds in bounded memory. Settling early is always
+/// Registers and created entities held before a batch is settled early,
+/// so that a bundle of millions of ops folds in bounded memory. Settling early is always
 /// correct (the log has every op); it only costs reading some back.
 const FOLD_BATCH: usize = 20_000;
 
@@ -122,37 +122,62 @@ impl Fold {
     }
 
     /// Settles every register the batch wrote and the tickets' update times.
+    /// Every register is settled even when one fails (the doctor goes on
+    /// replaying after an error); the first error is returned.
     pub fn settle_all(&mut self, conn: &Connection) -> Result<(), ApplyError> {
-        for ((entity_kind, entity_id, field), dirty) in self.registers.drain() {
-            let read;
-            let (ops, created, verdict) = match dirty.ops {
-                Some(mut ops) => {
-                    ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-                    let created = self.born.get(&entity_id);
-                    let verdict = verdict_of(&ops, created);
-                    (ops, created, verdict)
-                }
-                None => {
-                    read = read_register(conn, &entity_id, &field)?;
-                    (read.0, read.1.as_ref(), read.2)
-                }
-            };
-            write_settled(
-                conn,
-                &entity_kind,
-                &entity_id,
-                &field,
-                dirty.ticket_no,
-                &ops,
-                created,
-                &verdict,
-            )?;
+        let mut first_error = None;
+        let registers = std::mem::take(&mut self.registers);
+        for ((entity_kind, entity_id, field), dirty) in registers {
+            let settled = self.settle_one(conn, &entity_kind, &entity_id, &field, dirty);
+            if let Err(e) = settled {
+                first_error.get_or_insert(match e {
+                    ApplyError::Malformed(m) => {
+                        ApplyError::Malformed(format!("{field} of {entity_id}: {m}"))
+                    }
+                    other => other,
+                });
+            }
         }
         for (no, ms) in self.updated.drain() {
-            touch(conn, no, ms)?;
+            if let Err(e) = touch(conn, no, ms) {
+                first_error.get_or_insert(e);
+            }
         }
         self.born.clear();
-        Ok(())
+        first_error.map_or(Ok(()), Err)
+    }
+
+    fn settle_one(
+        &self,
+        conn: &Connection,
+        entity_kind: &str,
+        entity_id: &str,
+        field: &str,
+        dirty: Dirty,
+    ) -> Result<(), ApplyError> {
+        let read;
+        let (ops, created, verdict) = match dirty.ops {
+            Some(mut ops) => {
+                ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+                let created = self.born.get(entity_id);
+                let verdict = verdict_of(&ops, created);
+                (ops, created, verdict)
+            }
+            None => {
+                read = read_register(conn, entity_id, field)?;
+                (read.0, read.1.as_ref(), read.2)
+            }
+        };
+        write_settled(
+            conn,
+            entity_kind,
+            entity_id,
+            field,
+            dirty.ticket_no,
+            &ops,
+            created,
+            &verdict,
+        )
     }
 }
 
@@ -192,7 +217,7 @@ pub fn integrate(
             );
         }
     }
-    if fold.registers.len() >= FOLD_BATCH {
+    if fold.registers.len() + fold.born.len() >= FOLD_BATCH {
         fold.settle_all(conn)?;
     }
     Ok(())

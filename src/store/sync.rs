@@ -169,6 +169,14 @@ impl Reader<'_> {
         .map_err(|e| self.err(e))
     }
 
+    /// The highest seq of a site's ops this database holds (0 for none).
+    pub fn last_seq_of(&self, site_no: i64) -> Result<i64, StoreError> {
+        self.conn()
+            .prepare_cached("SELECT coalesce(max(seq), 0) FROM op WHERE site_no = ?1")
+            .and_then(|mut st| st.query_row([site_no], |r| r.get(0)))
+            .map_err(|e| self.err(e))
+    }
+
     /// The last sealed changeset of a site: its last seq and hash.
     pub fn last_changeset(&self, site_no: i64) -> Result<Option<(i64, String)>, StoreError> {
         self.conn()

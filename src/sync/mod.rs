@@ -14,6 +14,15 @@ pub enum SyncError {
     /// A bundle or key file that is refused as a whole; nothing was written.
     #[error("{file}: refused: {reason}. The database was not changed")]
     Refused { file: String, reason: String },
+    /// A bundle exported by a site this database does not trust (yet, or
+    /// any more): a shared folder waits for an operator instead of
+    /// reporting it as damaged.
+    #[error("{file}: refused: {reason}. The database was not changed")]
+    Exporter {
+        file: String,
+        reason: String,
+        revoked: bool,
+    },
     #[error("{file}: {cause}")]
     Io { file: String, cause: std::io::Error },
     #[error("{0}")]

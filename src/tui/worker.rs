@@ -691,6 +691,15 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
 /// twice (the console also refuses one while any job runs).
 static SYNCING: AtomicBool = AtomicBool::new(false);
 
+/// Clears `SYNCING` when the sync thread ends, however it ends.
+struct SyncingGuard;
+
+impl Drop for SyncingGuard {
+    fn drop(&mut self) {
+        SYNCING.store(false, Ordering::SeqCst);
+    }
+}
+
 /// The thread of the latest sync, for `wait_for_sync`.
 static SYNC_THREAD: Mutex<Option<std::thread::JoinHandle<()>>> = Mutex::new(None);
 
@@ -721,12 +730,13 @@ fn sync_in_background(
 ) -> Option<Reply> {
     let lang = app.lang;
     if SYNCING.swap(true, Ordering::SeqCst) {
-        return Some(Reply::Failed {
-            generation: None,
-            message: match lang {
+        // As a finished job, so the console's "syncing…" line ends too.
+        return Some(Reply::Job {
+            label: String::new(),
+            done: Some(Err(match lang {
                 Lang::Es => "ya hay una sincronización en curso".into(),
                 Lang::En => "a sync is already running".into(),
-            },
+            })),
         });
     }
     let label = super::i18n::catalogue(lang).syncing.to_string();
@@ -735,6 +745,9 @@ fn sync_in_background(
     let started = std::thread::Builder::new()
         .name("guardia-job".into())
         .spawn(move || {
+            // Cleared however the thread ends, a panic included, so a
+            // later sync can start and quitting does not wait for nothing.
+            let _running = SyncingGuard;
             let result = match Store::open(&path) {
                 Ok(store) => {
                     let mut job = App::new(config, store, clock, lang);
