@@ -812,6 +812,19 @@ fn progress_reporter(label: String, lang: Lang, out: Sender<Msg>) -> crate::app:
     })
 }
 
+/// A repository address as the screen may show it: a user name or token
+/// written into an `https://user:token@host/…` address is hidden (the
+/// console is often read over a shoulder, or shared).
+fn without_credentials(repo: &str) -> String {
+    if let Some((scheme, rest)) = repo.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://…@{}", &rest[at + 1..]);
+        }
+    }
+    repo.to_string()
+}
+
 /// One sync cycle and its one-line outcome: `Err` when the sync failed or
 /// a file was refused (with the file and the reason), else what came in
 /// and went out. Conflicts open afterwards are counted.
@@ -824,7 +837,7 @@ fn run_sync(app: &mut App, by: &str, via: &crate::config::SyncVia) -> Result<Str
             app.sync_folder(dir, by).map(|r| (r, None)),
         ),
         SyncVia::Git { repo, branch } => (
-            format!("git {repo} ({branch})"),
+            format!("git {} ({branch})", without_credentials(repo)),
             app.sync_git(repo, branch, by)
                 .map(|g| (g.folder.clone(), Some(g.pushed))),
         ),
@@ -1042,6 +1055,28 @@ pub fn clean_op(mut op: Op) -> Op {
 mod tests {
     use super::*;
     use crate::store::ListFilter;
+
+    #[test]
+    fn repository_credentials_never_reach_the_screen() {
+        assert_eq!(
+            without_credentials("https://ana:s3cr3t@git.example.org/mesa/sync.git"),
+            "https://…@git.example.org/mesa/sync.git"
+        );
+        // ssh-style and plain addresses have no secret in them.
+        assert_eq!(
+            without_credentials("git@git.example.org:mesa/sync.git"),
+            "git@git.example.org:mesa/sync.git"
+        );
+        assert_eq!(
+            without_credentials("/srv/git/sync.git"),
+            "/srv/git/sync.git"
+        );
+        // An @ in the path is not a user name.
+        assert_eq!(
+            without_credentials("https://git.example.org/a@b/sync.git"),
+            "https://git.example.org/a@b/sync.git"
+        );
+    }
 
     fn page_req(generation: u64) -> Request {
         Request::Page {
