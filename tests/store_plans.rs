@@ -413,13 +413,7 @@ fn the_conflicts_view_is_driven_by_the_conflict_table() {
                 "{name} (stats: {st}) walks the tickets:\n  {shown}"
             );
         }
-        // What it lists: each conflicted ticket once, newest first, in pages.
-        let page = |after: Option<i64>| -> Vec<i64> {
-            let f = filter(|f| {
-                f.conflicts = true;
-                f.limit = 2;
-                f.after_no = after;
-            });
+        let nos = |f: ListFilter| -> Vec<i64> {
             store
                 .reader()
                 .list(&f)
@@ -427,6 +421,14 @@ fn the_conflicts_view_is_driven_by_the_conflict_table() {
                 .into_iter()
                 .map(|(no, _)| no)
                 .collect()
+        };
+        // What it lists: each conflicted ticket once, newest first, in pages.
+        let page = |after: Option<i64>| -> Vec<i64> {
+            nos(filter(|f| {
+                f.conflicts = true;
+                f.limit = 2;
+                f.after_no = after;
+            }))
         };
         let mut got = Vec::new();
         let mut after = None;
@@ -440,15 +442,6 @@ fn the_conflicts_view_is_driven_by_the_conflict_table() {
         }
         assert_eq!(got, want);
         // With a text filter: the conflicted tickets among its matches.
-        let nos = |f: ListFilter| -> Vec<i64> {
-            store
-                .reader()
-                .list(&f)
-                .expect("list")
-                .into_iter()
-                .map(|(no, _)| no)
-                .collect()
-        };
         let matches = nos(filter(|f| {
             f.query = Some("factura".into());
             f.limit = 5000;

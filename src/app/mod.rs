@@ -413,16 +413,8 @@ impl App {
                 )?;
                 reloaded(w, cfg, &key)
             })?;
-        let open = lifecycle::open_states(&self.config.workflows);
         let similar = self
-            .reader()
-            .similar_open(
-                &format!("{} {}", ticket.title, ticket.description),
-                &ticket.service,
-                &open,
-                Some(&ticket.id),
-                5,
-            )?
+            .like(&ticket, 5)?
             .into_iter()
             .map(|h| SimilarTicket {
                 key: h.ticket.key,
@@ -1022,21 +1014,27 @@ impl App {
     /// of its title and description), as `KEY (title)`: the originals a
     /// duplicate most likely repeats.
     fn likely_originals(&self, key: &str) -> Result<Vec<String>, AppError> {
-        let r = self.reader();
-        let Some((_, t)) = r.ticket_by_key(key)? else {
+        let Some((_, t)) = self.reader().ticket_by_key(key)? else {
             return Ok(Vec::new());
         };
+        Ok(self
+            .like(&t, 3)?
+            .into_iter()
+            .map(|h| format!("{} ({})", h.ticket.key, h.ticket.title))
+            .collect())
+    }
+
+    /// Other open tickets of `t`'s service that share the most significant
+    /// words of its title and description, best first.
+    fn like(&self, t: &Ticket, limit: usize) -> Result<Vec<crate::store::SearchHit>, AppError> {
         let open = lifecycle::open_states(&self.config.workflows);
-        Ok(r.similar_open(
+        Ok(self.reader().similar_open(
             &format!("{} {}", t.title, t.description),
             &t.service,
             &open,
             Some(&t.id),
-            3,
-        )?
-        .into_iter()
-        .map(|h| format!("{} ({})", h.ticket.key, h.ticket.title))
-        .collect())
+            limit,
+        )?)
     }
 
     /// Rejects with a coded reason (seed 000 §16).

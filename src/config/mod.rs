@@ -411,20 +411,18 @@ mod tests {
         }
     }
 
-    fn with_settings(extra: &str) -> Result<Config, ConfigError> {
-        Config::builtin_with_settings(extra)
-    }
-
     #[test]
     fn a_sync_target_is_a_folder_or_a_repository() {
         let none = Config::builtin().expect("built-in");
         assert_eq!(none.settings.sync, None);
-        let folder = with_settings("[sync]\nfolder = \"/mnt/compartido\"").expect("folder");
+        let folder =
+            Config::builtin_with_settings("[sync]\nfolder = \"/mnt/compartido\"").expect("folder");
         assert_eq!(
             folder.settings.sync.and_then(|s| s.via()),
             Some(SyncVia::Folder("/mnt/compartido".into()))
         );
-        let git = with_settings("[sync]\ngit = \"git@example.org:mesa/s.git\"").expect("git");
+        let git = Config::builtin_with_settings("[sync]\ngit = \"git@example.org:mesa/s.git\"")
+            .expect("git");
         assert_eq!(
             git.settings.sync.and_then(|s| s.via()),
             Some(SyncVia::Git {
@@ -433,7 +431,8 @@ mod tests {
             })
         );
         let branch =
-            with_settings("[sync]\ngit = \"/srv/s.git\"\nbranch = \"mesa\"").expect("branch");
+            Config::builtin_with_settings("[sync]\ngit = \"/srv/s.git\"\nbranch = \"mesa\"")
+                .expect("branch");
         assert_eq!(
             branch.settings.sync.and_then(|s| s.via()),
             Some(SyncVia::Git {
@@ -463,7 +462,7 @@ mod tests {
             ),
             ("[sync]\nfolders = \"/a\"", "unknown field"),
         ] {
-            match with_settings(extra) {
+            match Config::builtin_with_settings(extra) {
                 Ok(_) => panic!("{extra:?} was accepted"),
                 Err(e) => assert!(e.to_string().contains(why), "{extra:?}: {e}"),
             }
