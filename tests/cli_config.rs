@@ -178,7 +178,7 @@ fn unknown_workflow_in_a_type() {
         "types.toml",
         &text,
         &[line],
-        "unknown workflow 'ciclo-largo'; known: api_soporte, default, itil_incidente",
+        "unknown workflow 'ciclo-largo'; known: api_soporte, default, error_conocido, itil_incidente",
     );
 }
 

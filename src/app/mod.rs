@@ -9,6 +9,8 @@ mod attach;
 mod error;
 pub mod generate;
 pub mod identity;
+pub mod major;
+pub mod records;
 mod sla;
 pub mod sync;
 pub mod transport;
@@ -19,7 +21,7 @@ pub use workflow::Fired;
 
 pub use error::AppError;
 
-use crate::config::{Config, Lang, Operator, RejectionAction};
+use crate::config::{Config, Lang, Operator, RecordKind, RejectionAction};
 use crate::domain::escalation::{self, Dossier};
 use crate::domain::intake::{missing_mandatory, parse_field_value};
 use crate::domain::lifecycle;
@@ -103,6 +105,8 @@ pub struct Created {
     pub priority_decision: PriorityDecision,
     /// Similar open tickets of the same service: possible duplicates.
     pub similar: Vec<SimilarTicket>,
+    /// Known errors and problems that may explain it, best first.
+    pub known: Vec<records::Suggestion>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -291,6 +295,17 @@ impl App {
     /// Registers a ticket after checking its type, service, mandatory fields
     /// and priority; suggests similar open tickets of the same service.
     pub fn create(&mut self, actor: &Operator, new: NewTicket) -> Result<Created, AppError> {
+        self.create_then(actor, new, |_, _| Ok(()))
+    }
+
+    /// `create`, then `then` in the same write transaction (e.g. declaring
+    /// the new ticket a major incident), so both happen or neither does.
+    pub(super) fn create_then(
+        &mut self,
+        actor: &Operator,
+        new: NewTicket,
+        then: impl FnOnce(&mut crate::store::WriteTx<'_>, &Ticket) -> Result<(), AppError>,
+    ) -> Result<Created, AppError> {
         let cfg = &self.config;
         let type_id = new
             .ticket_type
@@ -407,10 +422,15 @@ impl App {
                 if let Some(j) = &justification {
                     value["priority_justification"] = Value::String(j.clone());
                 }
+                if ttype.record != RecordKind::Ticket {
+                    value["record"] = Value::String(ttype.record.name().into());
+                }
                 w.append(
                     &actor_id,
                     OpDraft::new(entity::TICKET, &id, kind::CREATE, value),
                 )?;
+                let created = reloaded(w, cfg, &key)?;
+                then(w, &created)?;
                 reloaded(w, cfg, &key)
             })?;
         let similar = self
@@ -422,10 +442,16 @@ impl App {
                 status: h.ticket.status,
             })
             .collect();
+        let known = if ttype.record == RecordKind::Ticket {
+            self.suggestions_for(&ticket, 3)?
+        } else {
+            Vec::new()
+        };
         Ok(Created {
             ticket,
             priority_decision: decision,
             similar,
+            known,
         })
     }
 
@@ -1028,13 +1054,20 @@ impl App {
     /// words of its title and description, best first.
     fn like(&self, t: &Ticket, limit: usize) -> Result<Vec<crate::store::SearchHit>, AppError> {
         let open = lifecycle::open_states(&self.config.workflows);
-        Ok(self.reader().similar_open(
-            &format!("{} {}", t.title, t.description),
-            &t.service,
-            &open,
-            Some(&t.id),
-            limit,
-        )?)
+        // Problems and known errors are suggested on their own, not as duplicates.
+        Ok(self
+            .reader()
+            .similar_open(
+                &format!("{} {}", t.title, t.description),
+                &t.service,
+                &open,
+                Some(&t.id),
+                limit + 5,
+            )?
+            .into_iter()
+            .filter(|h| self.config.record_of(&h.ticket.ticket_type) == RecordKind::Ticket)
+            .take(limit)
+            .collect())
     }
 
     /// Rejects with a coded reason (seed 000 §16).

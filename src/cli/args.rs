@@ -89,6 +89,15 @@ pub enum Command {
     /// Sync with other sites by bundle files: export, import, a shared folder, git
     #[command(subcommand)]
     Sync(SyncCommand),
+    /// Problems: the common cause of incidents, with tasks, resources and cost
+    #[command(subcommand)]
+    Problem(ProblemCommand),
+    /// Known errors and solutions: symptom, root cause, workaround; apply one to an incident
+    #[command(subcommand)]
+    Known(KnownCommand),
+    /// Major incidents (mass failures): declare, attach reports, resolve them all at once
+    #[command(subcommand)]
+    Major(MajorCommand),
     /// Generate realistic demo tickets (deterministic for a seed)
     Generate(GenerateArgs),
     /// Print shell completions
@@ -484,4 +493,273 @@ pub struct GenerateArgs {
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
+}
+
+/// Fields every new record takes (like `guardia new`).
+#[derive(Debug, Args)]
+pub struct NewRecordArgs {
+    /// Ticket type [default: the first type of types.toml that records this]
+    #[arg(long = "type", value_name = "TYPE")]
+    pub ticket_type: Option<String>,
+    #[arg(long)]
+    pub service: String,
+    /// Name / summary
+    #[arg(long)]
+    pub title: String,
+    #[arg(long)]
+    pub impact: Option<String>,
+    #[arg(long)]
+    pub urgency: Option<String>,
+    /// Another field of the type, NAME=VALUE (repeatable)
+    #[arg(long = "field", value_name = "NAME=VALUE")]
+    pub fields: Vec<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// One page of a record list.
+#[derive(Debug, Args)]
+pub struct RecordListArgs {
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Include finished records (closed, cancelled)
+    #[arg(long)]
+    pub all: bool,
+    /// Rows per page (1-500)
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
+    pub limit: u16,
+    /// Continue after this record (the last key of the previous page)
+    #[arg(long, value_name = "KEY")]
+    pub after: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct KeyJsonArgs {
+    pub key: String,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProblemCommand {
+    /// Register a problem (seed 003 §3)
+    New {
+        #[command(flatten)]
+        record: NewRecordArgs,
+        #[arg(long)]
+        description: String,
+        /// Problem category (seed 003 table 4), e.g. configuracion, rendimiento, datos
+        #[arg(long)]
+        category: String,
+    },
+    /// Problems still being worked, newest first
+    List(RecordListArgs),
+    /// A problem with its incidents, tasks, resources and cost
+    Show(KeyJsonArgs),
+    /// Link incidents to a problem (or unlink them with --remove)
+    Link {
+        problem: String,
+        #[arg(required = true, value_name = "INCIDENT")]
+        incidents: Vec<String>,
+        #[arg(long)]
+        remove: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add a task to a problem, or mark one done
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Add a resource to a problem (human, material, financial), or remove one
+    #[command(subcommand)]
+    Resource(ResourceCommand),
+    /// Close a problem (its workflow may require the root cause)
+    Close {
+        problem: String,
+        #[arg(long)]
+        root_cause: Option<String>,
+        #[arg(long)]
+        solution: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Add a task: what is to be done, and by whom
+    Add {
+        problem: String,
+        description: String,
+        #[arg(long)]
+        assignee: Option<String>,
+    },
+    /// Mark task N (as `problem show` numbers them) done, or not done with --undo
+    Done {
+        problem: String,
+        n: usize,
+        #[arg(long)]
+        undo: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ResourceCommand {
+    /// Add a resource: human (--hours, --rate), material or financial (--cost)
+    Add {
+        problem: String,
+        /// human, material or financial
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        description: String,
+        #[arg(long)]
+        hours: Option<f64>,
+        /// Cost of an hour [default: [costs] hourly_rate of guardia.toml]
+        #[arg(long)]
+        rate: Option<f64>,
+        #[arg(long)]
+        cost: Option<f64>,
+    },
+    /// Remove resource N (as `problem show` numbers them), e.g. a mistake
+    Remove { problem: String, n: usize },
+}
+
+// Parsed once per process: the size of the largest variant costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Subcommand)]
+pub enum KnownCommand {
+    /// Register a known error / solution (seed 003 §4)
+    New {
+        #[command(flatten)]
+        record: NewRecordArgs,
+        /// What the user sees (the error's description)
+        #[arg(long)]
+        symptom: String,
+        /// What level 1 does meanwhile
+        #[arg(long)]
+        workaround: String,
+        #[arg(long)]
+        root_cause: Option<String>,
+        /// The permanent solution
+        #[arg(long)]
+        solution: Option<String>,
+        #[arg(long)]
+        responsible: Option<String>,
+        /// YYYY-MM-DD
+        #[arg(long)]
+        deadline: Option<String>,
+        /// Text to tell the customer
+        #[arg(long)]
+        communication: Option<String>,
+    },
+    /// Known errors, newest first, or those matching --query best first
+    List {
+        #[command(flatten)]
+        list: RecordListArgs,
+        /// Words of the symptom: ranks by relevance instead
+        #[arg(long)]
+        query: Option<String>,
+    },
+    /// A known error with its workaround and the incidents it was applied to
+    Show(KeyJsonArgs),
+    /// Apply a known error's workaround to an incident (links them, notes the workaround)
+    Apply {
+        known: String,
+        key: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Known errors and problems that may explain a ticket (or a text)
+    Suggest {
+        /// The ticket [or give --text]
+        key: Option<String>,
+        #[arg(long, conflicts_with = "key")]
+        text: Option<String>,
+        /// With --text: prefer records of this service
+        #[arg(long)]
+        service: Option<String>,
+        #[arg(long, default_value_t = 5)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close a known error: the permanent solution is in place
+    Close {
+        known: String,
+        #[arg(long)]
+        solution: Option<String>,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a known error that is no longer valid
+    Cancel {
+        known: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MajorCommand {
+    /// Declare a ticket a major incident, or register one (--service, --title, --description)
+    Declare {
+        /// An existing ticket [or register a new one]
+        key: Option<String>,
+        #[arg(long, conflicts_with = "key", requires_all = ["title", "description"])]
+        service: Option<String>,
+        #[arg(long, requires = "service")]
+        title: Option<String>,
+        #[arg(long, requires = "service")]
+        description: Option<String>,
+        #[arg(long = "type", value_name = "TYPE", requires = "service")]
+        ticket_type: Option<String>,
+        #[arg(long, requires = "service")]
+        impact: Option<String>,
+        #[arg(long, requires = "service")]
+        urgency: Option<String>,
+        /// A field of the new ticket, NAME=VALUE (repeatable)
+        #[arg(long = "field", value_name = "NAME=VALUE", requires = "service")]
+        fields: Vec<String>,
+        /// Why it is a major incident
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attach reports to a major incident (`-` reads keys from standard input, e.g. piped from `guardia list`)
+    Attach {
+        major: String,
+        #[arg(required = true, value_name = "KEY")]
+        keys: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Resolve a major incident; --children resolves its open reports with the same solution
+    Resolve {
+        major: String,
+        #[arg(long)]
+        solution: String,
+        #[arg(long)]
+        children: bool,
+        /// Another field the workflow asks for to resolve, NAME=VALUE (repeatable)
+        #[arg(long = "field", value_name = "NAME=VALUE")]
+        fields: Vec<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The major incidents still being worked (what the console's banner shows)
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// A major incident and its reports
+    Show(KeyJsonArgs),
 }

@@ -6,6 +6,7 @@
 pub mod args;
 mod console;
 pub mod output;
+mod records;
 mod sync;
 mod workflow;
 
@@ -436,6 +437,14 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                         )
                     }
                 );
+                if !created.known.is_empty() {
+                    s.push_str(if lang == Lang::Es {
+                        "ya se conoce algo parecido (`guardia known apply CLAVE-ERROR CLAVE`):\n"
+                    } else {
+                        "something like it is known (`guardia known apply KNOWN-KEY KEY`):\n"
+                    });
+                    s.push_str(&records::suggestion_lines(&created.known, lang));
+                }
                 if !created.similar.is_empty() {
                     s.push_str(if lang == Lang::Es {
                         "tickets abiertos parecidos (¿duplicado?):\n"
@@ -731,6 +740,9 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 print(&output::op_log(&ops))?;
             }
         }
+        Command::Problem(c) => records::problem(c, app, &actor)?,
+        Command::Known(c) => records::known(c, app, &actor)?,
+        Command::Major(c) => records::major(c, app, &actor)?,
         Command::Sync(c) => {
             let by = identity::resolve(&app.config, cli.as_user.as_deref(), &identity::os_login())
                 .map(|o| o.id.get_ref().clone())

@@ -305,12 +305,29 @@ impl Config {
     }
 
     /// The SLA policy of a ticket type: the first that lists it, else the
-    /// first that lists no types.
+    /// first that lists no types. Problems and known errors follow a policy
+    /// only if it names their type: a catch-all policy is for the queue's work.
     pub fn sla_policy(&self, type_id: &str) -> Option<&SlaPolicy> {
-        self.sla_policies
+        let named = self
+            .sla_policies
             .iter()
-            .find(|p| p.types.iter().any(|t| t.get_ref() == type_id))
-            .or_else(|| self.sla_policies.iter().find(|p| p.types.is_empty()))
+            .find(|p| p.types.iter().any(|t| t.get_ref() == type_id));
+        if named.is_some() || self.record_of(type_id) != RecordKind::Ticket {
+            return named;
+        }
+        self.sla_policies.iter().find(|p| p.types.is_empty())
+    }
+
+    /// What tickets of a type record (an unknown type records tickets).
+    pub fn record_of(&self, type_id: &str) -> RecordKind {
+        self.ticket_type(type_id)
+            .map(|t| t.record)
+            .unwrap_or_default()
+    }
+
+    /// The types whose tickets record `kind`, in configuration order.
+    pub fn types_recording(&self, kind: RecordKind) -> impl Iterator<Item = &TicketType> {
+        self.types.iter().filter(move |t| t.record == kind)
     }
 
     pub fn workflow_for_type(&self, type_id: &str) -> Option<&Workflow> {

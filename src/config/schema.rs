@@ -2,7 +2,7 @@
 //! other files refer to are `Spanned`, so validation can point at the line.
 //! This module only describes data; checks live in `validate`.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use toml::Spanned;
 
@@ -35,6 +35,22 @@ pub struct Settings {
     /// `[sync]`: where the console's background sync goes; absent: none.
     #[serde(default)]
     pub sync: Option<SyncTarget>,
+    /// `[costs]`: what an hour of logged work costs, for problems' totals.
+    #[serde(default)]
+    pub costs: Costs,
+}
+
+/// `[costs]`: how a problem's cost counts the work logged on its incidents
+/// (seed 003 §3.3 prices resources; logged minutes are priced at one rate).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Costs {
+    /// Cost of one hour of logged work; 0 leaves work out of the totals.
+    #[serde(default = "no_rate")]
+    pub hourly_rate: Spanned<f64>,
+    /// Shown after amounts, e.g. "USD"; empty shows none.
+    #[serde(default)]
+    pub currency: String,
 }
 
 /// `[sync]`: the console's sync target, a shared folder or a git
@@ -77,6 +93,19 @@ impl SyncTarget {
                     .map_or_else(|| DEFAULT_SYNC_BRANCH.to_string(), |b| b.get_ref().clone()),
             }),
             _ => None,
+        }
+    }
+}
+
+fn no_rate() -> Spanned<f64> {
+    Spanned::new(0..0, 0.0)
+}
+
+impl Default for Costs {
+    fn default() -> Self {
+        Costs {
+            hourly_rate: no_rate(),
+            currency: String::new(),
         }
     }
 }
@@ -194,6 +223,36 @@ pub struct TicketType {
     /// Where the procedure comes from, for the operator's orientation.
     #[serde(default)]
     pub source: Option<String>,
+    /// What the type's tickets record: ordinary tickets (the default),
+    /// problems or known errors (seed 003 §3–4). Fixed when a ticket is
+    /// created: its creation carries it, so the log replays without the
+    /// configuration.
+    #[serde(default)]
+    pub record: RecordKind,
+}
+
+/// What a ticket type records.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordKind {
+    /// Incidents, requests: the work of the queue.
+    #[default]
+    Ticket,
+    /// A condition behind one or more incidents (seed 003 §3).
+    Problem,
+    /// A known error or solution: symptom, root cause, workaround (seed 003 §4).
+    KnownError,
+}
+
+impl RecordKind {
+    /// The name in types.toml, in the log (`record` of a creation) and in `--json`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RecordKind::Ticket => "ticket",
+            RecordKind::Problem => "problem",
+            RecordKind::KnownError => "known_error",
+        }
+    }
 }
 
 /// `services.toml`: the service catalogue (seed 000 §2, §4, §6).
@@ -583,7 +642,11 @@ pub enum CascadeDirection {
 }
 
 /// The kinds of link between tickets (`guardia link --kind`).
-pub const LINK_KINDS: &[&str] = &["related", "problem"];
+///
+/// `problem`: an incident caused by a problem; `known_error`: an incident
+/// to which a known error's workaround was applied (`guardia known apply`);
+/// `major`: a child incident of a major incident (`guardia major attach`).
+pub const LINK_KINDS: &[&str] = &["related", "problem", "known_error", "major"];
 
 /// A named approval: who may give it. Recorded by `guardia approve KEY ID
 /// --reason`, valid until the ticket leaves the state it was given in.

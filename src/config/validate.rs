@@ -606,6 +606,14 @@ fn check_all(
         let type_ids = ids(&types.types, |t| &t.id);
         c.known("guardia.toml", "ticket type", t, &type_ids);
     }
+    let rate = *settings.costs.hourly_rate.get_ref();
+    if !rate.is_finite() || rate < 0.0 {
+        c.at(
+            "guardia.toml",
+            settings.costs.hourly_rate.span(),
+            format!("costs.hourly_rate {rate} is not a cost; write a number of 0 or more"),
+        );
+    }
     let theme = settings.ui.theme.get_ref();
     if !["default", "light", "mono"].contains(&theme.as_str()) {
         c.at(

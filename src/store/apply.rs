@@ -235,8 +235,12 @@ pub(super) fn write_register(
     };
     match (r.entity, r.kind) {
         (entity::TICKET, kind::SET) => {
-            if let Some(name) = r.field.strip_prefix("fields.") {
-                let mut fields = ticket_fields(conn, no)?;
+            if let Some(id) = r.field.strip_prefix(TASK_PREFIX) {
+                write_task(conn, no, id, r)?;
+            } else if let Some(id) = r.field.strip_prefix(RESOURCE_PREFIX) {
+                write_resource(conn, no, id, r)?;
+            } else if let Some(name) = r.field.strip_prefix("fields.") {
+                let (mut fields, is_record) = ticket_fields(conn, no)?;
                 if r.value.is_null() {
                     fields.remove(name);
                 } else {
@@ -246,6 +250,10 @@ pub(super) fn write_register(
                     "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
                 )?
                 .execute(params![no, Value::Object(fields).to_string(), r.ms])?;
+                // A known error is found by its workaround and root cause too.
+                if is_record {
+                    index_later_or_now(conn, mode, no)?;
+                }
             } else if let Some(sql) = set_column_sql(r.field) {
                 let text = match &r.value {
                     Value::Null => None,
@@ -390,11 +398,13 @@ fn create_ticket(
         .get("fields")
         .cloned()
         .unwrap_or(Value::Object(Map::new()));
+    // Problems and known errors; ordinary tickets carry no record.
+    let record = str_of(v, "record").filter(|r| *r != "ticket");
     conn.prepare_cached(
         "INSERT INTO ticket(id, key, type, service, title, description, status, priority,
             priority_justification, impact, urgency, level, assignee, created_by, created_at,
-            updated_at, fields, status_since)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?15)",
+            updated_at, fields, status_since, record)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15, ?16, ?15, ?17)",
     )?
     .execute(params![
         op.entity_id,
@@ -412,7 +422,8 @@ fn create_ticket(
         str_of(v, "assignee"),
         op.actor,
         ms,
-        fields.to_string()
+        fields.to_string(),
+        record
     ])?;
     let no = conn.last_insert_rowid();
     cache.ticket_no.insert(op.entity_id.clone(), no);
@@ -422,6 +433,9 @@ fn create_ticket(
                 "INSERT INTO ticket_fts(rowid, title, description, comments) VALUES (?1, ?2, ?3, '')",
             )?
             .execute(params![no, need("title")?, need("description")?])?;
+            if record.is_some() {
+                reindex_knowledge(conn, no)?;
+            }
         }
         ApplyMode::Bulk => mark_pending(conn, no, true)?,
     }
@@ -446,14 +460,79 @@ pub(super) fn ticket_no(
     Ok(no)
 }
 
-pub(super) fn ticket_fields(conn: &Connection, no: i64) -> Result<Map<String, Value>, ApplyError> {
-    let text: String = conn
-        .prepare_cached("SELECT fields FROM ticket WHERE no = ?1")?
-        .query_row([no], |r| r.get(0))?;
+/// A ticket's catalogue fields, and whether it is a record (problem,
+/// known error), whose fields are indexed for the knowledge search.
+pub(super) fn ticket_fields(
+    conn: &Connection,
+    no: i64,
+) -> Result<(Map<String, Value>, bool), ApplyError> {
+    let (text, is_record): (String, bool) = conn
+        .prepare_cached("SELECT fields, record IS NOT NULL FROM ticket WHERE no = ?1")?
+        .query_row([no], |r| Ok((r.get(0)?, r.get(1)?)))?;
     match serde_json::from_str(&text) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Ok(Map::new()),
+        Ok(Value::Object(m)) => Ok((m, is_record)),
+        _ => Ok((Map::new(), is_record)),
     }
+}
+
+/// Field prefixes of a problem's tasks and resources: each is a register of
+/// the problem (`task.<uuid>`), whose value is the whole item or null once
+/// removed, so concurrent edits from two sites settle like any field.
+pub const TASK_PREFIX: &str = "task.";
+pub const RESOURCE_PREFIX: &str = "resource.";
+
+fn write_task(conn: &Connection, no: i64, id: &str, r: &Register<'_>) -> Result<(), ApplyError> {
+    if r.value.is_null() {
+        conn.prepare_cached("DELETE FROM task WHERE id = ?1")?
+            .execute([id])?;
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO task(id, ticket_id, description, assignee, done, by, at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT(id) DO UPDATE SET description = excluded.description, assignee = excluded.assignee,
+                done = excluded.done, by = excluded.by, at = excluded.at",
+        )?
+        .execute(params![
+            id,
+            r.entity_id,
+            str_of(&r.value, "description").unwrap_or(""),
+            str_of(&r.value, "assignee"),
+            r.value.get("done").and_then(Value::as_bool).unwrap_or(false),
+            r.actor,
+            r.ms
+        ])?;
+    }
+    touch(conn, no, r.ms)
+}
+
+fn write_resource(
+    conn: &Connection,
+    no: i64,
+    id: &str,
+    r: &Register<'_>,
+) -> Result<(), ApplyError> {
+    if r.value.is_null() {
+        conn.prepare_cached("DELETE FROM resource WHERE id = ?1")?
+            .execute([id])?;
+    } else {
+        conn.prepare_cached(
+            "INSERT INTO resource(id, ticket_id, kind, description, hours, rate, cost, by, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+             ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, description = excluded.description,
+                hours = excluded.hours, rate = excluded.rate, cost = excluded.cost, by = excluded.by, at = excluded.at",
+        )?
+        .execute(params![
+            id,
+            r.entity_id,
+            str_of(&r.value, "kind").unwrap_or("material"),
+            str_of(&r.value, "description").unwrap_or(""),
+            r.value.get("hours").and_then(Value::as_f64),
+            r.value.get("rate").and_then(Value::as_f64),
+            r.value.get("cost").and_then(Value::as_f64).unwrap_or(0.0),
+            r.actor,
+            r.ms
+        ])?;
+    }
+    touch(conn, no, r.ms)
 }
 
 pub(super) fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyError> {
@@ -462,8 +541,35 @@ pub(super) fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyErro
     Ok(())
 }
 
+/// What the knowledge index holds of a record: title, description (a known
+/// error's symptom), and its text fields (workaround, root cause, solution…)
+/// with its comments.
+const KNOWLEDGE_ROW: &str = "SELECT t.no, t.title, t.description,
+        coalesce((SELECT group_concat(j.value, char(10)) FROM json_each(t.fields) j WHERE j.type = 'text'), '')
+        || char(10) ||
+        coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')";
+
+/// Re-indexes a record (problem, known error) in the knowledge index;
+/// other tickets are not in it.
+fn reindex_knowledge(conn: &Connection, no: i64) -> Result<(), ApplyError> {
+    let is_record: bool = conn
+        .prepare_cached("SELECT record IS NOT NULL FROM ticket WHERE no = ?1")?
+        .query_row([no], |r| r.get(0))?;
+    if !is_record {
+        return Ok(());
+    }
+    conn.prepare_cached("DELETE FROM knowledge_fts WHERE rowid = ?1")?
+        .execute([no])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO knowledge_fts(rowid, title, description, detail) {KNOWLEDGE_ROW} FROM ticket t WHERE t.no = ?1"
+    ))?
+    .execute([no])?;
+    Ok(())
+}
+
 /// Re-indexes one ticket's title, description and comments.
 pub(super) fn reindex(conn: &Connection, no: i64) -> Result<(), ApplyError> {
+    reindex_knowledge(conn, no)?;
     conn.prepare_cached("DELETE FROM ticket_fts WHERE rowid = ?1")?
         .execute([no])?;
     conn.prepare_cached(
@@ -497,13 +603,19 @@ pub fn rebuild_fts_pending(conn: &Connection) -> Result<(), ApplyError> {
     if !exists {
         return Ok(());
     }
-    conn.execute_batch(
-        "DELETE FROM ticket_fts WHERE rowid IN (SELECT no FROM temp.fts_pending WHERE fresh = 0);
+    conn.execute_batch(&format!(
+        "DELETE FROM knowledge_fts WHERE rowid IN (
+             SELECT p.no FROM temp.fts_pending p JOIN ticket t ON t.no = p.no
+             WHERE p.fresh = 0 AND t.record IS NOT NULL);
+         INSERT INTO knowledge_fts(rowid, title, description, detail)
+         {KNOWLEDGE_ROW} FROM temp.fts_pending p JOIN ticket t ON t.no = p.no
+         WHERE t.record IS NOT NULL ORDER BY p.no;
+         DELETE FROM ticket_fts WHERE rowid IN (SELECT no FROM temp.fts_pending WHERE fresh = 0);
          INSERT INTO ticket_fts(rowid, title, description, comments)
          SELECT t.no, t.title, t.description,
                 coalesce((SELECT group_concat(c.body, char(10)) FROM comment c WHERE c.ticket_id = t.id), '')
          FROM temp.fts_pending p JOIN ticket t ON t.no = p.no ORDER BY p.no;
-         DELETE FROM temp.fts_pending;",
-    )?;
+         DELETE FROM temp.fts_pending;"
+    ))?;
     Ok(())
 }

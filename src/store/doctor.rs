@@ -23,6 +23,12 @@ impl Report {
     }
 }
 
+/// The full-text indexes, with how a report names them.
+const FTS_INDEXES: &[(&str, &str)] = &[
+    ("ticket_fts", "full-text index"),
+    ("knowledge_fts", "knowledge index"),
+];
+
 /// At most this many differing rows are listed per table.
 const MAX_LISTED: usize = 20;
 
@@ -36,11 +42,13 @@ impl Store {
         let e = |e| self.err(e);
         // FTS5's integrity check is written as an INSERT, so it runs on its
         // own; it checks the index against itself, not against the log.
-        if let Err(err) = self.conn().execute(
-            "INSERT INTO ticket_fts(ticket_fts, rank) VALUES ('integrity-check', 1)",
-            [],
-        ) {
-            report.integrity.push(format!("full-text index: {err}"));
+        for (index, what) in FTS_INDEXES {
+            if let Err(err) = self.conn().execute(
+                &format!("INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"),
+                [],
+            ) {
+                report.integrity.push(format!("{what}: {err}"));
+            }
         }
 
         let mut mem = Connection::open_in_memory().map_err(e)?;
@@ -52,11 +60,13 @@ impl Store {
             .map_err(e)?;
         mem.execute("ATTACH DATABASE ?1 AS disk", [&disk_path])
             .map_err(e)?;
-        mem.execute_batch(
-            "CREATE VIRTUAL TABLE temp.vocab_log USING fts5vocab(main, ticket_fts, row);
-             CREATE VIRTUAL TABLE temp.vocab_file USING fts5vocab(disk, ticket_fts, row);",
-        )
-        .map_err(e)?;
+        for (index, _) in FTS_INDEXES {
+            mem.execute_batch(&format!(
+                "CREATE VIRTUAL TABLE temp.{index}_vocab_log USING fts5vocab(main, {index}, row);
+                 CREATE VIRTUAL TABLE temp.{index}_vocab_file USING fts5vocab(disk, {index}, row);"
+            ))
+            .map_err(e)?;
+        }
         let tx = mem.transaction().map_err(e)?;
         let checks: Vec<String> = tx
             .prepare("PRAGMA disk.integrity_check")
@@ -141,27 +151,25 @@ impl Store {
                 }
             }
         }
-        // The full-text index: every term must be in as many documents, as
-        // many times, as the replay indexes it.
-        for (a, b, what) in [
-            (
-                "vocab_file",
-                "vocab_log",
-                "indexed in the database but not by the log",
-            ),
-            (
-                "vocab_log",
-                "vocab_file",
-                "indexed by the log but missing from the database",
-            ),
-        ] {
-            let sql = format!(
-                "SELECT term, doc, cnt FROM temp.{a} EXCEPT SELECT term, doc, cnt FROM temp.{b} LIMIT {MAX_LISTED}"
-            );
-            for row in rows_as_text(&tx, &sql).map_err(e)? {
-                report.differences.push(format!(
-                    "full-text index: term {what} (term, documents, occurrences): {row}"
-                ));
+        // The full-text indexes: every term must be in as many documents,
+        // as many times, as the replay indexes it.
+        for (index, name) in FTS_INDEXES {
+            for (a, b, what) in [
+                ("file", "log", "indexed in the database but not by the log"),
+                (
+                    "log",
+                    "file",
+                    "indexed by the log but missing from the database",
+                ),
+            ] {
+                let sql = format!(
+                    "SELECT term, doc, cnt FROM temp.{index}_vocab_{a} EXCEPT SELECT term, doc, cnt FROM temp.{index}_vocab_{b} LIMIT {MAX_LISTED}"
+                );
+                for row in rows_as_text(&tx, &sql).map_err(e)? {
+                    report.differences.push(format!(
+                        "{name}: term {what} (term, documents, occurrences): {row}"
+                    ));
+                }
             }
         }
         report.tickets = tx

@@ -12,11 +12,11 @@ use serde_json::{Map, Value};
 /// the newest matches are also the ones an operator is after.
 pub const SEARCH_RANK_WINDOW: i64 = 2000;
 
-const TICKET_COLS: &str = "t.no, t.id, t.key, t.type, t.service, t.title, t.description, t.status, \
+pub(super) const TICKET_COLS: &str = "t.no, t.id, t.key, t.type, t.service, t.title, t.description, t.status, \
     t.priority, t.priority_justification, t.impact, t.urgency, t.level, t.assignee, t.created_by, \
     t.created_at, t.updated_at, t.fields, t.reject_reason, t.duplicate_of, t.route";
 
-fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Ticket)> {
+pub(super) fn ticket_from_row(r: &Row<'_>) -> rusqlite::Result<(i64, Ticket)> {
     let fields: String = r.get(17)?;
     let fields = match serde_json::from_str(&fields) {
         Ok(Value::Object(m)) => m,
@@ -267,16 +267,9 @@ impl Reader<'_> {
         limit: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
         // Similarity: any of the significant words (OR), ranked by bm25.
-        let words: Vec<String> = text
-            .split_whitespace()
-            .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
-            .filter_map(fts_query)
-            .take(12)
-            .collect();
-        if words.is_empty() {
+        let Some(q) = super::records::any_word_query(text) else {
             return Ok(Vec::new());
-        }
-        let q = words.join(" OR ");
+        };
         let hits = self
             .conn()
             .prepare_cached(&Store::search_sql(200))

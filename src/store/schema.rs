@@ -313,7 +313,53 @@ CREATE TABLE op_waiting(
 ) STRICT, WITHOUT ROWID;
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
+/// Problems, known errors and major incidents (docs/architecture.md,
+/// "Problems, known errors and major incidents"). `record` comes from a
+/// ticket's creation: what the ticket records (problem, known_error), NULL
+/// for the queue's tickets. Problems' tasks and resources are registers of
+/// the problem (`set task.<id>`, `set resource.<id>`), materialized here.
+/// `knowledge_fts` indexes only records, so finding the known error that
+/// matches an incident walks hundreds of rows, not the whole ticket index.
+/// The two partial indexes keep record lists and the major-incident banner
+/// to index ranges: almost every ticket has neither, so they cost nothing
+/// on the queue's writes.
+const V7: &str = r#"
+ALTER TABLE ticket ADD COLUMN record TEXT;
+CREATE INDEX ticket_record ON ticket(record) WHERE record IS NOT NULL;
+CREATE INDEX ticket_route ON ticket(route) WHERE route IS NOT NULL;
+
+CREATE TABLE task(
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT NOT NULL REFERENCES ticket(id),
+    description TEXT NOT NULL,
+    assignee TEXT,
+    done INTEGER NOT NULL,
+    by TEXT NOT NULL,
+    at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX task_by_ticket ON task(ticket_id);
+
+CREATE TABLE resource(
+    id TEXT PRIMARY KEY,
+    ticket_id TEXT NOT NULL REFERENCES ticket(id),
+    kind TEXT NOT NULL,
+    description TEXT NOT NULL,
+    hours REAL,
+    rate REAL,
+    cost REAL NOT NULL,
+    by TEXT NOT NULL,
+    at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX resource_by_ticket ON resource(ticket_id);
+
+CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+    title, description, detail,
+    content = '', contentless_delete = 1,
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;
@@ -327,7 +373,7 @@ pub fn migrations() -> Migrations<'static> {
 pub const DERIVED_TABLES: &[(&str, &str)] = &[
     (
         "ticket",
-        "id, key, type, service, title, description, status, priority, priority_justification, impact, urgency, level, assignee, created_by, created_at, updated_at, fields, reject_reason, duplicate_of, route, status_since",
+        "id, key, type, service, title, description, status, priority, priority_justification, impact, urgency, level, assignee, created_by, created_at, updated_at, fields, reject_reason, duplicate_of, route, status_since, record",
     ),
     ("comment", "id, ticket_id, author, at, internal, body"),
     ("worklog", "id, ticket_id, author, at, minutes, note"),
@@ -345,6 +391,11 @@ pub const DERIVED_TABLES: &[(&str, &str)] = &[
         "site_no, seq, ticket_id, mode, from_level, to_level, to_role, note, by, at",
     ),
     ("link", "ticket_id, kind, target_id"),
+    ("task", "id, ticket_id, description, assignee, done, by, at"),
+    (
+        "resource",
+        "id, ticket_id, kind, description, hours, rate, cost, by, at",
+    ),
     ("conflict", "ticket_id, field, kind, heads"),
     ("op_waiting", "parent_id, site_no, seq"),
 ];

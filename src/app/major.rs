@@ -1,0 +1,474 @@
+//! Major incidents (mass failures, seed 000 §15 and seed 004): one ticket
+//! routed to the major-incident protocol stands for the failure, the
+//! reports it causes are attached to it as children (links of kind
+//! `major`), every console shows a banner while it is being worked, and
+//! resolving it can resolve the children with the same solution. The
+//! incident manager role owns declaring and resolving; anyone may attach
+//! a report.
+
+use super::{App, AppError, Created, NewTicket, load, reloaded, workflow};
+use crate::config::{Config, Operator, RecordKind, StateCategory, Workflow};
+use crate::domain::lifecycle;
+use crate::domain::ticket::Ticket;
+use crate::store::ApplyMode;
+use crate::store::WriteTx;
+use crate::store::ops::{OpDraft, entity, kind};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+/// The role that owns major incidents.
+pub const INCIDENT_MANAGER: &str = "incident_manager";
+/// The route a major incident takes (as a rejection of a critical incident does).
+pub const MAJOR_ROUTE: &str = "major_incident";
+
+/// An open major incident, as the banner shows it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MajorIncident {
+    #[serde(flatten)]
+    pub ticket: Ticket,
+    /// Children still being worked, and all of them.
+    pub children_open: usize,
+    pub children: usize,
+}
+
+/// What resolving a major incident did.
+#[derive(Debug, Clone, Serialize)]
+pub struct Resolved {
+    pub major: Ticket,
+    /// Children resolved with the major incident's solution.
+    pub resolved: Vec<String>,
+    /// Children still open (when they were not asked to be resolved).
+    pub open_children: Vec<String>,
+    /// Children left alone: their workflow has no resolved or closed state.
+    pub skipped: Vec<String>,
+}
+
+/// States in which a ticket is still being worked (new, active, waiting).
+fn working(wf: &Workflow, state: &str) -> bool {
+    matches!(
+        lifecycle::category(wf, state),
+        StateCategory::New | StateCategory::Active | StateCategory::Waiting
+    )
+}
+
+/// The state a workflow resolves into: its first resolved state, else its
+/// first closed one.
+fn resolved_state(wf: &Workflow) -> Option<&str> {
+    [StateCategory::Resolved, StateCategory::Closed]
+        .iter()
+        .find_map(|c| wf.states.iter().find(|s| s.category == *c))
+        .map(|s| s.id.get_ref().as_str())
+}
+
+fn require_manager(cfg: &Config, actor: &Operator, what: &str) -> Result<(), AppError> {
+    if actor.roles.iter().any(|r| r.get_ref() == INCIDENT_MANAGER) {
+        return Ok(());
+    }
+    let holders: Vec<String> = cfg
+        .operators
+        .iter()
+        .filter(|o| o.roles.iter().any(|r| r.get_ref() == INCIDENT_MANAGER))
+        .map(|o| format!("{} ({})", o.id.get_ref(), o.name))
+        .collect();
+    Err(AppError::Invalid(format!(
+        "only the {INCIDENT_MANAGER} role may {what}; {} is not one{}",
+        actor.id.get_ref(),
+        if holders.is_empty() {
+            "; no operator holds it in operators.toml".to_string()
+        } else {
+            format!(" (ask {})", holders.join(", "))
+        }
+    )))
+}
+
+fn route_major(
+    w: &mut WriteTx<'_>,
+    actor_id: &str,
+    t: &Ticket,
+    reason: &str,
+) -> Result<(), AppError> {
+    w.append(
+        actor_id,
+        OpDraft::new(
+            entity::TICKET,
+            &t.id,
+            kind::ROUTE,
+            json!({"to": MAJOR_ROUTE, "role": INCIDENT_MANAGER, "reason": reason, "declared": true}),
+        )
+        .field("route"),
+    )?;
+    Ok(())
+}
+
+impl App {
+    /// Declares an existing ticket a major incident.
+    pub fn major_declare(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        reason: &str,
+    ) -> Result<Ticket, AppError> {
+        let cfg = &self.config;
+        require_manager(cfg, actor, "declare a major incident")?;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+                let (_, t) = load(&w.reader(), key)?;
+                check_incident(cfg, &t)?;
+                if t.route.as_deref() == Some(MAJOR_ROUTE) {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: "is already a major incident".into(),
+                    });
+                }
+                if !cfg
+                    .workflow_for_type(&t.ticket_type)
+                    .is_some_and(|wf| working(wf, &t.status))
+                {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "is {}; only a ticket still being worked becomes a major incident",
+                            t.status
+                        ),
+                    });
+                }
+                route_major(w, &actor_id, &t, reason)?;
+                reloaded(w, cfg, key)
+            })
+    }
+
+    /// Registers a new ticket and declares it a major incident, in one
+    /// transaction.
+    pub fn major_declare_new(
+        &mut self,
+        actor: &Operator,
+        new: NewTicket,
+        reason: &str,
+    ) -> Result<Created, AppError> {
+        require_manager(&self.config, actor, "declare a major incident")?;
+        if let Some(t) = &new.ticket_type
+            && self.config.record_of(t) != RecordKind::Ticket
+        {
+            return Err(AppError::Invalid(format!(
+                "type '{t}' records problems or known errors; a major incident is an incident"
+            )));
+        }
+        let actor_id = actor.id.get_ref().clone();
+        let reason = reason.to_string();
+        self.create_then(actor, new, move |w, t| {
+            route_major(w, &actor_id, t, &reason)
+        })
+    }
+
+    /// Attaches reports to a major incident as its children. Keys already
+    /// attached to it are passed over; with `lenient` (keys read from a
+    /// list) so are the major incident itself, problems, known errors and
+    /// other major incidents, which are refused otherwise. Returns the keys
+    /// attached and the keys passed over.
+    pub fn major_attach(
+        &mut self,
+        actor: &Operator,
+        major: &str,
+        children: &[String],
+        lenient: bool,
+    ) -> Result<(Vec<String>, Vec<String>), AppError> {
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store.write(
+            now,
+            ApplyMode::Live,
+            |w| -> Result<(Vec<String>, Vec<String>), AppError> {
+                let (_, m) = load(&w.reader(), major)?;
+                check_major(cfg, &m, true)?;
+                let (mut attached, mut passed) = (Vec::new(), Vec::new());
+                for key in children {
+                    let (_, t) = load(&w.reader(), key)?;
+                    let refusal = if t.id == m.id {
+                        Some("is the major incident itself".to_string())
+                    } else if cfg.record_of(&t.ticket_type) != RecordKind::Ticket {
+                        Some("is a problem or known error, not a report".to_string())
+                    } else if t.route.as_deref() == Some(MAJOR_ROUTE) {
+                        Some(
+                            "is a major incident itself; attach reports, not major incidents"
+                                .to_string(),
+                        )
+                    } else {
+                        None
+                    };
+                    if let Some(message) = refusal {
+                        if lenient {
+                            passed.push(t.key.clone());
+                            continue;
+                        }
+                        return Err(AppError::Refused {
+                            key: key.clone(),
+                            message,
+                        });
+                    }
+                    if w.reader().linked(&t.id, "major", &m.id)? {
+                        passed.push(t.key.clone());
+                        continue;
+                    }
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(true))
+                            .field(format!("major:{}", m.id)),
+                    )?;
+                    attached.push(t.key.clone());
+                }
+                Ok((attached, passed))
+            },
+        )
+    }
+
+    /// Resolves a major incident with a solution (under its workflow's rules,
+    /// like any move), and with `children` resolves its open children with
+    /// the same solution: the incident manager's decision, recorded on each
+    /// child like a cascade (not subject to the child's transition table).
+    /// Run again with `children` after the major incident is resolved to
+    /// resolve the children then.
+    pub fn major_resolve(
+        &mut self,
+        actor: &Operator,
+        major: &str,
+        solution: &str,
+        children: bool,
+        fields: &[(String, String)],
+    ) -> Result<Resolved, AppError> {
+        if solution.trim().is_empty() {
+            return Err(AppError::Invalid(
+                "the solution is empty; say what fixed it, for the children too".into(),
+            ));
+        }
+        require_manager(&self.config, actor, "resolve a major incident")?;
+        let (_, m) = load(&self.reader(), major)?;
+        check_major(&self.config, &m, false)?;
+        let wf = self
+            .config
+            .workflow_for_type(&m.ticket_type)
+            .ok_or_else(|| {
+                AppError::Invalid(format!(
+                    "{major}: its type has no workflow in this configuration"
+                ))
+            })?;
+        let major_ticket = if working(wf, &m.status) {
+            let state = resolved_state(wf)
+                .ok_or_else(|| AppError::Refused {
+                    key: major.into(),
+                    message: format!(
+                        "workflow '{}' has no resolved or closed state",
+                        wf.id.get_ref()
+                    ),
+                })?
+                .to_string();
+            let mut with: Vec<(String, String)> = fields.to_vec();
+            if self.config.ticket_type(&m.ticket_type).is_some_and(|t| {
+                t.mandatory
+                    .iter()
+                    .chain(&t.optional)
+                    .any(|f| f.get_ref() == "solution")
+            }) && !with.iter().any(|(n, _)| n == "solution")
+            {
+                with.push(("solution".into(), solution.to_string()));
+            }
+            self.move_to(actor, major, &state, Some(solution), &with)?
+        } else if children {
+            m
+        } else {
+            return Err(AppError::Refused {
+                key: major.into(),
+                message: format!(
+                    "is already {}; add --children to resolve its open children with the same solution",
+                    m.status
+                ),
+            });
+        };
+        let open: Vec<Ticket> = self
+            .reader()
+            .linking(&major_ticket.id, "major")?
+            .into_iter()
+            .filter(|c| {
+                self.config
+                    .workflow_for_type(&c.ticket_type)
+                    .is_some_and(|wf| working(wf, &c.status))
+            })
+            .collect();
+        if !children {
+            return Ok(Resolved {
+                major: major_ticket,
+                resolved: Vec::new(),
+                open_children: open.into_iter().map(|c| c.key).collect(),
+                skipped: Vec::new(),
+            });
+        }
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        let note = format!("major incident {}: {}", major_ticket.key, solution.trim());
+        let (resolved, skipped) = self.store.write(
+            now,
+            ApplyMode::Live,
+            |w| -> Result<(Vec<String>, Vec<String>), AppError> {
+                let (mut resolved, mut skipped) = (Vec::new(), Vec::new());
+                for c in &open {
+                    // Read again inside the lock: another operator may have
+                    // moved it meanwhile.
+                    let (_, c) = load(&w.reader(), &c.key)?;
+                    let Some(cwf) = cfg.workflow_for_type(&c.ticket_type) else {
+                        skipped.push(c.key.clone());
+                        continue;
+                    };
+                    if !working(cwf, &c.status) {
+                        continue;
+                    }
+                    let Some(to) = resolved_state(cwf) else {
+                        skipped.push(c.key.clone());
+                        continue;
+                    };
+                    let has_solution = cfg.ticket_type(&c.ticket_type).is_some_and(|t| {
+                        t.mandatory
+                            .iter()
+                            .chain(&t.optional)
+                            .any(|f| f.get_ref() == "solution")
+                    });
+                    if has_solution {
+                        w.append(
+                            &actor_id,
+                            OpDraft::new(
+                                entity::TICKET,
+                                &c.id,
+                                kind::SET,
+                                Value::String(solution.trim().into()),
+                            )
+                            .field("fields.solution"),
+                        )?;
+                    }
+                    let mut value = Map::new();
+                    value.insert("from".into(), Value::String(c.status.clone()));
+                    value.insert("to".into(), Value::String(to.into()));
+                    value.insert("note".into(), Value::String(note.clone()));
+                    value.insert("major".into(), Value::String(major_ticket.key.clone()));
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(
+                            entity::TICKET,
+                            &c.id,
+                            kind::TRANSITION,
+                            Value::Object(value),
+                        )
+                        .field("status"),
+                    )?;
+                    let moved = reloaded(w, cfg, &c.key)?;
+                    workflow::cascade(w, cfg, &moved)?;
+                    resolved.push(c.key.clone());
+                }
+                Ok((resolved, skipped))
+            },
+        )?;
+        Ok(Resolved {
+            major: major_ticket,
+            resolved,
+            open_children: Vec::new(),
+            skipped,
+        })
+    }
+
+    /// The major incidents still being worked, newest first, with their children.
+    pub fn open_majors(&self) -> Result<Vec<MajorIncident>, AppError> {
+        let states = working_states(&self.config);
+        let r = self.reader();
+        let mut out = Vec::new();
+        for t in r.open_majors(&states)? {
+            // A state id may mean "being worked" in one workflow only.
+            if !self
+                .config
+                .workflow_for_type(&t.ticket_type)
+                .is_some_and(|wf| working(wf, &t.status))
+            {
+                continue;
+            }
+            let kids = r.linking(&t.id, "major")?;
+            let children_open = kids
+                .iter()
+                .filter(|c| {
+                    self.config
+                        .workflow_for_type(&c.ticket_type)
+                        .is_some_and(|wf| working(wf, &c.status))
+                })
+                .count();
+            out.push(MajorIncident {
+                children: kids.len(),
+                children_open,
+                ticket: t,
+            });
+        }
+        Ok(out)
+    }
+
+    /// A major incident and its children.
+    pub fn major_show(&self, key: &str) -> Result<(Ticket, Vec<Ticket>), AppError> {
+        let (_, m) = load(&self.reader(), key)?;
+        check_major(&self.config, &m, false)?;
+        let kids = self.reader().linking(&m.id, "major")?;
+        Ok((m, kids))
+    }
+}
+
+/// Every state, of any workflow, in which a ticket is still being worked.
+pub fn working_states(cfg: &Config) -> Vec<String> {
+    let mut states: Vec<String> = cfg
+        .workflows
+        .iter()
+        .flat_map(|wf| wf.states.iter())
+        .filter(|s| {
+            matches!(
+                s.category,
+                StateCategory::New | StateCategory::Active | StateCategory::Waiting
+            )
+        })
+        .map(|s| s.id.get_ref().clone())
+        .collect();
+    states.sort();
+    states.dedup();
+    states
+}
+
+fn check_incident(cfg: &Config, t: &Ticket) -> Result<(), AppError> {
+    if cfg.record_of(&t.ticket_type) != RecordKind::Ticket {
+        return Err(AppError::Refused {
+            key: t.key.clone(),
+            message: "is a problem or known error, not an incident".into(),
+        });
+    }
+    Ok(())
+}
+
+/// `t` must be a major incident; with `working`, one still being worked.
+fn check_major(cfg: &Config, t: &Ticket, must_be_working: bool) -> Result<(), AppError> {
+    if t.route.as_deref() != Some(MAJOR_ROUTE) {
+        return Err(AppError::Refused {
+            key: t.key.clone(),
+            message: format!(
+                "is not a major incident; `guardia major declare {}` first",
+                t.key
+            ),
+        });
+    }
+    if must_be_working
+        && !cfg
+            .workflow_for_type(&t.ticket_type)
+            .is_some_and(|wf| working(wf, &t.status))
+    {
+        return Err(AppError::Refused {
+            key: t.key.clone(),
+            message: format!(
+                "is {}; attach reports to a major incident still being worked",
+                t.status
+            ),
+        });
+    }
+    Ok(())
+}
