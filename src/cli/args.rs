@@ -616,12 +616,13 @@ pub enum ResourceCommand {
         kind: String,
         #[arg(long)]
         description: String,
-        #[arg(long)]
+        // Negative amounts parse, so they are refused with what to write.
+        #[arg(long, allow_negative_numbers = true)]
         hours: Option<f64>,
         /// Cost of an hour [default: [costs] hourly_rate of guardia.toml]
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         rate: Option<f64>,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         cost: Option<f64>,
     },
     /// Remove resource N (as `problem show` numbers them), e.g. a mistake

@@ -1,0 +1,832 @@
+//! Problems, known errors and major incidents through the real binary on
+//! real database files: the records, their cascades (seed 003 §6), the
+//! knowledge suggestions on a fixture of Spanish incident reports, the
+//! major-incident protocol seen by a second process, sync of records
+//! between sites, and `doctor` after all of it.
+
+mod common;
+
+use common::sync::{export, import, sites};
+use common::{Env, INCIDENT_FIELDS, key_of};
+use serde_json::Value;
+
+fn problem(env: &Env, title: &str) -> String {
+    key_of(&env.json_as(
+        "julia",
+        &[
+            "problem",
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            title,
+            "--description",
+            "Varios incidentes con la misma causa",
+            "--category",
+            "datos",
+            "--json",
+        ],
+    ))
+}
+
+fn known(env: &Env, service: &str, title: &str, symptom: &str, workaround: &str) -> String {
+    key_of(&env.json_as(
+        "julia",
+        &[
+            "known",
+            "new",
+            "--service",
+            service,
+            "--title",
+            title,
+            "--symptom",
+            symptom,
+            "--workaround",
+            workaround,
+            "--json",
+        ],
+    ))
+}
+
+fn healthy(env: &Env) {
+    let out = env.ok(&["doctor"]);
+    assert!(out.contains("the tables match the operation log"), "{out}");
+}
+
+fn num(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+#[test]
+fn a_problem_gathers_incidents_tasks_resources_and_its_cost() {
+    let env = Env::new();
+    let p = problem(&env, "Bloqueos en la facturación del ciclo 12");
+    let a = env.incident("Factura bloqueada", "No termina la facturación");
+    let b = env.incident("Facturación lenta", "El proceso de facturación no avanza");
+    env.ok_as("julia", &["problem", "link", &p, &a, &b]);
+    env.ok(&["worklog", &a, "1h"]);
+    env.ok(&["worklog", &b, "30m"]);
+
+    env.ok_as(
+        "julia",
+        &[
+            "problem",
+            "task",
+            "add",
+            &p,
+            "Revisar bloqueos",
+            "--assignee",
+            "kevin",
+        ],
+    );
+    env.ok_as("julia", &["problem", "task", "add", &p, "Reindexar tablas"]);
+    env.ok_as("julia", &["problem", "task", "done", &p, "2"]);
+    let add = |args: &[&str]| {
+        let mut all = vec!["problem", "resource", "add", &p];
+        all.extend_from_slice(args);
+        env.ok_as("julia", &all);
+    };
+    add(&[
+        "--kind",
+        "human",
+        "--description",
+        "DBA",
+        "--hours",
+        "4",
+        "--rate",
+        "30",
+    ]);
+    // Without --rate, the hour costs [costs] hourly_rate (18.5 built in).
+    add(&[
+        "--kind",
+        "human",
+        "--description",
+        "Analista",
+        "--hours",
+        "2",
+    ]);
+    add(&[
+        "--kind",
+        "material",
+        "--description",
+        "Disco",
+        "--cost",
+        "100.25",
+    ]);
+    add(&[
+        "--kind",
+        "financial",
+        "--description",
+        "Multa",
+        "--cost",
+        "9",
+    ]);
+    env.ok_as("julia", &["problem", "resource", "remove", &p, "4"]);
+
+    let d = env.json(&["problem", "show", &p, "--json"]);
+    let tasks = d["tasks"].as_array().expect("tasks");
+    assert_eq!(tasks.len(), 2);
+    assert_eq!(tasks[0]["description"], "Revisar bloqueos");
+    assert_eq!(tasks[0]["assignee"], "kevin");
+    assert_eq!(
+        (tasks[0]["done"].as_bool(), tasks[1]["done"].as_bool()),
+        (Some(false), Some(true))
+    );
+    let res = d["resources"].as_array().expect("resources");
+    let costs: Vec<f64> = res.iter().map(|r| num(&r["cost"])).collect();
+    assert_eq!(costs, [120.0, 37.0, 100.25]);
+    let incidents: Vec<&str> = d["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .map(|t| t["key"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(incidents, [a.as_str(), b.as_str()]);
+    let cost = &d["cost"];
+    assert_eq!(cost["worklog_minutes"].as_i64(), Some(90));
+    assert_eq!(num(&cost["resources"]), 257.25);
+    assert_eq!(num(&cost["worklog"]), 27.75);
+    assert_eq!(num(&cost["total"]), 285.0);
+    assert_eq!(cost["currency"], "USD");
+
+    // The text view says the same, numbered as the commands number them.
+    let text = env.ok(&["problem", "show", &p]);
+    assert!(text.contains("1. [ ] Revisar bloqueos (kevin)"), "{text}");
+    assert!(text.contains("Total cost: 285.00 USD"), "{text}");
+
+    // Mistakes are refused with what to do, and change nothing.
+    for (args, why) in [
+        (
+            vec![
+                "problem",
+                "resource",
+                "add",
+                &p,
+                "--kind",
+                "gold",
+                "--description",
+                "x",
+                "--cost",
+                "1",
+            ],
+            "unknown resource kind 'gold'",
+        ),
+        (
+            vec![
+                "problem",
+                "resource",
+                "add",
+                &p,
+                "--kind",
+                "human",
+                "--description",
+                "x",
+            ],
+            "needs --hours",
+        ),
+        (
+            vec![
+                "problem",
+                "resource",
+                "add",
+                &p,
+                "--kind",
+                "material",
+                "--description",
+                "x",
+                "--cost",
+                "-5",
+            ],
+            "not an amount",
+        ),
+        (
+            vec!["problem", "task", "done", &p, "7"],
+            "has no task 7; its tasks are numbered 1 to 2",
+        ),
+        (
+            vec!["problem", "task", "add", &p, "x", "--assignee", "nadie"],
+            "unknown operator 'nadie'",
+        ),
+        (vec!["problem", "show", &a], "is a ticket, not a problem"),
+        (
+            vec!["problem", "link", &p, &p],
+            "is itself a problem or known error",
+        ),
+    ] {
+        let err = env.fail_as("julia", &args);
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    assert_eq!(
+        env.json(&["problem", "show", &p, "--json"])["resources"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
+
+    // Closing needs the root cause (the workflow says so); then it leaves
+    // the list of problems being worked.
+    assert_eq!(env.list_keys(&[]).len(), 3);
+    let listed = |all: bool| -> Vec<String> {
+        let mut args = vec!["problem", "list", "--json"];
+        if all {
+            args.push("--all");
+        }
+        common::keys(&env.json(&args))
+    };
+    assert_eq!(listed(false), [p.clone()]);
+    let err = env.fail_as("julia", &["problem", "close", &p]);
+    assert!(err.contains("requires root_cause"), "{err}");
+    env.ok_as(
+        "julia",
+        &["problem", "close", &p, "--root-cause", "Índice fragmentado"],
+    );
+    assert_eq!(env.show(&p)["status"], "closed");
+    assert!(listed(false).is_empty());
+    assert_eq!(listed(true), [p.clone()]);
+    healthy(&env);
+}
+
+/// Seed 003 §6: closing a request closes its problems and solutions;
+/// closing a solution closes its request. Each cascaded move is the
+/// system's, with its cause.
+#[test]
+fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
+    let env = Env::new();
+    let request = |title: &str| -> String {
+        let k = key_of(&env.json(&[
+            "new",
+            "--type",
+            "service_request",
+            "--service",
+            "erp-soporte",
+            "--title",
+            title,
+            "--description",
+            "El módulo de compras no guarda",
+            "--field",
+            "request_category=asistencia_funcional",
+            "--json",
+        ]));
+        env.ok(&["move", &k, "notified"]);
+        env.ok_as("felipe", &["move", &k, "reviewed"]);
+        k
+    };
+    let r1 = request("No guarda la orden de compra");
+    let p = problem(&env, "Validación de compras rota");
+    let ke = known(
+        &env,
+        "erp-soporte",
+        "Orden de compra no guarda",
+        "Al guardar la orden sale error de validación",
+        "Guardar sin adjuntos y adjuntarlos después",
+    );
+    env.ok_as("felipe", &["problem", "link", &p, &r1]);
+    env.ok_as("felipe", &["known", "apply", &ke, &r1]);
+    env.ok_as(
+        "felipe",
+        &[
+            "move",
+            &r1,
+            "closed",
+            "--field",
+            "solution=Se corrigió la validación",
+        ],
+    );
+    for k in [&p, &ke] {
+        let t = env.show(k);
+        assert_eq!(t["status"], "closed", "{k}: {t}");
+    }
+    let log = env.ok(&["log", &p]);
+    assert!(log.contains(&format!("cascade: {r1} closed")), "{log}");
+
+    // The other way: closing the solution closes the request linked to it.
+    let r2 = request("Tampoco guarda la requisición");
+    let ke2 = known(
+        &env,
+        "erp-soporte",
+        "Requisición no guarda",
+        "Error al guardar requisiciones",
+        "Reintentar tras 5 minutos",
+    );
+    env.ok_as("felipe", &["known", "apply", &ke2, &r2]);
+    let err = env.fail_as("julia", &["known", "close", &ke2]);
+    assert!(err.contains("requires solution"), "{err}");
+    env.ok_as(
+        "julia",
+        &["known", "close", &ke2, "--solution", "Parche 4.2 instalado"],
+    );
+    assert_eq!(env.show(&r2)["status"], "closed");
+    assert!(
+        env.ok(&["log", &r2])
+            .contains(&format!("cascade: {ke2} closed"))
+    );
+    healthy(&env);
+}
+
+#[test]
+fn applying_a_known_error_records_the_workaround_on_the_incident() {
+    let env = Env::new();
+    let ke = known(
+        &env,
+        "osf",
+        "Factura sin cupón",
+        "No se imprime el cupón de pago",
+        "Reimprimir desde la forma FGCC",
+    );
+    let inc = env.incident("Sin cupón", "La factura no trae cupón de pago");
+    let out = env.ok(&["known", "apply", &ke, &inc]);
+    assert!(out.contains("Reimprimir desde la forma FGCC"), "{out}");
+    let t = env.show(&inc);
+    assert!(
+        t["links"]
+            .as_array()
+            .expect("links")
+            .iter()
+            .any(|l| l["kind"] == "known_error" && l["target"] == ke.as_str()),
+        "{t}"
+    );
+    let comment = &t["comments"][0];
+    assert_eq!(comment["internal"], true);
+    let body = comment["body"].as_str().unwrap_or_default();
+    assert!(
+        body.contains(&ke) && body.contains("Reimprimir desde la forma FGCC"),
+        "{body}"
+    );
+    // The known error lists the incident it was applied to.
+    let d = env.json(&["known", "show", &ke, "--json"]);
+    assert_eq!(common::keys(&d["incidents"]), [inc.clone()]);
+
+    for (args, why) in [
+        (
+            vec!["known", "apply", &ke, &inc],
+            "already has the workaround",
+        ),
+        (
+            vec!["known", "apply", &inc, &ke],
+            "is a ticket, not a known error",
+        ),
+        (
+            vec!["known", "apply", &ke, "BOG-999"],
+            "no ticket 'BOG-999'",
+        ),
+    ] {
+        let err = env.fail(&args);
+        assert!(err.contains(why), "{args:?}: {err}");
+    }
+    // A cancelled known error is neither applied nor suggested.
+    let other = env.incident("Otra factura sin cupón", "No se imprime el cupón de pago");
+    assert_eq!(
+        common::keys(&env.json(&["known", "suggest", &other, "--json"])),
+        [ke.clone()]
+    );
+    env.ok_as("julia", &["known", "cancel", &ke]);
+    let err = env.fail(&["known", "apply", &ke, &other]);
+    assert!(err.contains("was cancelled"), "{err}");
+    assert!(
+        env.json(&["known", "suggest", &other, "--json"])
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    healthy(&env);
+}
+
+/// Realistic reports in the operators' own words: the known error that
+/// explains each must rank first, by bm25 over the known errors' title,
+/// symptom, workaround and root cause, and by service.
+#[test]
+fn the_right_known_error_ranks_first_for_spanish_reports() {
+    let env = Env::new();
+    let kes = [
+        (
+            "cupon",
+            "osf",
+            "Factura sin cupón de pago",
+            "Al generar la factura del ciclo aparece ORA-01403 y no se imprime el cupón de pago",
+            "Reimprimir el cupón desde la forma FGCC con el número de cuenta",
+        ),
+        (
+            "ordenes",
+            "osf",
+            "Lentitud en la consulta de órdenes de trabajo",
+            "La consulta de órdenes de trabajo demora varios minutos o se congela la pantalla",
+            "Filtrar por un rango de fechas de máximo siete días",
+        ),
+        (
+            "legalizar",
+            "osf",
+            "Error al legalizar órdenes en lote",
+            "Al legalizar órdenes masivamente el proceso termina con error de bloqueo de registros",
+            "Legalizar en lotes de 50 órdenes fuera del horario de facturación",
+        ),
+        (
+            "buzon",
+            "correo",
+            "Buzón lleno: no recibe correos",
+            "El usuario no recibe correos y le llega un aviso de cuota de buzón excedida",
+            "Archivar correos antiguos en un archivo PST y vaciar la papelera",
+        ),
+        (
+            "outlook",
+            "correo",
+            "Outlook pide la contraseña repetidamente",
+            "Outlook solicita la contraseña una y otra vez después del cambio de clave",
+            "Borrar las credenciales guardadas en el administrador de credenciales de Windows",
+        ),
+        (
+            "token",
+            "api-mayorista",
+            "Token vencido en la API de pedidos",
+            "Las llamadas a la API de pedidos responden 401 con token expirado",
+            "Pedir un token nuevo al servicio de autenticación cada 50 minutos",
+        ),
+        (
+            "impresora",
+            "osf",
+            "La impresora de facturas no imprime",
+            "La impresora de la sede no imprime las facturas y la cola de impresión queda detenida",
+            "Reiniciar la cola de impresión desde el servidor de impresión",
+        ),
+        // The same known error recorded for another service: a report of
+        // osf must get osf's first.
+        (
+            "impresora-erp",
+            "erp-soporte",
+            "La impresora de facturas no imprime",
+            "La impresora de la sede no imprime las facturas y la cola de impresión queda detenida",
+            "Reiniciar la cola de impresión desde el servidor de impresión",
+        ),
+    ];
+    let mut key = std::collections::HashMap::new();
+    for (id, service, title, symptom, workaround) in kes {
+        key.insert(id, known(&env, service, title, symptom, workaround));
+    }
+    // A problem shares words with the reports too; it may be suggested,
+    // but the known error must come first.
+    problem(&env, "Bloqueos de registros en procesos de lote de órdenes");
+
+    let osf = |title: &str, desc: &str| env.incident(title, desc);
+    let support = |title: &str, desc: &str| env.support(title, desc);
+    let reports = [
+        (
+            "cupon",
+            osf(
+                "Cliente sin cupón en su factura",
+                "Generamos la factura y sale el mensaje ORA-01403, el cupón no sale impreso",
+            ),
+        ),
+        (
+            "ordenes",
+            osf(
+                "La pantalla de órdenes se congela",
+                "Cuando consulto las órdenes de trabajo del mes la pantalla demora y se congela",
+            ),
+        ),
+        (
+            "legalizar",
+            osf(
+                "Falla la legalización masiva",
+                "Intentamos legalizar 300 órdenes y el proceso terminó con un error de bloqueo",
+            ),
+        ),
+        (
+            "buzon",
+            support(
+                "No me llegan correos",
+                "Desde ayer no recibo correos; me salió un aviso de que el buzón está lleno",
+            ),
+        ),
+        (
+            "outlook",
+            support(
+                "Outlook me pide la clave",
+                "Después de cambiar la contraseña, Outlook me pide la contraseña a cada rato",
+            ),
+        ),
+        (
+            "token",
+            env.api_incident(
+                "Error 401 en pedidos",
+                "La API de pedidos responde 401 (token expirado) desde las 8 de la mañana",
+            ),
+        ),
+        (
+            "impresora",
+            osf(
+                "No imprimen las facturas en la sede norte",
+                "La impresora no imprime y la cola de impresión está detenida",
+            ),
+        ),
+    ];
+    for (want, report) in &reports {
+        let got = env.json(&["known", "suggest", report, "--json"]);
+        let first = got[0]["key"].as_str().unwrap_or_default();
+        assert_eq!(first, key[want], "{report} ({want}): {got}");
+        assert_eq!(got[0]["record"], "known_error");
+        assert!(got[0]["workaround"].as_str().is_some_and(|w| !w.is_empty()));
+    }
+    // The same text reported for erp-soporte gets erp-soporte's copy first
+    // (without the service, the two would tie and the older would lead).
+    let erp = key_of(&env.json(&[
+        "new",
+        "--type",
+        "support",
+        "--service",
+        "erp-soporte",
+        "--title",
+        "No imprimen las facturas en la sede norte",
+        "--description",
+        "La impresora no imprime y la cola de impresión está detenida",
+        "--json",
+    ]));
+    let got = env.json(&["known", "suggest", &erp, "--json"]);
+    assert_eq!(
+        common::keys(&got)[..2],
+        [key["impresora-erp"].clone(), key["impresora"].clone()],
+        "{got}"
+    );
+    // At intake, `new` offers the same first suggestion.
+    let mut args = vec![
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        "Factura del cliente sin cupón",
+        "--description",
+        "Sale ORA-01403 al generar la factura y no se imprime el cupón",
+        "--json",
+    ];
+    args.extend_from_slice(INCIDENT_FIELDS);
+    let created = env.json(&args);
+    assert_eq!(
+        created["known"][0]["key"].as_str(),
+        Some(key["cupon"].as_str()),
+        "{created}"
+    );
+    // `known list --query` searches symptoms, best first.
+    let found = env.json(&["known", "list", "--query", "buzón lleno cuota", "--json"]);
+    assert_eq!(
+        found[0]["key"].as_str(),
+        Some(key["buzon"].as_str()),
+        "{found}"
+    );
+}
+
+#[test]
+fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
+    let env = Env::new();
+    let first = env.incident("No cargan los portales", "Ningún usuario entra al portal");
+    let reports: Vec<String> = (1..=3)
+        .map(|i| env.incident(&format!("Portal caído {i}"), "No entra al portal"))
+        .collect();
+    let ke = known(&env, "osf", "Portal lento", "El portal tarda", "Esperar");
+
+    // Only the incident manager declares (and the refusal says who can).
+    let err = env.fail(&["major", "declare", &first, "--reason", "caída masiva"]);
+    assert!(
+        err.contains("only the incident_manager role") && err.contains("ines"),
+        "{err}"
+    );
+    assert!(
+        env.json(&["major", "list", "--json"])
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    env.ok_as(
+        "ines",
+        &["major", "declare", &first, "--reason", "caída masiva"],
+    );
+    let err = env.fail_as(
+        "ines",
+        &["major", "declare", &first, "--reason", "otra vez"],
+    );
+    assert!(err.contains("already a major incident"), "{err}");
+
+    // Every other process sees it (what the consoles' banner shows).
+    let majors = env.json_as("bruno", &["major", "list", "--json"]);
+    assert_eq!(common::keys(&majors), [first.clone()]);
+    assert_eq!(majors[0]["children"].as_u64(), Some(0));
+
+    // Bulk from the queue: `guardia list` piped in; the major incident
+    // itself and the known error are passed over.
+    let listed = env.ok(&["list", "--open"]);
+    let out = env
+        .cmd()
+        .args(["major", "attach", &first, "-"])
+        .write_stdin(listed)
+        .output()
+        .expect("attach");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let majors = env.json(&["major", "list", "--json"]);
+    assert_eq!(
+        (
+            majors[0]["children"].as_u64(),
+            majors[0]["children_open"].as_u64()
+        ),
+        (Some(3), Some(3))
+    );
+    // Named explicitly, a known error is refused.
+    let err = env.fail(&["major", "attach", &first, &ke]);
+    assert!(err.contains("is a problem or known error"), "{err}");
+
+    // Resolving offers the children; --children resolves them with the
+    // same solution, recorded on each.
+    let err = env.fail(&[
+        "major",
+        "resolve",
+        &first,
+        "--solution",
+        "Reinicio del balanceador",
+    ]);
+    assert!(err.contains("only the incident_manager role"), "{err}");
+    let r = env.json_as(
+        "ines",
+        &[
+            "major",
+            "resolve",
+            &first,
+            "--solution",
+            "Reinicio del balanceador",
+            "--json",
+        ],
+    );
+    assert_eq!(r["major"]["status"], "resolved");
+    assert_eq!(r["open_children"].as_array().map(Vec::len), Some(3));
+    assert!(
+        env.json(&["major", "list", "--json"])
+            .as_array()
+            .is_some_and(Vec::is_empty)
+    );
+    let r = env.json_as(
+        "ines",
+        &[
+            "major",
+            "resolve",
+            &first,
+            "--solution",
+            "Reinicio del balanceador",
+            "--children",
+            "--json",
+        ],
+    );
+    assert_eq!(r["resolved"].as_array().map(Vec::len), Some(3));
+    for k in &reports {
+        let t = env.show(k);
+        assert_eq!(
+            (t["status"].as_str(), t["fields"]["solution"].as_str()),
+            (Some("resolved"), Some("Reinicio del balanceador")),
+            "{k}"
+        );
+    }
+    let err = env.fail_as("ines", &["major", "attach", &first, &ke]);
+    assert!(
+        err.contains("attach reports to a major incident still being worked"),
+        "{err}"
+    );
+
+    // Declared from scratch: one new ticket, already a major incident.
+    let m = env.json_as(
+        "ines",
+        &[
+            "major",
+            "declare",
+            "--service",
+            "osf",
+            "--title",
+            "Sin facturación",
+            "--description",
+            "El proceso de facturación no arranca en ninguna sede",
+            "--reason",
+            "todas las sedes",
+            "--field",
+            "reporter_email=ines@example.org",
+            "--field",
+            "extension=5551",
+            "--field",
+            "executable=FACT01",
+            "--field",
+            "environment=produccion",
+            "--json",
+        ],
+    );
+    assert_eq!(m["route"], "major_incident");
+    assert_eq!(
+        common::keys(&env.json(&["major", "list", "--json"])),
+        [key_of(&m)]
+    );
+    healthy(&env);
+}
+
+#[test]
+fn records_travel_to_other_sites_and_are_found_there() {
+    let s = sites(2);
+    let (bog, lyo) = (&s[0], &s[1]);
+    let ke = known(
+        bog,
+        "correo",
+        "Buzón lleno",
+        "No recibe correos por cuota excedida",
+        "Archivar correos antiguos",
+    );
+    let p = problem(bog, "Cuotas de buzón mal dimensionadas");
+    bog.ok_as(
+        "julia",
+        &[
+            "problem",
+            "task",
+            "add",
+            &p,
+            "Ampliar cuotas",
+            "--assignee",
+            "kevin",
+        ],
+    );
+    bog.ok_as(
+        "julia",
+        &[
+            "problem",
+            "resource",
+            "add",
+            &p,
+            "--kind",
+            "material",
+            "--description",
+            "Licencias",
+            "--cost",
+            "40",
+        ],
+    );
+    bog.ok_as(
+        "ines",
+        &[
+            "major",
+            "declare",
+            "--type",
+            "support",
+            "--service",
+            "correo",
+            "--title",
+            "Correo caído",
+            "--description",
+            "Nadie recibe",
+            "--reason",
+            "masiva",
+        ],
+    );
+    import(lyo, &export(bog, "LYO", "b1.gdb"));
+
+    let hits = lyo.json(&[
+        "known",
+        "suggest",
+        "--text",
+        "el buzón no recibe correos",
+        "--json",
+    ]);
+    assert_eq!(hits[0]["key"].as_str(), Some(ke.as_str()), "{hits}");
+    let d = lyo.json(&["problem", "show", &p, "--json"]);
+    assert_eq!(d["tasks"][0]["description"], "Ampliar cuotas");
+    assert_eq!(num(&d["cost"]["resources"]), 40.0);
+    assert_eq!(
+        lyo.json(&["major", "list", "--json"])
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+    // A task done at one site shows done at the other.
+    lyo.ok_as("julia", &["problem", "task", "done", &p, "1"]);
+    import(bog, &export(lyo, "BOG", "l1.gdb"));
+    assert_eq!(
+        bog.json(&["problem", "show", &p, "--json"])["tasks"][0]["done"],
+        true
+    );
+    healthy(bog);
+    healthy(lyo);
+}
+
+#[test]
+fn what_a_record_says_reaches_the_terminal_neutralised() {
+    let env = Env::new();
+    let ke = known(
+        &env,
+        "osf",
+        "Cupón \u{1b}[2J\u{1b}]0;pwned\u{7}borrado",
+        "Síntoma \u{202e}invertido\u{1b}[31m",
+        "Reimprimir \u{1b}[5m el cupón",
+    );
+    let inc = env.incident("Sin cupón", "Cupón borrado de la factura");
+    for args in [
+        vec!["known", "list"],
+        vec!["known", "show", &ke],
+        vec!["known", "suggest", &inc],
+        vec!["known", "apply", &ke, &inc],
+        vec!["show", &inc],
+    ] {
+        let out = env.cmd().args(&args).output().expect("run");
+        assert!(out.status.success(), "{args:?}");
+        let hazards = common::terminal_hazards(&out.stdout);
+        assert!(hazards.is_empty(), "{args:?}: {hazards:?}");
+    }
+}
