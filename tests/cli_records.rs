@@ -233,7 +233,7 @@ fn a_problem_gathers_incidents_tasks_resources_and_its_cost() {
         }
         common::keys(&env.json(&args))
     };
-    assert_eq!(listed(false), [p.clone()]);
+    assert_eq!(listed(false), vec![p.clone()]);
     let err = env.fail_as("julia", &["problem", "close", &p]);
     assert!(err.contains("requires root_cause"), "{err}");
     env.ok_as(
@@ -242,7 +242,7 @@ fn a_problem_gathers_incidents_tasks_resources_and_its_cost() {
     );
     assert_eq!(env.show(&p)["status"], "closed");
     assert!(listed(false).is_empty());
-    assert_eq!(listed(true), [p.clone()]);
+    assert_eq!(listed(true), vec![p.clone()]);
     healthy(&env);
 }
 
@@ -354,7 +354,7 @@ fn applying_a_known_error_records_the_workaround_on_the_incident() {
     );
     // The known error lists the incident it was applied to.
     let d = env.json(&["known", "show", &ke, "--json"]);
-    assert_eq!(common::keys(&d["incidents"]), [inc.clone()]);
+    assert_eq!(common::keys(&d["incidents"]), vec![inc.clone()]);
 
     for (args, why) in [
         (
@@ -377,7 +377,7 @@ fn applying_a_known_error_records_the_workaround_on_the_incident() {
     let other = env.incident("Otra factura sin cupón", "No se imprime el cupón de pago");
     assert_eq!(
         common::keys(&env.json(&["known", "suggest", &other, "--json"])),
-        [ke.clone()]
+        vec![ke.clone()]
     );
     env.ok_as("julia", &["known", "cancel", &ke]);
     let err = env.fail(&["known", "apply", &ke, &other]);
@@ -603,7 +603,7 @@ fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
 
     // Every other process sees it (what the consoles' banner shows).
     let majors = env.json_as("bruno", &["major", "list", "--json"]);
-    assert_eq!(common::keys(&majors), [first.clone()]);
+    assert_eq!(common::keys(&majors), vec![first.clone()]);
     assert_eq!(majors[0]["children"].as_u64(), Some(0));
 
     // Bulk from the queue: `guardia list` piped in; the major incident
