@@ -51,6 +51,22 @@ fn working(wf: &Workflow, state: &str) -> bool {
     )
 }
 
+/// Whether a ticket is still being worked, by its own workflow.
+fn is_working(cfg: &Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type)
+        .is_some_and(|wf| working(wf, &t.status))
+}
+
+/// Whether tickets of a type hold a `solution` field.
+fn has_solution(cfg: &Config, type_id: &str) -> bool {
+    cfg.ticket_type(type_id).is_some_and(|t| {
+        t.mandatory
+            .iter()
+            .chain(&t.optional)
+            .any(|f| f.get_ref() == "solution")
+    })
+}
+
 /// The state a workflow resolves into: its first resolved state, else its
 /// first closed one.
 fn resolved_state(wf: &Workflow) -> Option<&str> {
@@ -122,10 +138,7 @@ impl App {
                         message: "is already a major incident".into(),
                     });
                 }
-                if !cfg
-                    .workflow_for_type(&t.ticket_type)
-                    .is_some_and(|wf| working(wf, &t.status))
-                {
+                if !is_working(cfg, &t) {
                     return Err(AppError::Refused {
                         key: key.into(),
                         message: format!(
@@ -265,12 +278,8 @@ impl App {
                 })?
                 .to_string();
             let mut with: Vec<(String, String)> = fields.to_vec();
-            if self.config.ticket_type(&m.ticket_type).is_some_and(|t| {
-                t.mandatory
-                    .iter()
-                    .chain(&t.optional)
-                    .any(|f| f.get_ref() == "solution")
-            }) && !with.iter().any(|(n, _)| n == "solution")
+            if has_solution(&self.config, &m.ticket_type)
+                && !with.iter().any(|(n, _)| n == "solution")
             {
                 with.push(("solution".into(), solution.to_string()));
             }
@@ -290,11 +299,7 @@ impl App {
             .reader()
             .linking(&major_ticket.id, "major")?
             .into_iter()
-            .filter(|c| {
-                self.config
-                    .workflow_for_type(&c.ticket_type)
-                    .is_some_and(|wf| working(wf, &c.status))
-            })
+            .filter(|c| is_working(&self.config, c))
             .collect();
         if !children {
             return Ok(Resolved {
@@ -328,12 +333,7 @@ impl App {
                         skipped.push(c.key.clone());
                         continue;
                     };
-                    let has_solution = cfg.ticket_type(&c.ticket_type).is_some_and(|t| {
-                        t.mandatory
-                            .iter()
-                            .chain(&t.optional)
-                            .any(|f| f.get_ref() == "solution")
-                    });
+                    let has_solution = has_solution(cfg, &c.ticket_type);
                     if has_solution {
                         w.append(
                             &actor_id,
@@ -383,22 +383,11 @@ impl App {
         let mut out = Vec::new();
         for t in r.open_majors(&states)? {
             // A state id may mean "being worked" in one workflow only.
-            if !self
-                .config
-                .workflow_for_type(&t.ticket_type)
-                .is_some_and(|wf| working(wf, &t.status))
-            {
+            if !is_working(&self.config, &t) {
                 continue;
             }
             let kids = r.linking(&t.id, "major")?;
-            let children_open = kids
-                .iter()
-                .filter(|c| {
-                    self.config
-                        .workflow_for_type(&c.ticket_type)
-                        .is_some_and(|wf| working(wf, &c.status))
-                })
-                .count();
+            let children_open = kids.iter().filter(|c| is_working(&self.config, c)).count();
             out.push(MajorIncident {
                 children: kids.len(),
                 children_open,
@@ -457,11 +446,7 @@ fn check_major(cfg: &Config, t: &Ticket, must_be_working: bool) -> Result<(), Ap
             ),
         });
     }
-    if must_be_working
-        && !cfg
-            .workflow_for_type(&t.ticket_type)
-            .is_some_and(|wf| working(wf, &t.status))
-    {
+    if must_be_working && !is_working(cfg, t) {
         return Err(AppError::Refused {
             key: t.key.clone(),
             message: format!(
