@@ -480,3 +480,38 @@ fn the_conflicts_view_is_driven_by_the_conflict_table() {
         assert!(!marked.is_empty());
     }
 }
+
+/// Record lists and the major-incident banner are one range of their
+/// partial indexes, walked by row number: no sort, no ticket-table scan,
+/// with or without statistics.
+#[test]
+fn record_lists_and_the_banner_use_their_partial_indexes() {
+    for stats in [Stats::None, Stats::Analyzed] {
+        let (_env, store) = database(stats);
+        let states = strings(&["draft", "closed"]);
+        for service in [None, Some("osf")] {
+            let q = guardia::store::RecordQuery {
+                record: "known_error",
+                service,
+                statuses: &states,
+                after_no: Some(1000),
+                limit: 50,
+            };
+            let plan = store.reader().records_plan(&q).expect("plan");
+            assert_eq!(plan.len(), 1, "{plan:?}");
+            assert!(
+                plan[0].starts_with("SEARCH t USING INDEX ticket_record (record=? AND rowid<?)"),
+                "{plan:?}"
+            );
+        }
+        let plan = store
+            .reader()
+            .open_majors_plan(&strings(&["new", "assigned", "in_progress"]))
+            .expect("plan");
+        assert_eq!(plan.len(), 1, "{plan:?}");
+        assert!(
+            plan[0].starts_with("SEARCH t USING INDEX ticket_route (route=?)"),
+            "{plan:?}"
+        );
+    }
+}

@@ -161,12 +161,16 @@ impl App {
             Some(k) => Some(load(&r, k)?.0),
             None => None,
         };
-        Ok(
-            r.records(record.name(), service, statuses, after_no, limit)?
-                .into_iter()
-                .map(|(_, t)| t)
-                .collect(),
-        )
+        Ok(r.records(&crate::store::RecordQuery {
+            record: record.name(),
+            service,
+            statuses,
+            after_no,
+            limit,
+        })?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect())
     }
 
     /// A problem or known error with its incidents, tasks, resources and cost.

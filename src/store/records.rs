@@ -46,6 +46,59 @@ pub struct KnowledgeHit {
     pub rank: f64,
 }
 
+/// A page of records: which kind, filters, and where the previous page ended.
+#[derive(Debug, Clone, Default)]
+pub struct RecordQuery<'a> {
+    /// `problem` or `known_error`.
+    pub record: &'a str,
+    pub service: Option<&'a str>,
+    /// Any of these states; empty for all.
+    pub statuses: &'a [String],
+    pub after_no: Option<i64>,
+    pub limit: usize,
+}
+
+impl RecordQuery<'_> {
+    fn sql(&self) -> (String, Vec<Box<dyn ToSql>>) {
+        let mut sql = format!("SELECT {TICKET_COLS} FROM ticket t WHERE t.record = ?");
+        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(self.record.to_string())];
+        if let Some(s) = self.service {
+            sql.push_str(" AND t.service = ?");
+            args.push(Box::new(s.to_string()));
+        }
+        if !self.statuses.is_empty() {
+            sql.push_str(&format!(
+                " AND t.status IN ({})",
+                vec!["?"; self.statuses.len()].join(", ")
+            ));
+            args.extend(
+                self.statuses
+                    .iter()
+                    .map(|s| Box::new(s.clone()) as Box<dyn ToSql>),
+            );
+        }
+        if let Some(no) = self.after_no {
+            sql.push_str(" AND t.no < ?");
+            args.push(Box::new(no));
+        }
+        sql.push_str(&format!(" ORDER BY t.no DESC LIMIT {}", self.limit.max(1)));
+        (sql, args)
+    }
+}
+
+fn open_majors_sql(open_states: &[String]) -> (String, Vec<Box<dyn ToSql>>) {
+    let sql = format!(
+        "SELECT {TICKET_COLS} FROM ticket t WHERE t.route = 'major_incident' AND t.status IN ({})
+         ORDER BY t.no DESC LIMIT 20",
+        vec!["?"; open_states.len()].join(", ")
+    );
+    let args = open_states
+        .iter()
+        .map(|s| Box::new(s.clone()) as Box<dyn ToSql>)
+        .collect();
+    (sql, args)
+}
+
 /// How many records a knowledge search ranks before the caller re-orders
 /// them (by service). Records are few, so this is most of them.
 const KNOWLEDGE_WINDOW: usize = 200;
@@ -54,37 +107,31 @@ impl Reader<'_> {
     /// Records of one kind (`problem`, `known_error`), newest first,
     /// keyset-paged on the row number, optionally of one service and in
     /// some states.
-    pub fn records(
-        &self,
-        record: &str,
-        service: Option<&str>,
-        statuses: &[String],
-        after_no: Option<i64>,
-        limit: usize,
-    ) -> Result<Vec<(i64, Ticket)>, StoreError> {
-        let mut sql = format!("SELECT {TICKET_COLS} FROM ticket t WHERE t.record = ?");
-        let mut args: Vec<Box<dyn ToSql>> = vec![Box::new(record.to_string())];
-        if let Some(s) = service {
-            sql.push_str(" AND t.service = ?");
-            args.push(Box::new(s.to_string()));
-        }
-        if !statuses.is_empty() {
-            sql.push_str(&format!(
-                " AND t.status IN ({})",
-                vec!["?"; statuses.len()].join(", ")
-            ));
-            args.extend(
-                statuses
-                    .iter()
-                    .map(|s| Box::new(s.clone()) as Box<dyn ToSql>),
-            );
-        }
-        if let Some(no) = after_no {
-            sql.push_str(" AND t.no < ?");
-            args.push(Box::new(no));
-        }
-        sql.push_str(&format!(" ORDER BY t.no DESC LIMIT {}", limit.max(1)));
+    pub fn records(&self, q: &RecordQuery<'_>) -> Result<Vec<(i64, Ticket)>, StoreError> {
+        let (sql, args) = q.sql();
         self.tickets_of(&sql, args)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a record list, and of the banner's query.
+    pub fn records_plan(&self, q: &RecordQuery<'_>) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = q.sql();
+        self.plan_of(&sql, args)
+    }
+
+    pub fn open_majors_plan(&self, open_states: &[String]) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = open_majors_sql(open_states);
+        self.plan_of(&sql, args)
+    }
+
+    fn plan_of(&self, sql: &str, args: Vec<Box<dyn ToSql>>) -> Result<Vec<String>, StoreError> {
+        let mut st = self
+            .conn()
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     fn tickets_of(
@@ -217,19 +264,9 @@ impl Reader<'_> {
         if open_states.is_empty() {
             return Ok(Vec::new());
         }
-        let sql = format!(
-            "SELECT {TICKET_COLS} FROM ticket t WHERE t.route = 'major_incident' AND t.status IN ({})
-             ORDER BY t.no DESC LIMIT 20",
-            vec!["?"; open_states.len()].join(", ")
-        );
+        let (sql, args) = open_majors_sql(open_states);
         Ok(self
-            .tickets_of(
-                &sql,
-                open_states
-                    .iter()
-                    .map(|s| Box::new(s.clone()) as Box<dyn ToSql>)
-                    .collect(),
-            )?
+            .tickets_of(&sql, args)?
             .into_iter()
             .map(|(_, t)| t)
             .collect())
