@@ -14,7 +14,9 @@ use guardia::domain::lifecycle;
 use guardia::domain::ticket::{Ticket, TicketDetail};
 use guardia::tui::i18n::catalogue;
 use guardia::tui::keymap::{Key, Keymap};
-use guardia::tui::msg::{Effect, Msg, PageDir, Reply, Request, Row, WriteOp};
+use guardia::tui::msg::{
+    DetailExtras, Effect, KnownHint, MajorBrief, Msg, PageDir, Reply, Request, Row, WriteOp,
+};
 use guardia::tui::state::{
     Console, DossierForm, Identity, MenuPurpose, NewTicketForm, Overlay, PAGE, Pane, PromptPurpose,
     WINDOW_MAX,
@@ -266,6 +268,7 @@ fn open_selected(c: &mut Console) -> TicketDetail {
         detail: Some(Box::new(detail.clone())),
         log: vec![],
         conflicts: vec![],
+        extras: Default::default(),
     };
     assert!(update(c, Msg::Reply(reply)).is_empty());
     detail
@@ -1234,6 +1237,115 @@ fn palette_assign_without_a_ticket_asks_for_one() {
         error_notice(&c),
         catalogue(Lang::En).select_ticket_first.to_string()
     );
+}
+
+// ----- known errors and major incidents -----
+
+#[test]
+fn k_applies_the_first_known_error_of_the_detail_shown() {
+    let mut c = loaded(3);
+    let key = c.current_key().expect("a selected ticket");
+    // Not opened yet: nothing is applied blind.
+    let fx = press(&mut c, "K");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    assert_eq!(error_notice(&c), catalogue(Lang::En).open_first.to_string());
+    let fx = press(&mut c, "<enter>");
+    let [(generation, _)] = &details(&fx)[..] else {
+        panic!("Enter should fetch one detail: {fx:?}")
+    };
+    let hint = |k: &str| KnownHint {
+        key: k.into(),
+        title: "Caché".into(),
+        status: "published".into(),
+        workaround: "Borrar la caché".into(),
+    };
+    let reply = Reply::Detail {
+        generation: *generation,
+        detail: Some(Box::new(detail_of(ticket(3)))),
+        log: vec![],
+        conflicts: vec![],
+        extras: DetailExtras {
+            known: vec![hint("BOG-90"), hint("BOG-91")],
+            ..Default::default()
+        },
+    };
+    update(&mut c, Msg::Reply(reply));
+    assert_eq!(
+        writes(&press(&mut c, "K")),
+        vec![WriteOp::ApplyKnown {
+            key: key.clone(),
+            known: "BOG-90".into(),
+        }]
+    );
+    // Another one by key, through the palette.
+    assert_eq!(
+        writes(&press(&mut c, ": known <space> bog-91 <enter>")),
+        vec![WriteOp::ApplyKnown {
+            key,
+            known: "BOG-91".into(),
+        }]
+    );
+}
+
+#[test]
+fn the_palette_still_finds_the_known_error_action_by_its_word() {
+    let mut c = loaded(3);
+    press(&mut c, ": known");
+    let Some(Overlay::Palette { input, .. }) = c.overlays.last() else {
+        panic!("the palette is open")
+    };
+    let found = guardia::tui::forms::palette_matches(&c, &input.text);
+    assert!(found.contains(&guardia::tui::action::Action::ApplyKnown));
+}
+
+#[test]
+fn marked_rows_attach_to_the_newest_major_incident_offered() {
+    let mut c = loaded(5);
+    let brief = |k: &str| MajorBrief {
+        key: k.into(),
+        title: "Caída".into(),
+        service: "osf".into(),
+        children_open: 0,
+        children: 0,
+    };
+    update(
+        &mut c,
+        Msg::Reply(Reply::Majors(vec![brief("BOG-40"), brief("BOG-30")])),
+    );
+    // The banner took one of the queue's rows.
+    assert_eq!(c.queue.height, guardia::tui::view::list_rows(23).0);
+    press(&mut c, "<space> <space> M");
+    let Some(Overlay::Prompt { input, purpose, .. }) = c.overlays.last() else {
+        panic!("M opens a prompt: {:?}", c.overlays)
+    };
+    assert_eq!(input.text, "BOG-40");
+    let PromptPurpose::MajorAttach { keys } = purpose else {
+        panic!("{purpose:?}")
+    };
+    assert_eq!(keys, &vec!["BOG-4".to_string(), "BOG-5".to_string()]);
+    assert_eq!(
+        writes(&press(&mut c, "<enter>")),
+        vec![WriteOp::AttachToMajor {
+            major: "BOG-40".into(),
+            keys: vec!["BOG-4".into(), "BOG-5".into()],
+        }]
+    );
+    // Resolved everywhere: the banner goes and the row comes back.
+    update(&mut c, Msg::Reply(Reply::Majors(vec![])));
+    assert_eq!(c.queue.height, guardia::tui::view::list_rows(24).0);
+}
+
+#[test]
+fn read_only_consoles_neither_apply_nor_attach() {
+    let mut c = loaded_with(console_with(None, builtin_keymap()), 3);
+    for k in ["K", "M"] {
+        let fx = press(&mut c, k);
+        assert!(
+            writes(&fx).is_empty() && c.overlays.is_empty(),
+            "{k}: {fx:?}"
+        );
+        assert_eq!(error_notice(&c), WHY_READ_ONLY);
+    }
 }
 
 // ----- the keymap -----

@@ -13,7 +13,8 @@ use common::console::{
     DETAIL_KEY, Fake, SIZES, SMALL_SIZES, TICKETS, hazards, render, screen, text_keys,
 };
 use guardia::config::Lang;
-use guardia::tui::msg::Msg;
+use guardia::text::{sanitize_block, sanitize_line};
+use guardia::tui::msg::{DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, Reply};
 use guardia::tui::state::{Console, Overlay, Pane};
 use guardia::tui::theme::Theme;
 use guardia::tui::update::update;
@@ -31,6 +32,32 @@ fn scenarios() -> Vec<Scenario> {
         Scenario {
             name: "queue",
             drive: |_, _| {},
+        },
+        Scenario {
+            name: "major_banner",
+            drive: |_, c| {
+                update(c, Msg::Reply(Reply::Majors(hostile_majors())));
+            },
+        },
+        Scenario {
+            name: "detail_known",
+            // A major incident's detail: its reports and the known errors
+            // that may apply, hostile text included.
+            drive: |f, c| {
+                update(c, Msg::Reply(Reply::Majors(hostile_majors())));
+                f.press(c, "enter");
+                let generation = c.detail.generation;
+                update(
+                    c,
+                    Msg::Reply(Reply::Detail {
+                        generation,
+                        detail: Some(Box::new(f.detail.clone())),
+                        log: f.log.clone(),
+                        conflicts: Vec::new(),
+                        extras: hostile_extras(),
+                    }),
+                );
+            },
         },
         Scenario {
             name: "queue_filtered_marked",
@@ -158,6 +185,60 @@ fn scenarios() -> Vec<Scenario> {
             },
         },
     ]
+}
+
+/// Two major incidents as the worker sends them: text through
+/// `sanitize_line`, escape sequences and a bidi override included.
+fn hostile_majors() -> Vec<MajorBrief> {
+    vec![
+        MajorBrief {
+            key: sanitize_line(DETAIL_KEY),
+            title: sanitize_line("Caída general \x1b]0;PWNED\x07del portal\u{202E}lanigiro"),
+            service: sanitize_line("osf\x1b[2J"),
+            children_open: 2,
+            children: 3,
+        },
+        MajorBrief {
+            key: sanitize_line("BOG-7"),
+            title: sanitize_line("Correo caído"),
+            service: sanitize_line("correo"),
+            children_open: 0,
+            children: 0,
+        },
+    ]
+}
+
+/// Extras of a major incident's detail as the worker sends them.
+fn hostile_extras() -> DetailExtras {
+    let brief = |key: &str, status: &str, title: &str| LinkedBrief {
+        key: sanitize_line(key),
+        status: sanitize_line(status),
+        title: sanitize_line(title),
+    };
+    DetailExtras {
+        known: vec![
+            KnownHint {
+                key: sanitize_line("BOG-3"),
+                title: sanitize_line("Portal en blanco \x1b]52;c;cm0gLXJmIH4=\x07por caché"),
+                status: sanitize_line("published"),
+                workaround: sanitize_block(
+                    "Borrar la caché\r\n\x1b[31mReiniciar\u{2066} el navegador\nVolver a entrar",
+                ),
+            },
+            KnownHint {
+                key: sanitize_line("BOG-5"),
+                title: sanitize_line("Sesión expirada"),
+                status: sanitize_line("draft"),
+                workaround: sanitize_block("Cerrar sesión y entrar de nuevo"),
+            },
+        ],
+        linked: vec![
+            brief("BOG-10", "new", "No entra al portal\x07"),
+            brief("BOG-11", "in_progress", "Portal lento"),
+            brief("BOG-12", "resolved", "Error 503"),
+        ],
+        children_open: Some(2),
+    }
 }
 
 fn scenario(name: &str) -> Scenario {
@@ -400,6 +481,62 @@ fn spanish_queue_and_detail() {
 }
 
 // ----- styles -----
+
+#[test]
+fn major_banner_under_the_title_bar() {
+    snap("major_banner");
+    let (c, text) = shown("major_banner", Lang::En, 80, 24);
+    let banner = text.lines().nth(1).unwrap_or_default();
+    assert!(
+        banner.starts_with(&format!(
+            " ⚠ MAJOR INCIDENT {DETAIL_KEY} Caída general ␛]0;PWNED␇"
+        )),
+        "{text}"
+    );
+    // The queue gave the banner one of its rows.
+    let (plain, _) = shown("queue", Lang::En, 80, 24);
+    assert_eq!(c.queue.height + 1, plain.queue.height);
+    let (_, es) = shown("major_banner", Lang::Es, 120, 40);
+    assert!(
+        es.contains("⚠ INCIDENTE MAYOR") && es.contains("· 2 reportes abiertos · +1 más"),
+        "{es}"
+    );
+    // Without colour the banner is reverse video across the whole line.
+    let fake = Fake::hostile();
+    let c = build(
+        &fake,
+        &scenario("major_banner"),
+        Lang::En,
+        Theme::mono(),
+        80,
+        24,
+    );
+    let t = render(&c, 80, 24);
+    for x in 0..80 {
+        assert!(
+            t.backend().buffer()[(x, 1)]
+                .modifier
+                .contains(Modifier::REVERSED),
+            "banner cell ({x}, 1) is not reversed"
+        );
+    }
+}
+
+#[test]
+fn detail_lists_reports_and_known_errors_that_may_apply() {
+    snap("detail_known");
+    let (_, text) = shown("detail_known", Lang::En, 120, 40);
+    for needle in [
+        "⚠ Major incident · 3 attached reports · 2 open",
+        "Known errors that may apply",
+        "1. BOG-3 [published] Portal en blanco",
+        "␛]52;c;cm0gLXJmIH4=␇por caché",
+        "Workaround: Borrar la caché",
+        "K applies the first",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+}
 
 #[test]
 fn mono_queue_styles() {

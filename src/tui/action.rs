@@ -125,6 +125,11 @@ actions! {
     Escalate = "escalate", "Escalar", "Escalate";
     /// Copy the ticket key to the clipboard (OSC 52).
     CopyKey = "copy_key", "Copiar la clave", "Copy the key";
+    /// Apply the first known error the detail suggests: link it and record
+    /// its workaround on the ticket (palette: `known KEY` for another).
+    ApplyKnown = "apply_known", "Aplicar el error conocido sugerido", "Apply the suggested known error";
+    /// Attach the marked tickets (or the current one) to a major incident.
+    AttachToMajor = "attach_to_major", "Adjuntar a un incidente mayor", "Attach to a major incident";
 
     // ----- escalation matrix -----
     /// Copy the rendered dossier to the clipboard (OSC 52).

@@ -116,10 +116,14 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
 /// Actions whose name or description contains every typed word.
 pub fn palette_matches(c: &Console, text: &str) -> Vec<Action> {
     let words: Vec<String> = text.split_whitespace().map(|w| w.to_lowercase()).collect();
-    if words
-        .first()
-        .is_some_and(|w| ["goto", "assign", "approve", "link"].contains(&w.as_str()))
-    {
+    // "known" alone still finds the action that applies a known error;
+    // followed by a key it is the command.
+    let command = match words.first().map(String::as_str) {
+        Some("goto" | "assign" | "approve" | "link") => true,
+        Some("known") => words.len() > 1,
+        _ => false,
+    };
+    if command {
         return vec![];
     }
     Action::ALL
@@ -142,6 +146,13 @@ fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key)
             let mut words = text.split_whitespace();
             match (words.next(), words.next()) {
                 (Some("goto"), Some(k)) => return goto(c, k),
+                (Some("known"), Some(k)) => {
+                    if c.several_marked() {
+                        super::update::complain_several_marked(c);
+                        return vec![];
+                    }
+                    return super::update::apply_known(c, Some(k.trim().to_uppercase()));
+                }
                 (Some(verb @ ("approve" | "link")), Some(arg)) => {
                     if c.several_marked() {
                         // One ticket's approval or link: the marks would make
@@ -421,6 +432,7 @@ pub fn view_label(v: View, lang: Lang) -> &'static str {
         View::Waiting => t.view_waiting,
         View::Conflicts => t.view_conflicts,
         View::All => t.view_all,
+        View::Known => t.view_known,
     }
 }
 
@@ -681,7 +693,42 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
             },
         ),
         PromptPurpose::DossierPath { .. } => vec![],
+        PromptPurpose::MajorAttach { .. } if text.is_empty() => vec![],
+        PromptPurpose::MajorAttach { keys } => write(
+            c,
+            WriteOp::AttachToMajor {
+                major: text.to_uppercase(),
+                keys,
+            },
+        ),
     }
+}
+
+/// Asks for the major incident the marked tickets (or the current one) are
+/// attached to, offering the newest one being worked.
+pub fn open_attach_prompt(c: &mut Console) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let keys = c.target_keys();
+    if keys.is_empty() {
+        c.complain(t.select_ticket_first);
+        return vec![];
+    }
+    let which = match keys.as_slice() {
+        [one] => one.clone(),
+        [a, b] => format!("{a}, {b}"),
+        many => format!("{} tickets", many.len()),
+    };
+    let newest = c.majors.first().map(|m| m.key.clone()).unwrap_or_default();
+    c.overlays.push(Overlay::Prompt {
+        title: format!("{} · {which}", t.attach_prompt),
+        input: TextInput::with(&newest),
+        purpose: PromptPurpose::MajorAttach { keys },
+    });
+    vec![]
 }
 
 // ----- tickets shown -----

@@ -86,6 +86,19 @@ pub enum Request {
         generation: u64,
         keys: Vec<String>,
     },
+    /// A page of the "Known errors" view: newest first after the key
+    /// `after`, or, when `text` has a word to search, the best matches of
+    /// the knowledge index (one page, ranked). Rows are numbered from
+    /// `from` on, so the queue's paging treats them like any page.
+    Known {
+        generation: u64,
+        service: Option<String>,
+        text: String,
+        after: Option<String>,
+        from: Option<i64>,
+        limit: usize,
+        reset: bool,
+    },
 }
 
 /// What the queue shows of a ticket's SLA: the clock that matters now (the
@@ -159,6 +172,17 @@ pub enum WriteOp {
         checked: bool,
     },
     Create(NewTicketDraft),
+    /// Apply a known error's workaround to the ticket (links them and
+    /// records the workaround as an internal note).
+    ApplyKnown {
+        key: String,
+        known: String,
+    },
+    /// Attach reports to a major incident as its children.
+    AttachToMajor {
+        major: String,
+        keys: Vec<String>,
+    },
     WriteDossier {
         key: String,
         level: u8,
@@ -225,6 +249,48 @@ pub struct ConflictHead {
     pub at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// An open major incident as the banner shows it (sanitized).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MajorBrief {
+    pub key: String,
+    pub title: String,
+    pub service: String,
+    /// Reports attached and still being worked, and all of them.
+    pub children_open: usize,
+    pub children: usize,
+}
+
+/// A known error that may explain the shown ticket (sanitized).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KnownHint {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    /// Problems have none; the section lists known errors only.
+    pub workaround: String,
+}
+
+/// A ticket linked to the shown record (an incident a known error was
+/// applied to, a report of a major incident), sanitized.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkedBrief {
+    pub key: String,
+    pub status: String,
+    pub title: String,
+}
+
+/// What the detail shows beyond the ticket itself, read with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailExtras {
+    /// For a ticket of the queue: the known errors that may apply, best first.
+    pub known: Vec<KnownHint>,
+    /// For a known error: the incidents it was applied to; for a major
+    /// incident: its reports.
+    pub linked: Vec<LinkedBrief>,
+    /// For a major incident: reports still being worked.
+    pub children_open: Option<usize>,
+}
+
 #[derive(Debug, Clone)]
 pub enum Reply {
     Page {
@@ -249,6 +315,7 @@ pub enum Reply {
         log: Vec<Op>,
         /// Its sync conflicts, if any.
         conflicts: Vec<Conflict>,
+        extras: DetailExtras,
     },
     Dashboard {
         generation: u64,
@@ -271,6 +338,9 @@ pub enum Reply {
     },
     /// Another process changed the database.
     Changed,
+    /// The major incidents being worked now (empty: none); sent at start
+    /// and whenever the list changes, whoever changed it.
+    Majors(Vec<MajorBrief>),
     /// Background work progress (`done` = finished, with its result line).
     Job {
         label: String,

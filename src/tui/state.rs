@@ -80,10 +80,13 @@ pub enum View {
     /// Tickets with a sync conflict, in any state (docs/sync.md).
     Conflicts,
     All,
+    /// The knowledge base: known errors (not cancelled), newest first, or
+    /// the best matches of the `/` text by symptom.
+    Known,
 }
 
 impl View {
-    pub const ALL: [View; 8] = [
+    pub const ALL: [View; 9] = [
         View::Open,
         View::Mine,
         View::Unassigned,
@@ -92,6 +95,7 @@ impl View {
         View::Waiting,
         View::Conflicts,
         View::All,
+        View::Known,
     ];
 }
 
@@ -188,6 +192,8 @@ pub struct DetailState {
     pub log: Vec<Op>,
     /// The shown ticket's sync conflicts (shown at the top of the detail).
     pub conflicts: Vec<super::msg::Conflict>,
+    /// Known errors that may apply, linked incidents or reports.
+    pub extras: super::msg::DetailExtras,
     pub scroll: usize,
     pub generation: u64,
     pub loading: bool,
@@ -241,14 +247,40 @@ pub enum MenuPurpose {
 /// What a one-line prompt's text is for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PromptPurpose {
-    Comment { key: String },
-    Worklog { key: String },
-    Evidence { key: String, item: String },
-    PriorityJustification { key: String, priority: String },
-    FieldValue { key: String, field: String },
-    RejectNote { key: String, code: String },
-    StatusNote { keys: Vec<String>, state: String },
-    DossierPath { key: String, level: u8 },
+    Comment {
+        key: String,
+    },
+    Worklog {
+        key: String,
+    },
+    Evidence {
+        key: String,
+        item: String,
+    },
+    PriorityJustification {
+        key: String,
+        priority: String,
+    },
+    FieldValue {
+        key: String,
+        field: String,
+    },
+    RejectNote {
+        key: String,
+        code: String,
+    },
+    StatusNote {
+        keys: Vec<String>,
+        state: String,
+    },
+    DossierPath {
+        key: String,
+        level: u8,
+    },
+    /// The key of the major incident the tickets are attached to.
+    MajorAttach {
+        keys: Vec<String>,
+    },
 }
 
 /// One missing dossier field being filled in the escalation form.
@@ -362,6 +394,9 @@ pub struct Console {
     pub dashboard: DashboardState,
     pub overlays: Vec<Overlay>,
     pub notice: Option<Notice>,
+    /// Major incidents being worked, newest first: the banner under the
+    /// title bar shows while there is any.
+    pub majors: Vec<super::msg::MajorBrief>,
     pub job: Option<Job>,
     pub quit: bool,
     /// Source of generation numbers for fetches.
@@ -403,6 +438,7 @@ impl Console {
             dashboard: DashboardState::default(),
             overlays: Vec::new(),
             notice: None,
+            majors: Vec::new(),
             job: None,
             quit: false,
             generations: 0,

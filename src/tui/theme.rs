@@ -29,6 +29,8 @@ pub struct Theme {
     pub prio_top: Style,
     pub prio_high: Style,
     pub bar: Style,
+    /// The major-incident banner: the loudest thing on screen.
+    pub banner: Style,
 }
 
 impl Theme {
@@ -74,6 +76,10 @@ impl Theme {
             prio_top: s.fg(Color::Red).add_modifier(Modifier::BOLD),
             prio_high: s.fg(Color::Yellow),
             bar: s.fg(Color::Blue),
+            banner: s
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -107,6 +113,10 @@ impl Theme {
             prio_top: s.fg(Color::Red).add_modifier(Modifier::BOLD),
             prio_high: s.fg(Color::Magenta),
             bar: s.fg(Color::Blue),
+            banner: s
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(Modifier::BOLD),
         }
     }
 
@@ -136,11 +146,13 @@ impl Theme {
             prio_top: bold,
             prio_high: s,
             bar: s,
+            // Reverse video across the whole line: loud without colour.
+            banner: s.add_modifier(Modifier::REVERSED | Modifier::BOLD),
         }
     }
 
     /// Every style of the theme, for tests that check a theme uses no colour.
-    pub fn styles(&self) -> [Style; 19] {
+    pub fn styles(&self) -> [Style; 20] {
         [
             self.base,
             self.dim,
@@ -161,6 +173,7 @@ impl Theme {
             self.prio_top,
             self.prio_high,
             self.bar,
+            self.banner,
         ]
     }
 }

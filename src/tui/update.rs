@@ -28,11 +28,7 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
         Msg::Resize(w, h) => {
             c.width = w;
             c.height = h;
-            let (queue_rows, other_rows) = super::view::list_rows(h);
-            c.queue.height = queue_rows;
-            c.detail.height = other_rows;
-            c.runbooks.height = other_rows;
-            keep_visible(&mut c.queue);
+            fit(c);
             follow_selection(c)
         }
         Msg::Reply(r) => on_reply(c, r),
@@ -61,6 +57,17 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
         }
         Msg::Tick => vec![],
     }
+}
+
+/// Sizes the panes' lists to the terminal, less the banner's line while a
+/// major incident shows.
+fn fit(c: &mut Console) {
+    let h = c.height.saturating_sub(super::view::banner_height(c));
+    let (queue_rows, other_rows) = super::view::list_rows(h);
+    c.queue.height = queue_rows;
+    c.detail.height = other_rows;
+    c.runbooks.height = other_rows;
+    keep_visible(&mut c.queue);
 }
 
 fn on_paste(c: &mut Console, text: &str) -> Vec<Effect> {
@@ -131,6 +138,7 @@ const SINGLE_TICKET: &[Action] = &[
     Action::Reject,
     Action::Escalate,
     Action::CopyKey,
+    Action::ApplyKnown,
 ];
 
 /// Refuses a one-ticket action while several tickets are marked.
@@ -312,7 +320,44 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
         },
         RunRunbook => forms::run_runbook(c),
         ToggleStep => forms::toggle_step(c),
+        ApplyKnown => apply_known(c, None),
+        AttachToMajor => forms::open_attach_prompt(c),
     }
+}
+
+/// Applies a known error to the current ticket: `known`, else the first
+/// the detail suggests for it (which needs the ticket's detail loaded, so
+/// the operator has seen what is applied).
+pub fn apply_known(c: &mut Console, known: Option<String>) -> Vec<Effect> {
+    let t = catalogue(c.lang);
+    if let Some(why) = read_only(c) {
+        c.complain(why);
+        return vec![];
+    }
+    let Some(key) = c.current_key() else {
+        c.complain(t.select_ticket_first);
+        return vec![];
+    };
+    let known = match known {
+        Some(k) => k,
+        None => {
+            let shown = c.detail.key.as_deref() == Some(key.as_str())
+                && !c.detail.loading
+                && c.detail.detail.is_some();
+            if !shown {
+                c.complain(t.open_first);
+                return vec![];
+            }
+            match c.detail.extras.known.first() {
+                Some(k) => k.key.clone(),
+                None => {
+                    c.complain(format!("{key}: {}", t.no_known));
+                    return vec![];
+                }
+            }
+        }
+    };
+    write(c, WriteOp::ApplyKnown { key, known })
 }
 
 /// Refuses new background work while some runs (one at a time, and the
@@ -558,7 +603,30 @@ pub fn queue_filter(c: &Console) -> ListFilter {
 /// view. Not in the conflicts view: a closed ticket has no clock, and its
 /// conflict must still be listed.
 pub fn by_sla(q: &super::state::QueueState) -> bool {
-    (q.sort == Sort::Sla || q.view == View::Breaching) && q.view != View::Conflicts
+    (q.sort == Sort::Sla || q.view == View::Breaching)
+        && q.view != View::Conflicts
+        && q.view != View::Known
+}
+
+/// The queue lists known errors (the knowledge view) instead of tickets.
+fn known_view(c: &Console) -> bool {
+    c.queue.view == View::Known
+}
+
+/// A page of the knowledge view: the `/` text searches by symptom, the
+/// service filter narrows; continuations go on after the last row's key.
+fn known_request(c: &Console, limit: usize, reset: bool) -> Effect {
+    let q = &c.queue;
+    let last = q.rows.last().filter(|_| !reset);
+    Effect::Request(Request::Known {
+        generation: q.generation,
+        service: q.fields.service.clone(),
+        text: q.text.trim().to_string(),
+        after: last.map(|r| r.ticket.key.clone()),
+        from: last.map(|r| r.no),
+        limit,
+        reset,
+    })
 }
 
 /// A new filter: start again from the top.
@@ -575,6 +643,9 @@ pub fn reload_queue(c: &mut Console) -> Vec<Effect> {
     q.loading = true;
     q.more_before = false;
     q.more_after = false;
+    if known_view(c) {
+        return vec![known_request(c, PAGE, true)];
+    }
     window_and_count(generation, queue_filter(c), None)
 }
 
@@ -602,6 +673,12 @@ fn refresh_queue(c: &mut Console) -> Vec<Effect> {
     // Until the refreshed window arrives no continuation may be asked for:
     // it would extend a window that is about to be replaced.
     q.loading = true;
+    if known_view(c) {
+        // Known errors are few: read again from the top as many as shown.
+        let limit = c.queue.rows.len().clamp(PAGE, WINDOW_MAX);
+        return vec![known_request(c, limit, true)];
+    }
+    let q = &mut c.queue;
     filter.limit = q.rows.len().clamp(PAGE, WINDOW_MAX);
     // Re-read from the first row, included.
     filter.inclusive = true;
@@ -677,6 +754,14 @@ fn prefetch(c: &mut Console) -> Vec<Effect> {
     if q.loading {
         return vec![];
     }
+    if known_view(c) {
+        // Forward only: the knowledge view pages on from its last key.
+        if !(q.more_after && q.cursor + margin >= q.rows.len()) {
+            return vec![];
+        }
+        c.queue.loading = true;
+        return vec![known_request(c, PAGE, false)];
+    }
     let (dir, from) = if q.more_after && q.cursor + margin >= q.rows.len() {
         (PageDir::Forward, q.rows.last().map(|r| r.no))
     } else if q.more_before && q.cursor < margin {
@@ -709,7 +794,7 @@ fn top(c: &mut Console) -> Vec<Effect> {
 
 fn bottom(c: &mut Console) -> Vec<Effect> {
     match c.focus {
-        Pane::Queue if c.queue.more_after => {
+        Pane::Queue if c.queue.more_after && !known_view(c) => {
             // A new generation: pages still on their way belong to the old window.
             let generation = c.next_generation();
             c.queue.generation = generation;
@@ -778,6 +863,10 @@ pub fn request_detail(c: &mut Console, key: String) -> Vec<Effect> {
 /// 1M-ticket database those reads would compete with the next keystroke's
 /// page; the clocks come when the typing stops.
 fn request_sla(c: &mut Console, all: bool) -> Vec<Effect> {
+    // Known errors have no SLA clock.
+    if known_view(c) {
+        return vec![];
+    }
     let q = &mut c.queue;
     if q.typing.is_some() {
         return vec![];
@@ -834,6 +923,12 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 return prefetch(c);
             }
             apply_page(&mut c.queue, dir, reset, rows, more);
+            if known_view(c) {
+                // No count request: what is loaded is counted, "+" while
+                // more pages follow.
+                c.queue.total = Some(c.queue.rows.len() as i64);
+                c.queue.total_capped = c.queue.more_after;
+            }
             let mut fx = request_sla(c, reset);
             fx.extend(prefetch(c));
             fx.extend(follow_selection(c));
@@ -855,10 +950,12 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             detail,
             log,
             conflicts,
+            extras,
         } => {
             if generation == c.detail.generation {
                 c.detail.loading = false;
                 c.detail.conflicts = conflicts;
+                c.detail.extras = extras;
                 if detail.is_none() {
                     c.complain(format!(
                         "{}: {}",
@@ -926,6 +1023,13 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             vec![]
         }
         Reply::Changed => refresh(c),
+        Reply::Majors(majors) => {
+            // The banner takes a line from the lists when it appears and
+            // gives it back when the last major incident is resolved.
+            c.majors = majors;
+            fit(c);
+            vec![]
+        }
         Reply::Job { label, done } => match done {
             None => {
                 // Progress of the job running keeps its start time.

@@ -5,9 +5,12 @@
 //! see what a reporter typed raw. Long work runs on a thread of its own
 //! with its own connection, so the queue keeps answering meanwhile.
 
-use super::msg::{Conflict, ConflictHead, Msg, PageDir, Reply, Request, Row, WriteOp};
+use super::msg::{
+    Conflict, ConflictHead, DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, PageDir, Reply,
+    Request, Row, WriteOp,
+};
 use crate::app::App;
-use crate::config::{Lang, Operator, StateCategory};
+use crate::config::{Config, Lang, Operator, RecordKind, StateCategory};
 use crate::domain::escalation;
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::store::ops::Op;
@@ -89,11 +92,16 @@ fn run(
     // a database the console cannot write keeps its tickets readable.
     let mut timers_at = Instant::now();
     let _ = app.prepare();
+    // The banner follows every change of the database, this console's own
+    // writes included (they do not move data_version).
+    let mut majors_shown = None;
+    send_majors(&app, &out, &mut majors_shown);
     loop {
         if timers_at.elapsed() >= TIMER_EVERY {
             timers_at = Instant::now();
             // This connection's own commits do not change data_version.
             if app.fire_due_timers().is_ok_and(|fired| !fired.is_empty()) {
+                send_majors(&app, &out, &mut majors_shown);
                 let _ = out.send(Msg::Reply(Reply::Changed));
             }
         }
@@ -104,6 +112,7 @@ fn run(
         };
         let mut batch: Vec<Request> = first.into_iter().collect();
         batch.extend(rx.try_iter());
+        let wrote = batch.iter().any(|r| matches!(r, Request::Write(_)));
         for req in coalesce(batch) {
             let req = match (&counts, req) {
                 (
@@ -125,13 +134,173 @@ fn run(
                 let _ = out.send(Msg::Reply(reply));
             }
         }
+        if wrote {
+            send_majors(&app, &out, &mut majors_shown);
+        }
         if let Ok(v) = app.store.data_version()
             && v != version
         {
             version = v;
+            send_majors(&app, &out, &mut majors_shown);
             let _ = out.send(Msg::Reply(Reply::Changed));
         }
     }
+}
+
+/// Sends the major incidents being worked when they differ from what the
+/// console shows (`shown`). A failed read keeps the banner as it is: a
+/// locked database must not make an alarm disappear.
+fn send_majors(app: &App, out: &Sender<Msg>, shown: &mut Option<Vec<MajorBrief>>) {
+    let Ok(majors) = app.open_majors() else {
+        return;
+    };
+    let majors: Vec<MajorBrief> = majors
+        .into_iter()
+        .map(|m| MajorBrief {
+            key: sanitize_line(&m.ticket.key),
+            title: sanitize_line(&m.ticket.title),
+            service: sanitize_line(&m.ticket.service),
+            children_open: m.children_open,
+            children: m.children,
+        })
+        .collect();
+    if shown.as_ref() != Some(&majors) {
+        *shown = Some(majors.clone());
+        let _ = out.send(Msg::Reply(Reply::Majors(majors)));
+    }
+}
+
+/// Still being worked (new, active or waiting) under its type's workflow.
+fn being_worked(cfg: &Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type).is_some_and(|wf| {
+        matches!(
+            crate::domain::lifecycle::category(wf, &t.status),
+            StateCategory::New | StateCategory::Active | StateCategory::Waiting
+        )
+    })
+}
+
+fn linked_brief(t: &Ticket) -> LinkedBrief {
+    LinkedBrief {
+        key: sanitize_line(&t.key),
+        status: sanitize_line(&t.status),
+        title: sanitize_line(&t.title),
+    }
+}
+
+/// How many suggestions the detail lists.
+const KNOWN_SHOWN: usize = 3;
+
+/// What the detail shows beyond the ticket: for a ticket of the queue the
+/// known errors that may apply (one knowledge query), and for a major
+/// incident its reports; for a problem or known error the incidents
+/// linked to it. A failed read leaves its part empty: the ticket itself
+/// is what matters.
+fn detail_extras(app: &App, d: &TicketDetail) -> DetailExtras {
+    let t = &d.ticket;
+    let mut x = DetailExtras::default();
+    // The detail is sanitized already; so are the link targets compared.
+    let applied = |key: &str| {
+        let key = sanitize_line(key);
+        d.links
+            .iter()
+            .any(|l| l.kind == "known_error" && l.target == key)
+    };
+    match app.config.record_of(&t.ticket_type) {
+        RecordKind::Ticket => {
+            // Problems rank with known errors, and a known error already
+            // applied is not suggested again; asked for more so that three
+            // remain.
+            x.known = app
+                .suggest(&t.key, KNOWN_SHOWN * 3)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|s| s.record == RecordKind::KnownError.name() && !applied(&s.key))
+                .take(KNOWN_SHOWN)
+                .map(|s| KnownHint {
+                    key: sanitize_line(&s.key),
+                    title: sanitize_line(&s.title),
+                    status: sanitize_line(&s.status),
+                    workaround: sanitize_block(s.workaround.as_deref().unwrap_or_default()),
+                })
+                .collect();
+            if t.route.as_deref() == Some(crate::app::major::MAJOR_ROUTE)
+                && let Ok((_, kids)) = app.major_show(&t.key)
+            {
+                x.children_open =
+                    Some(kids.iter().filter(|k| being_worked(&app.config, k)).count());
+                x.linked = kids.iter().map(linked_brief).collect();
+            }
+        }
+        record => {
+            if let Ok(r) = app.record_detail(&t.key, record) {
+                x.linked = r.incidents.iter().map(linked_brief).collect();
+            }
+        }
+    }
+    x
+}
+
+/// Known errors the knowledge view lists in the states it shows: every
+/// state of their workflows but the cancelled ones (no longer valid, and
+/// never suggested either).
+fn known_states(cfg: &Config) -> Vec<String> {
+    let mut states: Vec<String> = cfg
+        .types_recording(RecordKind::KnownError)
+        .filter_map(|t| cfg.workflow(t.workflow.get_ref()))
+        .flat_map(|wf| wf.states.iter())
+        .filter(|s| s.category != StateCategory::Cancelled)
+        .map(|s| s.id.get_ref().clone())
+        .collect();
+    states.sort();
+    states.dedup();
+    states
+}
+
+/// Most matches the knowledge view's search lists (ranked, one page).
+pub const KNOWN_SEARCH_LIMIT: usize = 100;
+
+/// One page of the knowledge view: with a word to search in `text`, the
+/// best known errors for it (same service first when one is chosen, and
+/// only that service's); otherwise the newest, after the key `after`.
+fn known_page(
+    app: &App,
+    service: Option<&str>,
+    text: &str,
+    after: Option<&str>,
+    from: Option<i64>,
+    limit: usize,
+) -> Result<(Vec<Row>, bool), crate::app::AppError> {
+    let (tickets, more) = if crate::store::any_word_query(text).is_some() {
+        let hits = app.suggest_text(text, service, None, KNOWN_SEARCH_LIMIT)?;
+        let reader = app.reader();
+        let tickets: Vec<Ticket> = hits
+            .into_iter()
+            .filter(|h| h.record == RecordKind::KnownError.name())
+            .filter(|h| service.is_none_or(|s| h.service == s))
+            .filter_map(|h| reader.ticket_by_key(&h.key).ok().flatten())
+            .map(|(_, t)| t)
+            .collect();
+        (tickets, false)
+    } else {
+        let states = known_states(&app.config);
+        let mut tickets =
+            app.records(RecordKind::KnownError, service, &states, after, limit + 1)?;
+        let more = tickets.len() > limit;
+        tickets.truncate(limit);
+        (tickets, more)
+    };
+    let base = from.unwrap_or(0);
+    let rows = tickets
+        .into_iter()
+        .zip(1..)
+        .map(|(t, i)| Row {
+            no: base + i,
+            ticket: clean_ticket(t),
+            conflict: false,
+        })
+        .collect();
+    Ok((rows, more))
 }
 
 /// Drops fetches that a later request in the same batch supersedes (the
@@ -151,6 +320,7 @@ fn coalesce(batch: Vec<Request>) -> Vec<Request> {
         Request::Dashboard { .. } => 3,
         Request::Similar { .. } => 4,
         Request::Sla { .. } => 5,
+        Request::Known { .. } => 6,
         _ => 0,
     };
     let n = batch.len();
@@ -242,13 +412,47 @@ fn handle(
                     .collect(),
                 None => Vec::new(),
             };
+            let extras = match &detail {
+                Some(d) => detail_extras(app, d),
+                None => DetailExtras::default(),
+            };
             Reply::Detail {
                 generation,
                 detail,
                 log,
                 conflicts,
+                extras,
             }
         }
+        Request::Known {
+            generation,
+            service,
+            text,
+            after,
+            from,
+            limit,
+            reset,
+        } => match known_page(
+            app,
+            service.as_deref(),
+            &text,
+            after.as_deref(),
+            from,
+            limit,
+        ) {
+            Ok((rows, more)) => Reply::Page {
+                generation,
+                dir: PageDir::Forward,
+                reset,
+                from,
+                rows,
+                more,
+            },
+            Err(e) => Reply::Failed {
+                generation: Some(generation),
+                message: sanitize_line(&e.to_string()),
+            },
+        },
         Request::Dashboard { generation } => match dashboard(app) {
             Ok(data) => Reply::Dashboard {
                 generation,
@@ -603,6 +807,39 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
             }
             Err(e) => (Err(err(e)), None),
         },
+        WriteOp::ApplyKnown { key, known } => {
+            let r = app.known_apply(actor, &known, &key).map(|_| {
+                msg(
+                    format!("{key}: solución temporal de {known} aplicada (nota interna)"),
+                    format!("{key}: workaround of {known} applied (internal note)"),
+                )
+            });
+            (r.map_err(err), Some(key))
+        }
+        WriteOp::AttachToMajor { major, keys } => {
+            // Lenient, as for a list piped into `guardia major attach -`:
+            // a marked record or major incident is passed over, not fatal.
+            let r = app
+                .major_attach(actor, &major, &keys, true)
+                .map(|(attached, passed)| {
+                    let mut m = msg(
+                        format!("{major}: {} adjunto(s)", attached.len()),
+                        format!("{major}: {} attached", attached.len()),
+                    );
+                    if !attached.is_empty() {
+                        m.push_str(&format!(" ({})", attached.join(", ")));
+                    }
+                    if !passed.is_empty() {
+                        m.push_str(&msg(
+                            format!("; omitidos: {}", passed.join(", ")),
+                            format!("; passed over: {}", passed.join(", ")),
+                        ));
+                    }
+                    m
+                });
+            // No key: the marks were for this, and are cleared.
+            (r.map_err(err), None)
+        }
         WriteOp::WriteDossier { key, level, path } => {
             let r = app.dossier(&key, Some(level)).map_err(err).and_then(|d| {
                 let md = escalation::render_markdown(&d, app.lang);

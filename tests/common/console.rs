@@ -730,6 +730,7 @@ pub fn load_detail(c: &mut Console, detail: TicketDetail, log: Vec<Op>) -> Vec<E
             detail: Some(Box::new(detail)),
             log,
             conflicts: Vec::new(),
+            extras: Default::default(),
         }),
     )
 }
@@ -888,6 +889,7 @@ impl Fake {
                     detail: detail.map(Box::new),
                     log,
                     conflicts: self.conflicts.get(key).cloned().unwrap_or_default(),
+                    extras: Default::default(),
                 }
             }
             Request::Dashboard { generation } => Reply::Dashboard {

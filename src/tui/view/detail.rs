@@ -93,6 +93,20 @@ pub fn lines(
     let th = &c.theme;
     let mut out: Vec<Line<'static>> = Vec::new();
     out.push(Line::from(Span::styled(tk.title.clone(), th.title)));
+    let extras = &c.detail.extras;
+    // A major incident says so at once, with how many reports hang on it.
+    if let Some(open) = extras.children_open {
+        out.push(Line::from(Span::styled(
+            format!(
+                "{} · {} {} · {open} {}",
+                t.major_detail,
+                extras.linked.len(),
+                t.reports.to_lowercase(),
+                t.reports_open
+            ),
+            th.banner,
+        )));
+    }
     // Conflicts first: they are what the operator must act on.
     out.extend(conflict_lines(c, &c.detail.conflicts));
     // A field in conflict says so where its value is shown too.
@@ -160,8 +174,18 @@ pub fn lines(
         out.push(field(c, t.f_reject, r.clone()));
     }
     out.push(Line::default());
-    out.push(heading(c, t.description));
+    // A known error's description is its symptom.
+    let known_error = cfg.record_of(&tk.ticket_type) == crate::config::RecordKind::KnownError;
+    out.push(heading(
+        c,
+        if known_error {
+            t.symptom
+        } else {
+            t.description
+        },
+    ));
     out.extend(tk.description.lines().map(|l| Line::from(format!("  {l}"))));
+    out.extend(known_lines(c, &extras.known));
     // Every field of the type, set or not, so gaps are visible.
     if let Some(tt) = cfg.ticket_type(&tk.ticket_type) {
         out.push(Line::default());
@@ -203,6 +227,18 @@ pub fn lines(
         }
         for l in &d.links {
             out.push(Line::from(format!("  {} → {}", l.kind, l.target)));
+        }
+    }
+    if !extras.linked.is_empty() {
+        out.push(Line::default());
+        let title = if extras.children_open.is_some() {
+            t.reports
+        } else {
+            t.applied_to
+        };
+        out.push(heading(c, &format!("{title} ({})", extras.linked.len())));
+        for l in &extras.linked {
+            out.push(Line::from(format!("  {} {} {}", l.key, l.status, l.title)));
         }
     }
     if !d.attachments.is_empty() {
@@ -393,6 +429,42 @@ fn conflict_lines(c: &Console, conflicts: &[crate::tui::msg::Conflict]) -> Vec<L
             format!("  {}", t.conflict_invalid_help),
             th.warn,
         )));
+    }
+    out
+}
+
+/// The known errors that may apply, each with its workaround, and the key
+/// that applies the first (read from the keymap in force). The worker
+/// sanitized every text.
+fn known_lines(c: &Console, known: &[crate::tui::msg::KnownHint]) -> Vec<Line<'static>> {
+    use crate::tui::action::Action;
+    if known.is_empty() {
+        return Vec::new();
+    }
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let mut out = vec![Line::default(), heading(c, t.known_may_apply)];
+    for (i, k) in known.iter().enumerate() {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}. ", i + 1), th.dim),
+            Span::styled(k.key.clone(), th.key),
+            Span::raw(format!(" [{}] {}", k.status, k.title)),
+        ]));
+        let mut lines = k.workaround.lines();
+        if let Some(first) = lines.next() {
+            out.push(Line::from(vec![
+                Span::styled(format!("     {}: ", t.workaround), th.dim),
+                Span::raw(first.to_string()),
+            ]));
+        }
+        out.extend(lines.map(|l| Line::from(format!("       {l}"))));
+    }
+    let contexts = crate::tui::state::Pane::Detail.contexts();
+    if let Some(key) = c.keymap.hint(contexts, Action::ApplyKnown) {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}", sanitize_line(&key.to_string())), th.key),
+            Span::styled(format!(" {}", t.known_apply_hint), th.dim),
+        ]));
     }
     out
 }

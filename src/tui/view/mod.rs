@@ -38,13 +38,15 @@ pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
         );
         return;
     }
-    let [tabs, body, status] = Layout::vertical([
+    let [tabs, banner, body, status] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(banner_height(c)),
         Constraint::Min(1),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_tabs(f, c, tabs);
+    draw_banner(f, c, banner);
     if c.split() {
         let [left, right] = Layout::horizontal([
             Constraint::Percentage(100 - super::state::DETAIL_PERCENT),
@@ -84,6 +86,34 @@ pub fn detail_max_scroll(c: &Console) -> usize {
         .map(|l| wrap::wrap(l, width).len())
         .sum();
     rows.saturating_sub(c.detail.height)
+}
+
+/// Lines the major-incident banner takes: one while any is being worked.
+pub fn banner_height(c: &Console) -> u16 {
+    u16::from(!c.majors.is_empty())
+}
+
+/// The banner: the newest major incident being worked, its service and
+/// open reports, and how many others there are. The worker sanitized the
+/// text; the whole line takes the banner style (reverse video in mono), so
+/// it reads as an alarm without colour.
+fn draw_banner(f: &mut Frame, c: &Console, area: Rect) {
+    let Some(m) = c.majors.first() else {
+        return;
+    };
+    if area.height == 0 {
+        return;
+    }
+    let t = catalogue(c.lang);
+    let mut text = format!(
+        " {} {} {} · {} · {} {}",
+        t.major_banner, m.key, m.title, m.service, m.children_open, t.reports_open
+    );
+    if c.majors.len() > 1 {
+        text.push_str(&format!(" · +{} {}", c.majors.len() - 1, t.major_more));
+    }
+    let line = truncate_to_width(&text, usize::from(area.width));
+    f.render_widget(Paragraph::new(line).style(c.theme.banner), area);
 }
 
 /// Rows a list shows at a terminal height: (queue rows, other panes' rows).

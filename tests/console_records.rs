@@ -1,0 +1,233 @@
+//! The console and the records of issue 6, end to end: the built binary in
+//! a real pseudo-terminal while other processes declare and resolve major
+//! incidents, known errors suggested and applied from the detail, the
+//! knowledge view, and marked rows attached to a major incident. Asserted
+//! on the screen, then on the database through `guardia show --json`.
+
+mod common;
+
+use common::Env;
+use common::pty::Pty;
+use serde_json::Value;
+
+const ENTER: &str = "\r";
+const ESC: &str = "\x1b";
+
+/// Registers a known error of service `osf`; returns its key.
+fn known_error(env: &Env, title: &str, symptom: &str, workaround: &str) -> String {
+    common::key_of(&env.json(&[
+        "known",
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        title,
+        "--symptom",
+        symptom,
+        "--workaround",
+        workaround,
+        "--json",
+    ]))
+}
+
+/// The incident manager of the built-in configuration.
+const MANAGER: &str = "ines";
+
+fn links_of(shown: &Value, kind: &str) -> Vec<String> {
+    shown["links"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|l| l["kind"] == kind)
+        .filter_map(|l| l["target"].as_str().map(str::to_string))
+        .collect()
+}
+
+/// A major incident declared by another process shows as a banner on the
+/// open console, with its open reports; it goes once resolved.
+#[test]
+fn the_banner_follows_major_incidents_declared_and_resolved_elsewhere() {
+    let env = Env::new();
+    let report = env.incident("Sin acceso a facturación", "Error al entrar");
+    let major = env.incident("Caída general del portal", "Nadie entra");
+    let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
+    pty.wait_for("Caída general del portal");
+    assert!(!pty.screen().contains("MAJOR INCIDENT"));
+
+    env.ok_as(MANAGER, &["major", "declare", &major, "--reason", "Caída"]);
+    let banner =
+        format!("⚠ MAJOR INCIDENT {major} Caída general del portal · osf · 0 open reports");
+    let screen = pty.wait_for(&banner);
+    // Just under the title bar.
+    assert_eq!(screen.lines().nth(1).map(str::trim), Some(banner.as_str()));
+
+    // A report attached elsewhere counts at once.
+    env.ok(&["major", "attach", &major, &report]);
+    pty.wait_for("· 1 open reports");
+
+    env.ok_as(
+        MANAGER,
+        &[
+            "major",
+            "resolve",
+            &major,
+            "--solution",
+            "Reinicio del balanceador",
+        ],
+    );
+    pty.wait_until("the banner to go", |s| {
+        !s.contains("MAJOR INCIDENT") && s.contains("Caída general")
+    });
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// The detail of an incident lists the known errors that may apply, with
+/// their workarounds; `K` applies the first: linked, and the workaround
+/// recorded as an internal comment. Hostile text in the known error is
+/// shown defused, never sent to the terminal.
+#[test]
+fn the_detail_suggests_known_errors_and_k_applies_the_first() {
+    let env = Env::new();
+    let known = known_error(
+        &env,
+        "Facturas en blanco por caché \x1b]0;PWNED\x07\x1b[31m",
+        "La pantalla de facturas queda en blanco",
+        "Borrar la caché del navegador \x1b]52;c;cm0gLXJmIH4=\x07 y volver a entrar",
+    );
+    let incident = env.incident(
+        "Facturas en blanco",
+        "La pantalla de facturas queda en blanco al abrirla",
+    );
+    // Tall enough for the links and comments below the suggestions.
+    let mut pty = Pty::spawn(&env, 100, 50, &[], &[]);
+    pty.wait_for(&incident);
+    // The incident is the newest row: Enter opens it.
+    pty.send(ENTER);
+    let screen = pty.wait_for("Known errors that may apply");
+    assert!(screen.contains(&known), "{screen}");
+    assert!(screen.contains("Workaround: Borrar la caché"), "{screen}");
+    assert!(screen.contains("K applies the first"), "{screen}");
+    // Escape sequences are shown as text (␛), not obeyed.
+    assert!(screen.contains("␛]0;PWNED"), "{screen}");
+
+    pty.send("K");
+    pty.wait_for(&format!("workaround of {known} applied"));
+    // The detail was read again: the link and the note are on screen, and
+    // a known error already applied is no longer suggested.
+    let screen = pty.wait_for("Workaround applied from known error");
+    assert!(
+        screen.contains(&format!("known_error → {known}")),
+        "{screen}"
+    );
+    assert!(!screen.contains("Known errors that may apply"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    for hostile in [&b"\x1b]0;PWNED"[..], b"\x1b]52;c;cm0g", b"\x1b[31m"] {
+        assert!(
+            !pty.raw.windows(hostile.len()).any(|w| w == hostile),
+            "{:?} reached the terminal",
+            String::from_utf8_lossy(hostile)
+        );
+    }
+    let shown = env.show(&incident);
+    assert_eq!(links_of(&shown, "known_error"), vec![known.clone()]);
+    let comments = shown["comments"].as_array().expect("comments");
+    assert!(
+        comments.iter().any(|c| c["internal"] == true
+            && c["body"]
+                .as_str()
+                .is_some_and(|b| b.contains("Borrar la caché del navegador"))),
+        "{shown:#}"
+    );
+}
+
+/// The "Known errors" view lists known errors only, and `/` finds one by a
+/// word of its symptom; Enter shows its symptom, workaround and the
+/// incidents it was applied to.
+#[test]
+fn the_knowledge_view_lists_and_searches_known_errors() {
+    let env = Env::new();
+    let printer = known_error(
+        &env,
+        "Impresora fiscal sin papel",
+        "La impresora fiscal muestra el código E07",
+        "Cambiar el rollo y reiniciar el servicio de impresión",
+    );
+    let vpn = known_error(
+        &env,
+        "Túnel VPN sin ruta",
+        "La conexión VPN se establece pero no hay tráfico",
+        "Reconectar con el perfil de respaldo",
+    );
+    let incident = env.incident("Ticket de la cola", "Nada que ver");
+    env.ok(&["known", "apply", &vpn, &incident]);
+    let mut pty = Pty::spawn(&env, 100, 30, &[], &[]);
+    pty.wait_for("Ticket de la cola");
+
+    // The views menu: the last view is "Known errors".
+    pty.send("vG");
+    pty.wait_for("Known errors");
+    pty.send(ENTER);
+    let screen = pty.wait_until("the known errors", |s| {
+        s.contains("Queue · Known errors (2)") && s.contains("Túnel VPN")
+    });
+    assert!(screen.contains("Impresora fiscal"), "{screen}");
+    assert!(!screen.contains("Ticket de la cola"), "{screen}");
+
+    // A word of the symptom finds the one it belongs to.
+    pty.send("/tráfico");
+    pty.wait_until("the search to leave the VPN error", |s| {
+        s.contains("Túnel VPN") && !s.contains("Impresora fiscal")
+    });
+    pty.send(ENTER);
+    pty.send(ENTER);
+    let detail = pty.wait_for("Linked incidents (1)");
+    assert!(detail.contains("Symptom"), "{detail}");
+    assert!(detail.contains("Reconectar con el perfil"), "{detail}");
+    assert!(detail.contains(&incident), "{detail}");
+
+    // Esc back to the queue, Esc again back to the open tickets (one at a
+    // time: two in a row read as alt-esc).
+    pty.send(ESC);
+    pty.wait_for("Queue · Known errors (1)");
+    pty.send(ESC);
+    pty.wait_until("the open queue", |s| {
+        s.contains("Queue · Open") && s.contains("Ticket de la cola")
+    });
+    assert!(!printer.is_empty());
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+}
+
+/// Two marked rows attached to the newest major incident (offered in the
+/// prompt) are both its children.
+#[test]
+fn marked_rows_attach_to_a_major_incident() {
+    let env = Env::new();
+    let major = env.incident("Caída del portal", "Nadie entra");
+    env.ok_as(MANAGER, &["major", "declare", &major, "--reason", "Caída"]);
+    let first = env.incident("Reporte uno", "No entra");
+    let second = env.incident("Reporte dos", "Tampoco");
+    let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
+    pty.wait_for("0 open reports");
+    // The two newest rows: mark them, then attach.
+    pty.send("  ");
+    pty.wait_for("2 marked");
+    pty.send("M");
+    let prompt = pty.wait_for("Attach to major incident");
+    assert!(
+        prompt.contains(&major),
+        "the newest major incident is offered: {prompt}"
+    );
+    pty.send(ENTER);
+    pty.wait_for(&format!("{major}: 2 attached"));
+    pty.wait_for("· 2 open reports");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    for key in [&first, &second] {
+        assert_eq!(links_of(&env.show(key), "major"), vec![major.clone()]);
+    }
+}
