@@ -537,6 +537,7 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
          ALTER TABLE site DROP COLUMN skew_ms; ALTER TABLE local DROP COLUMN secret_key;
          DROP TABLE changeset; DROP TABLE peer_knows; DROP TABLE export_cursor;
          DROP TABLE imported_bundle; DROP TABLE conflict; DROP TABLE op_waiting;
+         DROP TABLE sla_outcome;
          PRAGMA user_version = 1;",
     )
     .expect("back to schema 1");
@@ -554,8 +555,9 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
     // tickets and schema 4 backfilled when each ticket entered its state:
     // the doctor's replay of the log must agree with both. Schema 5 holds
     // the SLA clocks (derived from the configuration too, not compared);
-    // schema 6 the sync tables, with the site's own trust.
-    assert_eq!(version, 6);
+    // schema 6 the sync tables, with the site's own trust; schema 7 the SLA
+    // outcomes of finished tickets (derived from the configuration too).
+    assert_eq!(version, 7);
     drop(c);
     let doctor = h.env.cmd().arg("doctor").output().expect("doctor");
     assert!(

@@ -9,6 +9,8 @@ mod attach;
 mod error;
 pub mod generate;
 pub mod identity;
+mod outcome;
+pub mod report;
 mod sla;
 pub mod sync;
 pub mod transport;

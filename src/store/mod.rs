@@ -11,14 +11,18 @@ pub mod doctor;
 pub mod merge;
 pub mod ops;
 mod query;
+mod report;
 mod schema;
 mod sla_clock;
+mod sla_outcome;
 pub mod sync;
 
 pub use apply::ApplyMode;
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
+pub use report::{GroupFigures, GroupKey, ProblemRow, ReportData, ReportGroup, ReportQuery};
 pub use sla_clock::{ClockRow, PAUSED_BASE};
+pub use sla_outcome::{OutcomeRow, OutcomeSla};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};

@@ -1,0 +1,486 @@
+//! The aggregates behind `guardia report` (and the dashboard's live
+//! figures): tickets opened, finished and still open, how their SLA clocks
+//! ended, escalations per level, rejections by reason and the problems with
+//! the most linked incidents, over a time range and optionally per group.
+//!
+//! Config-free like the rest of the store: the caller passes the states
+//! that count as open and as rejected, the ticket types to include and the
+//! range in Unix milliseconds. Nothing loads tickets as structs: counts are
+//! grouped in SQL, and the response and resolution minutes (needed whole
+//! for percentiles) are streamed as two integers per finished ticket from
+//! the `sla_outcome` index. Without a grouping or a type filter, every
+//! query reads index ranges only; with one, each row in range also reads
+//! its ticket row (by row number, or by id for the log's rows).
+
+use super::{Reader, StoreError};
+use rusqlite::{Connection, Statement, ToSql};
+use std::collections::BTreeMap;
+
+/// What the figures can be broken down by (the ticket's current value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportGroup {
+    Service,
+    Level,
+    Assignee,
+    Priority,
+}
+
+impl ReportGroup {
+    /// The ticket column, as text (levels are integers). Priority and
+    /// level are written as in `ticket_status_shape` (schema 2), so the
+    /// backlog per state reads them from that index, not from each row.
+    fn expr(self) -> &'static str {
+        match self {
+            ReportGroup::Service => "t.service",
+            ReportGroup::Level => "CAST(t.level + 0 AS TEXT)",
+            ReportGroup::Assignee => "t.assignee",
+            ReportGroup::Priority => "t.priority || ''",
+        }
+    }
+}
+
+/// What to compute; the caller knows the workflows and the time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// States that count as open (categories new, active, waiting).
+    pub open_states: Vec<String>,
+    /// Every other state of every workflow: leaving the open states means
+    /// entering one of these.
+    pub other_states: Vec<String>,
+    /// The states `reject` moves tickets to.
+    pub rejected_states: Vec<String>,
+    /// Only tickets of these types; `None` for all.
+    pub types: Option<Vec<String>>,
+    /// `[from_ms, to_ms)`, Unix milliseconds.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Now: a range ending at or after it has today's backlog.
+    pub now_ms: i64,
+    pub group: Option<ReportGroup>,
+    /// How many problems to list.
+    pub top_problems: usize,
+}
+
+/// A group's value: the service, level, assignee or priority; `None` for
+/// an unassigned ticket, and for everything when there is no grouping.
+pub type GroupKey = Option<String>;
+
+/// The raw figures of one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFigures {
+    /// Created in the range.
+    pub opened: i64,
+    /// Finished in the range (by the last time each finished), resolved or
+    /// cancelled.
+    pub finished: i64,
+    /// Of those, finished in a cancelled state (cancelled, rejected).
+    pub cancelled: i64,
+    /// Open at the end of the range.
+    pub backlog: i64,
+    /// Of the resolved ones (finished, not cancelled), how many were
+    /// reopened at some point.
+    pub reopened: i64,
+    /// Business minutes to the first response and to resolution of each
+    /// resolved ticket an SLA policy covers, in no particular order.
+    pub response_min: Vec<i64>,
+    pub resolution_min: Vec<i64>,
+    pub response_met: i64,
+    pub resolution_met: i64,
+    /// Escalations in the range by target level; `None`: hierarchical.
+    pub escalations: BTreeMap<Option<i64>, i64>,
+    /// Rejections in the range by reason code.
+    pub rejections: BTreeMap<String, i64>,
+}
+
+impl GroupFigures {
+    /// Finished and not cancelled.
+    pub fn resolved(&self) -> i64 {
+        self.finished - self.cancelled
+    }
+
+    /// Adds another group's figures (for totals).
+    pub fn absorb(&mut self, o: &GroupFigures) {
+        self.opened += o.opened;
+        self.finished += o.finished;
+        self.cancelled += o.cancelled;
+        self.backlog += o.backlog;
+        self.reopened += o.reopened;
+        self.response_min.extend_from_slice(&o.response_min);
+        self.resolution_min.extend_from_slice(&o.resolution_min);
+        self.response_met += o.response_met;
+        self.resolution_met += o.resolution_met;
+        for (k, v) in &o.escalations {
+            *self.escalations.entry(*k).or_default() += v;
+        }
+        for (k, v) in &o.rejections {
+            *self.rejections.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// A problem ticket with the incidents linked to it (kind `problem`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemRow {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    /// Linked tickets created in the range (of the included types).
+    pub incidents: i64,
+    /// Minutes logged on those linked tickets, all time.
+    pub incident_minutes: i64,
+    /// Minutes logged on the problem itself, all time.
+    pub problem_minutes: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportData {
+    pub groups: BTreeMap<GroupKey, GroupFigures>,
+    pub problems: Vec<ProblemRow>,
+}
+
+/// The smallest hybrid-clock value of a wall-clock millisecond.
+fn hlc_floor(ms: i64) -> i64 {
+    ms.clamp(0, i64::MAX >> 16) << 16
+}
+
+/// The parts of a query that depend on the grouping and the type filter:
+/// the group expression, the join that brings the ticket row in (empty
+/// when neither needs it), and the type condition.
+struct Scope {
+    group: &'static str,
+    joined: bool,
+    types: &'static str,
+}
+
+impl Scope {
+    fn of(q: &ReportQuery) -> Scope {
+        let joined = q.group.is_some() || q.types.is_some();
+        Scope {
+            group: q.group.map_or("NULL", ReportGroup::expr),
+            joined,
+            types: if q.types.is_some() {
+                " AND t.type IN (SELECT j.value FROM json_each(:types) AS j)"
+            } else {
+                ""
+            },
+        }
+    }
+
+    /// `CROSS JOIN ticket t ON …` when the ticket row is needed: CROSS
+    /// keeps the range on the left-hand table outermost, so the plan reads
+    /// the rows in range and looks each ticket up, never the other way.
+    fn join(&self, on: &str) -> String {
+        if self.joined {
+            format!(" CROSS JOIN ticket t ON {on}")
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The statements of a report, by name (for the plan tests too).
+fn statements(q: &ReportQuery) -> Vec<(&'static str, String)> {
+    let s = Scope::of(q);
+    let (g, ty) = (s.group, s.types);
+    let mut out = vec![
+        (
+            "opened",
+            format!(
+                "SELECT {g}, count(*) FROM ticket t
+                 WHERE t.created_at >= :from AND t.created_at < :to{ty} GROUP BY 1"
+            ),
+        ),
+        (
+            "finished",
+            format!(
+                "SELECT {g}, o.cancelled, o.reopened, o.response_min, o.resolution_min,
+                        o.response_met, o.resolution_met
+                 FROM sla_outcome o{}
+                 WHERE o.done_ms >= :from AND o.done_ms < :to{ty}",
+                s.join("t.no = o.ticket_no")
+            ),
+        ),
+        (
+            "escalations",
+            format!(
+                "SELECT {g}, CASE WHEN e.mode = 'hierarchical' THEN NULL ELSE e.to_level END,
+                        count(*)
+                 FROM escalation e{}
+                 WHERE e.at >= :from AND e.at < :to{ty} GROUP BY 1, 2",
+                s.join("t.id = e.ticket_id")
+            ),
+        ),
+        // Read from `op_transition` alone when not joined: the reason is
+        // in the indexed `value`.
+        (
+            "rejections",
+            format!(
+                "SELECT {g}, coalesce(json_extract(o.value, '$.reason'), ''), count(*)
+                 FROM op o{}
+                 WHERE o.kind = 'transition'
+                   AND json_extract(o.value, '$.to') IN (SELECT j.value FROM json_each(:rejected) AS j)
+                   AND o.hlc >= :lo AND o.hlc < :hi{ty}
+                 GROUP BY 1, 2",
+                s.join("t.id = o.entity_id")
+            ),
+        ),
+        (
+            "open now",
+            format!(
+                "SELECT {g}, count(*) FROM ticket t
+                 WHERE t.status IN (SELECT j.value FROM json_each(:open) AS j){ty} GROUP BY 1"
+            ),
+        ),
+    ];
+    if q.to_ms < q.now_ms {
+        // The backlog at the end of a past range: today's, taken back
+        // through every change since (see `backlog_at`).
+        out.push((
+            "opened since",
+            format!("SELECT {g}, count(*) FROM ticket t WHERE t.created_at >= :to{ty} GROUP BY 1"),
+        ));
+        for (name, into, from) in [
+            ("opened again since", ":open", ":other"),
+            ("left open since", ":other", ":open"),
+        ] {
+            out.push((
+                name,
+                format!(
+                    "SELECT {g}, count(*) FROM op o{}
+                     WHERE o.kind = 'transition'
+                       AND json_extract(o.value, '$.to') IN (SELECT j.value FROM json_each({into}) AS j)
+                       AND o.hlc >= :hi
+                       AND json_extract(o.value, '$.from') IN (SELECT j.value FROM json_each({from}) AS j){ty}
+                     GROUP BY 1",
+                    s.join("t.id = o.entity_id")
+                ),
+            ));
+        }
+    }
+    out.push((
+        "problems",
+        format!(
+            "SELECT p.key, p.title, p.status, count(*) AS incidents,
+                    sum((SELECT coalesce(sum(w.minutes), 0) FROM worklog w WHERE w.ticket_id = t.id)),
+                    (SELECT coalesce(sum(w.minutes), 0) FROM worklog w WHERE w.ticket_id = p.id)
+             FROM link l
+             JOIN ticket t ON t.id = l.ticket_id
+             JOIN ticket p ON p.id = l.target_id
+             WHERE l.kind = 'problem' AND t.created_at >= :from AND t.created_at < :to{ty}
+             GROUP BY p.id ORDER BY incidents DESC, 5 DESC, p.no LIMIT :limit"
+        ),
+    ));
+    out
+}
+
+/// Binds the named parameters a statement uses (each statement uses some).
+fn bind(st: &mut Statement<'_>, args: &[(&str, &dyn ToSql)]) -> rusqlite::Result<()> {
+    for (name, value) in args {
+        if let Some(i) = st.parameter_index(name)? {
+            st.raw_bind_parameter(i, value)?;
+        }
+    }
+    Ok(())
+}
+
+struct Args {
+    from: i64,
+    to: i64,
+    lo: i64,
+    hi: i64,
+    open: String,
+    other: String,
+    rejected: String,
+    types: Option<String>,
+    limit: i64,
+}
+
+impl Args {
+    fn of(q: &ReportQuery) -> Args {
+        let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        Args {
+            from: q.from_ms,
+            to: q.to_ms,
+            lo: hlc_floor(q.from_ms),
+            hi: hlc_floor(q.to_ms),
+            open: json(&q.open_states),
+            other: json(&q.other_states),
+            rejected: json(&q.rejected_states),
+            types: q.types.as_deref().map(json),
+            limit: i64::try_from(q.top_problems).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn named(&self) -> [(&str, &dyn ToSql); 9] {
+        [
+            (":from", &self.from),
+            (":to", &self.to),
+            (":lo", &self.lo),
+            (":hi", &self.hi),
+            (":open", &self.open),
+            (":other", &self.other),
+            (":rejected", &self.rejected),
+            (":types", &self.types),
+            (":limit", &self.limit),
+        ]
+    }
+}
+
+/// Runs the report's queries in one read transaction (a savepoint, so it
+/// also works inside a write), so the figures agree with each other even
+/// while another process writes.
+struct Snapshot<'c>(&'c Connection);
+
+impl<'c> Snapshot<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.execute_batch("SAVEPOINT report")?;
+        Ok(Snapshot(conn))
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        // Nothing was written: releasing only ends the read.
+        let _ = self.0.execute_batch("RELEASE report");
+    }
+}
+
+fn compute(c: &Connection, q: &ReportQuery) -> rusqlite::Result<ReportData> {
+    let args = Args::of(q);
+    let named = args.named();
+    let mut d = ReportData::default();
+    let past = q.to_ms < q.now_ms;
+    for (name, sql) in statements(q) {
+        let mut st = c.prepare_cached(&sql)?;
+        bind(&mut st, &named)?;
+        let mut rows = st.raw_query();
+        while let Some(r) = rows.next()? {
+            if name == "problems" {
+                d.problems.push(ProblemRow {
+                    key: r.get(0)?,
+                    title: r.get(1)?,
+                    status: r.get(2)?,
+                    incidents: r.get(3)?,
+                    incident_minutes: r.get(4)?,
+                    problem_minutes: r.get(5)?,
+                });
+                continue;
+            }
+            let g = d.groups.entry(r.get::<_, Option<String>>(0)?).or_default();
+            match name {
+                "opened" => g.opened += r.get::<_, i64>(1)?,
+                "finished" => {
+                    let cancelled: bool = r.get(1)?;
+                    g.finished += 1;
+                    if cancelled {
+                        g.cancelled += 1;
+                        continue;
+                    }
+                    g.reopened += i64::from(r.get::<_, bool>(2)?);
+                    // NULL minutes: no SLA policy covers the ticket.
+                    if let (Some(resp), Some(res)) =
+                        (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<i64>>(4)?)
+                    {
+                        g.response_min.push(resp);
+                        g.resolution_min.push(res);
+                        g.response_met += i64::from(r.get::<_, Option<bool>>(5)? == Some(true));
+                        g.resolution_met += i64::from(r.get::<_, Option<bool>>(6)? == Some(true));
+                    }
+                }
+                "escalations" => {
+                    *g.escalations.entry(r.get(1)?).or_default() += r.get::<_, i64>(2)?
+                }
+                "rejections" => {
+                    *g.rejections.entry(r.get(1)?).or_default() += r.get::<_, i64>(2)?
+                }
+                // Today's backlog, and for a past range the changes since
+                // its end taken back: a ticket created since was not
+                // there, one reopened since was not open, one that left
+                // the open states since still was.
+                "open now" | "left open since" => g.backlog += r.get::<_, i64>(1)?,
+                "opened since" | "opened again since" if past => g.backlog -= r.get::<_, i64>(1)?,
+                _ => {}
+            }
+        }
+    }
+    Ok(d)
+}
+
+impl Reader<'_> {
+    /// The report's figures (see [`ReportData`]).
+    pub fn report(&self, q: &ReportQuery) -> Result<ReportData, StoreError> {
+        let conn = self.conn();
+        let _snapshot = Snapshot::begin(conn).map_err(|e| self.err(e))?;
+        compute(conn, q).map_err(|e| self.err(e))
+    }
+
+    /// `EXPLAIN QUERY PLAN` of each of the report's queries, by name.
+    pub fn report_plan(
+        &self,
+        q: &ReportQuery,
+    ) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        let args = Args::of(q);
+        let named = args.named();
+        let c = self.conn();
+        statements(q)
+            .into_iter()
+            .map(|(name, sql)| {
+                let plan = (|| -> rusqlite::Result<Vec<String>> {
+                    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    bind(&mut st, &named)?;
+                    let mut rows = st.raw_query();
+                    let mut out = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        out.push(r.get::<_, String>(3)?);
+                    }
+                    Ok(out)
+                })()
+                .map_err(|e| self.err(e))?;
+                Ok((name, plan))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_add_every_figure() {
+        let mut a = GroupFigures {
+            opened: 2,
+            finished: 3,
+            cancelled: 1,
+            response_min: vec![5],
+            ..Default::default()
+        };
+        a.escalations.insert(Some(2), 1);
+        let mut b = a.clone();
+        b.rejections.insert("dup".into(), 4);
+        a.absorb(&b);
+        assert_eq!(a.opened, 4);
+        assert_eq!(a.resolved(), 4);
+        assert_eq!(a.response_min, vec![5, 5]);
+        assert_eq!(a.escalations[&Some(2)], 2);
+        assert_eq!(a.rejections["dup"], 4);
+    }
+
+    #[test]
+    fn a_past_range_adds_the_backlog_queries() {
+        let q = ReportQuery {
+            to_ms: 10,
+            now_ms: 20,
+            ..Default::default()
+        };
+        let names: Vec<&str> = statements(&q).iter().map(|(n, _)| *n).collect();
+        assert!(names.contains(&"left open since"));
+        let q = ReportQuery {
+            to_ms: 20,
+            now_ms: 20,
+            ..Default::default()
+        };
+        let names: Vec<&str> = statements(&q).iter().map(|(n, _)| *n).collect();
+        assert!(!names.contains(&"opened since"));
+    }
+}
