@@ -334,10 +334,21 @@ impl App {
         };
         let data = self.reader().report(&q)?;
         let lang = self.lang;
-        let mut total = GroupFigures::default();
-        for g in data.groups.values() {
-            total.absorb(g);
-        }
+        // Without groups the one group is the total (not copied: its
+        // minutes are two integers per resolved ticket in range).
+        let mut data = data;
+        let total = if req.by.is_none() {
+            std::mem::take(&mut data.groups)
+                .into_values()
+                .next()
+                .unwrap_or_default()
+        } else {
+            let mut total = GroupFigures::default();
+            for g in data.groups.values() {
+                total.absorb(g);
+            }
+            total
+        };
         let mut groups: Vec<GroupReport> = match req.by {
             None => Vec::new(),
             Some(by) => data
