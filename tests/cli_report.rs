@@ -778,3 +778,114 @@ fn the_report_reads_index_ranges() {
         }
     }
 }
+
+#[test]
+fn the_dashboard_shows_the_reports_figures_for_today_and_30_days() {
+    use guardia::app::{App, Clock};
+    use guardia::config::Lang;
+    use guardia::store::Store;
+    let env = generated("1500");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .expect("now")
+        .with_timezone(&chrono::Utc);
+    let app = || {
+        App::new(
+            Config::builtin().expect("config"),
+            Store::open(&env.db).expect("open"),
+            Clock::fixed(now),
+            Lang::En,
+        )
+    };
+    // Until a report has computed the outcomes `generate` skipped, the
+    // dashboard has no indicators (it never runs that fill itself).
+    assert_eq!(app().kpis().expect("kpis"), None);
+    // In the time zone of this process, like the dashboard's days.
+    let json = |args: &[&str]| -> Value {
+        let out = env.cmd().args(args).output().expect("run");
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let month = json(&["report", "--json"]);
+    let today = month["to_date"].as_str().expect("to_date").to_string();
+    let day = json(&["report", "--json", "--from", &today, "--to", &today]);
+    let k = app().kpis().expect("kpis").expect("outcomes complete");
+    for (h, r) in [(&k.month, &month["totals"]), (&k.today, &day["totals"])] {
+        let n = |k: &str| r[k].as_i64();
+        assert_eq!(Some(h.opened), n("opened"));
+        assert_eq!(Some(h.closed), n("closed"));
+        assert_eq!(Some(h.backlog), n("backlog"));
+        assert_eq!(Some(h.reopened), n("reopened"));
+        assert_eq!(Some(h.counted), r["first_response"]["count"].as_i64());
+        assert_eq!(
+            h.response_median_min,
+            r["first_response"]["median_min"].as_i64()
+        );
+        assert_eq!(
+            h.resolution_median_min,
+            r["resolution"]["median_min"].as_i64()
+        );
+        assert_eq!(h.resolution_p90_min, r["resolution"]["p90_min"].as_i64());
+        let permille = |k: &str| r[k].as_f64().map(|p| (p * 10.0).round() as i64);
+        assert_eq!(h.response_met_permille, permille("response_sla_met_pct"));
+        assert_eq!(
+            h.resolution_met_permille,
+            permille("resolution_sla_met_pct")
+        );
+        let sum = |k: &str| -> i64 {
+            r[k].as_array()
+                .expect(k)
+                .iter()
+                .map(|e| e["count"].as_i64().expect("count"))
+                .sum()
+        };
+        assert_eq!(h.escalations, sum("escalations"));
+        assert_eq!(h.rejections, sum("rejections"));
+    }
+    assert!(k.month.opened > 50);
+    assert_eq!(k.resolved_per_day.len(), 30);
+    assert_eq!(
+        k.resolved_per_day.iter().sum::<i64>(),
+        month["totals"]["resolved"].as_i64().expect("resolved")
+    );
+    assert_eq!(
+        k.resolved_per_day.last().copied(),
+        day["totals"]["resolved"].as_i64()
+    );
+}
+
+/// Times the dashboard's indicators over an existing database (a copy:
+/// opening it migrates it; run `guardia report` on it once first).
+/// `GUARDIA_KPI_DB=/tmp/report-bench/full-1000000.db cargo test --release
+/// --test cli_report -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_the_dashboard_indicators() {
+    use guardia::app::{App, Clock};
+    use guardia::config::Lang;
+    use guardia::store::Store;
+    let Ok(db) = std::env::var("GUARDIA_KPI_DB") else {
+        return;
+    };
+    let app = App::new(
+        Config::builtin().expect("config"),
+        Store::open(std::path::Path::new(&db)).expect("open"),
+        Clock::system(),
+        Lang::En,
+    );
+    let month = || app.kpis_month().expect("kpis").is_some();
+    let today = || app.kpis_today().is_ok();
+    let cases: [(&str, &dyn Fn() -> bool); 2] = [("30 days", &month), ("today", &today)];
+    for (what, f) in cases {
+        let mut ms = Vec::new();
+        for _ in 0..21 {
+            let t = std::time::Instant::now();
+            assert!(f(), "run `guardia report` on the database first");
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "{what}: p50 {:.1} ms, p90 {:.1} ms, max {:.1} ms (21 runs)",
+            ms[10], ms[18], ms[20]
+        );
+    }
+}

@@ -4,6 +4,39 @@
 
 use crate::config::StateCategory;
 
+/// The headline figures of a range, as the console's dashboard shows
+/// them (the full set is `guardia report`'s). Shares are in tenths of a
+/// percent (935 is 93.5 %), so the type stays comparable with `Eq`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Headline {
+    pub opened: i64,
+    pub closed: i64,
+    pub backlog: i64,
+    /// Resolved tickets an SLA policy covers: what the times are of.
+    pub counted: i64,
+    pub response_median_min: Option<i64>,
+    pub resolution_median_min: Option<i64>,
+    pub resolution_p90_min: Option<i64>,
+    pub response_met_permille: Option<i64>,
+    pub resolution_met_permille: Option<i64>,
+    pub reopened: i64,
+    pub escalations: i64,
+    pub rejections: i64,
+}
+
+/// Today's and the last 30 days' figures, with a value per day for charts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Kpis {
+    pub today: Headline,
+    pub month: Headline,
+    /// Oldest first, the last one today: tickets resolved that day.
+    pub resolved_per_day: Vec<i64>,
+    /// Per day like `resolved_per_day`: the share of those an SLA policy
+    /// covers that met the resolution target, in tenths of a percent
+    /// (`None` for a day with none).
+    pub resolution_met_per_day: Vec<Option<i64>>,
+}
+
 /// How a finished ticket finished.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Finish {

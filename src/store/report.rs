@@ -595,6 +595,30 @@ impl Reader<'_> {
         compute(conn, q).map_err(|e| self.err(e))
     }
 
+    /// Per `[start, end)` range (Unix ms): the tickets resolved in it
+    /// (finished, not cancelled), how many of those an SLA policy covers,
+    /// and how many of these met the resolution target. One range of the
+    /// covering index `sla_outcome_done` each.
+    pub fn resolved_per_range(
+        &self,
+        ranges: &[(i64, i64)],
+    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        let mut st = self
+            .conn()
+            .prepare_cached(
+                "SELECT count(*), count(resolution_min), coalesce(sum(resolution_met), 0)
+                 FROM sla_outcome WHERE done_ms >= ?1 AND done_ms < ?2 AND cancelled = 0",
+            )
+            .map_err(|e| self.err(e))?;
+        ranges
+            .iter()
+            .map(|(a, b)| {
+                st.query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(|e| self.err(e))
+            })
+            .collect()
+    }
+
     /// `EXPLAIN QUERY PLAN` of each of the report's queries, by name.
     pub fn report_plan(
         &self,
