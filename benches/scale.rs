@@ -2,7 +2,8 @@
 //! Builds databases with `guardia generate` (kept under target/bench-data and
 //! reused), then measures what the foundation issue budgets: whole-process
 //! `list --json --limit 50`, in-process search over rare and common words,
-//! single `new`, bulk generation rate, and peak memory of a list. Prints a
+//! single `new`, bulk generation rate, peak memory of a list, and `report`
+//! (its first run, then warm runs over 30 days and the whole history). Prints a
 //! Markdown report; nothing here is a test and nothing asserts timings.
 
 use guardia::store::Store;
@@ -203,6 +204,53 @@ fn main() -> std::process::ExitCode {
             "| {size} | `list --open --json --limit 50`, whole process (ms) | {:.1} | {:.1} | {:.1} | ≤ 50 |",
             s.p50, s.p95, s.max
         );
+
+        // `report`: the first run fills the SLA outcomes `generate` skipped
+        // (once per database), then the last 30 days and the whole history,
+        // in total and per service (the budget: 2 s at 1M tickets).
+        let (t, rss) = run(&["report"], &db, &cfg);
+        println!(
+            "| {size} | first `report`, filling the SLA outcomes (ms) | {:.0} | | | once |",
+            ms(t)
+        );
+        println!(
+            "|   | its peak RSS, mostly the memory-mapped file (MiB) | {:.0} | | | |",
+            rss as f64 / 1024.0
+        );
+        let whole = ["--from", "2000-01-01"];
+        let cases: [(&str, Vec<&str>); 4] = [
+            ("`report`, last 30 days", vec!["report"]),
+            (
+                "`report --by service`, last 30 days",
+                vec!["report", "--by", "service"],
+            ),
+            (
+                "`report`, whole history",
+                [&["report"][..], &whole].concat(),
+            ),
+            (
+                "`report --by service`, whole history",
+                [&["report", "--by", "service"][..], &whole].concat(),
+            ),
+        ];
+        for (label, args) in cases {
+            run(&args, &db, &cfg);
+            let mut times = Vec::new();
+            let mut rss = 0;
+            for _ in 0..10 {
+                let (t, r) = run(&args, &db, &cfg);
+                times.push(ms(t));
+                rss = rss.max(r);
+            }
+            let s = stats(times);
+            println!(
+                "| {size} | {label}, whole process (ms; peak RSS {:.0} MiB) | {:.0} | {:.0} | {:.0} | ≤ 2000 |",
+                rss as f64 / 1024.0,
+                s.p50,
+                s.p95,
+                s.max
+            );
+        }
 
         let store = Store::open(&db).expect("open");
         let reader = store.reader();

@@ -50,6 +50,52 @@ pub(super) fn compute<'c>(
     log: &[Op],
     now: DateTime<Utc>,
 ) -> Result<(Ledger, &'c SlaPolicy, &'c Calendar), AppError> {
+    let first_public_comment = log
+        .iter()
+        .filter(|op| {
+            op.entity == entity::COMMENT
+                && op.kind == kind::CREATE
+                && op.value.get("internal").and_then(|v| v.as_bool()) == Some(false)
+        })
+        .map(|op| ms_to_time(op.hlc >> 16))
+        .min();
+    compute_from(cfg, ticket, log, first_public_comment, now)
+}
+
+/// A ticket's status history from its own ops: (effective time, state),
+/// oldest first, the first being its creation. A timer's move counts from
+/// when it was due.
+pub(super) fn status_history(ops: &[Op]) -> Vec<(DateTime<Utc>, String)> {
+    let mut history: Vec<(DateTime<Utc>, String)> = ops
+        .iter()
+        .filter_map(|op| {
+            let status = if op.entity == entity::TICKET && op.kind == kind::CREATE {
+                op.value.get("status").and_then(|v| v.as_str())
+            } else if op.entity == entity::TICKET && op.kind == kind::TRANSITION {
+                op.value.get("to").and_then(|v| v.as_str())
+            } else {
+                None
+            }?;
+            Some((
+                ms_to_time(super::workflow::effective_ms(op)),
+                status.to_string(),
+            ))
+        })
+        .collect();
+    history.sort_by_key(|(t, _)| *t);
+    history
+}
+
+/// The ledger from the ticket's own ops and the time of its first public
+/// comment: the first response is the earlier of that comment and the
+/// first move out of the state it was created in.
+pub(super) fn compute_from<'c>(
+    cfg: &'c Config,
+    ticket: &Ticket,
+    ops: &[Op],
+    first_public_comment: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Result<(Ledger, &'c SlaPolicy, &'c Calendar), AppError> {
     let policy = cfg.sla_policy(&ticket.ticket_type).ok_or_else(|| {
         AppError::Invalid(format!(
             "no SLA policy in sla.toml covers tickets of type '{}'; add it to a policy's types",
@@ -79,34 +125,17 @@ pub(super) fn compute<'c>(
             .map(Duration::minutes)
             .map_err(AppError::Invalid)
     };
-    let at = |hlc: i64| -> DateTime<Utc> { ms_to_time(hlc >> 16) };
-    let mut history: Vec<(DateTime<Utc>, String)> = Vec::new();
-    let mut responded_at: Option<DateTime<Utc>> = None;
-    for op in log {
-        let status = if op.entity == entity::TICKET && op.kind == kind::CREATE {
-            op.value.get("status").and_then(|v| v.as_str())
-        } else if op.entity == entity::TICKET && op.kind == kind::TRANSITION {
-            op.value.get("to").and_then(|v| v.as_str())
-        } else {
-            None
-        };
-        if let Some(s) = status {
-            // A timer's move counts from when it was due.
-            let when = ms_to_time(super::workflow::effective_ms(op));
-            if !history.is_empty() && responded_at.is_none() {
-                responded_at = Some(when);
-            }
-            history.push((when, s.to_string()));
-        }
-        let public_comment = op.entity == entity::COMMENT
-            && op.kind == kind::CREATE
-            && op.value.get("internal").and_then(|v| v.as_bool()) == Some(false);
-        if public_comment {
-            let t = at(op.hlc);
-            responded_at = Some(responded_at.map_or(t, |r| r.min(t)));
-        }
-    }
-    history.sort_by_key(|(t, _)| *t);
+    // The first move in log order, as the ledger always counted it.
+    let first_move = ops
+        .iter()
+        .filter(|op| op.entity == entity::TICKET && op.kind == kind::TRANSITION)
+        .find(|op| op.value.get("to").and_then(|v| v.as_str()).is_some())
+        .map(|op| ms_to_time(super::workflow::effective_ms(op)));
+    let responded_at = match (first_move, first_public_comment) {
+        (Some(m), Some(c)) => Some(m.min(c)),
+        (m, c) => m.or(c),
+    };
+    let history = status_history(ops);
     let done = cfg
         .workflow_for_type(&ticket.ticket_type)
         .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status))
@@ -198,14 +227,21 @@ pub(super) fn refresh_clock(
     ticket: &Ticket,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let open = cfg
+    let category = cfg
         .workflow_for_type(&ticket.ticket_type)
-        .is_some_and(|wf| crate::domain::lifecycle::category(wf, &ticket.status).is_open());
+        .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status));
+    let open = category.is_some_and(StateCategory::is_open);
+    let done = category.is_some_and(StateCategory::is_done);
+    // The clocks need only the ticket's own changes (comments answer the
+    // response clock, which is not cached; the outcome reads its first
+    // public comment itself).
+    let log = if open || done {
+        w.reader().entity_ops(&ticket.id)?
+    } else {
+        Vec::new()
+    };
     let row = if open {
-        // The resolution clock needs only the ticket's own changes (comments
-        // answer the response clock, which is not cached).
-        let log = w.reader().entity_ops(&ticket.id)?;
-        match compute(cfg, ticket, &log, now) {
+        match compute_from(cfg, ticket, &log, None, now) {
             Ok((ledger, policy, calendar)) => {
                 clock_row(&ledger, calendar, *policy.warn_percent.get_ref(), now)
             }
@@ -216,7 +252,7 @@ pub(super) fn refresh_clock(
         None
     };
     w.set_sla_clock(ticket_no, row.as_ref())?;
-    Ok(())
+    super::outcome::refresh(w, cfg, ticket_no, ticket, done.then_some(&log[..]), now)
 }
 
 /// What the clocks depend on besides the log: policies, calendars,
@@ -251,12 +287,15 @@ impl App {
     }
 
     /// Marks every cached clock stale (after a bulk load that did not keep
-    /// them, such as `generate`): the next `prepare` recomputes them.
+    /// them, such as `generate`): the next `prepare` recomputes them. The
+    /// finished tickets' outcomes are marked incomplete too: the next
+    /// report computes the missing ones.
     pub fn invalidate_sla_clocks(&mut self) -> Result<(), AppError> {
         let now = self.clock.now().timestamp_millis();
         self.store
             .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
                 w.set_sla_fingerprint("stale")?;
+                w.mark_sla_outcomes_incomplete()?;
                 Ok(())
             })
     }

@@ -857,6 +857,13 @@ impl App {
                 let touched: Vec<String> = w.touched().iter().cloned().collect();
                 if touched.len() > CLOCK_REFRESH_LIMIT {
                     w.set_sla_fingerprint("stale")?;
+                    // The history of these tickets may have changed how and
+                    // when they finished: their outcomes are filled again
+                    // before the next report.
+                    for id in &touched {
+                        w.drop_sla_outcome_of(id)?;
+                    }
+                    w.mark_sla_outcomes_incomplete()?;
                 } else {
                     let at = crate::domain::ticket::ms_to_time(now);
                     for id in &touched {

@@ -100,6 +100,8 @@ pub enum Command {
     Major(MajorCommand),
     /// Generate realistic demo tickets (deterministic for a seed)
     Generate(GenerateArgs),
+    /// Reports and KPIs over a range of dates: volume, response and resolution times, SLA met, reopenings, escalations, rejections, top problems
+    Report(ReportArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -763,4 +765,55 @@ pub enum MajorCommand {
     },
     /// A major incident and its reports
     Show(KeyJsonArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// First local date, included (YYYY-MM-DD) [default: 29 days before --to]
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// Last local date, included (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Break the figures down by the ticket's current service, level, operator (assignee) or priority
+    #[arg(long, value_enum)]
+    pub by: Option<ReportBy>,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
+    pub format: ReportFormat,
+    /// Same as --format json
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+    /// Only tickets of these types (comma-separated, or repeat the flag)
+    #[arg(long, value_delimiter = ',', value_name = "TYPE")]
+    pub types: Vec<String>,
+    /// CSV: start with a UTF-8 byte order mark, for spreadsheet programs that need it to read accents
+    #[arg(long)]
+    pub bom: bool,
+    /// CSV separator: ',' (default), ';' (spreadsheets where the decimal mark is a comma; decimals then use a comma) or 'tab'
+    #[arg(long, alias = "sep", value_name = "CHAR")]
+    pub delimiter: Option<String>,
+    /// How many problems to list
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub top: u16,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportBy {
+    #[value(alias = "servicio")]
+    Service,
+    #[value(alias = "nivel")]
+    Level,
+    /// The assignee
+    #[value(alias = "operador", alias = "assignee")]
+    Operator,
+    #[value(alias = "prioridad")]
+    Priority,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Table,
+    Csv,
+    Json,
+    Md,
 }

@@ -7,6 +7,7 @@ pub mod args;
 mod console;
 pub mod output;
 mod records;
+mod report;
 mod sync;
 mod workflow;
 
@@ -803,6 +804,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 tickets as f64 / secs.max(1e-9)
             ))?;
         }
+        Command::Report(a) => report::run(a, app)?,
         Command::Init(_)
         | Command::Config(_)
         | Command::Completions(_)

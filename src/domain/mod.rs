@@ -1,5 +1,5 @@
 //! Pure domain rules: intake, priority, lifecycle transitions, escalation,
-//! rejection, durations, business calendars. Plain functions over plain types with the clock passed
+//! rejection, durations, business calendars, report arithmetic. Plain functions over plain types with the clock passed
 //! in; nothing here touches SQLite, files or the terminal.
 
 pub mod calendar;
@@ -9,6 +9,7 @@ pub mod guards;
 pub mod intake;
 pub mod lifecycle;
 pub mod priority;
+pub mod report;
 pub mod site;
 pub mod sla;
 pub mod ticket;

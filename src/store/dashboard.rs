@@ -72,6 +72,9 @@ pub struct Dashboard {
     /// caller, which knows the time.
     pub sla_warned: i64,
     pub sla_breached: i64,
+    /// Today's and the last 30 days' report figures, filled by the caller
+    /// (`App::kpis`); `None` while finished tickets lack their SLA outcome.
+    pub kpis: Option<crate::domain::report::Kpis>,
 }
 
 /// Open tickets of one state per (priority, level), from the state's range of

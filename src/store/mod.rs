@@ -12,8 +12,10 @@ pub mod merge;
 pub mod ops;
 mod query;
 mod records;
+mod report;
 mod schema;
 mod sla_clock;
+mod sla_outcome;
 pub mod sync;
 
 pub use apply::ApplyMode;
@@ -21,7 +23,9 @@ pub use apply::{RESOURCE_PREFIX, TASK_PREFIX};
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
 pub use records::{KnowledgeHit, RecordQuery, Resource, Task, any_word_query};
+pub use report::{GroupFigures, GroupKey, ProblemRow, ReportData, ReportGroup, ReportQuery};
 pub use sla_clock::{ClockRow, PAUSED_BASE};
+pub use sla_outcome::{OutcomeRow, OutcomeSla};
 
 use ops::{Op, OpDraft, OpRef, hlc_next};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};

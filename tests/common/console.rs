@@ -685,6 +685,51 @@ pub fn dashboard() -> Dashboard {
         oldest_open,
         sla_warned: 3,
         sla_breached: 2,
+        kpis: Some(kpis()),
+    }
+}
+
+/// Hand-made indicators for the dashboard fixture: a day with no resolved
+/// ticket has no SLA share.
+pub fn kpis() -> guardia::domain::report::Kpis {
+    use guardia::domain::report::{Headline, Kpis};
+    let resolved_per_day: Vec<i64> = (0..30).map(|i| (i * 7 % 11) as i64).collect();
+    let resolution_met_per_day = resolved_per_day
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (*n > 0).then_some(500 + (i as i64 * 37 % 500)))
+        .collect();
+    Kpis {
+        today: Headline {
+            opened: 6,
+            closed: 2,
+            backlog: 25,
+            counted: 2,
+            response_median_min: Some(12),
+            resolution_median_min: Some(185),
+            resolution_p90_min: Some(300),
+            response_met_permille: Some(1000),
+            resolution_met_permille: Some(500),
+            reopened: 0,
+            escalations: 1,
+            rejections: 0,
+        },
+        month: Headline {
+            opened: 140,
+            closed: 118,
+            backlog: 25,
+            counted: 104,
+            response_median_min: Some(25),
+            resolution_median_min: Some(480),
+            resolution_p90_min: Some(1400),
+            response_met_permille: Some(957),
+            resolution_met_permille: Some(783),
+            reopened: 3,
+            escalations: 9,
+            rejections: 4,
+        },
+        resolved_per_day,
+        resolution_met_per_day,
     }
 }
 

@@ -1,15 +1,20 @@
-//! The dashboard: open tickets by priority, status, level and operator,
-//! new and closed per day as sparklines, and the oldest open tickets.
+//! The dashboard: open tickets by priority, status, level and operator;
+//! today's and the last 30 days' indicators (the figures of `guardia
+//! report`); new and resolved tickets per day as sparklines and the
+//! resolution SLA met per day as a bar chart; and the oldest open tickets.
 
 use super::{age, block, priority_label};
+use crate::domain::duration::format_minutes;
+use crate::domain::report::Headline;
 use crate::text::{pad_to_width, truncate_to_width};
+use crate::tui::i18n::Catalogue;
 use crate::tui::i18n::catalogue;
 use crate::tui::state::Console;
 use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Sparkline};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Sparkline};
 
 pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     let t = catalogue(c.lang);
@@ -37,8 +42,9 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     );
     let inner = b.inner(area);
     f.render_widget(b, area);
-    let [counts, series, oldest] = Layout::vertical([
-        Constraint::Length(7),
+    let [counts, kpis, series, oldest] = Layout::vertical([
+        Constraint::Length(6),
+        Constraint::Length(3),
         Constraint::Length(4),
         Constraint::Min(1),
     ])
@@ -89,16 +95,40 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         .collect();
     f.render_widget(table(t.per_operator, ops, cols[3]), cols[3]);
 
-    let halves = Layout::horizontal([Constraint::Ratio(1, 2); 2]).split(series);
-    for (i, (title, data)) in [
-        (t.new_per_day, &d.new_per_day),
-        (t.done_per_day, &d.done_per_day),
-    ]
-    .into_iter()
-    .enumerate()
+    let w = usize::from(kpis.width);
+    let mut lines = Vec::new();
+    match &d.kpis {
+        Some(k) => {
+            lines.push(Line::from(Span::styled(
+                truncate_to_width(t.kpi_title, w),
+                th.header,
+            )));
+            for (label, h) in [(t.kpi_today, &k.today), (t.kpi_month, &k.month)] {
+                lines.push(Line::from(Span::raw(truncate_to_width(
+                    &headline_text(t, label, h),
+                    w,
+                ))));
+            }
+        }
+        None => lines.push(Line::from(Span::styled(
+            truncate_to_width(t.kpi_missing, w),
+            th.dim,
+        ))),
+    }
+    f.render_widget(Paragraph::new(lines), kpis);
+
+    // Without the outcomes, the moves into a resolved or closed state.
+    let (done_title, done): (&str, &[i64]) = match &d.kpis {
+        Some(k) => (t.resolved_per_day, &k.resolved_per_day),
+        None => (t.done_per_day, &d.done_per_day),
+    };
+    let thirds = Layout::horizontal([Constraint::Ratio(1, 3); 3]).split(series);
+    for (i, (title, data)) in [(t.new_per_day, &d.new_per_day[..]), (done_title, done)]
+        .into_iter()
+        .enumerate()
     {
         let [head, spark] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(halves[i]);
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(gap(thirds[i]));
         let today = data.last().copied().unwrap_or(0);
         let total: i64 = data.iter().sum();
         f.render_widget(
@@ -111,8 +141,50 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
             )),
             head,
         );
-        let values: Vec<u64> = data.iter().map(|n| (*n).max(0) as u64).collect();
+        // The newest days when the column is narrower than the series.
+        let values: Vec<u64> = latest(data, spark.width)
+            .iter()
+            .map(|n| (*n).max(0) as u64)
+            .collect();
         f.render_widget(Sparkline::default().data(&values).style(th.bar), spark);
+    }
+    if let Some(k) = &d.kpis {
+        let [head, chart] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(gap(thirds[2]));
+        let today = k.resolution_met_per_day.last().copied().flatten();
+        f.render_widget(
+            Paragraph::new(Span::styled(
+                truncate_to_width(
+                    &format!(
+                        "{} ({} {})",
+                        t.sla_met_per_day,
+                        t.today,
+                        permille_text(today)
+                    ),
+                    usize::from(head.width),
+                ),
+                th.header,
+            )),
+            head,
+        );
+        // One column per day; a day without resolved tickets stays empty.
+        let bars: Vec<Bar> = latest(&k.resolution_met_per_day, chart.width)
+            .iter()
+            .map(|v| {
+                Bar::default()
+                    .value(v.unwrap_or(0).max(0) as u64)
+                    .text_value(String::new())
+            })
+            .collect();
+        f.render_widget(
+            BarChart::default()
+                .data(BarGroup::default().bars(&bars))
+                .bar_width(1)
+                .bar_gap(0)
+                .max(1000)
+                .bar_style(th.bar),
+            chart,
+        );
     }
 
     let w = usize::from(oldest.width);
@@ -133,4 +205,52 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         ))));
     }
     f.render_widget(Paragraph::new(lines), oldest);
+}
+
+/// An area less its last column, so side-by-side charts never touch.
+fn gap(a: Rect) -> Rect {
+    Rect {
+        width: a.width.saturating_sub(1),
+        ..a
+    }
+}
+
+/// The last `n` values of a series.
+fn latest<T>(data: &[T], n: u16) -> &[T] {
+    &data[data.len().saturating_sub(usize::from(n))..]
+}
+
+/// A share in tenths of a percent as `93.5%`, or `-`.
+fn permille_text(p: Option<i64>) -> String {
+    p.map_or_else(|| "-".into(), |v| format!("{}.{}%", v / 10, v % 10))
+}
+
+/// One line of indicators: volume, median times, SLA met, escalations,
+/// rejections, reopenings.
+fn headline_text(t: &Catalogue, label: &str, h: &Headline) -> String {
+    let min = |m: Option<i64>| m.map_or_else(|| "-".into(), format_minutes);
+    let pct = |p: Option<i64>| p.map_or_else(|| "-".into(), |v| format!("{}.{}", v / 10, v % 10));
+    format!(
+        "{} {} {} {} {} {} {}  {} {} {} {}  {} {}/{}%  {} {} {} {} {} {}",
+        pad_to_width(label, 8),
+        t.kpi_in,
+        h.opened,
+        t.kpi_out,
+        h.closed,
+        t.kpi_open,
+        h.backlog,
+        t.kpi_response,
+        min(h.response_median_min),
+        t.kpi_resolution,
+        min(h.resolution_median_min),
+        t.kpi_sla,
+        pct(h.response_met_permille),
+        pct(h.resolution_met_permille),
+        t.kpi_escalated,
+        h.escalations,
+        t.kpi_rejected,
+        h.rejections,
+        t.kpi_reopened,
+        h.reopened
+    )
 }

@@ -1,0 +1,701 @@
+//! The aggregates behind `guardia report` (and the dashboard's live
+//! figures): tickets opened, finished and still open, how their SLA clocks
+//! ended, escalations per level, rejections by reason and the problems with
+//! the most linked incidents, over a time range and optionally per group.
+//!
+//! Config-free like the rest of the store: the caller passes the states
+//! that count as open and as rejected, the ticket types to include and the
+//! range in Unix milliseconds. Nothing loads tickets as structs: counts are
+//! grouped in SQL, and the response and resolution minutes (needed whole
+//! for percentiles) are streamed as two integers per finished ticket from
+//! the `sla_outcome` index. Without a grouping or a type filter, every
+//! query reads index ranges only; with one, each row in range also reads
+//! its ticket row (by row number, or by id for the log's rows).
+
+use super::{Reader, StoreError};
+use rusqlite::{Connection, Statement, ToSql};
+use std::collections::BTreeMap;
+
+/// What the figures can be broken down by (the ticket's current value).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportGroup {
+    Service,
+    Level,
+    Assignee,
+    Priority,
+}
+
+/// What to compute; the caller knows the workflows and the time zone.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportQuery {
+    /// States that count as open (categories new, active, waiting).
+    pub open_states: Vec<String>,
+    /// Every other state of every workflow: leaving the open states means
+    /// entering one of these.
+    pub other_states: Vec<String>,
+    /// The states `reject` moves tickets to.
+    pub rejected_states: Vec<String>,
+    /// Only tickets of these types; `None` for all.
+    pub types: Option<Vec<String>>,
+    /// `[from_ms, to_ms)`, Unix milliseconds.
+    pub from_ms: i64,
+    pub to_ms: i64,
+    /// Now: a range ending at or after it has today's backlog.
+    pub now_ms: i64,
+    pub group: Option<ReportGroup>,
+    /// How many problems to list.
+    pub top_problems: usize,
+}
+
+/// A group's value: the service, level, assignee or priority; `None` for
+/// an unassigned ticket, and for everything when there is no grouping.
+pub type GroupKey = Option<String>;
+
+/// The raw figures of one group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GroupFigures {
+    /// Created in the range.
+    pub opened: i64,
+    /// Finished in the range (by the last time each finished), resolved or
+    /// cancelled.
+    pub finished: i64,
+    /// Of those, finished in a cancelled state (cancelled, rejected).
+    pub cancelled: i64,
+    /// Open at the end of the range.
+    pub backlog: i64,
+    /// Of the resolved ones (finished, not cancelled), how many were
+    /// reopened at some point.
+    pub reopened: i64,
+    /// Business minutes to the first response and to resolution of each
+    /// resolved ticket an SLA policy covers, in no particular order.
+    pub response_min: Vec<i64>,
+    pub resolution_min: Vec<i64>,
+    pub response_met: i64,
+    pub resolution_met: i64,
+    /// Escalations in the range by target level; `None`: hierarchical.
+    pub escalations: BTreeMap<Option<i64>, i64>,
+    /// Rejections in the range by reason code.
+    pub rejections: BTreeMap<String, i64>,
+}
+
+impl GroupFigures {
+    /// Finished and not cancelled.
+    pub fn resolved(&self) -> i64 {
+        self.finished - self.cancelled
+    }
+
+    /// Adds another group's figures (for totals).
+    pub fn absorb(&mut self, o: &GroupFigures) {
+        self.opened += o.opened;
+        self.finished += o.finished;
+        self.cancelled += o.cancelled;
+        self.backlog += o.backlog;
+        self.reopened += o.reopened;
+        self.response_min.extend_from_slice(&o.response_min);
+        self.resolution_min.extend_from_slice(&o.resolution_min);
+        self.response_met += o.response_met;
+        self.resolution_met += o.resolution_met;
+        for (k, v) in &o.escalations {
+            *self.escalations.entry(*k).or_default() += v;
+        }
+        for (k, v) in &o.rejections {
+            *self.rejections.entry(k.clone()).or_default() += v;
+        }
+    }
+}
+
+/// A problem ticket with the incidents linked to it (kind `problem`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemRow {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    /// Linked tickets created in the range (of the included types).
+    pub incidents: i64,
+    /// Minutes logged on those linked tickets, all time.
+    pub incident_minutes: i64,
+    /// Minutes logged on the problem itself, all time.
+    pub problem_minutes: i64,
+    /// What the problem's resources cost, in hundredths.
+    pub resource_cents: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportData {
+    pub groups: BTreeMap<GroupKey, GroupFigures>,
+    pub problems: Vec<ProblemRow>,
+}
+
+/// The smallest hybrid-clock value of a wall-clock millisecond.
+fn hlc_floor(ms: i64) -> i64 {
+    ms.clamp(0, i64::MAX >> 16) << 16
+}
+
+/// How the rows of a query find their group. Without a grouping or a type
+/// filter every query counts in SQL (`GROUP BY` over index ranges). With
+/// one, each row in range names its ticket by row number instead, and the
+/// group (and whether its type is included) comes from a [`TicketMap`]
+/// built from a covering index: reading every ticket row in range to
+/// learn its service would read most of the ticket table over a long
+/// range (5 s for a year at 1M tickets, against 1 s this way).
+struct Scope {
+    mapped: bool,
+}
+
+impl Scope {
+    fn of(q: &ReportQuery) -> Scope {
+        Scope {
+            mapped: q.group.is_some() || q.types.is_some(),
+        }
+    }
+
+    /// The first column: the ticket's row number, or NULL (one group).
+    fn first(&self, no: &str) -> String {
+        if self.mapped {
+            no.to_string()
+        } else {
+            "NULL".to_string()
+        }
+    }
+
+    /// The count: `count(*)` per group, or 1 per row.
+    fn count(&self) -> &'static str {
+        if self.mapped { "1" } else { "count(*)" }
+    }
+
+    fn group_by(&self, columns: &str) -> String {
+        if self.mapped {
+            String::new()
+        } else {
+            format!(" GROUP BY {columns}")
+        }
+    }
+
+    /// The ticket's row number for a row that names the ticket by id: the
+    /// id's unique index holds it, so the ticket row itself is not read.
+    /// CROSS keeps the range on the left-hand table outermost.
+    fn join(&self, on: &str) -> String {
+        if self.mapped {
+            format!(" CROSS JOIN ticket t ON t.id = {on}")
+        } else {
+            String::new()
+        }
+    }
+}
+
+/// The statements of a report, by name (for the plan tests too).
+fn statements(q: &ReportQuery) -> Vec<(&'static str, String)> {
+    let s = Scope::of(q);
+    let (n, t_no, o_no) = (s.count(), s.first("t.no"), s.first("o.ticket_no"));
+    let mut out = vec![
+        (
+            "opened",
+            format!(
+                "SELECT {t_no}, {n} FROM ticket t
+                 WHERE t.created_at >= :from AND t.created_at < :to{}",
+                s.group_by("1")
+            ),
+        ),
+        (
+            "finished",
+            format!(
+                "SELECT {o_no}, o.cancelled, o.reopened, o.response_min, o.resolution_min,
+                        o.response_met, o.resolution_met
+                 FROM sla_outcome o
+                 WHERE o.done_ms >= :from AND o.done_ms < :to"
+            ),
+        ),
+        (
+            "escalations",
+            format!(
+                "SELECT {t_no}, CASE WHEN e.mode = 'hierarchical' THEN NULL ELSE e.to_level END, {n}
+                 FROM escalation e{}
+                 WHERE e.at >= :from AND e.at < :to{}",
+                s.join("e.ticket_id"),
+                s.group_by("1, 2")
+            ),
+        ),
+        // Read from `op_transition` alone: the reason is in the indexed
+        // `value`.
+        (
+            "rejections",
+            format!(
+                "SELECT {t_no}, coalesce(json_extract(o.value, '$.reason'), ''), {n}
+                 FROM op o{}
+                 WHERE o.kind = 'transition'
+                   AND json_extract(o.value, '$.to') IN (SELECT j.value FROM json_each(:rejected) AS j)
+                   AND o.hlc >= :lo AND o.hlc < :hi{}",
+                s.join("o.entity_id"),
+                s.group_by("1, 2")
+            ),
+        ),
+        // One state at a time, a range of `ticket_status`.
+        (
+            "open now",
+            format!(
+                "SELECT {t_no}, {n} FROM ticket t WHERE t.status = :state{}",
+                s.group_by("1")
+            ),
+        ),
+    ];
+    if q.to_ms < q.now_ms {
+        // The backlog at the end of a past range: today's, taken back
+        // through every change since (see `compute`).
+        out.push((
+            "opened since",
+            format!(
+                "SELECT {t_no}, {n} FROM ticket t WHERE t.created_at >= :to{}",
+                s.group_by("1")
+            ),
+        ));
+        for (name, into, from) in [
+            ("opened again since", ":open", ":other"),
+            ("left open since", ":other", ":open"),
+        ] {
+            out.push((
+                name,
+                format!(
+                    "SELECT {t_no}, {n} FROM op o{}
+                     WHERE o.kind = 'transition'
+                       AND json_extract(o.value, '$.to') IN (SELECT j.value FROM json_each({into}) AS j)
+                       AND o.hlc >= :hi
+                       AND json_extract(o.value, '$.from') IN (SELECT j.value FROM json_each({from}) AS j){}",
+                    s.join("o.entity_id"),
+                    s.group_by("1")
+                ),
+            ));
+        }
+    }
+    let ty = if q.types.is_some() {
+        " AND t.type IN (SELECT j.value FROM json_each(:types) AS j)"
+    } else {
+        ""
+    };
+    out.push((
+        "problems",
+        format!(
+            "SELECT p.key, p.title, p.status, count(*) AS incidents,
+                    sum((SELECT coalesce(sum(w.minutes), 0) FROM worklog w WHERE w.ticket_id = t.id)),
+                    (SELECT coalesce(sum(w.minutes), 0) FROM worklog w WHERE w.ticket_id = p.id),
+                    (SELECT CAST(round(coalesce(sum(r.cost), 0) * 100) AS INTEGER) FROM resource r WHERE r.ticket_id = p.id)
+             FROM link l
+             JOIN ticket t ON t.id = l.ticket_id
+             JOIN ticket p ON p.id = l.target_id
+             WHERE l.kind = 'problem' AND t.created_at >= :from AND t.created_at < :to{ty}
+             GROUP BY p.id ORDER BY incidents DESC, 5 DESC, p.no LIMIT :limit"
+        ),
+    ));
+    out
+}
+
+/// Each ticket's group and whether its type is included, by row number.
+struct TicketMap {
+    /// Index into `keys` by row number; `NO_GROUP` for a ticket not seen.
+    group: Vec<u32>,
+    keys: Vec<GroupKey>,
+    /// By row number, when only some types are included.
+    included: Option<Vec<bool>>,
+}
+
+const NO_GROUP: u32 = u32::MAX;
+
+/// The scan that gives every ticket's group value: a covering index each
+/// (priority and level are the expressions of `ticket_status_shape`, read
+/// from it without the ticket rows; `INDEXED BY` because the planner would
+/// otherwise scan the table for them).
+fn map_sql(g: ReportGroup) -> &'static str {
+    match g {
+        ReportGroup::Service => "SELECT t.no, t.service FROM ticket t",
+        ReportGroup::Assignee => "SELECT t.no, t.assignee FROM ticket t",
+        ReportGroup::Priority => {
+            "SELECT t.no, t.priority || '' FROM ticket t INDEXED BY ticket_status_shape"
+        }
+        ReportGroup::Level => {
+            "SELECT t.no, t.level + 0 FROM ticket t INDEXED BY ticket_status_shape"
+        }
+    }
+}
+
+/// The tickets of one type, a range of `ticket_timer` (type first).
+const TYPE_SQL: &str = "SELECT t.no FROM ticket t WHERE t.type = :type";
+
+impl TicketMap {
+    fn build(c: &Connection, q: &ReportQuery) -> rusqlite::Result<TicketMap> {
+        let max: i64 = c.query_row("SELECT coalesce(max(no), 0) FROM ticket", [], |r| r.get(0))?;
+        let size = usize::try_from(max).unwrap_or(0) + 1;
+        let mut map = TicketMap {
+            group: Vec::new(),
+            keys: Vec::new(),
+            included: None,
+        };
+        if let Some(g) = q.group {
+            map.group = vec![NO_GROUP; size];
+            let mut st = c.prepare_cached(map_sql(g))?;
+            let mut rows = st.query([])?;
+            let mut ids: std::collections::HashMap<GroupKey, u32> = Default::default();
+            // The index yields equal values together: look up only changes.
+            let mut last: Option<(GroupKey, u32)> = None;
+            while let Some(r) = rows.next()? {
+                let Some(i) = slot(r.get(0)?, size) else {
+                    continue;
+                };
+                let key = group_key(r, 1)?;
+                let id = match &last {
+                    Some((k, id)) if *k == key => *id,
+                    _ => {
+                        let next = u32::try_from(map.keys.len()).unwrap_or(NO_GROUP);
+                        let id = *ids.entry(key.clone()).or_insert_with(|| {
+                            map.keys.push(key.clone());
+                            next
+                        });
+                        last = Some((key, id));
+                        id
+                    }
+                };
+                map.group[i] = id;
+            }
+        }
+        if let Some(types) = &q.types {
+            let mut included = vec![false; size];
+            let mut st = c.prepare_cached(TYPE_SQL)?;
+            for ty in types {
+                let mut rows = st.query(rusqlite::named_params! {":type": ty})?;
+                while let Some(r) = rows.next()? {
+                    if let Some(i) = slot(r.get(0)?, size) {
+                        included[i] = true;
+                    }
+                }
+            }
+            map.included = Some(included);
+        }
+        Ok(map)
+    }
+
+    /// The group of ticket `no`, or `None` when its type is not included.
+    fn group_of(&self, no: i64, size: usize) -> Option<GroupKey> {
+        let i = slot(no, size)?;
+        if let Some(inc) = &self.included
+            && !inc.get(i).copied().unwrap_or(false)
+        {
+            return None;
+        }
+        Some(
+            self.group
+                .get(i)
+                .and_then(|g| self.keys.get(*g as usize))
+                .cloned()
+                .flatten(),
+        )
+    }
+}
+
+/// A row number as an index into the map, if it is one.
+fn slot(no: i64, size: usize) -> Option<usize> {
+    usize::try_from(no).ok().filter(|i| *i < size)
+}
+
+/// Binds the named parameters a statement uses (each statement uses some).
+fn bind(st: &mut Statement<'_>, args: &[(&str, &dyn ToSql)]) -> rusqlite::Result<()> {
+    for (name, value) in args {
+        if let Some(i) = st.parameter_index(name)? {
+            st.raw_bind_parameter(i, value)?;
+        }
+    }
+    Ok(())
+}
+
+struct Args {
+    /// The first open state (the plans show the query of one state).
+    state: String,
+    from: i64,
+    to: i64,
+    lo: i64,
+    hi: i64,
+    open: String,
+    other: String,
+    rejected: String,
+    types: Option<String>,
+    limit: i64,
+}
+
+impl Args {
+    fn of(q: &ReportQuery) -> Args {
+        let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+        Args {
+            state: q.open_states.first().cloned().unwrap_or_default(),
+            from: q.from_ms,
+            to: q.to_ms,
+            lo: hlc_floor(q.from_ms),
+            hi: hlc_floor(q.to_ms),
+            open: json(&q.open_states),
+            other: json(&q.other_states),
+            rejected: json(&q.rejected_states),
+            types: q.types.as_deref().map(json),
+            limit: i64::try_from(q.top_problems).unwrap_or(i64::MAX),
+        }
+    }
+
+    fn named(&self) -> [(&str, &dyn ToSql); 10] {
+        [
+            (":state", &self.state),
+            (":from", &self.from),
+            (":to", &self.to),
+            (":lo", &self.lo),
+            (":hi", &self.hi),
+            (":open", &self.open),
+            (":other", &self.other),
+            (":rejected", &self.rejected),
+            (":types", &self.types),
+            (":limit", &self.limit),
+        ]
+    }
+}
+
+/// The group of a row, as text: levels come as integers (a `CAST` would
+/// keep SQLite from reading them from `ticket_status_shape`).
+fn group_key(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<GroupKey> {
+    use rusqlite::types::ValueRef;
+    Ok(match r.get_ref(column)? {
+        ValueRef::Null => None,
+        ValueRef::Integer(n) => Some(n.to_string()),
+        ValueRef::Real(x) => Some(x.to_string()),
+        ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
+    })
+}
+
+/// The states without repeats, in the caller's order.
+fn distinct(states: &[String]) -> Vec<&str> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in states {
+        if !out.contains(&s.as_str()) {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// Runs the report's queries in one read transaction (a savepoint, so it
+/// also works inside a write), so the figures agree with each other even
+/// while another process writes.
+struct Snapshot<'c>(&'c Connection);
+
+impl<'c> Snapshot<'c> {
+    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
+        conn.execute_batch("SAVEPOINT report")?;
+        Ok(Snapshot(conn))
+    }
+}
+
+impl Drop for Snapshot<'_> {
+    fn drop(&mut self) {
+        // Nothing was written: releasing only ends the read.
+        let _ = self.0.execute_batch("RELEASE report");
+    }
+}
+
+fn compute(c: &Connection, q: &ReportQuery) -> rusqlite::Result<ReportData> {
+    let args = Args::of(q);
+    let named = args.named();
+    let mut d = ReportData::default();
+    let past = q.to_ms < q.now_ms;
+    let map = if Scope::of(q).mapped {
+        Some(TicketMap::build(c, q)?)
+    } else {
+        None
+    };
+    let size = map.as_ref().map_or(0, |m| {
+        m.group.len().max(m.included.as_ref().map_or(0, Vec::len))
+    });
+    // The group a row counts in: its ticket's (mapped), or the only one;
+    // `None` when its ticket's type is left out.
+    let group_of = |r: &rusqlite::Row<'_>| -> rusqlite::Result<Option<GroupKey>> {
+        Ok(match &map {
+            None => Some(None),
+            Some(m) => m.group_of(r.get(0)?, size),
+        })
+    };
+    for (name, sql) in statements(q) {
+        let mut st = c.prepare_cached(&sql)?;
+        bind(&mut st, &named)?;
+        if name == "problems" {
+            let mut rows = st.raw_query();
+            while let Some(r) = rows.next()? {
+                d.problems.push(ProblemRow {
+                    key: r.get(0)?,
+                    title: r.get(1)?,
+                    status: r.get(2)?,
+                    incidents: r.get(3)?,
+                    incident_minutes: r.get(4)?,
+                    problem_minutes: r.get(5)?,
+                    resource_cents: r.get(6)?,
+                });
+            }
+            continue;
+        }
+        // "open now" runs once per open state.
+        let states: Vec<Option<&str>> = if name == "open now" {
+            distinct(&q.open_states).into_iter().map(Some).collect()
+        } else {
+            vec![None]
+        };
+        let at = st.parameter_index(":state")?;
+        for state in states {
+            if let (Some(i), Some(state)) = (at, state) {
+                st.raw_bind_parameter(i, state)?;
+            }
+            let mut rows = st.raw_query();
+            while let Some(r) = rows.next()? {
+                let Some(key) = group_of(r)? else {
+                    continue;
+                };
+                let g = d.groups.entry(key).or_default();
+                match name {
+                    "opened" => g.opened += r.get::<_, i64>(1)?,
+                    "finished" => {
+                        g.finished += 1;
+                        if r.get::<_, bool>(1)? {
+                            g.cancelled += 1;
+                            continue;
+                        }
+                        g.reopened += i64::from(r.get::<_, bool>(2)?);
+                        // NULL minutes: no SLA policy covers the ticket.
+                        if let (Some(resp), Some(res)) =
+                            (r.get::<_, Option<i64>>(3)?, r.get::<_, Option<i64>>(4)?)
+                        {
+                            g.response_min.push(resp);
+                            g.resolution_min.push(res);
+                            g.response_met += i64::from(r.get::<_, Option<bool>>(5)? == Some(true));
+                            g.resolution_met +=
+                                i64::from(r.get::<_, Option<bool>>(6)? == Some(true));
+                        }
+                    }
+                    "escalations" => {
+                        *g.escalations.entry(r.get(1)?).or_default() += r.get::<_, i64>(2)?
+                    }
+                    "rejections" => {
+                        *g.rejections.entry(r.get(1)?).or_default() += r.get::<_, i64>(2)?
+                    }
+                    // Today's backlog, and for a past range the changes
+                    // since its end taken back: a ticket created since was
+                    // not there, one reopened since was not open, one that
+                    // left the open states since still was.
+                    "open now" | "left open since" => g.backlog += r.get::<_, i64>(1)?,
+                    "opened since" | "opened again since" if past => {
+                        g.backlog -= r.get::<_, i64>(1)?
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok(d)
+}
+
+impl Reader<'_> {
+    /// The report's figures (see [`ReportData`]).
+    pub fn report(&self, q: &ReportQuery) -> Result<ReportData, StoreError> {
+        let conn = self.conn();
+        let _snapshot = Snapshot::begin(conn).map_err(|e| self.err(e))?;
+        compute(conn, q).map_err(|e| self.err(e))
+    }
+
+    /// Per `[start, end)` range (Unix ms): the tickets resolved in it
+    /// (finished, not cancelled), how many of those an SLA policy covers,
+    /// and how many of these met the resolution target. One range of the
+    /// covering index `sla_outcome_done` each.
+    pub fn resolved_per_range(
+        &self,
+        ranges: &[(i64, i64)],
+    ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        let mut st = self
+            .conn()
+            .prepare_cached(
+                "SELECT count(*), count(resolution_min), coalesce(sum(resolution_met), 0)
+                 FROM sla_outcome WHERE done_ms >= ?1 AND done_ms < ?2 AND cancelled = 0",
+            )
+            .map_err(|e| self.err(e))?;
+        ranges
+            .iter()
+            .map(|(a, b)| {
+                st.query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(|e| self.err(e))
+            })
+            .collect()
+    }
+
+    /// `EXPLAIN QUERY PLAN` of each of the report's queries, by name.
+    pub fn report_plan(
+        &self,
+        q: &ReportQuery,
+    ) -> Result<Vec<(&'static str, Vec<String>)>, StoreError> {
+        let args = Args::of(q);
+        let named = args.named();
+        let c = self.conn();
+        let mut all = statements(q);
+        if let Some(g) = q.group {
+            all.push(("ticket groups", map_sql(g).to_string()));
+        }
+        if q.types.is_some() {
+            all.push(("ticket types", TYPE_SQL.to_string()));
+        }
+        all.into_iter()
+            .map(|(name, sql)| {
+                let plan = (|| -> rusqlite::Result<Vec<String>> {
+                    let mut st = c.prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+                    bind(&mut st, &named)?;
+                    let mut rows = st.raw_query();
+                    let mut out = Vec::new();
+                    while let Some(r) = rows.next()? {
+                        out.push(r.get::<_, String>(3)?);
+                    }
+                    Ok(out)
+                })()
+                .map_err(|e| self.err(e))?;
+                Ok((name, plan))
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn totals_add_every_figure() {
+        let mut a = GroupFigures {
+            opened: 2,
+            finished: 3,
+            cancelled: 1,
+            response_min: vec![5],
+            ..Default::default()
+        };
+        a.escalations.insert(Some(2), 1);
+        let mut b = a.clone();
+        b.rejections.insert("dup".into(), 4);
+        a.absorb(&b);
+        assert_eq!(a.opened, 4);
+        assert_eq!(a.resolved(), 4);
+        assert_eq!(a.response_min, vec![5, 5]);
+        assert_eq!(a.escalations[&Some(2)], 2);
+        assert_eq!(a.rejections["dup"], 4);
+    }
+
+    #[test]
+    fn a_past_range_adds_the_backlog_queries() {
+        let q = ReportQuery {
+            to_ms: 10,
+            now_ms: 20,
+            ..Default::default()
+        };
+        let names: Vec<&str> = statements(&q).iter().map(|(n, _)| *n).collect();
+        assert!(names.contains(&"left open since"));
+        let q = ReportQuery {
+            to_ms: 20,
+            now_ms: 20,
+            ..Default::default()
+        };
+        let names: Vec<&str> = statements(&q).iter().map(|(n, _)| *n).collect();
+        assert!(!names.contains(&"opened since"));
+    }
+}

@@ -1,0 +1,959 @@
+//! `guardia report`: every total checked against a naive recount done here,
+//! straight over the SQLite file (the operation log replayed in Rust) and,
+//! for the times and SLA shares, against each ticket's own ledger from
+//! `guardia sla KEY --json`; the four formats; the errors; hostile text;
+//! and the SLA outcome cache the report reads (filled after `generate`,
+//! kept by every write, dropped on reopening).
+
+mod common;
+
+use common::*;
+use guardia::config::{Config, StateCategory};
+use guardia::domain::lifecycle;
+use rusqlite::Connection;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::process::Output;
+
+/// Report dates are local: every run here is in Bogotá (UTC-5, no DST).
+const TZ: &str = "America/Bogota";
+
+fn run(env: &Env, args: &[&str]) -> Output {
+    env.cmd()
+        .env("TZ", TZ)
+        .args(args)
+        .output()
+        .expect("run guardia")
+}
+
+fn ok(env: &Env, args: &[&str]) -> Vec<u8> {
+    let out = run(env, args);
+    assert!(
+        out.status.success(),
+        "`guardia {}` failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+fn report(env: &Env, args: &[&str]) -> Value {
+    let mut a = vec!["report", "--json"];
+    a.extend_from_slice(args);
+    serde_json::from_slice(&ok(env, &a)).expect("report JSON")
+}
+
+/// Fails with exit `code` and one `guardia: ` line (or clap's usage error).
+fn refused(env: &Env, args: &[&str], code: i32) -> String {
+    let out = run(env, args);
+    assert_eq!(
+        out.status.code(),
+        Some(code),
+        "`guardia {}`: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Local midnight in Bogotá of a date, in Unix ms.
+fn bogota_ms(date: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(&format!("{date}T00:00:00-05:00"))
+        .expect("date")
+        .timestamp_millis()
+}
+
+/// A database with a year of generated history up to `NOW`.
+fn generated(tickets: &str) -> Env {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", tickets, "--seed", "11"]);
+    env
+}
+
+// ----- the naive recount -----
+
+/// One ticket as the log tells it.
+struct Replayed {
+    key: String,
+    service: String,
+    ticket_type: String,
+    created_ms: i64,
+    /// (effective ms, state), in log order.
+    history: Vec<(i64, String)>,
+}
+
+/// Every ticket, replayed from the `op` table, plus the escalation and
+/// rejection events (ms, value).
+struct Log {
+    tickets: Vec<Replayed>,
+    escalations: Vec<(i64, Value, String)>,
+    rejections: Vec<(i64, Value, String)>,
+}
+
+fn read_log(env: &Env) -> Log {
+    let c = Connection::open(&env.db).expect("open");
+    let current: HashMap<String, (String, String)> = c
+        .prepare("SELECT id, key, service FROM ticket")
+        .expect("prepare")
+        .query_map([], |r| Ok((r.get(0)?, (r.get(1)?, r.get(2)?))))
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    let mut st = c
+        .prepare(
+            "SELECT entity_id, kind, hlc, value FROM op WHERE entity = 'ticket'
+             ORDER BY hlc, site_no, seq",
+        )
+        .expect("prepare");
+    let mut rows = st.query([]).expect("query");
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut log = Log {
+        tickets: Vec::new(),
+        escalations: Vec::new(),
+        rejections: Vec::new(),
+    };
+    while let Some(r) = rows.next().expect("row") {
+        let id: String = r.get(0).expect("id");
+        let kind: String = r.get(1).expect("kind");
+        let hlc: i64 = r.get(2).expect("hlc");
+        let v: Value = serde_json::from_str(&r.get::<_, String>(3).expect("value")).expect("json");
+        let ms = v["at"].as_i64().unwrap_or(hlc >> 16);
+        match kind.as_str() {
+            "create" => {
+                let (key, service) = current[&id].clone();
+                by_id.insert(id.clone(), log.tickets.len());
+                log.tickets.push(Replayed {
+                    key,
+                    service,
+                    ticket_type: v["type"].as_str().expect("type").into(),
+                    created_ms: hlc >> 16,
+                    history: vec![(ms, v["status"].as_str().expect("status").into())],
+                });
+            }
+            "transition" => {
+                let t = &mut log.tickets[by_id[&id]];
+                t.history.push((ms, v["to"].as_str().expect("to").into()));
+                if v.get("reason").is_some() {
+                    log.rejections.push((hlc >> 16, v, t.service.clone()));
+                }
+            }
+            "escalate" => {
+                let service = log.tickets[by_id[&id]].service.clone();
+                log.escalations.push((hlc >> 16, v, service));
+            }
+            _ => {}
+        }
+    }
+    log
+}
+
+fn category(cfg: &Config, t: &Replayed, state: &str) -> StateCategory {
+    let wf = cfg.workflow_for_type(&t.ticket_type).expect("workflow");
+    lifecycle::category(wf, state)
+}
+
+/// When `t` last moved from an unfinished state into a finished one, and
+/// whether into a cancelled one; `None` unless its last state is finished.
+fn naive_finish(cfg: &Config, t: &Replayed) -> Option<(i64, bool)> {
+    let mut done_at = None;
+    let mut was_done = false;
+    for (ms, s) in &t.history {
+        let c = category(cfg, t, s);
+        if c.is_done() && !was_done {
+            done_at = Some((*ms, c == StateCategory::Cancelled));
+        }
+        was_done = c.is_done();
+    }
+    if was_done { done_at } else { None }
+}
+
+/// Whether `t` existed and was open (new, active, waiting) just before `at_ms`.
+fn naive_open_at(cfg: &Config, t: &Replayed, at_ms: i64) -> bool {
+    let state = t.history.iter().rev().find(|(ms, _)| *ms < at_ms);
+    t.created_ms < at_ms
+        && state.is_some_and(|(_, s)| {
+            matches!(
+                category(cfg, t, s),
+                StateCategory::New | StateCategory::Active | StateCategory::Waiting
+            )
+        })
+}
+
+#[derive(Debug, Default, PartialEq)]
+struct Counts {
+    opened: i64,
+    closed: i64,
+    cancelled: i64,
+    backlog: i64,
+    escalations: BTreeMap<String, i64>,
+    rejections: BTreeMap<String, i64>,
+}
+
+/// The volume figures of `[from, to)`, per service (`None`: all).
+fn naive_counts(log: &Log, from: i64, to: i64, service: Option<&str>) -> Counts {
+    let cfg = Config::builtin().expect("config");
+    let mut c = Counts::default();
+    let mine = |s: &str| service.is_none_or(|x| x == s);
+    for t in log.tickets.iter().filter(|t| mine(&t.service)) {
+        c.opened += i64::from(t.created_ms >= from && t.created_ms < to);
+        if let Some((ms, cancelled)) = naive_finish(&cfg, t)
+            && ms >= from
+            && ms < to
+        {
+            c.closed += 1;
+            c.cancelled += i64::from(cancelled);
+        }
+        c.backlog += i64::from(naive_open_at(&cfg, t, to));
+    }
+    for (ms, v, s) in &log.escalations {
+        if *ms >= from && *ms < to && mine(s) {
+            let level = match v["mode"].as_str() {
+                Some("hierarchical") => "hierarchical".to_string(),
+                _ => v["to"].to_string(),
+            };
+            *c.escalations.entry(level).or_default() += 1;
+        }
+    }
+    for (ms, v, s) in &log.rejections {
+        if *ms >= from && *ms < to && mine(s) {
+            *c.rejections
+                .entry(v["reason"].as_str().expect("reason").into())
+                .or_default() += 1;
+        }
+    }
+    c
+}
+
+/// The same figures as the report gives them.
+fn reported_counts(f: &Value) -> Counts {
+    let n = |k: &str| f[k].as_i64().unwrap_or_else(|| panic!("{k} in {f}"));
+    Counts {
+        opened: n("opened"),
+        closed: n("closed"),
+        cancelled: n("cancelled"),
+        backlog: n("backlog"),
+        escalations: f["escalations"]
+            .as_array()
+            .expect("escalations")
+            .iter()
+            .map(|e| {
+                let level = match &e["level"] {
+                    Value::Null => "hierarchical".to_string(),
+                    l => l.to_string(),
+                };
+                (level, e["count"].as_i64().expect("count"))
+            })
+            .collect(),
+        rejections: f["rejections"]
+            .as_array()
+            .expect("rejections")
+            .iter()
+            .map(|e| {
+                (
+                    e["code"].as_str().expect("code").to_string(),
+                    e["count"].as_i64().expect("count"),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// Nearest rank, like the report says it computes them.
+fn nearest_rank(v: &mut [i64], p: usize) -> Option<i64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort();
+    let rank = (p * v.len()).div_ceil(100).max(1);
+    Some(v[rank - 1])
+}
+
+fn pct(part: usize, whole: usize) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+// ----- the tests -----
+
+#[test]
+fn every_volume_total_matches_a_recount_of_the_log() {
+    let env = generated("3000");
+    let log = read_log(&env);
+    // The last 30 days (the default range) and a past month, whose backlog
+    // is taken back from today's through every change since.
+    for (from, to) in [("2026-02-01", "2026-03-02"), ("2025-11-01", "2025-11-30")] {
+        let r = report(&env, &["--from", from, "--to", to, "--by", "service"]);
+        let (lo, hi) = (bogota_ms(from), bogota_ms(to) + 86_400_000);
+        let total = naive_counts(&log, lo, hi, None);
+        assert!(
+            total.opened > 100 && total.closed > 50 && total.backlog > 50,
+            "{total:?}"
+        );
+        assert!(!total.rejections.is_empty() && !total.escalations.is_empty());
+        assert_eq!(reported_counts(&r["totals"]), total, "{from}..{to}");
+        let groups = r["groups"].as_array().expect("groups");
+        assert_eq!(groups.len(), 4, "one group per generated service");
+        for g in groups {
+            let service = g["key"].as_str().expect("key");
+            assert_eq!(
+                reported_counts(g),
+                naive_counts(&log, lo, hi, Some(service)),
+                "{service} {from}..{to}"
+            );
+        }
+        // Without --by the totals are the same.
+        let plain = report(&env, &["--from", from, "--to", to]);
+        assert_eq!(plain["totals"], r["totals"]);
+        assert_eq!(plain["groups"], Value::Array(vec![]));
+    }
+    // The default range is the last 30 days, today included.
+    let r = report(&env, &[]);
+    assert_eq!(r["from_date"], "2026-02-01");
+    assert_eq!(r["to_date"], "2026-03-02");
+}
+
+#[test]
+fn times_and_sla_shares_match_each_tickets_ledger() {
+    let env = generated("2000");
+    let (from, to) = ("2026-02-20", "2026-02-26");
+    let r = report(&env, &["--from", from, "--to", to]);
+    let log = read_log(&env);
+    let cfg = Config::builtin().expect("config");
+    let (lo, hi) = (bogota_ms(from), bogota_ms(to) + 86_400_000);
+    let resolved: Vec<&Replayed> = log
+        .tickets
+        .iter()
+        .filter(|t| {
+            naive_finish(&cfg, t).is_some_and(|(ms, cancelled)| !cancelled && ms >= lo && ms < hi)
+        })
+        .collect();
+    assert!(resolved.len() >= 10, "{} resolved", resolved.len());
+    let (mut response, mut resolution) = (Vec::new(), Vec::new());
+    let (mut response_met, mut resolution_met) = (0, 0);
+    for t in &resolved {
+        let l = env.json(&["sla", &t.key, "--json"]);
+        response.push(l["response"]["elapsed"].as_i64().expect("elapsed"));
+        resolution.push(l["resolution"]["elapsed"].as_i64().expect("elapsed"));
+        response_met += usize::from(l["response"]["state"] == "met");
+        resolution_met += usize::from(l["resolution"]["state"] == "met");
+    }
+    let t = &r["totals"];
+    assert_eq!(t["resolved"], resolved.len() as i64);
+    assert_eq!(t["first_response"]["count"], resolved.len());
+    assert_eq!(
+        t["first_response"]["median_min"].as_i64(),
+        nearest_rank(&mut response, 50)
+    );
+    assert_eq!(
+        t["first_response"]["p90_min"].as_i64(),
+        nearest_rank(&mut response, 90)
+    );
+    assert_eq!(
+        t["resolution"]["median_min"].as_i64(),
+        nearest_rank(&mut resolution, 50)
+    );
+    assert_eq!(
+        t["resolution"]["p90_min"].as_i64(),
+        nearest_rank(&mut resolution, 90)
+    );
+    assert_eq!(
+        t["response_sla_met_pct"].as_f64(),
+        pct(response_met, resolved.len())
+    );
+    assert_eq!(
+        t["resolution_sla_met_pct"].as_f64(),
+        pct(resolution_met, resolved.len())
+    );
+    // Generated histories never reopen.
+    assert_eq!(t["reopened"], 0);
+    assert_eq!(t["reopen_rate_pct"], 0.0);
+}
+
+fn outcome_rows(env: &Env) -> i64 {
+    let c = Connection::open(&env.db).expect("open");
+    c.query_row("SELECT count(*) FROM sla_outcome", [], |r| r.get(0))
+        .expect("count")
+}
+
+fn finished_tickets(env: &Env) -> i64 {
+    let c = Connection::open(&env.db).expect("open");
+    c.query_row(
+        "SELECT count(*) FROM ticket WHERE status IN ('resolved', 'closed', 'cancelled', 'rejected', 'certified')",
+        [],
+        |r| r.get(0),
+    )
+    .expect("count")
+}
+
+#[test]
+fn the_outcome_cache_is_filled_after_generate_and_kept_by_writes() {
+    let env = generated("400");
+    // `generate` skips the outcomes; the first report fills them all.
+    assert_eq!(outcome_rows(&env), 0);
+    let first = report(&env, &["--from", "2025-01-01", "--to", "2026-03-02"]);
+    let finished = finished_tickets(&env);
+    assert!(finished > 100);
+    assert_eq!(outcome_rows(&env), finished);
+    // The cache is marked complete, and a second report reads the same.
+    let second = report(&env, &["--from", "2025-01-01", "--to", "2026-03-02"]);
+    assert_eq!(first["totals"], second["totals"]);
+    // The doctor compares the log's tables, not this cache.
+    env.ok(&["doctor"]);
+}
+
+#[test]
+fn a_reopened_ticket_counts_once_when_it_finishes_again() {
+    let mut env = Env::new();
+    let day = |env: &mut Env, t: &str| env.now = format!("2026-03-02T{t}:00-05:00");
+    day(&mut env, "09:00");
+    let key = env.incident("Facturación caída", "No factura");
+    let range = ["--from", "2026-03-02", "--to", "2026-03-02"];
+    day(&mut env, "09:30");
+    env.ok(&["move", &key, "in_progress"]);
+    day(&mut env, "10:00");
+    env.ok(&["move", &key, "resolved", "--field", "solution=Reinicio"]);
+    let r = report(&env, &range);
+    assert_eq!(
+        (
+            r["totals"]["closed"].as_i64(),
+            r["totals"]["backlog"].as_i64()
+        ),
+        (Some(1), Some(0))
+    );
+    assert_eq!(outcome_rows(&env), 1, "written by the move itself");
+    day(&mut env, "11:00");
+    env.ok(&["move", &key, "in_progress"]);
+    assert_eq!(outcome_rows(&env), 0, "dropped by the reopening");
+    let r = report(&env, &range);
+    assert_eq!(
+        (
+            r["totals"]["closed"].as_i64(),
+            r["totals"]["backlog"].as_i64()
+        ),
+        (Some(0), Some(1))
+    );
+    day(&mut env, "12:00");
+    env.ok(&["move", &key, "resolved", "--field", "solution=Reinicio"]);
+    let r = report(&env, &range);
+    let t = &r["totals"];
+    assert_eq!(t["opened"], 1);
+    assert_eq!(t["closed"], 1);
+    assert_eq!(t["reopened"], 1);
+    assert_eq!(t["reopen_rate_pct"], 100.0);
+    // 09:00-10:00 and 11:00-12:00 in progress or new: two business hours.
+    let ledger = env.json(&["sla", &key, "--json"]);
+    assert_eq!(
+        t["resolution"]["median_min"],
+        ledger["resolution"]["elapsed"]
+    );
+    assert_eq!(t["resolution"]["median_min"], 120);
+    assert_eq!(t["first_response"]["median_min"], 30);
+}
+
+#[test]
+fn top_problems_rank_by_linked_incidents_with_their_worklog() {
+    let env = Env::new();
+    let problem = env.incident("Caídas del servicio de facturación", "Causa raíz");
+    let other = env.incident("Lentitud general", "Causa raíz");
+    let mut incidents = Vec::new();
+    for i in 0..3 {
+        incidents.push(env.incident(&format!("Factura {i}"), "Falla"));
+    }
+    for k in &incidents {
+        env.ok(&["link", k, &problem, "--kind", "problem"]);
+        env.ok(&["worklog", k, "30m"]);
+    }
+    env.ok(&["link", &incidents[0], &other, "--kind", "problem"]);
+    env.ok(&["worklog", &problem, "1h"]);
+    let r = report(&env, &[]);
+    let top = r["top_problems"].as_array().expect("problems");
+    assert_eq!(top.len(), 2);
+    assert_eq!(top[0]["key"], problem.as_str());
+    assert_eq!(top[0]["incidents"], 3);
+    assert_eq!(top[0]["worklog_minutes"], 3 * 30 + 60);
+    assert_eq!(top[1]["key"], other.as_str());
+    assert_eq!(top[1]["incidents"], 1);
+    assert_eq!(top[1]["worklog_minutes"], 30);
+    let r = report(&env, &["--top", "1"]);
+    assert_eq!(r["top_problems"].as_array().map(Vec::len), Some(1));
+}
+
+/// RFC 4180 fields of a CSV text with separator `sep`.
+fn parse_csv(text: &str, sep: char) -> Vec<Vec<String>> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (true, '"') if chars.peek() == Some(&'"') => {
+                chars.next();
+                field.push('"');
+            }
+            (true, '"') => quoted = false,
+            (true, c) => field.push(c),
+            (false, '"') if field.is_empty() => quoted = true,
+            (false, c) if c == sep => row.push(std::mem::take(&mut field)),
+            (false, '\r') => {}
+            (false, '\n') => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+            }
+            (false, c) => field.push(c),
+        }
+    }
+    assert!(
+        !quoted && field.is_empty() && row.is_empty(),
+        "unterminated"
+    );
+    rows
+}
+
+#[test]
+fn csv_parses_back_with_its_separator_and_bom_and_agrees_with_json() {
+    let env = generated("1500");
+    let range = [
+        "--from",
+        "2026-02-01",
+        "--to",
+        "2026-03-02",
+        "--by",
+        "service",
+    ];
+    let json = report(&env, &range);
+    for (sep, flag, bom) in [(',', ",", false), (';', ";", true), ('\t', "tab", false)] {
+        let mut args = vec!["report", "--format", "csv", "--delimiter", flag];
+        args.extend_from_slice(&range);
+        if bom {
+            args.push("--bom");
+        }
+        let raw = ok(&env, &args);
+        assert_eq!(raw.starts_with(b"\xEF\xBB\xBF"), bom);
+        let text = String::from_utf8(raw).expect("UTF-8");
+        let text = text.trim_start_matches('\u{FEFF}');
+        assert!(text.contains("\r\n"), "RFC 4180 line ends");
+        let rows = parse_csv(text, sep);
+        let header = &rows[0];
+        assert!(rows.iter().all(|r| r.len() == header.len()));
+        // A row per service and the total.
+        assert_eq!(rows.len(), 1 + 4 + 1);
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+        let total = rows.last().expect("total");
+        assert_eq!(total[col("label")], "TOTAL");
+        for k in ["opened", "closed", "backlog", "resolved"] {
+            assert_eq!(total[col(k)], json["totals"][k].to_string(), "{k}");
+        }
+        let met = json["totals"]["response_sla_met_pct"]
+            .as_f64()
+            .expect("pct");
+        let shown = format!("{met:.1}");
+        let shown = if sep == ';' {
+            shown.replace('.', ",")
+        } else {
+            shown
+        };
+        assert_eq!(total[col("response_sla_met_pct")], shown);
+        let osf = rows.iter().find(|r| r[0] == "osf").expect("osf row");
+        assert_eq!(osf[col("label")], "Open Smartflex");
+    }
+}
+
+#[test]
+fn markdown_and_table_have_their_shape() {
+    let env = generated("600");
+    let md = String::from_utf8(ok(&env, &["report", "--format", "md", "--by", "priority"]))
+        .expect("UTF-8");
+    assert!(md.starts_with("# Report "));
+    // Each table: a header, a separator with right-aligned figures, rows
+    // with as many cells.
+    let lines: Vec<&str> = md.lines().collect();
+    let cells = |l: &str| l.matches(" | ").count();
+    let mut tables = 0;
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("|---") {
+            tables += 1;
+            let width = cells(lines[i - 1]);
+            assert_eq!(l.matches('|').count(), width + 2, "{l}");
+            for row in lines[i + 1..].iter().take_while(|r| r.starts_with('|')) {
+                assert_eq!(cells(row), width, "{row}");
+            }
+        }
+    }
+    assert_eq!(
+        tables, 5,
+        "volume, times, escalations, rejections, problems"
+    );
+    assert!(md.contains("| Critical |"));
+    let table = String::from_utf8(ok(&env, &["report", "--by", "operator"])).expect("UTF-8");
+    assert!(table.contains("OPERATOR"));
+    assert!(table.contains("TOTAL"));
+    assert!(table.contains("Escalations per level"));
+    let mut env = env;
+    env.lang = "es".into();
+    let es = String::from_utf8(ok(&env, &["report"])).expect("UTF-8");
+    assert!(es.contains("Informe") && es.contains("ABIERTOS"), "{es}");
+}
+
+#[test]
+fn bad_requests_are_refused_with_a_clear_message() {
+    let env = Env::new();
+    let e = refused(&env, &["report", "--from", "2026-02-30"], 1);
+    assert!(e.contains("--from '2026-02-30' is not a date"), "{e}");
+    let e = refused(&env, &["report", "--to", "yesterday"], 1);
+    assert!(e.contains("YYYY-MM-DD"), "{e}");
+    let e = refused(
+        &env,
+        &["report", "--from", "2026-03-05", "--to", "2026-03-01"],
+        1,
+    );
+    assert!(e.contains("is after --to"), "{e}");
+    let e = refused(&env, &["report", "--by", "weather"], 2);
+    assert!(e.contains("service") && e.contains("operator"), "{e}");
+    let e = refused(&env, &["report", "--types", "incident,bogus"], 1);
+    assert!(e.contains("bogus"), "{e}");
+    let e = refused(&env, &["report", "--bom"], 1);
+    assert!(e.contains("--format csv"), "{e}");
+    let e = refused(&env, &["report", "--format", "csv", "--delimiter", "|"], 1);
+    assert!(e.contains("separator"), "{e}");
+    // Spanish names of the groupings are understood too.
+    ok(&env, &["report", "--by", "servicio"]);
+}
+
+#[test]
+fn types_narrow_every_figure() {
+    let env = generated("800");
+    let all = report(&env, &["--from", "2025-12-01", "--to", "2026-03-02"]);
+    let mut sum = [0i64; 3];
+    for ty in ["incident", "support", "api_incident"] {
+        let r = report(
+            &env,
+            &["--from", "2025-12-01", "--to", "2026-03-02", "--types", ty],
+        );
+        assert_eq!(r["types"], serde_json::json!([ty]));
+        for (i, k) in ["opened", "closed", "backlog"].iter().enumerate() {
+            sum[i] += r["totals"][k].as_i64().expect(k);
+        }
+    }
+    let t = &all["totals"];
+    assert_eq!(
+        sum,
+        [
+            t["opened"].as_i64().expect("opened"),
+            t["closed"].as_i64().expect("closed"),
+            t["backlog"].as_i64().expect("backlog")
+        ]
+    );
+}
+
+#[test]
+fn hostile_text_never_reaches_the_terminal_or_a_formula() {
+    let env = Env::new();
+    // A service name and a rejection label from the configuration...
+    let services = replace_once(
+        &default_config("services.toml"),
+        "name = \"Open Smartflex\"",
+        "name = \"=HYPERLINK(\\\"http://x\\\")\\u001b[31m\\u202eOSF\"",
+    );
+    env.write_config("services.toml", &services);
+    let rejections = replace_once(
+        &default_config("rejections.toml"),
+        "en = \"Missing documentation\"",
+        "en = \"Missing\\u001b]0;pwned\\u0007 docs\"",
+    );
+    env.write_config("rejections.toml", &rejections);
+    let a = env.incident("Uno", "Falla");
+    let b = env.incident("Dos", "Falla");
+    env.ok(&["reject", &a, "--reason", "missing_docs"]);
+    // ...and a reason code written by another site into the log.
+    env.ok(&["reject", &b, "--reason", "config_request"]);
+    let c = Connection::open(&env.db).expect("open");
+    c.execute(
+        "UPDATE op SET value = json_set(value, '$.reason', char(27) || '[2J-evil')
+         WHERE kind = 'transition' AND json_extract(value, '$.reason') = 'config_request'",
+        [],
+    )
+    .expect("update");
+    drop(c);
+    for format in ["table", "md", "csv"] {
+        let out = ok(&env, &["report", "--by", "service", "--format", format]);
+        // CSV lines end in CRLF by RFC 4180; nothing else may be a control.
+        let text = String::from_utf8_lossy(&out).replace("\r\n", "\n");
+        assert_eq!(
+            terminal_hazards(text.as_bytes()),
+            Vec::<&str>::new(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out)
+        );
+        let text = String::from_utf8(out).expect("UTF-8");
+        assert!(text.contains("docs"), "{format}");
+        if format == "csv" {
+            let rows = parse_csv(&text, ',');
+            let osf = rows.iter().find(|r| r[0] == "osf").expect("osf row");
+            assert!(osf[1].starts_with("'="), "{:?}", osf[1]);
+            // The unknown code from the log is a column of its own, shown
+            // as it was written, made harmless.
+            assert!(
+                rows[0].iter().any(|h| h.contains("␛[2J-evil")),
+                "{:?}",
+                rows[0]
+            );
+        }
+    }
+    // JSON keeps the text, escaped.
+    let r = report(&env, &["--by", "service"]);
+    let rej = r["totals"]["rejections"].as_array().expect("rejections");
+    assert!(rej.iter().any(|x| x["code"] == "\u{1b}[2J-evil"));
+}
+
+#[test]
+fn the_report_reads_index_ranges() {
+    use guardia::store::{ReportGroup, ReportQuery, Store};
+    let env = generated("500");
+    report(&env, &[]);
+    let store = Store::open(&env.db).expect("open");
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let base = ReportQuery {
+        open_states: strings(&["new", "assigned", "in_progress", "waiting"]),
+        other_states: strings(&["resolved", "closed", "cancelled", "rejected"]),
+        rejected_states: strings(&["rejected"]),
+        from_ms: bogota_ms("2026-02-01"),
+        to_ms: bogota_ms("2026-03-01"),
+        now_ms: bogota_ms("2026-03-02"),
+        top_problems: 10,
+        ..Default::default()
+    };
+    let plans = store.reader().report_plan(&base).expect("plans");
+    let plan = |plans: &[(&str, Vec<String>)], name: &str| -> String {
+        plans
+            .iter()
+            .find(|(n, _)| *n == name)
+            .unwrap_or_else(|| panic!("no plan {name}"))
+            .1
+            .join(" / ")
+    };
+    assert!(plan(&plans, "opened").contains("COVERING INDEX ticket_created"));
+    assert!(plan(&plans, "finished").contains("COVERING INDEX sla_outcome_done"));
+    assert!(plan(&plans, "rejections").contains("INDEX op_transition"));
+    assert!(plan(&plans, "left open since").contains("INDEX op_transition"));
+    assert!(plan(&plans, "open now").contains("INDEX ticket_status"));
+    for g in [
+        ReportGroup::Service,
+        ReportGroup::Priority,
+        ReportGroup::Level,
+        ReportGroup::Assignee,
+    ] {
+        let q = ReportQuery {
+            group: Some(g),
+            types: Some(strings(&["incident"])),
+            ..base.clone()
+        };
+        let plans = store.reader().report_plan(&q).expect("plans");
+        // Each ticket's group and type from a covering index, once...
+        let groups = plan(&plans, "ticket groups");
+        assert!(
+            groups.contains("COVERING INDEX") || groups == "SCAN t USING INDEX ticket_status_shape",
+            "{g:?}: {groups}"
+        );
+        assert!(plan(&plans, "ticket types").contains("COVERING INDEX ticket_timer"));
+        // ...then the rows in range name their ticket by row number, read
+        // from an index too.
+        assert_eq!(
+            plan(&plans, "finished"),
+            "SEARCH o USING COVERING INDEX sla_outcome_done (done_ms>? AND done_ms<?)"
+        );
+        for name in ["rejections", "escalations", "left open since"] {
+            let p = plan(&plans, name);
+            assert!(
+                p.contains("SEARCH t USING COVERING INDEX sqlite_autoindex_ticket_1 (id=?)"),
+                "{name}: {p}"
+            );
+        }
+        for (name, p) in &plans {
+            let p = p.join(" / ");
+            assert!(
+                !p.contains("SCAN t /") && !p.ends_with("SCAN t") && !p.contains("SCAN o"),
+                "{name} scans a table: {p}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_dashboard_shows_the_reports_figures_for_today_and_30_days() {
+    use guardia::app::{App, Clock};
+    use guardia::config::Lang;
+    use guardia::store::Store;
+    let env = generated("1500");
+    let now = chrono::DateTime::parse_from_rfc3339(NOW)
+        .expect("now")
+        .with_timezone(&chrono::Utc);
+    let app = || {
+        App::new(
+            Config::builtin().expect("config"),
+            Store::open(&env.db).expect("open"),
+            Clock::fixed(now),
+            Lang::En,
+        )
+    };
+    // Until a report has computed the outcomes `generate` skipped, the
+    // dashboard has no indicators (it never runs that fill itself).
+    assert_eq!(app().kpis().expect("kpis"), None);
+    // In the time zone of this process, like the dashboard's days.
+    let json = |args: &[&str]| -> Value {
+        let out = env.cmd().args(args).output().expect("run");
+        assert!(out.status.success());
+        serde_json::from_slice(&out.stdout).expect("JSON")
+    };
+    let month = json(&["report", "--json"]);
+    let today = month["to_date"].as_str().expect("to_date").to_string();
+    let day = json(&["report", "--json", "--from", &today, "--to", &today]);
+    let k = app().kpis().expect("kpis").expect("outcomes complete");
+    for (h, r) in [(&k.month, &month["totals"]), (&k.today, &day["totals"])] {
+        let n = |k: &str| r[k].as_i64();
+        assert_eq!(Some(h.opened), n("opened"));
+        assert_eq!(Some(h.closed), n("closed"));
+        assert_eq!(Some(h.backlog), n("backlog"));
+        assert_eq!(Some(h.reopened), n("reopened"));
+        assert_eq!(Some(h.counted), r["first_response"]["count"].as_i64());
+        assert_eq!(
+            h.response_median_min,
+            r["first_response"]["median_min"].as_i64()
+        );
+        assert_eq!(
+            h.resolution_median_min,
+            r["resolution"]["median_min"].as_i64()
+        );
+        assert_eq!(h.resolution_p90_min, r["resolution"]["p90_min"].as_i64());
+        let permille = |k: &str| r[k].as_f64().map(|p| (p * 10.0).round() as i64);
+        assert_eq!(h.response_met_permille, permille("response_sla_met_pct"));
+        assert_eq!(
+            h.resolution_met_permille,
+            permille("resolution_sla_met_pct")
+        );
+        let sum = |k: &str| -> i64 {
+            r[k].as_array()
+                .expect(k)
+                .iter()
+                .map(|e| e["count"].as_i64().expect("count"))
+                .sum()
+        };
+        assert_eq!(h.escalations, sum("escalations"));
+        assert_eq!(h.rejections, sum("rejections"));
+    }
+    assert!(k.month.opened > 50);
+    assert_eq!(k.resolved_per_day.len(), 30);
+    assert_eq!(
+        k.resolved_per_day.iter().sum::<i64>(),
+        month["totals"]["resolved"].as_i64().expect("resolved")
+    );
+    assert_eq!(
+        k.resolved_per_day.last().copied(),
+        day["totals"]["resolved"].as_i64()
+    );
+}
+
+/// Times the dashboard's indicators over an existing database (a copy:
+/// opening it migrates it; run `guardia report` on it once first).
+/// `GUARDIA_KPI_DB=/tmp/report-bench/full-1000000.db cargo test --release
+/// --test cli_report -- --ignored --nocapture`
+#[test]
+#[ignore]
+fn time_the_dashboard_indicators() {
+    use guardia::app::{App, Clock};
+    use guardia::config::Lang;
+    use guardia::store::Store;
+    let Ok(db) = std::env::var("GUARDIA_KPI_DB") else {
+        return;
+    };
+    let app = App::new(
+        Config::builtin().expect("config"),
+        Store::open(std::path::Path::new(&db)).expect("open"),
+        Clock::system(),
+        Lang::En,
+    );
+    let month = || app.kpis_month().expect("kpis").is_some();
+    let today = || app.kpis_today().is_ok();
+    let cases: [(&str, &dyn Fn() -> bool); 2] = [("30 days", &month), ("today", &today)];
+    for (what, f) in cases {
+        let mut ms = Vec::new();
+        for _ in 0..21 {
+            let t = std::time::Instant::now();
+            assert!(f(), "run `guardia report` on the database first");
+            ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        ms.sort_by(f64::total_cmp);
+        println!(
+            "{what}: p50 {:.1} ms, p90 {:.1} ms, max {:.1} ms (21 runs)",
+            ms[10], ms[18], ms[20]
+        );
+    }
+}
+
+/// Problems and known errors are records, not the queue's work: a report
+/// without --types leaves them out of its volumes, and a problem's cost adds
+/// its resources to its logged work at `[costs] hourly_rate` (18.5).
+#[test]
+fn records_stay_out_of_the_volumes_and_problems_cost_their_resources() {
+    let env = Env::new();
+    let incident = env.incident("Factura sin cupón", "No sale el cupón");
+    let before = report(&env, &[]);
+    let problem = common::key_of(&env.json_as(
+        "julia",
+        &[
+            "problem",
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            "Cupones",
+            "--description",
+            "Causa común",
+            "--category",
+            "datos",
+            "--json",
+        ],
+    ));
+    env.ok_as(
+        "julia",
+        &[
+            "known",
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            "Cupón",
+            "--symptom",
+            "No sale",
+            "--workaround",
+            "Reimprimir",
+        ],
+    );
+    env.ok_as("julia", &["problem", "link", &problem, &incident]);
+    env.ok(&["worklog", &incident, "1h"]);
+    env.ok_as(
+        "julia",
+        &[
+            "problem",
+            "resource",
+            "add",
+            &problem,
+            "--kind",
+            "material",
+            "--description",
+            "Disco",
+            "--cost",
+            "100.25",
+        ],
+    );
+    let r = report(&env, &[]);
+    assert_eq!(r["totals"]["opened"], before["totals"]["opened"], "{r}");
+    assert_eq!(r["totals"]["opened"], 1);
+    let top = &r["top_problems"][0];
+    assert_eq!(top["key"], problem.as_str());
+    assert_eq!(top["worklog_minutes"], 60);
+    assert_eq!(top["cost"].as_f64(), Some(118.75));
+    // Asked for by type, records count like any ticket.
+    let all = report(&env, &["--types", "incident,problem,known_error"]);
+    assert_eq!(all["totals"]["opened"], 3);
+}
