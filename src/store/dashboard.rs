@@ -10,6 +10,7 @@
 //! `tests/store_dashboard.rs` pins the plans; `docs/performance.md` has the
 //! figures.
 
+use super::snapshot::{Snapshot, distinct};
 use super::{Reader, StoreError};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -142,37 +143,6 @@ fn day_bounds(q: &DashboardQuery) -> Vec<(i64, i64)> {
             (start, start.saturating_add(DAY_MS))
         })
         .collect()
-}
-
-/// The open states without repeats, in the caller's order.
-fn distinct(states: &[String]) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for s in states {
-        if !out.contains(&s.as_str()) {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// Runs the dashboard's queries in one read transaction (a savepoint, so it
-/// also works inside a write transaction): the figures come from one
-/// snapshot even while another process writes, and the WAL read lock is
-/// taken once instead of per query.
-struct Snapshot<'c>(&'c Connection);
-
-impl<'c> Snapshot<'c> {
-    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
-        conn.execute_batch("SAVEPOINT dashboard")?;
-        Ok(Snapshot(conn))
-    }
-}
-
-impl Drop for Snapshot<'_> {
-    fn drop(&mut self) {
-        // Nothing was written: releasing only ends the read.
-        let _ = self.0.execute_batch("RELEASE dashboard");
-    }
 }
 
 /// The dashboard's queries, inside the snapshot.

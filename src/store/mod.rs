@@ -16,6 +16,7 @@ mod report;
 mod schema;
 mod sla_clock;
 mod sla_outcome;
+mod snapshot;
 pub mod sync;
 
 pub use apply::ApplyMode;

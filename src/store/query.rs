@@ -177,6 +177,15 @@ impl Reader<'_> {
 
     pub fn plan(&self, sql: &str, args: Vec<Value>) -> Result<Vec<String>, StoreError> {
         let args: Vec<Box<dyn ToSql>> = args.into_iter().map(json_to_sql).collect();
+        self.plan_with(sql, &args)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a query with its bound arguments.
+    pub(super) fn plan_with(
+        &self,
+        sql: &str,
+        args: &[Box<dyn ToSql>],
+    ) -> Result<Vec<String>, StoreError> {
         let mut st = self
             .conn()
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))

@@ -115,23 +115,12 @@ impl Reader<'_> {
     /// `EXPLAIN QUERY PLAN` of a record list, and of the banner's query.
     pub fn records_plan(&self, q: &RecordQuery<'_>) -> Result<Vec<String>, StoreError> {
         let (sql, args) = q.sql();
-        self.plan_of(&sql, args)
+        self.plan_with(&sql, &args)
     }
 
     pub fn open_majors_plan(&self, open_states: &[String]) -> Result<Vec<String>, StoreError> {
         let (sql, args) = open_majors_sql(open_states);
-        self.plan_of(&sql, args)
-    }
-
-    fn plan_of(&self, sql: &str, args: Vec<Box<dyn ToSql>>) -> Result<Vec<String>, StoreError> {
-        let mut st = self
-            .conn()
-            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map(params_from_iter(args.iter()), |r| r.get::<_, String>(3))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+        self.plan_with(&sql, &args)
     }
 
     fn tickets_of(
@@ -145,15 +134,6 @@ impl Reader<'_> {
                 st.query_map(params_from_iter(args.iter()), ticket_from_row)?
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(|e| self.err(e))
-    }
-
-    /// What a ticket records (`problem`, `known_error`), or `None` for a
-    /// ticket of the queue.
-    pub fn record_of(&self, ticket_id: &str) -> Result<Option<String>, StoreError> {
-        self.conn()
-            .prepare_cached("SELECT record FROM ticket WHERE id = ?1")
-            .and_then(|mut st| st.query_row([ticket_id], |r| r.get(0)))
             .map_err(|e| self.err(e))
     }
 

@@ -12,6 +12,7 @@
 //! query reads index ranges only; with one, each row in range also reads
 //! its ticket row (by row number, or by id for the log's rows).
 
+use super::snapshot::{Snapshot, distinct};
 use super::{Reader, StoreError};
 use rusqlite::{Connection, Statement, ToSql};
 use std::collections::BTreeMap;
@@ -461,36 +462,6 @@ fn group_key(r: &rusqlite::Row<'_>, column: usize) -> rusqlite::Result<GroupKey>
         ValueRef::Real(x) => Some(x.to_string()),
         ValueRef::Text(t) | ValueRef::Blob(t) => Some(String::from_utf8_lossy(t).into_owned()),
     })
-}
-
-/// The states without repeats, in the caller's order.
-fn distinct(states: &[String]) -> Vec<&str> {
-    let mut out: Vec<&str> = Vec::new();
-    for s in states {
-        if !out.contains(&s.as_str()) {
-            out.push(s);
-        }
-    }
-    out
-}
-
-/// Runs the report's queries in one read transaction (a savepoint, so it
-/// also works inside a write), so the figures agree with each other even
-/// while another process writes.
-struct Snapshot<'c>(&'c Connection);
-
-impl<'c> Snapshot<'c> {
-    fn begin(conn: &'c Connection) -> rusqlite::Result<Self> {
-        conn.execute_batch("SAVEPOINT report")?;
-        Ok(Snapshot(conn))
-    }
-}
-
-impl Drop for Snapshot<'_> {
-    fn drop(&mut self) {
-        // Nothing was written: releasing only ends the read.
-        let _ = self.0.execute_batch("RELEASE report");
-    }
 }
 
 fn compute(c: &Connection, q: &ReportQuery) -> rusqlite::Result<ReportData> {
