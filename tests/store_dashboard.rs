@@ -539,7 +539,7 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
          DROP TABLE imported_bundle; DROP TABLE conflict; DROP TABLE op_waiting;
          DROP INDEX ticket_record; DROP INDEX ticket_route; ALTER TABLE ticket DROP COLUMN record;
          DROP TABLE task; DROP TABLE resource; DROP TABLE knowledge_fts;
-         DROP TABLE sla_outcome;
+         DROP TABLE sla_outcome; DROP INDEX link_kind; DROP TABLE rejection;
          PRAGMA user_version = 1;",
     )
     .expect("back to schema 1");
@@ -559,8 +559,15 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
     // the SLA clocks (derived from the configuration too, not compared);
     // schema 6 the sync tables, with the site's own trust; schema 7 the
     // records (problems, known errors) and their knowledge index; schema 8
-    // the SLA outcomes of finished tickets (derived from the configuration too).
-    assert_eq!(version, 8);
+    // the SLA outcomes of finished tickets (derived from the configuration
+    // too); schema 9 an index of links by kind.
+    assert_eq!(version, 9);
+    // Schema 9 filled the rejections from the log (F's); `doctor` below
+    // checks the rows against the replay.
+    let rejections: i64 = c
+        .query_row("SELECT count(*) FROM rejection", [], |r| r.get(0))
+        .expect("rejections");
+    assert_eq!(rejections, 1);
     drop(c);
     let doctor = h.env.cmd().arg("doctor").output().expect("doctor");
     assert!(

@@ -11,7 +11,7 @@
 //! percentiles and shares, with labels in the operator's language.
 
 use super::{App, AppError};
-use crate::config::{Config, Lang, RecordKind, StateCategory};
+use crate::config::{Config, Lang, StateCategory};
 use crate::domain::lifecycle;
 use crate::domain::report::{Headline, Kpis, percentile, share};
 use crate::store::{GroupFigures, ReportGroup, ReportQuery};
@@ -111,7 +111,8 @@ pub struct Report {
     pub generated_at: DateTime<Utc>,
     /// `service`, `level`, `operator`, `priority`, or `null`.
     pub by: Option<&'static str>,
-    /// The ticket types counted; empty: all.
+    /// The ticket types counted; empty: every ticket but the records
+    /// (problems and known errors).
     pub types: Vec<String>,
     pub totals: Figures,
     pub groups: Vec<GroupReport>,
@@ -330,29 +331,16 @@ impl App {
                 StateCategory::Cancelled,
             ],
         );
-        let mut rejected: Vec<String> = cfg
-            .workflows
-            .iter()
-            .filter_map(|w| w.rejected.as_ref().map(|s| s.get_ref().clone()))
-            .collect();
-        rejected.sort();
-        rejected.dedup();
         let mut types = req.types.clone();
-        // Problems and known errors are records, not the queue's work:
-        // without --types, every type that records tickets is counted.
-        if types.is_empty() && cfg.types.iter().any(|t| t.record != RecordKind::Ticket) {
-            types = cfg
-                .types_recording(RecordKind::Ticket)
-                .map(|t| t.id.get_ref().clone())
-                .collect();
-        }
         types.sort();
         types.dedup();
         let q = ReportQuery {
             open_states: open,
             other_states: other,
-            rejected_states: rejected,
             types: (!types.is_empty()).then(|| types.clone()),
+            // Problems and known errors are records, not the queue's work:
+            // without --types they are left out (named in it, they count).
+            exclude_records: types.is_empty(),
             from_ms: from.timestamp_millis(),
             to_ms: to.timestamp_millis(),
             now_ms: now.timestamp_millis(),

@@ -193,7 +193,12 @@ fn times_cells(f: &Figures) -> Vec<String> {
 
 fn title(r: &Report, lang: Lang) -> String {
     let types = if r.types.is_empty() {
-        l(lang, "todos los tipos", "all types").to_string()
+        l(
+            lang,
+            "sin problemas ni errores conocidos",
+            "problems and known errors left out",
+        )
+        .to_string()
     } else {
         sanitize_line(&r.types.join(", "))
     };

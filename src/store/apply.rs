@@ -87,6 +87,7 @@ pub fn apply(
         (entity::TICKET, kind::SET | kind::TRANSITION) => {
             // These registers move `updated_at` themselves.
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
+            record_rejection(conn, op, no)?;
             write_register(conn, mode, no, &Register::of(op)?)
         }
         (entity::TICKET, kind::LINK | kind::ROUTE) => {
@@ -350,6 +351,23 @@ pub(super) fn show_duplicate_of(conn: &Connection, ticket_id: &str) -> Result<()
          WHERE id = ?1",
     )?
     .execute(params![ticket_id])?;
+    Ok(())
+}
+
+/// The row of a rejection: a transition that carries a `reason` (what
+/// `reject` writes), whatever the state it went to. Other ops: nothing.
+pub(super) fn record_rejection(conn: &Connection, op: &Op, no: i64) -> Result<(), ApplyError> {
+    let Some(reason) = (op.kind == kind::TRANSITION)
+        .then(|| str_of(&op.value, "reason"))
+        .flatten()
+    else {
+        return Ok(());
+    };
+    conn.prepare_cached(
+        "INSERT INTO rejection(site_no, seq, ticket_id, ticket_no, reason, at)
+         VALUES ((SELECT no FROM site WHERE site_id = ?1), ?2, ?3, ?4, ?5, ?6)",
+    )?
+    .execute(params![op.site, op.seq, op.entity_id, no, reason, op.ms()])?;
     Ok(())
 }
 

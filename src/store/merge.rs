@@ -236,6 +236,9 @@ fn fold_one(
         if op.entity == entity::TICKET && op.kind == kind::ESCALATE {
             apply::record_escalation(conn, op)?;
         }
+        if op.entity == entity::TICKET {
+            apply::record_rejection(conn, op, no)?;
+        }
         fold.register_op(op, field, no);
         return Ok(ticket_id);
     }
