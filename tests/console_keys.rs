@@ -773,6 +773,88 @@ fn space_marks_tickets_and_a_assigns_all_of_them_to_me() {
     assert_eq!(keys.len(), expected.len());
 }
 
+/// Rejecting as a duplicate asks the worker for the likeliest originals,
+/// lists them in the note prompt and starts the note with the first (the
+/// key a duplicate's note names); a typed note is left alone, and a reason
+/// that is not a duplicate asks for nothing.
+#[test]
+fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
+    let mut c = loaded(5);
+    let pick = |c: &mut Console, code: &str| -> Vec<Effect> {
+        press(c, "R");
+        let Overlay::Menu { items, purpose, .. } = top_overlay(c).clone() else {
+            panic!("R opens a menu")
+        };
+        assert_eq!(purpose, MenuPurpose::RejectReason);
+        let at = items.iter().position(|i| i.value == code).expect("offered");
+        press(c, &format!("{} <enter>", vec!["j"; at].join(" ")))
+    };
+    let fx = pick(&mut c, "missing_docs");
+    assert!(fx.is_empty(), "{fx:?}");
+    press(&mut c, "<esc>");
+    let fx = pick(&mut c, "duplicate");
+    assert_eq!(
+        fx,
+        vec![Effect::Request(Request::Originals {
+            key: "BOG-5".into()
+        })]
+    );
+    let originals = vec![
+        ("BOG-2".to_string(), "Caída de facturación".to_string()),
+        ("BOG-1".to_string(), "Facturación lenta".to_string()),
+    ];
+    // A reply about another ticket changes nothing.
+    update(
+        &mut c,
+        Msg::Reply(Reply::Originals {
+            key: "BOG-3".into(),
+            tickets: originals.clone(),
+        }),
+    );
+    let Overlay::Prompt { title, input, .. } = top_overlay(&c).clone() else {
+        panic!("the note prompt")
+    };
+    assert!(input.text.is_empty() && !title.contains("BOG-2"), "{title}");
+    update(
+        &mut c,
+        Msg::Reply(Reply::Originals {
+            key: "BOG-5".into(),
+            tickets: originals.clone(),
+        }),
+    );
+    let Overlay::Prompt { title, input, .. } = top_overlay(&c).clone() else {
+        panic!("the note prompt")
+    };
+    assert!(
+        title.contains("BOG-2 Caída de facturación") && title.contains("BOG-1"),
+        "{title}"
+    );
+    assert_eq!(input.text, "BOG-2 ");
+    let fx = press(&mut c, &format!("{} <enter>", typed("mismo corte")));
+    assert_eq!(
+        writes(&fx),
+        vec![WriteOp::Reject {
+            key: "BOG-5".into(),
+            code: "duplicate".into(),
+            note: Some("BOG-2 mismo corte".into()),
+        }]
+    );
+    // What the operator typed first stays.
+    pick(&mut c, "duplicate");
+    press(&mut c, &typed("BOG-1"));
+    update(
+        &mut c,
+        Msg::Reply(Reply::Originals {
+            key: "BOG-5".into(),
+            tickets: originals,
+        }),
+    );
+    let Overlay::Prompt { input, .. } = top_overlay(&c).clone() else {
+        panic!("the note prompt")
+    };
+    assert_eq!(input.text, "BOG-1");
+}
+
 #[test]
 fn s_moves_the_marked_tickets_after_the_note_prompt() {
     let mut c = loaded(10);

@@ -231,3 +231,37 @@ fn marked_rows_attach_to_a_major_incident() {
         assert_eq!(links_of(&env.show(key), "major"), vec![major.clone()]);
     }
 }
+
+/// Rejecting as a duplicate in the console proposes the likeliest
+/// originals: the worker finds them, the note prompt lists them and starts
+/// with the first, and Enter rejects with that ticket as the original.
+#[test]
+fn rejecting_as_a_duplicate_proposes_the_original() {
+    let env = Env::new();
+    let original = env.incident(
+        "Caída de facturación en Bogotá",
+        "No se generan las facturas de Bogotá desde las 8",
+    );
+    env.incident("Clave bloqueada", "El usuario no puede entrar");
+    let copy = env.incident(
+        "Facturación caída",
+        "No se generan las facturas desde las 8 en Bogotá",
+    );
+    let mut pty = Pty::spawn(&env, 120, 30, &[], &[]);
+    pty.wait_for(&copy);
+    // The newest row is the copy; the reasons are critical, missing_docs,
+    // config_request, duplicate.
+    pty.send("R");
+    pty.wait_for("duplicate — ");
+    pty.send("jjj");
+    pty.send(ENTER);
+    let screen = pty.wait_for("likely originals");
+    assert!(screen.contains(&original), "{screen}");
+    pty.send(ENTER);
+    pty.wait_for(&format!("{copy}: rejected (duplicate)"));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let shown = env.show(&copy);
+    assert_eq!(shown["status"], "rejected", "{shown}");
+    assert_eq!(shown["duplicate_of"], original.as_str(), "{shown}");
+}

@@ -1039,16 +1039,17 @@ impl App {
     }
 
     /// The open tickets of the same service most like `key` (by the words
-    /// of its title and description), as `KEY (title)`: the originals a
-    /// duplicate most likely repeats.
-    fn likely_originals(&self, key: &str) -> Result<Vec<String>, AppError> {
+    /// of its title and description), as key and title: the originals a
+    /// duplicate most likely repeats, best first (the console proposes
+    /// them when a ticket is rejected as a duplicate).
+    pub fn likely_originals(&self, key: &str) -> Result<Vec<(String, String)>, AppError> {
         let Some((_, t)) = self.reader().ticket_by_key(key)? else {
             return Ok(Vec::new());
         };
         Ok(self
             .like(&t, 3)?
             .into_iter()
-            .map(|h| format!("{} ({})", h.ticket.key, h.ticket.title))
+            .map(|h| (h.ticket.key, h.ticket.title))
             .collect())
     }
 
@@ -1091,7 +1092,11 @@ impl App {
         })?;
         match (reason.action, original) {
             (RejectionAction::Duplicate, None) => {
-                let likely = self.likely_originals(key)?;
+                let likely: Vec<String> = self
+                    .likely_originals(key)?
+                    .into_iter()
+                    .map(|(k, title)| format!("{k} ({title})"))
+                    .collect();
                 let hint = if likely.is_empty() {
                     String::new()
                 } else {

@@ -544,12 +544,25 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
             let Some(key) = keys.into_iter().next() else {
                 return vec![];
             };
+            // A duplicate names its original: the worker proposes the
+            // likeliest ones (see `Reply::Originals`).
+            let duplicate = c
+                .config
+                .rejection(&value)
+                .is_some_and(|r| r.action == crate::config::RejectionAction::Duplicate);
             c.overlays.push(Overlay::Prompt {
                 title: format!("{} ({value})", t.reject_note_prompt),
                 input: TextInput::default(),
-                purpose: PromptPurpose::RejectNote { key, code: value },
+                purpose: PromptPurpose::RejectNote {
+                    key: key.clone(),
+                    code: value,
+                },
             });
-            vec![]
+            if duplicate {
+                vec![Effect::Request(Request::Originals { key })]
+            } else {
+                vec![]
+            }
         }
         MenuPurpose::FilterField => {
             let items = filter_values(c, &value);

@@ -76,6 +76,11 @@ pub enum Request {
         service: String,
         title: String,
     },
+    /// The open tickets a ticket being rejected as a duplicate most
+    /// likely repeats.
+    Originals {
+        key: String,
+    },
     Write(WriteOp),
     Doctor,
     /// Sync with the other sites through the configured folder or
@@ -323,6 +328,11 @@ pub enum Reply {
     },
     Similar {
         generation: u64,
+        tickets: Vec<(String, String)>,
+    },
+    /// Key and title of each likely original of `key`, best first.
+    Originals {
+        key: String,
         tickets: Vec<(String, String)>,
     },
     /// A write finished: `Ok(message)` or `Err(message)`; `key` is the

@@ -996,6 +996,28 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             vec![]
         }
+        Reply::Originals { key, tickets } => {
+            // Still rejecting that ticket: list them in the prompt and
+            // start the note with the likeliest, unless one was typed.
+            let label = catalogue(c.lang).likely_originals;
+            if let Some(Overlay::Prompt {
+                title,
+                input,
+                purpose: PromptPurpose::RejectNote { key: k, .. },
+            }) = c.overlays.last_mut()
+                && *k == key
+                && let Some((first, _)) = tickets.first()
+            {
+                let list: Vec<String> = tickets.iter().map(|(k, t)| format!("{k} {t}")).collect();
+                // In place of the general note title, which would push
+                // them out of a narrow prompt.
+                *title = format!("{label}: {}", list.join(" · "));
+                if input.text.is_empty() {
+                    *input = TextInput::with(&format!("{first} "));
+                }
+            }
+            vec![]
+        }
         Reply::Written { result, key } => {
             match result {
                 Ok(m) => {

@@ -478,6 +478,15 @@ fn handle(
                     .collect(),
             }
         }
+        Request::Originals { key } => Reply::Originals {
+            tickets: app
+                .likely_originals(&key)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, title)| (sanitize_line(&k), sanitize_line(&title)))
+                .collect(),
+            key,
+        },
         Request::Write(op) => {
             let Some(actor) = operator else {
                 return Some(Reply::Written {
