@@ -560,8 +560,9 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
     // schema 6 the sync tables, with the site's own trust; schema 7 the
     // records (problems, known errors) and their knowledge index; schema 8
     // the SLA outcomes of finished tickets (derived from the configuration
-    // too); schema 9 an index of links by kind.
-    assert_eq!(version, 9);
+    // too); schema 9 an index of links by kind and the rejections; schema
+    // 10 the length of compressed changeset bodies.
+    assert_eq!(version, 10);
     // Schema 9 filled the rejections from the log (F's); `doctor` below
     // checks the rows against the replay.
     let rejections: i64 = c

@@ -9,7 +9,7 @@
 mod common;
 
 use common::Env;
-use common::sync::{assert_refused, dump, export, import, naive_fold, projection, sites};
+use common::sync::{assert_refused, dump, export, import, naive_fold, projection, relay, sites};
 use guardia::sync::format::{self, RawChangeset};
 use guardia::sync::keys;
 use sha2::{Digest, Sha256};
@@ -372,4 +372,64 @@ fn reordered_changesets_are_refused_and_change_nothing() {
     std::fs::write(&rehashed, join(&parts, true, &bytes)).expect("write");
     assert_refused(&s[1], &rehashed, "forged or altered");
     assert!(import(&s[1], &good).contains("imported"));
+}
+
+/// Changeset bodies are stored compressed since schema 10, with the
+/// length of their JSON; one stored before (the JSON itself, no length)
+/// is sent as it is. A damaged stored body stops the export with a
+/// message, and no file is written.
+#[test]
+fn stored_changesets_old_and_compressed_travel_and_damage_is_reported() {
+    let s = sites(3);
+    s[0].incident("Portal lento", "Las consultas tardan un minuto.");
+    export(&s[0], "all", "first.gdb");
+    s[0].incident("Correo caído", "No llegan correos.");
+    export(&s[0], "all", "second.gdb");
+    let c = rusqlite::Connection::open(&s[0].db).expect("open");
+    let (compressed, len): (Vec<u8>, i64) = c
+        .query_row(
+            "SELECT body, body_len FROM changeset ORDER BY no LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("first changeset");
+    assert_eq!(&compressed[..4], &[0x28, 0xb5, 0x2f, 0xfd], "a zstd frame");
+    let json = zstd::bulk::decompress(&compressed, len as usize).expect("decompress");
+    assert!(json.starts_with(b"{\"format\""));
+    // The first changeset as a database from before schema 10 stored it.
+    c.execute(
+        "UPDATE changeset SET body = ?1, body_len = NULL WHERE no = (SELECT min(no) FROM changeset)",
+        [&json],
+    )
+    .expect("old row");
+    drop(c);
+    // LYO gets both from BOG (one stored old, one compressed) and stores
+    // them compressed; MAD gets them relayed by LYO, signatures intact.
+    import(&s[1], &export(&s[0], "LYO", "both.gdb"));
+    import(&s[2], &relay(&s[1], "MAD", "relayed.gdb"));
+    assert_eq!(dump(&s[1]), dump(&s[0]));
+    assert_eq!(dump(&s[2]), dump(&s[0]));
+    assert!(s[2].ok(&["list"]).contains("Correo caído"));
+    // Damaged: the export names the changeset and writes nothing.
+    let c = rusqlite::Connection::open(&s[0].db).expect("open");
+    c.execute(
+        "UPDATE changeset SET body = x'28b52ffd00' WHERE no = (SELECT max(no) FROM changeset)",
+        [],
+    )
+    .expect("damage");
+    drop(c);
+    let out = s[0].path().join("damaged.gdb");
+    let err = s[0].fail(&[
+        "sync",
+        "export",
+        "--for",
+        "MAD",
+        "--out",
+        out.to_str().expect("path"),
+    ]);
+    assert!(
+        err.contains("stored body of changeset") && err.contains("damaged"),
+        "{err}"
+    );
+    assert!(!out.exists());
 }

@@ -5,12 +5,12 @@
 
 use super::{App, AppError, sla};
 use crate::store::ops::{Op, entity, kind};
-use crate::store::sync::{ChangesetMeta, LoggedOp, SiteRow, parse_op_ref, trust};
+use crate::store::sync::{ChangesetMeta, SiteRow, parse_op_ref, trust};
 use crate::store::{ApplyMode, Reader};
 use crate::sync::SyncError;
 use crate::sync::format::{
     self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, ChangesetBody, Envelope, Exporter,
-    Header, RawChangeset, SealedOp, WireOp,
+    Header, RawChangeset, SealedHead, SealedOp, WireOp,
 };
 use crate::sync::keys::{self, KeyFile};
 use ed25519_dalek::SigningKey;
@@ -440,28 +440,48 @@ impl App {
                         (last - first) as u64,
                         (next - 1 - first) as u64,
                     );
-                    let ops = w.reader().own_ops_from(site.no, last + 1, CHANGESET_OPS)?;
-                    let (Some(from), Some(to)) =
-                        (ops.first().map(|o| o.seq), ops.last().map(|o| o.seq))
-                    else {
+                    let mut ops = Vec::with_capacity(CHANGESET_OPS * 600);
+                    let mut bad = None;
+                    let span = w.reader().for_own_ops(site.no, last + 1, CHANGESET_OPS, |op| {
+                        if !ops.is_empty() {
+                            ops.push(b',');
+                        }
+                        let sealed = SealedOp {
+                            seq: op.seq,
+                            hlc: op.hlc,
+                            actor: op.actor,
+                            e: op.entity,
+                            id: op.entity_id,
+                            k: op.kind,
+                            f: op.field,
+                            v: op.value_json,
+                            pred_json: op.pred_json,
+                        };
+                        if let Err(e) = sealed.write_json(&mut ops) {
+                            bad.get_or_insert((op.seq, e));
+                        }
+                        Ok(())
+                    })?;
+                    if let Some((seq, e)) = bad {
+                        return Err(AppError::Invalid(format!(
+                            "op {seq} of this site has predecessors that are not JSON ({e}); run `guardia doctor`"
+                        )));
+                    }
+                    let Some((from, to)) = span else {
                         break;
                     };
-                    let body = ChangesetBody {
-                        format: CHANGESET_FORMAT.into(),
-                        dataset: site.dataset_id.clone(),
-                        site: site.site_id.clone(),
-                        code: site.code.clone(),
+                    let head = SealedHead {
+                        format: CHANGESET_FORMAT,
+                        dataset: &site.dataset_id,
+                        site: &site.site_id,
+                        code: &site.code,
                         inc: 1,
                         from,
                         to,
-                        prev: prev.clone(),
-                        app: app.clone(),
-                        ops: ops
-                            .into_iter()
-                            .map(sealed_op)
-                            .collect::<Result<Vec<_>, _>>()?,
+                        prev: prev.as_deref(),
+                        app: &app,
                     };
-                    let bytes = serde_json::to_vec(&body).map_err(|e| {
+                    let bytes = head.body(&ops).map_err(|e| {
                         AppError::Invalid(format!("cannot encode a changeset: {e}"))
                     })?;
                     let digest: [u8; 32] = Sha256::digest(&bytes).into();
@@ -469,14 +489,14 @@ impl App {
                     let hash = hex::encode(digest);
                     w.insert_changeset(
                         site.no,
-                        body.from,
-                        body.to,
+                        from,
+                        to,
                         &hash,
                         prev.as_deref(),
                         &bytes,
                         &sig,
                     )?;
-                    last = body.to;
+                    last = to;
                     prev = Some(hash);
                     made += 1;
                 }
@@ -1070,28 +1090,6 @@ pub fn dataset_of(file: &Path) -> Result<(String, String), AppError> {
         let k = KeyFile::parse(&String::from_utf8_lossy(&bytes), file)?;
         Ok((k.dataset, k.code))
     }
-}
-
-/// An op of the log as it is sealed: its value copied as the JSON text the
-/// log stores.
-fn sealed_op(op: LoggedOp) -> Result<SealedOp, AppError> {
-    let v = serde_json::value::RawValue::from_string(op.value_json).map_err(|e| {
-        AppError::Invalid(format!(
-            "op {} of this site holds a value that is not JSON ({e}); run `guardia doctor`",
-            op.seq
-        ))
-    })?;
-    Ok(SealedOp {
-        seq: op.seq,
-        hlc: op.hlc,
-        actor: op.actor,
-        e: op.entity,
-        id: op.entity_id,
-        k: op.kind,
-        f: op.field,
-        v,
-        pred: op.pred.iter().map(ToString::to_string).collect(),
-    })
 }
 
 /// One site as `sync status` shows it.

@@ -55,18 +55,20 @@ pub mod trust {
     pub const REVOKED: &str = "revoked";
 }
 
-/// One of this site's ops as the log stores it, its value still JSON text.
-#[derive(Debug, Clone)]
-pub struct LoggedOp {
+/// An op of the log as the text its columns hold (see
+/// [`Reader::for_own_ops`]); `pred_json` is the stored JSON array of
+/// `{site, seq}`.
+#[derive(Debug, Clone, Copy)]
+pub struct OpText<'a> {
     pub seq: i64,
     pub hlc: i64,
-    pub actor: String,
-    pub entity: String,
-    pub entity_id: String,
-    pub kind: String,
-    pub field: Option<String>,
-    pub value_json: String,
-    pub pred: Vec<OpRef>,
+    pub actor: &'a str,
+    pub entity: &'a str,
+    pub entity_id: &'a str,
+    pub kind: &'a str,
+    pub field: Option<&'a str>,
+    pub value_json: &'a str,
+    pub pred_json: &'a str,
 }
 
 fn site_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SiteRow> {
@@ -129,14 +131,17 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// This site's ops from `from_seq` on (at most `limit`), as sealed
-    /// into a changeset: values as the JSON text the log holds.
-    pub fn own_ops_from(
+    /// Streams a site's ops from `from_seq` on, at most `limit`, in seq
+    /// order, each as borrowed text (sealing writes them straight into a
+    /// changeset body, without an allocation per column). Returns the
+    /// first and last seq seen.
+    pub fn for_own_ops(
         &self,
         site_no: i64,
         from_seq: i64,
         limit: usize,
-    ) -> Result<Vec<LoggedOp>, StoreError> {
+        mut each: impl FnMut(&OpText<'_>) -> Result<(), StoreError>,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
         let mut st = self
             .conn()
             .prepare_cached(
@@ -144,29 +149,35 @@ impl Reader<'_> {
                  FROM op o WHERE o.site_no = ?1 AND o.seq >= ?2 ORDER BY o.seq LIMIT ?3",
             )
             .map_err(|e| self.err(e))?;
-        st.query_map(params![site_no, from_seq, limit as i64], |r| {
-            let pred: String = r.get(8)?;
-            let pred: Vec<OpRef> = serde_json::from_str(&pred).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(
-                    8,
-                    rusqlite::types::Type::Text,
-                    Box::new(e),
-                )
-            })?;
-            Ok(LoggedOp {
-                seq: r.get(0)?,
-                hlc: r.get(1)?,
-                actor: r.get(2)?,
-                entity: r.get(3)?,
-                entity_id: r.get(4)?,
-                kind: r.get(5)?,
-                field: r.get(6)?,
-                value_json: r.get(7)?,
-                pred,
-            })
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(|e| self.err(e))
+        let mut rows = st
+            .query(params![site_no, from_seq, limit as i64])
+            .map_err(|e| self.err(e))?;
+        let mut span: Option<(i64, i64)> = None;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let text = |i: usize| -> Result<&str, StoreError> {
+                r.get_ref(i)
+                    .and_then(|v| v.as_str().map_err(Into::into))
+                    .map_err(|e| self.err(e))
+            };
+            let field = match r.get_ref(6).map_err(|e| self.err(e))? {
+                rusqlite::types::ValueRef::Null => None,
+                _ => Some(text(6)?),
+            };
+            let op = OpText {
+                seq: r.get(0).map_err(|e| self.err(e))?,
+                hlc: r.get(1).map_err(|e| self.err(e))?,
+                actor: text(2)?,
+                entity: text(3)?,
+                entity_id: text(4)?,
+                kind: text(5)?,
+                field,
+                value_json: text(7)?,
+                pred_json: text(8)?,
+            };
+            span = Some((span.map_or(op.seq, |s| s.0), op.seq));
+            each(&op)?;
+        }
+        Ok(span)
     }
 
     /// The highest seq of a site's ops this database holds (0 for none).
@@ -232,7 +243,7 @@ impl Reader<'_> {
         let mut st = self
             .conn()
             .prepare_cached(
-                "SELECT no, site_no, seq_from, seq_to, hash, length(body) FROM changeset
+                "SELECT no, site_no, seq_from, seq_to, hash, coalesce(body_len, length(body)) FROM changeset
                  WHERE site_no = ?1 AND seq_to > ?2 ORDER BY seq_from",
             )
             .map_err(|e| self.err(e))?;
@@ -250,12 +261,29 @@ impl Reader<'_> {
         .map_err(|e| self.err(e))
     }
 
-    /// A changeset's body and signature (hex).
+    /// A changeset's body (its JSON) and signature (hex).
     pub fn changeset_body(&self, no: i64) -> Result<(Vec<u8>, String), StoreError> {
-        self.conn()
-            .prepare_cached("SELECT body, sig FROM changeset WHERE no = ?1")
-            .and_then(|mut st| st.query_row([no], |r| Ok((r.get(0)?, r.get(1)?))))
-            .map_err(|e| self.err(e))
+        let (stored, len, sig): (Vec<u8>, Option<i64>, String) = self
+            .conn()
+            .prepare_cached("SELECT body, body_len, sig FROM changeset WHERE no = ?1")
+            .and_then(|mut st| st.query_row([no], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(|e| self.err(e))?;
+        let Some(len) = len else {
+            return Ok((stored, sig));
+        };
+        // Exactly the length stored, or the row is damaged (a bundle's
+        // header declares the lengths before the bodies are read).
+        let body = usize::try_from(len)
+            .ok()
+            .and_then(|len| {
+                zstd::bulk::decompress(&stored, len)
+                    .ok()
+                    .filter(|b| b.len() == len)
+            })
+            .ok_or_else(|| {
+                StoreError::Integrity(format!("the stored body of changeset {no} is damaged"))
+            })?;
+        Ok((body, sig))
     }
 
     /// For each origin with changesets, its seq ranges held (merged).
@@ -452,14 +480,25 @@ impl WriteTx<'_> {
         body: &[u8],
         sig_hex: &str,
     ) -> Result<(), StoreError> {
+        // Level 1: sealing a site's history compresses every body once, and
+        // higher levels cost more time than the smaller file saves.
+        let stored = zstd::bulk::compress(body, 1)
+            .map_err(|e| StoreError::Integrity(format!("cannot compress a changeset body: {e}")))?;
         self.tx
             .prepare_cached(
-                "INSERT INTO changeset(site_no, seq_from, seq_to, hash, prev, body, sig)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO changeset(site_no, seq_from, seq_to, hash, prev, body, sig, body_len)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )
             .and_then(|mut st| {
                 st.execute(params![
-                    site_no, seq_from, seq_to, hash, prev, body, sig_hex
+                    site_no,
+                    seq_from,
+                    seq_to,
+                    hash,
+                    prev,
+                    stored,
+                    sig_hex,
+                    body.len() as i64
                 ])
             })
             .map(|_| ())
