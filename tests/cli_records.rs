@@ -11,22 +11,7 @@ use common::{Env, INCIDENT_FIELDS, key_of};
 use serde_json::Value;
 
 fn problem(env: &Env, title: &str) -> String {
-    key_of(&env.json_as(
-        "julia",
-        &[
-            "problem",
-            "new",
-            "--service",
-            "osf",
-            "--title",
-            title,
-            "--description",
-            "Varios incidentes con la misma causa",
-            "--category",
-            "datos",
-            "--json",
-        ],
-    ))
+    env.problem(title, "Varios incidentes con la misma causa")
 }
 
 fn known(env: &Env, service: &str, title: &str, symptom: &str, workaround: &str) -> String {

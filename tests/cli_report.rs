@@ -990,22 +990,7 @@ fn records_stay_out_of_the_volumes_and_problems_cost_their_resources() {
     let env = Env::new();
     let incident = env.incident("Factura sin cupón", "No sale el cupón");
     let before = report(&env, &[]);
-    let problem = common::key_of(&env.json_as(
-        "julia",
-        &[
-            "problem",
-            "new",
-            "--service",
-            "osf",
-            "--title",
-            "Cupones",
-            "--description",
-            "Causa común",
-            "--category",
-            "datos",
-            "--json",
-        ],
-    ));
+    let problem = env.problem("Cupones", "Causa común");
     env.ok_as(
         "julia",
         &[
@@ -1069,24 +1054,7 @@ fn records_are_left_out_the_same_way_on_every_path() {
             "workflow = \"default\"",
         ),
     );
-    let problem = |title: &str| {
-        key_of(&env.json_as(
-            "julia",
-            &[
-                "problem",
-                "new",
-                "--service",
-                "osf",
-                "--title",
-                title,
-                "--description",
-                "Causa común",
-                "--category",
-                "datos",
-                "--json",
-            ],
-        ))
-    };
+    let problem = |title: &str| env.problem(title, "Causa común");
     let (rejected, reopened) = (problem("Rechazado"), problem("Reabierto"));
     env.ok(&["reject", &rejected, "--reason", "missing_docs"]);
     env.ok(&["escalate", &reopened, "--hierarchical", "--to", "head"]);

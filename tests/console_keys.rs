@@ -799,37 +799,28 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
             key: "BOG-5".into()
         })]
     );
-    let originals = vec![
-        ("BOG-2".to_string(), "Caída de facturación".to_string()),
-        ("BOG-1".to_string(), "Facturación lenta".to_string()),
-    ];
-    // A reply about another ticket changes nothing.
-    update(
-        &mut c,
-        Msg::Reply(Reply::Originals {
-            key: "BOG-3".into(),
-            tickets: originals.clone(),
-        }),
-    );
-    let Overlay::Prompt { title, input, .. } = top_overlay(&c).clone() else {
-        panic!("the note prompt")
+    // The worker's answer for `key`; then the prompt's title and text.
+    let answer = |c: &mut Console, key: &str| -> (String, String) {
+        let tickets = vec![
+            ("BOG-2".to_string(), "Caída de facturación".to_string()),
+            ("BOG-1".to_string(), "Facturación lenta".to_string()),
+        ];
+        let key = key.to_string();
+        update(c, Msg::Reply(Reply::Originals { key, tickets }));
+        let Overlay::Prompt { title, input, .. } = top_overlay(c).clone() else {
+            panic!("the note prompt")
+        };
+        (title, input.text)
     };
-    assert!(input.text.is_empty() && !title.contains("BOG-2"), "{title}");
-    update(
-        &mut c,
-        Msg::Reply(Reply::Originals {
-            key: "BOG-5".into(),
-            tickets: originals.clone(),
-        }),
-    );
-    let Overlay::Prompt { title, input, .. } = top_overlay(&c).clone() else {
-        panic!("the note prompt")
-    };
+    // An answer about another ticket changes nothing.
+    let (title, text) = answer(&mut c, "BOG-3");
+    assert!(text.is_empty() && !title.contains("BOG-2"), "{title}");
+    let (title, text) = answer(&mut c, "BOG-5");
     assert!(
         title.contains("BOG-2 Caída de facturación") && title.contains("BOG-1"),
         "{title}"
     );
-    assert_eq!(input.text, "BOG-2 ");
+    assert_eq!(text, "BOG-2 ");
     let fx = press(&mut c, &format!("{} <enter>", typed("mismo corte")));
     assert_eq!(
         writes(&fx),
@@ -842,17 +833,7 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
     // What the operator typed first stays.
     pick(&mut c, "duplicate");
     press(&mut c, &typed("BOG-1"));
-    update(
-        &mut c,
-        Msg::Reply(Reply::Originals {
-            key: "BOG-5".into(),
-            tickets: originals,
-        }),
-    );
-    let Overlay::Prompt { input, .. } = top_overlay(&c).clone() else {
-        panic!("the note prompt")
-    };
-    assert_eq!(input.text, "BOG-1");
+    assert_eq!(answer(&mut c, "BOG-5").1, "BOG-1");
 }
 
 #[test]

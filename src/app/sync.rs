@@ -10,7 +10,7 @@ use crate::store::{ApplyMode, Reader};
 use crate::sync::SyncError;
 use crate::sync::format::{
     self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, ChangesetBody, Envelope, Exporter,
-    Header, RawChangeset, SealedHead, SealedOp, WireOp,
+    Header, RawChangeset, SealedHead, WireOp,
 };
 use crate::sync::keys::{self, KeyFile};
 use ed25519_dalek::SigningKey;
@@ -446,18 +446,7 @@ impl App {
                         if !ops.is_empty() {
                             ops.push(b',');
                         }
-                        let sealed = SealedOp {
-                            seq: op.seq,
-                            hlc: op.hlc,
-                            actor: op.actor,
-                            e: op.entity,
-                            id: op.entity_id,
-                            k: op.kind,
-                            f: op.field,
-                            v: op.value_json,
-                            pred_json: op.pred_json,
-                        };
-                        if let Err(e) = sealed.write_json(&mut ops) {
+                        if let Err(e) = format::write_sealed_op(op, &mut ops) {
                             bad.get_or_insert((op.seq, e));
                         }
                         Ok(())

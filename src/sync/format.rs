@@ -29,6 +29,7 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::SyncError;
+use crate::store::sync::OpText;
 
 pub const MAGIC: [u8; 8] = *b"\x89GDB\r\n\x1a\n";
 pub const MAJOR: u16 = 1;
@@ -87,24 +88,6 @@ pub struct WireOp {
     pub pred: Vec<String>,
 }
 
-/// One op as it is sealed from the log, borrowed from the row that holds
-/// it: the value is the JSON text the log stores, copied as is, and the
-/// predecessors the log's JSON array of `{site, seq}`. Sealing is the bulk
-/// of a first export: parsing every value only to print it again doubled
-/// its cost, and building owned ops cost an allocation per column.
-#[derive(Debug, Clone, Copy)]
-pub struct SealedOp<'a> {
-    pub seq: i64,
-    pub hlc: i64,
-    pub actor: &'a str,
-    pub e: &'a str,
-    pub id: &'a str,
-    pub k: &'a str,
-    pub f: Option<&'a str>,
-    pub v: &'a str,
-    pub pred_json: &'a str,
-}
-
 /// A predecessor as the log stores it.
 #[derive(Deserialize)]
 struct StoredRef<'a> {
@@ -118,39 +101,38 @@ fn push_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
     serde_json::to_writer(&mut *out, s)
 }
 
-impl SealedOp<'_> {
-    /// Appends the op as the JSON object [`WireOp`] reads.
-    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        let refs: Vec<StoredRef<'_>> = serde_json::from_str(self.pred_json)?;
-        // Writing into a Vec cannot fail.
-        let _ = write!(
-            out,
-            "{{\"seq\":{},\"hlc\":{},\"actor\":",
-            self.seq, self.hlc
-        );
-        push_str(out, self.actor)?;
-        out.extend_from_slice(b",\"e\":");
-        push_str(out, self.e)?;
-        out.extend_from_slice(b",\"id\":");
-        push_str(out, self.id)?;
-        out.extend_from_slice(b",\"k\":");
-        push_str(out, self.k)?;
-        if let Some(f) = self.f {
-            out.extend_from_slice(b",\"f\":");
-            push_str(out, f)?;
-        }
-        out.extend_from_slice(b",\"v\":");
-        out.extend_from_slice(self.v.trim().as_bytes());
-        out.extend_from_slice(b",\"pred\":[");
-        for (i, r) in refs.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            push_str(out, &format!("{}:{}", r.site, r.seq))?;
-        }
-        out.extend_from_slice(b"]}");
-        Ok(())
+/// Appends an op of the log, as its row holds it, to a changeset body as
+/// the JSON object [`WireOp`] reads: the value is the JSON text the log
+/// stores, copied as is, and the predecessors (the log's JSON array of
+/// `{site, seq}`) become `site:seq`. Sealing is the bulk of a first
+/// export: parsing every value only to print it again doubled its cost,
+/// and building owned ops cost an allocation per column.
+pub fn write_sealed_op(op: &OpText<'_>, out: &mut Vec<u8>) -> serde_json::Result<()> {
+    let refs: Vec<StoredRef<'_>> = serde_json::from_str(op.pred_json)?;
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{{\"seq\":{},\"hlc\":{},\"actor\":", op.seq, op.hlc);
+    push_str(out, op.actor)?;
+    out.extend_from_slice(b",\"e\":");
+    push_str(out, op.entity)?;
+    out.extend_from_slice(b",\"id\":");
+    push_str(out, op.entity_id)?;
+    out.extend_from_slice(b",\"k\":");
+    push_str(out, op.kind)?;
+    if let Some(f) = op.field {
+        out.extend_from_slice(b",\"f\":");
+        push_str(out, f)?;
     }
+    out.extend_from_slice(b",\"v\":");
+    out.extend_from_slice(op.value_json.trim().as_bytes());
+    out.extend_from_slice(b",\"pred\":[");
+    for (i, r) in refs.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        push_str(out, &format!("{}:{}", r.site, r.seq))?;
+    }
+    out.extend_from_slice(b"]}");
+    Ok(())
 }
 
 /// Everything of a changeset body but its ops, as sealing writes it.
@@ -169,7 +151,7 @@ pub struct SealedHead<'a> {
 
 impl SealedHead<'_> {
     /// The body, as [`ChangesetBody`] reads it, around `ops`: the ops'
-    /// JSON objects separated by commas ([`SealedOp::write_json`]).
+    /// JSON objects separated by commas ([`write_sealed_op`]).
     pub fn body(&self, ops: &[u8]) -> serde_json::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(ops.len() + 512);
         out.extend_from_slice(b"{\"format\":");
@@ -605,26 +587,26 @@ mod tests {
         let value = serde_json::json!({"to": "closed", "note": nasty, "n": 1.5});
         let value_text = value.to_string();
         let ops = [
-            SealedOp {
+            OpText {
                 seq: 7,
                 hlc: 123 << 16,
                 actor: nasty,
-                e: "ticket",
-                id: "019a-1",
-                k: "transition",
-                f: Some("status"),
-                v: &value_text,
+                entity: "ticket",
+                entity_id: "019a-1",
+                kind: "transition",
+                field: Some("status"),
+                value_json: &value_text,
                 pred_json: r#"[{"site":"s-1","seq":6},{"site":"s\"2","seq":3}]"#,
             },
-            SealedOp {
+            OpText {
                 seq: 8,
                 hlc: 124 << 16,
                 actor: "ana",
-                e: "ticket",
-                id: "019a-2",
-                k: "create",
-                f: None,
-                v: " {\"title\":\"x\"} ",
+                entity: "ticket",
+                entity_id: "019a-2",
+                kind: "create",
+                field: None,
+                value_json: " {\"title\":\"x\"} ",
                 pred_json: "[]",
             },
         ];
@@ -633,7 +615,7 @@ mod tests {
             if i > 0 {
                 json.push(b',');
             }
-            op.write_json(&mut json).expect("op");
+            write_sealed_op(op, &mut json).expect("op");
         }
         let head = SealedHead {
             format: "guardia-changeset-1",
@@ -700,17 +682,17 @@ mod tests {
 
     #[test]
     fn predecessors_that_are_not_json_are_an_error() {
-        let op = SealedOp {
+        let op = OpText {
             seq: 1,
             hlc: 1,
             actor: "a",
-            e: "ticket",
-            id: "x",
-            k: "set",
-            f: None,
-            v: "1",
+            entity: "ticket",
+            entity_id: "x",
+            kind: "set",
+            field: None,
+            value_json: "1",
             pred_json: "[{",
         };
-        assert!(op.write_json(&mut Vec::new()).is_err());
+        assert!(write_sealed_op(&op, &mut Vec::new()).is_err());
     }
 }

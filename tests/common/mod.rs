@@ -251,6 +251,27 @@ impl Env {
         ]))
     }
 
+    /// Registers a problem of service `osf`, category `datos`, as julia
+    /// (a service manager); returns its key.
+    pub fn problem(&self, title: &str, description: &str) -> String {
+        key_of(&self.json_as(
+            "julia",
+            &[
+                "problem",
+                "new",
+                "--service",
+                "osf",
+                "--title",
+                title,
+                "--description",
+                description,
+                "--category",
+                "datos",
+                "--json",
+            ],
+        ))
+    }
+
     /// Registers an API incident (seed 002) with all its mandatory fields.
     pub fn api_incident(&self, title: &str, description: &str) -> String {
         key_of(&self.json(&[
