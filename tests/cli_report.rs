@@ -506,6 +506,57 @@ fn a_past_backlog_counts_tickets_reopened_since_as_they_were() {
     assert_eq!(r["totals"]["backlog"], 3);
 }
 
+/// A timer's move counts when it was due, even when guardia only ran (and
+/// wrote it) after the range ended: a ticket a timer closed before the end
+/// and that was reopened after it was not open at the end.
+#[test]
+fn a_late_timer_move_counts_when_it_was_due_in_a_past_backlog() {
+    let mut env = Env::new();
+    // Support requests follow the standard life cycle here, which gets a
+    // timer: one hour waiting closes the request.
+    env.write_config(
+        "types.toml",
+        &replace_once(
+            &default_config("types.toml"),
+            "workflow = \"soporte_sistemas\"",
+            "workflow = \"default\"",
+        ),
+    );
+    env.write_config(
+        "workflows.toml",
+        &replace_once(
+            &default_config("workflows.toml"),
+            "[[workflow]]\nid = \"itil_incidente\"",
+            "[[workflow.timer]]\nin = \"waiting\"\nafter = \"1h\"\nto = \"closed\"\n\n[[workflow]]\nid = \"itil_incidente\"",
+        ),
+    );
+    let at = |env: &mut Env, day: u32, time: &str| {
+        env.now = format!("2026-02-{day:02}T{time}:00-05:00");
+    };
+    at(&mut env, 10, "09:00");
+    let key = env.support("Impresora", "No imprime");
+    at(&mut env, 10, "09:10");
+    env.ok(&["move", &key, "in_progress"]);
+    at(&mut env, 10, "09:20");
+    env.ok(&["move", &key, "waiting"]);
+    // Due at 10:20; nobody runs guardia until the next morning.
+    at(&mut env, 11, "09:00");
+    env.ok(&["list"]);
+    assert_eq!(env.show(&key)["status"], "closed");
+    at(&mut env, 11, "09:30");
+    env.ok_as("ines", &["move", &key, "in_progress"]);
+    at(&mut env, 12, "09:00");
+    let log = read_log(&env);
+    let (lo, hi) = (bogota_ms("2026-02-10"), bogota_ms("2026-02-11"));
+    let naive = naive_counts(&log, lo, hi, None);
+    assert_eq!((naive.opened, naive.backlog), (1, 0), "{naive:?}");
+    let range = ["--from", "2026-02-10", "--to", "2026-02-10"];
+    for extra in [&[][..], &["--by", "service"][..]] {
+        let r = report(&env, &[&range[..], extra].concat());
+        assert_eq!(reported_counts(&r["totals"]), naive, "{extra:?}");
+    }
+}
+
 #[test]
 fn top_problems_rank_by_linked_incidents_with_their_worklog() {
     let env = Env::new();

@@ -796,26 +796,36 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
     assert_eq!(
         fx,
         vec![Effect::Request(Request::Originals {
-            key: "BOG-5".into()
+            key: "BOG-5".into(),
+            code: "duplicate".into()
         })]
     );
-    // The worker's answer for `key`; then the prompt's title and text.
-    let answer = |c: &mut Console, key: &str| -> (String, String) {
+    // The worker's answer for `key` rejected as `code`; then the prompt's
+    // title and text.
+    let answer = |c: &mut Console, key: &str, code: &str| -> (String, String) {
         let tickets = vec![
             ("BOG-2".to_string(), "Caída de facturación".to_string()),
             ("BOG-1".to_string(), "Facturación lenta".to_string()),
         ];
-        let key = key.to_string();
-        update(c, Msg::Reply(Reply::Originals { key, tickets }));
+        let (key, code) = (key.to_string(), code.to_string());
+        update(c, Msg::Reply(Reply::Originals { key, code, tickets }));
         let Overlay::Prompt { title, input, .. } = top_overlay(c).clone() else {
             panic!("the note prompt")
         };
         (title, input.text)
     };
-    // An answer about another ticket changes nothing.
-    let (title, text) = answer(&mut c, "BOG-3");
+    // An answer about another ticket changes nothing...
+    let (title, text) = answer(&mut c, "BOG-3", "duplicate");
     assert!(text.is_empty() && !title.contains("BOG-2"), "{title}");
-    let (title, text) = answer(&mut c, "BOG-5");
+    // ...nor a late one for this ticket once it is rejected for another
+    // reason (Esc, then R again).
+    press(&mut c, "<esc>");
+    pick(&mut c, "missing_docs");
+    let (title, text) = answer(&mut c, "BOG-5", "duplicate");
+    assert!(text.is_empty() && !title.contains("BOG-2"), "{title}");
+    press(&mut c, "<esc>");
+    pick(&mut c, "duplicate");
+    let (title, text) = answer(&mut c, "BOG-5", "duplicate");
     assert!(
         title.contains("BOG-2 Caída de facturación") && title.contains("BOG-1"),
         "{title}"
@@ -833,7 +843,7 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
     // What the operator typed first stays.
     pick(&mut c, "duplicate");
     press(&mut c, &typed("BOG-1"));
-    assert_eq!(answer(&mut c, "BOG-5").1, "BOG-1");
+    assert_eq!(answer(&mut c, "BOG-5", "duplicate").1, "BOG-1");
 }
 
 #[test]

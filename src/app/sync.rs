@@ -453,7 +453,7 @@ impl App {
                     })?;
                     if let Some((seq, e)) = bad {
                         return Err(AppError::Invalid(format!(
-                            "op {seq} of this site has predecessors that are not JSON ({e}); run `guardia doctor`"
+                            "op {seq} of this site holds a value or predecessors that are not one line of JSON ({e}); run `guardia doctor`"
                         )));
                     }
                     let Some((from, to)) = span else {

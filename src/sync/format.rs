@@ -109,6 +109,13 @@ fn push_str(out: &mut Vec<u8>, s: &str) -> serde_json::Result<()> {
 /// and building owned ops cost an allocation per column.
 pub fn write_sealed_op(op: &OpText<'_>, out: &mut Vec<u8>) -> serde_json::Result<()> {
     let refs: Vec<StoredRef<'_>> = serde_json::from_str(op.pred_json)?;
+    // The value is signed as it is, so a damaged one must stop the export
+    // here, not every importer later: valid JSON, and on one line (JSON
+    // allows a line break between tokens; a changeset is one line).
+    let _: &serde_json::value::RawValue = serde_json::from_str(op.value_json)?;
+    if op.value_json.contains(['\n', '\r']) {
+        return Err(serde::de::Error::custom("the value spans several lines"));
+    }
     // Writing into a Vec cannot fail.
     let _ = write!(out, "{{\"seq\":{},\"hlc\":{},\"actor\":", op.seq, op.hlc);
     push_str(out, op.actor)?;
@@ -681,7 +688,7 @@ mod tests {
     }
 
     #[test]
-    fn predecessors_that_are_not_json_are_an_error() {
+    fn predecessors_or_values_that_are_not_json_are_an_error() {
         let op = OpText {
             seq: 1,
             hlc: 1,
@@ -694,5 +701,17 @@ mod tests {
             pred_json: "[{",
         };
         assert!(write_sealed_op(&op, &mut Vec::new()).is_err());
+        // A damaged value, or one on two lines, stops the export too.
+        for value_json in ["{\"a\":1", "", "{\"a\":\n1}"] {
+            let op = OpText {
+                pred_json: "[]",
+                value_json,
+                ..op
+            };
+            assert!(
+                write_sealed_op(&op, &mut Vec::new()).is_err(),
+                "{value_json:?}"
+            );
+        }
     }
 }

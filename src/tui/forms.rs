@@ -555,11 +555,11 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 input: TextInput::default(),
                 purpose: PromptPurpose::RejectNote {
                     key: key.clone(),
-                    code: value,
+                    code: value.clone(),
                 },
             });
             if duplicate {
-                vec![Effect::Request(Request::Originals { key })]
+                vec![Effect::Request(Request::Originals { key, code: value })]
             } else {
                 vec![]
             }

@@ -80,6 +80,9 @@ pub enum Request {
     /// likely repeats.
     Originals {
         key: String,
+        /// The rejection reason (a duplicate's), so that the answer fills
+        /// only the prompt that asked for it.
+        code: String,
     },
     Write(WriteOp),
     Doctor,
@@ -333,6 +336,7 @@ pub enum Reply {
     /// Key and title of each likely original of `key`, best first.
     Originals {
         key: String,
+        code: String,
         tickets: Vec<(String, String)>,
     },
     /// A write finished: `Ok(message)` or `Err(message)`; `key` is the

@@ -996,16 +996,18 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             vec![]
         }
-        Reply::Originals { key, tickets } => {
-            // Still rejecting that ticket: list them in the prompt and
-            // start the note with the likeliest, unless one was typed.
+        Reply::Originals { key, code, tickets } => {
+            // Still rejecting that ticket as a duplicate (not again, with
+            // another reason, after Esc): list them in the prompt and start
+            // the note with the likeliest, unless one was typed.
             let label = catalogue(c.lang).likely_originals;
             if let Some(Overlay::Prompt {
                 title,
                 input,
-                purpose: PromptPurpose::RejectNote { key: k, .. },
+                purpose: PromptPurpose::RejectNote { key: k, code: c2 },
             }) = c.overlays.last_mut()
                 && *k == key
+                && *c2 == code
                 && let Some((first, _)) = tickets.first()
             {
                 let list: Vec<String> = tickets.iter().map(|(k, t)| format!("{k} {t}")).collect();

@@ -478,7 +478,8 @@ fn handle(
                     .collect(),
             }
         }
-        Request::Originals { key } => Reply::Originals {
+        Request::Originals { key, code } => Reply::Originals {
+            code,
             tickets: app
                 .likely_originals(&key)
                 .unwrap_or_default()

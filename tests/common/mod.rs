@@ -252,7 +252,7 @@ impl Env {
     }
 
     /// Registers a problem of service `osf`, category `datos`, as julia
-    /// (a service manager); returns its key.
+    /// (a senior analyst, who may); returns its key.
     pub fn problem(&self, title: &str, description: &str) -> String {
         key_of(&self.json_as(
             "julia",
