@@ -556,6 +556,83 @@ fn the_right_known_error_ranks_first_for_spanish_reports() {
     );
 }
 
+/// At intake, earlier tickets of the same service like the new one that
+/// were resolved or closed with a solution are shown with it, best first:
+/// not cancelled ones, not other services', not unrelated ones, and the
+/// open ones stay possible duplicates.
+#[test]
+fn intake_shows_earlier_solved_tickets_with_their_solution() {
+    let env = Env::new();
+    let solve = |key: &str, solution: &str| {
+        env.ok(&["move", key, "in_progress"]);
+        env.ok(&[
+            "move",
+            key,
+            "resolved",
+            "--field",
+            &format!("solution={solution}"),
+        ]);
+    };
+    let printer = env.incident(
+        "La impresora de facturación no imprime",
+        "Al enviar facturas a la impresora de la sede norte no sale nada",
+    );
+    solve(
+        &printer,
+        "Reinstalar el controlador de la impresora de la sede norte",
+    );
+    let other = env.incident("Clave bloqueada en ATCLIENTE", "El usuario no puede entrar");
+    solve(&other, "Desbloquear la clave desde la consola de usuarios");
+    let cancelled = env.incident(
+        "Impresora de facturación sin papel",
+        "La impresora de facturas no imprime, sin papel",
+    );
+    env.ok_as("ines", &["move", &cancelled, "cancelled"]);
+    let open = env.incident(
+        "Facturas no salen por la impresora",
+        "La impresora de la sede norte no imprime facturas",
+    );
+    let new = |title: &str, description: &str, json: bool| -> Vec<String> {
+        let mut args = vec!["new", "--type", "incident", "--service", "osf"];
+        args.extend(["--title", title, "--description", description]);
+        args.extend_from_slice(INCIDENT_FIELDS);
+        if json {
+            args.push("--json");
+        }
+        args.into_iter().map(String::from).collect()
+    };
+    let args = new(
+        "No imprime la impresora de facturación",
+        "Las facturas no salen por la impresora de la sede norte",
+        true,
+    );
+    let created = env.json(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let solved = created["solved"].as_array().expect("solved");
+    assert_eq!(solved.len(), 1, "{created}");
+    assert_eq!(solved[0]["key"], printer.as_str());
+    assert_eq!(
+        solved[0]["solution"],
+        "Reinstalar el controlador de la impresora de la sede norte"
+    );
+    assert_eq!(created["similar"][0]["key"], open.as_str(), "{created}");
+    let shown = serde_json::to_string(&created).expect("json");
+    assert!(
+        !shown.contains(&cancelled) && !shown.contains(&other),
+        "{shown}"
+    );
+    // The text says it too.
+    let args = new("Impresora de facturación no imprime", "No imprime", false);
+    let text = env.ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(
+        text.contains("solved before, with their solution:"),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("  {printer}  resolved  La impresora de facturación no imprime\n    Reinstalar el controlador")),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
     let env = Env::new();

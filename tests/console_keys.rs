@@ -15,7 +15,8 @@ use guardia::domain::ticket::{Ticket, TicketDetail};
 use guardia::tui::i18n::catalogue;
 use guardia::tui::keymap::{Key, Keymap};
 use guardia::tui::msg::{
-    DetailExtras, Effect, KnownHint, MajorBrief, Msg, PageDir, Reply, Request, Row, WriteOp,
+    DetailExtras, Effect, KnownHint, MajorBrief, Msg, PageDir, Reply, Request, Row, SolvedHint,
+    WriteOp,
 };
 use guardia::tui::state::{
     Console, DossierForm, Identity, MenuPurpose, NewTicketForm, Overlay, PAGE, Pane, PromptPurpose,
@@ -270,7 +271,36 @@ fn open_selected(c: &mut Console) -> TicketDetail {
         conflicts: vec![],
         extras: Default::default(),
     };
-    assert!(update(c, Msg::Reply(reply)).is_empty());
+    // A ticket being worked: its earlier solved look-alikes are asked for
+    // next, for the same detail; their answer fills the section.
+    assert_eq!(
+        update(c, Msg::Reply(reply)),
+        vec![Effect::Request(Request::Solved {
+            generation,
+            key: key.clone()
+        })]
+    );
+    let hint = SolvedHint {
+        key: "BOG-1".into(),
+        title: "Antes".into(),
+        status: "closed".into(),
+        solution: "Reiniciar".into(),
+    };
+    let stale = Reply::Solved {
+        generation: generation - 1,
+        tickets: vec![hint.clone()],
+    };
+    assert!(update(c, Msg::Reply(stale)).is_empty());
+    assert!(
+        c.detail.extras.solved.is_empty(),
+        "an older detail's answer is dropped"
+    );
+    let fresh = Reply::Solved {
+        generation,
+        tickets: vec![hint.clone()],
+    };
+    assert!(update(c, Msg::Reply(fresh)).is_empty());
+    assert_eq!(c.detail.extras.solved, vec![hint]);
     detail
 }
 

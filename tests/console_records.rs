@@ -265,3 +265,41 @@ fn rejecting_as_a_duplicate_proposes_the_original() {
     assert_eq!(shown["status"], "rejected", "{shown}");
     assert_eq!(shown["duplicate_of"], original.as_str(), "{shown}");
 }
+
+/// The detail of a ticket being worked lists earlier tickets like it that
+/// were solved, with their solution (its text defused on screen).
+#[test]
+fn the_detail_lists_earlier_solved_tickets_with_their_solution() {
+    let env = Env::new();
+    let earlier = env.incident(
+        "La impresora de facturación no imprime",
+        "Al enviar facturas a la impresora de la sede norte no sale nada",
+    );
+    env.ok(&["move", &earlier, "in_progress"]);
+    env.ok(&[
+        "move",
+        &earlier,
+        "resolved",
+        "--field",
+        "solution=Reinstalar el controlador \x1b]0;PWNED\x07de la impresora",
+    ]);
+    let now = env.incident(
+        "No imprime la impresora de facturación",
+        "Las facturas no salen por la impresora de la sede norte",
+    );
+    let mut pty = Pty::spawn(&env, 100, 50, &[], &[]);
+    pty.wait_for(&now);
+    pty.send(ENTER);
+    let screen = pty.wait_for("Solved before, with their solution");
+    assert!(screen.contains(&earlier), "{screen}");
+    assert!(
+        screen.contains("Solution: Reinstalar el controlador ␛]0;PWNED"),
+        "{screen}"
+    );
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    assert!(
+        !pty.raw.windows(8).any(|w| w == b"\x1b]0;PWNE"),
+        "the escape reached the terminal"
+    );
+}

@@ -14,7 +14,7 @@ use common::console::{
 };
 use guardia::config::Lang;
 use guardia::text::{sanitize_block, sanitize_line};
-use guardia::tui::msg::{DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, Reply};
+use guardia::tui::msg::{DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, Reply, SolvedHint};
 use guardia::tui::state::{Console, Overlay, Pane};
 use guardia::tui::theme::Theme;
 use guardia::tui::update::update;
@@ -55,6 +55,33 @@ fn scenarios() -> Vec<Scenario> {
                         log: f.log.clone(),
                         conflicts: Vec::new(),
                         extras: hostile_extras(),
+                    }),
+                );
+            },
+        },
+        Scenario {
+            name: "detail_solved",
+            // A ticket being worked: earlier tickets like it, solved, with
+            // the first lines of their solution, hostile text included.
+            drive: |f, c| {
+                f.press(c, "enter");
+                let generation = c.detail.generation;
+                update(
+                    c,
+                    Msg::Reply(Reply::Detail {
+                        generation,
+                        detail: Some(Box::new(f.detail.clone())),
+                        log: f.log.clone(),
+                        conflicts: Vec::new(),
+                        extras: DetailExtras::default(),
+                    }),
+                );
+                // Read after the detail, as the worker does.
+                update(
+                    c,
+                    Msg::Reply(Reply::Solved {
+                        generation,
+                        tickets: hostile_solved(),
                     }),
                 );
             },
@@ -208,6 +235,18 @@ fn hostile_majors() -> Vec<MajorBrief> {
     ]
 }
 
+/// Earlier solved tickets like the detail's, as the worker sends them.
+fn hostile_solved() -> Vec<SolvedHint> {
+    vec![SolvedHint {
+        key: sanitize_line("BOG-1"),
+        title: sanitize_line("Portal en blanco\u{202e} tras la actualización"),
+        status: sanitize_line("closed"),
+        solution: sanitize_block(
+            "Vaciar la caché del balanceador\n\x1b[2JReiniciar el pool\nAvisar a soporte\nCuarta línea",
+        ),
+    }]
+}
+
 /// Extras of a major incident's detail as the worker sends them.
 fn hostile_extras() -> DetailExtras {
     let brief = |key: &str, status: &str, title: &str| LinkedBrief {
@@ -238,6 +277,7 @@ fn hostile_extras() -> DetailExtras {
             brief("BOG-12", "resolved", "Error 503"),
         ],
         children_open: Some(2),
+        ..Default::default()
     }
 }
 
@@ -536,6 +576,23 @@ fn detail_lists_reports_and_known_errors_that_may_apply() {
     ] {
         assert!(text.contains(needle), "{needle} not in:\n{text}");
     }
+}
+
+#[test]
+fn detail_lists_tickets_solved_before_with_their_solution() {
+    snap("detail_solved");
+    let (_, text) = shown("detail_solved", Lang::En, 120, 40);
+    for needle in [
+        "Solved before, with their solution",
+        "1. BOG-1 [closed] Portal en blanco",
+        "Solution: Vaciar la caché del balanceador",
+        "␛[2JReiniciar el pool",
+        "Avisar a soporte",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+    // Three lines of a solution at most; the ticket has the rest.
+    assert!(!text.contains("Cuarta línea"), "{text}");
 }
 
 #[test]

@@ -23,7 +23,7 @@ pub use workflow::Fired;
 
 pub use error::AppError;
 
-use crate::config::{Config, Lang, Operator, RecordKind, RejectionAction};
+use crate::config::{Config, Lang, Operator, RecordKind, RejectionAction, StateCategory};
 use crate::domain::escalation::{self, Dossier};
 use crate::domain::intake::{missing_mandatory, parse_field_value};
 use crate::domain::lifecycle;
@@ -84,6 +84,9 @@ impl Clock {
 /// `set KEY priority=auto` ends a manual priority and recomputes it.
 pub const AUTO_PRIORITY: &str = "auto";
 
+/// How many earlier solved tickets `new` and the detail show.
+pub const SOLVED_SHOWN: usize = 3;
+
 /// What a new ticket needs.
 #[derive(Debug, Clone, Default)]
 pub struct NewTicket {
@@ -107,6 +110,9 @@ pub struct Created {
     pub priority_decision: PriorityDecision,
     /// Similar open tickets of the same service: possible duplicates.
     pub similar: Vec<SimilarTicket>,
+    /// Similar tickets of the same service already solved, with their
+    /// solution: an answer that may work again.
+    pub solved: Vec<SolvedTicket>,
     /// Known errors and problems that may explain it, best first.
     pub known: Vec<records::Suggestion>,
 }
@@ -116,6 +122,15 @@ pub struct SimilarTicket {
     pub key: String,
     pub title: String,
     pub status: String,
+}
+
+/// An earlier ticket like this one, resolved or closed with a solution.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SolvedTicket {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    pub solution: String,
 }
 
 /// Result of a rejection, with what the caller must be told.
@@ -435,8 +450,8 @@ impl App {
                 then(w, &created)?;
                 reloaded(w, cfg, &key)
             })?;
-        let similar = self
-            .like(&ticket, 5)?
+        let (open, solved) = self.alike(&ticket, 5, SOLVED_SHOWN)?;
+        let similar = open
             .into_iter()
             .map(|h| SimilarTicket {
                 key: h.ticket.key,
@@ -453,6 +468,7 @@ impl App {
             ticket,
             priority_decision: decision,
             similar,
+            solved,
             known,
         })
     }
@@ -1055,22 +1071,85 @@ impl App {
 
     /// Other open tickets of `t`'s service that share the most significant
     /// words of its title and description, best first.
-    fn like(&self, t: &Ticket, limit: usize) -> Result<Vec<crate::store::SearchHit>, AppError> {
-        let open = lifecycle::open_states(&self.config.workflows);
-        // Problems and known errors are suggested on their own, not as duplicates.
-        Ok(self
-            .reader()
-            .similar_open(
-                &format!("{} {}", t.title, t.description),
-                &t.service,
-                &open,
-                Some(&t.id),
-                limit + 5,
-            )?
-            .into_iter()
-            .filter(|h| self.config.record_of(&h.ticket.ticket_type) == RecordKind::Ticket)
-            .take(limit)
-            .collect())
+    fn like(&self, t: &Ticket, limit: usize) -> Result<Vec<SearchHit>, AppError> {
+        Ok(self.alike(t, limit, 0)?.0)
+    }
+
+    /// Other tickets of `t`'s service that share the most significant words
+    /// of its title and description, best first: up to `open` still open
+    /// (possible duplicates) and up to `solved` resolved or closed with a
+    /// solution (answers that may work again). Problems and known errors
+    /// are suggested on their own.
+    ///
+    /// One query matching any of the words serves both, but it ranks only
+    /// the newest matches, which at a million tickets are the last hours'
+    /// and mostly still open. So when it finds too few solved ones, queries
+    /// matching *every* significant word of the title follow: its first
+    /// four, then its first two. They match few tickets, over the whole
+    /// history, and each reads at most 40 rows.
+    fn alike(
+        &self,
+        t: &Ticket,
+        open: usize,
+        solved: usize,
+    ) -> Result<(Vec<SearchHit>, Vec<SolvedTicket>), AppError> {
+        let cfg = &self.config;
+        let r = self.reader();
+        let mut open_hits = Vec::new();
+        let mut solved_hits: Vec<SolvedTicket> = Vec::new();
+        let mut take =
+            |hits: Vec<SearchHit>, open_hits: &mut Vec<SearchHit>| {
+                for h in hits {
+                    if cfg.record_of(&h.ticket.ticket_type) != RecordKind::Ticket {
+                        continue;
+                    }
+                    let category = cfg
+                        .workflow_for_type(&h.ticket.ticket_type)
+                        .map(|wf| lifecycle::category(wf, &h.ticket.status));
+                    match category {
+                        Some(
+                            StateCategory::New | StateCategory::Active | StateCategory::Waiting,
+                        ) if open_hits.len() < open => open_hits.push(h),
+                        Some(StateCategory::Resolved | StateCategory::Closed)
+                            if solved_hits.len() < solved
+                                && solved_hits.iter().all(|s| s.key != h.ticket.key) =>
+                        {
+                            if let Some(solution) = h.ticket.field_text("solution") {
+                                solved_hits.push(SolvedTicket {
+                                    key: h.ticket.key,
+                                    title: h.ticket.title,
+                                    status: h.ticket.status,
+                                    solution,
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                solved_hits.len() >= solved
+            };
+        let text = format!("{} {}", t.title, t.description);
+        let mut enough = take(r.similar(&text, &t.service, Some(&t.id))?, &mut open_hits);
+        let words = crate::store::significant_terms(&t.title);
+        let first = words.len().min(4);
+        let sizes: &[usize] = if first > 2 { &[first, 2] } else { &[first] };
+        for &n in sizes {
+            if enough || n < 2 {
+                break;
+            }
+            let hits = r.matching(&words[..n].join(" "), &t.service, Some(&t.id), 400, 40)?;
+            enough = take(hits, &mut Vec::new());
+        }
+        Ok((open_hits, solved_hits))
+    }
+
+    /// Earlier tickets like `key`, of its service, resolved or closed with
+    /// a solution, best first (the console's detail lists them).
+    pub fn solved_like(&self, key: &str, limit: usize) -> Result<Vec<SolvedTicket>, AppError> {
+        let Some((_, t)) = self.reader().ticket_by_key(key)? else {
+            return Ok(Vec::new());
+        };
+        Ok(self.alike(&t, 0, limit)?.1)
     }
 
     /// Rejects with a coded reason (seed 000 §16).

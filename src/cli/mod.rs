@@ -446,6 +446,22 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     });
                     s.push_str(&records::suggestion_lines(&created.known, lang));
                 }
+                if !created.solved.is_empty() {
+                    s.push_str(if lang == Lang::Es {
+                        "resueltos antes, con su solución:\n"
+                    } else {
+                        "solved before, with their solution:\n"
+                    });
+                    for t in &created.solved {
+                        s.push_str(&format!(
+                            "  {}  {}  {}\n    {}\n",
+                            t.key,
+                            t.status,
+                            crate::text::sanitize_line(&t.title),
+                            crate::text::sanitize_line(&t.solution)
+                        ));
+                    }
+                }
                 if !created.similar.is_empty() {
                     s.push_str(if lang == Lang::Es {
                         "tickets abiertos parecidos (¿duplicado?):\n"

@@ -23,7 +23,7 @@ pub use apply::ApplyMode;
 pub use apply::{RESOURCE_PREFIX, TASK_PREFIX};
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
-pub use records::{KnowledgeHit, RecordQuery, Resource, Task, any_word_query};
+pub use records::{KnowledgeHit, RecordQuery, Resource, Task, any_word_query, significant_terms};
 pub use report::{GroupFigures, GroupKey, ProblemRow, ReportData, ReportGroup, ReportQuery};
 pub use sla_clock::{ClockRow, PAUSED_BASE};
 pub use sla_outcome::{OutcomeRow, OutcomeSla};

@@ -275,13 +275,44 @@ impl Reader<'_> {
         exclude_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<SearchHit>, StoreError> {
+        Ok(self
+            .similar(text, service, exclude_id)?
+            .into_iter()
+            .filter(|h| open_states.contains(&h.ticket.status))
+            .take(limit)
+            .collect())
+    }
+
+    /// Tickets of a service, in any state, similar to `text`, best first:
+    /// one ranked window of the full-text index, which the caller splits
+    /// (open ones are possible duplicates, solved ones earlier answers).
+    pub fn similar(
+        &self,
+        text: &str,
+        service: &str,
+        exclude_id: Option<&str>,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         // Similarity: any of the significant words (OR), ranked by bm25.
-        let Some(q) = super::records::any_word_query(text) else {
-            return Ok(Vec::new());
-        };
+        match super::records::any_word_query(text) {
+            Some(q) => self.matching(&q, service, exclude_id, SEARCH_RANK_WINDOW, 200),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Tickets of a service matching an FTS5 query (terms of
+    /// [`significant_terms`](super::significant_terms)): the best `limit`
+    /// by bm25 among the newest `window` matches, then those of `service`.
+    pub fn matching(
+        &self,
+        q: &str,
+        service: &str,
+        exclude_id: Option<&str>,
+        window: i64,
+        limit: usize,
+    ) -> Result<Vec<SearchHit>, StoreError> {
         let hits = self
             .conn()
-            .prepare_cached(&Store::search_sql(200))
+            .prepare_cached(&Store::search_sql_in(window, limit))
             .and_then(|mut st| {
                 st.query_map([q], |r| {
                     let (_, ticket) = ticket_from_row(r)?;
@@ -296,9 +327,7 @@ impl Reader<'_> {
         Ok(hits
             .into_iter()
             .filter(|h| h.ticket.service == service)
-            .filter(|h| open_states.contains(&h.ticket.status))
             .filter(|h| Some(h.ticket.id.as_str()) != exclude_id)
-            .take(limit)
             .collect())
     }
 
@@ -780,10 +809,15 @@ impl Store {
     }
 
     pub fn search_sql(limit: usize) -> String {
+        Store::search_sql_in(SEARCH_RANK_WINDOW, limit)
+    }
+
+    /// The best `limit` by bm25 among the newest `window` matches.
+    pub fn search_sql_in(window: i64, limit: usize) -> String {
         format!(
             "SELECT {TICKET_COLS}, m.rank FROM (
                 SELECT rowid, rank FROM ticket_fts WHERE ticket_fts MATCH ?1
-                ORDER BY rowid DESC LIMIT {SEARCH_RANK_WINDOW}) AS m
+                ORDER BY rowid DESC LIMIT {window}) AS m
              JOIN ticket t ON t.no = m.rowid
              ORDER BY m.rank, t.no DESC LIMIT {}",
             limit.max(1)

@@ -253,16 +253,20 @@ impl Reader<'_> {
     }
 }
 
-/// The significant words of a text (four letters or more, at most 16) as
-/// an FTS5 query matching any of them.
-pub fn any_word_query(text: &str) -> Option<String> {
+/// The significant words of a text (four letters or more, at most 16),
+/// each quoted as an FTS5 term, without repeats, in order.
+pub fn significant_terms(text: &str) -> Vec<String> {
     let mut seen = std::collections::BTreeSet::new();
-    let words: Vec<String> = text
-        .split_whitespace()
+    text.split_whitespace()
         .filter(|w| w.chars().filter(|c| c.is_alphanumeric()).count() >= 4)
         .filter_map(|w| fts_query(w.trim_end_matches('*')))
         .filter(|w| seen.insert(w.to_lowercase()))
         .take(16)
-        .collect();
+        .collect()
+}
+
+/// The significant words of a text as an FTS5 query matching any of them.
+pub fn any_word_query(text: &str) -> Option<String> {
+    let words = significant_terms(text);
     (!words.is_empty()).then(|| words.join(" OR "))
 }

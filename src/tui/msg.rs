@@ -76,6 +76,13 @@ pub enum Request {
         service: String,
         title: String,
     },
+    /// Earlier tickets like the shown one, solved: read after its detail
+    /// is drawn (a full-text search over the whole history is slower than
+    /// the detail itself at a million tickets).
+    Solved {
+        generation: u64,
+        key: String,
+    },
     /// The open tickets a ticket being rejected as a duplicate most
     /// likely repeats.
     Originals {
@@ -278,6 +285,16 @@ pub struct KnownHint {
     pub workaround: String,
 }
 
+/// An earlier ticket like the shown one, resolved or closed with a
+/// solution (sanitized).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolvedHint {
+    pub key: String,
+    pub title: String,
+    pub status: String,
+    pub solution: String,
+}
+
 /// A ticket linked to the shown record (an incident a known error was
 /// applied to, a report of a major incident), sanitized.
 #[derive(Debug, Clone, PartialEq)]
@@ -292,6 +309,9 @@ pub struct LinkedBrief {
 pub struct DetailExtras {
     /// For a ticket of the queue: the known errors that may apply, best first.
     pub known: Vec<KnownHint>,
+    /// For a ticket still being worked: earlier tickets like it, solved
+    /// (filled by `Reply::Solved`, after the rest).
+    pub solved: Vec<SolvedHint>,
     /// For a known error: the incidents it was applied to; for a major
     /// incident: its reports.
     pub linked: Vec<LinkedBrief>,
@@ -332,6 +352,11 @@ pub enum Reply {
     Similar {
         generation: u64,
         tickets: Vec<(String, String)>,
+    },
+    /// Earlier solved tickets like the detail of `generation`.
+    Solved {
+        generation: u64,
+        tickets: Vec<SolvedHint>,
     },
     /// Key and title of each likely original of `key`, best first.
     Originals {

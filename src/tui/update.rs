@@ -325,6 +325,32 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
     }
 }
 
+/// For a detail just drawn of a ticket of the queue still being worked:
+/// ask for the earlier tickets like it that were solved.
+fn solved_request(c: &Console, generation: u64) -> Vec<Effect> {
+    let Some(d) = c.detail.detail.as_ref() else {
+        return vec![];
+    };
+    let t = &d.ticket;
+    let worked = c.config.record_of(&t.ticket_type) == crate::config::RecordKind::Ticket
+        && c.config
+            .workflow_for_type(&t.ticket_type)
+            .is_some_and(|wf| {
+                matches!(
+                    lifecycle::category(wf, &t.status),
+                    StateCategory::New | StateCategory::Active | StateCategory::Waiting
+                )
+            });
+    if worked {
+        vec![Effect::Request(Request::Solved {
+            generation,
+            key: t.key.clone(),
+        })]
+    } else {
+        vec![]
+    }
+}
+
 /// Applies a known error to the current ticket: `known`, else the first
 /// the detail suggests for it (which needs the ticket's detail loaded, so
 /// the operator has seen what is applied).
@@ -971,11 +997,22 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 if c.focus == Pane::Escalation {
                     point_at_next_level(c);
                 }
+                let mut fx = solved_request(c, generation);
                 let pending = c.escalation.form_pending.take();
                 let arrived = c.detail.detail.as_ref().map(|d| d.ticket.key.clone());
                 if pending.is_some() && pending == arrived && pending == c.current_key() {
-                    return super::forms::open_dossier_form(c);
+                    fx.extend(super::forms::open_dossier_form(c));
                 }
+                return fx;
+            }
+            vec![]
+        }
+        Reply::Solved {
+            generation,
+            tickets,
+        } => {
+            if generation == c.detail.generation {
+                c.detail.extras.solved = tickets;
             }
             vec![]
         }

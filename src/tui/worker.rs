@@ -7,7 +7,7 @@
 
 use super::msg::{
     Conflict, ConflictHead, DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, PageDir, Reply,
-    Request, Row, WriteOp,
+    Request, Row, SolvedHint, WriteOp,
 };
 use crate::app::App;
 use crate::config::{Config, Lang, Operator, RecordKind, StateCategory};
@@ -321,6 +321,7 @@ fn coalesce(batch: Vec<Request>) -> Vec<Request> {
         Request::Similar { .. } => 4,
         Request::Sla { .. } => 5,
         Request::Known { .. } => 6,
+        Request::Solved { .. } => 7,
         _ => 0,
     };
     let n = batch.len();
@@ -478,6 +479,20 @@ fn handle(
                     .collect(),
             }
         }
+        Request::Solved { generation, key } => Reply::Solved {
+            generation,
+            tickets: app
+                .solved_like(&key, crate::app::SOLVED_SHOWN)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| SolvedHint {
+                    key: sanitize_line(&s.key),
+                    title: sanitize_line(&s.title),
+                    status: sanitize_line(&s.status),
+                    solution: sanitize_block(&s.solution),
+                })
+                .collect(),
+        },
         Request::Originals { key, code } => Reply::Originals {
             code,
             tickets: app

@@ -941,6 +941,11 @@ impl Fake {
                 generation: *generation,
                 data: Box::new(self.dashboard.clone()),
             },
+            // Nothing was solved before in the fixtures.
+            Request::Solved { generation, .. } => Reply::Solved {
+                generation: *generation,
+                tickets: Vec::new(),
+            },
             // The fixtures carry no SLA policy: no clocks, the age shows.
             Request::Sla { generation, .. } => Reply::Sla {
                 generation: *generation,

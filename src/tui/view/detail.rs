@@ -186,6 +186,7 @@ pub fn lines(
     ));
     out.extend(tk.description.lines().map(|l| Line::from(format!("  {l}"))));
     out.extend(known_lines(c, &extras.known));
+    out.extend(solved_lines(c, &extras.solved));
     // Every field of the type, set or not, so gaps are visible.
     if let Some(tt) = cfg.ticket_type(&tk.ticket_type) {
         out.push(Line::default());
@@ -465,6 +466,35 @@ fn known_lines(c: &Console, known: &[crate::tui::msg::KnownHint]) -> Vec<Line<'s
             Span::styled(format!("  {}", sanitize_line(&key.to_string())), th.key),
             Span::styled(format!(" {}", t.known_apply_hint), th.dim),
         ]));
+    }
+    out
+}
+
+/// Earlier tickets like this one, solved, each with the first lines of its
+/// solution. The worker sanitized every text.
+fn solved_lines(c: &Console, solved: &[crate::tui::msg::SolvedHint]) -> Vec<Line<'static>> {
+    /// Lines of each solution shown; the ticket itself has the rest.
+    const SOLUTION_LINES: usize = 3;
+    if solved.is_empty() {
+        return Vec::new();
+    }
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let mut out = vec![Line::default(), heading(c, t.solved_before)];
+    for (i, s) in solved.iter().enumerate() {
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}. ", i + 1), th.dim),
+            Span::styled(s.key.clone(), th.key),
+            Span::raw(format!(" [{}] {}", s.status, s.title)),
+        ]));
+        let mut lines = s.solution.lines().take(SOLUTION_LINES);
+        if let Some(first) = lines.next() {
+            out.push(Line::from(vec![
+                Span::styled(format!("     {}: ", t.solution), th.dim),
+                Span::raw(first.to_string()),
+            ]));
+        }
+        out.extend(lines.map(|l| Line::from(format!("       {l}"))));
     }
     out
 }
