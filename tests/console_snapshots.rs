@@ -45,18 +45,7 @@ fn scenarios() -> Vec<Scenario> {
             // that may apply, hostile text included.
             drive: |f, c| {
                 update(c, Msg::Reply(Reply::Majors(hostile_majors())));
-                f.press(c, "enter");
-                let generation = c.detail.generation;
-                update(
-                    c,
-                    Msg::Reply(Reply::Detail {
-                        generation,
-                        detail: Some(Box::new(f.detail.clone())),
-                        log: f.log.clone(),
-                        conflicts: Vec::new(),
-                        extras: hostile_extras(),
-                    }),
-                );
+                open_detail(f, c, hostile_extras());
             },
         },
         Scenario {
@@ -64,24 +53,14 @@ fn scenarios() -> Vec<Scenario> {
             // A ticket being worked: earlier tickets like it, solved, with
             // the first lines of their solution, hostile text included.
             drive: |f, c| {
-                f.press(c, "enter");
-                let generation = c.detail.generation;
-                update(
-                    c,
-                    Msg::Reply(Reply::Detail {
-                        generation,
-                        detail: Some(Box::new(f.detail.clone())),
-                        log: f.log.clone(),
-                        conflicts: Vec::new(),
-                        extras: DetailExtras::default(),
-                    }),
-                );
+                let generation = open_detail(f, c, DetailExtras::default());
                 // Read after the detail, as the worker does.
+                let tickets = hostile_solved();
                 update(
                     c,
                     Msg::Reply(Reply::Solved {
                         generation,
-                        tickets: hostile_solved(),
+                        tickets,
                     }),
                 );
             },
@@ -233,6 +212,24 @@ fn hostile_majors() -> Vec<MajorBrief> {
             children: 0,
         },
     ]
+}
+
+/// Opens the selected ticket and answers with the fixture's detail and
+/// `extras`; returns the detail's generation.
+fn open_detail(f: &Fake, c: &mut Console, extras: DetailExtras) -> u64 {
+    f.press(c, "enter");
+    let generation = c.detail.generation;
+    update(
+        c,
+        Msg::Reply(Reply::Detail {
+            generation,
+            detail: Some(Box::new(f.detail.clone())),
+            log: f.log.clone(),
+            conflicts: Vec::new(),
+            extras,
+        }),
+    );
+    generation
 }
 
 /// Earlier solved tickets like the detail's, as the worker sends them.

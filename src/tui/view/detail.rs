@@ -434,6 +434,33 @@ fn conflict_lines(c: &Console, conflicts: &[crate::tui::msg::Conflict]) -> Vec<L
     out
 }
 
+/// One numbered suggestion: `N. KEY [status] title`, then up to `max`
+/// lines of its text, the first under `label`.
+fn suggestion(
+    c: &Console,
+    n: usize,
+    (key, status, title): (&str, &str, &str),
+    label: &str,
+    text: &str,
+    max: usize,
+) -> Vec<Line<'static>> {
+    let th = &c.theme;
+    let mut out = vec![Line::from(vec![
+        Span::styled(format!("  {n}. "), th.dim),
+        Span::styled(key.to_string(), th.key),
+        Span::raw(format!(" [{status}] {title}")),
+    ])];
+    let mut lines = text.lines().take(max);
+    if let Some(first) = lines.next() {
+        out.push(Line::from(vec![
+            Span::styled(format!("     {label}: "), th.dim),
+            Span::raw(first.to_string()),
+        ]));
+    }
+    out.extend(lines.map(|l| Line::from(format!("       {l}"))));
+    out
+}
+
 /// The known errors that may apply, each with its workaround, and the key
 /// that applies the first (read from the keymap in force). The worker
 /// sanitized every text.
@@ -446,19 +473,15 @@ fn known_lines(c: &Console, known: &[crate::tui::msg::KnownHint]) -> Vec<Line<'s
     let th = &c.theme;
     let mut out = vec![Line::default(), heading(c, t.known_may_apply)];
     for (i, k) in known.iter().enumerate() {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}. ", i + 1), th.dim),
-            Span::styled(k.key.clone(), th.key),
-            Span::raw(format!(" [{}] {}", k.status, k.title)),
-        ]));
-        let mut lines = k.workaround.lines();
-        if let Some(first) = lines.next() {
-            out.push(Line::from(vec![
-                Span::styled(format!("     {}: ", t.workaround), th.dim),
-                Span::raw(first.to_string()),
-            ]));
-        }
-        out.extend(lines.map(|l| Line::from(format!("       {l}"))));
+        let head = (k.key.as_str(), k.status.as_str(), k.title.as_str());
+        out.extend(suggestion(
+            c,
+            i + 1,
+            head,
+            t.workaround,
+            &k.workaround,
+            usize::MAX,
+        ));
     }
     let contexts = crate::tui::state::Pane::Detail.contexts();
     if let Some(key) = c.keymap.hint(contexts, Action::ApplyKnown) {
@@ -471,30 +494,25 @@ fn known_lines(c: &Console, known: &[crate::tui::msg::KnownHint]) -> Vec<Line<'s
 }
 
 /// Earlier tickets like this one, solved, each with the first lines of its
-/// solution. The worker sanitized every text.
+/// solution (the ticket itself has the rest). The worker sanitized every
+/// text.
 fn solved_lines(c: &Console, solved: &[crate::tui::msg::SolvedHint]) -> Vec<Line<'static>> {
-    /// Lines of each solution shown; the ticket itself has the rest.
     const SOLUTION_LINES: usize = 3;
     if solved.is_empty() {
         return Vec::new();
     }
     let t = catalogue(c.lang);
-    let th = &c.theme;
     let mut out = vec![Line::default(), heading(c, t.solved_before)];
     for (i, s) in solved.iter().enumerate() {
-        out.push(Line::from(vec![
-            Span::styled(format!("  {}. ", i + 1), th.dim),
-            Span::styled(s.key.clone(), th.key),
-            Span::raw(format!(" [{}] {}", s.status, s.title)),
-        ]));
-        let mut lines = s.solution.lines().take(SOLUTION_LINES);
-        if let Some(first) = lines.next() {
-            out.push(Line::from(vec![
-                Span::styled(format!("     {}: ", t.solution), th.dim),
-                Span::raw(first.to_string()),
-            ]));
-        }
-        out.extend(lines.map(|l| Line::from(format!("       {l}"))));
+        let head = (s.key.as_str(), s.status.as_str(), s.title.as_str());
+        out.extend(suggestion(
+            c,
+            i + 1,
+            head,
+            t.solution,
+            &s.solution,
+            SOLUTION_LINES,
+        ));
     }
     out
 }
