@@ -44,8 +44,9 @@ pub fn spawn_joinable(
     out: Sender<Msg>,
 ) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
     let (tx, rx) = channel();
-    // Counts and the dashboard read many rows; a connection of their own
-    // keeps them from holding up the next page or ticket.
+    // Counts, the dashboard, SLA clocks and the solved-before search read
+    // many rows; a connection of their own keeps them from holding up the
+    // next page or ticket.
     let counts = Store::open(app.store.path()).ok().map(|store| {
         let (ctx, crx) = channel();
         let counter = App::new(app.config.clone(), store, app.clock, app.lang);
@@ -117,7 +118,10 @@ fn run(
             let req = match (&counts, req) {
                 (
                     Some(c),
-                    r @ (Request::Count { .. } | Request::Dashboard { .. } | Request::Sla { .. }),
+                    r @ (Request::Count { .. }
+                    | Request::Dashboard { .. }
+                    | Request::Sla { .. }
+                    | Request::Solved { .. }),
                 ) => {
                     // Falls back to answering here if that thread is gone.
                     match c.send(r) {
