@@ -1137,7 +1137,7 @@ impl App {
             if enough || n < 2 {
                 break;
             }
-            let hits = r.matching(&words[..n].join(" "), &t.service, Some(&t.id), 400, 40)?;
+            let hits = r.matching(&words[..n], true, &t.service, Some(&t.id), 400, 40)?;
             enough = take(hits, &mut Vec::new());
         }
         Ok((open_hits, solved_hits))
