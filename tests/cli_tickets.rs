@@ -672,3 +672,41 @@ fn doctor_passes_on_a_healthy_database() {
     assert_eq!(r["differences"], serde_json::json!([]));
     assert_eq!(r["tickets"], 1);
 }
+
+/// Similar tickets rank by the words they share, a word counting more the
+/// fewer tickets hold it: one sharing a rare error code comes before newer
+/// ones sharing only words every ticket uses; among equals the newest
+/// comes first.
+#[test]
+fn similar_tickets_rank_rare_shared_words_first() {
+    let env = Env::new();
+    // It shares one word with the new ticket; the others share two, but
+    // words all of them hold.
+    let rare = env.incident("Error ORA-20001 al facturar", "El proceso se detiene");
+    let mut common = Vec::new();
+    for i in 0..6 {
+        common.push(env.incident(&format!("Falla del sistema {i}"), "Falla del sistema"));
+    }
+    let mut args = vec![
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        "Otra vez ORA-20001",
+        "--description",
+        "Falla del sistema",
+        "--json",
+    ];
+    args.extend_from_slice(INCIDENT_FIELDS);
+    let v = env.json(&args);
+    let keys: Vec<&str> = v["similar"]
+        .as_array()
+        .expect("similar")
+        .iter()
+        .map(|s| s["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys.first(), Some(&rare.as_str()), "{v}");
+    // Then the newest of those that share only the common words.
+    assert_eq!(keys.get(1), Some(&common[5].as_str()), "{v}");
+    assert_eq!(keys.get(2), Some(&common[4].as_str()), "{v}");
+}
