@@ -14,25 +14,6 @@ fn problem(env: &Env, title: &str) -> String {
     env.problem(title, "Varios incidentes con la misma causa")
 }
 
-fn known(env: &Env, service: &str, title: &str, symptom: &str, workaround: &str) -> String {
-    key_of(&env.json_as(
-        "julia",
-        &[
-            "known",
-            "new",
-            "--service",
-            service,
-            "--title",
-            title,
-            "--symptom",
-            symptom,
-            "--workaround",
-            workaround,
-            "--json",
-        ],
-    ))
-}
-
 fn healthy(env: &Env) {
     let out = env.ok(&["doctor"]);
     assert!(out.contains("the tables match the operation log"), "{out}");
@@ -258,8 +239,7 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
     };
     let r1 = request("No guarda la orden de compra");
     let p = problem(&env, "Validación de compras rota");
-    let ke = known(
-        &env,
+    let ke = env.known_error(
         "erp-soporte",
         "Orden de compra no guarda",
         "Al guardar la orden sale error de validación",
@@ -286,8 +266,7 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
 
     // The other way: closing the solution closes the request linked to it.
     let r2 = request("Tampoco guarda la requisición");
-    let ke2 = known(
-        &env,
+    let ke2 = env.known_error(
         "erp-soporte",
         "Requisición no guarda",
         "Error al guardar requisiciones",
@@ -311,8 +290,7 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
 #[test]
 fn applying_a_known_error_records_the_workaround_on_the_incident() {
     let env = Env::new();
-    let ke = known(
-        &env,
+    let ke = env.known_error(
         "osf",
         "Factura sin cupón",
         "No se imprime el cupón de pago",
@@ -443,7 +421,7 @@ fn the_right_known_error_ranks_first_for_spanish_reports() {
     ];
     let mut key = std::collections::HashMap::new();
     for (id, service, title, symptom, workaround) in kes {
-        key.insert(id, known(&env, service, title, symptom, workaround));
+        key.insert(id, env.known_error(service, title, symptom, workaround));
     }
     // A problem shares words with the reports too; it may be suggested,
     // but the known error must come first.
@@ -640,7 +618,7 @@ fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
     let reports: Vec<String> = (1..=3)
         .map(|i| env.incident(&format!("Portal caído {i}"), "No entra al portal"))
         .collect();
-    let ke = known(&env, "osf", "Portal lento", "El portal tarda", "Esperar");
+    let ke = env.known_error("osf", "Portal lento", "El portal tarda", "Esperar");
 
     // Only the incident manager declares (and the refusal says who can).
     let err = env.fail(&["major", "declare", &first, "--reason", "caída masiva"]);
@@ -786,8 +764,7 @@ fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
 fn records_travel_to_other_sites_and_are_found_there() {
     let s = sites(2);
     let (bog, lyo) = (&s[0], &s[1]);
-    let ke = known(
-        bog,
+    let ke = bog.known_error(
         "correo",
         "Buzón lleno",
         "No recibe correos por cuota excedida",
@@ -871,8 +848,7 @@ fn records_travel_to_other_sites_and_are_found_there() {
 #[test]
 fn what_a_record_says_reaches_the_terminal_neutralised() {
     let env = Env::new();
-    let ke = known(
-        &env,
+    let ke = env.known_error(
         "osf",
         "Cupón \u{1b}[2J\u{1b}]0;pwned\u{7}borrado",
         "Síntoma \u{202e}invertido\u{1b}[31m",

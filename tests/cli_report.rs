@@ -1042,21 +1042,7 @@ fn records_stay_out_of_the_volumes_and_problems_cost_their_resources() {
     let incident = env.incident("Factura sin cupón", "No sale el cupón");
     let before = report(&env, &[]);
     let problem = env.problem("Cupones", "Causa común");
-    env.ok_as(
-        "julia",
-        &[
-            "known",
-            "new",
-            "--service",
-            "osf",
-            "--title",
-            "Cupón",
-            "--symptom",
-            "No sale",
-            "--workaround",
-            "Reimprimir",
-        ],
-    );
+    env.known_error("osf", "Cupón", "No sale", "Reimprimir");
     env.ok_as("julia", &["problem", "link", &problem, &incident]);
     env.ok(&["worklog", &incident, "1h"]);
     env.ok_as(

@@ -13,23 +13,6 @@ use serde_json::Value;
 const ENTER: &str = "\r";
 const ESC: &str = "\x1b";
 
-/// Registers a known error of service `osf`; returns its key.
-fn known_error(env: &Env, title: &str, symptom: &str, workaround: &str) -> String {
-    common::key_of(&env.json(&[
-        "known",
-        "new",
-        "--service",
-        "osf",
-        "--title",
-        title,
-        "--symptom",
-        symptom,
-        "--workaround",
-        workaround,
-        "--json",
-    ]))
-}
-
 /// The incident manager of the built-in configuration.
 const MANAGER: &str = "ines";
 
@@ -89,8 +72,8 @@ fn the_banner_follows_major_incidents_declared_and_resolved_elsewhere() {
 #[test]
 fn the_detail_suggests_known_errors_and_k_applies_the_first() {
     let env = Env::new();
-    let known = known_error(
-        &env,
+    let known = env.known_error(
+        "osf",
         "Facturas en blanco por caché \x1b]0;PWNED\x07\x1b[31m",
         "La pantalla de facturas queda en blanco",
         "Borrar la caché del navegador \x1b]52;c;cm0gLXJmIH4=\x07 y volver a entrar",
@@ -149,14 +132,14 @@ fn the_detail_suggests_known_errors_and_k_applies_the_first() {
 #[test]
 fn the_knowledge_view_lists_and_searches_known_errors() {
     let env = Env::new();
-    let printer = known_error(
-        &env,
+    let printer = env.known_error(
+        "osf",
         "Impresora fiscal sin papel",
         "La impresora fiscal muestra el código E07",
         "Cambiar el rollo y reiniciar el servicio de impresión",
     );
-    let vpn = known_error(
-        &env,
+    let vpn = env.known_error(
+        "osf",
         "Túnel VPN sin ruta",
         "La conexión VPN se establece pero no hay tráfico",
         "Reconectar con el perfil de respaldo",

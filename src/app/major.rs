@@ -43,20 +43,6 @@ pub struct Resolved {
     pub skipped: Vec<String>,
 }
 
-/// States in which a ticket is still being worked (new, active, waiting).
-fn working(wf: &Workflow, state: &str) -> bool {
-    matches!(
-        lifecycle::category(wf, state),
-        StateCategory::New | StateCategory::Active | StateCategory::Waiting
-    )
-}
-
-/// Whether a ticket is still being worked, by its own workflow.
-fn is_working(cfg: &Config, t: &Ticket) -> bool {
-    cfg.workflow_for_type(&t.ticket_type)
-        .is_some_and(|wf| working(wf, &t.status))
-}
-
 /// Whether tickets of a type hold a `solution` field.
 fn has_solution(cfg: &Config, type_id: &str) -> bool {
     cfg.ticket_type(type_id).is_some_and(|t| {
@@ -138,7 +124,7 @@ impl App {
                         message: "is already a major incident".into(),
                     });
                 }
-                if !is_working(cfg, &t) {
+                if !lifecycle::being_worked(cfg, &t) {
                     return Err(AppError::Refused {
                         key: key.into(),
                         message: format!(
@@ -267,7 +253,7 @@ impl App {
                     "{major}: its type has no workflow in this configuration"
                 ))
             })?;
-        let major_ticket = if working(wf, &m.status) {
+        let major_ticket = if lifecycle::working(wf, &m.status) {
             let state = resolved_state(wf)
                 .ok_or_else(|| AppError::Refused {
                     key: major.into(),
@@ -299,7 +285,7 @@ impl App {
             .reader()
             .linking(&major_ticket.id, "major")?
             .into_iter()
-            .filter(|c| is_working(&self.config, c))
+            .filter(|c| lifecycle::being_worked(&self.config, c))
             .collect();
         if !children {
             return Ok(Resolved {
@@ -326,7 +312,7 @@ impl App {
                         skipped.push(c.key.clone());
                         continue;
                     };
-                    if !working(cwf, &c.status) {
+                    if !lifecycle::working(cwf, &c.status) {
                         continue;
                     }
                     let Some(to) = resolved_state(cwf) else {
@@ -378,16 +364,19 @@ impl App {
 
     /// The major incidents still being worked, newest first, with their children.
     pub fn open_majors(&self) -> Result<Vec<MajorIncident>, AppError> {
-        let states = working_states(&self.config);
+        let states = lifecycle::open_states(&self.config.workflows);
         let r = self.reader();
         let mut out = Vec::new();
         for t in r.open_majors(&states)? {
             // A state id may mean "being worked" in one workflow only.
-            if !is_working(&self.config, &t) {
+            if !lifecycle::being_worked(&self.config, &t) {
                 continue;
             }
             let kids = r.linking(&t.id, "major")?;
-            let children_open = kids.iter().filter(|c| is_working(&self.config, c)).count();
+            let children_open = kids
+                .iter()
+                .filter(|c| lifecycle::being_worked(&self.config, c))
+                .count();
             out.push(MajorIncident {
                 children: kids.len(),
                 children_open,
@@ -404,25 +393,6 @@ impl App {
         let kids = self.reader().linking(&m.id, "major")?;
         Ok((m, kids))
     }
-}
-
-/// Every state, of any workflow, in which a ticket is still being worked.
-pub fn working_states(cfg: &Config) -> Vec<String> {
-    let mut states: Vec<String> = cfg
-        .workflows
-        .iter()
-        .flat_map(|wf| wf.states.iter())
-        .filter(|s| {
-            matches!(
-                s.category,
-                StateCategory::New | StateCategory::Active | StateCategory::Waiting
-            )
-        })
-        .map(|s| s.id.get_ref().clone())
-        .collect();
-    states.sort();
-    states.dedup();
-    states
 }
 
 fn check_incident(cfg: &Config, t: &Ticket) -> Result<(), AppError> {
@@ -446,7 +416,7 @@ fn check_major(cfg: &Config, t: &Ticket, must_be_working: bool) -> Result<(), Ap
             ),
         });
     }
-    if must_be_working && !is_working(cfg, t) {
+    if must_be_working && !lifecycle::being_worked(cfg, t) {
         return Err(AppError::Refused {
             key: t.key.clone(),
             message: format!(

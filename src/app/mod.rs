@@ -1097,37 +1097,34 @@ impl App {
         let r = self.reader();
         let mut open_hits = Vec::new();
         let mut solved_hits: Vec<SolvedTicket> = Vec::new();
-        let mut take =
-            |hits: Vec<SearchHit>, open_hits: &mut Vec<SearchHit>| {
-                for h in hits {
-                    if cfg.record_of(&h.ticket.ticket_type) != RecordKind::Ticket {
-                        continue;
-                    }
-                    let category = cfg
-                        .workflow_for_type(&h.ticket.ticket_type)
-                        .map(|wf| lifecycle::category(wf, &h.ticket.status));
-                    match category {
-                        Some(
-                            StateCategory::New | StateCategory::Active | StateCategory::Waiting,
-                        ) if open_hits.len() < open => open_hits.push(h),
-                        Some(StateCategory::Resolved | StateCategory::Closed)
-                            if solved_hits.len() < solved
-                                && solved_hits.iter().all(|s| s.key != h.ticket.key) =>
-                        {
-                            if let Some(solution) = h.ticket.field_text("solution") {
-                                solved_hits.push(SolvedTicket {
-                                    key: h.ticket.key,
-                                    title: h.ticket.title,
-                                    status: h.ticket.status,
-                                    solution,
-                                });
-                            }
-                        }
-                        _ => {}
-                    }
+        let mut take = |hits: Vec<SearchHit>, open_hits: &mut Vec<SearchHit>| {
+            for h in hits {
+                if cfg.record_of(&h.ticket.ticket_type) != RecordKind::Ticket {
+                    continue;
                 }
-                solved_hits.len() >= solved
-            };
+                let category = cfg
+                    .workflow_for_type(&h.ticket.ticket_type)
+                    .map(|wf| lifecycle::category(wf, &h.ticket.status));
+                match category {
+                    Some(c) if !c.is_done() && open_hits.len() < open => open_hits.push(h),
+                    Some(StateCategory::Resolved | StateCategory::Closed)
+                        if solved_hits.len() < solved
+                            && solved_hits.iter().all(|s| s.key != h.ticket.key) =>
+                    {
+                        if let Some(solution) = h.ticket.field_text("solution") {
+                            solved_hits.push(SolvedTicket {
+                                key: h.ticket.key,
+                                title: h.ticket.title,
+                                status: h.ticket.status,
+                                solution,
+                            });
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            solved_hits.len() >= solved
+        };
         let text = format!("{} {}", t.title, t.description);
         let mut enough = take(r.similar(&text, &t.service, Some(&t.id))?, &mut open_hits);
         let words = crate::store::significant_terms(&t.title);

@@ -339,6 +339,19 @@ pub fn category(wf: &Workflow, state: &str) -> StateCategory {
         .map_or(StateCategory::Active, |s| s.category)
 }
 
+/// Whether a state is still being worked: new, active or waiting (not
+/// resolved, closed or cancelled).
+pub fn working(wf: &Workflow, state: &str) -> bool {
+    !category(wf, state).is_done()
+}
+
+/// Whether a ticket is still being worked, by its own type's workflow
+/// (`false` when the configuration has no workflow for its type).
+pub fn being_worked(cfg: &crate::config::Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type)
+        .is_some_and(|wf| working(wf, &t.status))
+}
+
 /// States of every workflow whose category is still open.
 pub fn open_states(workflows: &[Workflow]) -> Vec<String> {
     states_in(

@@ -859,16 +859,12 @@ impl Store {
         (sql, args)
     }
 
+    /// The best `limit` by bm25 among the newest matches.
     pub fn search_sql(limit: usize) -> String {
-        Store::search_sql_in(SEARCH_RANK_WINDOW, limit)
-    }
-
-    /// The best `limit` by bm25 among the newest `window` matches.
-    pub fn search_sql_in(window: i64, limit: usize) -> String {
         format!(
             "SELECT {TICKET_COLS}, m.rank FROM (
                 SELECT rowid, rank FROM ticket_fts WHERE ticket_fts MATCH ?1
-                ORDER BY rowid DESC LIMIT {window}) AS m
+                ORDER BY rowid DESC LIMIT {SEARCH_RANK_WINDOW}) AS m
              JOIN ticket t ON t.no = m.rowid
              ORDER BY m.rank, t.no DESC LIMIT {}",
             limit.max(1)

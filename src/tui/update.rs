@@ -332,16 +332,9 @@ fn solved_request(c: &Console, generation: u64) -> Vec<Effect> {
         return vec![];
     };
     let t = &d.ticket;
-    let worked = c.config.record_of(&t.ticket_type) == crate::config::RecordKind::Ticket
-        && c.config
-            .workflow_for_type(&t.ticket_type)
-            .is_some_and(|wf| {
-                matches!(
-                    lifecycle::category(wf, &t.status),
-                    StateCategory::New | StateCategory::Active | StateCategory::Waiting
-                )
-            });
-    if worked {
+    if c.config.record_of(&t.ticket_type) == crate::config::RecordKind::Ticket
+        && lifecycle::being_worked(&c.config, t)
+    {
         vec![Effect::Request(Request::Solved {
             generation,
             key: t.key.clone(),

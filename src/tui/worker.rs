@@ -174,16 +174,6 @@ fn send_majors(app: &App, out: &Sender<Msg>, shown: &mut Option<Vec<MajorBrief>>
     }
 }
 
-/// Still being worked (new, active or waiting) under its type's workflow.
-fn being_worked(cfg: &Config, t: &Ticket) -> bool {
-    cfg.workflow_for_type(&t.ticket_type).is_some_and(|wf| {
-        matches!(
-            crate::domain::lifecycle::category(wf, &t.status),
-            StateCategory::New | StateCategory::Active | StateCategory::Waiting
-        )
-    })
-}
-
 fn linked_brief(t: &Ticket) -> LinkedBrief {
     LinkedBrief {
         key: sanitize_line(&t.key),
@@ -231,8 +221,11 @@ fn detail_extras(app: &App, d: &TicketDetail) -> DetailExtras {
             if t.route.as_deref() == Some(crate::app::major::MAJOR_ROUTE)
                 && let Ok((_, kids)) = app.major_show(&t.key)
             {
-                x.children_open =
-                    Some(kids.iter().filter(|k| being_worked(&app.config, k)).count());
+                x.children_open = Some(
+                    kids.iter()
+                        .filter(|k| crate::domain::lifecycle::being_worked(&app.config, k))
+                        .count(),
+                );
                 x.linked = kids.iter().map(linked_brief).collect();
             }
         }

@@ -272,6 +272,32 @@ impl Env {
         ))
     }
 
+    /// Registers a known error as julia; returns its key.
+    pub fn known_error(
+        &self,
+        service: &str,
+        title: &str,
+        symptom: &str,
+        workaround: &str,
+    ) -> String {
+        key_of(&self.json_as(
+            "julia",
+            &[
+                "known",
+                "new",
+                "--service",
+                service,
+                "--title",
+                title,
+                "--symptom",
+                symptom,
+                "--workaround",
+                workaround,
+                "--json",
+            ],
+        ))
+    }
+
     /// Registers an API incident (seed 002) with all its mandatory fields.
     pub fn api_incident(&self, title: &str, description: &str) -> String {
         key_of(&self.json(&[
