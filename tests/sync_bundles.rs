@@ -471,3 +471,52 @@ fn older_changes_filling_a_gap_do_not_clear_a_clock_warning() {
     assert!(status.contains("ahead"), "{status}");
     std::mem::forget(ahead.dir);
 }
+
+/// A whole history imported at once: the tickets are created in the
+/// bundle, so the fold writes each one's row once with its final values
+/// (state, assignee, level, fields, update time) instead of replaying
+/// every change on it. What the importer shows must be what the site that
+/// lived through the changes shows, table for table.
+#[test]
+fn a_whole_history_imported_at_once_shows_what_its_site_shows() {
+    let s = sites(2);
+    s[0].ok(&["generate", "--tickets", "150", "--seed", "5"]);
+    // Links, records and their fields, in the same bundle as the tickets.
+    let original = ticket(&s[0], "Impresora sin tóner");
+    let copy = ticket(&s[0], "Impresora sin tóner en la sede");
+    s[0].ok(&["reject", &copy, "--reason", "duplicate", "--of", &original]);
+    let problem = s[0].problem("Tóner agotado", "Las impresoras se quedan sin tóner");
+    s[0].ok_as("julia", &["problem", "link", &problem, &original]);
+    s[0].known_error(
+        "osf",
+        "Tóner agotado",
+        "La impresora no imprime",
+        "Cambiar el cartucho",
+    );
+    let b = export(&s[0], "all", "history.gdb");
+    import(&s[1], &b);
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    let rejections = |e: &Env| {
+        let c = rusqlite::Connection::open(&e.db).expect("open");
+        let mut st = c
+            .prepare("SELECT ticket_id, reason, at FROM rejection ORDER BY 1, 3")
+            .expect("prepare");
+        st.query_map([], |r| {
+            Ok(format!(
+                "{} {} {}",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?
+            ))
+        })
+        .expect("query")
+        .collect::<Result<Vec<_>, _>>()
+        .expect("rows")
+    };
+    let rejected = rejections(&s[0]);
+    assert!(rejected.len() > 1, "{rejected:?}");
+    assert_eq!(rejected, rejections(&s[1]));
+    let shown = s[1].show(&copy);
+    assert_eq!(shown["duplicate_of"], original.as_str(), "{shown}");
+    s[1].ok(&["doctor"]);
+}

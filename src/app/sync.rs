@@ -127,13 +127,16 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
 }
 
-/// A changeset that passed every check.
-struct Checked {
+/// A changeset that passed every check, its ops read in place from the
+/// line that holds it.
+struct Checked<'a> {
     from: i64,
     to: i64,
     prev: Option<String>,
-    /// The changeset's ops, checked and converted.
-    ops: Vec<Op>,
+    /// The origin site's id.
+    site: String,
+    /// The changeset's ops, checked ([`check_op`]).
+    ops: Vec<WireOp<'a>>,
     origin_no: i64,
     hash: String,
     /// False when this database already holds it.
@@ -166,20 +169,20 @@ const KNOWN_KINDS: &[(&str, &[&str])] = &[
     (entity::RUNBOOK_RUN, &[kind::CREATE, kind::SET]),
 ];
 
-/// The op a wire op stands for, if it is one this version understands.
-fn op_of(site: &str, w: WireOp) -> Result<Op, String> {
+/// Whether a wire op is one this version understands.
+fn check_op(w: &WireOp<'_>) -> Result<(), String> {
     let entity_kinds = KNOWN_KINDS
         .iter()
         .find(|(e, _)| *e == w.e)
         .ok_or_else(|| format!("op {} is on unknown entity '{}'", w.seq, w.e))?;
-    if !entity_kinds.1.contains(&w.k.as_str()) {
+    if !entity_kinds.1.contains(&w.k.as_ref()) {
         return Err(format!(
             "op {} is of unknown kind '{}' on {}",
             w.seq, w.k, w.e
         ));
     }
     let needs_field = matches!(
-        w.k.as_str(),
+        w.k.as_ref(),
         "set" | "transition" | "link" | "route" | "approve"
     );
     if needs_field && w.f.is_none() {
@@ -188,40 +191,42 @@ fn op_of(site: &str, w: WireOp) -> Result<Op, String> {
     if w.id.is_empty() || w.actor.is_empty() {
         return Err(format!("op {} has no entity or no actor", w.seq));
     }
-    let pred = w
-        .pred
-        .iter()
-        .map(|p| {
-            parse_op_ref(p)
-                .ok_or_else(|| format!("op {} names a malformed predecessor '{p}'", w.seq))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    if let Some(p) = w.pred.iter().find(|p| parse_op_ref(p).is_none()) {
+        return Err(format!("op {} names a malformed predecessor '{p}'", w.seq));
+    }
+    Ok(())
+}
+
+/// The op a checked wire op stands for.
+fn op_of(site: &str, w: &WireOp<'_>) -> Result<Op, String> {
+    let value = serde_json::from_str(w.v.get())
+        .map_err(|e| format!("op {} has a value that is not JSON ({e})", w.seq))?;
     Ok(Op {
         site: site.to_string(),
         seq: w.seq,
         hlc: w.hlc,
-        actor: w.actor,
-        entity: w.e,
-        entity_id: w.id,
-        kind: w.k,
-        field: w.f,
-        value: w.v,
-        pred,
+        actor: w.actor.to_string(),
+        entity: w.e.to_string(),
+        entity_id: w.id.to_string(),
+        kind: w.k.to_string(),
+        field: w.f.as_deref().map(str::to_string),
+        value,
+        pred: w.pred.iter().filter_map(|p| parse_op_ref(p)).collect(),
     })
 }
 
 /// Every check of one changeset against what the database holds (and the
 /// changesets before it in the same bundle, `chain`: site → (last seq, hash)).
-fn check_changeset(
+fn check_changeset<'a>(
     r: &Reader<'_>,
     file: &Path,
     dataset: &str,
     own_site_no: i64,
     now_ms: i64,
-    raw: &RawChangeset,
+    raw: &'a RawChangeset,
     chain: &mut HashMap<String, (i64, String)>,
-) -> Result<Checked, SyncError> {
-    let mut body: ChangesetBody = serde_json::from_slice(&raw.body)
+) -> Result<Checked<'a>, SyncError> {
+    let body: ChangesetBody = serde_json::from_slice(&raw.body)
         .map_err(|e| refused(file, format!("a changeset is not valid ({e})")))?;
     let at = format!("changeset {} {}-{}", body.code, body.from, body.to);
     if body.format != CHANGESET_FORMAT {
@@ -300,8 +305,7 @@ fn check_changeset(
     if body.from < 1 || count < 1 || body.ops.len() as i64 != count {
         return Err(refused(file, format!("{at} holds {} ops", body.ops.len())));
     }
-    let mut ops = Vec::with_capacity(body.ops.len());
-    for (i, w) in std::mem::take(&mut body.ops).into_iter().enumerate() {
+    for (i, w) in body.ops.iter().enumerate() {
         if w.seq != body.from + i as i64 {
             return Err(refused(
                 file,
@@ -318,7 +322,7 @@ fn check_changeset(
                 ),
             ));
         }
-        ops.push(op_of(&body.site, w).map_err(|e| refused(file, format!("{at}: {e}")))?);
+        check_op(w).map_err(|e| refused(file, format!("{at}: {e}")))?;
     }
     // Known, or a fork: the same seqs with other contents.
     let known = held_already;
@@ -367,7 +371,8 @@ fn check_changeset(
         from: body.from,
         to: body.to,
         prev: body.prev,
-        ops,
+        site: body.site,
+        ops: body.ops,
         origin_no: origin.no,
         hash,
         new: !known,
@@ -829,13 +834,14 @@ impl App {
                             seq
                         }
                     };
-                    for op in &c.ops {
+                    for wire in &c.ops {
+                        let op = op_of(&c.site, wire).map_err(|e| refused(path, e))?;
                         max_hlc = max_hlc.max(op.hlc);
                         if op.seq > newest_before {
                             let e = ahead.entry(c.origin_no).or_default();
                             *e = (*e).max((op.ms() - now).max(0));
                         }
-                        if w.import_op(op, c.origin_no)? {
+                        if w.import_op(&op, c.origin_no, wire.v.get())? {
                             new_ops += 1;
                         }
                     }

@@ -20,6 +20,10 @@ pub enum ApplyError {
 #[derive(Debug, Default)]
 pub struct ApplyCache {
     pub(super) ticket_no: std::collections::HashMap<String, i64>,
+    /// Tickets whose update time is written later, with the newest time
+    /// seen: the sync fold writes a ticket created in its batch once, when
+    /// the batch is settled, instead of once per comment or worklog.
+    pub(super) deferred_touch: std::collections::HashMap<i64, i64>,
 }
 
 /// How the full-text index is maintained.
@@ -42,37 +46,140 @@ pub(super) fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str)
 }
 
-/// The UPDATE for a ticket column a `set` op may write directly; `None` for
-/// anything else. The SQL is fixed text: a field name from an op never
-/// reaches it.
-pub(super) fn set_column_sql(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "title" => "UPDATE ticket SET title = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-        "description" => {
-            "UPDATE ticket SET description = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+/// Ticket columns a `set` op may write directly. Column names reach SQL
+/// only from this list, never from an op.
+const SET_COLUMNS: &[&str] = &[
+    "title",
+    "description",
+    "service",
+    "type",
+    "priority",
+    "priority_justification",
+    "impact",
+    "urgency",
+    "assignee",
+    "reject_reason",
+];
+
+/// The column a `set` op of `field` writes directly, if any.
+pub(super) fn set_column(field: &str) -> Option<&'static str> {
+    SET_COLUMNS.iter().copied().find(|c| *c == field)
+}
+
+/// What a register writes into its ticket's own row, when that is all it
+/// writes. The live path writes it with one UPDATE; the sync fold gathers
+/// every such change of a ticket created in the same batch into one.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum RowChange {
+    /// A column of `SET_COLUMNS`, as text (NULL for null).
+    Column(&'static str, Option<String>),
+    /// A catalogue field (`fields.<name>`): its value, removed when null.
+    Field(String, Value),
+    /// The state, and since when the ticket is in it.
+    Status {
+        to: String,
+        since: i64,
+    },
+    Level(i64),
+    Route(Option<String>),
+}
+
+/// The change a register makes to its ticket's row; `None` for registers
+/// kept elsewhere (tasks, resources, links, checklist items).
+pub(super) fn row_change(r: &Register<'_>) -> Result<Option<RowChange>, ApplyError> {
+    let bad = |what: &str| {
+        ApplyError::Malformed(format!("{} {} of {} {what}", r.kind, r.field, r.entity_id))
+    };
+    if r.entity != entity::TICKET {
+        return Ok(None);
+    }
+    Ok(Some(match r.kind {
+        kind::SET => {
+            if r.field.starts_with(TASK_PREFIX) || r.field.starts_with(RESOURCE_PREFIX) {
+                return Ok(None);
+            } else if let Some(name) = r.field.strip_prefix("fields.") {
+                RowChange::Field(name.to_string(), r.value.clone())
+            } else if let Some(column) = set_column(r.field) {
+                let text = match &r.value {
+                    Value::Null => None,
+                    Value::String(s) => Some(s.clone()),
+                    other => Some(other.to_string()),
+                };
+                RowChange::Column(column, text)
+            } else {
+                return Err(bad("sets an unknown field"));
+            }
         }
-        "service" => {
-            "UPDATE ticket SET service = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        kind::TRANSITION => {
+            let to = str_of(&r.value, "to").ok_or_else(|| bad("has no target state"))?;
+            // A timer's transition is recorded at the moment it was due.
+            let since = r.value.get("at").and_then(Value::as_i64).unwrap_or(r.ms);
+            RowChange::Status {
+                to: to.to_string(),
+                since,
+            }
         }
-        "type" => "UPDATE ticket SET type = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-        "priority" => {
-            "UPDATE ticket SET priority = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        kind::ESCALATE => RowChange::Level(
+            r.value
+                .get("to")
+                .and_then(Value::as_i64)
+                .ok_or_else(|| bad("has no target level"))?,
+        ),
+        kind::ROUTE => RowChange::Route(str_of(&r.value, "to").map(str::to_string)),
+        _ => return Ok(None),
+    }))
+}
+
+/// Writes one register's change into ticket `no`'s row.
+fn write_row_change(
+    conn: &Connection,
+    mode: ApplyMode,
+    no: i64,
+    ms: i64,
+    change: RowChange,
+) -> Result<(), ApplyError> {
+    match change {
+        RowChange::Column(column, text) => {
+            conn.prepare_cached(&format!(
+                "UPDATE ticket SET {column} = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+            ))?
+            .execute(params![no, text, ms])?;
+            if column == "title" || column == "description" {
+                index_later_or_now(conn, mode, no)?;
+            }
         }
-        "priority_justification" => {
-            "UPDATE ticket SET priority_justification = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        RowChange::Field(name, value) => {
+            let (mut fields, is_record) = ticket_fields(conn, no)?;
+            if value.is_null() {
+                fields.remove(&name);
+            } else {
+                fields.insert(name, value);
+            }
+            conn.prepare_cached(
+                "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
+            )?
+            .execute(params![no, Value::Object(fields).to_string(), ms])?;
+            // A known error is found by its workaround and root cause too.
+            if is_record {
+                index_later_or_now(conn, mode, no)?;
+            }
         }
-        "impact" => "UPDATE ticket SET impact = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-        "urgency" => {
-            "UPDATE ticket SET urgency = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        RowChange::Status { to, since } => {
+            conn.prepare_cached(
+                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3), status_since = ?4 WHERE no = ?1",
+            )?
+            .execute(params![no, to, ms, since])?;
         }
-        "assignee" => {
-            "UPDATE ticket SET assignee = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        RowChange::Level(to) => {
+            conn.prepare_cached("UPDATE ticket SET level = ?2 WHERE no = ?1")?
+                .execute(params![no, to])?;
         }
-        "reject_reason" => {
-            "UPDATE ticket SET reject_reason = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
+        RowChange::Route(to) => {
+            conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
+                .execute(params![no, to])?;
         }
-        _ => return None,
-    })
+    }
+    Ok(())
 }
 
 pub fn apply(
@@ -93,7 +200,7 @@ pub fn apply(
         (entity::TICKET, kind::LINK | kind::ROUTE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
             write_register(conn, mode, no, &Register::of(op)?)?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::TICKET, kind::ESCALATE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
@@ -101,11 +208,11 @@ pub fn apply(
                 write_register(conn, mode, no, &Register::of(op)?)?;
             }
             record_escalation(conn, op)?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::TICKET, kind::APPROVE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::RUNBOOK_RUN, kind::SET) => {
             write_register(conn, mode, 0, &Register::of(op)?)?;
@@ -115,7 +222,7 @@ pub fn apply(
                 .optional()?;
             let ticket = ticket.ok_or_else(|| malformed(op, "ticks an unknown runbook run"))?;
             let no = ticket_no(conn, cache, op, &ticket)?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::COMMENT, kind::CREATE) => {
             let ticket =
@@ -133,7 +240,7 @@ pub fn apply(
                 str_of(&op.value, "body").unwrap_or("")
             ])?;
             index_later_or_now(conn, mode, no)?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::WORKLOG, kind::CREATE) => {
             let ticket =
@@ -150,7 +257,7 @@ pub fn apply(
                 op.value.get("minutes").and_then(Value::as_i64).unwrap_or(0),
                 str_of(&op.value, "note").unwrap_or("")
             ])?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::ATTACHMENT, kind::CREATE) => {
             let ticket =
@@ -168,7 +275,7 @@ pub fn apply(
                 str_of(&op.value, "sha256").unwrap_or(""),
                 op.value.get("size").and_then(Value::as_i64).unwrap_or(0)
             ])?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         (entity::RUNBOOK_RUN, kind::CREATE) => {
             let ticket =
@@ -184,7 +291,7 @@ pub fn apply(
                 op.actor,
                 ms
             ])?;
-            touch(conn, no, ms)
+            touch_or_defer(conn, cache, no, ms)
         }
         _ => Err(malformed(op, "is of an unknown kind")),
     }
@@ -231,6 +338,9 @@ pub(super) fn write_register(
     no: i64,
     r: &Register<'_>,
 ) -> Result<(), ApplyError> {
+    if let Some(change) = row_change(r)? {
+        return write_row_change(conn, mode, no, r.ms, change);
+    }
     let bad = |what: &str| {
         ApplyError::Malformed(format!("{} {} of {} {what}", r.kind, r.field, r.entity_id))
     };
@@ -240,52 +350,7 @@ pub(super) fn write_register(
                 write_task(conn, no, id, r)?;
             } else if let Some(id) = r.field.strip_prefix(RESOURCE_PREFIX) {
                 write_resource(conn, no, id, r)?;
-            } else if let Some(name) = r.field.strip_prefix("fields.") {
-                let (mut fields, is_record) = ticket_fields(conn, no)?;
-                if r.value.is_null() {
-                    fields.remove(name);
-                } else {
-                    fields.insert(name.to_string(), r.value.clone());
-                }
-                conn.prepare_cached(
-                    "UPDATE ticket SET fields = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1",
-                )?
-                .execute(params![no, Value::Object(fields).to_string(), r.ms])?;
-                // A known error is found by its workaround and root cause too.
-                if is_record {
-                    index_later_or_now(conn, mode, no)?;
-                }
-            } else if let Some(sql) = set_column_sql(r.field) {
-                let text = match &r.value {
-                    Value::Null => None,
-                    Value::String(s) => Some(s.clone()),
-                    other => Some(other.to_string()),
-                };
-                conn.prepare_cached(sql)?.execute(params![no, text, r.ms])?;
-                if r.field == "title" || r.field == "description" {
-                    index_later_or_now(conn, mode, no)?;
-                }
-            } else {
-                return Err(bad("sets an unknown field"));
             }
-        }
-        (entity::TICKET, kind::TRANSITION) => {
-            let to = str_of(&r.value, "to").ok_or_else(|| bad("has no target state"))?;
-            // A timer's transition is recorded at the moment it was due.
-            let since = r.value.get("at").and_then(Value::as_i64).unwrap_or(r.ms);
-            conn.prepare_cached(
-                "UPDATE ticket SET status = ?2, updated_at = max(updated_at, ?3), status_since = ?4 WHERE no = ?1",
-            )?
-            .execute(params![no, to, r.ms, since])?;
-        }
-        (entity::TICKET, kind::ESCALATE) => {
-            let to = r
-                .value
-                .get("to")
-                .and_then(Value::as_i64)
-                .ok_or_else(|| bad("has no target level"))?;
-            conn.prepare_cached("UPDATE ticket SET level = ?2 WHERE no = ?1")?
-                .execute(params![no, to])?;
         }
         (entity::TICKET, kind::LINK) => {
             let (link_kind, target) = r
@@ -306,10 +371,6 @@ pub(super) fn write_register(
             if link_kind == "duplicate_of" {
                 show_duplicate_of(conn, r.entity_id)?;
             }
-        }
-        (entity::TICKET, kind::ROUTE) => {
-            conn.prepare_cached("UPDATE ticket SET route = ?2 WHERE no = ?1")?
-                .execute(params![no, str_of(&r.value, "to")])?;
         }
         (entity::RUNBOOK_RUN, kind::SET) => {
             let item = r
@@ -551,6 +612,22 @@ fn write_resource(
         ])?;
     }
     touch(conn, no, r.ms)
+}
+
+/// `touch`, unless the ticket's update time is deferred (`ApplyCache`).
+fn touch_or_defer(
+    conn: &Connection,
+    cache: &mut ApplyCache,
+    no: i64,
+    ms: i64,
+) -> Result<(), ApplyError> {
+    match cache.deferred_touch.get_mut(&no) {
+        Some(at) => {
+            *at = (*at).max(ms);
+            Ok(())
+        }
+        None => touch(conn, no, ms),
+    }
 }
 
 pub(super) fn touch(conn: &Connection, no: i64, ms: i64) -> Result<(), ApplyError> {

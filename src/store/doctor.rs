@@ -127,7 +127,7 @@ impl Store {
                 }
                 fold.touched.clear();
             }
-            if let Err(err) = fold.settle_all(&tx) {
+            if let Err(err) = fold.settle_all(&tx, &mut cache) {
                 report
                     .differences
                     .push(format!("the log cannot be folded: {err}"));

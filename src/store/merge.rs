@@ -19,10 +19,11 @@
 //! local writes and imports is checked against the same definition.
 
 use super::apply::{
-    self, ApplyCache, ApplyError, ApplyMode, Register, malformed, show_duplicate_of, str_of, touch,
-    write_register,
+    self, ApplyCache, ApplyError, ApplyMode, Register, RowChange, malformed, show_duplicate_of,
+    str_of, touch, write_register,
 };
 use super::ops::{Op, OpRef, entity, kind};
+use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::borrow::Cow;
@@ -124,11 +125,25 @@ impl Fold {
     /// Settles every register the batch wrote and the tickets' update times.
     /// Every register is settled even when one fails (the doctor goes on
     /// replaying after an error); the first error is returned.
-    pub fn settle_all(&mut self, conn: &Connection) -> Result<(), ApplyError> {
+    ///
+    /// A ticket created in the batch is written once more, whatever its
+    /// history: the winners of its row's registers and its update time
+    /// gathered into one UPDATE, instead of one per register, comment and
+    /// worklog entry (each rewrote the row and the indexes of its columns).
+    pub fn settle_all(
+        &mut self,
+        conn: &Connection,
+        cache: &mut ApplyCache,
+    ) -> Result<(), ApplyError> {
         let mut first_error = None;
+        for (no, ms) in cache.deferred_touch.drain() {
+            let at = self.updated.entry(no).or_insert(ms);
+            *at = (*at).max(ms);
+        }
+        let mut rows: HashMap<i64, RowEdit> = HashMap::new();
         let registers = std::mem::take(&mut self.registers);
         for ((entity_kind, entity_id, field), dirty) in registers {
-            let settled = self.settle_one(conn, &entity_kind, &entity_id, &field, dirty);
+            let settled = self.settle_one(conn, &entity_kind, &entity_id, &field, dirty, &mut rows);
             if let Err(e) = settled {
                 first_error.get_or_insert(match e {
                     ApplyError::Malformed(m) => {
@@ -136,6 +151,11 @@ impl Fold {
                     }
                     other => other,
                 });
+            }
+        }
+        for (no, edit) in rows {
+            if let Err(e) = edit.write(conn, no, self.updated.remove(&no)) {
+                first_error.get_or_insert(e);
             }
         }
         for (no, ms) in self.updated.drain() {
@@ -154,30 +174,123 @@ impl Fold {
         entity_id: &str,
         field: &str,
         dirty: Dirty,
+        rows: &mut HashMap<i64, RowEdit>,
     ) -> Result<(), ApplyError> {
-        let read;
-        let (ops, created, verdict) = match dirty.ops {
-            Some(mut ops) => {
-                ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-                let created = self.born.get(entity_id);
-                let verdict = verdict_of(&ops, created);
-                (ops, created, verdict)
-            }
-            None => {
-                read = read_register(conn, entity_id, field)?;
-                (read.0, read.1.as_ref(), read.2)
-            }
+        let Some(mut ops) = dirty.ops else {
+            let (ops, created, verdict) = read_register(conn, entity_id, field)?;
+            return write_settled(
+                conn,
+                entity_kind,
+                entity_id,
+                field,
+                dirty.ticket_no,
+                &ops,
+                created.as_ref(),
+                &verdict,
+            );
         };
-        write_settled(
-            conn,
-            entity_kind,
-            entity_id,
-            field,
-            dirty.ticket_no,
-            &ops,
-            created,
-            &verdict,
-        )
+        ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+        let created = self.born.get(entity_id);
+        let verdict = verdict_of(&ops, created);
+        let fresh_ticket = created.filter(|c| c.entity == entity::TICKET);
+        let Some(created) = fresh_ticket else {
+            return write_settled(
+                conn,
+                entity_kind,
+                entity_id,
+                field,
+                dirty.ticket_no,
+                &ops,
+                created,
+                &verdict,
+            );
+        };
+        // Without a winner the register keeps the value the ticket was
+        // created with, which its row already holds.
+        if let Some(w) = verdict.heads.last().map(|&i| &ops[i]) {
+            let winner = winner_register(entity_kind, entity_id, field, w);
+            match apply::row_change(&winner)? {
+                Some(change) => rows
+                    .entry(dirty.ticket_no)
+                    .or_default()
+                    .apply(change, created),
+                None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &winner)?,
+            }
+        }
+        write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
+    }
+}
+
+/// The changes a batch makes to the row of a ticket it created, written
+/// with one UPDATE when the batch is settled.
+#[derive(Default)]
+struct RowEdit {
+    /// Column → value, in a fixed order so the same set of columns reuses
+    /// one prepared statement.
+    columns: std::collections::BTreeMap<&'static str, SqlValue>,
+    fields: Option<serde_json::Map<String, Value>>,
+}
+
+impl RowEdit {
+    fn apply(&mut self, change: RowChange, created: &Op) {
+        match change {
+            RowChange::Column(column, text) => {
+                self.columns
+                    .insert(column, text.map_or(SqlValue::Null, SqlValue::Text));
+            }
+            RowChange::Field(name, value) => {
+                let fields = self
+                    .fields
+                    .get_or_insert_with(|| match created.value.get("fields") {
+                        Some(Value::Object(m)) => m.clone(),
+                        _ => serde_json::Map::new(),
+                    });
+                if value.is_null() {
+                    fields.remove(&name);
+                } else {
+                    fields.insert(name, value);
+                }
+            }
+            RowChange::Status { to, since } => {
+                self.columns.insert("status", SqlValue::Text(to));
+                self.columns
+                    .insert("status_since", SqlValue::Integer(since));
+            }
+            RowChange::Level(level) => {
+                self.columns.insert("level", SqlValue::Integer(level));
+            }
+            RowChange::Route(route) => {
+                self.columns
+                    .insert("route", route.map_or(SqlValue::Null, SqlValue::Text));
+            }
+        }
+    }
+
+    fn write(
+        mut self,
+        conn: &Connection,
+        no: i64,
+        updated_ms: Option<i64>,
+    ) -> Result<(), ApplyError> {
+        if let Some(fields) = self.fields.take() {
+            self.columns
+                .insert("fields", SqlValue::Text(Value::Object(fields).to_string()));
+        }
+        // Column names come from `RowChange`, a fixed set, never from an op.
+        let mut sql = String::from("UPDATE ticket SET ");
+        let mut values: Vec<SqlValue> = vec![SqlValue::Integer(no)];
+        for (column, value) in self.columns {
+            values.push(value);
+            sql.push_str(&format!("{column} = ?{}, ", values.len()));
+        }
+        values.push(updated_ms.map_or(SqlValue::Null, SqlValue::Integer));
+        sql.push_str(&format!(
+            "updated_at = max(updated_at, coalesce(?{}, updated_at)) WHERE no = ?1",
+            values.len()
+        ));
+        conn.prepare_cached(&sql)?
+            .execute(rusqlite::params_from_iter(values))?;
+        Ok(())
     }
 }
 
@@ -218,7 +331,7 @@ pub fn integrate(
         }
     }
     if fold.registers.len() + fold.born.len() >= FOLD_BATCH {
-        fold.settle_all(conn)?;
+        fold.settle_all(conn, cache)?;
     }
     Ok(())
 }
@@ -244,6 +357,9 @@ fn fold_one(
     }
     apply::apply(conn, op, ApplyMode::Bulk, cache)?;
     if op.entity == entity::TICKET && op.kind == kind::CREATE {
+        // Its row is written once more, when the batch is settled.
+        let no = apply::ticket_no(conn, cache, op, &op.entity_id)?;
+        cache.deferred_touch.insert(no, op.ms());
         // Tickets that named this one as their original show its key now.
         let mut st = conn.prepare_cached(
             "SELECT ticket_id FROM link WHERE target_id = ?1 AND kind = 'duplicate_of'",
@@ -507,15 +623,7 @@ fn write_settled(
             conn,
             ApplyMode::Bulk,
             ticket_no,
-            &Register {
-                entity: entity_kind,
-                entity_id,
-                kind: &w.kind,
-                field,
-                value: w.value.clone(),
-                actor: &w.actor,
-                ms: w.hlc >> 16,
-            },
+            &winner_register(entity_kind, entity_id, field, w),
         )?,
         None => {
             if let Some(c) = created {
@@ -523,6 +631,20 @@ fn write_settled(
             }
         }
     }
+    write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, false)
+}
+
+/// The conflict rows of a ticket's register. `fresh`: the ticket was
+/// created in this batch, so it has no rows to delete.
+fn write_conflicts(
+    conn: &Connection,
+    entity_kind: &str,
+    entity_id: &str,
+    field: &str,
+    ops: &[RegOp],
+    verdict: &Verdict,
+    fresh: bool,
+) -> Result<(), ApplyError> {
     if entity_kind != entity::TICKET {
         return Ok(());
     }
@@ -532,17 +654,19 @@ fn write_settled(
             .iter()
             .map(|&i| shown_value(&ops[i]))
             .collect();
-        let heads: Vec<&RegOp> = verdict.heads.iter().rev().map(|&i| &ops[i]).collect();
-        store_conflict(
-            conn,
-            entity_id,
-            field,
-            conflict_kind,
-            values.len() > 1,
-            &heads,
-        )?;
+        if values.len() > 1 || !fresh {
+            let heads: Vec<&RegOp> = verdict.heads.iter().rev().map(|&i| &ops[i]).collect();
+            store_conflict(
+                conn,
+                entity_id,
+                field,
+                conflict_kind,
+                values.len() > 1,
+                &heads,
+            )?;
+        }
     }
-    if field == "status" {
+    if field == "status" && (!verdict.invalid.is_empty() || !fresh) {
         let invalid: Vec<&RegOp> = verdict.invalid.iter().rev().map(|&i| &ops[i]).collect();
         store_conflict(
             conn,
@@ -554,6 +678,24 @@ fn write_settled(
         )?;
     }
     Ok(())
+}
+
+/// The register value a winning op gives.
+fn winner_register<'a>(
+    entity_kind: &'a str,
+    entity_id: &'a str,
+    field: &'a str,
+    w: &'a RegOp,
+) -> Register<'a> {
+    Register {
+        entity: entity_kind,
+        entity_id,
+        kind: &w.kind,
+        field,
+        value: w.value.clone(),
+        actor: &w.actor,
+        ms: w.hlc >> 16,
+    }
 }
 
 /// The value a head gives the register, as people compare it.

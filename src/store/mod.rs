@@ -512,7 +512,7 @@ impl WriteTx<'_> {
             );
         }
         let site_no = self.site.no;
-        self.insert_op(&op, site_no, false)?;
+        self.insert_op(&op, site_no, None)?;
         apply::apply(&self.tx, &op, self.mode, &mut self.cache).map_err(|e| self.apply_err(e))?;
         // Superseding several heads resolves a sync conflict: the fold
         // recomputes the register and drops its conflict rows.
@@ -576,9 +576,20 @@ impl WriteTx<'_> {
     /// Writes an op into the log. `if_new`: an op the log already has is
     /// skipped (imports) instead of being an error (local appends, whose
     /// seq is new by construction). Returns whether it was written.
-    fn insert_op(&mut self, op: &Op, site_no: i64, if_new: bool) -> Result<bool, StoreError> {
+    /// Appends `op` to the log. An imported op (`imported_value`: its value
+    /// as the JSON text it arrived in) is skipped when the log has it.
+    fn insert_op(
+        &mut self,
+        op: &Op,
+        site_no: i64,
+        imported_value: Option<&str>,
+    ) -> Result<bool, StoreError> {
         let pred_json = serde_json::to_string(&op.pred).unwrap_or_else(|_| "[]".into());
-        let sql = if if_new {
+        let value_json = match imported_value {
+            Some(text) => std::borrow::Cow::Borrowed(text),
+            None => std::borrow::Cow::Owned(op.value.to_string()),
+        };
+        let sql = if imported_value.is_some() {
             "INSERT OR IGNORE INTO op(site_no, seq, hlc, actor, entity, entity_id, kind, field, value, pred)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
         } else {
@@ -597,7 +608,7 @@ impl WriteTx<'_> {
                     op.entity_id,
                     op.kind,
                     op.field,
-                    op.value.to_string(),
+                    value_json,
                     pred_json
                 ])
             })

@@ -505,10 +505,15 @@ impl WriteTx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Appends a foreign op to the log and folds it; false when the log
-    /// already had it.
-    pub fn import_op(&mut self, op: &Op, site_no: i64) -> Result<bool, StoreError> {
-        if !self.insert_op(op, site_no, true)? {
+    /// Appends a foreign op to the log, its value as the JSON text it
+    /// arrived in, and folds it; false when the log already had it.
+    pub fn import_op(
+        &mut self,
+        op: &Op,
+        site_no: i64,
+        value_json: &str,
+    ) -> Result<bool, StoreError> {
+        if !self.insert_op(op, site_no, Some(value_json))? {
             return Ok(false);
         }
         merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.fold)
@@ -597,7 +602,7 @@ impl WriteTx<'_> {
     /// tickets they belong to).
     pub fn settle_imports(&mut self) -> Result<(), StoreError> {
         self.fold
-            .settle_all(&self.tx)
+            .settle_all(&self.tx, &mut self.cache)
             .map_err(|e| self.apply_err(e))
     }
 }

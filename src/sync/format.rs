@@ -21,8 +21,9 @@
 //! byte, and decompression is capped by the length the header declares.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -72,20 +73,29 @@ pub struct Header {
     pub uncompressed_len: u64,
 }
 
-/// One op as it travels.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct WireOp {
+/// One op as it travels, read in place from its changeset's body: text
+/// is borrowed unless it holds escapes, and the value stays JSON text
+/// (checked to be JSON), which the log stores as it is. An import used to
+/// parse every value and print it again for the log.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WireOp<'a> {
     pub seq: i64,
     pub hlc: i64,
-    pub actor: String,
-    pub e: String,
-    pub id: String,
-    pub k: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub f: Option<String>,
-    pub v: Value,
+    #[serde(borrow)]
+    pub actor: Cow<'a, str>,
+    #[serde(borrow)]
+    pub e: Cow<'a, str>,
+    #[serde(borrow)]
+    pub id: Cow<'a, str>,
+    #[serde(borrow)]
+    pub k: Cow<'a, str>,
+    #[serde(default, borrow, skip_serializing_if = "Option::is_none")]
+    pub f: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    pub v: &'a RawValue,
     /// Predecessors as `site:seq`.
-    pub pred: Vec<String>,
+    #[serde(borrow)]
+    pub pred: Vec<Cow<'a, str>>,
 }
 
 /// A predecessor as the log stores it.
@@ -112,7 +122,7 @@ pub fn write_sealed_op(op: &OpText<'_>, out: &mut Vec<u8>) -> serde_json::Result
     // The value is signed as it is, so a damaged one must stop the export
     // here, not every importer later: valid JSON, and on one line (JSON
     // allows a line break between tokens; a changeset is one line).
-    let _: &serde_json::value::RawValue = serde_json::from_str(op.value_json)?;
+    let _: &RawValue = serde_json::from_str(op.value_json)?;
     if op.value_json.contains(['\n', '\r']) {
         return Err(serde::de::Error::custom("the value spans several lines"));
     }
@@ -188,9 +198,9 @@ impl SealedHead<'_> {
 }
 
 /// A changeset's signed body: a run of one site's ops (written by
-/// [`SealedHead::body`]).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChangesetBody {
+/// [`SealedHead::body`]), its ops read in place.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChangesetBody<'a> {
     pub format: String,
     pub dataset: String,
     pub site: String,
@@ -201,7 +211,8 @@ pub struct ChangesetBody {
     /// SHA-256 (hex) of the body of this site's previous changeset.
     pub prev: Option<String>,
     pub app: String,
-    pub ops: Vec<WireOp>,
+    #[serde(borrow)]
+    pub ops: Vec<WireOp<'a>>,
 }
 
 /// A changeset line, still as bytes.
@@ -584,6 +595,7 @@ impl<R: Read> Read for HashingReader<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     /// What sealing writes by hand reads back as the body serde would have
     /// written, hostile text included (quotes, backslashes, controls, a
@@ -638,6 +650,8 @@ mod tests {
         let bytes = head.body(&json).expect("body");
         assert!(!bytes.contains(&b'\t') && !bytes.contains(&b'\n'));
         let body: ChangesetBody = serde_json::from_slice(&bytes).expect("reads back");
+        let created_value: &RawValue = serde_json::from_str("{\"title\":\"x\"}").expect("raw");
+        let moved_value: &RawValue = serde_json::from_str(&value_text).expect("raw");
         let expected = ChangesetBody {
             format: "guardia-changeset-1".into(),
             dataset: "d\"s".into(),
@@ -657,7 +671,7 @@ mod tests {
                     id: "019a-1".into(),
                     k: "transition".into(),
                     f: Some("status".into()),
-                    v: value,
+                    v: moved_value,
                     pred: vec!["s-1:6".into(), "s\"2:3".into()],
                 },
                 WireOp {
@@ -668,12 +682,17 @@ mod tests {
                     id: "019a-2".into(),
                     k: "create".into(),
                     f: None,
-                    v: serde_json::json!({"title": "x"}),
+                    v: created_value,
                     pred: vec![],
                 },
             ],
         };
-        assert_eq!(body, expected);
+        let as_value = |b: &ChangesetBody| serde_json::to_value(b).expect("serde");
+        assert_eq!(as_value(&body), as_value(&expected));
+        // Values are the stored text, spaces around them trimmed.
+        assert_eq!(body.ops[0].v.get(), value_text);
+        assert_eq!(body.ops[1].v.get(), "{\"title\":\"x\"}");
+        assert_eq!(body.ops[0].actor, nasty);
         // The same as serde's own rendering of that body, value for value.
         let via_serde: Value = serde_json::to_value(&expected).expect("serde");
         let by_hand: Value = serde_json::from_slice(&bytes).expect("json");
@@ -682,8 +701,8 @@ mod tests {
             prev: Some("ab12"),
             ..head
         };
-        let body: ChangesetBody =
-            serde_json::from_slice(&with_prev.body(b"").expect("body")).expect("reads back");
+        let bytes = with_prev.body(b"").expect("body");
+        let body: ChangesetBody = serde_json::from_slice(&bytes).expect("reads back");
         assert_eq!((body.prev.as_deref(), body.ops.len()), (Some("ab12"), 0));
     }
 
