@@ -841,7 +841,7 @@ impl App {
                             let e = ahead.entry(c.origin_no).or_default();
                             *e = (*e).max((op.ms() - now).max(0));
                         }
-                        if w.import_op(&op, c.origin_no, wire.v.get())? {
+                        if w.import_op(op, c.origin_no, wire.v.get())? {
                             new_ops += 1;
                         }
                     }

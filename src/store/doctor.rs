@@ -119,11 +119,11 @@ impl Store {
             for op in ops {
                 let (op, site_no): (Op, i64) = op.map_err(e)?;
                 report.ops += 1;
-                if let Err(err) = merge::integrate(&tx, &op, site_no, &mut cache, &mut fold) {
-                    report.differences.push(format!(
-                        "op {}:{} cannot be replayed: {err}",
-                        op.site, op.seq
-                    ));
+                let at = format!("{}:{}", op.site, op.seq);
+                if let Err(err) = merge::integrate(&tx, op, site_no, &mut cache, &mut fold) {
+                    report
+                        .differences
+                        .push(format!("op {at} cannot be replayed: {err}"));
                 }
                 fold.touched.clear();
             }

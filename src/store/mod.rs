@@ -573,11 +573,9 @@ impl WriteTx<'_> {
             .map_err(|e| self.err(e))
     }
 
-    /// Writes an op into the log. `if_new`: an op the log already has is
-    /// skipped (imports) instead of being an error (local appends, whose
-    /// seq is new by construction). Returns whether it was written.
-    /// Appends `op` to the log. An imported op (`imported_value`: its value
-    /// as the JSON text it arrived in) is skipped when the log has it.
+    /// Appends `op` to the log; returns whether it was written. An imported
+    /// op (`imported_value`: its value as the JSON text it arrived in) is
+    /// skipped when the log has it; a local one is new by construction.
     fn insert_op(
         &mut self,
         op: &Op,

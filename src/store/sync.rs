@@ -509,11 +509,11 @@ impl WriteTx<'_> {
     /// arrived in, and folds it; false when the log already had it.
     pub fn import_op(
         &mut self,
-        op: &Op,
+        op: Op,
         site_no: i64,
         value_json: &str,
     ) -> Result<bool, StoreError> {
-        if !self.insert_op(op, site_no, Some(value_json))? {
+        if !self.insert_op(&op, site_no, Some(value_json))? {
             return Ok(false);
         }
         merge::integrate(&self.tx, op, site_no, &mut self.cache, &mut self.fold)
