@@ -297,7 +297,7 @@ impl Reader<'_> {
     }
 
     /// Tickets of a service among the newest `window` matching any of
-    /// `terms` (all of them with `every`): FTS5 terms, as
+    /// `terms` (all of them with `every`, which ranks newest first): FTS5 terms, as
     /// [`significant_terms`](super::significant_terms) gives them. The best
     /// `limit` are read, scored by the terms each matches, a term weighing
     /// more the fewer of the window's tickets it is in (an inverse document
@@ -323,43 +323,58 @@ impl Reader<'_> {
         let c = self.conn();
         let e = |e| self.err(e);
         let q = terms.join(if every { " " } else { " OR " });
+        // Every ticket matching all the terms holds each of them, so with
+        // `every` they all score alike and the newest are the best: only
+        // those are read, and no term is counted.
+        let take = if every {
+            window.min(limit as i64)
+        } else {
+            window
+        };
         let newest: Vec<i64> = c
             .prepare_cached(
                 "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
             )
             .and_then(|mut st| {
-                st.query_map(params![q, window], |r| r.get(0))?
+                st.query_map(params![q, take], |r| r.get(0))?
                     .collect::<Result<Vec<i64>, _>>()
             })
             .map_err(e)?;
         let Some(&lowest) = newest.last() else {
             return Ok(Vec::new());
         };
-        // Every match of a term at or above the window's lowest row number
-        // is in the window, so each term's count there is at most its size.
-        let n = newest.len() as f64;
-        let mut score: std::collections::HashMap<i64, f64> =
-            newest.iter().map(|no| (*no, 0.0)).collect();
-        let mut st = c
-            .prepare_cached(
-                "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?1 AND rowid >= ?2",
-            )
-            .map_err(e)?;
-        for term in terms {
-            let rows: Vec<i64> = st
-                .query_map(params![term, lowest], |r| r.get(0))
-                .and_then(|rows| rows.collect())
+        let ranked: Vec<(i64, f64)> = if every {
+            newest.iter().map(|no| (*no, 0.0)).collect()
+        } else {
+            // Every match of a term at or above the window's lowest row
+            // number is in the window, so each term's count there is at
+            // most its size. Walked newest first, like the window: FTS5
+            // reads the newest end of a term's list faster that way.
+            let n = newest.len() as f64;
+            let mut score: std::collections::HashMap<i64, f64> =
+                newest.iter().map(|no| (*no, 0.0)).collect();
+            let mut st = c
+                .prepare_cached(
+                    "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?1 AND rowid >= ?2 ORDER BY rowid DESC",
+                )
                 .map_err(e)?;
-            let weight = ((n + 1.0) / (rows.len() as f64 + 0.5)).ln();
-            for no in rows {
-                if let Some(s) = score.get_mut(&no) {
-                    *s += weight;
+            for term in terms {
+                let rows: Vec<i64> = st
+                    .query_map(params![term, lowest], |r| r.get(0))
+                    .and_then(|rows| rows.collect())
+                    .map_err(e)?;
+                let weight = ((n + 1.0) / (rows.len() as f64 + 0.5)).ln();
+                for no in rows {
+                    if let Some(s) = score.get_mut(&no) {
+                        *s += weight;
+                    }
                 }
             }
-        }
-        let mut ranked: Vec<(i64, f64)> = score.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
-        ranked.truncate(limit);
+            let mut ranked: Vec<(i64, f64)> = score.into_iter().collect();
+            ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
+            ranked.truncate(limit);
+            ranked
+        };
         let mut st = c
             .prepare_cached(&format!(
                 "SELECT {TICKET_COLS} FROM ticket t WHERE t.no = ?1"
