@@ -433,3 +433,51 @@ fn stored_changesets_old_and_compressed_travel_and_damage_is_reported() {
     );
     assert!(!out.exists());
 }
+
+/// A site whose own key signs an op whose value repeats a key: the fold
+/// (serde) would read the last of them and the dashboard's and report's
+/// SQL the first, so the bundle is refused before anything is written,
+/// like a value that is not JSON at all.
+#[test]
+fn a_signed_value_that_repeats_a_key_or_is_not_json_is_refused_before_any_write() {
+    let s = sites(2);
+    s[0].incident("Portal lento", "Las consultas tardan un minuto.");
+    let key = s[0].incident("Impresora sin tóner", "La cola no avanza.");
+    s[0].ok(&["move", &key, "assigned"]);
+    let honest = export(&s[0], "all", "honest.gdb");
+    let bog_key = keys::signing_key(&secret_of(&s[0])).expect("key");
+    let env = format::check_envelope(&honest).expect("envelope");
+    for (name, forged_to) in [
+        ("repeated", r#""to":"closed","to":"assigned""#),
+        ("huge", r#""to":"assigned","n":1e400"#),
+        ("surrogate", r#""to":"assigned","x":"\ud800""#),
+    ] {
+        let mut bodies = Vec::new();
+        let mut header = env.header.clone();
+        format::for_each_changeset(&honest, &env, true, |raw| {
+            let text = String::from_utf8(raw.body).expect("utf-8");
+            let body = text.replace(r#""to":"assigned""#, forged_to).into_bytes();
+            header.uncompressed_len += (body.len() - text.len()) as u64;
+            let digest: [u8; 32] = Sha256::digest(&body).into();
+            let sig =
+                hex::decode(keys::sign(&bog_key, keys::CHANGESET_CONTEXT, &digest)).expect("hex");
+            bodies.push(RawChangeset { body, sig });
+            Ok(())
+        })
+        .expect("changesets");
+        assert!(
+            bodies
+                .iter()
+                .any(|b| String::from_utf8_lossy(&b.body).contains(forged_to)),
+            "the test must really forge a value ({name})"
+        );
+        let forged = s[0].path().join(format!("{name}.gdb"));
+        format::write_bundle(&forged, &header, bodies.into_iter().map(Ok), |digest| {
+            hex::decode(keys::sign(&bog_key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
+        })
+        .expect("write");
+        assert_refused(&s[1], &forged, "has a value that is not valid JSON");
+    }
+    assert!(import(&s[1], &honest).contains("imported"));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+}

@@ -169,8 +169,10 @@ const KNOWN_KINDS: &[(&str, &[&str])] = &[
     (entity::RUNBOOK_RUN, &[kind::CREATE, kind::SET]),
 ];
 
-/// Whether a wire op is one this version understands.
-fn check_op(w: &WireOp<'_>) -> Result<(), String> {
+/// Whether a wire op is one this version understands; with `value`, its
+/// value is parsed too (the writing pass parses it when it converts the
+/// op, so a bundle is refused for a bad value before anything is written).
+fn check_op(w: &WireOp<'_>, value: bool) -> Result<(), String> {
     let entity_kinds = KNOWN_KINDS
         .iter()
         .find(|(e, _)| *e == w.e)
@@ -194,13 +196,19 @@ fn check_op(w: &WireOp<'_>) -> Result<(), String> {
     if let Some(p) = w.pred.iter().find(|p| parse_op_ref(p).is_none()) {
         return Err(format!("op {} names a malformed predecessor '{p}'", w.seq));
     }
+    if value {
+        format::parse_value(w.v.get()).map_err(|e| bad_value(w, e))?;
+    }
     Ok(())
+}
+
+fn bad_value(w: &WireOp<'_>, e: serde_json::Error) -> String {
+    format!("op {} has a value that is not valid JSON ({e})", w.seq)
 }
 
 /// The op a checked wire op stands for.
 fn op_of(site: &str, w: &WireOp<'_>) -> Result<Op, String> {
-    let value = serde_json::from_str(w.v.get())
-        .map_err(|e| format!("op {} has a value that is not JSON ({e})", w.seq))?;
+    let value = format::parse_value(w.v.get()).map_err(|e| bad_value(w, e))?;
     Ok(Op {
         site: site.to_string(),
         seq: w.seq,
@@ -216,7 +224,10 @@ fn op_of(site: &str, w: &WireOp<'_>) -> Result<Op, String> {
 }
 
 /// Every check of one changeset against what the database holds (and the
-/// changesets before it in the same bundle, `chain`: site → (last seq, hash)).
+/// changesets before it in the same bundle, `chain`: site → (last seq,
+/// hash)). The ops' values are parsed with `check_values` (pass 1); pass 2
+/// parses them as it converts the ops.
+#[allow(clippy::too_many_arguments)]
 fn check_changeset<'a>(
     r: &Reader<'_>,
     file: &Path,
@@ -225,6 +236,7 @@ fn check_changeset<'a>(
     now_ms: i64,
     raw: &'a RawChangeset,
     chain: &mut HashMap<String, (i64, String)>,
+    check_values: bool,
 ) -> Result<Checked<'a>, SyncError> {
     let body: ChangesetBody = serde_json::from_slice(&raw.body)
         .map_err(|e| refused(file, format!("a changeset is not valid ({e})")))?;
@@ -322,7 +334,7 @@ fn check_changeset<'a>(
                 ),
             ));
         }
-        check_op(w).map_err(|e| refused(file, format!("{at}: {e}")))?;
+        check_op(w, check_values).map_err(|e| refused(file, format!("{at}: {e}")))?;
     }
     // Known, or a fork: the same seqs with other contents.
     let known = held_already;
@@ -783,7 +795,7 @@ impl App {
             let mut done = 0u64;
             format::for_each_changeset(path, &env, false, |raw| {
                 tell(progress, SyncPhase::Checking, done, total);
-                let c = check_changeset(&r, path, &dataset, own, now, &raw, &mut chain)?;
+                let c = check_changeset(&r, path, &dataset, own, now, &raw, &mut chain, true)?;
                 done += c.ops.len() as u64;
                 Ok(())
             })?;
@@ -809,7 +821,16 @@ impl App {
                 let mut done = 0u64;
                 format::for_each_changeset(path, &env, true, |raw| {
                     tell(progress, SyncPhase::Applying, done, total);
-                    let c = check_changeset(&w.reader(), path, &dataset, own, now, &raw, &mut chain)?;
+                    let c = check_changeset(
+                        &w.reader(),
+                        path,
+                        &dataset,
+                        own,
+                        now,
+                        &raw,
+                        &mut chain,
+                        false,
+                    )?;
                     done += c.ops.len() as u64;
                     changesets += 1;
                     if !c.new {
@@ -835,7 +856,9 @@ impl App {
                         }
                     };
                     for wire in &c.ops {
-                        let op = op_of(&c.site, wire).map_err(|e| refused(path, e))?;
+                        let op = op_of(&c.site, wire).map_err(|e| {
+                            refused(path, format!("changeset {}-{}: {e}", c.from, c.to))
+                        })?;
                         max_hlc = max_hlc.max(op.hlc);
                         if op.seq > newest_before {
                             let e = ahead.entry(c.origin_no).or_default();

@@ -211,17 +211,21 @@ impl Fold {
                 &verdict,
             );
         };
-        // Without a winner the register keeps the value the ticket was
-        // created with, which its row already holds.
-        if let Some(w) = verdict.heads.last().map(|&i| &ops[i]) {
-            let winner = winner_register(entity_kind, entity_id, field, w);
-            match apply::row_change(&winner)? {
-                Some(change) => rows
-                    .entry(dirty.ticket_no)
-                    .or_default()
-                    .apply(change, created),
-                None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &winner)?,
-            }
+        // Without a winner the register takes the value the ticket was
+        // created with, as the register of any other ticket does: not
+        // always what its row holds (a creation's assignee that is not
+        // text is stored as text, catalogue fields that are not an object
+        // read as none).
+        let value = match verdict.heads.last().map(|&i| &ops[i]) {
+            Some(w) => winner_register(entity_kind, entity_id, field, w),
+            None => initial(created, field),
+        };
+        match apply::row_change(&value)? {
+            Some(change) => rows
+                .entry(dirty.ticket_no)
+                .or_default()
+                .apply(change, created),
+            None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &value)?,
         }
         write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
     }

@@ -73,10 +73,11 @@ pub struct Header {
     pub uncompressed_len: u64,
 }
 
-/// One op as it travels, read in place from its changeset's body: text
-/// is borrowed unless it holds escapes, and the value stays JSON text
-/// (checked to be JSON), which the log stores as it is. An import used to
-/// parse every value and print it again for the log.
+/// One op as it travels, read in place from its changeset's body: the
+/// actor, entity, id and kind are borrowed unless they hold escapes, and
+/// the value stays JSON text, which the log stores as it is once
+/// [`parse_value`] has accepted it. An import used to parse every value
+/// and print it again for the log.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct WireOp<'a> {
     pub seq: i64,
@@ -96,6 +97,86 @@ pub struct WireOp<'a> {
     /// Predecessors as `site:seq`.
     #[serde(borrow)]
     pub pred: Vec<Cow<'a, str>>,
+}
+
+/// An op's value, parsed from the JSON text it travels as, refusing
+/// objects that repeat a key. The log keeps an imported value as that
+/// text, and repeated keys would read differently on the two sides of the
+/// database: serde keeps the last one (the fold), SQLite's JSON functions
+/// the first (the dashboard's and the report's indexes on `$.to`).
+pub fn parse_value(text: &str) -> serde_json::Result<serde_json::Value> {
+    serde_json::from_str::<UniqueKeys>(text).map(|v| v.0)
+}
+
+/// A JSON value whose objects repeat no key (see [`parse_value`]).
+struct UniqueKeys(serde_json::Value);
+
+impl<'de> Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(v.into()))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(v.into()))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(v.into()))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<UniqueKeys, E> {
+        serde_json::Number::from_f64(v)
+            .map(|n| UniqueKeys(n.into()))
+            .ok_or_else(|| E::custom("a number that is not finite"))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(v.into()))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(v.into()))
+    }
+
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys(serde_json::Value::Null))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        let mut items = Vec::new();
+        while let Some(UniqueKeys(v)) = seq.next_element()? {
+            items.push(v);
+        }
+        Ok(UniqueKeys(serde_json::Value::Array(items)))
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if object.contains_key(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key '{key}' appears twice in one object"
+                )));
+            }
+            let UniqueKeys(v) = map.next_value()?;
+            object.insert(key, v);
+        }
+        Ok(UniqueKeys(serde_json::Value::Object(object)))
+    }
 }
 
 /// A predecessor as the log stores it.
