@@ -182,24 +182,23 @@ impl Fold {
         dirty: Dirty,
         rows: &mut HashMap<i64, RowEdit>,
     ) -> Result<(), ApplyError> {
-        let Some(mut ops) = dirty.ops else {
-            let (ops, created, verdict) = read_register(conn, entity_id, field)?;
-            return write_settled(
-                conn,
-                entity_kind,
-                entity_id,
-                field,
-                dirty.ticket_no,
-                &ops,
-                created.as_ref(),
-                &verdict,
-            );
+        let logged;
+        let (ops, created, fresh) = match dirty.ops {
+            Some(mut ops) => {
+                ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
+                (ops, self.born.get(entity_id), true)
+            }
+            None => {
+                logged = creation(conn, entity_id)?;
+                (
+                    register_ops(conn, entity_id, field)?,
+                    logged.as_ref(),
+                    false,
+                )
+            }
         };
-        ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
-        let created = self.born.get(entity_id);
         let verdict = verdict_of(&ops, created);
-        let fresh_ticket = created.filter(|c| c.entity == entity::TICKET);
-        let Some(created) = fresh_ticket else {
+        let Some(created) = created.filter(|c| fresh && c.entity == entity::TICKET) else {
             return write_settled(
                 conn,
                 entity_kind,
