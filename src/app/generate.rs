@@ -480,6 +480,8 @@ pub fn generate(
     while created < count || !heap.is_empty() {
         let batch_end = (created + BATCH).min(count);
         let written = app.store.write(now_ms, ApplyMode::Bulk, |w| -> Result<usize, AppError> {
+            // Generation reads no ticket while it writes.
+            w.defer_new_rows();
             let mut n_ops = 0usize;
             // Interleave creations with due follow-ups, in time order.
             loop {
@@ -506,8 +508,10 @@ pub fn generate(
                             scheduled = true;
                         }
                     })?;
-                    if !scheduled {
-                        gens.remove(&p.ticket);
+                    if !scheduled && let Some(done) = gens.remove(&p.ticket) {
+                        // Its history is complete: its row is written now,
+                        // while its pages are still in the cache.
+                        w.write_new_row(&done.id)?;
                     }
                     continue;
                 }
@@ -588,6 +592,8 @@ pub fn generate(
                         Gen { id, created_ms: at, ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
                     );
                     heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
+                } else {
+                    w.write_new_row(&id)?;
                 }
                 created += 1;
                 if created >= batch_end && heap.peek().is_none_or(|Reverse(p)| next_create_ms.is_some_and(|c| p.at_ms > c)) {

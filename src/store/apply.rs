@@ -4,6 +4,7 @@
 //! state, never the clock or the configuration.
 
 use super::ops::{Op, entity, kind};
+use super::row_edit::{self, RowEdit};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Map, Value};
 
@@ -24,6 +25,70 @@ pub struct ApplyCache {
     /// seen: the sync fold writes a ticket created in its batch once, when
     /// the batch is settled, instead of once per comment or worklog.
     pub(super) deferred_touch: std::collections::HashMap<i64, i64>,
+    /// With `WriteTx::defer_new_rows`: the changes to each ticket created
+    /// in this transaction, written when it ends.
+    pub(super) new_rows: Option<std::collections::HashMap<i64, NewRow>>,
+}
+
+/// A ticket created in this transaction whose row is written at its end.
+#[derive(Debug)]
+pub(super) struct NewRow {
+    edit: RowEdit,
+    /// The creation's value, for the catalogue fields it started with.
+    created: Value,
+    /// When it was created: its row's update time until something changes.
+    created_ms: i64,
+}
+
+impl NewRow {
+    fn write(self, conn: &Connection, no: i64, touched_ms: Option<i64>) -> Result<(), ApplyError> {
+        // A ticket nothing changed keeps the row its creation wrote.
+        let touched_ms = touched_ms.filter(|ms| *ms > self.created_ms);
+        self.edit.write(conn, no, touched_ms)
+    }
+}
+
+/// Takes a register's change to a ticket created in this transaction
+/// into its deferred row; false when the row is not deferred or the
+/// register lives elsewhere (tasks, resources, links).
+fn defer_row_change(cache: &mut ApplyCache, no: i64, r: &Register<'_>) -> Result<bool, ApplyError> {
+    let Some(row) = cache.new_rows.as_mut().and_then(|rows| rows.get_mut(&no)) else {
+        return Ok(false);
+    };
+    let Some(change) = row_change(r)? else {
+        return Ok(false);
+    };
+    let created = &row.created;
+    row.edit
+        .apply(change, || row_edit::creation_fields(created));
+    let at = cache.deferred_touch.entry(no).or_insert(r.ms);
+    *at = (*at).max(r.ms);
+    Ok(true)
+}
+
+/// Writes the deferred row of ticket `no`, if it has one, and stops
+/// deferring it.
+pub(super) fn write_new_row(
+    conn: &Connection,
+    cache: &mut ApplyCache,
+    no: i64,
+) -> Result<(), ApplyError> {
+    if let Some(row) = cache.new_rows.as_mut().and_then(|rows| rows.remove(&no)) {
+        row.write(conn, no, cache.deferred_touch.remove(&no))?;
+    }
+    Ok(())
+}
+
+/// Writes every deferred row (at the end of the transaction, before the
+/// text is indexed from the rows).
+pub(super) fn write_new_rows(conn: &Connection, cache: &mut ApplyCache) -> Result<(), ApplyError> {
+    let Some(rows) = cache.new_rows.as_mut() else {
+        return Ok(());
+    };
+    for (no, row) in std::mem::take(rows) {
+        row.write(conn, no, cache.deferred_touch.remove(&no))?;
+    }
+    Ok(())
 }
 
 /// How the full-text index is maintained.
@@ -195,17 +260,27 @@ pub fn apply(
             // These registers move `updated_at` themselves.
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
             record_rejection(conn, op, no)?;
-            write_register(conn, mode, no, &Register::of(op)?)
+            let r = Register::of(op)?;
+            if defer_row_change(cache, no, &r)? {
+                return Ok(());
+            }
+            write_register(conn, mode, no, &r)
         }
         (entity::TICKET, kind::LINK | kind::ROUTE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
-            write_register(conn, mode, no, &Register::of(op)?)?;
+            let r = Register::of(op)?;
+            if !defer_row_change(cache, no, &r)? {
+                write_register(conn, mode, no, &r)?;
+            }
             touch_or_defer(conn, cache, no, ms)
         }
         (entity::TICKET, kind::ESCALATE) => {
             let no = ticket_no(conn, cache, op, &op.entity_id)?;
             if op.field.is_some() {
-                write_register(conn, mode, no, &Register::of(op)?)?;
+                let r = Register::of(op)?;
+                if !defer_row_change(cache, no, &r)? {
+                    write_register(conn, mode, no, &r)?;
+                }
             }
             record_escalation(conn, op)?;
             touch_or_defer(conn, cache, no, ms)
@@ -506,6 +581,17 @@ fn create_ticket(
     ])?;
     let no = conn.last_insert_rowid();
     cache.ticket_no.insert(op.entity_id.clone(), no);
+    if let Some(rows) = cache.new_rows.as_mut() {
+        rows.insert(
+            no,
+            NewRow {
+                edit: RowEdit::default(),
+                created: op.value.clone(),
+                created_ms: ms,
+            },
+        );
+        cache.deferred_touch.insert(no, ms);
+    }
     match mode {
         ApplyMode::Live => {
             conn.prepare_cached(

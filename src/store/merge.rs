@@ -19,11 +19,11 @@
 //! local writes and imports is checked against the same definition.
 
 use super::apply::{
-    self, ApplyCache, ApplyError, ApplyMode, Register, RowChange, malformed, show_duplicate_of,
-    str_of, touch, write_register,
+    self, ApplyCache, ApplyError, ApplyMode, Register, malformed, show_duplicate_of, str_of, touch,
+    write_register,
 };
 use super::ops::{Op, OpRef, entity, kind};
-use rusqlite::types::Value as SqlValue;
+use super::row_edit::{self, RowEdit};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -223,83 +223,10 @@ impl Fold {
             Some(change) => rows
                 .entry(dirty.ticket_no)
                 .or_default()
-                .apply(change, created),
+                .apply(change, || row_edit::creation_fields(&created.value)),
             None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &value)?,
         }
         write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
-    }
-}
-
-/// The changes a batch makes to the row of a ticket it created, written
-/// with one UPDATE when the batch is settled.
-#[derive(Default)]
-struct RowEdit {
-    /// Column → value, in a fixed order so the same set of columns reuses
-    /// one prepared statement.
-    columns: std::collections::BTreeMap<&'static str, SqlValue>,
-    fields: Option<serde_json::Map<String, Value>>,
-}
-
-impl RowEdit {
-    fn apply(&mut self, change: RowChange, created: &Op) {
-        match change {
-            RowChange::Column(column, text) => {
-                self.columns
-                    .insert(column, text.map_or(SqlValue::Null, SqlValue::Text));
-            }
-            RowChange::Field(name, value) => {
-                let fields = self
-                    .fields
-                    .get_or_insert_with(|| match created.value.get("fields") {
-                        Some(Value::Object(m)) => m.clone(),
-                        _ => serde_json::Map::new(),
-                    });
-                if value.is_null() {
-                    fields.remove(&name);
-                } else {
-                    fields.insert(name, value);
-                }
-            }
-            RowChange::Status { to, since } => {
-                self.columns.insert("status", SqlValue::Text(to));
-                self.columns
-                    .insert("status_since", SqlValue::Integer(since));
-            }
-            RowChange::Level(level) => {
-                self.columns.insert("level", SqlValue::Integer(level));
-            }
-            RowChange::Route(route) => {
-                self.columns
-                    .insert("route", route.map_or(SqlValue::Null, SqlValue::Text));
-            }
-        }
-    }
-
-    fn write(
-        mut self,
-        conn: &Connection,
-        no: i64,
-        updated_ms: Option<i64>,
-    ) -> Result<(), ApplyError> {
-        if let Some(fields) = self.fields.take() {
-            self.columns
-                .insert("fields", SqlValue::Text(Value::Object(fields).to_string()));
-        }
-        // Column names come from `RowChange`, a fixed set, never from an op.
-        let mut sql = String::from("UPDATE ticket SET ");
-        let mut values: Vec<SqlValue> = vec![SqlValue::Integer(no)];
-        for (column, value) in self.columns {
-            values.push(value);
-            sql.push_str(&format!("{column} = ?{}, ", values.len()));
-        }
-        values.push(updated_ms.map_or(SqlValue::Null, SqlValue::Integer));
-        sql.push_str(&format!(
-            "updated_at = max(updated_at, coalesce(?{}, updated_at)) WHERE no = ?1",
-            values.len()
-        ));
-        conn.prepare_cached(&sql)?
-            .execute(rusqlite::params_from_iter(values))?;
-        Ok(())
     }
 }
 

@@ -13,6 +13,7 @@ pub mod ops;
 mod query;
 mod records;
 mod report;
+mod row_edit;
 mod schema;
 mod sla_clock;
 mod sla_outcome;
@@ -479,6 +480,25 @@ impl WriteTx<'_> {
         n
     }
 
+    /// From here on, a ticket created in this transaction is written once
+    /// more when it ends, with its final row, instead of once per change
+    /// (`store/row_edit.rs`). Only for bulk loads that read no ticket
+    /// while they write: until the end, a new ticket's row shows it as it
+    /// was created.
+    pub fn defer_new_rows(&mut self) {
+        self.cache.new_rows.get_or_insert_with(Default::default);
+    }
+
+    /// Writes the deferred row of a ticket created in this transaction
+    /// (`defer_new_rows`) now, when its history is complete and its pages
+    /// are likely still cached; later changes to it are written as usual.
+    pub fn write_new_row(&mut self, ticket_id: &str) -> Result<(), StoreError> {
+        let Some(no) = self.cache.ticket_no.get(ticket_id).copied() else {
+            return Ok(());
+        };
+        apply::write_new_row(&self.tx, &mut self.cache, no).map_err(|e| self.apply_err(e))
+    }
+
     /// Appends one op to the log and applies it to the derived tables.
     pub fn append(&mut self, actor: &str, draft: OpDraft) -> Result<Op, StoreError> {
         let pred = if draft.kind == ops::kind::CREATE {
@@ -525,6 +545,8 @@ impl WriteTx<'_> {
             } else {
                 0
             };
+            // The fold reads and writes the row itself: it must be current.
+            apply::write_new_row(&self.tx, &mut self.cache, no).map_err(|e| self.apply_err(e))?;
             merge::settle(&self.tx, &op.entity, &op.entity_id, field, no)
                 .map_err(|e| self.apply_err(e))?;
         }
@@ -622,6 +644,7 @@ impl WriteTx<'_> {
     }
 
     fn finish(mut self) -> Result<(), StoreError> {
+        apply::write_new_rows(&self.tx, &mut self.cache).map_err(|e| self.apply_err(e))?;
         self.settle_imports()?;
         let path = self.path.clone();
         self.tx
