@@ -484,9 +484,12 @@ impl WriteTx<'_> {
     /// more when it ends, with its final row, instead of once per change
     /// (`store/row_edit.rs`). Only for bulk loads that read no ticket
     /// while they write: until the end, a new ticket's row shows it as it
-    /// was created.
+    /// was created. A `Live` transaction ignores it: it indexes each change
+    /// as it is written, so its rows must be current.
     pub fn defer_new_rows(&mut self) {
-        self.cache.new_rows.get_or_insert_with(Default::default);
+        if self.mode == ApplyMode::Bulk {
+            self.cache.new_rows.get_or_insert_with(Default::default);
+        }
     }
 
     /// Writes the deferred row of a ticket created in this transaction
