@@ -7,9 +7,10 @@ use super::{App, AppError};
 use crate::config::Config;
 use crate::store::ApplyMode;
 use crate::store::ops::{OpDraft, entity, kind};
+use foldhash::{HashMap, HashMapExt};
 use serde_json::{Map, Value, json};
 use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::BinaryHeap;
 
 /// The states generated histories move through.
 const LIFECYCLE: &[&str] = &[

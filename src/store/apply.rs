@@ -20,14 +20,14 @@ pub enum ApplyError {
 /// touch a ticket that an earlier op of the same batch created or touched.
 #[derive(Debug, Default)]
 pub struct ApplyCache {
-    pub(super) ticket_no: std::collections::HashMap<String, i64>,
+    pub(super) ticket_no: foldhash::HashMap<String, i64>,
     /// Tickets whose update time is written later, with the newest time
     /// seen: the sync fold writes a ticket created in its batch once, when
     /// the batch is settled, instead of once per comment or worklog.
-    pub(super) deferred_touch: std::collections::HashMap<i64, i64>,
+    pub(super) deferred_touch: foldhash::HashMap<i64, i64>,
     /// With `WriteTx::defer_new_rows`: the changes to each ticket created
     /// in this transaction, written when it ends.
-    pub(super) new_rows: Option<std::collections::HashMap<i64, NewRow>>,
+    pub(super) new_rows: Option<foldhash::HashMap<i64, NewRow>>,
 }
 
 /// A ticket created in this transaction whose row is written at its end.

@@ -24,9 +24,10 @@ use super::apply::{
 };
 use super::ops::{Op, OpRef, entity, kind};
 use super::row_edit::{self, RowEdit};
+use foldhash::{HashMap, HashMapExt, HashSet};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::{Value, json};
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::BTreeSet;
 
 /// Fields whose concurrent, different values are shown to people as
 /// conflicts (every other register silently keeps its winner).

@@ -29,9 +29,9 @@ pub use report::{GroupFigures, GroupKey, ProblemRow, ReportData, ReportGroup, Re
 pub use sla_clock::{ClockRow, PAUSED_BASE};
 pub use sla_outcome::{OutcomeRow, OutcomeSla};
 
+use foldhash::{HashMap, HashMapExt};
 use ops::{Op, OpDraft, OpRef, hlc_next};
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension, TransactionBehavior, params};
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -429,6 +429,35 @@ impl Reader<'_> {
     }
 }
 
+/// The newest of this site's ops on each field of one entity, appended in
+/// the current transaction: its creation (no field) and the fields set
+/// since. A handful per ticket, so a list beats a map; only sequence
+/// numbers, as every op here is this site's.
+#[derive(Debug, Default)]
+struct OwnHeads {
+    created: Option<i64>,
+    fields: Vec<(String, i64)>,
+}
+
+impl OwnHeads {
+    fn of(&self, field: Option<&str>) -> Option<i64> {
+        match field {
+            None => self.created,
+            Some(f) => self.fields.iter().find(|(n, _)| n == f).map(|(_, s)| *s),
+        }
+    }
+
+    fn record(&mut self, field: Option<&str>, seq: i64) {
+        match field {
+            None => self.created = Some(seq),
+            Some(f) => match self.fields.iter_mut().find(|(n, _)| n == f) {
+                Some((_, s)) => *s = seq,
+                None => self.fields.push((f.to_string(), seq)),
+            },
+        }
+    }
+}
+
 /// A write transaction in progress.
 pub struct WriteTx<'c> {
     tx: rusqlite::Transaction<'c>,
@@ -440,9 +469,9 @@ pub struct WriteTx<'c> {
     next_ticket: i64,
     mode: ApplyMode,
     cache: apply::ApplyCache,
-    /// The newest op of each (entity, field) appended in this transaction,
-    /// so predecessors of recent changes need no query.
-    latest: HashMap<(String, Option<String>), OpRef>,
+    /// The newest op of each field of each entity appended in this
+    /// transaction, so predecessors of recent changes need no query.
+    latest: HashMap<String, OwnHeads>,
     /// Tickets folded from imported ops in this transaction.
     fold: merge::Fold,
 }
@@ -526,13 +555,13 @@ impl WriteTx<'_> {
         // Ops without a field are creations or events; only a creation is
         // the predecessor of later field-less ops.
         if op.field.is_some() || op.kind == ops::kind::CREATE {
-            self.latest.insert(
-                (op.entity_id.clone(), op.field.clone()),
-                OpRef {
-                    site: op.site.clone(),
-                    seq: op.seq,
-                },
-            );
+            if !self.latest.contains_key(op.entity_id.as_str()) {
+                self.latest
+                    .insert(op.entity_id.clone(), OwnHeads::default());
+            }
+            if let Some(heads) = self.latest.get_mut(op.entity_id.as_str()) {
+                heads.record(op.field.as_deref(), op.seq);
+            }
         }
         let site_no = self.site.no;
         self.insert_op(&op, site_no, None)?;
@@ -560,16 +589,18 @@ impl WriteTx<'_> {
     /// of that register (one, unless sites changed it concurrently), or
     /// the entity's creation when nothing has set the field yet.
     fn predecessor(&self, entity_id: &str, field: Option<&str>) -> Result<Vec<OpRef>, StoreError> {
+        let own = |seq| OpRef {
+            site: self.site.site_id.clone(),
+            seq,
+        };
+        let heads = self.latest.get(entity_id);
         if let Some(f) = field {
-            if let Some(r) = self
-                .latest
-                .get(&(entity_id.to_string(), Some(f.to_string())))
-            {
-                return Ok(vec![r.clone()]);
+            if let Some(seq) = heads.and_then(|h| h.of(Some(f))) {
+                return Ok(vec![own(seq)]);
             }
             // An entity created in this transaction has no op on this
             // field yet (each would be in `latest`): its creation precedes.
-            let born_here = self.latest.contains_key(&(entity_id.to_string(), None));
+            let born_here = heads.is_some_and(|h| h.of(None).is_some());
             if !born_here {
                 let tips = merge::tips(&self.tx, entity_id, f).map_err(|e| self.apply_err(e))?;
                 if !tips.is_empty() {
@@ -577,8 +608,8 @@ impl WriteTx<'_> {
                 }
             }
         }
-        if let Some(r) = self.latest.get(&(entity_id.to_string(), None)) {
-            return Ok(vec![r.clone()]);
+        if let Some(seq) = heads.and_then(|h| h.of(None)) {
+            return Ok(vec![own(seq)]);
         }
         self.tx
             .prepare_cached(

@@ -594,7 +594,7 @@ impl WriteTx<'_> {
     }
 
     /// Tickets whose state imports in this transaction may have changed.
-    pub fn touched(&self) -> &std::collections::HashSet<String> {
+    pub fn touched(&self) -> &foldhash::HashSet<String> {
         &self.fold.touched
     }
 
