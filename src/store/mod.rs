@@ -524,7 +524,9 @@ impl WriteTx<'_> {
     /// Writes the deferred row of a ticket created in this transaction
     /// (`defer_new_rows`) now, when its history is complete and its pages
     /// are likely still cached; later changes to it are written as usual.
+    /// Its cached predecessors go too: a later change finds them in the log.
     pub fn write_new_row(&mut self, ticket_id: &str) -> Result<(), StoreError> {
+        self.latest.remove(ticket_id);
         let Some(no) = self.cache.ticket_no.get(ticket_id).copied() else {
             return Ok(());
         };
