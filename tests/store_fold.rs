@@ -213,6 +213,17 @@ fn history(s: &str) -> Vec<Wire> {
             r#""Sin tóner en dos sedes""#,
             &[19],
         ),
+        // A field of a record: the knowledge index must show it whichever
+        // import brings it.
+        wire(
+            s,
+            24,
+            p,
+            "set",
+            Some("fields.solucion"),
+            r#""Cambiar el lote defectuoso""#,
+            &[19],
+        ),
     ]
 }
 
@@ -302,6 +313,10 @@ fn forged_changes_on_a_ticket_created_in_the_same_import_fold_as_in_separate_one
     // Creations first, every later change in an import of its own.
     let split = imported(&all, &[1, 2, 19, 20, 21, 22, 23]);
     assert_eq!(at_once, split);
+    assert!(
+        split.contains("Text(\"P-1\")|Text(\"defectuoso\")"),
+        "the problem's later field is in the knowledge index: {split}"
+    );
     // The problem's self-superseding changes lost: its assignee is the
     // creation's (a number, stored as text) and its fields read as none.
     assert!(at_once.contains("Text(\"P-1\")"), "{at_once}");
@@ -315,7 +330,7 @@ proptest! {
     #[test]
     fn any_arrival_order_and_any_split_into_imports_leave_the_same_tables(
         order in Just((0..history("s").len()).collect::<Vec<usize>>()).prop_shuffle(),
-        cuts in proptest::collection::vec(1usize..23, 0..4),
+        cuts in proptest::collection::vec(1usize..24, 0..4),
     ) {
         let all: Vec<usize> = (0..order.len()).collect();
         prop_assert_eq!(imported(&order, &cuts), imported(&all, &[]));

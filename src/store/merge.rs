@@ -19,8 +19,8 @@
 //! local writes and imports is checked against the same definition.
 
 use super::apply::{
-    self, ApplyCache, ApplyError, ApplyMode, Register, malformed, show_duplicate_of, str_of, touch,
-    write_register,
+    self, ApplyCache, ApplyError, ApplyMode, Register, RowChange, malformed, show_duplicate_of,
+    str_of, touch, write_register,
 };
 use super::ops::{Op, OpRef, entity, kind};
 use super::row_edit::{self, RowEdit};
@@ -148,9 +148,20 @@ impl Fold {
             *at = (*at).max(ms);
         }
         let mut rows: HashMap<i64, RowEdit> = HashMap::new();
+        // Creations read back from the log, once per entity and batch
+        // (a ticket has several registers to settle).
+        let mut logged: HashMap<String, Option<Op>> = HashMap::new();
         let registers = std::mem::take(&mut self.registers);
         for ((entity_kind, entity_id, field), dirty) in registers {
-            let settled = self.settle_one(conn, &entity_kind, &entity_id, &field, dirty, &mut rows);
+            let settled = self.settle_one(
+                conn,
+                &entity_kind,
+                &entity_id,
+                &field,
+                dirty,
+                &mut rows,
+                &mut logged,
+            );
             if let Err(e) = settled {
                 first_error.get_or_insert(match e {
                     ApplyError::Malformed(m) => {
@@ -174,6 +185,7 @@ impl Fold {
         first_error.map_or(Ok(()), Err)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn settle_one(
         &self,
         conn: &Connection,
@@ -182,25 +194,27 @@ impl Fold {
         field: &str,
         dirty: Dirty,
         rows: &mut HashMap<i64, RowEdit>,
+        logged: &mut HashMap<String, Option<Op>>,
     ) -> Result<(), ApplyError> {
-        let logged;
         let (ops, created, fresh) = match dirty.ops {
             Some(mut ops) => {
                 ops.sort_by(|a, b| a.order_key().cmp(&b.order_key()));
                 (ops, self.born.get(entity_id), true)
             }
             None => {
-                logged = creation(conn, entity_id)?;
+                if !logged.contains_key(entity_id) {
+                    logged.insert(entity_id.to_string(), creation(conn, entity_id)?);
+                }
                 (
                     register_ops(conn, entity_id, field)?,
-                    logged.as_ref(),
+                    logged.get(entity_id).and_then(Option::as_ref),
                     false,
                 )
             }
         };
         let verdict = verdict_of(&ops, created);
         let Some(created) = created.filter(|c| fresh && c.entity == entity::TICKET) else {
-            return write_settled(
+            return self.settle_logged(
                 conn,
                 entity_kind,
                 entity_id,
@@ -209,6 +223,7 @@ impl Fold {
                 &ops,
                 created,
                 &verdict,
+                rows,
             );
         };
         // Without a winner the register takes the value the ticket was
@@ -228,6 +243,56 @@ impl Fold {
             None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &value)?,
         }
         write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
+    }
+
+    /// `write_settled` for a register whose ops were read back from the
+    /// log, except that a change to its ticket's own row joins the row's
+    /// other changes of this batch (one UPDATE per ticket, as for tickets
+    /// born in it), on top of the catalogue fields the row holds now.
+    #[allow(clippy::too_many_arguments)]
+    fn settle_logged(
+        &self,
+        conn: &Connection,
+        entity_kind: &str,
+        entity_id: &str,
+        field: &str,
+        ticket_no: i64,
+        ops: &[RegOp],
+        created: Option<&Op>,
+        verdict: &Verdict,
+        rows: &mut HashMap<i64, RowEdit>,
+    ) -> Result<(), ApplyError> {
+        let value = match verdict.heads.last().map(|&i| &ops[i]) {
+            Some(w) => Some(winner_register(entity_kind, entity_id, field, w)),
+            None => created.map(|c| initial(c, field)),
+        };
+        if let Some(value) = value {
+            match apply::row_change(&value)? {
+                Some(change) => {
+                    let edit = rows.entry(ticket_no).or_default();
+                    let mut stored_fields = None;
+                    match &change {
+                        RowChange::Column(column, _)
+                            if *column == "title" || *column == "description" =>
+                        {
+                            apply::mark_pending(conn, ticket_no, false)?;
+                        }
+                        RowChange::Field(..) if !edit.has_fields() => {
+                            let (fields, is_record) = apply::ticket_fields(conn, ticket_no)?;
+                            // A known error is found by its workaround and root cause too.
+                            if is_record {
+                                apply::mark_pending(conn, ticket_no, false)?;
+                            }
+                            stored_fields = Some(fields);
+                        }
+                        _ => {}
+                    }
+                    edit.apply(change, || stored_fields.unwrap_or_default());
+                }
+                None => write_register(conn, ApplyMode::Bulk, ticket_no, &value)?,
+            }
+        }
+        write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, false)
     }
 }
 

@@ -66,6 +66,12 @@ impl RowEdit {
         }
     }
 
+    /// Whether a change took the catalogue fields in (their starting point
+    /// is then settled).
+    pub(super) fn has_fields(&self) -> bool {
+        self.fields.is_some()
+    }
+
     /// Writes the changes into ticket `no`'s row, and its update time when
     /// one is given.
     pub(super) fn write(
