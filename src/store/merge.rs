@@ -137,6 +137,8 @@ impl Fold {
     /// history: the winners of its row's registers and its update time
     /// gathered into one UPDATE, instead of one per register, comment and
     /// worklog entry (each rewrote the row and the indexes of its columns).
+    /// Any other ticket whose own columns the batch changed gets one UPDATE
+    /// as well (`settle_logged`).
     pub fn settle_all(
         &mut self,
         conn: &Connection,
