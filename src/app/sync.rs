@@ -197,7 +197,7 @@ fn check_op(w: &WireOp<'_>, value: bool) -> Result<(), String> {
         return Err(format!("op {} names a malformed predecessor '{p}'", w.seq));
     }
     if value {
-        format::parse_value(w.v.get()).map_err(|e| bad_value(w, e))?;
+        format::check_value(w.v.get()).map_err(|e| bad_value(w, e))?;
     }
     Ok(())
 }

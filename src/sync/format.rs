@@ -108,6 +108,109 @@ pub fn parse_value(text: &str) -> serde_json::Result<serde_json::Value> {
     serde_json::from_str::<UniqueKeys>(text).map(|v| v.0)
 }
 
+/// What [`parse_value`] checks, without building the value: pass 1 of an
+/// import checks every op before anything is written, and building each
+/// value only to drop it was a tenth of that pass. Strings, numbers and
+/// nesting are read by the same parser, so the same values fail (a lone
+/// surrogate, a number beyond `f64`, nesting deeper than 128).
+pub fn check_value(text: &str) -> serde_json::Result<()> {
+    serde_json::from_str::<ValueShape>(text).map(|_| ())
+}
+
+/// A JSON value read for [`check_value`]: nothing kept.
+struct ValueShape;
+
+impl<'de> Deserialize<'de> for ValueShape {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ValueShapeVisitor)
+    }
+}
+
+struct ValueShapeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ValueShapeVisitor {
+    type Value = ValueShape;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<ValueShape, E> {
+        Ok(ValueShape)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<ValueShape, E> {
+        Ok(ValueShape)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<ValueShape, E> {
+        Ok(ValueShape)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<ValueShape, E> {
+        if v.is_finite() {
+            Ok(ValueShape)
+        } else {
+            Err(E::custom("a number that is not finite"))
+        }
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<ValueShape, E> {
+        Ok(ValueShape)
+    }
+
+    fn visit_unit<E>(self) -> Result<ValueShape, E> {
+        Ok(ValueShape)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<ValueShape, A::Error> {
+        while seq.next_element::<ValueShape>()?.is_some() {}
+        Ok(ValueShape)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<ValueShape, A::Error> {
+        // Objects in op values have a handful of keys: a list beats a set.
+        let mut keys: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(KeyText(key)) = map.next_key()? {
+            if keys.contains(&key) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key '{key}' appears twice in one object"
+                )));
+            }
+            map.next_value::<ValueShape>()?;
+            keys.push(key);
+        }
+        Ok(ValueShape)
+    }
+}
+
+/// An object key, borrowed from the text unless it holds an escape.
+struct KeyText<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for KeyText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyTextVisitor)
+    }
+}
+
+struct KeyTextVisitor;
+
+impl<'de> serde::de::Visitor<'de> for KeyTextVisitor {
+    type Value = KeyText<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<KeyText<'de>, E> {
+        Ok(KeyText(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<KeyText<'de>, E> {
+        Ok(KeyText(Cow::Owned(v.to_string())))
+    }
+}
+
 /// A JSON value whose objects repeat no key (see [`parse_value`]).
 struct UniqueKeys(serde_json::Value);
 
@@ -677,6 +780,39 @@ impl<R: Read> Read for HashingReader<'_, R> {
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    /// Pass 1 checks values without building them; it must refuse exactly
+    /// what the fold's parser refuses.
+    #[test]
+    fn checking_a_value_refuses_what_parsing_it_refuses() {
+        let cases = [
+            (r#"{"to":"closed","from":"new"}"#, true),
+            (r#"{"to":"closed","to":"new"}"#, false),
+            (r#"{"a":{"b":1,"b":2}}"#, false),
+            (r#"[{"k":1},{"k":2}]"#, true),
+            (r#"{"k":1,"\u006b":2}"#, false),
+            (r#"{"n":1e400}"#, false),
+            (
+                r#"{"n":-1e308,"m":18446744073709551615,"o":-9223372036854775808}"#,
+                true,
+            ),
+            (r#""\ud800""#, false),
+            (r#""\ud83d\ude00 ok""#, true),
+            (r#"{"a":[1,2,{"b":null,"c":true}]}"#, true),
+            (r#"{"a":1"#, false),
+            (r#"{"a":1} x"#, false),
+            ("null", true),
+            ("", false),
+        ];
+        for (text, ok) in cases {
+            assert_eq!(parse_value(text).is_ok(), ok, "parse {text}");
+            assert_eq!(check_value(text).is_ok(), ok, "check {text}");
+        }
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        assert!(parse_value(&deep).is_err() && check_value(&deep).is_err());
+        let err = check_value(r#"{"to":"a","to":"b"}"#).expect_err("repeated key");
+        assert!(err.to_string().contains("'to' appears twice"), "{err}");
+    }
 
     /// What sealing writes by hand reads back as the body serde would have
     /// written, hostile text included (quotes, backslashes, controls, a
