@@ -138,7 +138,7 @@ impl Fold {
     /// gathered into one UPDATE, instead of one per register, comment and
     /// worklog entry (each rewrote the row and the indexes of its columns).
     /// Any other ticket whose own columns the batch changed gets one UPDATE
-    /// as well (`settle_logged`).
+    /// as well (`write_settled` with the batch's rows).
     pub fn settle_all(
         &mut self,
         conn: &Connection,
@@ -216,7 +216,7 @@ impl Fold {
         };
         let verdict = verdict_of(&ops, created);
         let Some(created) = created.filter(|c| fresh && c.entity == entity::TICKET) else {
-            return self.settle_logged(
+            return write_settled(
                 conn,
                 entity_kind,
                 entity_id,
@@ -225,7 +225,7 @@ impl Fold {
                 &ops,
                 created,
                 &verdict,
-                rows,
+                Some(rows),
             );
         };
         // Without a winner the register takes the value the ticket was
@@ -245,56 +245,6 @@ impl Fold {
             None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &value)?,
         }
         write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
-    }
-
-    /// `write_settled` for a register whose ops were read back from the
-    /// log, except that a change to its ticket's own row joins the row's
-    /// other changes of this batch (one UPDATE per ticket, as for tickets
-    /// born in it), on top of the catalogue fields the row holds now.
-    #[allow(clippy::too_many_arguments)]
-    fn settle_logged(
-        &self,
-        conn: &Connection,
-        entity_kind: &str,
-        entity_id: &str,
-        field: &str,
-        ticket_no: i64,
-        ops: &[RegOp],
-        created: Option<&Op>,
-        verdict: &Verdict,
-        rows: &mut HashMap<i64, RowEdit>,
-    ) -> Result<(), ApplyError> {
-        let value = match verdict.heads.last().map(|&i| &ops[i]) {
-            Some(w) => Some(winner_register(entity_kind, entity_id, field, w)),
-            None => created.map(|c| initial(c, field)),
-        };
-        if let Some(value) = value {
-            match apply::row_change(&value)? {
-                Some(change) => {
-                    let edit = rows.entry(ticket_no).or_default();
-                    let mut stored_fields = None;
-                    match &change {
-                        RowChange::Column(column, _)
-                            if *column == "title" || *column == "description" =>
-                        {
-                            apply::mark_pending(conn, ticket_no, false)?;
-                        }
-                        RowChange::Field(..) if !edit.has_fields() => {
-                            let (fields, is_record) = apply::ticket_fields(conn, ticket_no)?;
-                            // A known error is found by its workaround and root cause too.
-                            if is_record {
-                                apply::mark_pending(conn, ticket_no, false)?;
-                            }
-                            stored_fields = Some(fields);
-                        }
-                        _ => {}
-                    }
-                    edit.apply(change, || stored_fields.unwrap_or_default());
-                }
-                None => write_register(conn, ApplyMode::Bulk, ticket_no, &value)?,
-            }
-        }
-        write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, false)
     }
 }
 
@@ -598,11 +548,15 @@ pub(super) fn settle(
         &ops,
         created.as_ref(),
         &verdict,
+        None,
     )
 }
 
 /// Writes a register's winner (or the value the entity was created with)
-/// and its conflict rows.
+/// and its conflict rows. With `rows`, a change to its ticket's own row
+/// joins the row's other changes of the batch instead (one UPDATE per
+/// ticket, as for tickets born in it), on top of the catalogue fields the
+/// row holds now.
 #[allow(clippy::too_many_arguments)]
 fn write_settled(
     conn: &Connection,
@@ -613,18 +567,36 @@ fn write_settled(
     ops: &[RegOp],
     created: Option<&Op>,
     verdict: &Verdict,
+    rows: Option<&mut HashMap<i64, RowEdit>>,
 ) -> Result<(), ApplyError> {
-    match verdict.heads.last().map(|&i| &ops[i]) {
-        Some(w) => write_register(
-            conn,
-            ApplyMode::Bulk,
-            ticket_no,
-            &winner_register(entity_kind, entity_id, field, w),
-        )?,
-        None => {
-            if let Some(c) = created {
-                write_register(conn, ApplyMode::Bulk, ticket_no, &initial(c, field))?;
+    let value = match verdict.heads.last().map(|&i| &ops[i]) {
+        Some(w) => Some(winner_register(entity_kind, entity_id, field, w)),
+        None => created.map(|c| initial(c, field)),
+    };
+    if let Some(value) = value {
+        match (rows, apply::row_change(&value)?) {
+            (Some(rows), Some(change)) => {
+                let edit = rows.entry(ticket_no).or_default();
+                let mut stored_fields = None;
+                match &change {
+                    RowChange::Column(column, _)
+                        if *column == "title" || *column == "description" =>
+                    {
+                        apply::mark_pending(conn, ticket_no, false)?;
+                    }
+                    RowChange::Field(..) if !edit.has_fields() => {
+                        let (fields, is_record) = apply::ticket_fields(conn, ticket_no)?;
+                        // A known error is found by its workaround and root cause too.
+                        if is_record {
+                            apply::mark_pending(conn, ticket_no, false)?;
+                        }
+                        stored_fields = Some(fields);
+                    }
+                    _ => {}
+                }
+                edit.apply(change, || stored_fields.unwrap_or_default());
             }
+            _ => write_register(conn, ApplyMode::Bulk, ticket_no, &value)?,
         }
     }
     write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, false)
