@@ -524,7 +524,10 @@ impl WriteTx<'_> {
     /// Writes the deferred row of a ticket created in this transaction
     /// (`defer_new_rows`) now, when its history is complete and its pages
     /// are likely still cached; later changes to it are written as usual.
-    /// Its cached predecessors go too: a later change finds them in the log.
+    /// Its cached predecessors go too. `generate`, the one caller, changes
+    /// a ticket no more once its history is written; a later change to a
+    /// field would find that field's tips in the log, like any other
+    /// transaction (an approval, which tips leave out, names the creation).
     pub fn write_new_row(&mut self, ticket_id: &str) -> Result<(), StoreError> {
         self.latest.remove(ticket_id);
         let Some(no) = self.cache.ticket_no.get(ticket_id).copied() else {

@@ -112,7 +112,7 @@ pub fn parse_value(text: &str) -> serde_json::Result<serde_json::Value> {
 /// import checks every op before anything is written, and building each
 /// value only to drop it was a tenth of that pass. Strings, numbers and
 /// nesting are read by the same parser, so the same values fail (a lone
-/// surrogate, a number beyond `f64`, nesting deeper than 128).
+/// surrogate, a number beyond `f64`, 128 levels of nesting or more).
 pub fn check_value(text: &str) -> serde_json::Result<()> {
     serde_json::from_str::<ValueShape>(text).map(|_| ())
 }
