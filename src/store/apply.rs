@@ -149,6 +149,14 @@ pub(super) enum RowChange {
     Route(Option<String>),
 }
 
+impl RowChange {
+    /// Whether it changes text the full-text index holds (title,
+    /// description).
+    pub(super) fn is_indexed_text(&self) -> bool {
+        matches!(self, RowChange::Column(c, _) if *c == "title" || *c == "description")
+    }
+}
+
 /// The change a register makes to its ticket's row; `None` for registers
 /// kept elsewhere (tasks, resources, links, checklist items).
 pub(super) fn row_change(r: &Register<'_>) -> Result<Option<RowChange>, ApplyError> {
@@ -203,13 +211,14 @@ fn write_row_change(
     ms: i64,
     change: RowChange,
 ) -> Result<(), ApplyError> {
+    let text_changed = change.is_indexed_text();
     match change {
         RowChange::Column(column, text) => {
             conn.prepare_cached(&format!(
                 "UPDATE ticket SET {column} = ?2, updated_at = max(updated_at, ?3) WHERE no = ?1"
             ))?
             .execute(params![no, text, ms])?;
-            if column == "title" || column == "description" {
+            if text_changed {
                 index_later_or_now(conn, mode, no)?;
             }
         }

@@ -138,7 +138,7 @@ impl Fold {
     /// gathered into one UPDATE, instead of one per register, comment and
     /// worklog entry (each rewrote the row and the indexes of its columns).
     /// Any other ticket whose own columns the batch changed gets one UPDATE
-    /// as well (`write_settled` with the batch's rows).
+    /// as well (`BatchRows`).
     pub fn settle_all(
         &mut self,
         conn: &Connection,
@@ -215,36 +215,62 @@ impl Fold {
             }
         };
         let verdict = verdict_of(&ops, created);
-        let Some(created) = created.filter(|c| fresh && c.entity == entity::TICKET) else {
-            return write_settled(
-                conn,
-                entity_kind,
-                entity_id,
-                field,
-                dirty.ticket_no,
-                &ops,
-                created,
-                &verdict,
-                Some(rows),
-            );
+        let batch = BatchRows {
+            rows,
+            fresh: fresh && created.is_some_and(|c| c.entity == entity::TICKET),
         };
-        // Without a winner the register takes the value the ticket was
-        // created with, as the register of any other ticket does: not
-        // always what its row holds (a creation's assignee that is not
-        // text is stored as text, catalogue fields that are not an object
-        // read as none).
-        let value = match verdict.heads.last().map(|&i| &ops[i]) {
-            Some(w) => winner_register(entity_kind, entity_id, field, w),
-            None => initial(created, field),
-        };
-        match apply::row_change(&value)? {
-            Some(change) => rows
-                .entry(dirty.ticket_no)
-                .or_default()
-                .apply(change, || row_edit::creation_fields(&created.value)),
-            None => write_register(conn, ApplyMode::Bulk, dirty.ticket_no, &value)?,
+        write_settled(
+            conn,
+            entity_kind,
+            entity_id,
+            field,
+            dirty.ticket_no,
+            &ops,
+            created,
+            &verdict,
+            Some(batch),
+        )
+    }
+}
+
+/// The batch's row changes, one UPDATE per ticket, that a settled
+/// register's change to its ticket's own row joins.
+struct BatchRows<'r> {
+    rows: &'r mut HashMap<i64, RowEdit>,
+    /// The ticket was born in the batch: its row holds what it was created
+    /// with, and its text is indexed at commit anyway.
+    fresh: bool,
+}
+
+impl BatchRows<'_> {
+    fn take(
+        self,
+        conn: &Connection,
+        ticket_no: i64,
+        created: Option<&Op>,
+        change: RowChange,
+    ) -> Result<(), ApplyError> {
+        let edit = self.rows.entry(ticket_no).or_default();
+        if self.fresh {
+            edit.apply(change, || {
+                created.map_or_else(Default::default, |c| row_edit::creation_fields(&c.value))
+            });
+            return Ok(());
         }
-        write_conflicts(conn, entity_kind, entity_id, field, &ops, &verdict, true)
+        // Any other ticket starts from the fields its row holds now.
+        let mut stored_fields = None;
+        if change.is_indexed_text() {
+            apply::mark_pending(conn, ticket_no, false)?;
+        } else if matches!(change, RowChange::Field(..)) && !edit.has_fields() {
+            let (fields, is_record) = apply::ticket_fields(conn, ticket_no)?;
+            // A known error is found by its workaround and root cause too.
+            if is_record {
+                apply::mark_pending(conn, ticket_no, false)?;
+            }
+            stored_fields = Some(fields);
+        }
+        edit.apply(change, || stored_fields.unwrap_or_default());
+        Ok(())
     }
 }
 
@@ -553,10 +579,8 @@ pub(super) fn settle(
 }
 
 /// Writes a register's winner (or the value the entity was created with)
-/// and its conflict rows. With `rows`, a change to its ticket's own row
-/// joins the row's other changes of the batch instead (one UPDATE per
-/// ticket, as for tickets born in it), on top of the catalogue fields the
-/// row holds now.
+/// and its conflict rows. With `batch`, a change to its ticket's own row
+/// joins the batch's other changes of that row instead.
 #[allow(clippy::too_many_arguments)]
 fn write_settled(
     conn: &Connection,
@@ -567,39 +591,24 @@ fn write_settled(
     ops: &[RegOp],
     created: Option<&Op>,
     verdict: &Verdict,
-    rows: Option<&mut HashMap<i64, RowEdit>>,
+    batch: Option<BatchRows<'_>>,
 ) -> Result<(), ApplyError> {
+    let fresh = batch.as_ref().is_some_and(|b| b.fresh);
+    // Without a winner the register takes the value the entity was created
+    // with: not always what a row born in the batch holds (a creation's
+    // assignee that is not text is stored as text, catalogue fields that
+    // are not an object read as none).
     let value = match verdict.heads.last().map(|&i| &ops[i]) {
         Some(w) => Some(winner_register(entity_kind, entity_id, field, w)),
         None => created.map(|c| initial(c, field)),
     };
     if let Some(value) = value {
-        match (rows, apply::row_change(&value)?) {
-            (Some(rows), Some(change)) => {
-                let edit = rows.entry(ticket_no).or_default();
-                let mut stored_fields = None;
-                match &change {
-                    RowChange::Column(column, _)
-                        if *column == "title" || *column == "description" =>
-                    {
-                        apply::mark_pending(conn, ticket_no, false)?;
-                    }
-                    RowChange::Field(..) if !edit.has_fields() => {
-                        let (fields, is_record) = apply::ticket_fields(conn, ticket_no)?;
-                        // A known error is found by its workaround and root cause too.
-                        if is_record {
-                            apply::mark_pending(conn, ticket_no, false)?;
-                        }
-                        stored_fields = Some(fields);
-                    }
-                    _ => {}
-                }
-                edit.apply(change, || stored_fields.unwrap_or_default());
-            }
+        match (batch, apply::row_change(&value)?) {
+            (Some(batch), Some(change)) => batch.take(conn, ticket_no, created, change)?,
             _ => write_register(conn, ApplyMode::Bulk, ticket_no, &value)?,
         }
     }
-    write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, false)
+    write_conflicts(conn, entity_kind, entity_id, field, ops, verdict, fresh)
 }
 
 /// The conflict rows of a ticket's register. `fresh`: the ticket was

@@ -1,8 +1,8 @@
-//! The row of a ticket created in the current batch, kept in memory while
-//! its history is applied and written once more at the end, instead of
-//! once per change: the winners of its own columns (state, assignee,
-//! level, catalogue fields…) in one UPDATE with its update time. The sync
-//! fold does this for tickets created in a batch (`merge.rs`); bulk loads
+//! The changes to one ticket's row, kept in memory and written in one
+//! UPDATE with its update time instead of once per change: the winners of
+//! its own columns (state, assignee, level, catalogue fields…). The sync
+//! fold gathers them per ticket and batch (`merge.rs`: tickets born in the
+//! batch start from their creation, others from their row); bulk loads
 //! that read no ticket while writing (`generate`) for tickets created in
 //! their transaction (`apply.rs`, `WriteTx::defer_new_rows`).
 
@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use rusqlite::types::Value as SqlValue;
 use serde_json::{Map, Value};
 
-/// The changes to one ticket's row since it was created.
+/// The changes to one ticket's row not written yet.
 #[derive(Debug, Default)]
 pub(super) struct RowEdit {
     /// Column → value, in a fixed order so the same set of columns reuses
@@ -31,12 +31,12 @@ pub(super) fn creation_fields(created: &Value) -> Map<String, Value> {
 }
 
 impl RowEdit {
-    /// Takes a change in; `created_fields` gives the catalogue fields the
-    /// ticket was created with, the first time a field changes.
+    /// Takes a change in; `base_fields` gives the catalogue fields to start
+    /// from, the first time a field changes.
     pub(super) fn apply(
         &mut self,
         change: RowChange,
-        created_fields: impl FnOnce() -> Map<String, Value>,
+        base_fields: impl FnOnce() -> Map<String, Value>,
     ) {
         match change {
             RowChange::Column(column, text) => {
@@ -44,7 +44,7 @@ impl RowEdit {
                     .insert(column, text.map_or(SqlValue::Null, SqlValue::Text));
             }
             RowChange::Field(name, value) => {
-                let fields = self.fields.get_or_insert_with(created_fields);
+                let fields = self.fields.get_or_insert_with(base_fields);
                 if value.is_null() {
                     fields.remove(&name);
                 } else {
