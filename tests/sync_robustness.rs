@@ -481,3 +481,51 @@ fn a_signed_value_that_repeats_a_key_or_is_not_json_is_refused_before_any_write(
     assert!(import(&s[1], &honest).contains("imported"));
     assert_eq!(dump(&s[0]), dump(&s[1]));
 }
+
+/// The importer reads a bundle ahead on a second thread; a changeset
+/// refused anywhere in a long bundle (the first, one in the middle, the
+/// last) is still the one the refusal names, the import ends instead of
+/// waiting on the reader, and nothing is written.
+#[test]
+fn a_forged_changeset_is_named_wherever_it_sits_in_a_long_bundle() {
+    let s = sites(2);
+    s[0].ok(&["generate", "--tickets", "700", "--seed", "3"]);
+    let honest = export(&s[0], "all", "honest.gdb");
+    let bog_key = keys::signing_key(&secret_of(&s[0])).expect("key");
+    let env = format::check_envelope(&honest).expect("envelope");
+    let count = env.header.changesets as usize;
+    assert!(count >= 4, "needs a long bundle, got {count} changesets");
+    for forged_at in [0, 1, count / 2, count - 1] {
+        let mut bodies = Vec::new();
+        let mut named = String::new();
+        format::for_each_changeset(&honest, &env, true, |mut raw| {
+            if bodies.len() == forged_at {
+                let body: serde_json::Value = serde_json::from_slice(&raw.body).expect("body");
+                named = format!(
+                    "changeset {} {}-{}",
+                    body["code"].as_str().expect("code"),
+                    body["from"],
+                    body["to"]
+                );
+                // Still valid JSON of the same length: only the signature
+                // can tell.
+                let text = String::from_utf8(raw.body).expect("utf-8");
+                assert!(text.contains(r#""app":"guardia"#), "the body names its app");
+                raw.body = text
+                    .replacen(r#""app":"guardia"#, r#""app":"guardiA"#, 1)
+                    .into_bytes();
+            }
+            bodies.push(raw);
+            Ok(())
+        })
+        .expect("changesets");
+        let forged = s[0].path().join(format!("forged-{forged_at}.gdb"));
+        format::write_bundle(&forged, &env.header, bodies.into_iter().map(Ok), |digest| {
+            hex::decode(keys::sign(&bog_key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
+        })
+        .expect("write");
+        assert_refused(&s[1], &forged, &format!("{named} has a bad signature"));
+    }
+    assert!(import(&s[1], &honest).contains("imported"));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+}

@@ -6,6 +6,7 @@
 //! slip a change past a rule.
 
 mod attach;
+mod changeset_check;
 mod error;
 pub mod generate;
 pub mod identity;

@@ -3,14 +3,14 @@
 //! and the status of what each site has. Transports (folder, git) build on
 //! export and import in `app::transport`.
 
+use super::changeset_check::{Against, Values, check_changeset, for_each_parsed, refused};
 use super::{App, AppError, sla};
-use crate::store::ops::{Op, entity, kind};
-use crate::store::sync::{ChangesetMeta, SiteRow, parse_op_ref, trust};
-use crate::store::{ApplyMode, Reader};
+use crate::store::ApplyMode;
+use crate::store::sync::{ChangesetMeta, SiteRow, trust};
 use crate::sync::SyncError;
 use crate::sync::format::{
-    self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, ChangesetBody, Envelope, Exporter,
-    Header, RawChangeset, SealedHead, WireOp,
+    self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, Envelope, Exporter, Header, RawChangeset,
+    SealedHead,
 };
 use crate::sync::keys::{self, KeyFile};
 use ed25519_dalek::SigningKey;
@@ -22,8 +22,6 @@ use std::path::Path;
 /// How far ahead of this site's clock a foreign op may be before the
 /// import warns (the clock is never moved further than this).
 pub const MAX_SKEW_MS: i64 = 5 * 60 * 1000;
-/// An op dated further ahead than this is refused as absurd.
-const ABSURD_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
 /// Above this many touched tickets an import marks every SLA clock stale
 /// (recomputed before the next command) instead of refreshing each.
 const CLOCK_REFRESH_LIMIT: usize = 2_000;
@@ -125,270 +123,6 @@ pub struct ImportReport {
     #[serde(flatten)]
     pub outcome: ImportOutcome,
     pub warnings: Vec<String>,
-}
-
-/// A changeset that passed every check, its ops read in place from the
-/// line that holds it.
-struct Checked<'a> {
-    from: i64,
-    to: i64,
-    prev: Option<String>,
-    /// The origin site's id.
-    site: String,
-    /// The changeset's ops, checked ([`check_op`]).
-    ops: Vec<WireOp<'a>>,
-    origin_no: i64,
-    hash: String,
-    /// False when this database already holds it.
-    new: bool,
-}
-
-fn refused(file: &Path, reason: impl Into<String>) -> SyncError {
-    SyncError::Refused {
-        file: file.display().to_string(),
-        reason: reason.into(),
-    }
-}
-
-const KNOWN_KINDS: &[(&str, &[&str])] = &[
-    (
-        entity::TICKET,
-        &[
-            kind::CREATE,
-            kind::SET,
-            kind::TRANSITION,
-            kind::ESCALATE,
-            kind::LINK,
-            kind::ROUTE,
-            kind::APPROVE,
-        ],
-    ),
-    (entity::COMMENT, &[kind::CREATE]),
-    (entity::WORKLOG, &[kind::CREATE]),
-    (entity::ATTACHMENT, &[kind::CREATE]),
-    (entity::RUNBOOK_RUN, &[kind::CREATE, kind::SET]),
-];
-
-/// Whether a wire op is one this version understands; with `value`, its
-/// value is parsed too (the writing pass parses it when it converts the
-/// op, so a bundle is refused for a bad value before anything is written).
-fn check_op(w: &WireOp<'_>, value: bool) -> Result<(), String> {
-    let entity_kinds = KNOWN_KINDS
-        .iter()
-        .find(|(e, _)| *e == w.e)
-        .ok_or_else(|| format!("op {} is on unknown entity '{}'", w.seq, w.e))?;
-    if !entity_kinds.1.contains(&w.k.as_ref()) {
-        return Err(format!(
-            "op {} is of unknown kind '{}' on {}",
-            w.seq, w.k, w.e
-        ));
-    }
-    let needs_field = matches!(
-        w.k.as_ref(),
-        "set" | "transition" | "link" | "route" | "approve"
-    );
-    if needs_field && w.f.is_none() {
-        return Err(format!("op {} ({} {}) names no field", w.seq, w.k, w.e));
-    }
-    if w.id.is_empty() || w.actor.is_empty() {
-        return Err(format!("op {} has no entity or no actor", w.seq));
-    }
-    if let Some(p) = w.pred.iter().find(|p| parse_op_ref(p).is_none()) {
-        return Err(format!("op {} names a malformed predecessor '{p}'", w.seq));
-    }
-    if value {
-        format::check_value(w.v.get()).map_err(|e| bad_value(w, e))?;
-    }
-    Ok(())
-}
-
-fn bad_value(w: &WireOp<'_>, e: serde_json::Error) -> String {
-    format!("op {} has a value that is not valid JSON ({e})", w.seq)
-}
-
-/// The op a checked wire op stands for.
-fn op_of(site: &str, w: &WireOp<'_>) -> Result<Op, String> {
-    let value = format::parse_value(w.v.get()).map_err(|e| bad_value(w, e))?;
-    Ok(Op {
-        site: site.to_string(),
-        seq: w.seq,
-        hlc: w.hlc,
-        actor: w.actor.to_string(),
-        entity: w.e.to_string(),
-        entity_id: w.id.to_string(),
-        kind: w.k.to_string(),
-        field: w.f.as_deref().map(str::to_string),
-        value,
-        pred: w.pred.iter().filter_map(|p| parse_op_ref(p)).collect(),
-    })
-}
-
-/// Every check of one changeset against what the database holds (and the
-/// changesets before it in the same bundle, `chain`: site → (last seq,
-/// hash)). The ops' values are parsed with `check_values` (pass 1); pass 2
-/// parses them as it converts the ops.
-#[allow(clippy::too_many_arguments)]
-fn check_changeset<'a>(
-    r: &Reader<'_>,
-    file: &Path,
-    dataset: &str,
-    own_site_no: i64,
-    now_ms: i64,
-    raw: &'a RawChangeset,
-    chain: &mut HashMap<String, (i64, String)>,
-    check_values: bool,
-) -> Result<Checked<'a>, SyncError> {
-    let body: ChangesetBody = serde_json::from_slice(&raw.body)
-        .map_err(|e| refused(file, format!("a changeset is not valid ({e})")))?;
-    let at = format!("changeset {} {}-{}", body.code, body.from, body.to);
-    if body.format != CHANGESET_FORMAT {
-        return Err(refused(
-            file,
-            format!("{at} has format '{}', not {CHANGESET_FORMAT}", body.format),
-        ));
-    }
-    if body.dataset != dataset {
-        return Err(refused(
-            file,
-            format!("{at} belongs to another dataset ({})", body.dataset),
-        ));
-    }
-    let origin = r.site_by_id(&body.site)?.ok_or_else(|| {
-        refused(
-            file,
-            format!(
-                "{at} comes from site {} ({}), whose key this database does not have; get its key file and run `guardia sync trust FILE`",
-                body.code, body.site
-            ),
-        )
-    })?;
-    // A changeset this database already holds, byte for byte, brings
-    // nothing: a relay carrying a revoked site's old changes is not
-    // refused for them.
-    let digest = raw.digest();
-    let hash = hex::encode(digest);
-    let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
-    let held_already = overlapping
-        .iter()
-        .any(|(f, t, h)| *f == body.from && *t == body.to && *h == hash);
-    match origin.trust.as_str() {
-        _ if held_already => {}
-        trust::TRUSTED => {}
-        trust::REVOKED => {
-            return Err(refused(
-                file,
-                format!(
-                    "{at} comes from site {}, whose key was revoked",
-                    origin.code
-                ),
-            ));
-        }
-        _ => {
-            return Err(refused(
-                file,
-                format!(
-                    "{at} comes from site {}, which is not trusted yet; compare key fingerprint {} with its operator, then run `guardia sync trust {}`",
-                    origin.code,
-                    origin
-                        .pubkey
-                        .as_deref()
-                        .map(keys::fingerprint)
-                        .unwrap_or_default(),
-                    origin.code
-                ),
-            ));
-        }
-    }
-    let key = origin
-        .pubkey
-        .as_deref()
-        .and_then(keys::verifying_key)
-        .ok_or_else(|| refused(file, format!("site {} has no usable key", origin.code)))?;
-    if !held_already && !keys::verify(&key, keys::CHANGESET_CONTEXT, &digest, &raw.sig) {
-        return Err(refused(
-            file,
-            format!(
-                "{at} has a bad signature: it was altered after site {} signed it",
-                origin.code
-            ),
-        ));
-    }
-    let count = body.to - body.from + 1;
-    if body.from < 1 || count < 1 || body.ops.len() as i64 != count {
-        return Err(refused(file, format!("{at} holds {} ops", body.ops.len())));
-    }
-    for (i, w) in body.ops.iter().enumerate() {
-        if w.seq != body.from + i as i64 {
-            return Err(refused(
-                file,
-                format!("{at}: op {} is out of sequence", w.seq),
-            ));
-        }
-        let ms = w.hlc >> 16;
-        if w.hlc <= 0 || ms > now_ms + ABSURD_AHEAD_MS {
-            return Err(refused(
-                file,
-                format!(
-                    "{at}: op {} is dated {ms} ms since 1970, absurdly far from now",
-                    w.seq
-                ),
-            ));
-        }
-        check_op(w, check_values).map_err(|e| refused(file, format!("{at}: {e}")))?;
-    }
-    // Known, or a fork: the same seqs with other contents.
-    let known = held_already;
-    if !known {
-        if origin.no == own_site_no {
-            return Err(refused(
-                file,
-                format!(
-                    "{at} was signed with this site's key, but this database never wrote it: two databases use site {} (a restored backup or a copied file). Stop using one of them; the other must be re-created with `guardia init` and a new site code",
-                    origin.code
-                ),
-            ));
-        }
-        if let Some((f, t, _)) = overlapping.first() {
-            return Err(refused(
-                file,
-                format!(
-                    "site {} forked at seq {}: this database holds other changes with seqs {f}-{t} (was that site's database restored from a backup?). That site must be re-created with a new site code",
-                    origin.code,
-                    body.from.max(*f)
-                ),
-            ));
-        }
-    }
-    // The hash chain: the previous changeset of the origin, when known.
-    let expected_prev = if body.from == 1 {
-        Some(None)
-    } else if let Some((_, h)) = chain
-        .get(&body.site)
-        .filter(|(last, _)| *last == body.from - 1)
-    {
-        Some(Some(h.clone()))
-    } else {
-        r.changeset_ending(origin.no, body.from - 1)?.map(Some)
-    };
-    if let Some(expected) = expected_prev
-        && expected != body.prev
-    {
-        return Err(refused(
-            file,
-            format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
-        ));
-    }
-    chain.insert(body.site.clone(), (body.to, hash.clone()));
-    Ok(Checked {
-        from: body.from,
-        to: body.to,
-        prev: body.prev,
-        site: body.site,
-        ops: body.ops,
-        origin_no: origin.no,
-        hash,
-        new: !known,
-    })
 }
 
 impl App {
@@ -788,15 +522,19 @@ impl App {
         let own = self.store.site().no;
         let now = self.now_ms();
         let total = env.header.ops;
+        let against = Against {
+            file: path,
+            dataset: &dataset,
+            own_site_no: own,
+        };
         // Pass 1: every check, nothing written.
         {
             let r = self.reader();
             let mut chain = HashMap::new();
             let mut done = 0u64;
-            format::for_each_changeset(path, &env, false, |raw| {
+            for_each_parsed(path, &env, false, now, Values::Check, |parsed| {
                 tell(progress, SyncPhase::Checking, done, total);
-                let c = check_changeset(&r, path, &dataset, own, now, &raw, &mut chain, true)?;
-                done += c.ops.len() as u64;
+                done += check_changeset(&r, &against, &parsed, &mut chain)?.ops;
                 Ok(())
             })?;
         }
@@ -819,19 +557,10 @@ impl App {
                 let mut last_seq: HashMap<i64, i64> = HashMap::new();
                 let mut max_hlc = 0i64;
                 let mut done = 0u64;
-                format::for_each_changeset(path, &env, true, |raw| {
+                for_each_parsed(path, &env, true, now, Values::Convert, |mut parsed| {
                     tell(progress, SyncPhase::Applying, done, total);
-                    let c = check_changeset(
-                        &w.reader(),
-                        path,
-                        &dataset,
-                        own,
-                        now,
-                        &raw,
-                        &mut chain,
-                        false,
-                    )?;
-                    done += c.ops.len() as u64;
+                    let c = check_changeset(&w.reader(), &against, &parsed, &mut chain)?;
+                    done += c.ops;
                     changesets += 1;
                     if !c.new {
                         return Ok(());
@@ -842,8 +571,8 @@ impl App {
                         c.to,
                         &c.hash,
                         c.prev.as_deref(),
-                        &raw.body,
-                        &hex::encode(&raw.sig),
+                        &parsed.raw.body,
+                        &hex::encode(&parsed.raw.sig),
                     )?;
                     // The skew is judged on the origin's newest changes only:
                     // old ones filling a gap say nothing about its clock now.
@@ -855,16 +584,13 @@ impl App {
                             seq
                         }
                     };
-                    for wire in &c.ops {
-                        let op = op_of(&c.site, wire).map_err(|e| {
-                            refused(path, format!("changeset {}-{}: {e}", c.from, c.to))
-                        })?;
+                    for (op, value_json) in parsed.take_ops(path)? {
                         max_hlc = max_hlc.max(op.hlc);
                         if op.seq > newest_before {
                             let e = ahead.entry(c.origin_no).or_default();
                             *e = (*e).max((op.ms() - now).max(0));
                         }
-                        if w.import_op(op, c.origin_no, wire.v.get())? {
+                        if w.import_op(op, c.origin_no, &value_json)? {
                             new_ops += 1;
                         }
                     }

@@ -1,0 +1,428 @@
+//! Checking the changesets of an imported bundle. What a changeset can be
+//! checked for by its own bytes (its JSON, the sequence and dates of its
+//! ops, their kinds and values) is done on a helper thread that reads the
+//! file ahead of the importer; what needs the database (origin, trust,
+//! signature, forks, the hash chain) is done by the importer, in order.
+//! The refusals, and which of several defects a changeset is refused for,
+//! are the same as if each changeset were checked whole in one place.
+
+use super::AppError;
+use crate::store::Reader;
+use crate::store::ops::{Op, entity, kind};
+use crate::store::sync::{parse_op_ref, trust};
+use crate::sync::SyncError;
+use crate::sync::format::{self, CHANGESET_FORMAT, ChangesetBody, Envelope, RawChangeset, WireOp};
+use crate::sync::keys;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::mpsc;
+
+/// An op dated further ahead than this is refused as absurd.
+const ABSURD_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
+
+/// How many parsed changesets the reading thread may be ahead of the
+/// importer. A changeset holds up to a few thousand ops, so this bounds
+/// the memory the read-ahead takes to a few megabytes.
+const READ_AHEAD: usize = 2;
+
+pub(super) fn refused(file: &Path, reason: impl Into<String>) -> SyncError {
+    SyncError::Refused {
+        file: file.display().to_string(),
+        reason: reason.into(),
+    }
+}
+
+const KNOWN_KINDS: &[(&str, &[&str])] = &[
+    (
+        entity::TICKET,
+        &[
+            kind::CREATE,
+            kind::SET,
+            kind::TRANSITION,
+            kind::ESCALATE,
+            kind::LINK,
+            kind::ROUTE,
+            kind::APPROVE,
+        ],
+    ),
+    (entity::COMMENT, &[kind::CREATE]),
+    (entity::WORKLOG, &[kind::CREATE]),
+    (entity::ATTACHMENT, &[kind::CREATE]),
+    (entity::RUNBOOK_RUN, &[kind::CREATE, kind::SET]),
+];
+
+/// What the reading thread does with each op's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Values {
+    /// Checks it and keeps nothing (the checking pass).
+    Check,
+    /// Parses it into the op the importer writes (the writing pass).
+    Convert,
+}
+
+/// A changeset as read from the bundle, with what its own bytes say.
+pub(super) struct Parsed {
+    pub raw: RawChangeset,
+    digest: [u8; 32],
+    /// The body, or why it cannot be read.
+    body: Result<Body, String>,
+}
+
+/// What a changeset's body declares, and the verdict of its ops' own checks.
+struct Body {
+    format: String,
+    dataset: String,
+    site: String,
+    code: String,
+    from: i64,
+    to: i64,
+    prev: Option<String>,
+    /// The first of the ops' own checks to fail, as the refusal says it.
+    ops_error: Option<String>,
+    /// With [`Values::Convert`], the ops to write, each with its value as
+    /// it travelled; or why one could not be converted.
+    ops: Result<Vec<(Op, String)>, String>,
+}
+
+impl Parsed {
+    /// Reads one changeset's line; never fails, so that the importer
+    /// reports a damaged changeset only where it would have reached it.
+    fn new(raw: RawChangeset, now_ms: i64, values: Values) -> Parsed {
+        let digest = raw.digest();
+        let body = match serde_json::from_slice::<ChangesetBody>(&raw.body) {
+            Ok(b) => Ok(Body::of(b, now_ms, values)),
+            Err(e) => Err(format!("a changeset is not valid ({e})")),
+        };
+        Parsed { raw, digest, body }
+    }
+
+    /// The converted ops of a checked changeset ([`Values::Convert`]).
+    pub fn take_ops(&mut self, file: &Path) -> Result<Vec<(Op, String)>, SyncError> {
+        let Ok(body) = &mut self.body else {
+            return Ok(Vec::new());
+        };
+        let at = format!("changeset {}-{}", body.from, body.to);
+        std::mem::replace(&mut body.ops, Ok(Vec::new()))
+            .map_err(|e| refused(file, format!("{at}: {e}")))
+    }
+}
+
+impl Body {
+    fn of(b: ChangesetBody<'_>, now_ms: i64, values: Values) -> Body {
+        let ops_error = ops_error(&b, now_ms, values).err();
+        let ops = match values {
+            Values::Convert if ops_error.is_none() => {
+                b.ops.iter().map(|w| op_of(&b.site, w)).collect()
+            }
+            _ => Ok(Vec::new()),
+        };
+        Body {
+            format: b.format,
+            dataset: b.dataset,
+            site: b.site,
+            code: b.code,
+            from: b.from,
+            to: b.to,
+            prev: b.prev,
+            ops_error,
+            ops,
+        }
+    }
+
+    fn at(&self) -> String {
+        format!("changeset {} {}-{}", self.code, self.from, self.to)
+    }
+}
+
+/// The checks of a changeset's ops that need nothing but the changeset.
+fn ops_error(b: &ChangesetBody<'_>, now_ms: i64, values: Values) -> Result<(), String> {
+    let at = format!("changeset {} {}-{}", b.code, b.from, b.to);
+    let count = b.to - b.from + 1;
+    if b.from < 1 || count < 1 || b.ops.len() as i64 != count {
+        return Err(format!("{at} holds {} ops", b.ops.len()));
+    }
+    for (i, w) in b.ops.iter().enumerate() {
+        if w.seq != b.from + i as i64 {
+            return Err(format!("{at}: op {} is out of sequence", w.seq));
+        }
+        let ms = w.hlc >> 16;
+        if w.hlc <= 0 || ms > now_ms + ABSURD_AHEAD_MS {
+            return Err(format!(
+                "{at}: op {} is dated {ms} ms since 1970, absurdly far from now",
+                w.seq
+            ));
+        }
+        check_op(w, values == Values::Check).map_err(|e| format!("{at}: {e}"))?;
+    }
+    Ok(())
+}
+
+/// Whether a wire op is one this version understands; with `value`, its
+/// value is checked too (the writing pass parses it when it converts the
+/// op, so a bundle is refused for a bad value before anything is written).
+fn check_op(w: &WireOp<'_>, value: bool) -> Result<(), String> {
+    let entity_kinds = KNOWN_KINDS
+        .iter()
+        .find(|(e, _)| *e == w.e)
+        .ok_or_else(|| format!("op {} is on unknown entity '{}'", w.seq, w.e))?;
+    if !entity_kinds.1.contains(&w.k.as_ref()) {
+        return Err(format!(
+            "op {} is of unknown kind '{}' on {}",
+            w.seq, w.k, w.e
+        ));
+    }
+    let needs_field = matches!(
+        w.k.as_ref(),
+        "set" | "transition" | "link" | "route" | "approve"
+    );
+    if needs_field && w.f.is_none() {
+        return Err(format!("op {} ({} {}) names no field", w.seq, w.k, w.e));
+    }
+    if w.id.is_empty() || w.actor.is_empty() {
+        return Err(format!("op {} has no entity or no actor", w.seq));
+    }
+    if let Some(p) = w.pred.iter().find(|p| parse_op_ref(p).is_none()) {
+        return Err(format!("op {} names a malformed predecessor '{p}'", w.seq));
+    }
+    if value {
+        format::check_value(w.v.get()).map_err(|e| bad_value(w, e))?;
+    }
+    Ok(())
+}
+
+fn bad_value(w: &WireOp<'_>, e: serde_json::Error) -> String {
+    format!("op {} has a value that is not valid JSON ({e})", w.seq)
+}
+
+/// The op a checked wire op stands for, with its value's text.
+fn op_of(site: &str, w: &WireOp<'_>) -> Result<(Op, String), String> {
+    let text = w.v.get();
+    let value = format::parse_value(text).map_err(|e| bad_value(w, e))?;
+    let op = Op {
+        site: site.to_string(),
+        seq: w.seq,
+        hlc: w.hlc,
+        actor: w.actor.to_string(),
+        entity: w.e.to_string(),
+        entity_id: w.id.to_string(),
+        kind: w.k.to_string(),
+        field: w.f.as_deref().map(str::to_string),
+        value,
+        pred: w.pred.iter().filter_map(|p| parse_op_ref(p)).collect(),
+    };
+    Ok((op, text.to_string()))
+}
+
+/// A changeset that passed every check.
+pub(super) struct Checked {
+    pub from: i64,
+    pub to: i64,
+    pub prev: Option<String>,
+    /// How many ops it holds.
+    pub ops: u64,
+    pub origin_no: i64,
+    pub hash: String,
+    /// False when this database already holds it.
+    pub new: bool,
+}
+
+/// What a changeset is checked against besides itself.
+pub(super) struct Against<'a> {
+    pub file: &'a Path,
+    pub dataset: &'a str,
+    pub own_site_no: i64,
+}
+
+/// Every remaining check of one changeset against what the database holds
+/// (and the changesets before it in the same bundle, `chain`: site → (last
+/// seq, hash)), in the order a changeset is judged: its body, format and
+/// dataset, origin and trust, signature, its ops, forks, the hash chain.
+pub(super) fn check_changeset(
+    r: &Reader<'_>,
+    to: &Against<'_>,
+    p: &Parsed,
+    chain: &mut HashMap<String, (i64, String)>,
+) -> Result<Checked, SyncError> {
+    let file = to.file;
+    let body = p.body.as_ref().map_err(|e| refused(file, e.clone()))?;
+    let at = body.at();
+    if body.format != CHANGESET_FORMAT {
+        return Err(refused(
+            file,
+            format!("{at} has format '{}', not {CHANGESET_FORMAT}", body.format),
+        ));
+    }
+    if body.dataset != to.dataset {
+        return Err(refused(
+            file,
+            format!("{at} belongs to another dataset ({})", body.dataset),
+        ));
+    }
+    let origin = r.site_by_id(&body.site)?.ok_or_else(|| {
+        refused(
+            file,
+            format!(
+                "{at} comes from site {} ({}), whose key this database does not have; get its key file and run `guardia sync trust FILE`",
+                body.code, body.site
+            ),
+        )
+    })?;
+    // A changeset this database already holds, byte for byte, brings
+    // nothing: a relay carrying a revoked site's old changes is not
+    // refused for them.
+    let hash = hex::encode(p.digest);
+    let overlapping = r.changesets_overlapping(origin.no, body.from, body.to)?;
+    let held_already = overlapping
+        .iter()
+        .any(|(f, t, h)| *f == body.from && *t == body.to && *h == hash);
+    match origin.trust.as_str() {
+        _ if held_already => {}
+        trust::TRUSTED => {}
+        trust::REVOKED => {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} comes from site {}, whose key was revoked",
+                    origin.code
+                ),
+            ));
+        }
+        _ => {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} comes from site {}, which is not trusted yet; compare key fingerprint {} with its operator, then run `guardia sync trust {}`",
+                    origin.code,
+                    origin
+                        .pubkey
+                        .as_deref()
+                        .map(keys::fingerprint)
+                        .unwrap_or_default(),
+                    origin.code
+                ),
+            ));
+        }
+    }
+    let key = origin
+        .pubkey
+        .as_deref()
+        .and_then(keys::verifying_key)
+        .ok_or_else(|| refused(file, format!("site {} has no usable key", origin.code)))?;
+    if !held_already && !keys::verify(&key, keys::CHANGESET_CONTEXT, &p.digest, &p.raw.sig) {
+        return Err(refused(
+            file,
+            format!(
+                "{at} has a bad signature: it was altered after site {} signed it",
+                origin.code
+            ),
+        ));
+    }
+    if let Some(e) = &body.ops_error {
+        return Err(refused(file, e.clone()));
+    }
+    // Known, or a fork: the same seqs with other contents.
+    let known = held_already;
+    if !known {
+        if origin.no == to.own_site_no {
+            return Err(refused(
+                file,
+                format!(
+                    "{at} was signed with this site's key, but this database never wrote it: two databases use site {} (a restored backup or a copied file). Stop using one of them; the other must be re-created with `guardia init` and a new site code",
+                    origin.code
+                ),
+            ));
+        }
+        if let Some((f, t, _)) = overlapping.first() {
+            return Err(refused(
+                file,
+                format!(
+                    "site {} forked at seq {}: this database holds other changes with seqs {f}-{t} (was that site's database restored from a backup?). That site must be re-created with a new site code",
+                    origin.code,
+                    body.from.max(*f)
+                ),
+            ));
+        }
+    }
+    // The hash chain: the previous changeset of the origin, when known.
+    let expected_prev = if body.from == 1 {
+        Some(None)
+    } else if let Some((_, h)) = chain
+        .get(&body.site)
+        .filter(|(last, _)| *last == body.from - 1)
+    {
+        Some(Some(h.clone()))
+    } else {
+        r.changeset_ending(origin.no, body.from - 1)?.map(Some)
+    };
+    if let Some(expected) = expected_prev
+        && expected != body.prev
+    {
+        return Err(refused(
+            file,
+            format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
+        ));
+    }
+    chain.insert(body.site.clone(), (body.to, hash.clone()));
+    Ok(Checked {
+        from: body.from,
+        to: body.to,
+        prev: body.prev.clone(),
+        ops: (body.to - body.from + 1) as u64,
+        origin_no: origin.no,
+        hash,
+        new: !known,
+    })
+}
+
+/// A changeset as the reading thread hands it over.
+enum Read {
+    Parsed(Box<Parsed>),
+    /// Left for the importer to parse: with nothing to write in the
+    /// checking pass, it would otherwise wait for the reader.
+    Raw(RawChangeset),
+}
+
+/// Streams the changesets of a checked bundle to `each`, in order, read,
+/// hashed and parsed on a helper thread while `each` works on the one
+/// before (in the checking pass, which writes nothing, this thread parses
+/// every other changeset itself). Errors are reported where a reader going
+/// through the file on this thread would have met them: one from `each`
+/// first, then damage the file shows further on.
+pub(super) fn for_each_parsed(
+    path: &Path,
+    env: &Envelope,
+    rehash: bool,
+    now_ms: i64,
+    values: Values,
+    mut each: impl FnMut(Parsed) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<Result<Read, SyncError>>(READ_AHEAD);
+        scope.spawn(move || {
+            let mut share = false;
+            let read = format::for_each_changeset(path, env, rehash, |raw| {
+                share = values == Values::Check && !share;
+                let read = if share {
+                    Read::Raw(raw)
+                } else {
+                    Read::Parsed(Box::new(Parsed::new(raw, now_ms, values)))
+                };
+                // The importer stopped (it refused an earlier changeset):
+                // stop reading too; nobody hears this error.
+                tx.send(Ok(read))
+                    .map_err(|_| refused(path, "the import stopped"))
+            });
+            if let Err(e) = read {
+                let _ = tx.send(Err(e));
+            }
+        });
+        // `rx` is dropped when this returns, before the scope waits for
+        // the reader, so a reader blocked on a full channel wakes and ends.
+        rx.into_iter().try_for_each(|read| {
+            each(match read? {
+                Read::Parsed(p) => *p,
+                Read::Raw(raw) => Parsed::new(raw, now_ms, values),
+            })
+        })
+    })
+}
