@@ -8,8 +8,9 @@
 
 use super::AppError;
 use crate::store::Reader;
+use crate::store::StoreError;
 use crate::store::ops::{Op, entity, kind};
-use crate::store::sync::{parse_op_ref, trust};
+use crate::store::sync::{StoredBody, parse_op_ref, trust};
 use crate::sync::SyncError;
 use crate::sync::format::{self, CHANGESET_FORMAT, ChangesetBody, Envelope, RawChangeset, WireOp};
 use crate::sync::keys;
@@ -64,6 +65,9 @@ pub(super) enum Values {
 pub(super) struct Parsed {
     pub raw: RawChangeset,
     digest: [u8; 32],
+    /// With [`Values::Convert`], the body compressed as the database keeps
+    /// it (the importer's thread has enough to do).
+    stored: Option<Result<StoredBody, StoreError>>,
     /// The body, or why it cannot be read.
     body: Result<Body, String>,
 }
@@ -93,7 +97,20 @@ impl Parsed {
             Ok(b) => Ok(Body::of(b, now_ms, values)),
             Err(e) => Err(format!("a changeset is not valid ({e})")),
         };
-        Parsed { raw, digest, body }
+        let stored = (values == Values::Convert).then(|| StoredBody::of(&raw.body));
+        Parsed {
+            raw,
+            digest,
+            stored,
+            body,
+        }
+    }
+
+    /// The body to store, compressed on the reading thread if it was.
+    pub fn take_stored(&mut self) -> Result<StoredBody, StoreError> {
+        self.stored
+            .take()
+            .unwrap_or_else(|| StoredBody::of(&self.raw.body))
     }
 
     /// The converted ops of a checked changeset ([`Values::Convert`]).

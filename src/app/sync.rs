@@ -6,7 +6,7 @@
 use super::changeset_check::{Against, Values, check_changeset, for_each_parsed, refused};
 use super::{App, AppError, sla};
 use crate::store::ApplyMode;
-use crate::store::sync::{ChangesetMeta, SiteRow, trust};
+use crate::store::sync::{ChangesetMeta, SiteRow, StoredBody, trust};
 use crate::sync::SyncError;
 use crate::sync::format::{
     self, BUNDLE_FORMAT, CHANGESET_FORMAT, CHANGESET_OPS, Envelope, Exporter, Header, RawChangeset,
@@ -233,7 +233,7 @@ impl App {
                         to,
                         &hash,
                         prev.as_deref(),
-                        &bytes,
+                        &StoredBody::of(&bytes)?,
                         &sig,
                     )?;
                     last = to;
@@ -571,7 +571,7 @@ impl App {
                         c.to,
                         &c.hash,
                         c.prev.as_deref(),
-                        &parsed.raw.body,
+                        &parsed.take_stored()?,
                         &hex::encode(&parsed.raw.sig),
                     )?;
                     // The skew is judged on the origin's newest changes only:

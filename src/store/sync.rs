@@ -8,6 +8,27 @@ use super::{Reader, StoreError, WriteTx, merge};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
 
+/// A changeset's body as the database keeps it: one zstd frame, and the
+/// length of the JSON inside. Made apart from the write so that an import
+/// can compress on its reading thread.
+pub struct StoredBody {
+    compressed: Vec<u8>,
+    len: usize,
+}
+
+impl StoredBody {
+    pub fn of(body: &[u8]) -> Result<StoredBody, StoreError> {
+        // Level 1: sealing a site's history compresses every body once, and
+        // higher levels cost more time than the smaller file saves.
+        let compressed = zstd::bulk::compress(body, 1)
+            .map_err(|e| StoreError::Integrity(format!("cannot compress a changeset body: {e}")))?;
+        Ok(StoredBody {
+            compressed,
+            len: body.len(),
+        })
+    }
+}
+
 /// A site this database knows.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SiteRow {
@@ -477,13 +498,9 @@ impl WriteTx<'_> {
         seq_to: i64,
         hash: &str,
         prev: Option<&str>,
-        body: &[u8],
+        body: &StoredBody,
         sig_hex: &str,
     ) -> Result<(), StoreError> {
-        // Level 1: sealing a site's history compresses every body once, and
-        // higher levels cost more time than the smaller file saves.
-        let stored = zstd::bulk::compress(body, 1)
-            .map_err(|e| StoreError::Integrity(format!("cannot compress a changeset body: {e}")))?;
         self.tx
             .prepare_cached(
                 "INSERT INTO changeset(site_no, seq_from, seq_to, hash, prev, body, sig, body_len)
@@ -496,9 +513,9 @@ impl WriteTx<'_> {
                     seq_to,
                     hash,
                     prev,
-                    stored,
+                    body.compressed,
                     sig_hex,
-                    body.len() as i64
+                    body.len as i64
                 ])
             })
             .map(|_| ())
