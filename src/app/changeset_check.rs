@@ -126,7 +126,7 @@ impl Parsed {
 
 impl Body {
     fn of(b: ChangesetBody<'_>, now_ms: i64, values: Values) -> Body {
-        let ops_error = ops_error(&b, now_ms, values).err();
+        let ops_error = check_ops(&b, now_ms, values).err();
         let ops = match values {
             Values::Convert if ops_error.is_none() => {
                 b.ops.iter().map(|w| op_of(&b.site, w)).collect()
@@ -152,7 +152,7 @@ impl Body {
 }
 
 /// The checks of a changeset's ops that need nothing but the changeset.
-fn ops_error(b: &ChangesetBody<'_>, now_ms: i64, values: Values) -> Result<(), String> {
+fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values) -> Result<(), String> {
     let at = format!("changeset {} {}-{}", b.code, b.from, b.to);
     let count = b.to - b.from + 1;
     if b.from < 1 || count < 1 || b.ops.len() as i64 != count {
