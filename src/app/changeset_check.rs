@@ -1,10 +1,11 @@
-//! Checking the changesets of an imported bundle. What a changeset can be
-//! checked for by its own bytes (its JSON, the sequence and dates of its
-//! ops, their kinds and values) is done on a helper thread that reads the
-//! file ahead of the importer; what needs the database (origin, trust,
-//! signature, forks, the hash chain) is done by the importer, in order.
-//! The refusals, and which of several defects a changeset is refused for,
-//! are the same as if each changeset were checked whole in one place.
+//! Checking the changesets of an imported bundle. A helper thread reads the
+//! file ahead of the importer and checks what a changeset's own bytes can
+//! tell (its JSON, the sequence and dates of its ops, their kinds and
+//! values); in the checking pass the importer parses every other changeset
+//! itself. What needs the database (origin, trust, signature, forks, the
+//! hash chain) is checked by the importer, in order. The refusals, and
+//! which of several defects a changeset is refused for, are the same as if
+//! each changeset were checked whole in one place.
 
 use super::AppError;
 use crate::store::Reader;
@@ -14,16 +15,17 @@ use crate::store::sync::{StoredBody, parse_op_ref, trust};
 use crate::sync::SyncError;
 use crate::sync::format::{self, CHANGESET_FORMAT, ChangesetBody, Envelope, RawChangeset, WireOp};
 use crate::sync::keys;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::mpsc;
 
 /// An op dated further ahead than this is refused as absurd.
 const ABSURD_AHEAD_MS: i64 = 366 * 24 * 3600 * 1000;
 
-/// How many parsed changesets the reading thread may be ahead of the
-/// importer. A changeset holds up to a few thousand ops, so this bounds
-/// the memory the read-ahead takes to a few megabytes.
+/// How many parsed changesets may wait for the importer. With the one the
+/// reader is parsing and the one the importer is writing, at most four are
+/// in memory: guardia seals at most 2,000 ops in one (a few megabytes once
+/// converted), and a line is refused past 64 MiB.
 const READ_AHEAD: usize = 2;
 
 pub(super) fn refused(file: &Path, reason: impl Into<String>) -> SyncError {
@@ -53,20 +55,24 @@ const KNOWN_KINDS: &[(&str, &[&str])] = &[
 ];
 
 /// What the reading thread does with each op's value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Values {
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Values<'h> {
     /// Checks it and keeps nothing (the checking pass).
     Check,
-    /// Parses it into the op the importer writes (the writing pass).
-    Convert,
+    /// Parses it into the op the importer writes (the writing pass), and
+    /// compresses the body for the database; not for the changesets whose
+    /// digests are in `held`, which the database held when they were
+    /// checked (a relay's or a repeated export's), and which the importer
+    /// will skip.
+    Convert { held: &'h HashSet<[u8; 32]> },
 }
 
 /// A changeset as read from the bundle, with what its own bytes say.
 pub(super) struct Parsed {
-    pub raw: RawChangeset,
+    raw: RawChangeset,
     digest: [u8; 32],
-    /// With [`Values::Convert`], the body compressed as the database keeps
-    /// it (the importer's thread has enough to do).
+    /// The body compressed as the database keeps it, when the reading
+    /// thread converted the changeset (the importer has enough to do).
     stored: Option<Result<StoredBody, StoreError>>,
     /// The body, or why it cannot be read.
     body: Result<Body, String>,
@@ -83,27 +89,41 @@ struct Body {
     prev: Option<String>,
     /// The first of the ops' own checks to fail, as the refusal says it.
     ops_error: Option<String>,
-    /// With [`Values::Convert`], the ops to write, each with its value as
-    /// it travelled; or why one could not be converted.
-    ops: Result<Vec<(Op, String)>, String>,
+    /// The ops to write, each with its value as it travelled, or why one
+    /// could not be converted; when the reading thread converted them.
+    ops: Option<Result<Vec<(Op, String)>, String>>,
 }
 
 impl Parsed {
     /// Reads one changeset's line; never fails, so that the importer
     /// reports a damaged changeset only where it would have reached it.
-    fn new(raw: RawChangeset, now_ms: i64, values: Values) -> Parsed {
+    fn new(raw: RawChangeset, now_ms: i64, values: Values<'_>) -> Parsed {
         let digest = raw.digest();
+        let convert = match values {
+            Values::Check => false,
+            Values::Convert { held } => !held.contains(&digest),
+        };
         let body = match serde_json::from_slice::<ChangesetBody>(&raw.body) {
-            Ok(b) => Ok(Body::of(b, now_ms, values)),
+            Ok(b) => Ok(Body::of(b, now_ms, values, convert)),
             Err(e) => Err(format!("a changeset is not valid ({e})")),
         };
-        let stored = (values == Values::Convert).then(|| StoredBody::of(&raw.body));
+        let stored = convert.then(|| StoredBody::of(&raw.body));
         Parsed {
             raw,
             digest,
             stored,
             body,
         }
+    }
+
+    /// SHA-256 of the changeset's body.
+    pub fn digest(&self) -> [u8; 32] {
+        self.digest
+    }
+
+    /// The changeset's signature, as the bundle carries it.
+    pub fn sig(&self) -> &[u8] {
+        &self.raw.sig
     }
 
     /// The body to store, compressed on the reading thread if it was.
@@ -113,26 +133,31 @@ impl Parsed {
             .unwrap_or_else(|| StoredBody::of(&self.raw.body))
     }
 
-    /// The converted ops of a checked changeset ([`Values::Convert`]).
+    /// The ops of a changeset that passed [`check_changeset`], to write,
+    /// converted on the reading thread if they were.
     pub fn take_ops(&mut self, file: &Path) -> Result<Vec<(Op, String)>, SyncError> {
-        let Ok(body) = &mut self.body else {
-            return Ok(Vec::new());
-        };
+        let body = self.body.as_mut().map_err(|e| refused(file, e.clone()))?;
         let at = format!("changeset {}-{}", body.from, body.to);
-        std::mem::replace(&mut body.ops, Ok(Vec::new()))
-            .map_err(|e| refused(file, format!("{at}: {e}")))
+        let ops = match body.ops.take() {
+            Some(ops) => ops,
+            // Held when it was checked, new now: changesets are never
+            // removed, so this is not expected, but the ops are still there.
+            None => serde_json::from_slice::<ChangesetBody>(&self.raw.body)
+                .map_err(|e| format!("a changeset is not valid ({e})"))
+                .and_then(|b| convert_ops(&b)),
+        };
+        ops.map_err(|e| refused(file, format!("{at}: {e}")))
     }
 }
 
+fn convert_ops(b: &ChangesetBody<'_>) -> Result<Vec<(Op, String)>, String> {
+    b.ops.iter().map(|w| op_of(&b.site, w)).collect()
+}
+
 impl Body {
-    fn of(b: ChangesetBody<'_>, now_ms: i64, values: Values) -> Body {
+    fn of(b: ChangesetBody<'_>, now_ms: i64, values: Values<'_>, convert: bool) -> Body {
         let ops_error = check_ops(&b, now_ms, values).err();
-        let ops = match values {
-            Values::Convert if ops_error.is_none() => {
-                b.ops.iter().map(|w| op_of(&b.site, w)).collect()
-            }
-            _ => Ok(Vec::new()),
-        };
+        let ops = (convert && ops_error.is_none()).then(|| convert_ops(&b));
         Body {
             format: b.format,
             dataset: b.dataset,
@@ -152,10 +177,11 @@ impl Body {
 }
 
 /// The checks of a changeset's ops that need nothing but the changeset.
-fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values) -> Result<(), String> {
+fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values<'_>) -> Result<(), String> {
     let at = format!("changeset {} {}-{}", b.code, b.from, b.to);
-    let count = b.to - b.from + 1;
-    if b.from < 1 || count < 1 || b.ops.len() as i64 != count {
+    // Wide enough for any `from` and `to` a forger may write.
+    let count = i128::from(b.to) - i128::from(b.from) + 1;
+    if b.from < 1 || count < 1 || b.ops.len() as i128 != count {
         return Err(format!("{at} holds {} ops", b.ops.len()));
     }
     for (i, w) in b.ops.iter().enumerate() {
@@ -169,7 +195,7 @@ fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values) -> Result<(), S
                 w.seq
             ));
         }
-        check_op(w, values == Values::Check).map_err(|e| format!("{at}: {e}"))?;
+        check_op(w, matches!(values, Values::Check)).map_err(|e| format!("{at}: {e}"))?;
     }
     Ok(())
 }
@@ -256,11 +282,11 @@ pub(super) struct Against<'a> {
 /// dataset, origin and trust, signature, its ops, forks, the hash chain.
 pub(super) fn check_changeset(
     r: &Reader<'_>,
-    to: &Against<'_>,
+    against: &Against<'_>,
     p: &Parsed,
     chain: &mut HashMap<String, (i64, String)>,
 ) -> Result<Checked, SyncError> {
-    let file = to.file;
+    let file = against.file;
     let body = p.body.as_ref().map_err(|e| refused(file, e.clone()))?;
     let at = body.at();
     if body.format != CHANGESET_FORMAT {
@@ -269,7 +295,7 @@ pub(super) fn check_changeset(
             format!("{at} has format '{}', not {CHANGESET_FORMAT}", body.format),
         ));
     }
-    if body.dataset != to.dataset {
+    if body.dataset != against.dataset {
         return Err(refused(
             file,
             format!("{at} belongs to another dataset ({})", body.dataset),
@@ -340,7 +366,7 @@ pub(super) fn check_changeset(
     // Known, or a fork: the same seqs with other contents.
     let known = held_already;
     if !known {
-        if origin.no == to.own_site_no {
+        if origin.no == against.own_site_no {
             return Err(refused(
                 file,
                 format!(
@@ -401,16 +427,16 @@ enum Read {
 
 /// Streams the changesets of a checked bundle to `each`, in order, read,
 /// hashed and parsed on a helper thread while `each` works on the one
-/// before (in the checking pass, which writes nothing, this thread parses
-/// every other changeset itself). Errors are reported where a reader going
-/// through the file on this thread would have met them: one from `each`
+/// before (in the checking pass, which writes nothing, the calling thread
+/// parses every other changeset itself). Errors are reported where one
+/// thread going through the file would have met them: one from `each`
 /// first, then damage the file shows further on.
 pub(super) fn for_each_parsed(
     path: &Path,
     env: &Envelope,
     rehash: bool,
     now_ms: i64,
-    values: Values,
+    values: Values<'_>,
     mut each: impl FnMut(Parsed) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
     std::thread::scope(|scope| {
@@ -418,7 +444,7 @@ pub(super) fn for_each_parsed(
         scope.spawn(move || {
             let mut share = false;
             let read = format::for_each_changeset(path, env, rehash, |raw| {
-                share = values == Values::Check && !share;
+                share = matches!(values, Values::Check) && !share;
                 let read = if share {
                     Read::Raw(raw)
                 } else {
@@ -442,4 +468,52 @@ pub(super) fn for_each_parsed(
             })
         })
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW_MS: i64 = 1_000_000;
+    const OP: &str = r#"{"seq":1,"hlc":65536,"actor":"ana","e":"ticket","id":"t1","k":"create","v":{"title":"x"},"pred":[]}"#;
+
+    fn raw(from: i64, to: i64) -> RawChangeset {
+        let body = format!(
+            r#"{{"format":"{CHANGESET_FORMAT}","dataset":"d","site":"s1","code":"BOG","inc":1,"from":{from},"to":{to},"prev":null,"app":"guardia test","ops":[{OP}]}}"#
+        );
+        RawChangeset {
+            body: body.into_bytes(),
+            sig: vec![0; 64],
+        }
+    }
+
+    #[test]
+    fn a_changeset_skipped_as_held_still_gives_its_ops_when_asked() {
+        let file = Path::new("b.gdb");
+        let none = HashSet::new();
+        let mut converted = Parsed::new(raw(1, 1), NOW_MS, Values::Convert { held: &none });
+        assert!(converted.stored.is_some(), "compressed on the reading thread");
+        let held = HashSet::from([raw(1, 1).digest()]);
+        let mut skipped = Parsed::new(raw(1, 1), NOW_MS, Values::Convert { held: &held });
+        assert!(skipped.stored.is_none(), "a held changeset is not compressed");
+        for parsed in [&mut converted, &mut skipped] {
+            let ops = parsed.take_ops(file).expect("ops");
+            assert_eq!(ops.len(), 1);
+            assert_eq!(ops[0].0.entity_id, "t1");
+            assert_eq!(ops[0].1, r#"{"title":"x"}"#);
+            assert!(parsed.take_stored().is_ok());
+        }
+    }
+
+    #[test]
+    fn any_range_a_forger_writes_is_refused_without_overflowing() {
+        for (from, to) in [(0, i64::MAX), (i64::MIN, i64::MAX), (2, i64::MIN), (1, 5)] {
+            let parsed = Parsed::new(raw(from, to), NOW_MS, Values::Check);
+            let body = parsed.body.as_ref().expect("the body parses");
+            let refusal = body.ops_error.as_deref().expect("refused");
+            assert!(refusal.contains("holds 1 ops"), "{from}-{to}: {refusal}");
+        }
+        let fine = Parsed::new(raw(1, 1), NOW_MS, Values::Check);
+        assert_eq!(fine.body.as_ref().map(|b| b.ops_error.is_none()), Ok(true));
+    }
 }

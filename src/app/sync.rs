@@ -16,7 +16,7 @@ use crate::sync::keys::{self, KeyFile};
 use ed25519_dalek::SigningKey;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 /// How far ahead of this site's clock a foreign op may be before the
@@ -527,14 +527,20 @@ impl App {
             dataset: &dataset,
             own_site_no: own,
         };
-        // Pass 1: every check, nothing written.
+        // Pass 1: every check, nothing written. It notes the changesets
+        // the database holds already, which pass 2 need not convert.
+        let mut held = HashSet::new();
         {
             let r = self.reader();
             let mut chain = HashMap::new();
             let mut done = 0u64;
             for_each_parsed(path, &env, false, now, Values::Check, |parsed| {
                 tell(progress, SyncPhase::Checking, done, total);
-                done += check_changeset(&r, &against, &parsed, &mut chain)?.ops;
+                let c = check_changeset(&r, &against, &parsed, &mut chain)?;
+                if !c.new {
+                    held.insert(parsed.digest());
+                }
+                done += c.ops;
                 Ok(())
             })?;
         }
@@ -557,7 +563,7 @@ impl App {
                 let mut last_seq: HashMap<i64, i64> = HashMap::new();
                 let mut max_hlc = 0i64;
                 let mut done = 0u64;
-                for_each_parsed(path, &env, true, now, Values::Convert, |mut parsed| {
+                for_each_parsed(path, &env, true, now, Values::Convert { held: &held }, |mut parsed| {
                     tell(progress, SyncPhase::Applying, done, total);
                     let c = check_changeset(&w.reader(), &against, &parsed, &mut chain)?;
                     done += c.ops;
@@ -572,7 +578,7 @@ impl App {
                         &c.hash,
                         c.prev.as_deref(),
                         &parsed.take_stored()?,
-                        &hex::encode(&parsed.raw.sig),
+                        &hex::encode(parsed.sig()),
                     )?;
                     // The skew is judged on the origin's newest changes only:
                     // old ones filling a gap say nothing about its clock now.
