@@ -492,10 +492,16 @@ mod tests {
         let file = Path::new("b.gdb");
         let none = HashSet::new();
         let mut converted = Parsed::new(raw(1, 1), NOW_MS, Values::Convert { held: &none });
-        assert!(converted.stored.is_some(), "compressed on the reading thread");
+        assert!(
+            converted.stored.is_some(),
+            "compressed on the reading thread"
+        );
         let held = HashSet::from([raw(1, 1).digest()]);
         let mut skipped = Parsed::new(raw(1, 1), NOW_MS, Values::Convert { held: &held });
-        assert!(skipped.stored.is_none(), "a held changeset is not compressed");
+        assert!(
+            skipped.stored.is_none(),
+            "a held changeset is not compressed"
+        );
         for parsed in [&mut converted, &mut skipped] {
             let ops = parsed.take_ops(file).expect("ops");
             assert_eq!(ops.len(), 1);
