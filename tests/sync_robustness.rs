@@ -434,6 +434,32 @@ fn stored_changesets_old_and_compressed_travel_and_damage_is_reported() {
     assert!(!out.exists());
 }
 
+/// Writes `out` from the changesets of `honest` as `edit` returns them
+/// (by position), the bundle signed with `key` as its exporter's, its
+/// header's length following the bodies.
+fn rewrite_bundle(
+    honest: &Path,
+    out: &Path,
+    key: &ed25519_dalek::SigningKey,
+    mut edit: impl FnMut(usize, RawChangeset) -> RawChangeset,
+) {
+    let env = format::check_envelope(honest).expect("envelope");
+    let mut header = env.header.clone();
+    let mut bodies = Vec::new();
+    format::for_each_changeset(honest, &env, true, |raw| {
+        let before = raw.body.len() as u64;
+        let raw = edit(bodies.len(), raw);
+        header.uncompressed_len = header.uncompressed_len + raw.body.len() as u64 - before;
+        bodies.push(raw);
+        Ok(())
+    })
+    .expect("changesets");
+    format::write_bundle(out, &header, bodies.into_iter().map(Ok), |digest| {
+        hex::decode(keys::sign(key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
+    })
+    .expect("write");
+}
+
 /// A site whose own key signs an op whose value repeats a key: the fold
 /// (serde) would read the last of them and the dashboard's and report's
 /// SQL the first, so the bundle is refused before anything is written,
@@ -446,36 +472,23 @@ fn a_signed_value_that_repeats_a_key_or_is_not_json_is_refused_before_any_write(
     s[0].ok(&["move", &key, "assigned"]);
     let honest = export(&s[0], "all", "honest.gdb");
     let bog_key = keys::signing_key(&secret_of(&s[0])).expect("key");
-    let env = format::check_envelope(&honest).expect("envelope");
     for (name, forged_to) in [
         ("repeated", r#""to":"closed","to":"assigned""#),
         ("huge", r#""to":"assigned","n":1e400"#),
         ("surrogate", r#""to":"assigned","x":"\ud800""#),
     ] {
-        let mut bodies = Vec::new();
-        let mut header = env.header.clone();
-        format::for_each_changeset(&honest, &env, true, |raw| {
+        let forged = s[0].path().join(format!("{name}.gdb"));
+        let mut really_forged = false;
+        rewrite_bundle(&honest, &forged, &bog_key, |_, raw| {
             let text = String::from_utf8(raw.body).expect("utf-8");
             let body = text.replace(r#""to":"assigned""#, forged_to).into_bytes();
-            header.uncompressed_len += (body.len() - text.len()) as u64;
+            really_forged |= body != text.as_bytes();
             let digest: [u8; 32] = Sha256::digest(&body).into();
             let sig =
                 hex::decode(keys::sign(&bog_key, keys::CHANGESET_CONTEXT, &digest)).expect("hex");
-            bodies.push(RawChangeset { body, sig });
-            Ok(())
-        })
-        .expect("changesets");
-        assert!(
-            bodies
-                .iter()
-                .any(|b| String::from_utf8_lossy(&b.body).contains(forged_to)),
-            "the test must really forge a value ({name})"
-        );
-        let forged = s[0].path().join(format!("{name}.gdb"));
-        format::write_bundle(&forged, &header, bodies.into_iter().map(Ok), |digest| {
-            hex::decode(keys::sign(&bog_key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
-        })
-        .expect("write");
+            RawChangeset { body, sig }
+        });
+        assert!(really_forged, "the test must really forge a value ({name})");
         assert_refused(&s[1], &forged, "has a value that is not valid JSON");
     }
     assert!(import(&s[1], &honest).contains("imported"));
@@ -496,10 +509,10 @@ fn a_forged_changeset_is_named_wherever_it_sits_in_a_long_bundle() {
     let count = env.header.changesets as usize;
     assert!(count >= 4, "needs a long bundle, got {count} changesets");
     for forged_at in [0, 1, count / 2, count - 1] {
-        let mut bodies = Vec::new();
         let mut named = String::new();
-        format::for_each_changeset(&honest, &env, true, |mut raw| {
-            if bodies.len() == forged_at {
+        let forged = s[0].path().join(format!("forged-{forged_at}.gdb"));
+        rewrite_bundle(&honest, &forged, &bog_key, |at, mut raw| {
+            if at == forged_at {
                 let body: serde_json::Value = serde_json::from_slice(&raw.body).expect("body");
                 named = format!(
                     "changeset {} {}-{}",
@@ -515,15 +528,9 @@ fn a_forged_changeset_is_named_wherever_it_sits_in_a_long_bundle() {
                     .replacen(r#""app":"guardia"#, r#""app":"guardiA"#, 1)
                     .into_bytes();
             }
-            bodies.push(raw);
-            Ok(())
-        })
-        .expect("changesets");
-        let forged = s[0].path().join(format!("forged-{forged_at}.gdb"));
-        format::write_bundle(&forged, &env.header, bodies.into_iter().map(Ok), |digest| {
-            hex::decode(keys::sign(&bog_key, keys::BUNDLE_CONTEXT, digest)).expect("hex")
-        })
-        .expect("write");
+            raw
+        });
+        assert!(!named.is_empty(), "changeset {forged_at} was forged");
         assert_refused(&s[1], &forged, &format!("{named} has a bad signature"));
     }
     assert!(import(&s[1], &honest).contains("imported"));

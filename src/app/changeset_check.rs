@@ -172,13 +172,18 @@ impl Body {
     }
 
     fn at(&self) -> String {
-        format!("changeset {} {}-{}", self.code, self.from, self.to)
+        changeset_at(&self.code, self.from, self.to)
     }
+}
+
+/// How a refusal names a changeset.
+fn changeset_at(code: &str, from: i64, to: i64) -> String {
+    format!("changeset {code} {from}-{to}")
 }
 
 /// The checks of a changeset's ops that need nothing but the changeset.
 fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values<'_>) -> Result<(), String> {
-    let at = format!("changeset {} {}-{}", b.code, b.from, b.to);
+    let at = changeset_at(&b.code, b.from, b.to);
     // Wide enough for any `from` and `to` a forger may write.
     let count = i128::from(b.to) - i128::from(b.from) + 1;
     if b.from < 1 || count < 1 || b.ops.len() as i128 != count {
