@@ -710,3 +710,29 @@ fn similar_tickets_rank_rare_shared_words_first() {
     assert_eq!(keys.get(1), Some(&common[5].as_str()), "{v}");
     assert_eq!(keys.get(2), Some(&common[4].as_str()), "{v}");
 }
+
+#[test]
+fn compact_merges_the_text_index_and_search_finds_the_same() {
+    let env = Env::new();
+    for i in 0..10 {
+        env.incident(&format!("Impresora sin tóner {i}"), "No imprime en la sede");
+    }
+    let before = text_segments(&env.db);
+    assert!(before >= 5, "one small segment per ticket, got {before}");
+    let search = env.ok(&["search", "impresora", "--json"]);
+
+    let report = env.json(&["compact", "--json"]);
+    assert_eq!(report["segments_before"], before);
+    let after = text_segments(&env.db);
+    assert_eq!(report["segments_after"], after);
+    assert!(after < before, "{before} segments became {after}");
+    assert_eq!(env.ok(&["search", "impresora", "--json"]), search);
+
+    let text = env.ok(&["compact"]);
+    assert!(
+        text.starts_with(&format!(
+            "full-text index: {after} segment(s) before, {after} after"
+        )),
+        "{text}"
+    );
+}

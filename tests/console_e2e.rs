@@ -528,3 +528,27 @@ fn syncs_a_folder_in_the_background_and_settles_a_conflict() {
     assert!(s[1].ok(&["sync", "status"]).contains("conflicts: 0"));
     assert_eq!(s[1].show(&key)["assignee"], "carla");
 }
+
+/// Left alone, the console merges the full-text index's segments that
+/// tickets registered one by one leave behind.
+#[test]
+fn an_idle_console_compacts_the_text_index() {
+    let env = Env::new();
+    for i in 0..10 {
+        env.incident(&format!("Sin acceso a la VPN {i}"), "Desde casa");
+    }
+    let before = common::text_segments(&env.db);
+    assert!(before >= 5, "one small segment per ticket, got {before}");
+    let mut pty = Pty::spawn(&env, 100, 30, &[], &[]);
+    pty.wait_for("Sin acceso a la VPN 9");
+    let deadline = std::time::Instant::now() + common::pty::timeout();
+    while common::text_segments(&env.db) >= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the console left the index at {before} segments"
+        );
+        pty.settle(Duration::from_millis(200));
+    }
+    pty.send("\x03");
+    assert_eq!(pty.wait_exit(), 0);
+}

@@ -87,3 +87,101 @@ fn a_search_for_any_word_ranks_a_shared_rare_word_first() {
     assert_eq!(hits[1].ticket.key, "T068");
     assert_eq!(hits.len(), 36);
 }
+
+/// A store whose tickets were written one transaction each, as a desk
+/// registers them: every one leaves a small segment in the text index.
+fn store_written_one_by_one(dir: &std::path::Path, n: usize) -> Store {
+    let mut store = Store::create(&dir.join("segments.db"), "BOG").expect("create");
+    for i in 0..n {
+        store
+            .write(1_800_000_000_000 + i as i64, ApplyMode::Live, |w| {
+                w.append(
+                    "ana",
+                    OpDraft::new(
+                        entity::TICKET,
+                        &format!("id-S{i:03}"),
+                        kind::CREATE,
+                        json!({"key": format!("S{i:03}"), "type": "incident",
+                               "service": "correo",
+                               "title": format!("Impresora sin tóner en la sede {i}"),
+                               "description": "No imprime desde esta mañana",
+                               "status": "new", "priority": "p3", "impact": "low",
+                               "urgency": "low"}),
+                    ),
+                )
+                .map(drop)
+            })
+            .expect("ticket");
+    }
+    store
+}
+
+fn found(store: &Store, text: &str) -> Vec<String> {
+    store
+        .reader()
+        .matching(&significant_terms(text), false, "correo", None, 2000, 200)
+        .expect("search")
+        .into_iter()
+        .map(|h| h.ticket.key)
+        .collect()
+}
+
+#[test]
+fn compacting_merges_the_text_index_and_finds_the_same_tickets() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = store_written_one_by_one(dir.path(), 12);
+    let before = store.text_index_shape().expect("shape").segments;
+    assert!(before >= 6, "one small segment per write, got {before}");
+    let hits = found(&store, "impresora sede 7 mañana");
+    assert_eq!(hits.len(), 12);
+
+    store.compact_text_indexes().expect("compact");
+    let after = store.text_index_shape().expect("shape").segments;
+    assert!(
+        after < before && after <= 3,
+        "{before} segments became {after}"
+    );
+    assert_eq!(found(&store, "impresora sede 7 mañana"), hits);
+    // Merged as far as it goes: another step finds nothing to do.
+    assert!(
+        !store
+            .merge_text_indexes(64, std::time::Duration::ZERO)
+            .expect("step")
+    );
+}
+
+#[test]
+fn a_bulk_load_merges_the_text_index_only_when_scattered() {
+    let dir = tempfile::tempdir().expect("dir");
+    let store = store_written_one_by_one(dir.path(), 4);
+    let few = store.text_index_shape().expect("shape").segments;
+    store.compact_text_indexes_after_bulk().expect("after bulk");
+    assert_eq!(store.text_index_shape().expect("shape").segments, few);
+
+    let dir = tempfile::tempdir().expect("dir");
+    let store = store_written_one_by_one(dir.path(), 14);
+    assert!(store.text_index_shape().expect("shape").segments > 8);
+    let hits = found(&store, "tóner sede 3");
+    store.compact_text_indexes_after_bulk().expect("after bulk");
+    assert_eq!(store.text_index_shape().expect("shape").segments, 1);
+    assert_eq!(found(&store, "tóner sede 3"), hits);
+}
+
+#[test]
+fn a_merge_step_waits_for_no_one() {
+    let dir = tempfile::tempdir().expect("dir");
+    let mut store = store_written_one_by_one(dir.path(), 6);
+    let other = rusqlite::Connection::open(store.path()).expect("open");
+    other.execute_batch("BEGIN IMMEDIATE").expect("lock");
+    let step = store.merge_text_indexes(64, std::time::Duration::ZERO);
+    assert!(
+        matches!(step, Err(guardia::store::StoreError::Busy { .. })),
+        "{step:?}"
+    );
+    other.execute_batch("ROLLBACK").expect("unlock");
+    assert!(
+        store
+            .merge_text_indexes(64, std::time::Duration::ZERO)
+            .expect("step")
+    );
+}

@@ -616,6 +616,10 @@ pub fn generate(
             continue;
         }
     }
+    // Each batch leaves segments in the full-text index, which FTS5 merges
+    // only as later writes come in: the operator's first searches would
+    // look every word up in each of them (see store/text_index.rs).
+    app.store.compact_text_indexes_after_bulk()?;
     app.store.end_bulk()?;
     // Bulk writes skip the per-ticket SLA refresh: the next command (or the
     // console) recomputes the clocks once, outside generation's budget.

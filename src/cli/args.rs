@@ -86,6 +86,8 @@ pub enum Command {
     Log(KeyJson),
     /// Verify the database: rebuild from the log and compare, integrity checks
     Doctor(DoctorArgs),
+    /// Merge the full-text index's segments so that searches stay fast (for cron; the console does it when idle)
+    Compact(DoctorArgs),
     /// Sync with other sites by bundle files: export, import, a shared folder, git
     #[command(subcommand)]
     Sync(SyncCommand),

@@ -798,6 +798,24 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 return Ok(ExitCode::from(EXIT_FAILURE));
             }
         }
+        Command::Compact(a) => {
+            let started = std::time::Instant::now();
+            let before = app.store.text_index_shape()?.segments;
+            app.store.compact_text_indexes()?;
+            let after = app.store.text_index_shape()?.segments;
+            let seconds = started.elapsed().as_secs_f64();
+            if a.json {
+                print_json(&serde_json::json!({
+                    "segments_before": before,
+                    "segments_after": after,
+                    "seconds": seconds,
+                }))?;
+            } else {
+                print(&format!(
+                    "full-text index: {before} segment(s) before, {after} after ({seconds:.1} s)\n"
+                ))?;
+            }
+        }
         Command::Generate(a) => {
             let started = std::time::Instant::now();
             let total = a.tickets;

@@ -19,6 +19,7 @@ mod sla_clock;
 mod sla_outcome;
 mod snapshot;
 pub mod sync;
+mod text_index;
 
 pub use apply::ApplyMode;
 pub use apply::{RESOURCE_PREFIX, TASK_PREFIX};
@@ -28,6 +29,7 @@ pub use records::{KnowledgeHit, RecordQuery, Resource, Task, any_word_query, sig
 pub use report::{GroupFigures, GroupKey, ProblemRow, ReportData, ReportGroup, ReportQuery};
 pub use sla_clock::{ClockRow, PAUSED_BASE};
 pub use sla_outcome::{OutcomeRow, OutcomeSla};
+pub use text_index::{COMPACT_STEP_PAGES, IDLE_STEP_PAGES, TextIndexShape};
 
 use foldhash::{HashMap, HashMapExt};
 use ops::{Op, OpDraft, OpRef, hlc_next};
@@ -37,6 +39,9 @@ use std::time::{Duration, Instant};
 
 /// How long a writer waits for another process before giving up.
 const WRITE_PATIENCE: Duration = Duration::from_secs(60);
+
+/// How long any statement waits for another process's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -133,7 +138,7 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 }
 
 fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
-    conn.busy_timeout(Duration::from_secs(5))
+    conn.busy_timeout(BUSY_TIMEOUT)
         .map_err(|e| sqlite_err(path, e))?;
     // The fold and the queries use well over rusqlite's default of 16
     // distinct statements; past the cache, each one is parsed again per op.

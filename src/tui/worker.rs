@@ -81,6 +81,13 @@ fn counts_loop(mut app: App, rx: Receiver<Request>, out: Sender<Msg>) {
 /// How often the console checks for workflow timers that fell due.
 const TIMER_EVERY: Duration = Duration::from_secs(60);
 
+/// How long the console waits after the last request before it merges the
+/// full-text index's segments (`store/text_index.rs`), and how often it
+/// takes a step while there is merging to do: each step is a few
+/// milliseconds, so a key pressed meanwhile waits no longer than that.
+const IDLE_BEFORE_MERGE: Duration = Duration::from_secs(3);
+const MERGE_PACE: Duration = Duration::from_millis(50);
+
 fn run(
     mut app: App,
     operator: Option<Operator>,
@@ -97,6 +104,10 @@ fn run(
     // writes included (they do not move data_version).
     let mut majors_shown = None;
     send_majors(&app, &out, &mut majors_shown);
+    let mut last_request = Instant::now();
+    // Whether the full-text index is known to be merged as far as it goes;
+    // any write, here or elsewhere, may add a segment.
+    let mut text_compact = false;
     loop {
         if timers_at.elapsed() >= TIMER_EVERY {
             timers_at = Instant::now();
@@ -106,11 +117,27 @@ fn run(
                 let _ = out.send(Msg::Reply(Reply::Changed));
             }
         }
-        let first = match rx.recv_timeout(POLL) {
+        let merging = !text_compact && last_request.elapsed() >= IDLE_BEFORE_MERGE;
+        let first = match rx.recv_timeout(if merging { MERGE_PACE } else { POLL }) {
             Ok(r) => Some(r),
             Err(RecvTimeoutError::Timeout) => None,
             Err(RecvTimeoutError::Disconnected) => return,
         };
+        if first.is_none() && merging {
+            match app
+                .store
+                .merge_text_indexes(crate::store::IDLE_STEP_PAGES, Duration::ZERO)
+            {
+                Ok(more) => text_compact = !more,
+                // Another process is writing: try again after a while.
+                Err(crate::store::StoreError::Busy { .. }) => last_request = Instant::now(),
+                // A database this console cannot write stays as it is.
+                Err(_) => text_compact = true,
+            }
+        }
+        if first.is_some() {
+            last_request = Instant::now();
+        }
         let mut batch: Vec<Request> = first.into_iter().collect();
         batch.extend(rx.try_iter());
         let wrote = batch.iter().any(|r| matches!(r, Request::Write(_)));
@@ -139,12 +166,14 @@ fn run(
             }
         }
         if wrote {
+            text_compact = false;
             send_majors(&app, &out, &mut majors_shown);
         }
         if let Ok(v) = app.store.data_version()
             && v != version
         {
             version = v;
+            text_compact = false;
             send_majors(&app, &out, &mut majors_shown);
             let _ = out.send(Msg::Reply(Reply::Changed));
         }

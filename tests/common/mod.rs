@@ -446,3 +446,16 @@ pub mod console;
 pub mod keys;
 pub mod pty;
 pub mod sync;
+
+/// How many segments the ticket full-text index of `db` is made of.
+pub fn text_segments(db: &std::path::Path) -> i64 {
+    rusqlite::Connection::open(db)
+        .and_then(|c| {
+            c.query_row(
+                "SELECT count(DISTINCT segid) FROM ticket_fts_idx",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("count the text index's segments")
+}
