@@ -108,6 +108,7 @@ fn run(
     // Whether the full-text index is known to be merged as far as it goes;
     // any write, here or elsewhere, may add a segment.
     let mut text_compact = false;
+    let mut checked_at = Instant::now();
     loop {
         if timers_at.elapsed() >= TIMER_EVERY {
             timers_at = Instant::now();
@@ -135,7 +136,8 @@ fn run(
                 Err(_) => text_compact = true,
             }
         }
-        if first.is_some() {
+        let had_request = first.is_some();
+        if had_request {
             last_request = Instant::now();
         }
         let mut batch: Vec<Request> = first.into_iter().collect();
@@ -169,13 +171,19 @@ fn run(
             text_compact = false;
             send_majors(&app, &out, &mut majors_shown);
         }
-        if let Ok(v) = app.store.data_version()
-            && v != version
-        {
-            version = v;
-            text_compact = false;
-            send_majors(&app, &out, &mut majors_shown);
-            let _ = out.send(Msg::Reply(Reply::Changed));
+        // Checked at most once per POLL even while merging every 50 ms: a
+        // console merging its index commits that often, and the others
+        // would re-read their screens at each commit.
+        if had_request || checked_at.elapsed() >= POLL {
+            checked_at = Instant::now();
+            if let Ok(v) = app.store.data_version()
+                && v != version
+            {
+                version = v;
+                text_compact = false;
+                send_majors(&app, &out, &mut majors_shown);
+                let _ = out.send(Msg::Reply(Reply::Changed));
+            }
         }
     }
 }
