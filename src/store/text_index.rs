@@ -16,13 +16,12 @@ use std::time::Duration;
 const TEXT_INDEXES: &[&str] = &["ticket_fts", "knowledge_fts"];
 
 /// How many segments of a level `merge` waits for before merging them.
-/// FTS5's default is 4, which leaves up to three segments on every level
-/// and a dozen small ones beside them; with 2 an index merged to the end
-/// has at most one segment per level.
+/// FTS5's default is 4, which leaves up to three segments on every level;
+/// with 2 an index merged to the end has at most one per level.
 const USER_MERGE: i64 = 2;
 
-/// How many segments the full-text indexes are made of, and of how many
-/// pages, as `guardia compact` reports them.
+/// What `guardia compact` reports of the ticket full-text index: how many
+/// segments a search looks each word up in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TextIndexShape {
     pub segments: i64,
