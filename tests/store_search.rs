@@ -7,6 +7,19 @@ use guardia::store::ops::{OpDraft, entity, kind};
 use guardia::store::{ApplyMode, Store, significant_terms};
 use serde_json::json;
 
+/// The creation of incident `key` (id `id-KEY`) of `service`.
+fn creation(key: &str, service: &str, title: &str, description: &str) -> OpDraft {
+    OpDraft::new(
+        entity::TICKET,
+        &format!("id-{key}"),
+        kind::CREATE,
+        json!({"key": key, "type": "incident", "service": service,
+               "title": title, "description": description,
+               "status": "new", "priority": "p3", "impact": "low",
+               "urgency": "low"}),
+    )
+}
+
 /// A store with `n` tickets titled alike, alternating two services, and
 /// one older ticket holding a rare word.
 fn store_with_tickets(dir: &std::path::Path, n: usize) -> Store {
@@ -14,19 +27,8 @@ fn store_with_tickets(dir: &std::path::Path, n: usize) -> Store {
     store
         .write(1_800_000_000_000, ApplyMode::Bulk, |w| {
             let mut create = |key: String, service: &str, title: String| {
-                w.append(
-                    "ana",
-                    OpDraft::new(
-                        entity::TICKET,
-                        &format!("id-{key}"),
-                        kind::CREATE,
-                        json!({"key": key, "type": "incident", "service": service,
-                               "title": title, "description": "Sin más detalle",
-                               "status": "new", "priority": "p3", "impact": "low",
-                               "urgency": "low"}),
-                    ),
-                )
-                .map(drop)
+                w.append("ana", creation(&key, service, &title, "Sin más detalle"))
+                    .map(drop)
             };
             create(
                 "OLD".into(),
@@ -97,16 +99,11 @@ fn store_written_one_by_one(dir: &std::path::Path, n: usize) -> Store {
             .write(1_800_000_000_000 + i as i64, ApplyMode::Live, |w| {
                 w.append(
                     "ana",
-                    OpDraft::new(
-                        entity::TICKET,
-                        &format!("id-S{i:03}"),
-                        kind::CREATE,
-                        json!({"key": format!("S{i:03}"), "type": "incident",
-                               "service": "correo",
-                               "title": format!("Impresora sin tóner en la sede {i}"),
-                               "description": "No imprime desde esta mañana",
-                               "status": "new", "priority": "p3", "impact": "low",
-                               "urgency": "low"}),
+                    creation(
+                        &format!("S{i:03}"),
+                        "correo",
+                        &format!("Impresora sin tóner en la sede {i}"),
+                        "No imprime desde esta mañana",
                     ),
                 )
                 .map(drop)

@@ -65,7 +65,7 @@ pub enum Command {
     /// Link a ticket to another (related, problem), or unlink with --remove
     Link(LinkArgs),
     /// Fire the workflow timers that are due (for cron; every command also does)
-    Tick(TickArgs),
+    Tick(JsonFlag),
     /// Render the escalation dossier of a ticket
     Dossier(DossierArgs),
     /// The SLA clocks of a ticket: every interval counted or paused, elapsed, remaining, due
@@ -85,9 +85,9 @@ pub enum Command {
     /// The operation log of a ticket: who changed what, when
     Log(KeyJson),
     /// Verify the database: rebuild from the log and compare, integrity checks
-    Doctor(DoctorArgs),
+    Doctor(JsonFlag),
     /// Merge the full-text index's segments so that searches stay fast (for cron; the console does it when idle)
-    Compact(DoctorArgs),
+    Compact(JsonFlag),
     /// Sync with other sites by bundle files: export, import, a shared folder, git
     #[command(subcommand)]
     Sync(SyncCommand),
@@ -298,8 +298,10 @@ pub struct LinkArgs {
     pub remove: bool,
 }
 
+/// The arguments of a command whose only option is `--json` (`tick`,
+/// `doctor`, `compact`).
 #[derive(Debug, Args)]
-pub struct TickArgs {
+pub struct JsonFlag {
     #[arg(long)]
     pub json: bool,
 }
@@ -473,12 +475,6 @@ pub struct SearchArgs {
     pub text: String,
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
     #[arg(long)]
     pub json: bool,
 }

@@ -117,6 +117,11 @@ pub fn check_value(text: &str) -> serde_json::Result<()> {
     serde_json::from_str::<ValueShape>(text).map(|_| ())
 }
 
+/// Why [`parse_value`] and [`check_value`] refuse an object.
+fn repeated_key<E: serde::de::Error>(key: &str) -> E {
+    E::custom(format!("the key '{key}' appears twice in one object"))
+}
+
 /// A JSON value read for [`check_value`]: nothing kept.
 struct ValueShape;
 
@@ -173,9 +178,7 @@ impl<'de> serde::de::Visitor<'de> for ValueShapeVisitor {
         let mut keys: Vec<Cow<'de, str>> = Vec::new();
         while let Some(KeyText(key)) = map.next_key()? {
             if keys.contains(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "the key '{key}' appears twice in one object"
-                )));
+                return Err(repeated_key(&key));
             }
             map.next_value::<ValueShape>()?;
             keys.push(key);
@@ -271,9 +274,7 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
         let mut object = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
             if object.contains_key(&key) {
-                return Err(serde::de::Error::custom(format!(
-                    "the key '{key}' appears twice in one object"
-                )));
+                return Err(repeated_key(&key));
             }
             let UniqueKeys(v) = map.next_value()?;
             object.insert(key, v);
