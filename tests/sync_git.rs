@@ -7,7 +7,7 @@ mod common;
 use common::sync::{dump, sites};
 use std::process::Command;
 
-fn git(args: &[&str], dir: &std::path::Path) {
+fn git(args: &[&str], dir: &std::path::Path) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -18,6 +18,7 @@ fn git(args: &[&str], dir: &std::path::Path) {
         "git {args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]
@@ -54,6 +55,16 @@ fn three_sites_converge_through_a_bare_repository_even_after_a_rejected_push() {
         serde_json::from_str(&s[2].ok(&["sync", "git", &url, "--json"])).expect("json");
     assert_eq!(json["pushed"], true, "{json}");
     assert_eq!(json["push_retries"], 1, "{json}");
+    // Each commit says whose changes it carries, each origin once.
+    let subjects = git(&["log", "--format=%s", "guardia-sync"], &repo);
+    assert!(
+        subjects.lines().any(|l| l.starts_with("guardia: MAD seq ")),
+        "{subjects}"
+    );
+    assert!(
+        subjects.lines().all(|l| !l.contains("MAD MAD")),
+        "{subjects}"
+    );
     for _ in 0..2 {
         for e in &s {
             e.ok(&["sync", "git", &url]);

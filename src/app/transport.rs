@@ -236,7 +236,8 @@ impl App {
         if committed {
             let code = self.store.site().code.clone();
             let msg = match &folder.exported {
-                Some(e) => format!("guardia: {code} {}", describe(&e.contains)),
+                // The ranges name their origins; the author names this site.
+                Some(e) => format!("guardia: {}", describe(&e.contains)),
                 None => format!("guardia: {code} keys"),
             };
             git.commit(&msg, &code)?;
