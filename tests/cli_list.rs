@@ -82,6 +82,18 @@ fn list_filters_match_a_filtered_full_list() {
                 ["new", "waiting", "rejected"].contains(&t["status"].as_str().unwrap_or(""))
             }),
         ),
+        // A state named twice lists each ticket once.
+        (
+            vec![
+                "--status".into(),
+                "new".into(),
+                "--status".into(),
+                "waiting".into(),
+                "--status".into(),
+                "new".into(),
+            ],
+            Box::new(|t: &Value| ["new", "waiting"].contains(&t["status"].as_str().unwrap_or(""))),
+        ),
         (
             vec!["--open".into()],
             Box::new(|t: &Value| {

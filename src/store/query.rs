@@ -847,8 +847,15 @@ impl Store {
             };
             format!("SELECT {TICKET_COLS} FROM {from}{wh} ORDER BY {order_col} {dir} LIMIT {limit}")
         };
-        let sql = match filter.statuses.as_slice() {
-            [] | [_] => base(&filter.statuses, &mut args),
+        // A state named twice would be a second UNION part: every ticket twice.
+        let mut statuses: Vec<String> = Vec::with_capacity(filter.statuses.len());
+        for s in &filter.statuses {
+            if !statuses.contains(s) {
+                statuses.push(s.clone());
+            }
+        }
+        let sql = match statuses.as_slice() {
+            [] | [_] => base(&statuses, &mut args),
             // With a text query the full-text index already gives the order:
             // one walk down its rowids, checking the state of each match,
             // beats one full-text evaluation per state.
