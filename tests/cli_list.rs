@@ -250,6 +250,11 @@ fn list_refuses_unknown_filter_values() {
     let err = env.fail(&["list", "--status", "flying"]);
     assert!(err.contains("unknown status 'flying'"), "{err}");
     assert!(err.contains("in_progress"), "lists the states: {err}");
+    assert_eq!(
+        err.matches("in_progress").count(),
+        1,
+        "each state once: {err}"
+    );
     let err = env.fail(&["list", "--priority", "urgent"]);
     assert!(err.contains("unknown priority 'urgent'"), "{err}");
     assert!(err.contains("critical, high, medium, low"), "{err}");

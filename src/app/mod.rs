@@ -224,12 +224,18 @@ impl App {
     }
 
     fn check_filter(&self, f: &ListFilter) -> Result<(), AppError> {
-        let states: Vec<String> = self
+        // Workflows share most states; each is named once, in first-seen order.
+        let mut states: Vec<String> = Vec::new();
+        for id in self
             .config
             .workflows
             .iter()
-            .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
-            .collect();
+            .flat_map(|w| w.states.iter().map(|s| s.id.get_ref()))
+        {
+            if !states.contains(id) {
+                states.push(id.clone());
+            }
+        }
         for s in &f.statuses {
             if !states.contains(s) {
                 return Err(AppError::unknown("status", s, states));
