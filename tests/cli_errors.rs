@@ -341,6 +341,37 @@ fn not_a_database() {
     assert!(err.contains("notes.txt"), "{err}");
 }
 
+/// Another program's SQLite file, or an empty file, named by mistake: the
+/// command refuses it and leaves it byte for byte as it was (no switch to
+/// WAL, no header written).
+#[test]
+fn a_database_that_is_not_ours_is_left_untouched() {
+    let mut env = Env::empty();
+    env.db = env.path().join("other.db");
+    {
+        let c = rusqlite::Connection::open(&env.db).expect("open");
+        c.execute_batch("CREATE TABLE foo(x); INSERT INTO foo VALUES (1);")
+            .expect("create");
+    }
+    let before = std::fs::read(&env.db).expect("read");
+    let err = env.fail(&["list"]);
+    assert!(err.contains("no guardia schema"), "{err}");
+    let after = std::fs::read(&env.db).expect("read");
+    assert!(
+        after == before,
+        "the file changed ({} bytes before, {} after)",
+        before.len(),
+        after.len()
+    );
+    let wal = env.path().join("other.db-wal");
+    assert!(!wal.exists(), "no WAL left next to it");
+    env.db = env.path().join("empty.db");
+    std::fs::write(&env.db, b"").expect("write");
+    let err = env.fail(&["show", "BOG-1"]);
+    assert!(err.contains("no guardia schema"), "{err}");
+    assert_eq!(std::fs::metadata(&env.db).expect("meta").len(), 0);
+}
+
 #[test]
 fn unknown_service_type_impact_urgency_priority() {
     let env = Env::new();

@@ -257,7 +257,11 @@ impl Store {
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
         .map_err(|e| sqlite_err(path, e))?;
-        configure(&conn, path)?;
+        // The schema version is read before anything is set: switching to
+        // WAL writes the file, and a file that is not ours (another
+        // program's database, an empty file) must be left as it was.
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| sqlite_err(path, e))?;
         let known = schema::LATEST;
         let found: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
@@ -275,6 +279,7 @@ impl Store {
                 detail: "no guardia schema".into(),
             });
         }
+        configure(&conn, path)?;
         if found < known {
             schema::migrations()
                 .to_latest(&mut conn)
