@@ -296,6 +296,10 @@ impl App {
                 Some(x) if !x.is_finite() || x < 0.0 => Err(AppError::Invalid(format!(
                     "{what} {x} is not an amount; write a number of 0 or more"
                 ))),
+                // Scientific, as a huge amount is usually written.
+                Some(x) if x > MAX_AMOUNT => Err(AppError::Invalid(format!(
+                    "{what} {x:e} is too large; write at most {MAX_AMOUNT:.0}"
+                ))),
                 other => Ok(other),
             }
         };
@@ -313,7 +317,13 @@ impl App {
                 ));
             }
             let rate = rate.unwrap_or(*self.config.settings.costs.hourly_rate.get_ref());
-            (Some(hours), Some(rate), hours * rate)
+            let cost = hours * rate;
+            if cost > MAX_AMOUNT {
+                return Err(AppError::Invalid(format!(
+                    "{hours} hours at {rate} cost {cost:e}, more than {MAX_AMOUNT:.0}; check --hours and --rate"
+                )));
+            }
+            (Some(hours), Some(rate), cost)
         } else {
             if hours.is_some() || rate.is_some() {
                 return Err(AppError::Invalid(format!(
@@ -590,6 +600,11 @@ impl App {
         self.suggest_text(&text, Some(&t.service), Some(&t.id), limit)
     }
 }
+
+/// The largest hours, rate or cost a resource takes (a trillion). Beyond
+/// it a cost in cents no longer adds up exactly in a report's 64-bit sums,
+/// and at the top of `f64` rounding to cents overflows to nothing.
+const MAX_AMOUNT: f64 = 1e12;
 
 fn round_cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
