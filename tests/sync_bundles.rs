@@ -200,6 +200,7 @@ fn a_restored_database_that_reuses_its_site_is_detected() {
     // In a shared folder, the restored copy finds the original's files in
     // its own directory and publishes nothing.
     let folder = s[0].path().join("compartido").to_string_lossy().to_string();
+    std::fs::create_dir_all(&folder).expect("shared folder");
     s[0].ok(&["sync", "folder", &folder]);
     let count = || {
         walk(Path::new(&folder))
@@ -236,6 +237,14 @@ fn a_shared_folder_brings_three_sites_to_the_same_state() {
     let s = sites(3);
     let folder = s[0].path().join("compartido");
     let f = folder.to_string_lossy().to_string();
+    // A folder that is not there (a share not mounted) is refused, not made.
+    let err = s[0].fail(&["sync", "folder", &f]);
+    assert!(
+        err.contains("no folder at") && err.contains("mounted"),
+        "{err}"
+    );
+    assert!(!folder.exists(), "not created");
+    std::fs::create_dir_all(&folder).expect("shared folder");
     let k = ticket(&s[0], "Caída del ERP");
     ticket(&s[1], "Nómina");
     ticket(&s[2], "Correo");
@@ -313,6 +322,9 @@ fn a_second_folder_gets_everything_too() {
     let k = ticket(&s[0], "Dos carpetas");
     let one = s[0].path().join("uno").to_string_lossy().to_string();
     let two = s[0].path().join("dos").to_string_lossy().to_string();
+    for f in [&one, &two] {
+        std::fs::create_dir_all(f).expect("folder");
+    }
     s[0].ok(&["sync", "folder", &one]);
     let out = s[0].ok(&["sync", "folder", &two]);
     assert!(out.contains("exported 1 changes"), "{out}");

@@ -259,6 +259,27 @@ fn progress_is_reported_when_asked() {
     assert!(quiet.stderr.is_empty());
 }
 
+/// `--out` naming a folder is refused with what to write instead, and no
+/// temporary file is left next to it.
+#[test]
+fn an_export_into_a_folder_is_refused_and_leaves_nothing() {
+    let s = sites(1);
+    s[0].incident("Algo", "Algo pasa");
+    let folder = s[0].path().join("salida");
+    std::fs::create_dir_all(&folder).expect("dir");
+    let err = s[0].fail(&["sync", "export", "--out", &folder.to_string_lossy()]);
+    assert!(err.contains("is a folder; name the bundle file"), "{err}");
+    assert!(err.contains("salida/bundle.gdb"), "{err}");
+    let left: Vec<String> = std::fs::read_dir(s[0].path())
+        .expect("list")
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(std::fs::read_dir(&folder).expect("list").next().is_none());
+}
+
 /// What one site holds of a bundle: its ops from the origin, its tickets,
 /// and whether the bundle is recorded as imported.
 fn held(db: &Path) -> (i64, i64, i64) {

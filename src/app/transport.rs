@@ -61,8 +61,13 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
-    std::fs::write(&tmp, bytes).map_err(|e| io_err(&tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| io_err(path, e))
+    let written = std::fs::write(&tmp, bytes)
+        .map_err(|e| io_err(&tmp, e))
+        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_err(path, e)));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 impl App {
@@ -70,6 +75,14 @@ impl App {
     /// of other sites not imported yet. Files that fail their checks are
     /// reported and skipped; the rest of the folder still syncs.
     pub fn sync_folder(&mut self, dir: &Path, by: &str) -> Result<FolderReport, AppError> {
+        // Never created here: a share that is not mounted, or a typo, would
+        // otherwise "sync" into a local directory nobody else reads.
+        if !dir.is_dir() {
+            return Err(AppError::Invalid(format!(
+                "no folder at {}; if it is a shared drive, check that it is mounted; if it is new, create it first (mkdir)",
+                crate::text::sanitize_line(&dir.display().to_string())
+            )));
+        }
         let site = self.store.site().clone();
         let root = dir.join(&site.dataset_id);
         let keys_dir = root.join("keys");

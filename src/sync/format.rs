@@ -450,6 +450,13 @@ pub fn write_bundle(
     changesets: impl Iterator<Item = Result<RawChangeset, SyncError>>,
     sign: impl FnOnce(&[u8; 32]) -> Vec<u8>,
 ) -> Result<(u64, [u8; 32]), SyncError> {
+    if path.is_dir() {
+        return Err(SyncError::Invalid(format!(
+            "{} is a folder; name the bundle file to write, e.g. {}",
+            path.display(),
+            path.join("bundle.gdb").display()
+        )));
+    }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     let name = path
         .file_name()
@@ -462,7 +469,10 @@ pub fn write_bundle(
     let result = write_to(&tmp, header, changesets, sign);
     match result {
         Ok(written) => {
-            std::fs::rename(&tmp, path).map_err(|e| io(path, e))?;
+            if let Err(e) = std::fs::rename(&tmp, path) {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(io(path, e));
+            }
             if let Some(d) = dir
                 && let Ok(f) = File::open(d)
             {
