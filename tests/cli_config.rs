@@ -226,6 +226,29 @@ fn print_default_and_completions_work_with_a_broken_config() {
     env.ok(&["manpage"]);
 }
 
+/// Files that are there but cannot be used are named with what to do,
+/// never silently replaced by the built-in ones.
+#[test]
+fn unusable_config_files_are_named_not_skipped() {
+    let mut env = Env::new();
+    let cfg = env.cfg.clone();
+    std::fs::create_dir_all(&cfg).expect("dir");
+    let _ = std::fs::remove_file(cfg.join("escalation.toml"));
+    std::os::unix::fs::symlink(cfg.join("nowhere.toml"), cfg.join("escalation.toml"))
+        .expect("link");
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("escalation.toml"), "{err}");
+    assert!(err.contains("link to a file that does not exist"), "{err}");
+    std::fs::remove_file(cfg.join("escalation.toml")).expect("rm");
+    std::fs::write(cfg.join("escalation.toml"), b"# Escalaci\xf3n\n").expect("latin-1");
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("is not UTF-8 text; save it as UTF-8"), "{err}");
+    // --config naming a file rather than the folder.
+    env.cfg = cfg.join("escalation.toml");
+    let err = env.fail_raw(&["list"]);
+    assert!(err.contains("is a file, not a folder"), "{err}");
+}
+
 #[test]
 fn a_user_file_replaces_the_built_in_one() {
     let env = Env::new();

@@ -184,27 +184,57 @@ pub const CORE_FIELDS: &[&str] = &[
     "level",
 ];
 
+/// Why a configuration file could not be read, and what to do about it.
+fn unreadable(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => {
+            "is a link to a file that does not exist; fix the link or remove it to use the built-in file".into()
+        }
+        std::io::ErrorKind::InvalidData => {
+            "is not UTF-8 text; save it as UTF-8 (the editor's encoding setting)".into()
+        }
+        std::io::ErrorKind::IsADirectory => "is a folder; it must be a TOML file".into(),
+        _ => format!("cannot read the file: {e}; check its permissions"),
+    }
+}
+
 impl Config {
     /// Loads the files of `dir` over the embedded defaults. `dir` may be missing.
     pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
         let mut sources = Vec::new();
         let mut problems = Vec::new();
+        if let Some(d) = dir
+            && d.exists()
+            && !d.is_dir()
+        {
+            return Err(ConfigError {
+                problems: vec![Problem {
+                    file: d.display().to_string(),
+                    line: None,
+                    column: None,
+                    message: "is a file, not a folder; name the folder that holds guardia.toml and the other files".into(),
+                }],
+            });
+        }
         for (name, default_text) in DEFAULT_FILES {
             let candidate = dir.map(|d| d.join(name));
             match candidate {
-                Some(path) if path.exists() => match std::fs::read_to_string(&path) {
-                    Ok(text) => sources.push(Source {
-                        name,
-                        path: Some(path),
-                        text,
-                    }),
-                    Err(e) => problems.push(Problem {
-                        file: path.display().to_string(),
-                        line: None,
-                        column: None,
-                        message: format!("cannot read the file: {e}; check its permissions"),
-                    }),
-                },
+                // A link to nothing is a file the user meant, not a missing one.
+                Some(path) if path.symlink_metadata().is_ok() => {
+                    match std::fs::read_to_string(&path) {
+                        Ok(text) => sources.push(Source {
+                            name,
+                            path: Some(path),
+                            text,
+                        }),
+                        Err(e) => problems.push(Problem {
+                            file: path.display().to_string(),
+                            line: None,
+                            column: None,
+                            message: unreadable(&e),
+                        }),
+                    }
+                }
                 _ => sources.push(Source {
                     name,
                     path: None,
