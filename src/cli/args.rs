@@ -290,7 +290,7 @@ pub struct LinkArgs {
     pub key: String,
     /// The ticket to link to
     pub other: String,
-    /// related or problem
+    /// related, problem, known_error or major
     #[arg(long, default_value = "related")]
     pub kind: String,
     /// Remove the link instead
