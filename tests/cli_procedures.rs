@@ -618,3 +618,15 @@ fn cascades_follow_links_either_way_and_move_each_ticket_once() {
     let out = env.ok(&["workflow", "show", "itil_incidente"]);
     assert!(out.contains("resolved ⇒ related ← resolved"), "{out}");
 }
+
+/// A workflow with no approvals says so, rather than "known:" and nothing.
+#[test]
+fn approving_under_a_workflow_without_approvals_says_so() {
+    let env = Env::new();
+    let key = env.incident("Sin aprobaciones", "El flujo no tiene ninguna.");
+    let err = env.fail_as("ines", &["approve", &key, "x", "--reason", "y"]);
+    assert!(
+        err.contains("has no approvals, so there is nothing to approve"),
+        "{err}"
+    );
+}

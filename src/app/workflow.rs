@@ -150,6 +150,16 @@ impl App {
                     .iter()
                     .find(|a| a.id.get_ref() == approval)
                     .ok_or_else(|| {
+                        if wf.approvals.is_empty() {
+                            // "known:" with nothing after it would say nothing.
+                            return AppError::Refused {
+                                key: key.into(),
+                                message: format!(
+                                    "its workflow '{}' has no approvals, so there is nothing to approve",
+                                    wf.id.get_ref()
+                                ),
+                            };
+                        }
                         AppError::unknown(
                             "approval",
                             approval,
