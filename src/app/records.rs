@@ -601,9 +601,10 @@ impl App {
     }
 }
 
-/// The largest hours, rate or cost a resource takes (a trillion). Beyond
-/// it a cost in cents no longer adds up exactly in a report's 64-bit sums,
-/// and at the top of `f64` rounding to cents overflows to nothing.
+/// The largest hours, rate or cost a resource takes (a trillion). Within
+/// it an amount in cents is still an exact integer in `f64` and a report's
+/// 64-bit sums of cents have room for 90,000 of them; at the top of
+/// `f64`, rounding to cents overflowed to infinity, stored as null.
 const MAX_AMOUNT: f64 = 1e12;
 
 fn round_cents(x: f64) -> f64 {

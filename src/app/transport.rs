@@ -80,7 +80,7 @@ impl App {
         if !dir.is_dir() {
             return Err(AppError::Invalid(format!(
                 "no folder at {}; if it is a shared drive, check that it is mounted; if it is new, create it first (mkdir)",
-                crate::text::sanitize_line(&dir.display().to_string())
+                dir.display()
             )));
         }
         let site = self.store.site().clone();
