@@ -554,3 +554,41 @@ fn logins_restrict_who_may_act_as_whom() {
         .collect();
     assert_eq!(authors, ["ana", "ana", "ana", "bruno"]);
 }
+
+/// Standard output on a full disk (`/dev/full`): a command that recorded its
+/// change says so and exits 3, so a script does not run it again and record
+/// it twice; a command that recorded nothing exits 1 as usual.
+#[test]
+fn output_lost_after_a_recorded_change_is_told_apart() {
+    let env = Env::new();
+    let key = env.support("Impresora", "No imprime");
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let out = env
+        .std_cmd_as("ana")
+        .args(["comment", &key, "revisado"])
+        .stdout(full())
+        .output()
+        .expect("run guardia");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("the change was recorded"), "{err}");
+    assert!(err.contains("do not run the command again"), "{err}");
+    let t = env.json(&["show", &key, "--json"]);
+    assert_eq!(t["comments"].as_array().map(Vec::len), Some(1), "{t}");
+
+    let out = env
+        .std_cmd_as("ana")
+        .args(["list"])
+        .stdout(full())
+        .output()
+        .expect("run guardia");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("could not write to standard output"), "{err}");
+    assert!(!err.contains("recorded"), "{err}");
+}

@@ -233,3 +233,51 @@ fn configuration_text_is_sanitized_where_printed() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// clap quotes the argument it refuses. It strips ANSI sequences only when
+/// stderr is not a terminal, and never bidi overrides: the usage message is
+/// neutralised by guardia, and still exits 2 as a usage error.
+#[test]
+fn usage_errors_do_not_echo_what_was_typed_raw() {
+    let env = Env::new();
+    for args in [
+        vec!["list", "--limit", "\u{202e}abc\u{1b}]0;t\u{7}"],
+        vec!["list", "--b\u{202e}ogus"],
+        vec!["escalate", "BOG-1", "--level", "\u{200f}2\u{9b}1m"],
+    ] {
+        let out = env.output_as("ana", &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let hazards = terminal_hazards(&out.stderr);
+        assert!(
+            hazards.is_empty(),
+            "{args:?} printed {hazards:?}: {}",
+            String::from_utf8_lossy(&out.stderr).escape_debug()
+        );
+        assert!(String::from_utf8_lossy(&out.stderr).contains("abc") || args[1] != "--limit");
+    }
+    // Help still goes to stdout, exit 0, unchanged.
+    let help = env.output_as("ana", &["list", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--status"));
+}
+
+/// A file name is one line of a sync report: a newline in it (possible on
+/// Unix) cannot start a forged line.
+#[test]
+fn sync_reports_keep_a_path_on_one_line() {
+    let env = Env::new();
+    let dir = env.dir.path().join("dos\nlíneas");
+    let path = dir.to_str().expect("utf-8").to_owned();
+    let out = env.output_as("ana", &["sync", "import", &format!("{path}/x.gdb")]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    std::fs::create_dir(&dir).expect("mkdir");
+    env.incident("Prueba", "Algo que exportar");
+    let out = env.ok(&["sync", "folder", &path]);
+    assert!(out.contains("dos⏎ líneas"), "{out}");
+    assert!(
+        out.lines().all(|l| !l.starts_with("líneas")),
+        "a path split a line:\n{out}"
+    );
+}

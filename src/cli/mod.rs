@@ -26,7 +26,10 @@ use std::process::ExitCode;
 pub const EXIT_FAILURE: u8 = 1;
 
 pub fn main_entry() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -53,9 +56,58 @@ pub fn main_entry() -> ExitCode {
                 sanitize_line(&text)
             };
             eprintln!("guardia: {}", msg.trim_end());
-            ExitCode::from(EXIT_FAILURE)
+            if e.downcast_ref::<ChangeRecordedOutputLost>().is_some() {
+                ExitCode::from(EXIT_RECORDED_OUTPUT_LOST)
+            } else {
+                ExitCode::from(EXIT_FAILURE)
+            }
         }
     }
+}
+
+/// The command recorded its change but could not print its answer. Said
+/// plainly, with its own exit code, because the usual reaction to a failed
+/// command (run it again) would record the change twice.
+fn output_lost(e: anyhow::Error) -> anyhow::Error {
+    match e.chain().find_map(|c| c.downcast_ref::<OutputLost>()) {
+        // A reader that stopped early (`| head`) stays quiet, as always.
+        Some(lost) if lost.0.kind() != std::io::ErrorKind::BrokenPipe => {
+            anyhow::Error::new(ChangeRecordedOutputLost(lost.0.to_string()))
+        }
+        _ => e,
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "the change was recorded, but its confirmation could not be written to standard output ({0}); do not run the command again: `guardia log KEY` or `guardia list` shows what was recorded"
+)]
+struct ChangeRecordedOutputLost(String);
+
+/// Exit code of a command whose change was recorded although its output
+/// was lost.
+pub const EXIT_RECORDED_OUTPUT_LOST: u8 = 3;
+
+/// Help and version go out as clap wrote them. A usage error quotes what was
+/// typed, which may hold escape sequences or bidi overrides (pasted from a
+/// ticket, or a script's variable): clap only strips ANSI when stderr is not
+/// a terminal, so the message is printed plain and neutralised here.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        // Nothing the user typed is echoed; a failed print (closed pipe)
+        // is not worth a message.
+        let _ = e.print();
+        return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+    }
+    let plain = e.render().to_string();
+    eprintln!("{}", crate::text::sanitize_block(plain.trim_end()));
+    ExitCode::from(2)
 }
 
 fn lang_of(cli: &Cli) -> Result<Lang> {
@@ -109,20 +161,34 @@ fn out() -> std::io::StdoutLock<'static> {
     std::io::stdout().lock()
 }
 
+/// Standard output could not be written (a full disk behind a redirect, a
+/// terminal that went away). Kept apart from other failures because the
+/// command's change may already be committed: see [`output_lost`].
+#[derive(Debug, thiserror::Error)]
+#[error("could not write to standard output")]
+pub struct OutputLost(#[source] pub std::io::Error);
+
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let mut o = out();
-    // As an io::Error, so a closed pipe is recognised and stays quiet.
-    serde_json::to_writer_pretty(&mut o, value).map_err(std::io::Error::from)?;
-    writeln!(o)?;
-    Ok(())
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    write_stdout(&text)
 }
 
 fn print(text: &str) -> Result<()> {
-    let mut o = out();
-    o.write_all(text.as_bytes())?;
-    if !text.ends_with('\n') {
-        writeln!(o)?;
+    if text.ends_with('\n') {
+        write_stdout(text)
+    } else {
+        write_stdout(&format!("{text}\n"))
     }
+}
+
+/// Every command's answer goes out here, flushed, so a failure is seen
+/// while the command can still say what it means.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut o = out();
+    o.write_all(text.as_bytes())
+        .and_then(|()| o.flush())
+        .map_err(OutputLost)?;
     Ok(())
 }
 
@@ -189,7 +255,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if !matches!(command, Command::Tick(_) | Command::Doctor(_)) {
                 prepare_quietly(&mut app);
             }
-            dispatch(&cli, command, &mut app)
+            let committed_before = app.store.commits();
+            dispatch(&cli, command, &mut app).map_err(|e| {
+                if app.store.commits() > committed_before {
+                    output_lost(e)
+                } else {
+                    e
+                }
+            })
         }
     }
 }

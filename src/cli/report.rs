@@ -86,10 +86,7 @@ pub fn run(a: &ReportArgs, app: &mut App) -> Result<()> {
         ReportFormat::Md => markdown(&report, lang),
         ReportFormat::Table => table(&report, lang, super::output::terminal_width()),
     };
-    let mut o = std::io::stdout().lock();
-    o.write_all(text.as_bytes())?;
-    o.flush()?;
-    Ok(())
+    super::write_stdout(&text)
 }
 
 /// Labels in the operator's language.

@@ -8,7 +8,9 @@ use crate::app::sync::{
 };
 use crate::app::transport::FolderReport;
 use crate::cli::args::SyncCommand;
-use crate::text::sanitize_block as clean;
+// Every value printed here sits on one line of a report: a newline in a
+// path or a code must not start a forged line of its own.
+use crate::text::sanitize_line as clean;
 use anyhow::Result;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -269,12 +271,13 @@ fn run_command(
                     })
                     .collect();
                 s.push_str(&clean(&format!(
-                    "  {} {} ({}): {}\n",
+                    "  {} {} ({}): {}",
                     c.key,
                     c.field,
                     c.kind,
                     heads.join(" | ")
                 )));
+                s.push('\n');
             }
             if st.waiting_ops > 0 {
                 s.push_str(&format!(

@@ -102,6 +102,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     site: LocalSite,
+    /// Write transactions committed through this handle.
+    commits: u64,
 }
 
 fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
@@ -304,6 +306,7 @@ impl Store {
             conn,
             path: path.into(),
             site,
+            commits: 0,
         })
     }
 
@@ -419,7 +422,15 @@ impl Store {
         };
         let out = f(&mut w)?;
         w.finish()?;
+        self.commits += 1;
         Ok(out)
+    }
+
+    /// How many write transactions this handle has committed: a caller
+    /// compares two readings to know whether something was recorded in
+    /// between.
+    pub fn commits(&self) -> u64 {
+        self.commits
     }
 }
 
