@@ -64,6 +64,48 @@ fn init_twice_fails_clearly_and_keeps_the_data() {
     assert_eq!(env.show(&key)["title"], "Primer ticket");
 }
 
+/// `init --demo` killed halfway (Ctrl-C, a closed SSH session, SIGKILL)
+/// leaves no database at the path: running it again just works.
+#[test]
+fn an_interrupted_init_leaves_nothing_in_the_way() {
+    let env = Env::empty();
+    // Where init builds the database before moving it into place.
+    let staging = env.db.with_file_name(".guardia.db.init");
+    let mut child = env
+        .std_cmd_as("ana")
+        .args(["init", "--demo", "--tickets", "200000"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn init");
+    // Kill it once the database is being filled, well before it is done.
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&staging).map_or(true, |m| m.len() < 1_000_000) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "init never started filling {staging:?}"
+        );
+        assert!(
+            child.try_wait().expect("poll").is_none(),
+            "init ended before it was killed"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().expect("kill");
+    child.wait().expect("reap");
+    assert!(!env.db.exists(), "a killed init left {:?} behind", env.db);
+
+    let out = env.ok(&["init", "--demo", "--tickets", "30"]);
+    assert!(out.contains("added 30 example tickets"), "{out}");
+    assert!(
+        !staging.exists(),
+        "the leftover {staging:?} was not cleared"
+    );
+    let listed = env.json(&["list", "--json", "--limit", "1000"]);
+    assert!(listed.as_array().is_some_and(|a| !a.is_empty()), "{listed}");
+    env.ok(&["doctor"]);
+}
+
 #[test]
 fn init_refuses_a_bad_site_code() {
     let env = Env::empty();

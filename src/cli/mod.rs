@@ -344,19 +344,29 @@ fn init(
             "site code {code} is already used by the site you join; choose another with --site (ticket keys must differ between sites)"
         );
     }
-    let store = Store::create_in(db, &code, joining.as_ref().map(|(d, _)| d.as_str()))?;
+    if db.exists() {
+        return Err(crate::store::StoreError::Exists { path: db.into() }.into());
+    }
+    // The database is built beside its final path and moved there only when
+    // complete: an init interrupted by Ctrl-C or a crash leaves nothing at
+    // `db`, so running it again just works (and clears the leftover).
+    let staging = Store::staging_path(db);
+    Store::remove_files(&staging);
+    let store = Store::create_in(&staging, &code, joining.as_ref().map(|(d, _)| d.as_str()))
+        .map_err(|e| e.about(db))?;
     let mut msg = format!("created database {} for site {code}\n", db.display());
     if let (Some(file), Some((dataset, other))) = (&a.join, &joining) {
         let mut app = App::new(config.clone(), store, clock, lang);
         let trusted = app.trust(&file.to_string_lossy());
+        drop(app);
         let trusted = match trusted {
             Ok(t) => t,
             Err(e) => {
-                drop(app);
-                Store::remove_files(db);
+                Store::remove_files(&staging);
                 return Err(e.into());
             }
         };
+        publish(&staging, db)?;
         msg.push_str(&format!(
             "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
             trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
@@ -388,16 +398,26 @@ fn init(
             Err(e) => {
                 // A half-filled example is no use: leave no database behind,
                 // so `init` can simply be run again.
-                Store::remove_files(db);
+                Store::remove_files(&staging);
                 return Err(e.into());
             }
         };
         msg.push_str(&format!(
             "added {tickets} example tickets ({ops} changes)\n"
         ));
+    } else {
+        drop(store);
     }
+    publish(&staging, db)?;
     print(&msg)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Moves the finished database into place; on failure nothing is left at
+/// either path.
+fn publish(staging: &Path, db: &Path) -> Result<()> {
+    Store::publish_staged(staging, db).inspect_err(|_| Store::remove_files(staging))?;
+    Ok(())
 }
 
 /// Writes the built-in files that are not in `dir` yet; never overwrites.

@@ -106,6 +106,21 @@ pub struct Store {
     commits: u64,
 }
 
+impl StoreError {
+    /// The same error told about `path`: `init` builds a database under a
+    /// staging name the operator never typed, and reports the path they did.
+    pub fn about(self, path: &Path) -> StoreError {
+        let path = path.to_path_buf();
+        match self {
+            StoreError::Create { cause, .. } => StoreError::Create { path, cause },
+            StoreError::DiskFull { .. } => StoreError::DiskFull { path },
+            StoreError::WriteFailed { detail, .. } => StoreError::WriteFailed { path, detail },
+            StoreError::ReadOnly { .. } => StoreError::ReadOnly { path },
+            other => other,
+        }
+    }
+}
+
 fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
     if let rusqlite::Error::SqliteFailure(f, ref msg) = e {
         match f.code {
@@ -204,6 +219,45 @@ impl Store {
             Self::remove_files(path);
         }
         result
+    }
+
+    /// Where `init` builds the database at `path` before moving it there:
+    /// a hidden file beside it, so the move stays on one filesystem.
+    pub fn staging_path(path: &Path) -> PathBuf {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "guardia.db".into());
+        path.with_file_name(format!(".{name}.init"))
+    }
+
+    /// Moves a database built at `staging` (and closed) to `path`, unless a
+    /// database appeared there meanwhile. A hard link refuses to replace an
+    /// existing file, which a rename would silently do; filesystems without
+    /// links (FAT on a USB stick) get a rename after a last check.
+    pub fn publish_staged(staging: &Path, path: &Path) -> Result<(), StoreError> {
+        let exists = || StoreError::Exists { path: path.into() };
+        // Closing the last connection checkpoints the WAL into the file and
+        // deletes it; a WAL still holding pages would not move with the file.
+        let mut wal = staging.as_os_str().to_owned();
+        wal.push("-wal");
+        if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+            return Err(StoreError::Integrity(format!(
+                "{} was not closed cleanly; run `guardia init` again",
+                staging.display()
+            )));
+        }
+        match std::fs::hard_link(staging, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Err(exists()),
+            Err(_) if path.exists() => return Err(exists()),
+            Err(_) => std::fs::rename(staging, path).map_err(|cause| StoreError::Create {
+                path: path.into(),
+                cause,
+            })?,
+        }
+        Self::remove_files(staging);
+        Ok(())
     }
 
     /// Removes a database file with its WAL and shared-memory files (for a
