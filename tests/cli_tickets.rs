@@ -489,7 +489,8 @@ fn attach_refuses_missing_and_unreadable_paths() {
     assert!(err.contains("check the path"), "{err}");
     // A directory is not a file.
     let err = env.fail(&["attach", &key, env.path().to_str().expect("utf-8")]);
-    assert!(err.contains("not a regular file"), "{err}");
+    assert!(err.contains("it is a folder"), "{err}");
+    assert!(!err.contains("permissions"), "{err}");
     // Unknown ticket: refused before copying anything.
     let file = env.path().join("ok.txt");
     std::fs::write(&file, "x").expect("write");
@@ -504,6 +505,54 @@ fn attach_refuses_missing_and_unreadable_paths() {
             .exists()
     );
     assert_eq!(env.show(&key)["attachments"], serde_json::json!([]));
+}
+
+/// Over 100 MB is a decision, not a fault: the message says why and what to
+/// do instead, and does not send the operator to check permissions.
+#[test]
+fn attach_refuses_a_file_too_large_with_what_to_do() {
+    let env = Env::new();
+    let key = env.incident("Adjunto grande", "Volcado de memoria");
+    let big = env.path().join("volcado.dmp");
+    // Sparse: 101 MiB of size without writing it.
+    std::fs::File::create(&big)
+        .and_then(|f| f.set_len(101 * 1024 * 1024))
+        .expect("sparse file");
+    let err = env.fail(&["attach", &key, big.to_str().expect("utf-8")]);
+    assert!(err.contains("it is 101 MB"), "{err}");
+    assert!(err.contains("limited to 100 MB"), "{err}");
+    assert!(err.contains("compress it"), "{err}");
+    assert!(!err.contains("permissions"), "{err}");
+    assert_eq!(env.show(&key)["attachments"], serde_json::json!([]));
+}
+
+/// An `attach` killed mid-copy leaves a `.incoming-*` file; the next attach
+/// removes the ones nobody has written to for an hour, and leaves a recent
+/// one (a copy that may still be running in another process).
+#[test]
+fn attach_clears_copies_abandoned_by_a_killed_attach() {
+    let env = Env::new();
+    let key = env.incident("Adjunto", "Con restos");
+    let store = env.db.parent().expect("dir").join("attachments");
+    std::fs::create_dir_all(&store).expect("mkdir");
+    let old = store.join(".incoming-abandonado");
+    let recent = store.join(".incoming-en-curso");
+    std::fs::write(&old, "mitad").expect("write");
+    std::fs::write(&recent, "mitad").expect("write");
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .and_then(|f| f.set_modified(two_hours_ago))
+        .expect("age the file");
+    let file = env.path().join("nota.txt");
+    std::fs::write(&file, "contenido").expect("write");
+    env.ok(&["attach", &key, file.to_str().expect("utf-8")]);
+    assert!(!old.exists(), "the abandoned copy is still there");
+    assert!(
+        recent.exists(),
+        "a copy that may be in progress was removed"
+    );
 }
 
 #[test]

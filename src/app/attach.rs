@@ -32,16 +32,27 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
         path: dir.into(),
         cause,
     };
+    let refused = |reason: String| AppError::AttachmentRefused {
+        path: path.into(),
+        reason,
+    };
     let meta = std::fs::metadata(path).map_err(read_err)?;
+    if meta.is_dir() {
+        return Err(refused(
+            "it is a folder; attach the files in it one by one, or an archive of it".into(),
+        ));
+    }
     if !meta.is_file() {
-        return Err(read_err(std::io::Error::other("it is not a regular file")));
+        return Err(refused(
+            "it is not a regular file (a device, a pipe or a socket); save its content to a file and attach that".into(),
+        ));
     }
     if meta.len() > MAX_ATTACHMENT_BYTES {
-        return Err(read_err(std::io::Error::other(format!(
-            "it is {} MB; attachments are limited to {} MB",
-            meta.len() / (1024 * 1024),
+        return Err(refused(format!(
+            "it is {} MB and attachments are limited to {} MB, so that the data folder stays small enough to back up and copy; compress it, or put it on a shared drive and say where in a comment",
+            meta.len().div_ceil(1024 * 1024),
             MAX_ATTACHMENT_BYTES / (1024 * 1024)
-        ))));
+        )));
     }
     let mut input = std::fs::File::open(path).map_err(read_err)?;
     {
@@ -52,9 +63,10 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
             .create(dir)
             .map_err(store_err)?;
     }
+    sweep_abandoned_copies(dir);
     // Copy to a temporary file while hashing, then rename into place: a
     // crash or a full disk never leaves a half-written file under a real name.
-    let tmp_path = dir.join(format!(".incoming-{}", uuid::Uuid::new_v4()));
+    let tmp_path = dir.join(format!("{INCOMING_PREFIX}{}", uuid::Uuid::new_v4()));
     let result = (|| -> Result<(String, i64), AppError> {
         let mut tmp = {
             use std::os::unix::fs::OpenOptionsExt;
@@ -111,4 +123,34 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
         .file_name()
         .map_or_else(|| "attachment".into(), |n| n.to_string_lossy().into_owned());
     Ok(Stored { name, sha256, size })
+}
+
+/// Prefix of a copy in progress, renamed to its hash when complete.
+const INCOMING_PREFIX: &str = ".incoming-";
+
+/// A copy untouched for this long was abandoned (its `attach` was killed):
+/// one in progress writes every few milliseconds.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the partial copies that interrupted `attach` runs left behind.
+/// Best effort: a copy that cannot be removed now is tried again next time.
+fn sweep_abandoned_copies(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let abandoned = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(INCOMING_PREFIX))
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > ABANDONED_AFTER);
+        if abandoned {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }

@@ -73,6 +73,10 @@ pub enum AppError {
         path: PathBuf,
         cause: std::io::Error,
     },
+    /// The file is readable but not one guardia attaches; `reason` says
+    /// why and what to do instead.
+    #[error("cannot attach {path}: {reason}")]
+    AttachmentRefused { path: PathBuf, reason: String },
     #[error("cannot store the attachment in {path}: {cause}; check free space and permissions")]
     AttachmentStore {
         path: PathBuf,
