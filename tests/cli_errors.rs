@@ -41,7 +41,7 @@ fn unknown_ticket_key_in_every_command() {
 #[test]
 fn malformed_key() {
     let env = Env::new();
-    for key in ["foo", "bog-1", "BOG-0", "BOG-x", "B-1", "BOG42"] {
+    for key in ["foo", "BOG-0", "BOG-x", "B-1", "BOG42", "BOG-+4", "BOG-1.0"] {
         let err = env.fail(&["show", key]);
         assert!(
             err.contains(&format!("'{key}' is not a ticket key")),
@@ -51,6 +51,26 @@ fn malformed_key() {
     }
     let err = env.fail(&["move", "foo", "closed"]);
     assert!(err.contains("'foo' is not a ticket key"), "{err}");
+}
+
+/// Keys as operators type them: lower case and leading zeros name the same
+/// ticket, everywhere a key is taken, and an unknown one is reported in the
+/// stored form.
+#[test]
+fn keys_as_typed_find_the_ticket() {
+    let env = Env::new();
+    let key = env.incident("Mayúsculas", "Claves escritas a mano");
+    assert_eq!(key, "BOG-1");
+    for typed in ["bog-1", "BOG-0001", "Bog-01"] {
+        assert_eq!(env.show(typed)["key"], "BOG-1", "{typed}");
+    }
+    let out = env.ok(&["comment", "bog-001", "escrito en minúsculas"]);
+    assert!(out.contains("BOG-1"), "{out}");
+    assert_eq!(env.show(&key)["comments"].as_array().map(Vec::len), Some(1));
+    let err = env.fail(&["link", &key, "bog-0001"]);
+    assert!(err.contains("cannot be linked to itself"), "{err}");
+    let err = env.fail(&["show", "BOG-00400"]);
+    assert!(err.contains("no ticket 'BOG-400'"), "{err}");
 }
 
 #[test]

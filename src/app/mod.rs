@@ -1192,7 +1192,7 @@ impl App {
                     ),
                 });
             }
-            (RejectionAction::Duplicate, Some(o)) if o == key => {
+            (RejectionAction::Duplicate, Some(o)) if same_key(o, key) => {
                 return Err(AppError::Refused {
                     key: key.into(),
                     message: "a ticket cannot duplicate itself".into(),
@@ -1444,13 +1444,22 @@ fn reloaded(
     Ok(t)
 }
 
-/// Loads a ticket by key, distinguishing a malformed key from an unknown one.
+/// Loads a ticket by key as typed (`bog-0042` finds BOG-42), distinguishing
+/// a malformed key from an unknown one.
 fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
-    if site::parse_ticket_key(key).is_none() {
+    let Some(canonical) = site::canonical_ticket_key(key) else {
         return Err(AppError::BadKey { key: key.into() });
+    };
+    r.ticket_by_key(&canonical)?
+        .ok_or(AppError::UnknownTicket { key: canonical })
+}
+
+/// Whether two keys as typed name the same ticket.
+fn same_key(a: &str, b: &str) -> bool {
+    match (site::canonical_ticket_key(a), site::canonical_ticket_key(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => a == b,
     }
-    r.ticket_by_key(key)?
-        .ok_or_else(|| AppError::UnknownTicket { key: key.into() })
 }
 
 /// Splits `NAME=VALUE`.

@@ -3,7 +3,7 @@
 //! by state, and timers that move tickets on their own, recorded by the
 //! system at the moment they were due.
 
-use super::{App, AppError, load, reloaded, who_can};
+use super::{App, AppError, load, reloaded, same_key, who_can};
 use crate::config::{Config, Operator, Workflow};
 use crate::domain::guards::{GivenApproval, GuardContext, History, Passed};
 use crate::domain::lifecycle;
@@ -290,7 +290,7 @@ impl App {
                 crate::config::LINK_KINDS.iter().map(|k| k.to_string()),
             ));
         }
-        if key == other {
+        if same_key(key, other) {
             return Err(AppError::Refused {
                 key: key.into(),
                 message: "a ticket cannot be linked to itself".into(),

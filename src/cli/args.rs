@@ -241,6 +241,7 @@ pub struct NewArgs {
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(required = true, value_name = "NAME=VALUE")]
     pub assignments: Vec<String>,
@@ -253,6 +254,7 @@ pub struct SetArgs {
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     /// Operator id, or `none`
     pub user: String,
@@ -262,6 +264,7 @@ pub struct AssignArgs {
 
 #[derive(Debug, Args)]
 pub struct MoveArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     pub state: String,
     #[arg(long)]
@@ -275,6 +278,7 @@ pub struct MoveArgs {
 
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     /// The approval's id in the ticket's workflow (see `guardia workflow show`)
     pub approval: String,
@@ -287,8 +291,10 @@ pub struct ApproveArgs {
 
 #[derive(Debug, Args)]
 pub struct LinkArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     /// The ticket to link to
+    #[arg(value_parser = ticket_key)]
     pub other: String,
     /// related, problem, known_error or major
     #[arg(long, default_value = "related")]
@@ -308,6 +314,7 @@ pub struct JsonFlag {
 
 #[derive(Debug, Args)]
 pub struct CommentArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     pub text: String,
     /// Visible to operators only
@@ -317,6 +324,7 @@ pub struct CommentArgs {
 
 #[derive(Debug, Args)]
 pub struct WorklogArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     pub duration: String,
     #[arg(long)]
@@ -325,6 +333,7 @@ pub struct WorklogArgs {
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     pub path: PathBuf,
     #[arg(long)]
@@ -333,6 +342,7 @@ pub struct AttachArgs {
 
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     /// Functional escalation to this level
     #[arg(long, conflicts_with_all = ["hierarchical", "to"], required_unless_present = "hierarchical")]
@@ -351,11 +361,12 @@ pub struct EscalateArgs {
 
 #[derive(Debug, Args)]
 pub struct RejectArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(long, value_name = "CODE")]
     pub reason: String,
     /// The original ticket, for duplicates
-    #[arg(long = "of", value_name = "KEY")]
+    #[arg(value_parser = ticket_key, long = "of", value_name = "KEY")]
     pub of: Option<String>,
     #[arg(long)]
     pub note: Option<String>,
@@ -371,6 +382,7 @@ pub enum DossierFormat {
 
 #[derive(Debug, Args)]
 pub struct SlaArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(long)]
     pub json: bool,
@@ -378,6 +390,7 @@ pub struct SlaArgs {
 
 #[derive(Debug, Args)]
 pub struct DossierArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(long, value_enum, default_value = "md")]
     pub format: DossierFormat,
@@ -409,9 +422,14 @@ pub enum RunbookCommand {
         json: bool,
     },
     /// Start a runbook on a ticket
-    Run { name: String, key: String },
+    Run {
+        name: String,
+        #[arg(value_parser = ticket_key)]
+        key: String,
+    },
     /// Tick an item (ITEM or RUNBOOK/ITEM) with an evidence note
     Tick {
+        #[arg(value_parser = ticket_key)]
         key: String,
         item: String,
         #[arg(long)]
@@ -445,7 +463,7 @@ pub struct ListArgs {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
     /// Continue after this ticket (the last key of the previous page)
-    #[arg(long, value_name = "KEY")]
+    #[arg(value_parser = ticket_key, long, value_name = "KEY")]
     pub after: Option<String>,
     /// newest (default), oldest, or sla: the resolution clock that breaches
     /// first leads, paused clocks after; tickets without a running or
@@ -465,6 +483,7 @@ pub enum ListSort {
 
 #[derive(Debug, Args)]
 pub struct KeyJson {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(long)]
     pub json: bool,
@@ -529,7 +548,7 @@ pub struct RecordListArgs {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
     pub limit: u16,
     /// Continue after this record (the last key of the previous page)
-    #[arg(long, value_name = "KEY")]
+    #[arg(value_parser = ticket_key, long, value_name = "KEY")]
     pub after: Option<String>,
     #[arg(long)]
     pub json: bool,
@@ -537,6 +556,7 @@ pub struct RecordListArgs {
 
 #[derive(Debug, Args)]
 pub struct KeyJsonArgs {
+    #[arg(value_parser = ticket_key)]
     pub key: String,
     #[arg(long)]
     pub json: bool,
@@ -560,8 +580,9 @@ pub enum ProblemCommand {
     Show(KeyJsonArgs),
     /// Link incidents to a problem (or unlink them with --remove)
     Link {
+        #[arg(value_parser = ticket_key)]
         problem: String,
-        #[arg(required = true, value_name = "INCIDENT")]
+        #[arg(value_parser = ticket_key, required = true, value_name = "INCIDENT")]
         incidents: Vec<String>,
         #[arg(long)]
         remove: bool,
@@ -576,6 +597,7 @@ pub enum ProblemCommand {
     Resource(ResourceCommand),
     /// Close a problem (its workflow may require the root cause)
     Close {
+        #[arg(value_parser = ticket_key)]
         problem: String,
         #[arg(long)]
         root_cause: Option<String>,
@@ -592,6 +614,7 @@ pub enum ProblemCommand {
 pub enum TaskCommand {
     /// Add a task: what is to be done, and by whom
     Add {
+        #[arg(value_parser = ticket_key)]
         problem: String,
         description: String,
         #[arg(long)]
@@ -599,6 +622,7 @@ pub enum TaskCommand {
     },
     /// Mark task N (as `problem show` numbers them) done, or not done with --undo
     Done {
+        #[arg(value_parser = ticket_key)]
         problem: String,
         n: usize,
         #[arg(long)]
@@ -610,6 +634,7 @@ pub enum TaskCommand {
 pub enum ResourceCommand {
     /// Add a resource: human (--hours, --rate), material or financial (--cost)
     Add {
+        #[arg(value_parser = ticket_key)]
         problem: String,
         /// human, material or financial
         #[arg(long)]
@@ -669,7 +694,9 @@ pub enum KnownCommand {
     Show(KeyJsonArgs),
     /// Apply a known error's workaround to an incident (links them, notes the workaround)
     Apply {
+        #[arg(value_parser = ticket_key)]
         known: String,
+        #[arg(value_parser = ticket_key)]
         key: String,
         #[arg(long)]
         json: bool,
@@ -677,6 +704,7 @@ pub enum KnownCommand {
     /// Known errors and problems that may explain a ticket (or a text)
     Suggest {
         /// The ticket [or give --text]
+        #[arg(value_parser = ticket_key)]
         key: Option<String>,
         #[arg(long, conflicts_with = "key")]
         text: Option<String>,
@@ -690,6 +718,7 @@ pub enum KnownCommand {
     },
     /// Close a known error: the permanent solution is in place
     Close {
+        #[arg(value_parser = ticket_key)]
         known: String,
         #[arg(long)]
         solution: Option<String>,
@@ -700,6 +729,7 @@ pub enum KnownCommand {
     },
     /// Cancel a known error that is no longer valid
     Cancel {
+        #[arg(value_parser = ticket_key)]
         known: String,
         #[arg(long)]
         note: Option<String>,
@@ -713,6 +743,7 @@ pub enum MajorCommand {
     /// Declare a ticket a major incident, or register one (--service, --title, --description)
     Declare {
         /// An existing ticket [or register a new one]
+        #[arg(value_parser = ticket_key)]
         key: Option<String>,
         #[arg(long, conflicts_with = "key", requires_all = ["title", "description"])]
         service: Option<String>,
@@ -737,14 +768,16 @@ pub enum MajorCommand {
     },
     /// Attach reports to a major incident (`-` reads keys from standard input, e.g. piped from `guardia list`)
     Attach {
+        #[arg(value_parser = ticket_key)]
         major: String,
-        #[arg(required = true, value_name = "KEY")]
+        #[arg(value_parser = ticket_key, required = true, value_name = "KEY")]
         keys: Vec<String>,
         #[arg(long)]
         json: bool,
     },
     /// Resolve a major incident; --children resolves its open reports with the same solution
     Resolve {
+        #[arg(value_parser = ticket_key)]
         major: String,
         #[arg(long)]
         solution: String,
@@ -814,4 +847,12 @@ pub enum ReportFormat {
     Csv,
     Json,
     Md,
+}
+
+/// A ticket key as the operator typed it (`bog-0042`), in its stored form
+/// (`BOG-42`), so every command, message and comparison sees one spelling.
+/// Anything else passes through unchanged, for the command to refuse with
+/// its own message (or to read as `-`, standard input).
+fn ticket_key(typed: &str) -> Result<String, std::convert::Infallible> {
+    Ok(crate::domain::site::canonical_ticket_key(typed).unwrap_or_else(|| typed.to_string()))
 }

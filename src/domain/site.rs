@@ -20,9 +20,47 @@ pub fn parse_ticket_key(key: &str) -> Option<(&str, i64)> {
     (n > 0).then_some((code, n))
 }
 
+/// The key as it is stored, from the way an operator may type it: `bog-42`,
+/// `BOG-0042` and ` BOG-42 ` all mean `BOG-42`. `None` if it is no key at all.
+pub fn canonical_ticket_key(typed: &str) -> Option<String> {
+    let (code, num) = typed.trim().rsplit_once('-')?;
+    let code = code.to_ascii_uppercase();
+    if !valid_site_code(&code) || num.is_empty() || !num.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n: i64 = num.parse().ok()?;
+    (n > 0).then(|| ticket_key(&code, n))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_as_typed() {
+        assert_eq!(canonical_ticket_key("BOG-42").as_deref(), Some("BOG-42"));
+        assert_eq!(canonical_ticket_key("bog-42").as_deref(), Some("BOG-42"));
+        assert_eq!(
+            canonical_ticket_key("BOG-00400").as_deref(),
+            Some("BOG-400")
+        );
+        assert_eq!(canonical_ticket_key(" Bog-7 ").as_deref(), Some("BOG-7"));
+        for bad in [
+            "foo",
+            "BOG-0",
+            "BOG-000",
+            "BOG-x",
+            "B-1",
+            "BOG42",
+            "BOG-+4",
+            "BOG--4",
+            "BOG-",
+            "BOG-1.0",
+            "BOG-99999999999999999999",
+        ] {
+            assert_eq!(canonical_ticket_key(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn site_codes() {
