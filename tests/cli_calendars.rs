@@ -87,6 +87,51 @@ fn a_country_without_shipped_holidays_is_refused() {
 }
 
 #[test]
+fn a_country_in_lower_case_is_told_the_code() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "holidays_of = \"MX\"",
+        "holidays_of = \"mx\"",
+    );
+    refused(
+        &text,
+        "\"mx\"",
+        "guardia ships no holidays for 'mx'; write the country code as 'MX'",
+    );
+}
+
+/// A calendar that is defined but broken gets its own error only, not
+/// "unknown calendar" wherever sla.toml or workflows.toml name it.
+#[test]
+fn a_broken_calendar_reports_only_its_own_problem() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "mon = [\"09:00-14:00\", \"16:00-19:00\"]",
+        "mon = [\"09:00-14:00\", \"16h-19h\"]",
+    );
+    let text = replace_once(
+        &text,
+        "time_zone = \"America/Asuncion\"",
+        "time_zone = \"America/Asuncio\"",
+    );
+    let env = Env::new();
+    env.write_config("calendars.toml", &text);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("the configuration has 2 problem(s)"), "{err}");
+    assert!(!err.contains("unknown calendar"), "{err}");
+    for (needle, message) in [
+        ("\"16h-19h\"", "mon: '16h' is not a time"),
+        ("America/Asuncio", "'America/Asuncio' is not a time zone"),
+    ] {
+        let line = line_of(&text, needle);
+        assert!(
+            err.contains(&format!("calendars.toml:{line}:")) && err.contains(message),
+            "expected {message:?} at line {line}: {err}"
+        );
+    }
+}
+
+#[test]
 fn backwards_and_malformed_ranges_and_timed_holidays_are_refused() {
     let base = default_config("calendars.toml");
     refused(

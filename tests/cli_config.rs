@@ -334,3 +334,142 @@ fn a_failed_demo_init_leaves_no_database_behind() {
     std::fs::remove_file(env.cfg.join("workflows.toml")).expect("restore");
     env.ok(&["init", "--demo", "--tickets", "5"]);
 }
+
+#[test]
+fn an_unknown_holidays_country_stops_everything() {
+    let text = replace_once(
+        &default_config("calendars.toml"),
+        "holidays_of = \"PY\"",
+        "holidays_of = \"AR\"",
+    );
+    let line = line_of(&text, "holidays_of = \"AR\"");
+    assert_config_stops_everything(
+        "calendars.toml",
+        &text,
+        &[line],
+        "guardia ships no holidays for 'AR'; holidays_of must be one of CO, ES, MX, PY, or leave it out and list your dates in extra_holidays",
+    );
+}
+
+/// The toml crate says only "duplicate key"; guardia names the key.
+#[test]
+fn a_duplicate_key_is_named_with_its_line() {
+    let text = replace_once(
+        &default_config("guardia.toml"),
+        "site_code = \"BOG\"\n",
+        "site_code = \"BOG\"\nsite_code = \"MDE\"\n",
+    );
+    let line = line_of(&text, "site_code = \"MDE\"");
+    assert_config_stops_everything(
+        "guardia.toml",
+        &text,
+        &[line],
+        "duplicate key 'site_code': it is already set above in the same table; keep one of the two",
+    );
+}
+
+#[test]
+fn a_repeated_table_or_inline_key_is_named_too() {
+    let env = Env::new();
+    let guardia = format!(
+        "{}\n[organisation]\nname = \"Otra\"\n",
+        default_config("guardia.toml")
+    );
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "critical = { response = \"30m\", resolution = \"4h\" }",
+        "critical = { response = \"30m\", 'response' = \"1h\", resolution = \"4h\" }",
+    );
+    let g = env.write_config("guardia.toml", &guardia);
+    let s = env.write_config("sla.toml", &sla);
+    let err = env.fail_raw(&["config", "check"]);
+    let header = guardia
+        .rfind("[organisation]")
+        .map(|at| guardia[..at].matches('\n').count() + 1)
+        .expect("second header");
+    assert!(
+        err.contains(&format!(
+            "{}:{header}:2: duplicate key 'organisation': this table header repeats a table or key already defined above; merge the two into one",
+            g.display()
+        )),
+        "{err}"
+    );
+    let line = line_of(&sla, "'response' = \"1h\"");
+    let column = sla
+        .lines()
+        .nth(line - 1)
+        .and_then(|l| l.find("'response'"))
+        .expect("column")
+        + 1;
+    assert!(
+        err.contains(&format!(
+            "{}:{line}:{column}: duplicate key 'response': it is already set above",
+            s.display()
+        )),
+        "{err}"
+    );
+}
+
+/// SLA targets and workflow timers share the worklog's parser, not its
+/// wording: no advice about worklog entries, and the cap stated in hours
+/// (in sla.toml `1d` is 8 business hours, so `43d` is past it).
+#[test]
+fn config_durations_are_worded_for_their_file() {
+    let env = Env::new();
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "critical = { response = \"30m\", resolution = \"4h\" }",
+        "critical = { response = \"-1h\", resolution = \"43d\" }",
+    );
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "after = \"24h\"",
+        "after = \"400h\"",
+    );
+    let s = env.write_config("sla.toml", &sla);
+    let w = env.write_config("workflows.toml", &wf);
+    let err = env.fail_raw(&["config", "check"]);
+    let line = line_of(&sla, "response = \"-1h\"");
+    for expected in [
+        format!(
+            "{}:{line}:25: response target '-1h' must be longer than zero; write business time such as 30m or 4h",
+            s.display()
+        ),
+        format!(
+            "{}:{line}:45: resolution target '43d' is 344 hours of business time (1d = 8 business hours); a target can be at most 336 business hours (42d): write a shorter one",
+            s.display()
+        ),
+        format!(
+            "{}:{}:9: timer duration '400h' is 400 hours; a timer can wait at most 336 hours (14 × 24 h): write 336h or less",
+            w.display(),
+            line_of(&wf, "after = \"400h\"")
+        ),
+    ] {
+        assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
+    }
+    for worklog_only in ["entries", "worklog", "14 days", "write e.g. 45m"] {
+        assert!(!err.contains(worklog_only), "{worklog_only:?} in:\n{err}");
+    }
+}
+
+/// The worklog's `1d` is 8 working hours and its cap 14 × 24 hours, so
+/// `42d` is accepted; the cap is stated in hours, true for every unit.
+#[test]
+fn the_worklog_cap_is_stated_in_hours() {
+    let env = Env::new();
+    let key = env.support("Trabajo largo", "Muchas horas");
+    env.ok(&["worklog", &key, "42d"]);
+    let err = env.fail(&["worklog", &key, "43d"]);
+    assert!(
+        err.contains(
+            "'43d' is 344 hours (1d = 8 working hours); one entry can be at most 336 hours (14 × 24 h): log long work as several entries"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("more than 14 days"), "{err}");
+    let err = env.fail(&["worklog", &key, "--", "-1h"]);
+    assert!(
+        err.contains("'-1h' is not a positive duration; log the time worked"),
+        "{err}"
+    );
+}

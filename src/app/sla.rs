@@ -120,10 +120,15 @@ pub(super) fn compute_from<'c>(
                 ticket.priority
             ))
         })?;
+    // Validation has read every target already; word a failure as the
+    // configuration's, not the worklog's.
     let minutes = |s: &str| {
-        crate::domain::duration::parse_minutes(s)
+        crate::domain::duration::parse(s)
             .map(Duration::minutes)
-            .map_err(AppError::Invalid)
+            .map_err(|e| {
+                let what = format!("SLA policy '{}': target", policy.id.get_ref());
+                AppError::Invalid(crate::config::sla_target_message(&what, s, e))
+            })
     };
     // The first move in log order, as the ledger always counted it.
     let first_move = ops

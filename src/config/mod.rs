@@ -7,7 +7,7 @@ mod schema;
 mod validate;
 
 pub use schema::*;
-pub use validate::RESOLUTION_TIME_FIELD;
+pub use validate::{RESOLUTION_TIME_FIELD, sla_target_message, toml_error_message};
 
 use std::fmt;
 use std::path::{Path, PathBuf};

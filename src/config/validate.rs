@@ -3,6 +3,7 @@
 //! administrator fixes them in one pass).
 
 use super::*;
+use crate::domain::duration::{self, DurationError};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashSet};
 use toml::Spanned;
@@ -63,7 +64,7 @@ impl Checker<'_> {
                     file,
                     line,
                     column,
-                    message: e.message().trim().to_string(),
+                    message: toml_error_message(&src.text, &e),
                 });
                 None
             }
@@ -122,6 +123,48 @@ impl Checker<'_> {
         );
         false
     }
+}
+
+/// The toml crate's message for a syntax or type error, completed where it
+/// is too terse to act on: for a duplicate key it says only "duplicate key",
+/// pointing at the second occurrence, so the key is named from that span.
+pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
+    let message = e.message().trim();
+    if message != "duplicate key" {
+        return message.to_string();
+    }
+    let Some(span) = e.span() else {
+        return format!("{message}: a key or table is defined twice; keep one of the two");
+    };
+    let key = text
+        .get(span.clone())
+        .map(unquote)
+        .filter(|k| !k.trim().is_empty() && !k.contains('\n'));
+    let Some(key) = key else {
+        return format!("{message}: a key or table is defined twice; keep one of the two");
+    };
+    let key = crate::text::sanitize_line(key);
+    let before = text.get(..span.start).unwrap_or_default();
+    let line = before.rsplit('\n').next().unwrap_or_default();
+    if line.trim_start().starts_with('[') {
+        format!(
+            "duplicate key '{key}': this table header repeats a table or key already defined above; merge the two into one"
+        )
+    } else {
+        format!(
+            "duplicate key '{key}': it is already set above in the same table; keep one of the two"
+        )
+    }
+}
+
+/// A TOML key as written, without its quotes (`"a b"` and `'a b'` → `a b`).
+fn unquote(key: &str) -> &str {
+    for q in ['"', '\''] {
+        if let Some(inner) = key.strip_prefix(q).and_then(|k| k.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    key
 }
 
 /// Ids are typed on command lines and combined as `RUNBOOK/ITEM` or
@@ -191,9 +234,13 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         &operators,
         &workflows,
     );
+    // References are checked against every calendar the file defines, even
+    // one that failed its own checks: its error is enough, a knock-on
+    // "unknown calendar" in sla.toml or workflows.toml would mislead.
+    let calendar_ids = ids(&calendars.calendars, |d| &d.id);
     let calendars = check_calendars(&mut c, calendars);
-    workflows::check(&mut c, &workflows, &fields, &operators, &calendars);
-    check_sla(&mut c, &sla, &calendars, &types, &priority, &workflows);
+    workflows::check(&mut c, &workflows, &fields, &operators, &calendar_ids);
+    check_sla(&mut c, &sla, &calendar_ids, &types, &priority, &workflows);
     if !c.problems.is_empty() {
         return Err(ConfigError {
             problems: c.problems,
@@ -224,7 +271,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
 fn check_sla(
     c: &mut Checker,
     sla: &SlaFile,
-    calendars: &[(CalendarDef, crate::domain::calendar::Calendar)],
+    calendar_ids: &BTreeSet<String>,
     types: &TypesFile,
     priority: &PriorityFile,
     workflows: &WorkflowsFile,
@@ -247,20 +294,7 @@ fn check_sla(
                 format!("policy '{}' is defined twice", p.id.get_ref()),
             );
         }
-        if !calendars
-            .iter()
-            .any(|(d, _)| d.id.get_ref() == p.calendar.get_ref())
-        {
-            c.known(
-                F,
-                "calendar",
-                &p.calendar,
-                &calendars
-                    .iter()
-                    .map(|(d, _)| d.id.get_ref().clone())
-                    .collect(),
-            );
-        }
+        c.known(F, "calendar", &p.calendar, calendar_ids);
         for t in &p.types {
             c.known(F, "ticket type", t, &type_ids);
             if !covered.insert(t.get_ref().clone()) {
@@ -318,14 +352,35 @@ fn check_sla(
                     ),
                 );
             }
-            for d in [&t.response, &t.resolution] {
-                match crate::domain::duration::parse_minutes(d.get_ref()) {
-                    Ok(m) if m > 0 => {}
-                    Ok(_) => c.at(F, d.span(), "a target must be longer than zero".into()),
-                    Err(e) => c.at(F, d.span(), e),
+            for (kind, d) in [("response", &t.response), ("resolution", &t.resolution)] {
+                if let Err(e) = duration::parse(d.get_ref()) {
+                    let what = format!("{kind} target");
+                    c.at(F, d.span(), sla_target_message(&what, d.get_ref(), e));
                 }
             }
         }
+    }
+}
+
+/// What an administrator is told about an SLA target (`what`: "response
+/// target", "resolution target") that does not read. Targets are business
+/// time and `1d` is a business day of 8 hours, so the cap of 336 hours is
+/// `42d`; the worklog's advice (split the entry) does not apply.
+pub fn sla_target_message(what: &str, text: &str, error: DurationError) -> String {
+    match error {
+        DurationError::NotADuration => format!(
+            "{what} '{text}' is not a duration; write business time such as 30m, 4h, 1h30m or 3d (1d = 8 business hours)"
+        ),
+        DurationError::NotPositive => format!(
+            "{what} '{text}' must be longer than zero; write business time such as 30m or 4h"
+        ),
+        DurationError::TooLong { minutes } => format!(
+            "{what} '{text}' is {} of business time{}; a target can be at most {} business hours ({}d): write a shorter one",
+            duration::hours_text(minutes),
+            duration::day_note(text, "business"),
+            duration::MAX_MINUTES / 60,
+            duration::MAX_MINUTES / duration::DAY_MINUTES
+        ),
     }
 }
 
@@ -339,6 +394,22 @@ fn toml_date(d: &toml::value::Datetime) -> Option<chrono::NaiveDate> {
         ),
         _ => None,
     }
+}
+
+/// Why `holidays_of` names no shipped country, and what to write instead.
+fn unknown_country(country: &str, countries: &BTreeSet<&str>) -> String {
+    let shown = crate::text::sanitize_line(country);
+    let upper = country.trim().to_uppercase();
+    // `co` or ` CO` is a slip of the hand, not a missing country.
+    if countries.contains(upper.as_str()) {
+        return format!(
+            "guardia ships no holidays for '{shown}'; write the country code as '{upper}' (capitals, no spaces)"
+        );
+    }
+    format!(
+        "guardia ships no holidays for '{shown}'; holidays_of must be one of {}, or leave it out and list your dates in extra_holidays",
+        countries.iter().copied().collect::<Vec<_>>().join(", ")
+    )
 }
 
 /// Checks every calendar (time zone, holidays, ranges) and builds it.
@@ -401,11 +472,7 @@ fn check_calendars(
                 c.at(
                     F,
                     country.span(),
-                    format!(
-                        "guardia ships no holidays for '{}'; it has {} (or list your dates in extra_holidays)",
-                        country.get_ref(),
-                        countries.iter().copied().collect::<Vec<_>>().join(", ")
-                    ),
+                    unknown_country(country.get_ref(), &countries),
                 );
             }
         }

@@ -1,19 +1,56 @@
-//! Durations as operators type them for the worklog: `90m`, `1h30m`, `2h`,
-//! `1.5h`, `1d` (a working day of 8 hours) or plain minutes.
+//! Durations as people type them: `90m`, `1h30m`, `2h`, `1.5h`, `1d` (a
+//! working day of 8 hours) or plain minutes. The worklog, SLA targets and
+//! workflow timers all read them with [`parse`], which says *what* is wrong
+//! as a [`DurationError`]; each caller words the message for its own reader
+//! (an operator logging work is told to split the entry, an administrator
+//! editing a file is not).
 
-/// Minutes in `text`, or a message saying what is accepted.
-pub fn parse_minutes(text: &str) -> Result<i64, String> {
+/// Minutes in `1d`: a working day of 8 hours (a business day in SLA targets).
+pub const DAY_MINUTES: i64 = 8 * 60;
+
+/// The longest duration accepted, 14 × 24 hours. It is a number of minutes,
+/// so with `1d` = 8 hours it is `42d`, not `14d`: messages state it in hours,
+/// which is true whatever unit the text used.
+pub const MAX_MINUTES: i64 = 14 * 24 * 60;
+
+/// Why a text is not an acceptable duration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationError {
+    /// Not something this parser reads (`abc`, `1x`, `1h30`).
+    NotADuration,
+    /// Reads as a duration, but it is zero or negative (`0m`, `-1h`).
+    NotPositive,
+    /// Longer than [`MAX_MINUTES`]; `minutes` is how long it reads as.
+    TooLong { minutes: i64 },
+}
+
+/// Minutes in `text`, or why it is not a duration.
+pub fn parse(text: &str) -> Result<i64, DurationError> {
     let t = text.trim().to_lowercase().replace(' ', "");
-    let bad = || {
-        format!(
-            "'{text}' is not a duration; write e.g. 45m, 1h30m, 1.5h, 2h or 1d (8 working hours)"
-        )
-    };
+    // `-1h` is a duration with a sign, not gibberish: say it is not positive.
+    if let Some(rest) = t.strip_prefix('-') {
+        return match unsigned_minutes(rest) {
+            Some(_) => Err(DurationError::NotPositive),
+            None => Err(DurationError::NotADuration),
+        };
+    }
+    let minutes = unsigned_minutes(&t).ok_or(DurationError::NotADuration)?;
+    if minutes <= 0 {
+        Err(DurationError::NotPositive)
+    } else if minutes > MAX_MINUTES {
+        Err(DurationError::TooLong { minutes })
+    } else {
+        Ok(minutes)
+    }
+}
+
+/// The minutes of a normalised text without a sign, if it reads at all.
+fn unsigned_minutes(t: &str) -> Option<i64> {
     if t.is_empty() {
-        return Err(bad());
+        return None;
     }
     if let Ok(n) = t.parse::<i64>() {
-        return check(n, text);
+        return Some(n);
     }
     let mut total = 0.0f64;
     let mut number = String::new();
@@ -24,31 +61,69 @@ pub fn parse_minutes(text: &str) -> Result<i64, String> {
             continue;
         }
         let factor = match c {
-            'd' => 480.0,
+            'd' => DAY_MINUTES as f64,
             'h' => 60.0,
             'm' => 1.0,
-            _ => return Err(bad()),
+            _ => return None,
         };
-        let n: f64 = number.parse().map_err(|_| bad())?;
+        let n: f64 = number.parse().ok()?;
         total += n * factor;
         number.clear();
         saw_unit = true;
     }
     if !number.is_empty() || !saw_unit {
-        return Err(bad());
+        return None;
     }
-    check(total.round() as i64, text)
+    // `as` saturates, so an absurdly long text is TooLong, not a wrap-around.
+    Some(total.round() as i64)
 }
 
-fn check(minutes: i64, text: &str) -> Result<i64, String> {
-    if minutes <= 0 {
-        Err(format!("'{text}' is not a positive duration"))
-    } else if minutes > 14 * 24 * 60 {
-        Err(format!(
-            "'{text}' is more than 14 days; log long work as several entries"
-        ))
+/// The worklog's reading of `text`: minutes, or a message for the operator
+/// who typed it.
+pub fn parse_minutes(text: &str) -> Result<i64, String> {
+    parse(text).map_err(|e| worklog_message(text, e))
+}
+
+/// What an operator logging work is told about `text`.
+pub fn worklog_message(text: &str, error: DurationError) -> String {
+    match error {
+        DurationError::NotADuration => format!(
+            "'{text}' is not a duration; write e.g. 45m, 1h30m, 1.5h, 2h or 1d (8 working hours)"
+        ),
+        DurationError::NotPositive => {
+            format!("'{text}' is not a positive duration; log the time worked, e.g. 45m or 1h30m")
+        }
+        DurationError::TooLong { minutes } => format!(
+            "'{text}' is {}{}; one entry can be at most {}: log long work as several entries",
+            hours_text(minutes),
+            day_note(text, "working"),
+            max_text()
+        ),
+    }
+}
+
+/// `(1d = 8 working hours)` when `text` uses days, so that `43d` being more
+/// than 336 hours reads as arithmetic rather than a contradiction.
+pub fn day_note(text: &str, kind: &str) -> String {
+    if text.to_lowercase().contains('d') {
+        format!(" (1d = {} {kind} hours)", DAY_MINUTES / 60)
     } else {
-        Ok(minutes)
+        String::new()
+    }
+}
+
+/// The cap as messages state it: `336 hours (14 × 24 h)`.
+pub fn max_text() -> String {
+    format!("{} hours (14 × 24 h)", MAX_MINUTES / 60)
+}
+
+/// How long a duration reads as, in hours because the cap is stated in
+/// hours: `20640` → `344 hours`, `20161` → `336h 1m`.
+pub fn hours_text(minutes: i64) -> String {
+    if minutes % 60 == 0 {
+        format!("{} hours", minutes / 60)
+    } else {
+        format_minutes(minutes)
     }
 }
 
@@ -81,10 +156,52 @@ mod tests {
     #[test]
     fn refused_forms() {
         for bad in [
-            "", "abc", "1x", "h", "0", "-5", "0m", "60d", "1h30", "1..5h",
+            "", "abc", "1x", "h", "0", "-5", "0m", "60d", "1h30", "1..5h", "-1h", "-",
         ] {
             assert!(parse_minutes(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn errors_say_what_is_wrong() {
+        use DurationError::*;
+        for bad in ["", "abc", "1x", "h", "1h30", "1..5h", "-", "-abc", "--1h"] {
+            assert_eq!(parse(bad), Err(NotADuration), "{bad:?}");
+        }
+        for bad in ["0", "0m", "-5", "-1h", "- 1h", "0.2m", "-43d"] {
+            assert_eq!(parse(bad), Err(NotPositive), "{bad:?}");
+        }
+        assert_eq!(parse("43d"), Err(TooLong { minutes: 43 * 480 }));
+        assert_eq!(parse("337h"), Err(TooLong { minutes: 337 * 60 }));
+        assert_eq!(parse("20161"), Err(TooLong { minutes: 20161 }));
+        assert!(matches!(
+            parse("99999999999999999999999h"),
+            Err(TooLong { .. })
+        ));
+    }
+
+    #[test]
+    fn the_cap_is_336_hours_whatever_the_unit() {
+        assert_eq!(parse("336h"), Ok(MAX_MINUTES));
+        assert_eq!(parse("42d"), Ok(MAX_MINUTES));
+        assert_eq!(parse("20160"), Ok(MAX_MINUTES));
+        assert_eq!(parse("14d"), Ok(14 * 480));
+    }
+
+    #[test]
+    fn worklog_messages_fit_the_worklog() {
+        let long = parse_minutes("43d").unwrap_err();
+        assert_eq!(
+            long,
+            "'43d' is 344 hours (1d = 8 working hours); one entry can be at most 336 hours (14 × 24 h): log long work as several entries"
+        );
+        assert!(!long.contains("14 days"), "{long}");
+        let long = parse_minutes("20161m").unwrap_err();
+        assert!(long.starts_with("'20161m' is 336h 1m; one entry"), "{long}");
+        let negative = parse_minutes("-1h").unwrap_err();
+        assert!(negative.contains("not a positive duration"), "{negative}");
+        let bad = parse_minutes("pronto").unwrap_err();
+        assert!(bad.contains("is not a duration; write e.g. 45m"), "{bad}");
     }
 
     #[test]
@@ -92,5 +209,7 @@ mod tests {
         assert_eq!(format_minutes(45), "45m");
         assert_eq!(format_minutes(120), "2h");
         assert_eq!(format_minutes(95), "1h 35m");
+        assert_eq!(hours_text(20640), "344 hours");
+        assert_eq!(hours_text(20161), "336h 1m");
     }
 }

@@ -5,6 +5,7 @@
 
 use super::{Checker, ids};
 use crate::config::*;
+use crate::domain::duration::{self, DurationError};
 use std::collections::BTreeSet;
 use toml::Spanned;
 
@@ -18,17 +19,13 @@ pub(super) fn check(
     workflows: &WorkflowsFile,
     fields: &FieldsFile,
     operators: &OperatorsFile,
-    calendars: &[(CalendarDef, crate::domain::calendar::Calendar)],
+    calendar_ids: &BTreeSet<String>,
 ) {
     c.unique(F, "workflow", workflows.workflows.iter().map(|w| &w.id));
     let role_ids = ids(&operators.roles, |r| &r.id);
     let field_ids = ids(&fields.fields, |f| &f.id);
     let mut fields_and_core = field_ids.clone();
     fields_and_core.extend(CORE_FIELDS.iter().map(|s| s.to_string()));
-    let calendar_ids: BTreeSet<String> = calendars
-        .iter()
-        .map(|(d, _)| d.id.get_ref().clone())
-        .collect();
     let actions: BTreeSet<String> = WORKFLOW_ACTIONS.iter().map(|s| s.to_string()).collect();
     let link_kinds: BTreeSet<String> = LINK_KINDS.iter().map(|s| s.to_string()).collect();
     // A cascade moves tickets of any workflow.
@@ -102,7 +99,7 @@ pub(super) fn check(
                         ),
                     );
                 }
-                c.known(F, "calendar", &cut.calendar, &calendar_ids);
+                c.known(F, "calendar", &cut.calendar, calendar_ids);
                 c.known(F, "approval", &cut.exception, &approvals);
             }
             if let Some(th) = &t.threshold {
@@ -162,11 +159,15 @@ pub(super) fn check(
                         timer.after.get_ref()
                     ),
                 );
-            } else if let Err(e) = crate::domain::duration::parse_minutes(timer.after.get_ref()) {
-                c.at(F, timer.after.span(), e);
+            } else if let Err(e) = duration::parse(timer.after.get_ref()) {
+                c.at(
+                    F,
+                    timer.after.span(),
+                    timer_message(timer.after.get_ref(), e),
+                );
             }
             if let Some(cal) = &timer.calendar {
-                c.known(F, "calendar", cal, &calendar_ids);
+                c.known(F, "calendar", cal, calendar_ids);
             }
         }
         for rule in &wf.actions {
@@ -181,6 +182,26 @@ pub(super) fn check(
             c.known(F, "cascade target state", &cascade.to, &every_state);
         }
         check_shape(c, wf, &states);
+    }
+}
+
+/// What an administrator is told about a timer's `after` that does not
+/// read. Timers are written in hours and minutes (`d` is refused before), and
+/// wait wall-clock or business time, so the cap is stated in hours.
+fn timer_message(text: &str, error: DurationError) -> String {
+    match error {
+        DurationError::NotADuration => format!(
+            "timer duration '{text}' is not a duration; write hours and minutes such as 30m, 4h, 1h30m or 24h"
+        ),
+        DurationError::NotPositive => {
+            format!("timer duration '{text}' must be longer than zero; write e.g. 30m or 24h")
+        }
+        DurationError::TooLong { minutes } => format!(
+            "timer duration '{text}' is {}; a timer can wait at most {}: write {}h or less",
+            duration::hours_text(minutes),
+            duration::max_text(),
+            duration::MAX_MINUTES / 60
+        ),
     }
 }
 
