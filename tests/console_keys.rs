@@ -1493,6 +1493,12 @@ fn keymap_files_are_refused_with_the_file_and_line() {
             "keymap.toml:3",
             "line 2",
         ),
+        // The same key twice is a TOML error; the key is named.
+        (
+            "[list]\n\"x\" = \"top\"\n\"x\" = \"bottom\"\n",
+            "keymap.toml:3",
+            "duplicate key 'x'",
+        ),
     ];
     for (text, place, detail) in cases {
         let err = Keymap::from_user_text("keymap.toml", text)

@@ -477,7 +477,7 @@ impl Report<'_> {
                     file: self.file.to_string(),
                     line,
                     column,
-                    message: e.message().trim().to_string(),
+                    message: crate::config::toml_error_message(text, &e),
                 });
                 return Vec::new();
             }
