@@ -265,6 +265,13 @@ fn escalation_levels_are_checked() {
     assert!(err.contains("already at level 1"), "{err}");
     let err = env.fail(&["dossier", &key, "--level", "7"]);
     assert!(err.contains("level 7 does not exist"), "{err}");
+    // A dossier is written for an escalation: not for the level the ticket
+    // is at (it used to render "Level: 1 → 1").
+    let err = env.fail(&["dossier", &key, "--level", "1"]);
+    assert!(err.contains("already at level 1"), "{err}");
+    assert!(err.contains("2 to 5"), "{err}");
+    let md = env.ok(&["dossier", &key]);
+    assert!(md.contains("1 → 2"), "{md}");
 }
 
 #[test]

@@ -287,22 +287,12 @@ impl App {
     /// The dossier to escalate `key` to `level` (default: the next level).
     pub fn dossier(&self, key: &str, level: Option<u8>) -> Result<Dossier, AppError> {
         let detail = self.detail(key)?;
-        let to = level.unwrap_or(
-            detail
-                .ticket
-                .level
-                .saturating_add(1)
-                .min(self.config.max_level()),
-        );
-        if self.config.level(to).is_none() {
-            return Err(AppError::Escalation {
-                key: key.into(),
-                refusal: escalation::EscalationRefusal::UnknownLevel {
-                    level: to,
-                    max: self.config.max_level(),
-                },
-            });
-        }
+        let to = escalation::dossier_level(&self.config, detail.ticket.level, level).map_err(
+            |refusal| AppError::Escalation {
+                key: detail.ticket.key.clone(),
+                refusal,
+            },
+        )?;
         Ok(escalation::build(&self.config, &detail, to, self.lang))
     }
 

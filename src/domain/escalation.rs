@@ -54,8 +54,8 @@ pub struct Dossier {
 pub enum EscalationRefusal {
     #[error("level {level} does not exist; the matrix has levels 1 to {max}")]
     UnknownLevel { level: u8, max: u8 },
-    #[error("the ticket is already at level {current}; escalate to a higher level")]
-    NotHigher { current: u8 },
+    #[error("{}", not_higher(*current, *max))]
+    NotHigher { current: u8, max: u8 },
     #[error(
         "escalating to level {level} needs the dossier fields {}; fill them with `guardia set {key} {}=...` (level-1 checks can also be shown by completing a level-1 runbook)",
         missing.join(", "),
@@ -68,6 +68,36 @@ pub enum EscalationRefusal {
     },
     #[error("the ticket is {state}; only open tickets escalate (reopen it first)")]
     NotOpen { state: String },
+}
+
+/// A ticket at the top of the matrix has nowhere higher to go; saying
+/// "escalate to a higher level" there would send the operator looking.
+fn not_higher(current: u8, max: u8) -> String {
+    if current >= max {
+        format!(
+            "the ticket is already at level {current}, the highest in the escalation matrix; there is no level above it"
+        )
+    } else {
+        format!(
+            "the ticket is already at level {current}; escalate to a higher level ({} to {max})",
+            current + 1
+        )
+    }
+}
+
+/// The escalation a dossier is written for: `to` levels above the ticket's,
+/// or the next level when none is named. Refused like the escalation
+/// itself would be when there is no such level or it is not higher.
+pub fn dossier_level(cfg: &Config, current: u8, to: Option<u8>) -> Result<u8, EscalationRefusal> {
+    let max = cfg.max_level();
+    let to = to.unwrap_or(current.saturating_add(1));
+    if to == 0 || (to > max && to != current.saturating_add(1)) {
+        return Err(EscalationRefusal::UnknownLevel { level: to, max });
+    }
+    if to <= current || to > max {
+        return Err(EscalationRefusal::NotHigher { current, max });
+    }
+    Ok(to)
 }
 
 /// True when a runbook counting as level-1 checks is complete on the ticket.
@@ -216,6 +246,7 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
     if to_level <= detail.ticket.level {
         return Err(EscalationRefusal::NotHigher {
             current: detail.ticket.level,
+            max,
         });
     }
     let d = build(cfg, detail, to_level, Lang::En);
@@ -363,4 +394,29 @@ fn indent(s: &str) -> String {
         .map(|l| format!("    {l}"))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dossier_is_for_a_level_above_the_ticket() {
+        let cfg = Config::builtin().expect("built-in configuration");
+        let max = cfg.max_level();
+        assert_eq!(max, 5);
+        assert_eq!(dossier_level(&cfg, 1, None), Ok(2));
+        assert_eq!(dossier_level(&cfg, 1, Some(4)), Ok(4));
+        assert_eq!(
+            dossier_level(&cfg, 2, Some(2)),
+            Err(EscalationRefusal::NotHigher { current: 2, max })
+        );
+        assert_eq!(
+            dossier_level(&cfg, 3, Some(9)),
+            Err(EscalationRefusal::UnknownLevel { level: 9, max })
+        );
+        // At the top there is no next level to write for.
+        let top = dossier_level(&cfg, 5, None).expect_err("nothing above 5");
+        assert!(top.to_string().contains("the highest"), "{top}");
+    }
 }
