@@ -352,3 +352,38 @@ fn search_sees_edits() {
     assert!(keys(&env.json(&["search", "viejo", "--json"])).is_empty());
     assert_eq!(keys(&env.json(&["search", "renovado", "--json"])), [key]);
 }
+
+/// On a narrow terminal the table leaves out columns (service first) rather
+/// than printing rows wider than the screen, which would wrap into an
+/// unreadable staircase; key, status and title always stay.
+#[test]
+fn a_narrow_terminal_gets_rows_that_fit() {
+    let env = Env::new();
+    env.incident("Impresora de la sede norte sin papel", "No imprime");
+    env.support("Solicitud de acceso al sistema de compras", "Acceso");
+    for columns in [40usize, 60, 80] {
+        let out = env
+            .cmd_as("ana")
+            .env("COLUMNS", columns.to_string())
+            .args(["list"])
+            .output()
+            .expect("run guardia");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= columns,
+                "COLUMNS={columns}: {} columns: {line}",
+                line.chars().count()
+            );
+        }
+        let header = text.lines().next().expect("header");
+        for kept in ["KEY", "STATUS", "TITLE"] {
+            assert!(header.contains(kept), "COLUMNS={columns}: {header}");
+        }
+        assert!(text.contains("BOG-1"), "{text}");
+        if columns == 40 {
+            assert!(!header.contains("SERVICE"), "{header}");
+        }
+    }
+}

@@ -24,9 +24,17 @@ pub fn terminal_width() -> usize {
     };
     from_env
         .or_else(from_tty)
-        .filter(|w| *w >= 40)
-        .unwrap_or(120)
+        .filter(|w| *w > 0)
+        .map_or(120, |w| w.max(MIN_TABLE_WIDTH))
 }
+
+/// Narrower than this, tables are laid out at this width and the terminal
+/// wraps them: a key and a few letters of title is all that would fit.
+const MIN_TABLE_WIDTH: usize = 40;
+
+/// The narrowest the last column (a title) is squeezed to before whole
+/// columns are left out.
+const MIN_LAST_COLUMN: usize = 10;
 
 /// `3d`, `5h`, `12m`: how long ago.
 pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
@@ -40,6 +48,18 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
 
 /// Renders rows under a header; the last column takes the remaining width.
 pub fn table(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
+    table_fitting(header, rows, width, &[])
+}
+
+/// [`table`] for a terminal that may be narrow: while the rows would be
+/// wider than `width`, the columns in `droppable` are left out, first one
+/// first. What still does not fit is cut at `width`, so no line wraps.
+pub fn table_fitting(
+    header: &[&str],
+    rows: &[Vec<String>],
+    width: usize,
+    droppable: &[usize],
+) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for r in rows {
@@ -47,25 +67,44 @@ pub fn table(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
             widths[i] = widths[i].max(display_width(cell));
         }
     }
-    let fixed: usize = widths[..cols - 1].iter().map(|w| w + 2).sum();
-    widths[cols - 1] = width.saturating_sub(fixed).max(10);
+    let mut shown: Vec<usize> = (0..cols).collect();
+    let fixed = |shown: &[usize]| -> usize {
+        shown[..shown.len() - 1]
+            .iter()
+            .map(|&i| widths[i] + 2)
+            .sum()
+    };
+    for drop in droppable {
+        if fixed(&shown) + MIN_LAST_COLUMN <= width {
+            break;
+        }
+        shown.retain(|i| i != drop);
+    }
+    let last = shown[shown.len() - 1];
+    widths[last] = width.saturating_sub(fixed(&shown)).max(MIN_LAST_COLUMN);
     let mut out = String::new();
-    let mut line = |cells: Vec<String>| {
+    let mut line = |cells: &[String]| {
         let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            if i + 1 == cols {
+        for &i in &shown {
+            let c = cells.get(i).map_or("", String::as_str);
+            if i == last {
                 l.push_str(&truncate_to_width(c, widths[i]));
             } else {
                 l.push_str(&pad_to_width(c, widths[i]));
                 l.push_str("  ");
             }
         }
-        out.push_str(l.trim_end());
+        let l = l.trim_end();
+        if display_width(l) > width {
+            out.push_str(truncate_to_width(l, width).trim_end());
+        } else {
+            out.push_str(l);
+        }
         out.push('\n');
     };
-    line(header.iter().map(|h| h.to_string()).collect());
+    line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
     for r in rows {
-        line(r.clone());
+        line(r);
     }
     out
 }
@@ -101,7 +140,14 @@ pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>, lang: Lang) -> Strin
             "KEY", "PRIO", "STATUS", "LVL", "AGE", "SERVICE", "ASSIGNEE", "TITLE",
         ],
     };
-    table(&header, &ticket_rows(tickets, now), terminal_width())
+    // On a narrow terminal the service goes first, then the assignee, the
+    // age, the level and the priority: key, status and title stay.
+    table_fitting(
+        &header,
+        &ticket_rows(tickets, now),
+        terminal_width(),
+        &[5, 6, 4, 3, 1],
+    )
 }
 
 /// The full detail view of `show`.
