@@ -354,11 +354,30 @@ fn not_a_database() {
     )
     .expect("write");
     let err = env.fail(&["list"]);
-    assert!(
-        err.contains("is not a guardia database or is damaged"),
-        "{err}"
-    );
+    assert!(err.contains("is not a guardia database"), "{err}");
     assert!(err.contains("notes.txt"), "{err}");
+    assert!(err.contains("restore it from a backup"), "{err}");
+    // `doctor` cannot open it either: it is not what the message suggests.
+    assert!(!err.contains("doctor"), "{err}");
+    let doctor = env.fail(&["doctor"]);
+    assert!(doctor.contains("is not a guardia database"), "{doctor}");
+}
+
+/// `--db` naming a folder (a common slip: the data directory instead of the
+/// file in it) is said in those words, with the file to name instead.
+#[test]
+fn a_folder_is_not_a_database_file() {
+    let mut env = Env::empty();
+    env.db = env.path().join("datos");
+    std::fs::create_dir(&env.db).expect("mkdir");
+    for args in [vec!["list"], vec!["init"]] {
+        let err = env.fail(&args);
+        assert!(
+            err.contains("is a folder, not a database file"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("datos/guardia.db"), "{args:?}: {err}");
+    }
 }
 
 /// Another program's SQLite file, or an empty file, named by mistake: the

@@ -344,6 +344,9 @@ fn init(
             "site code {code} is already used by the site you join; choose another with --site (ticket keys must differ between sites)"
         );
     }
+    if db.is_dir() {
+        return Err(crate::store::StoreError::IsAFolder { path: db.into() }.into());
+    }
     if db.exists() {
         return Err(crate::store::StoreError::Exists { path: db.into() }.into());
     }

@@ -51,10 +51,17 @@ pub enum StoreError {
     Missing { path: PathBuf },
     #[error("a database already exists at {path}; use it, or choose another path with --db")]
     Exists { path: PathBuf },
+    // `doctor` cannot open such a file either, so it is not suggested.
     #[error(
-        "{path} is not a guardia database or is damaged ({detail}); check the path, or run `guardia doctor`"
+        "{path} is not a guardia database ({detail}); check that --db or GUARDIA_DB names your database file. If it does, the file is damaged beyond reading: restore it from a backup"
     )]
     NotADatabase { path: PathBuf, detail: String },
+    #[error(
+        "{path} is damaged ({detail}); nothing was changed. Run `guardia doctor` to see what is damaged, and restore the file from a backup"
+    )]
+    Damaged { path: PathBuf, detail: String },
+    #[error("{path} is a folder, not a database file; name the file, e.g. --db {path}/guardia.db")]
+    IsAFolder { path: PathBuf },
     #[error(
         "the database at {path} was written by a newer guardia (schema {found}, this build knows {known}); upgrade guardia"
     )]
@@ -134,8 +141,14 @@ fn sqlite_err(path: &Path, e: rusqlite::Error) -> StoreError {
                 };
             }
             ErrorCode::ReadOnly => return StoreError::ReadOnly { path: path.into() },
-            ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt => {
+            ErrorCode::NotADatabase => {
                 return StoreError::NotADatabase {
+                    path: path.into(),
+                    detail: msg.clone().unwrap_or_else(|| f.to_string()),
+                };
+            }
+            ErrorCode::DatabaseCorrupt => {
+                return StoreError::Damaged {
                     path: path.into(),
                     detail: msg.clone().unwrap_or_else(|| f.to_string()),
                 };
@@ -307,6 +320,9 @@ impl Store {
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing { path: path.into() });
+        }
+        if path.is_dir() {
+            return Err(StoreError::IsAFolder { path: path.into() });
         }
         let mut conn = Connection::open_with_flags(
             path,
