@@ -250,6 +250,22 @@ fn set_refuses_what_other_commands_own() {
     );
     let err = env.fail(&["set", &key, "noequals"]);
     assert!(err.contains("'noequals' is not NAME=VALUE"), "{err}");
+    // Every refusal of `set` names its ticket first, like other refusals.
+    let err = env.fail(&["set", &key, "affected_users=cuarenta"]);
+    assert!(
+        err.starts_with(&format!(
+            "guardia: {key}: field 'affected_users': 'cuarenta' is not a number; write digits"
+        )),
+        "{err}"
+    );
+    let err = env.fail(&["set", &key, "status=closed"]);
+    assert!(
+        err.starts_with(&format!("guardia: {key}: field 'status'")),
+        "{err}"
+    );
+    // An unknown ticket is said before anything about the values.
+    let err = env.fail(&["set", "BOG-999", "affected_users=cuarenta"]);
+    assert!(err.contains("no ticket 'BOG-999'"), "{err}");
 }
 
 #[test]

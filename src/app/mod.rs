@@ -493,6 +493,32 @@ impl App {
         assignments: &[(String, String)],
         justification: Option<&str>,
     ) -> Result<Ticket, AppError> {
+        // A refused value is told with its ticket, as every other refusal of
+        // a change to a ticket is: an operator setting fields on several
+        // tickets in a row sees which one it was.
+        self.set_fields(actor, key, assignments, justification)
+            .map_err(|e| match e {
+                AppError::BadFieldValue { .. }
+                | AppError::FieldNotInType { .. }
+                | AppError::NotSettable { .. }
+                | AppError::Unknown { .. }
+                | AppError::Invalid(_) => AppError::Refused {
+                    key: site::canonical_ticket_key(key).unwrap_or_else(|| key.to_string()),
+                    message: e.to_string(),
+                },
+                other => other,
+            })
+    }
+
+    fn set_fields(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        assignments: &[(String, String)],
+        justification: Option<&str>,
+    ) -> Result<Ticket, AppError> {
+        // An unknown ticket is the first thing to say, before its values.
+        load(&self.reader(), key)?;
         if assignments.is_empty() {
             return Err(AppError::Invalid("nothing to set; write NAME=VALUE".into()));
         }

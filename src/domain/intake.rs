@@ -93,7 +93,9 @@ pub fn parse_field_value(def: &FieldDef, raw: &str) -> Result<Value, String> {
             Ok(n) => Ok(Value::from(n)),
             Err(_) => match raw.parse::<f64>() {
                 Ok(f) if f.is_finite() => Ok(Value::from(f)),
-                _ => Err(format!("'{raw}' is not a number")),
+                _ => Err(format!(
+                    "'{raw}' is not a number; write digits, e.g. 12 or 2.5"
+                )),
             },
         },
         FieldKind::Choice => {
