@@ -401,6 +401,31 @@ fn seed_003_help_centre_and_support_centre_set_their_own_states() {
     assert_eq!(status(&env, &second), "draft");
 }
 
+/// A clock that runs behind the one the ticket was registered by (another
+/// site's, or `GUARDIA_NOW` set back) records no time rather than a negative
+/// resolution time ("-16h -20m").
+#[test]
+fn a_clock_behind_the_registration_records_no_negative_resolution_time() {
+    let mut env = Env::new();
+    at(&mut env, "2026-03-02T12:00:00-06:00");
+    let key = env.api_incident("API de altas responde 500", "Falla en la API de altas");
+    env.ok(&["move", &key, "in_progress"]);
+    at(&mut env, "2026-03-02T09:00:00-06:00");
+    let t = env.json(&[
+        "move",
+        &key,
+        "resolved",
+        "--field",
+        "solution=Se renovó el certificado",
+        "--field",
+        "root_cause=Certificado vencido",
+        "--json",
+    ]);
+    let resolution = t["fields"]["resolution_time"].as_str().expect("recorded");
+    assert!(!resolution.contains('-'), "{resolution}");
+    assert!(resolution.starts_with("0m"), "{resolution}");
+}
+
 #[test]
 fn seed_002_answer_records_the_closing_data_and_closes_itself_after_24_hours() {
     let mut env = Env::new();

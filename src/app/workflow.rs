@@ -418,6 +418,10 @@ pub(super) fn resolution_span_text(
     lang: crate::config::Lang,
 ) -> String {
     use crate::domain::duration::format_minutes;
+    // A ticket registered at a site whose clock runs ahead of this one can
+    // look created after `now`: no time has passed, rather than a negative
+    // span in the closing record.
+    let now = now.max(created);
     let wall = format_minutes((now - created).num_minutes());
     let business = cfg
         .sla_policy(ticket_type)
