@@ -557,3 +557,101 @@ fn a_forged_changeset_is_named_wherever_it_sits_in_a_long_bundle() {
     assert!(import(&s[1], &honest).contains("imported"));
     assert_eq!(dump(&s[0]), dump(&s[1]));
 }
+
+/// A key file edited to carry a code guardia never makes (lower case, too
+/// long, with an escape sequence) is refused: tickets keyed by it could not
+/// be typed, and its code would be echoed in every report.
+#[test]
+fn a_key_file_with_an_impossible_site_code_is_not_trusted() {
+    let s = sites(2);
+    let third = Env::empty();
+    third.ok(&[
+        "init",
+        "--site",
+        "QUI",
+        "--join",
+        &common::sync::key_of(&s[0]).to_string_lossy(),
+    ]);
+    let key = common::sync::key_of(&third);
+    let text = std::fs::read_to_string(&key).expect("key file");
+    for code in ["qui", "TOOLONGCODE", "ZZ\u{1b}[31m"] {
+        let edited = s[1].path().join("editado.pub");
+        let json_code = serde_json::to_string(code).expect("json");
+        std::fs::write(&edited, text.replace("\"QUI\"", &json_code)).expect("write");
+        let err = s[1].fail(&["sync", "trust", &edited.to_string_lossy()]);
+        assert!(
+            err.contains("not a site code of 2 to 8 capital letters"),
+            "{code}: {err}"
+        );
+        assert!(!err.contains('\u{1b}'), "{err}");
+    }
+    s[1].ok(&["sync", "trust", &key.to_string_lossy()]);
+}
+
+/// Sync reports print the file names they were given on one line, escape
+/// sequences shown, not obeyed; and when stdout is lost, sync (which is
+/// safe to run again) exits 1, never 3.
+#[test]
+fn sync_reports_neutralise_paths_and_a_lost_stdout_is_not_exit_3() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    let out = s[0].path().join("b\u{1b}]0;x\u{7}\nFALSO.gdb");
+    let printed = s[0].ok(&[
+        "sync",
+        "export",
+        "--out",
+        &out.to_string_lossy(),
+        "--for",
+        "LYO",
+    ]);
+    assert_eq!(printed.trim_end().lines().count(), 1, "{printed}");
+    assert!(!printed.contains('\u{1b}'), "{printed}");
+    let key = s[0].path().join("k\nFALSO.pub");
+    let printed = s[0].ok(&["sync", "key", "--out", &key.to_string_lossy()]);
+    assert_eq!(printed.trim_end().lines().count(), 1, "{printed}");
+
+    let full = || {
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full")
+    };
+    let run = |args: &[&str]| {
+        s[1].std_cmd_as("ana")
+            .args(args)
+            .stdout(full())
+            .output()
+            .expect("run guardia")
+    };
+    // Something imported, stdout lost: exit 1, safe to repeat.
+    let imported = run(&["sync", "import", &out.to_string_lossy()]);
+    assert_eq!(
+        imported.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    // A refused file is still reported on stderr.
+    let bad = s[1].path().join("roto.gdb");
+    std::fs::write(&bad, b"GDBX not a bundle").expect("write");
+    let both = run(&[
+        "sync",
+        "import",
+        &out.to_string_lossy(),
+        &bad.to_string_lossy(),
+    ]);
+    let err = String::from_utf8_lossy(&both.stderr);
+    assert!(err.contains("roto.gdb"), "{err}");
+    assert_eq!(both.status.code(), Some(1), "{err}");
+    // Nothing to do, stdout lost: exit 1 too.
+    let folder = s[1].path().join("compartida");
+    std::fs::create_dir(&folder).expect("mkdir");
+    s[1].ok(&["sync", "folder", &folder.to_string_lossy()]);
+    let idle = run(&["sync", "folder", &folder.to_string_lossy()]);
+    assert_eq!(
+        idle.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&idle.stderr)
+    );
+}

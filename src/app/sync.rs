@@ -283,12 +283,9 @@ impl App {
         let known = match target {
             Target::Cursor(name) => r.export_cursor(name)?,
             Target::Site(code) => {
-                let peer = sites
-                    .values()
-                    .find(|s| s.code.eq_ignore_ascii_case(code) || s.site_id == *code)
-                    .ok_or_else(|| {
-                        AppError::unknown("site", code, sites.values().map(|s| s.code.clone()))
-                    })?;
+                let mut all: Vec<SiteRow> = sites.values().cloned().collect();
+                all.sort_by_key(|s| s.no);
+                let peer = site_named(&all, code)?;
                 r.peer_knows(peer.no)?
             }
         };
@@ -669,11 +666,7 @@ impl App {
     /// log is history, and other sites hold it too.
     pub fn revoke(&mut self, arg: &str) -> Result<SiteRow, AppError> {
         let sites = self.reader().sites()?;
-        let site = sites
-            .iter()
-            .find(|s| s.code.eq_ignore_ascii_case(arg) || s.site_id == arg)
-            .cloned()
-            .ok_or_else(|| AppError::unknown("site", arg, sites.iter().map(|s| s.code.clone())))?;
+        let site = site_named(&sites, arg)?.clone();
         if site.site_id == self.store.site().site_id {
             return Err(AppError::Invalid(format!(
                 "{} is this database's own site; to stop using it, stop using this database",
@@ -747,6 +740,18 @@ impl App {
             return Err(AppError::Invalid(format!(
                 "the key of site {code} is not an ed25519 key"
             )));
+        }
+        // guardia never writes such a code or id: the file was edited, and
+        // a code outside the key shape would make tickets nobody can type.
+        if !crate::domain::site::valid_site_code(&code) || uuid::Uuid::parse_str(&site_id).is_err()
+        {
+            return Err(refused(
+                path,
+                format!(
+                    "it names site '{code}' ({site_id}), which is not a site code of 2 to 8 capital letters with a site id that guardia makes; it was edited or not made by guardia: ask that site for its key file (`guardia sync key --out FILE`)"
+                ),
+            )
+            .into());
         }
         if site_id == self.store.site().site_id {
             return Err(AppError::Invalid(format!(
@@ -916,5 +921,72 @@ impl App {
             conflict_list: r.conflicts(20)?,
             waiting_ops: r.waiting_ops()?,
         })
+    }
+}
+
+/// The site an operator names by code or site id. Two sites can carry one
+/// code (a second `init --join` with a code already taken, seen through a
+/// shared folder before anyone trusted it): picking one silently could send
+/// a bundle to, or revoke, the wrong one, so the site id is asked for.
+fn site_named<'s>(sites: &'s [SiteRow], arg: &str) -> Result<&'s SiteRow, AppError> {
+    if let Some(s) = sites.iter().find(|s| s.site_id == arg) {
+        return Ok(s);
+    }
+    let matching: Vec<&SiteRow> = sites
+        .iter()
+        .filter(|s| s.code.eq_ignore_ascii_case(arg))
+        .collect();
+    match matching.as_slice() {
+        [one] => Ok(one),
+        [] => Err(AppError::unknown(
+            "site",
+            arg,
+            sites.iter().map(|s| s.code.clone()),
+        )),
+        several => Err(AppError::Invalid(format!(
+            "{} sites use the code {arg}: {}; name the one you mean by its site id (see `guardia sync status`)",
+            several.len(),
+            several
+                .iter()
+                .map(|s| format!("{} ({})", s.site_id, s.trust))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(no: i64, id: &str, code: &str, trust: &str) -> SiteRow {
+        SiteRow {
+            no,
+            site_id: id.into(),
+            code: code.into(),
+            pubkey: None,
+            trust: trust.into(),
+            skew_ms: 0,
+        }
+    }
+
+    #[test]
+    fn a_code_two_sites_share_must_be_named_by_site_id() {
+        let sites = [
+            site(1, "id-bog", "BOG", "this"),
+            site(2, "id-lyo-1", "LYO", "trusted"),
+            site(3, "id-lyo-2", "LYO", "pending"),
+        ];
+        assert_eq!(site_named(&sites, "bog").map(|s| s.no).ok(), Some(1));
+        assert_eq!(site_named(&sites, "id-lyo-2").map(|s| s.no).ok(), Some(3));
+        let err = site_named(&sites, "LYO")
+            .expect_err("ambiguous")
+            .to_string();
+        assert!(err.contains("2 sites use the code LYO"), "{err}");
+        assert!(
+            err.contains("id-lyo-1 (trusted)") && err.contains("id-lyo-2 (pending)"),
+            "{err}"
+        );
+        assert!(site_named(&sites, "MAD").is_err());
     }
 }

@@ -255,9 +255,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             if !matches!(command, Command::Tick(_) | Command::Doctor(_)) {
                 prepare_quietly(&mut app);
             }
-            let committed_before = app.store.commits();
+            let recorded_before = app.store.ops_recorded();
             dispatch(&cli, command, &mut app).map_err(|e| {
-                if app.store.commits() > committed_before {
+                // Sync is idempotent: run again, it records nothing twice.
+                let repeatable = matches!(command, Command::Sync(_));
+                if app.store.ops_recorded() > recorded_before && !repeatable {
                     output_lost(e)
                 } else {
                     e

@@ -129,7 +129,8 @@ fn run_command(
                 };
                 print(&format!(
                     "exported {what} to {} ({} bytes)\n",
-                    report.file, report.bytes
+                    clean(&report.file),
+                    report.bytes
                 ))?;
             }
             Ok(ExitCode::SUCCESS)
@@ -153,12 +154,13 @@ fn run_command(
                 for r in &reports {
                     s.push_str(&import_line(r));
                 }
-                if !s.is_empty() {
-                    print(&s)?;
-                }
+                let printed = if s.is_empty() { Ok(()) } else { print(&s) };
+                // The refusals go to stderr even when stdout fails: a file
+                // that was not imported must not pass unnoticed.
                 for e in &failed {
                     eprintln!("guardia: {}", clean(e));
                 }
+                printed?;
             }
             Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
@@ -191,8 +193,8 @@ fn run_command(
                 let mut s = folder_text(&report.folder);
                 s.push_str(&format!(
                     "git: {} on branch {}: {}{}\n",
-                    report.repository,
-                    report.branch,
+                    clean(&report.repository),
+                    clean(&report.branch),
                     if report.pushed {
                         "pushed"
                     } else {
@@ -293,7 +295,7 @@ fn run_command(
             print(&format!(
                 "revoked site {} ({}): its bundles and changesets are refused from now on; what was imported from it stays\n",
                 clean(&site.code),
-                site.site_id
+                clean(&site.site_id)
             ))?;
             Ok(ExitCode::SUCCESS)
         }
@@ -302,7 +304,7 @@ fn run_command(
             print(&format!(
                 "trusted site {} ({}), key fingerprint {}\n",
                 clean(&site.code),
-                site.site_id,
+                clean(&site.site_id),
                 site.pubkey
                     .as_deref()
                     .map(crate::sync::keys::fingerprint)
@@ -319,8 +321,8 @@ fn run_command(
                         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
                     print(&format!(
                         "wrote the key of site {} to {} (fingerprint {})\n",
-                        key.code,
-                        path.display(),
+                        clean(&key.code),
+                        clean(&path.display().to_string()),
                         crate::sync::keys::fingerprint(&key.key)
                     ))?;
                 }

@@ -109,8 +109,8 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     site: LocalSite,
-    /// Write transactions committed through this handle.
-    commits: u64,
+    /// Ops committed to the log through this handle.
+    ops_recorded: u64,
 }
 
 impl StoreError {
@@ -376,7 +376,7 @@ impl Store {
             conn,
             path: path.into(),
             site,
-            commits: 0,
+            ops_recorded: 0,
         })
     }
 
@@ -489,18 +489,20 @@ impl Store {
             cache: apply::ApplyCache::default(),
             latest: HashMap::new(),
             fold: Default::default(),
+            ops_written: 0,
         };
         let out = f(&mut w)?;
+        let written = w.ops_written;
         w.finish()?;
-        self.commits += 1;
+        self.ops_recorded += written;
         Ok(out)
     }
 
-    /// How many write transactions this handle has committed: a caller
-    /// compares two readings to know whether something was recorded in
-    /// between.
-    pub fn commits(&self) -> u64 {
-        self.commits
+    /// How many ops this handle has committed to the log: a caller compares
+    /// two readings to know whether a change was recorded in between (caches
+    /// such as the SLA clocks are written too, but record nothing).
+    pub fn ops_recorded(&self) -> u64 {
+        self.ops_recorded
     }
 }
 
@@ -565,6 +567,8 @@ pub struct WriteTx<'c> {
     latest: HashMap<String, OwnHeads>,
     /// Tickets folded from imported ops in this transaction.
     fold: merge::Fold,
+    /// Ops written to the log in this transaction, local or imported.
+    ops_written: u64,
 }
 
 impl WriteTx<'_> {
@@ -764,6 +768,7 @@ impl WriteTx<'_> {
             })
             .map(|n| n > 0)
             .map_err(|e| self.err(e))
+            .inspect(|&written| self.ops_written += u64::from(written))
     }
 
     fn apply_err(&self, e: apply::ApplyError) -> StoreError {
