@@ -407,8 +407,19 @@ fn a_database_that_is_not_ours_is_left_untouched() {
     env.db = env.path().join("empty.db");
     std::fs::write(&env.db, b"").expect("write");
     let err = env.fail(&["show", "BOG-1"]);
-    assert!(err.contains("no guardia schema"), "{err}");
+    assert!(err.contains("is an empty file, not a guardia database"), "{err}");
+    assert!(err.contains("then run `guardia init`"), "{err}");
     assert_eq!(std::fs::metadata(&env.db).expect("meta").len(), 0);
+    // init says what is in the way and what to do, rather than "a database
+    // already exists".
+    let err = env.fail(&["init"]);
+    assert!(err.contains("is an empty file"), "{err}");
+    assert_eq!(std::fs::metadata(&env.db).expect("meta").len(), 0);
+    env.db = env.path().join("enlace.db");
+    std::os::unix::fs::symlink(env.path().join("no-existe.db"), &env.db).expect("symlink");
+    let err = env.fail(&["init"]);
+    assert!(err.contains("is a symbolic link to"), "{err}");
+    assert!(err.contains("no-existe.db, which does not exist"), "{err}");
 }
 
 #[test]

@@ -106,6 +106,85 @@ fn an_interrupted_init_leaves_nothing_in_the_way() {
     env.ok(&["doctor"]);
 }
 
+/// While one `init` builds a database, a second on the same path is refused
+/// at once and touches nothing: it used to clear the first one's staging
+/// file as a leftover, so the first published the second's half-made work.
+#[test]
+fn a_second_init_on_the_same_path_waits_its_turn() {
+    let env = Env::empty();
+    let staging = env.db.with_file_name(".guardia.db.init");
+    let first = env
+        .std_cmd_as("ana")
+        .args(["init", "--site", "AAA", "--demo", "--tickets", "4000"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn init");
+    let started = std::time::Instant::now();
+    while std::fs::metadata(&staging).map_or(true, |m| m.len() < 200_000) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "the first init never started filling {staging:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let err = env.fail(&["init", "--site", "BBB"]);
+    assert!(err.contains("another `guardia init` is creating"), "{err}");
+    let done = first.wait_with_output().expect("first init");
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    assert!(String::from_utf8_lossy(&done.stdout).contains("added 4000 example tickets"));
+    let listed = env.json(&["list", "--json", "--limit", "1"]);
+    assert!(
+        listed[0]["key"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("AAA-")),
+        "{listed}"
+    );
+    assert!(!staging.exists());
+    assert!(!env.db.with_file_name(".guardia.db.init.lock").exists());
+}
+
+/// An init that fails after the database was begun (here: the configuration
+/// folder cannot be made) leaves no staging file; one whose confirmation
+/// cannot be printed exits 3, since the database does exist.
+#[test]
+fn init_cleans_up_after_a_failure_and_tells_a_lost_confirmation_apart() {
+    let mut env = Env::empty();
+    let blocker = env.path().join("un-archivo");
+    std::fs::write(&blocker, "x").expect("write");
+    env.cfg = blocker.join("cfg");
+    let err = env.fail(&["init"]);
+    assert!(
+        err.contains("cannot create the configuration directory"),
+        "{err}"
+    );
+    let data = env.db.parent().expect("data dir");
+    let left: Vec<_> = std::fs::read_dir(data)
+        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "left behind: {left:?}");
+
+    let env = Env::empty();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    let out = env
+        .std_cmd_as("ana")
+        .args(["init"])
+        .stdout(full)
+        .output()
+        .expect("run init");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("was recorded"), "{err}");
+    assert!(env.db.exists());
+}
+
 #[test]
 fn init_refuses_a_bad_site_code() {
     let env = Env::empty();

@@ -5,6 +5,7 @@
 
 pub mod args;
 mod console;
+mod init;
 pub mod output;
 mod records;
 mod report;
@@ -68,7 +69,7 @@ pub fn main_entry() -> ExitCode {
 /// The command recorded its change but could not print its answer. Said
 /// plainly, with its own exit code, because the usual reaction to a failed
 /// command (run it again) would record the change twice.
-fn output_lost(e: anyhow::Error) -> anyhow::Error {
+pub(super) fn output_lost(e: anyhow::Error) -> anyhow::Error {
     match e.chain().find_map(|c| c.downcast_ref::<OutputLost>()) {
         // A reader that stopped early (`| head`) stays quiet, as always.
         Some(lost) if lost.0.kind() != std::io::ErrorKind::BrokenPipe => {
@@ -223,7 +224,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(Command::Config(ConfigCommand::PrintDefault { .. })) => Ok(ExitCode::SUCCESS),
         Some(Command::Init(ref a)) => {
             let db = default_db(&cli)?;
-            init(&config, cfg_dir.as_deref(), &db, a, clock, lang)
+            init::init(&config, cfg_dir.as_deref(), &db, a, clock, lang)
         }
         None => {
             use std::io::IsTerminal;
@@ -320,113 +321,8 @@ fn config_summary(cfg: &Config) -> Result<()> {
     print(&s)
 }
 
-fn init(
-    config: &Config,
-    cfg_dir: Option<&Path>,
-    db: &Path,
-    a: &InitArgs,
-    clock: Clock,
-    lang: Lang,
-) -> Result<ExitCode> {
-    let code = a
-        .site
-        .clone()
-        .unwrap_or_else(|| config.settings.defaults.site_code.clone());
-    if !crate::domain::site::valid_site_code(&code) {
-        bail!("site code '{code}' must be 2 to 8 capital letters, like BOG");
-    }
-    let joining = match &a.join {
-        Some(file) => Some(app::sync::dataset_of(file)?),
-        None => None,
-    };
-    if let Some((_, site_code)) = &joining
-        && site_code.eq_ignore_ascii_case(&code)
-    {
-        bail!(
-            "site code {code} is already used by the site you join; choose another with --site (ticket keys must differ between sites)"
-        );
-    }
-    if db.is_dir() {
-        return Err(crate::store::StoreError::IsAFolder { path: db.into() }.into());
-    }
-    if db.exists() {
-        return Err(crate::store::StoreError::Exists { path: db.into() }.into());
-    }
-    // The database is built beside its final path and moved there only when
-    // complete: an init interrupted by Ctrl-C or a crash leaves nothing at
-    // `db`, so running it again just works (and clears the leftover).
-    let staging = Store::staging_path(db);
-    Store::remove_files(&staging);
-    let store = Store::create_in(&staging, &code, joining.as_ref().map(|(d, _)| d.as_str()))
-        .map_err(|e| e.about(db))?;
-    let mut msg = format!("created database {} for site {code}\n", db.display());
-    if let (Some(file), Some((dataset, other))) = (&a.join, &joining) {
-        let mut app = App::new(config.clone(), store, clock, lang);
-        let trusted = app.trust(&file.to_string_lossy());
-        drop(app);
-        let trusted = match trusted {
-            Ok(t) => t,
-            Err(e) => {
-                Store::remove_files(&staging);
-                return Err(e.into());
-            }
-        };
-        publish(&staging, db)?;
-        msg.push_str(&format!(
-            "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
-            trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
-        ));
-        print(&msg)?;
-        return Ok(ExitCode::SUCCESS);
-    }
-    if let Some(dir) = cfg_dir {
-        let written = write_config_copies(dir)?;
-        if written > 0 {
-            msg.push_str(&format!(
-                "wrote {written} editable configuration file(s) to {}\n",
-                dir.display()
-            ));
-        }
-    }
-    if a.demo {
-        let mut app = App::new(config.clone(), store, clock, lang);
-        let generated = app::generate::generate(
-            &mut app,
-            a.tickets,
-            42,
-            app::generate::History::Full,
-            |_| {},
-        );
-        drop(app);
-        let (tickets, ops) = match generated {
-            Ok(counts) => counts,
-            Err(e) => {
-                // A half-filled example is no use: leave no database behind,
-                // so `init` can simply be run again.
-                Store::remove_files(&staging);
-                return Err(e.into());
-            }
-        };
-        msg.push_str(&format!(
-            "added {tickets} example tickets ({ops} changes)\n"
-        ));
-    } else {
-        drop(store);
-    }
-    publish(&staging, db)?;
-    print(&msg)?;
-    Ok(ExitCode::SUCCESS)
-}
-
-/// Moves the finished database into place; on failure nothing is left at
-/// either path.
-fn publish(staging: &Path, db: &Path) -> Result<()> {
-    Store::publish_staged(staging, db).inspect_err(|_| Store::remove_files(staging))?;
-    Ok(())
-}
-
 /// Writes the built-in files that are not in `dir` yet; never overwrites.
-fn write_config_copies(dir: &Path) -> Result<usize> {
+pub(super) fn write_config_copies(dir: &Path) -> Result<usize> {
     std::fs::create_dir_all(dir).with_context(|| {
         format!(
             "cannot create the configuration directory {}",

@@ -63,6 +63,15 @@ pub enum StoreError {
     #[error("{path} is a folder, not a database file; name the file, e.g. --db {path}/guardia.db")]
     IsAFolder { path: PathBuf },
     #[error(
+        "{path} is an empty file, not a guardia database; remove it (`rm {path}`), then run `guardia init`"
+    )]
+    Empty { path: PathBuf },
+    #[error(
+        "{path} is a symbolic link to {}, which does not exist; remove the link or point it at the database",
+        target.display()
+    )]
+    DanglingLink { path: PathBuf, target: PathBuf },
+    #[error(
         "the database at {path} was written by a newer guardia (schema {found}, this build knows {known}); upgrade guardia"
     )]
     TooNew {
@@ -187,20 +196,12 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
 /// opens it, so the tickets are never readable by other users, not even
 /// for an instant.
 fn create_private_file(path: &Path) -> Result<(), StoreError> {
-    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    use std::os::unix::fs::OpenOptionsExt;
     let create_err = |cause| StoreError::Create {
         path: path.into(),
         cause,
     };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-        && !dir.exists()
-    {
-        std::fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)
-            .map_err(create_err)?;
-    }
+    Store::private_parent_dir(path)?;
     std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
@@ -232,6 +233,23 @@ impl Store {
             Self::remove_files(path);
         }
         result
+    }
+
+    /// Creates the directory that will hold the database at `path`, if
+    /// missing, readable by its owner only (mode 0700, whatever the umask).
+    pub fn private_parent_dir(path: &Path) -> Result<(), StoreError> {
+        use std::os::unix::fs::DirBuilderExt;
+        match path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            Some(dir) if !dir.exists() => std::fs::DirBuilder::new()
+                .recursive(true)
+                .mode(0o700)
+                .create(dir)
+                .map_err(|cause| StoreError::Create {
+                    path: path.into(),
+                    cause,
+                }),
+            _ => Ok(()),
+        }
     }
 
     /// Where `init` builds the database at `path` before moving it there:
@@ -323,6 +341,10 @@ impl Store {
         }
         if path.is_dir() {
             return Err(StoreError::IsAFolder { path: path.into() });
+        }
+        // Looked at without opening it: SQLite would write a header into it.
+        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+            return Err(StoreError::Empty { path: path.into() });
         }
         let mut conn = Connection::open_with_flags(
             path,

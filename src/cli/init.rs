@@ -1,0 +1,193 @@
+//! `guardia init`: a new database, built beside its path and moved there
+//! only when complete, so that neither a failure nor an interruption (Ctrl-C
+//! during `--demo`, a closed SSH session) leaves a half-made database in the
+//! way of the next `init`; and two `init`s on one path cannot mix their work.
+
+use super::args::InitArgs;
+use super::{output_lost, print, write_config_copies};
+use crate::app::{self, App, Clock};
+use crate::config::{Config, Lang};
+use crate::store::{Store, StoreError};
+use anyhow::{Result, bail};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub(super) fn init(
+    config: &Config,
+    cfg_dir: Option<&Path>,
+    db: &Path,
+    a: &InitArgs,
+    clock: Clock,
+    lang: Lang,
+) -> Result<ExitCode> {
+    let code = a
+        .site
+        .clone()
+        .unwrap_or_else(|| config.settings.defaults.site_code.clone());
+    if !crate::domain::site::valid_site_code(&code) {
+        bail!("site code '{code}' must be 2 to 8 capital letters, like BOG");
+    }
+    let joining = match &a.join {
+        Some(file) => Some(app::sync::dataset_of(file)?),
+        None => None,
+    };
+    if let Some((_, site_code)) = &joining
+        && site_code.eq_ignore_ascii_case(&code)
+    {
+        bail!(
+            "site code {code} is already used by the site you join; choose another with --site (ticket keys must differ between sites)"
+        );
+    }
+    nothing_in_the_way(db)?;
+    let _lock = InitLock::take(db)?;
+    let staging = Store::staging_path(db);
+    clear_leftover(&staging)?;
+    let store = Store::create_in(&staging, &code, joining.as_ref().map(|(d, _)| d.as_str()))
+        .map_err(|e| e.about(db))?;
+    let mut msg = format!("created database {} for site {code}\n", db.display());
+    let filled = fill(config, cfg_dir, store, a, joining.as_ref(), clock, lang);
+    match filled {
+        Ok(more) => msg.push_str(&more),
+        Err(e) => {
+            // Leave nothing half-made behind: `init` can simply run again.
+            Store::remove_files(&staging);
+            return Err(e);
+        }
+    }
+    Store::publish_staged(&staging, db).inspect_err(|_| Store::remove_files(&staging))?;
+    // The database exists now: a lost confirmation must not read as a
+    // failed init (the fingerprint of a joined site is in it, too).
+    print(&msg).map_err(output_lost)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Joins the dataset, or writes the configuration copies and the example
+/// tickets; returns what to tell about it. Consumes the store, so the
+/// database is closed (its WAL folded in) before it is moved.
+fn fill(
+    config: &Config,
+    cfg_dir: Option<&Path>,
+    store: Store,
+    a: &InitArgs,
+    joining: Option<&(String, String)>,
+    clock: Clock,
+    lang: Lang,
+) -> Result<String> {
+    let mut msg = String::new();
+    if let (Some(file), Some((dataset, other))) = (&a.join, joining) {
+        let mut app = App::new(config.clone(), store, clock, lang);
+        let trusted = app.trust(&file.to_string_lossy())?;
+        msg.push_str(&format!(
+            "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
+            trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
+        ));
+        return Ok(msg);
+    }
+    if let Some(dir) = cfg_dir {
+        let written = write_config_copies(dir)?;
+        if written > 0 {
+            msg.push_str(&format!(
+                "wrote {written} editable configuration file(s) to {}\n",
+                dir.display()
+            ));
+        }
+    }
+    if a.demo {
+        let mut app = App::new(config.clone(), store, clock, lang);
+        let (tickets, ops) = app::generate::generate(
+            &mut app,
+            a.tickets,
+            42,
+            app::generate::History::Full,
+            |_| {},
+        )?;
+        msg.push_str(&format!(
+            "added {tickets} example tickets ({ops} changes)\n"
+        ));
+    }
+    Ok(msg)
+}
+
+/// Refuses a path that holds anything, each case with what to do.
+fn nothing_in_the_way(db: &Path) -> Result<(), StoreError> {
+    let Ok(meta) = std::fs::symlink_metadata(db) else {
+        return Ok(());
+    };
+    if meta.is_dir() || db.is_dir() {
+        return Err(StoreError::IsAFolder { path: db.into() });
+    }
+    if meta.file_type().is_symlink() && !db.exists() {
+        return Err(StoreError::DanglingLink {
+            path: db.into(),
+            target: std::fs::read_link(db).unwrap_or_default(),
+        });
+    }
+    if meta.len() == 0 && meta.is_file() {
+        return Err(StoreError::Empty { path: db.into() });
+    }
+    Err(StoreError::Exists { path: db.into() })
+}
+
+/// Removes what an interrupted `init` left at `staging` (only ever run
+/// under the lock, so no other `init` is writing it).
+fn clear_leftover(staging: &Path) -> Result<()> {
+    Store::remove_files(staging);
+    if std::fs::symlink_metadata(staging).is_ok() {
+        bail!(
+            "cannot clear {}, left by an earlier init: it is not a file guardia made; remove it, then run `guardia init` again",
+            staging.display()
+        );
+    }
+    Ok(())
+}
+
+/// An exclusive lock on `.NAME.init.lock` beside the database, held while
+/// one `init` builds it. The operating system drops it when the process
+/// ends, however it ends, so a killed `init` never blocks the next one.
+struct InitLock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl InitLock {
+    fn take(db: &Path) -> Result<InitLock> {
+        let mut path = Store::staging_path(db).into_os_string();
+        path.push(".lock");
+        let path = PathBuf::from(path);
+        Store::private_parent_dir(db)?;
+        let file = {
+            use std::os::unix::fs::OpenOptionsExt;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(&path)
+                .map_err(|cause| StoreError::Create {
+                    path: db.into(),
+                    cause,
+                })?
+        };
+        if let Err(e) = file.try_lock() {
+            return match e {
+                std::fs::TryLockError::WouldBlock => bail!(
+                    "another `guardia init` is creating {} right now; wait for it to finish, then use that database",
+                    db.display()
+                ),
+                std::fs::TryLockError::Error(cause) => Err(StoreError::Create {
+                    path: db.into(),
+                    cause,
+                }
+                .into()),
+            };
+        }
+        Ok(InitLock { path, _file: file })
+    }
+}
+
+impl Drop for InitLock {
+    fn drop(&mut self) {
+        // Removed while still held: nobody can take a lock on it meanwhile.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
