@@ -420,6 +420,52 @@ fn doctor_after_generate_is_clean() {
     assert_eq!(r["tickets"], 201);
 }
 
+/// A page of the file overwritten (a failing disk, a bad copy): `doctor`
+/// answers with a report and exit 1 (it used to fail with "is damaged …;
+/// run `guardia doctor`", pointing back at itself), and the commands that
+/// meet the damage say so and send the operator to `doctor`.
+#[test]
+fn doctor_reports_on_a_file_too_damaged_to_replay() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "200", "--seed", "5"]);
+    let healthy = std::fs::read(&env.db).expect("read");
+    let mut unreadable = 0;
+    for page in [2usize, 5, 20, 60] {
+        let mut bytes = healthy.clone();
+        let at = 4096 * (page - 1);
+        assert!(
+            bytes.len() > at + 4096,
+            "the file has fewer than {page} pages"
+        );
+        bytes[at..at + 4096].fill(0xde);
+        std::fs::write(&env.db, &bytes).expect("write");
+        let (stdout, stderr) = env.failed("ana", &["doctor"]);
+        assert!(stdout.contains("integrity:"), "page {page}: {stdout}");
+        assert!(
+            stderr.contains("doctor found problems"),
+            "page {page}: {stderr}"
+        );
+        if stdout.contains("could not replay the operation log") {
+            unreadable += 1;
+            let out = env.output_as("ana", &["doctor", "--json"]);
+            assert_eq!(out.status.code(), Some(1));
+            let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+            assert!(
+                report["unreadable"]
+                    .as_str()
+                    .is_some_and(|u| u.contains("damaged")),
+                "{report}"
+            );
+            let out = env.output_as("ana", &["search", "correo"]);
+            let err = String::from_utf8_lossy(&out.stderr);
+            if !out.status.success() {
+                assert!(err.contains("guardia doctor"), "page {page}: {err}");
+            }
+        }
+    }
+    assert!(unreadable > 0, "no damaged page stopped the replay");
+}
+
 fn tampered(sql: &str) -> (Env, String, String) {
     let (env, _) = random_mix(9, 60);
     env.ok(&["doctor"]);

@@ -248,7 +248,15 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Some(ref command) => {
             let db = working_db(&cli)?;
-            let store = Store::open(&db)?;
+            let store = match (Store::open(&db), command) {
+                // A file damaged where every command starts reading: doctor
+                // still reports what SQLite can tell of it.
+                (Err(crate::store::StoreError::Damaged { detail, .. }), Command::Doctor(a)) => {
+                    let report = crate::store::doctor::Report::unreadable(&db, &detail);
+                    return doctor_verdict(&report, &db, a.json);
+                }
+                (opened, _) => opened?,
+            };
             let mut app = App::new(config, store, clock, lang);
             // Timers fire whenever guardia runs (`tick` reports them) and
             // the SLA cache follows the configuration; `doctor` inspects
@@ -268,6 +276,47 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
     }
+}
+
+/// Prints what `doctor` found; exit 1 when anything is wrong.
+fn doctor_verdict(
+    report: &crate::store::doctor::Report,
+    db: &Path,
+    json: bool,
+) -> Result<ExitCode> {
+    if json {
+        print_json(report)?;
+    } else {
+        let mut s = match &report.unreadable {
+            Some(why) => format!("could not replay the operation log: {why}\n"),
+            None => format!(
+                "replayed {} operations into {} tickets\n",
+                report.ops, report.tickets
+            ),
+        };
+        s.push_str(&format!("integrity: {}\n", report.integrity.join("; ")));
+        // Nothing was compared when the log could not be read.
+        if report.unreadable.is_none() && report.differences.is_empty() {
+            s.push_str("the tables match the operation log\n");
+        } else if !report.differences.is_empty() {
+            s.push_str(&format!(
+                "{} difference(s) between the tables and the log:\n",
+                report.differences.len()
+            ));
+            for d in &report.differences {
+                s.push_str(&format!("  {}\n", crate::text::sanitize_line(d)));
+            }
+        }
+        print(&s)?;
+    }
+    if report.healthy() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "guardia: doctor found problems in {}; restore a backup or report it",
+        sanitize_line(&db.display().to_string())
+    );
+    Ok(ExitCode::from(EXIT_FAILURE))
 }
 
 /// Every built-in file a user can copy and edit: the configuration and
@@ -761,36 +810,13 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             return sync::run(c, app, &by);
         }
         Command::Doctor(a) => {
-            let report = app.store.doctor()?;
-            if a.json {
-                print_json(&report)?;
-            } else {
-                let mut s = format!(
-                    "replayed {} operations into {} tickets\nintegrity: {}\n",
-                    report.ops,
-                    report.tickets,
-                    report.integrity.join("; ")
-                );
-                if report.differences.is_empty() {
-                    s.push_str("the tables match the operation log\n");
-                } else {
-                    s.push_str(&format!(
-                        "{} difference(s) between the tables and the log:\n",
-                        report.differences.len()
-                    ));
-                    for d in &report.differences {
-                        s.push_str(&format!("  {}\n", crate::text::sanitize_line(d)));
-                    }
+            let report = match app.store.doctor() {
+                Err(crate::store::StoreError::Damaged { detail, .. }) => {
+                    crate::store::doctor::Report::unreadable(app.store.path(), &detail)
                 }
-                print(&s)?;
-            }
-            if !report.healthy() {
-                eprintln!(
-                    "guardia: doctor found problems in {}; restore a backup or report it",
-                    app.store.path().display()
-                );
-                return Ok(ExitCode::from(EXIT_FAILURE));
-            }
+                other => other?,
+            };
+            return doctor_verdict(&report, app.store.path(), a.json);
         }
         Command::Compact(a) => {
             let started = std::time::Instant::now();

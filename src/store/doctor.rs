@@ -15,11 +15,36 @@ pub struct Report {
     pub tickets: i64,
     pub integrity: Vec<String>,
     pub differences: Vec<String>,
+    /// Why the log could not be replayed at all (a damaged file).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreadable: Option<String>,
 }
 
 impl Report {
     pub fn healthy(&self) -> bool {
-        self.integrity.iter().all(|l| l == "ok") && self.differences.is_empty()
+        self.integrity.iter().all(|l| l == "ok")
+            && self.differences.is_empty()
+            && self.unreadable.is_none()
+    }
+
+    /// The report on a file too damaged to replay: what SQLite's own check
+    /// says of it, read without changing it, and why nothing was compared.
+    pub fn unreadable(path: &std::path::Path, detail: &str) -> Report {
+        let integrity = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .and_then(|c| {
+            c.prepare("PRAGMA integrity_check")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .unwrap_or_else(|e| vec![format!("the check itself failed: {e}")]);
+        Report {
+            integrity,
+            unreadable: Some(format!("the file is damaged ({detail})")),
+            ..Report::default()
+        }
     }
 }
 
