@@ -644,6 +644,36 @@ fn intake_shows_earlier_solved_tickets_with_their_solution() {
 }
 
 #[test]
+fn keys_typed_into_standard_input_are_attached_like_those_on_the_command_line() {
+    let env = Env::new();
+    let first = env.incident("No cargan los portales", "Ningún usuario entra al portal");
+    for i in 1..=3 {
+        env.incident(&format!("Portal caído {i}"), "No entra al portal");
+    }
+    env.ok_as(
+        "ines",
+        &["major", "declare", &first, "--reason", "caída masiva"],
+    );
+    let out = env
+        .cmd()
+        .args(["major", "attach", &first, "-", "--json"])
+        .write_stdin("bog-0002 escrito a mano\nBog-3\nBOG-04\nno es clave\n")
+        .output()
+        .expect("attach");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(
+        result["attached"],
+        serde_json::json!(["BOG-2", "BOG-3", "BOG-4"]),
+        "{result}"
+    );
+}
+
+#[test]
 fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
     let env = Env::new();
     let first = env.incident("No cargan los portales", "Ningún usuario entra al portal");

@@ -580,13 +580,13 @@ fn keys_from(args: &[String]) -> Result<Vec<String>> {
         if a == "-" {
             let mut text = String::new();
             std::io::stdin().read_to_string(&mut text)?;
-            for line in text.lines() {
-                if let Some(word) = line.split_whitespace().next()
-                    && crate::domain::site::parse_ticket_key(word).is_some()
-                {
-                    keys.push(word.to_string());
-                }
-            }
+            // Typed or pasted keys count as on the command line: bog-0042
+            // is BOG-42.
+            keys.extend(text.lines().filter_map(|line| {
+                line.split_whitespace()
+                    .next()
+                    .and_then(crate::domain::site::canonical_ticket_key)
+            }));
         } else {
             keys.push(a.clone());
         }
