@@ -733,6 +733,20 @@ fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
     // Named explicitly, a known error is refused.
     let err = env.fail(&["major", "attach", &first, &ke]);
     assert!(err.contains("is a problem or known error"), "{err}");
+    // Named as the major incident, it is not sent to `major declare`,
+    // which would refuse it too.
+    for cmd in ["show", "attach"] {
+        let mut args = vec!["major", cmd, ke.as_str()];
+        if cmd == "attach" {
+            args.push(first.as_str());
+        }
+        let err = env.fail(&args);
+        assert!(
+            err.contains("is a problem or known error, not an incident"),
+            "{err}"
+        );
+        assert!(!err.contains("major declare"), "{err}");
+    }
 
     // Resolving offers the children; --children resolves them with the
     // same solution, recorded on each.

@@ -408,6 +408,9 @@ fn check_incident(cfg: &Config, t: &Ticket) -> Result<(), AppError> {
 /// `t` must be a major incident; with `working`, one still being worked.
 fn check_major(cfg: &Config, t: &Ticket, must_be_working: bool) -> Result<(), AppError> {
     if t.route.as_deref() != Some(MAJOR_ROUTE) {
+        // Only an incident can be declared one: do not suggest a declare
+        // that would be refused.
+        check_incident(cfg, t)?;
         return Err(AppError::Refused {
             key: t.key.clone(),
             message: format!(
