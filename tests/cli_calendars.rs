@@ -260,3 +260,35 @@ fn the_shipped_sla_policies_cover_every_type_of_the_queue() {
         Some("solicitudes")
     );
 }
+
+/// A calendar without a single working range would stop every SLA clock on
+/// it for good: refused at its id, whether the days are left out or empty.
+#[test]
+fn a_calendar_without_working_hours_is_refused() {
+    let base = default_config("calendars.toml");
+    let madrid = base.find("id = \"soporte-madrid\"").expect("madrid");
+    let days_left_out = format!(
+        "{}{}",
+        &base[..madrid],
+        base[madrid..]
+            .lines()
+            .filter(|l| !["mon =", "tue =", "wed =", "thu =", "fri ="]
+                .iter()
+                .any(|day| l.starts_with(day)))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+    );
+    assert!(
+        days_left_out.ends_with("[calendar.week]\n"),
+        "{days_left_out}"
+    );
+    let days_empty = replace_once(&base, "mon = [\"08:00-15:00\"]", "mon = []\nsat = []")
+        .replace("\"08:00-15:00\"", "");
+    for text in [days_left_out, days_empty] {
+        refused(
+            &text,
+            "id = \"soporte-madrid\"",
+            "calendar 'soporte-madrid' has no working hours on any day, so SLA clocks on it would never run and timers on its business time would never fire; list working ranges under its [calendar.week], e.g. mon = [\"09:00-17:00\"]",
+        );
+    }
+}

@@ -473,3 +473,135 @@ fn the_worklog_cap_is_stated_in_hours() {
         "{err}"
     );
 }
+
+/// A duration too long for any sane figure (past i64, even) is not quoted
+/// back as a saturated `153722867280912930h 7m`: the messages say it is far
+/// past the cap, in every file and in the worklog.
+#[test]
+fn absurdly_long_durations_state_no_bogus_figure() {
+    let huge = "99999999999999999999h";
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "critical = { response = \"30m\", resolution = \"4h\" }",
+        &format!("critical = {{ response = \"30m\", resolution = \"{huge}\" }}"),
+    );
+    let line = line_of(&sla, huge);
+    assert_config_stops_everything(
+        "sla.toml",
+        &sla,
+        &[line],
+        &format!(
+            "resolution target '{huge}' is far longer than 336 business hours (42d), the longest a target can be: write a shorter one"
+        ),
+    );
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "after = \"24h\"",
+        &format!("after = \"{huge}\""),
+    );
+    let line = line_of(&wf, huge);
+    assert_config_stops_everything(
+        "workflows.toml",
+        &wf,
+        &[line],
+        &format!(
+            "timer duration '{huge}' is far longer than 336 hours (14 × 24 h), the longest a timer can wait: write 336h or less"
+        ),
+    );
+    let env = Env::new();
+    let key = env.support("Trabajo eterno", "Demasiadas horas");
+    let err = env.fail(&["worklog", &key, huge]);
+    assert!(
+        err.contains(&format!(
+            "'{huge}' is far longer than 336 hours (14 × 24 h), the most one entry can be"
+        )),
+        "{err}"
+    );
+    for bogus in ["153722867280912930", "hours of business", " is 1"] {
+        assert!(!err.contains(bogus), "{bogus:?} in {err}");
+    }
+}
+
+/// Only a duration written in days is "ambiguous" for a timer; a text that
+/// merely contains a 'd' is not a duration at all, and is told so.
+#[test]
+fn a_timer_text_with_a_d_is_ambiguous_only_if_it_reads_as_days() {
+    for after in ["dos horas", "1 dia"] {
+        let wf = replace_once(
+            &default_config("workflows.toml"),
+            "after = \"24h\"",
+            &format!("after = \"{after}\""),
+        );
+        let line = line_of(&wf, after);
+        assert_config_stops_everything(
+            "workflows.toml",
+            &wf,
+            &[line],
+            &format!(
+                "timer duration '{after}' is not a duration; write hours and minutes such as 30m, 4h, 1h30m or 24h"
+            ),
+        );
+    }
+    let env = Env::new();
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "after = \"24h\"",
+        "after = \"1d\"",
+    );
+    let w = env.write_config("workflows.toml", &wf);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(
+        err.contains(&format!(
+            "{}:{}:9: timer duration '1d': write it in hours and minutes (e.g. \"24h\"); 'd' is ambiguous here",
+            w.display(),
+            line_of(&wf, "after = \"1d\"")
+        )),
+        "{err}"
+    );
+}
+
+/// A number or boolean where text in quotes is expected: serde's "invalid
+/// type" is completed with the key and the quotes to write.
+#[test]
+fn a_bare_number_where_text_is_expected_is_told_to_quote_it() {
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "after = \"24h\"",
+        "after = 24",
+    );
+    let line = line_of(&wf, "after = 24");
+    assert_config_stops_everything(
+        "workflows.toml",
+        &wf,
+        &[line],
+        "invalid type: integer `24`, expected a string; 'after' is a duration, written in quotes with its unit: after = \"24h\" for 24 hours, \"24m\" for minutes",
+    );
+    let env = Env::new();
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "critical = { response = \"30m\", resolution = \"4h\" }",
+        "critical = { response = true, resolution = \"4h\" }",
+    );
+    let guardia = replace_once(
+        &default_config("guardia.toml"),
+        "site_code = \"BOG\"",
+        "site_code = 12",
+    );
+    let s = env.write_config("sla.toml", &sla);
+    let g = env.write_config("guardia.toml", &guardia);
+    let err = env.fail_raw(&["config", "check"]);
+    for expected in [
+        format!(
+            "{}:{}:25: invalid type: boolean `true`, expected a string; 'response' is a duration, written in quotes with its unit, like response = \"24h\"",
+            s.display(),
+            line_of(&sla, "response = true")
+        ),
+        format!(
+            "{}:{}:13: invalid type: integer `12`, expected a string; 'site_code' takes text: write it in quotes, like site_code = \"12\"",
+            g.display(),
+            line_of(&guardia, "site_code = 12")
+        ),
+    ] {
+        assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
+    }
+}

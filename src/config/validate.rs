@@ -127,9 +127,18 @@ impl Checker<'_> {
 
 /// The toml crate's message for a syntax or type error, completed where it
 /// is too terse to act on: for a duplicate key it says only "duplicate key",
-/// pointing at the second occurrence, so the key is named from that span.
+/// pointing at the second occurrence, so the key is named from that span;
+/// for a number, boolean or date where text is expected it says only
+/// "invalid type: integer `24`, expected a string", so the key is named and
+/// the quotes shown ([`quote_hint`]).
 pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
     let message = e.message().trim();
+    if message.starts_with("invalid type:") && message.ends_with("expected a string") {
+        if let Some(hint) = e.span().and_then(|span| quote_hint(message, text, span)) {
+            return format!("{message}; {hint}");
+        }
+        return message.to_string();
+    }
     if message != "duplicate key" {
         return message.to_string();
     }
@@ -155,6 +164,53 @@ pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
             "duplicate key '{key}': it is already set above in the same table; keep one of the two"
         )
     }
+}
+
+/// What to do when the value at `span` is a bare number, boolean or date
+/// where text in quotes is expected. These type errors come from
+/// deserializing, not from the syntax, and point at the value: the key is
+/// read from the text before it on its line (`after = 24`, `{ response = 30`;
+/// none for an element of an array). Durations get their unit, since a bare
+/// `"24"` would be read as minutes.
+fn quote_hint(message: &str, text: &str, span: std::ops::Range<usize>) -> Option<String> {
+    let value = text.get(span.clone())?.trim();
+    // A date reaches serde as a map, like an inline table: tell them apart.
+    let scalar = ["integer", "floating point", "boolean"]
+        .iter()
+        .any(|kind| message.starts_with(&format!("invalid type: {kind} ")))
+        || (message.starts_with("invalid type: map,")
+            && value.parse::<toml::value::Datetime>().is_ok());
+    if !scalar || value.is_empty() || value.contains('\n') {
+        return None;
+    }
+    let line = text.get(..span.start)?.rsplit('\n').next()?;
+    let key = line
+        .trim_end()
+        .strip_suffix('=')
+        .map(|k| k.rsplit(['{', ',']).next().unwrap_or(k).trim())
+        .filter(|k| !k.is_empty() && !k.contains(['=', '[', ']']));
+    let shown = crate::text::sanitize_line(value);
+    let Some(key) = key else {
+        return Some(format!(
+            "this value is text: write it in quotes, like \"{shown}\""
+        ));
+    };
+    let name = crate::text::sanitize_line(unquote(key));
+    let key = crate::text::sanitize_line(key);
+    if ["after", "response", "resolution"].contains(&name.as_str()) {
+        let number = value.starts_with(|c: char| c.is_ascii_digit())
+            && value.chars().all(|c| c.is_ascii_digit() || c == '.');
+        return Some(if number {
+            format!(
+                "'{name}' is a duration, written in quotes with its unit: {key} = \"{shown}h\" for {shown} hours, \"{shown}m\" for minutes"
+            )
+        } else {
+            format!("'{name}' is a duration, written in quotes with its unit, like {key} = \"24h\"")
+        });
+    }
+    Some(format!(
+        "'{name}' takes text: write it in quotes, like {key} = \"{shown}\""
+    ))
 }
 
 /// A TOML key as written, without its quotes (`"a b"` and `'a b'` → `a b`).
@@ -381,6 +437,11 @@ pub fn sla_target_message(what: &str, text: &str, error: DurationError) -> Strin
             duration::MAX_MINUTES / 60,
             duration::MAX_MINUTES / duration::DAY_MINUTES
         ),
+        DurationError::FarTooLong => format!(
+            "{what} '{text}' is far longer than {} business hours ({}d), the longest a target can be: write a shorter one",
+            duration::MAX_MINUTES / 60,
+            duration::MAX_MINUTES / duration::DAY_MINUTES
+        ),
     }
 }
 
@@ -519,6 +580,20 @@ fn check_calendars(
                 }
             }
             week[i] = parsed.into_iter().map(|(r, _)| r).collect();
+        }
+        // No range at all (every day left out or `[]`): business time would
+        // never pass, so SLA clocks on it would stand still and timers
+        // counting its time would never fire. (A day whose ranges failed
+        // was reported already and is not empty.)
+        if ranges_ok && week.iter().all(Vec::is_empty) {
+            ranges_ok = false;
+            c.at(
+                F,
+                def.id.span(),
+                format!(
+                    "calendar '{id}' has no working hours on any day, so SLA clocks on it would never run and timers on its business time would never fire; list working ranges under its [calendar.week], e.g. mon = [\"09:00-17:00\"] (or \"00:00-24:00\" on every day for round-the-clock service)"
+                ),
+            );
         }
         if let (Some(tz), true) = (tz, ranges_ok) {
             match Calendar::new(tz, week, holidays) {

@@ -13,6 +13,14 @@ pub const DAY_MINUTES: i64 = 8 * 60;
 /// which is true whatever unit the text used.
 pub const MAX_MINUTES: i64 = 14 * 24 * 60;
 
+/// Past this a text is not a slip of a few hours but a figure nobody meant
+/// (`99999999999999999999h`), and no figure is quoted back: a million hours,
+/// over a century. Up to it the minutes are exact (far inside the 2^53 whole
+/// numbers an `f64` holds, and nowhere near `i64`'s limit, where `as`
+/// saturates to a bogus `153722867280912930h 7m`), so [`DurationError::TooLong`]
+/// can state them; beyond it the text is [`DurationError::FarTooLong`].
+pub const SANE_MINUTES: i64 = 1_000_000 * 60;
+
 /// Why a text is not an acceptable duration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DurationError {
@@ -20,8 +28,13 @@ pub enum DurationError {
     NotADuration,
     /// Reads as a duration, but it is zero or negative (`0m`, `-1h`).
     NotPositive,
-    /// Longer than [`MAX_MINUTES`]; `minutes` is how long it reads as.
+    /// Longer than [`MAX_MINUTES`]; `minutes` is how long it reads as (at
+    /// most [`SANE_MINUTES`], so it can be quoted back).
     TooLong { minutes: i64 },
+    /// Longer than [`SANE_MINUTES`]: how long it reads as is no figure
+    /// worth stating (it may not even fit in an `i64`); say only that it is
+    /// far past the cap.
+    FarTooLong,
 }
 
 /// Minutes in `text`, or why it is not a duration.
@@ -35,6 +48,11 @@ pub fn parse(text: &str) -> Result<i64, DurationError> {
         };
     }
     let minutes = unsigned_minutes(&t).ok_or(DurationError::NotADuration)?;
+    if minutes > SANE_MINUTES as f64 {
+        // Also an infinite reading (a number of hundreds of digits).
+        return Err(DurationError::FarTooLong);
+    }
+    let minutes = minutes.round() as i64;
     if minutes <= 0 {
         Err(DurationError::NotPositive)
     } else if minutes > MAX_MINUTES {
@@ -44,13 +62,24 @@ pub fn parse(text: &str) -> Result<i64, DurationError> {
     }
 }
 
-/// The minutes of a normalised text without a sign, if it reads at all.
-fn unsigned_minutes(t: &str) -> Option<i64> {
+/// Whether `text` reads as a duration (signed, zero or too long included)
+/// written with the day unit: `1d`, `-2d`, `1d4h`, but not `dos horas` or
+/// `1 dia`, which are no durations at all.
+pub fn uses_days(text: &str) -> bool {
+    parse(text) != Err(DurationError::NotADuration) && text.to_lowercase().contains('d')
+}
+
+/// The minutes of a normalised text without a sign, if it reads at all,
+/// unrounded: a text too long for an `i64` still reads (as a huge or
+/// infinite number), so that it is [`DurationError::FarTooLong`].
+fn unsigned_minutes(t: &str) -> Option<f64> {
     if t.is_empty() {
         return None;
     }
-    if let Ok(n) = t.parse::<i64>() {
-        return Some(n);
+    // Plain minutes are whole: `45`, or `99999999999999999999`, too many
+    // for an i64 but still minutes.
+    if t.chars().all(|c| c.is_ascii_digit()) {
+        return t.parse::<f64>().ok();
     }
     let mut total = 0.0f64;
     let mut number = String::new();
@@ -74,8 +103,7 @@ fn unsigned_minutes(t: &str) -> Option<i64> {
     if !number.is_empty() || !saw_unit {
         return None;
     }
-    // `as` saturates, so an absurdly long text is TooLong, not a wrap-around.
-    Some(total.round() as i64)
+    Some(total)
 }
 
 /// The worklog's reading of `text`: minutes, or a message for the operator
@@ -97,6 +125,10 @@ pub fn worklog_message(text: &str, error: DurationError) -> String {
             "'{text}' is {}{}; one entry can be at most {}: log long work as several entries",
             hours_text(minutes),
             day_note(text, "working"),
+            max_text()
+        ),
+        DurationError::FarTooLong => format!(
+            "'{text}' is far longer than {}, the most one entry can be: check the figure, and log long work as several entries",
             max_text()
         ),
     }
@@ -174,10 +206,44 @@ mod tests {
         assert_eq!(parse("43d"), Err(TooLong { minutes: 43 * 480 }));
         assert_eq!(parse("337h"), Err(TooLong { minutes: 337 * 60 }));
         assert_eq!(parse("20161"), Err(TooLong { minutes: 20161 }));
-        assert!(matches!(
-            parse("99999999999999999999999h"),
-            Err(TooLong { .. })
-        ));
+        // The largest figure still quoted back, and the first one past it.
+        assert_eq!(
+            parse("1000000h"),
+            Err(TooLong {
+                minutes: SANE_MINUTES
+            })
+        );
+        assert_eq!(parse("1000000h1m"), Err(FarTooLong));
+        for huge in [
+            "99999999999999999999h",
+            "99999999999999999999999h",
+            "99999999999999999999",
+            "99999999999999999999d",
+            "1h99999999999999999999m",
+            &format!("{}h", "9".repeat(400)),
+        ] {
+            assert_eq!(parse(huge), Err(FarTooLong), "{huge:?}");
+        }
+        assert_eq!(parse("-99999999999999999999h"), Err(NotPositive));
+    }
+
+    #[test]
+    fn day_units_are_told_from_words_with_a_d() {
+        for days in [
+            "1d",
+            "1D",
+            "1 d",
+            "-1d",
+            "0d",
+            "1d4h",
+            "60d",
+            "99999999999999999999d",
+        ] {
+            assert!(uses_days(days), "{days:?}");
+        }
+        for not_days in ["dos horas", "1 dia", "d", "1dd", "24h", "abc", ""] {
+            assert!(!uses_days(not_days), "{not_days:?}");
+        }
     }
 
     #[test]
@@ -200,6 +266,11 @@ mod tests {
         assert!(long.starts_with("'20161m' is 336h 1m; one entry"), "{long}");
         let negative = parse_minutes("-1h").unwrap_err();
         assert!(negative.contains("not a positive duration"), "{negative}");
+        let huge = parse_minutes("99999999999999999999h").unwrap_err();
+        assert_eq!(
+            huge,
+            "'99999999999999999999h' is far longer than 336 hours (14 × 24 h), the most one entry can be: check the figure, and log long work as several entries"
+        );
         let bad = parse_minutes("pronto").unwrap_err();
         assert!(bad.contains("is not a duration; write e.g. 45m"), "{bad}");
     }

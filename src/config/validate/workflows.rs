@@ -148,9 +148,10 @@ pub(super) fn check(
                     ),
                 );
             }
-            if timer.after.get_ref().to_lowercase().contains('d') {
+            if duration::uses_days(timer.after.get_ref()) {
                 // Elsewhere `1d` is a working day of 8 hours; a timer's day
-                // would be ambiguous.
+                // would be ambiguous. Only a text that reads as a duration
+                // is told so: `dos horas` is no duration at all.
                 c.at(
                     F,
                     timer.after.span(),
@@ -186,7 +187,8 @@ pub(super) fn check(
 }
 
 /// What an administrator is told about a timer's `after` that does not
-/// read. Timers are written in hours and minutes (`d` is refused before), and
+/// read. Timers are written in hours and minutes (a duration in days is
+/// refused before; a text with a `d` that is no duration comes here), and
 /// wait wall-clock or business time, so the cap is stated in hours.
 fn timer_message(text: &str, error: DurationError) -> String {
     match error {
@@ -199,6 +201,11 @@ fn timer_message(text: &str, error: DurationError) -> String {
         DurationError::TooLong { minutes } => format!(
             "timer duration '{text}' is {}; a timer can wait at most {}: write {}h or less",
             duration::hours_text(minutes),
+            duration::max_text(),
+            duration::MAX_MINUTES / 60
+        ),
+        DurationError::FarTooLong => format!(
+            "timer duration '{text}' is far longer than {}, the longest a timer can wait: write {}h or less",
             duration::max_text(),
             duration::MAX_MINUTES / 60
         ),
