@@ -332,6 +332,118 @@ fn a_second_folder_gets_everything_too() {
     assert_eq!(s[1].show(&k)["title"], "Dos carpetas");
 }
 
+/// Folders whose names are not text (bytes that are not UTF-8) keep an
+/// export cursor each: a lossy form of the two paths would be the same
+/// (`bad\u{fffd}`), and the second folder would never get a bundle. A
+/// folder named in text keeps the cursor key databases already hold.
+#[cfg(unix)]
+#[test]
+fn folders_whose_names_are_not_text_each_get_the_whole_history() {
+    use std::os::unix::ffi::OsStrExt;
+    let s = sites(2);
+    let k = ticket(&s[0], "Dos carpetas raras");
+    let named = |bytes: &[u8]| s[0].path().join(std::ffi::OsStr::from_bytes(bytes));
+    let (one, two) = (named(b"bad\xff"), named(b"bad\xfe"));
+    let folder = |e: &Env, dir: &Path| {
+        let out = e
+            .cmd()
+            .args(["sync", "folder"])
+            .arg(dir)
+            .output()
+            .expect("run");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    for d in [&one, &two] {
+        std::fs::create_dir(d).expect("folder");
+    }
+    assert!(folder(&s[0], &one).contains("exported 1 changes"));
+    let out = folder(&s[0], &two);
+    assert!(out.contains("exported 1 changes"), "{out}");
+    folder(&s[1], &two);
+    assert_eq!(s[1].show(&k)["title"], "Dos carpetas raras");
+
+    // A folder named in text is keyed as before: `folder:<its path>`.
+    let text = s[0].path().join("texto");
+    std::fs::create_dir(&text).expect("folder");
+    folder(&s[0], &text);
+    let c = rusqlite::Connection::open(&s[0].db).expect("open");
+    let mut st = c
+        .prepare("SELECT DISTINCT target FROM export_cursor")
+        .expect("query");
+    let targets: Vec<String> = st
+        .query_map([], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    let dataset = s[0].json(&["sync", "status", "--json"])["dataset"]
+        .as_str()
+        .expect("dataset")
+        .to_string();
+    let expected = format!(
+        "folder:{}",
+        text.canonicalize().expect("path").join(&dataset).display()
+    );
+    assert!(targets.contains(&expected), "{targets:?}");
+    assert_eq!(
+        targets.iter().filter(|t| t.starts_with("folder")).count(),
+        3,
+        "{targets:?}"
+    );
+}
+
+/// A copy of an imported bundle under another name reports the name the
+/// bundle was first imported as, in text and JSON, however often it comes
+/// back; and a shared folder's copy of a bundle imported from a USB stick
+/// is said to be there already once, then left alone.
+#[test]
+fn a_renamed_copy_reports_the_name_it_was_first_imported_as() {
+    let s = sites(2);
+    ticket(&s[0], "Copia");
+    let c1 = export(&s[0], "LYO", "c1.gdb");
+    import(&s[1], &c1);
+    let renamed = s[1].path().join("renamed.gdb");
+    std::fs::copy(&c1, &renamed).expect("copy");
+    let first = c1.display().to_string();
+    let text = import(&s[1], &renamed);
+    assert!(text.contains(&format!("(as {first})")), "{text}");
+    for _ in 0..2 {
+        let j = s[1].json(&["sync", "import", "--json", &renamed.to_string_lossy()]);
+        let r = &j["imported"][0];
+        assert_eq!(r["result"], "already_imported", "{j}");
+        assert_eq!(r["first_file"], first.as_str(), "{j}");
+        assert_eq!(r["file"], renamed.display().to_string().as_str(), "{j}");
+    }
+
+    // The same through a shared folder: the folder's copy is reported once.
+    ticket(&s[0], "Por la carpeta");
+    let folder = s[0].path().join("compartido");
+    std::fs::create_dir(&folder).expect("folder");
+    let f = folder.to_string_lossy().to_string();
+    s[0].ok(&["sync", "folder", &f]);
+    let copied = walk(&folder)
+        .into_iter()
+        .find(|p| p.extension().is_some_and(|e| e == "gdb"))
+        .expect("a bundle in the folder");
+    let usb = s[1].path().join("usb.gdb");
+    std::fs::copy(&copied, &usb).expect("copy");
+    import(&s[1], &usb);
+    let seen = s[1].ok(&["sync", "folder", &f]);
+    assert!(seen.contains(&format!("(as {})", usb.display())), "{seen}");
+    let again = s[1].ok(&["sync", "folder", &f]);
+    assert!(again.contains("nothing new to import"), "{again}");
+    let j = s[1].json(&["sync", "import", "--json", &usb.to_string_lossy()]);
+    assert_eq!(
+        j["imported"][0]["first_file"],
+        usb.display().to_string().as_str(),
+        "{j}"
+    );
+}
+
 #[test]
 fn a_site_whose_code_is_taken_is_not_trusted() {
     let s = sites(2);

@@ -655,3 +655,153 @@ fn sync_reports_neutralise_paths_and_a_lost_stdout_is_not_exit_3() {
         String::from_utf8_lossy(&idle.stderr)
     );
 }
+
+/// `sync import` of a folder says it is a folder and how to sync one,
+/// not that a 4096-byte "file" is too short to be a bundle.
+#[test]
+fn importing_a_folder_says_it_is_a_folder() {
+    let s = sites(2);
+    let folder = s[1].path().join("compartida");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let before = common::sync::file_bytes(&s[1]);
+    let err = s[1].fail(&["sync", "import", &folder.to_string_lossy()]);
+    assert!(
+        err.contains(&format!("{}: refused: it is a folder", folder.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("guardia sync folder {}", folder.display())),
+        "{err}"
+    );
+    assert!(!err.contains("bytes"), "{err}");
+    assert!(common::sync::file_bytes(&s[1]) == before);
+}
+
+/// `sync folder` given a file says it is a file, not that nothing is
+/// there to be created.
+#[test]
+fn syncing_through_a_file_says_it_is_not_a_folder() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    let file = export(&s[0], "LYO", "bog.gdb");
+    let err = s[1].fail(&["sync", "folder", &file.to_string_lossy()]);
+    assert!(
+        err.contains(&format!("{} is a file, not a folder", file.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("guardia sync import {}", file.display())),
+        "{err}"
+    );
+    assert!(!err.contains("mkdir"), "{err}");
+}
+
+/// An export into a folder that does not exist names the file asked for
+/// (not its temporary name), says to create the folder, and leaves
+/// nothing behind; `sync key --out` says the same.
+#[test]
+fn an_export_into_a_missing_folder_names_the_file_and_what_to_do() {
+    let s = sites(1);
+    s[0].incident("Algo", "Algo pasa");
+    let missing = s[0].path().join("nodir");
+    let out = missing.join("f.gdb");
+    let err = s[0].fail(&["sync", "export", "--out", &out.to_string_lossy()]);
+    assert!(
+        err.contains(&format!("cannot write {}: ", out.display())),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("the folder {} does not exist", missing.display()))
+            && err.contains("create it first"),
+        "{err}"
+    );
+    assert!(!err.contains(".tmp"), "{err}");
+    assert!(!missing.exists());
+    let key = missing.join("bog.pub");
+    let err = s[0].fail(&["sync", "key", "--out", &key.to_string_lossy()]);
+    assert!(
+        err.contains(&format!("cannot write {}: ", key.display())) && err.contains("create it"),
+        "{err}"
+    );
+}
+
+/// A bundle without changesets carries only its exporter's
+/// acknowledgements: the import says so (not "all 0 changesets were
+/// already here") and records them.
+#[test]
+fn an_empty_bundle_says_it_carries_only_acknowledgements() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    import(&s[1], &export(&s[0], "LYO", "bog.gdb"));
+    let empty = export(&s[1], "BOG", "lyo.gdb");
+    let out = import(&s[0], &empty);
+    assert!(
+        out.contains(
+            "nothing to import: the bundle carries no changes, only the acknowledgements of site LYO (recorded)"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains("0 changesets"), "{out}");
+    let status = s[0].ok(&["sync", "status"]);
+    assert!(status.contains("has ours up to 1"), "{status}");
+    let j = s[0].json(&["sync", "import", "--json", &empty.to_string_lossy()]);
+    assert_eq!(j["imported"][0]["result"], "already_imported", "{j}");
+}
+
+/// A refused file in a shared folder is named as the folder report names
+/// every file (`sites/<site>/<file>`), and "refused" is said once.
+#[test]
+fn a_refused_file_in_a_folder_is_named_inside_the_folder_once() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    let folder = s[0].path().join("compartida");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let f = folder.to_string_lossy().to_string();
+    s[0].ok(&["sync", "folder", &f]);
+    let root = std::fs::read_dir(&folder)
+        .expect("root")
+        .next()
+        .expect("dataset")
+        .expect("entry")
+        .path();
+    let site_dir = std::fs::read_dir(root.join("sites"))
+        .expect("sites")
+        .next()
+        .expect("site")
+        .expect("entry")
+        .path();
+    let bundle = std::fs::read_dir(&site_dir)
+        .expect("files")
+        .map(|e| e.expect("entry").path())
+        .find(|p| p.extension().is_some_and(|e| e == "gdb"))
+        .expect("bundle");
+    let bytes = std::fs::read(&bundle).expect("read");
+    std::fs::write(&bundle, &bytes[..bytes.len() - 10]).expect("truncate");
+    let name = bundle
+        .strip_prefix(&root)
+        .expect("inside")
+        .display()
+        .to_string();
+    let out = s[1]
+        .cmd()
+        .args(["sync", "folder", &f])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with("refused: "))
+        .unwrap_or_else(|| panic!("no refusal: {stdout}"));
+    assert!(
+        line.starts_with(&format!("refused: {name}: truncated")),
+        "{line}"
+    );
+    assert_eq!(line.matches("refused").count(), 1, "{line}");
+    assert!(!line.contains(&f), "{line}");
+    assert!(line.contains("tried again at the next sync"), "{line}");
+    let j = s[1].cmd().args(["sync", "folder", &f, "--json"]).output();
+    let j: serde_json::Value = serde_json::from_slice(&j.expect("run").stdout).expect("json");
+    let refused = j["refused"][0].as_str().expect("refused");
+    assert!(refused.starts_with(&format!("{name}: truncated")), "{j}");
+}

@@ -467,6 +467,16 @@ impl App {
     /// forks) before writing anything, then appends and folds its new ops
     /// in one transaction.
     pub fn import(&mut self, path: &Path, by: &str) -> Result<ImportReport, AppError> {
+        if path.is_dir() {
+            return Err(refused(
+                path,
+                format!(
+                    "it is a folder, not a bundle file; to sync through a shared folder, run `guardia sync folder {}`, or name a .gdb file in it",
+                    path.display()
+                ),
+            )
+            .into());
+        }
         self.import_as(path, &path.display().to_string(), by)
     }
 
@@ -483,8 +493,15 @@ impl App {
         let file = file.to_string();
         let digest = hex::encode(env.digest);
         if let Some(done) = self.reader().imported_bundle(&digest)? {
-            if done.file != file {
-                self.record_bundle(&digest, &file, by)?;
+            // Known under this name too from now on (a shared folder need
+            // not read it again), while the report names the first one.
+            if done.file != file && !self.reader().imported_file(&file)? {
+                let now = self.now_ms();
+                self.store
+                    .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                        w.record_bundle_name(&digest, &file, by)?;
+                        Ok(())
+                    })?;
             }
             return Ok(ImportReport {
                 file,
@@ -796,7 +813,7 @@ impl App {
     }
 
     /// Records a bundle file as seen without importing it (one this site
-    /// wrote, or the same content under another name).
+    /// wrote).
     pub(super) fn record_bundle(
         &mut self,
         digest: &str,

@@ -61,9 +61,11 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
             .map(|n| n.to_string_lossy())
             .unwrap_or_default()
     ));
+    // A failure names the file, not its temporary name.
+    let failed = |e| AppError::from(crate::sync::format::write_failed(path, e));
     let written = std::fs::write(&tmp, bytes)
-        .map_err(|e| io_err(&tmp, e))
-        .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| io_err(path, e)));
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(failed);
     if written.is_err() {
         let _ = std::fs::remove_file(&tmp);
     }
@@ -78,10 +80,18 @@ impl App {
         // Never created here: a share that is not mounted, or a typo, would
         // otherwise "sync" into a local directory nobody else reads.
         if !dir.is_dir() {
-            return Err(AppError::Invalid(format!(
-                "no folder at {}; if it is a shared drive, check that it is mounted; if it is new, create it first (mkdir)",
-                dir.display()
-            )));
+            return Err(AppError::Invalid(if dir.exists() {
+                format!(
+                    "{} is a file, not a folder; name the shared folder to sync through, or import a bundle file with `guardia sync import {}`",
+                    dir.display(),
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "no folder at {}; if it is a shared drive, check that it is mounted; if it is new, create it first (mkdir)",
+                    dir.display()
+                )
+            }));
         }
         let site = self.store.site().clone();
         let root = dir.join(&site.dataset_id);
@@ -121,7 +131,7 @@ impl App {
                         ));
                     }
                 }
-                Err(e) => report.refused.push(e.to_string()),
+                Err(e) => report.refused.push(refusal(&relative(&root, &path), e)),
             }
         }
         // Everyone's bundles, each site's in order.
@@ -154,7 +164,7 @@ impl App {
                         // alone (not recorded, so trusting the site again
                         // imports them), not reported as damaged each time.
                     }
-                    Err(e) => report.refused.push(e.to_string()),
+                    Err(e) => report.refused.push(refusal(&name, e)),
                 }
             }
         }
@@ -175,7 +185,7 @@ impl App {
                 && let Err(e) = self.import_as(&file, &name, by)
             {
                 forked = true;
-                report.refused.push(e.to_string());
+                report.refused.push(refusal(&name, e));
             }
         }
         if forked {
@@ -184,7 +194,7 @@ impl App {
         // Ours, if there is anything new. The cursor is per folder, so a
         // second folder gets everything too.
         let place = root.canonicalize().unwrap_or_else(|_| root.clone());
-        let target = Target::Cursor(format!("folder:{}", place.display()));
+        let target = Target::Cursor(folder_cursor(&place));
         if let Some(exported) =
             self.export(&Destination::Dir(own_dir.clone()), &target, false, true)?
         {
@@ -322,6 +332,33 @@ fn describe(contains: &std::collections::BTreeMap<String, Vec<[i64; 2]>>) -> Str
         })
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The export cursor of a shared folder: `folder:<path>` while the path is
+/// text (as databases already hold it), else `folder-bytes:<hex of its
+/// bytes>`, so two paths that differ only in bytes that are not text never
+/// share one cursor (a lossy form would turn both into U+FFFD).
+fn folder_cursor(place: &Path) -> String {
+    match place.to_str() {
+        Some(text) => format!("folder:{text}"),
+        None => format!(
+            "folder-bytes:{}",
+            hex::encode(place.as_os_str().as_encoded_bytes())
+        ),
+    }
+}
+
+/// A file a folder sync refused, as its report lists it: named by its
+/// place inside the folder, like the imports, and "refused" said once (by
+/// whoever prints the list).
+fn refusal(name: &str, e: AppError) -> String {
+    let why = match e {
+        AppError::Sync(SyncError::Refused { reason, .. })
+        | AppError::Sync(SyncError::Exporter { reason, .. }) => reason,
+        AppError::Sync(SyncError::Io { cause, .. }) => format!("cannot be read ({cause})"),
+        other => other.to_string(),
+    };
+    format!("{name}: {why} (skipped; tried again at the next sync)")
 }
 
 fn first_seq(p: &Path) -> i64 {

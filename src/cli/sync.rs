@@ -318,7 +318,7 @@ fn run_command(
             match out {
                 Some(path) => {
                     std::fs::write(path, &text)
-                        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                        .map_err(|e| crate::sync::format::write_failed(path, e))?;
                     print(&format!(
                         "wrote the key of site {} to {} (fingerprint {})\n",
                         clean(&key.code),
@@ -352,6 +352,12 @@ fn import_line(r: &ImportReport) -> String {
             tickets,
         } => format!(
             "imported {new_ops} new changes in {changesets} changesets, {tickets} ticket(s) updated"
+        ),
+        // A bundle without changesets still carries its exporter's
+        // acknowledgements (its `knows`), which the import recorded.
+        ImportOutcome::NothingNew { changesets: 0 } => format!(
+            "nothing to import: the bundle carries no changes, only the acknowledgements of site {} (recorded)",
+            clean(&r.exporter)
         ),
         ImportOutcome::NothingNew { changesets } => {
             format!("nothing new: all {changesets} changesets were already here")

@@ -587,9 +587,9 @@ impl WriteTx<'_> {
     }
 
     /// Records a bundle file as seen: imported (with what it brought), or
-    /// written here. The same content seen again under another name (a
-    /// shared folder's copy of a bundle imported from a USB stick) is
-    /// recorded under that name, so the folder does not check it again.
+    /// written here. A bundle already recorded keeps its first record (the
+    /// name it was first imported as, when and by whom): another process
+    /// may have recorded it meanwhile.
     pub fn record_bundle(
         &mut self,
         hash: &str,
@@ -603,8 +603,32 @@ impl WriteTx<'_> {
             .execute(
                 "INSERT INTO imported_bundle(hash, file, exporter_no, imported_at, by, new_ops)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-                 ON CONFLICT(hash) DO UPDATE SET file = excluded.file",
+                 ON CONFLICT(hash) DO NOTHING",
                 params![hash, file, exporter, now, by, new_ops],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records another name of a bundle already recorded (a shared
+    /// folder's copy of a bundle imported from a USB stick), so the folder
+    /// does not check it again. The bundle's own record, with the name it
+    /// was first imported as, stays as it is: the other name gets a row of
+    /// its own, keyed `name:<hash>:<file>` so it never passes for a
+    /// bundle's hash (those are 64 hex digits).
+    pub fn record_bundle_name(
+        &mut self,
+        hash: &str,
+        file: &str,
+        by: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.now_ms;
+        self.tx
+            .execute(
+                "INSERT INTO imported_bundle(hash, file, exporter_no, imported_at, by, new_ops)
+                 VALUES ('name:' || ?1 || ':' || ?2, ?2, NULL, ?3, ?4, 0)
+                 ON CONFLICT(hash) DO NOTHING",
+                params![hash, file, now, by],
             )
             .map(|_| ())
             .map_err(|e| self.err(e))

@@ -441,6 +441,35 @@ fn io(path: &Path, cause: std::io::Error) -> SyncError {
     }
 }
 
+/// Why `path` could not be written, and what to do about it. Nothing is
+/// left behind: the temporary file is removed by the caller.
+pub fn write_failed(path: &Path, cause: std::io::Error) -> SyncError {
+    use std::io::ErrorKind as K;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let what = match cause.kind() {
+        K::NotFound => format!(
+            "the folder {} does not exist; create it first (mkdir -p {}) or name a file in a folder that exists",
+            dir.display(),
+            dir.display()
+        ),
+        K::NotADirectory => format!(
+            "{} is not a folder (part of it is a file); name a file in a folder that exists",
+            dir.display()
+        ),
+        K::PermissionDenied | K::ReadOnlyFilesystem => {
+            format!("{cause}; name a file in a folder you may write to")
+        }
+        K::StorageFull | K::QuotaExceeded => {
+            format!("{cause}; free some space, then try again")
+        }
+        _ => format!("{cause}; nothing was written, try again"),
+    };
+    SyncError::Invalid(format!("cannot write {}: {what}", path.display()))
+}
+
 /// Writes a bundle to `path` (through a temporary name in the same
 /// directory, synced and renamed, so a reader never sees half a file).
 /// `sign` signs the file's SHA-256.
@@ -466,12 +495,16 @@ pub fn write_bundle(
         Some(d) => d.join(format!(".{name}.tmp")),
         None => std::path::PathBuf::from(format!(".{name}.tmp")),
     };
-    let result = write_to(&tmp, header, changesets, sign);
+    // A failure names the file the user asked for, not the temporary one.
+    let result = write_to(&tmp, header, changesets, sign).map_err(|e| match e {
+        SyncError::Io { cause, .. } => write_failed(path, cause),
+        other => other,
+    });
     match result {
         Ok(written) => {
             if let Err(e) = std::fs::rename(&tmp, path) {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(io(path, e));
+                return Err(write_failed(path, e));
             }
             if let Some(d) = dir
                 && let Ok(f) = File::open(d)
@@ -562,7 +595,11 @@ fn write_to(
 /// the checksum. Decompresses nothing.
 pub fn check_envelope(path: &Path) -> Result<Envelope, SyncError> {
     let mut f = File::open(path).map_err(|c| io(path, c))?;
-    let size = f.metadata().map_err(|c| io(path, c))?.len();
+    let meta = f.metadata().map_err(|c| io(path, c))?;
+    if meta.is_dir() {
+        return Err(refused(path, "it is a folder, not a bundle file"));
+    }
+    let size = meta.len();
     let mut prefix = [0u8; PREFIX_LEN as usize];
     if size < PREFIX_LEN || f.read_exact(&mut prefix).is_err() {
         return Err(refused(
