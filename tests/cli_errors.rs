@@ -407,7 +407,10 @@ fn a_database_that_is_not_ours_is_left_untouched() {
     env.db = env.path().join("empty.db");
     std::fs::write(&env.db, b"").expect("write");
     let err = env.fail(&["show", "BOG-1"]);
-    assert!(err.contains("is an empty file, not a guardia database"), "{err}");
+    assert!(
+        err.contains("is an empty file, not a guardia database"),
+        "{err}"
+    );
     assert!(err.contains("then run `guardia init`"), "{err}");
     assert_eq!(std::fs::metadata(&env.db).expect("meta").len(), 0);
     // init says what is in the way and what to do, rather than "a database

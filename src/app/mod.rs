@@ -497,17 +497,7 @@ impl App {
         // a change to a ticket is: an operator setting fields on several
         // tickets in a row sees which one it was.
         self.set_fields(actor, key, assignments, justification)
-            .map_err(|e| match e {
-                AppError::BadFieldValue { .. }
-                | AppError::FieldNotInType { .. }
-                | AppError::NotSettable { .. }
-                | AppError::Unknown { .. }
-                | AppError::Invalid(_) => AppError::Refused {
-                    key: site::canonical_ticket_key(key).unwrap_or_else(|| key.to_string()),
-                    message: e.to_string(),
-                },
-                other => other,
-            })
+            .map_err(|e| keyed(key, e))
     }
 
     fn set_fields(
@@ -795,6 +785,20 @@ impl App {
         note: Option<&str>,
         with_fields: &[(String, String)],
     ) -> Result<Ticket, AppError> {
+        self.move_with_fields(actor, key, state, note, with_fields)
+            .map_err(|e| keyed(key, e))
+    }
+
+    fn move_with_fields(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        state: &str,
+        note: Option<&str>,
+        with_fields: &[(String, String)],
+    ) -> Result<Ticket, AppError> {
+        // An unknown ticket is the first thing to say, before its values.
+        load(&self.reader(), key)?;
         let mut supplied = Map::new();
         for (n, raw) in with_fields {
             let v = self.parse_field(n, raw)?;
@@ -1468,6 +1472,24 @@ fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
     };
     r.ticket_by_key(&canonical)?
         .ok_or(AppError::UnknownTicket { key: canonical })
+}
+
+/// A refusal about a value given for a ticket, told with its ticket (as
+/// every other refusal of a change to a ticket is), so that an operator
+/// working through several tickets sees which one it was.
+fn keyed(key: &str, e: AppError) -> AppError {
+    match e {
+        AppError::BadFieldValue { .. }
+        | AppError::FieldNotInType { .. }
+        | AppError::NotSettable { .. }
+        | AppError::Unknown { .. }
+        | AppError::JustificationRequired { .. }
+        | AppError::Invalid(_) => AppError::Refused {
+            key: site::canonical_ticket_key(key).unwrap_or_else(|| key.to_string()),
+            message: e.to_string(),
+        },
+        other => other,
+    }
 }
 
 /// Whether two keys as typed name the same ticket.
