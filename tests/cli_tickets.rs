@@ -266,6 +266,20 @@ fn set_refuses_what_other_commands_own() {
     // An unknown ticket is said before anything about the values.
     let err = env.fail(&["set", "BOG-999", "affected_users=cuarenta"]);
     assert!(err.contains("no ticket 'BOG-999'"), "{err}");
+    let err = env.fail(&["set", &key, "priority=high"]);
+    assert!(
+        err.starts_with(&format!(
+            "guardia: {key}: a manual priority needs a justification"
+        )),
+        "{err}"
+    );
+    let err = env.fail(&["move", &key, "resolved", "--field", "company=ACME"]);
+    assert!(
+        err.starts_with(&format!("guardia: {key}: field 'company' is not a field")),
+        "{err}"
+    );
+    let err = env.fail(&["move", "BOG-999", "resolved", "--field", "affected_users=x"]);
+    assert!(err.contains("no ticket 'BOG-999'"), "{err}");
 }
 
 #[test]
