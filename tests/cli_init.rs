@@ -297,6 +297,22 @@ fn completions_and_manpage() {
     );
     // Neither needs a database.
     assert!(!env.db.exists());
+    // A full disk is a message and exit 1, not a panic (exit 101).
+    for args in [["completions", "bash"].as_slice(), ["manpage"].as_slice()] {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .expect("/dev/full");
+        let out = env
+            .std_cmd_as("ana")
+            .args(args)
+            .stdout(full)
+            .output()
+            .expect("run");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains("could not write to standard output"), "{err}");
+    }
 }
 
 #[test]

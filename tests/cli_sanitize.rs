@@ -255,6 +255,22 @@ fn usage_errors_do_not_echo_what_was_typed_raw() {
         );
         assert!(String::from_utf8_lossy(&out.stderr).contains("abc") || args[1] != "--limit");
     }
+    // A line break typed into a value cannot forge a line of its own, and
+    // an escape sequence is shown, not silently dropped.
+    let out = env.output_as(
+        "ana",
+        &["list", "--limit", "5\nerror: the database is damaged"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().all(|l| !l.starts_with("error: the database")),
+        "{err}"
+    );
+    assert!(err.contains("5⏎ error: the database is damaged"), "{err}");
+    let out = env.output_as("ana", &["list", "--limit=\u{1b}[1m5"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'␛[1m5'"), "{err}");
     // Help still goes to stdout, exit 0, unchanged.
     let help = env.output_as("ana", &["list", "--help"]);
     assert_eq!(help.status.code(), Some(0));

@@ -106,9 +106,40 @@ fn usage_error(e: clap::Error) -> ExitCode {
         let _ = e.print();
         return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
     }
-    let plain = e.render().to_string();
-    eprintln!("{}", crate::text::sanitize_block(plain.trim_end()));
+    eprintln!("{}", usage_message(&e).trim_end());
     ExitCode::from(2)
+}
+
+/// clap's message with what it quotes from the command line neutralised.
+/// Its usual rendering strips ANSI sequences (so `\e[1m5` would read as a
+/// plain `5`) and keeps line breaks typed into a value (which could forge a
+/// line of its own). So the message is rendered again without any styling,
+/// each argument it quotes is replaced by its one-line sanitized form, and
+/// the rest is sanitized as a block (clap's own lines stay lines).
+fn usage_message(e: &clap::Error) -> String {
+    let args: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let raw = match Cli::command()
+        .styles(clap::builder::Styles::plain())
+        .try_get_matches_from(&args)
+    {
+        Err(again) if again.kind() == e.kind() => again.render().ansi().to_string(),
+        _ => e.render().to_string(),
+    };
+    let mut quoted: Vec<&str> = args
+        .iter()
+        .skip(1)
+        .flat_map(|a| [a.as_str(), a.split_once('=').map_or("", |(_, v)| v)])
+        .filter(|a| !a.is_empty() && crate::text::sanitize_line(a) != *a)
+        .collect();
+    // The longest first, so a value is not replaced inside its `--opt=value`.
+    quoted.sort_by_key(|a| std::cmp::Reverse(a.len()));
+    let mut message = raw;
+    for a in quoted {
+        message = message.replace(a, &crate::text::sanitize_line(a));
+    }
+    crate::text::sanitize_block(&message)
 }
 
 fn lang_of(cli: &Cli) -> Result<Lang> {
@@ -197,13 +228,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let lang = lang_of(&cli)?;
     // Commands that must work even with a broken configuration.
     match &cli.command {
+        // Rendered in memory, then written like every answer: clap_complete
+        // panics on a write error, and a closed pipe must stay quiet.
         Some(Command::Completions(a)) => {
             let mut cmd = Cli::command();
-            clap_complete::generate(a.shell, &mut cmd, "guardia", &mut out());
+            let mut script = Vec::new();
+            clap_complete::generate(a.shell, &mut cmd, "guardia", &mut script);
+            write_stdout(&String::from_utf8_lossy(&script))?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Manpage) => {
-            clap_mangen::Man::new(Cli::command()).render(&mut out())?;
+            let mut page = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut page)?;
+            write_stdout(&String::from_utf8_lossy(&page))?;
             return Ok(ExitCode::SUCCESS);
         }
         Some(Command::Config(ConfigCommand::PrintDefault { file })) => {
