@@ -71,6 +71,53 @@ fn concurrent_changes_converge_with_visible_conflicts_that_one_change_resolves()
     }
 }
 
+/// Two sites set different manual priorities offline; setting the priority
+/// the ticket shows settles the conflict, as confirming a state or an
+/// assignee does (it used to record only the justification).
+#[test]
+fn confirming_the_priority_shown_settles_a_priority_conflict() {
+    let s = sites(2);
+    let key = ticket(&s[0], "Servidor de archivos lleno");
+    let b = export(&s[0], "all", "base.gdb");
+    import(&s[1], &b);
+    s[0].ok(&[
+        "set",
+        &key,
+        "priority=critical",
+        "--justification",
+        "cierre contable",
+    ]);
+    s[1].ok(&[
+        "set",
+        &key,
+        "priority=low",
+        "--justification",
+        "hay espacio",
+    ]);
+    let a = export(&s[0], "LYO", "a.gdb");
+    let l = export(&s[1], "BOG", "l.gdb");
+    import(&s[1], &a);
+    import(&s[0], &l);
+    assert!(s[1].ok(&["sync", "status"]).contains("conflicts: 1"));
+    let shown = s[1].show(&key)["priority"]
+        .as_str()
+        .expect("priority")
+        .to_string();
+    s[1].ok(&[
+        "set",
+        &key,
+        &format!("priority={shown}"),
+        "--justification",
+        "confirmado tras el conflicto",
+    ]);
+    assert!(s[1].ok(&["sync", "status"]).contains("conflicts: 0"));
+    let fix = export(&s[1], "BOG", "fix.gdb");
+    import(&s[0], &fix);
+    assert!(s[0].ok(&["sync", "status"]).contains("conflicts: 0"));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    assert_eq!(s[0].show(&key)["priority"], shown.as_str());
+}
+
 #[test]
 fn a_change_that_follows_another_wins_whatever_the_clocks_say() {
     let s = sites(2);

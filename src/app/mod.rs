@@ -661,6 +661,11 @@ impl App {
                         )?;
                     }
                 }
+                // After a sync conflict, setting the priority shown confirms
+                // it: the op supersedes every concurrent one, at every site
+                // (as moving to the state shown, or assigning the assignee
+                // shown, settles theirs).
+                let priority_conflict = w.reader().has_conflict(&t.id, "priority")?;
                 let mut set_ticket = |field: &str, value: Value| {
                     w.append(
                         &actor_id,
@@ -673,7 +678,7 @@ impl App {
                         if t.priority_justification.is_some() {
                             set_ticket("priority_justification", Value::Null)?;
                         }
-                        if decision.priority != t.priority {
+                        if decision.priority != t.priority || priority_conflict {
                             set_ticket("priority", Value::String(decision.priority.clone()))?;
                         }
                     }
@@ -681,7 +686,7 @@ impl App {
                         let j = justification.ok_or_else(|| AppError::JustificationRequired {
                             computed: decision.priority.clone(),
                         })?;
-                        if p != t.priority {
+                        if p != t.priority || priority_conflict {
                             set_ticket("priority", Value::String(p))?;
                         }
                         set_ticket("priority_justification", Value::String(j.into()))?;
