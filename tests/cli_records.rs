@@ -944,3 +944,46 @@ fn what_a_record_says_reaches_the_terminal_neutralised() {
         assert!(hazards.is_empty(), "{args:?}: {hazards:?}");
     }
 }
+
+/// `problem list` on a narrow terminal leaves out the service, then the age,
+/// and keeps the title, as `list` does; no line is wider than COLUMNS.
+#[test]
+fn problem_list_fits_a_narrow_terminal() {
+    let env = Env::new();
+    env.json_as(
+        "julia",
+        &[
+            "problem",
+            "new",
+            "--service",
+            "api-mayorista",
+            "--title",
+            "Cortes intermitentes del enlace de la sede norte",
+            "--description",
+            "Varios incidentes",
+            "--category",
+            "datos",
+            "--json",
+        ],
+    );
+    for columns in [40usize, 60] {
+        let out = env
+            .cmd_as("ana")
+            .env("COLUMNS", columns.to_string())
+            .args(["problem", "list"])
+            .output()
+            .expect("run guardia");
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(text.lines().all(|l| l.chars().count() <= columns), "{text}");
+        let header = text.lines().next().expect("header");
+        assert!(
+            header.contains("TITLE") && header.contains("KEY"),
+            "{header}"
+        );
+        assert!(text.contains("Cortes"), "{text}");
+        if columns == 40 {
+            assert!(!header.contains("SERVICE"), "{header}");
+        }
+    }
+}

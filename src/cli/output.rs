@@ -46,19 +46,32 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
     }
 }
 
-/// Renders rows under a header; the last column takes the remaining width.
+/// Renders rows under a header; the last column takes the remaining width
+/// (at least a few characters: a report's table keeps every column, and
+/// may be wider than the terminal).
 pub fn table(header: &[&str], rows: &[Vec<String>], width: usize) -> String {
-    table_fitting(header, rows, width, &[])
+    render_table(header, rows, width, &[], false)
 }
 
-/// [`table`] for a terminal that may be narrow: while the rows would be
-/// wider than `width`, the columns in `droppable` are left out, first one
-/// first. What still does not fit is cut at `width`, so no line wraps.
+/// [`table`] for a list on a terminal that may be narrow: while the rows
+/// would be wider than `width`, the columns in `droppable` are left out,
+/// first one first. What still does not fit is cut at `width`, so no line
+/// wraps.
 pub fn table_fitting(
     header: &[&str],
     rows: &[Vec<String>],
     width: usize,
     droppable: &[usize],
+) -> String {
+    render_table(header, rows, width, droppable, true)
+}
+
+fn render_table(
+    header: &[&str],
+    rows: &[Vec<String>],
+    width: usize,
+    droppable: &[usize],
+    cut_lines: bool,
 ) -> String {
     let cols = header.len();
     let mut widths: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
@@ -95,7 +108,7 @@ pub fn table_fitting(
             }
         }
         let l = l.trim_end();
-        if display_width(l) > width {
+        if cut_lines && display_width(l) > width {
             out.push_str(truncate_to_width(l, width).trim_end());
         } else {
             out.push_str(l);

@@ -3,7 +3,7 @@
 //! Everything a reporter or another site wrote is sanitized before it is
 //! printed.
 
-use super::output::{self, table, terminal_width};
+use super::output::{self, terminal_width};
 use super::{print, print_json};
 use crate::app::records::{NewResource, RecordDetail, Suggestion};
 use crate::app::{App, AppError, NewTicket, parse_assignment};
@@ -100,7 +100,13 @@ fn record_list(
             ]
         })
         .collect();
-    print(&table(&header, &body, terminal_width()))
+    // Narrow terminals lose the service, then the age, before the title.
+    print(&output::table_fitting(
+        &header,
+        &body,
+        terminal_width(),
+        &[3, 2],
+    ))
 }
 
 fn record_show(d: &RecordDetail, cfg: &crate::config::Config, lang: Lang) -> String {
