@@ -390,3 +390,16 @@ fn no_command_without_a_terminal_prints_the_queue_overview() {
     assert!(out.contains("interactive console"), "{out}");
     assert!(!out.contains("(example database)"), "{out}");
 }
+
+/// `init --join` naming a folder (the shared folder instead of the key file
+/// in it) says what to name, and creates nothing.
+#[test]
+fn joining_through_a_folder_names_the_file_to_give() {
+    let env = Env::empty();
+    let folder = env.path().join("compartida");
+    std::fs::create_dir(&folder).expect("mkdir");
+    let err = env.fail(&["init", "--site", "LYO", "--join", &folder.to_string_lossy()]);
+    assert!(err.contains("is a folder; name a site's key file"), "{err}");
+    assert!(err.contains("keys/<site id>.pub"), "{err}");
+    assert!(!env.db.exists());
+}

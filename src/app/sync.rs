@@ -851,6 +851,12 @@ impl App {
 
 /// The dataset and site code a key file or bundle belongs to (to join it).
 pub fn dataset_of(file: &Path) -> Result<(String, String), AppError> {
+    if file.is_dir() {
+        return Err(AppError::Invalid(format!(
+            "{} is a folder; name a site's key file (in a shared folder: keys/<site id>.pub) or a bundle it exported",
+            file.display()
+        )));
+    }
     let bytes = std::fs::read(file).map_err(|cause| SyncError::Io {
         file: file.display().to_string(),
         cause,
