@@ -64,6 +64,33 @@ fn init_twice_fails_clearly_and_keeps_the_data() {
     assert_eq!(env.show(&key)["title"], "Primer ticket");
 }
 
+/// Starts `guardia ARGS` in the background, its output captured.
+fn spawn_init(env: &Env, args: &[&str]) -> std::process::Child {
+    env.std_cmd_as("ana")
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn init")
+}
+
+/// Waits until `init` has written `bytes` into its staging file, while it
+/// is still running.
+fn wait_until_filling(staging: &std::path::Path, bytes: u64, init: &mut std::process::Child) {
+    let started = std::time::Instant::now();
+    while std::fs::metadata(staging).map_or(true, |m| m.len() < bytes) {
+        assert!(
+            started.elapsed().as_secs() < 60,
+            "init never started filling {staging:?}"
+        );
+        assert!(
+            init.try_wait().expect("poll").is_none(),
+            "init ended before it was looked at"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 /// `init --demo` killed halfway (Ctrl-C, a closed SSH session, SIGKILL)
 /// leaves no database at the path: running it again just works.
 #[test]
@@ -71,26 +98,9 @@ fn an_interrupted_init_leaves_nothing_in_the_way() {
     let env = Env::empty();
     // Where init builds the database before moving it into place.
     let staging = env.db.with_file_name(".guardia.db.init");
-    let mut child = env
-        .std_cmd_as("ana")
-        .args(["init", "--demo", "--tickets", "200000"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn init");
+    let mut child = spawn_init(&env, &["init", "--demo", "--tickets", "200000"]);
     // Kill it once the database is being filled, well before it is done.
-    let started = std::time::Instant::now();
-    while std::fs::metadata(&staging).map_or(true, |m| m.len() < 1_000_000) {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "init never started filling {staging:?}"
-        );
-        assert!(
-            child.try_wait().expect("poll").is_none(),
-            "init ended before it was killed"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until_filling(&staging, 1_000_000, &mut child);
     child.kill().expect("kill");
     child.wait().expect("reap");
     assert!(!env.db.exists(), "a killed init left {:?} behind", env.db);
@@ -113,21 +123,11 @@ fn an_interrupted_init_leaves_nothing_in_the_way() {
 fn a_second_init_on_the_same_path_waits_its_turn() {
     let env = Env::empty();
     let staging = env.db.with_file_name(".guardia.db.init");
-    let first = env
-        .std_cmd_as("ana")
-        .args(["init", "--site", "AAA", "--demo", "--tickets", "4000"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn init");
-    let started = std::time::Instant::now();
-    while std::fs::metadata(&staging).map_or(true, |m| m.len() < 200_000) {
-        assert!(
-            started.elapsed().as_secs() < 60,
-            "the first init never started filling {staging:?}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(10));
-    }
+    let mut first = spawn_init(
+        &env,
+        &["init", "--site", "AAA", "--demo", "--tickets", "4000"],
+    );
+    wait_until_filling(&staging, 200_000, &mut first);
     let err = env.fail(&["init", "--site", "BBB"]);
     assert!(err.contains("another `guardia init` is creating"), "{err}");
     let done = first.wait_with_output().expect("first init");
