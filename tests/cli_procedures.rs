@@ -133,9 +133,35 @@ fn seed_001_twelve_steps_from_request_to_closing() {
         err.contains("'julia' moved the ticket to 'script_ready'"),
         "{err}"
     );
-    // The senior analyst asks for a revision; felipe prepares it again.
+    // The senior analyst asks for a revision. Felipe moving her script
+    // back unchanged does not make her its second pair of eyes...
     env.ok_as("julia", &["move", &key, "in_progress"]);
     env.ok_as("felipe", &["move", &key, "script_ready"]);
+    let err = env.fail_as("julia", &["move", &key, "script_verified"]);
+    assert!(
+        err.contains("'julia' wrote the 'change_script' that 'script_ready' requires"),
+        "{err}"
+    );
+    // ... nor does editing the script once someone else moved it.
+    env.ok_as(
+        "julia",
+        &[
+            "set",
+            &key,
+            "change_script=UPDATE cobranzas SET periodo = '2026-03'",
+        ],
+    );
+    let err = env.fail_as("julia", &["move", &key, "script_verified"]);
+    assert!(err.contains("four eyes"), "{err}");
+    // Felipe prepares a script of his own: Julia verifies it.
+    env.ok_as("julia", &["move", &key, "in_progress"]);
+    move_with(
+        &env,
+        "felipe",
+        &key,
+        "script_ready",
+        "change_script=UPDATE cobranzas SET periodo = '2026-02' WHERE sede = 'ASU'",
+    );
     env.ok_as("julia", &["move", &key, "script_verified"]);
     // 7. The production request, before 17:00 on a business day.
     move_with(
@@ -184,6 +210,8 @@ fn seed_001_twelve_steps_from_request_to_closing() {
         [
             "assigned",
             "analysis",
+            "in_progress",
+            "script_ready",
             "in_progress",
             "script_ready",
             "in_progress",

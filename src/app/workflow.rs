@@ -41,6 +41,25 @@ pub fn history_of(ops: &[Op]) -> History {
             k if k == kind::TRANSITION => op.value.get("to"),
             _ => None,
         };
+        // Who wrote each field: at registration, or with a change since.
+        let written: Vec<&str> = if op.kind == kind::CREATE {
+            op.value
+                .get("fields")
+                .and_then(Value::as_object)
+                .map(|f| f.keys().map(String::as_str).collect())
+                .unwrap_or_default()
+        } else if op.kind == kind::SET {
+            op.field
+                .as_deref()
+                .and_then(|f| f.strip_prefix("fields."))
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for field in written {
+            h.field_set_by.insert(field.to_string(), op.actor.clone());
+        }
         if let Some(state) = entered.and_then(Value::as_str) {
             h.entered_by.insert(state.to_string(), op.actor.clone());
             // Approvals are for the stay they were given in.

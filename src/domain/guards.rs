@@ -32,6 +32,8 @@ pub struct History {
     /// Who last moved the ticket into each state (its creator for the state
     /// it was created in).
     pub entered_by: BTreeMap<String, String>,
+    /// Who wrote the current value of each field (`change_script`, …).
+    pub field_set_by: BTreeMap<String, String>,
     /// Approvals given since the ticket entered its current state; leaving
     /// the state spends them.
     pub approvals: Vec<GivenApproval>,
@@ -75,6 +77,24 @@ fn number(ticket: &Ticket, field: &str, supplied: &Map<String, Value>) -> Option
     }
 }
 
+/// How `actor` took part in the step a four-eyes guard protects, if they did:
+/// moved the ticket into it last, or wrote the current value of a field
+/// that entering it requires (the script the step prepares, even when
+/// someone else moved the ticket). Whoever authored the work under review
+/// may not be its second pair of eyes.
+fn took_part(wf: &Workflow, step: &str, actor: &str, h: &History) -> Option<String> {
+    if h.entered_by.get(step).is_some_and(|who| who == actor) {
+        return Some(format!("moved the ticket to '{step}'"));
+    }
+    wf.transitions
+        .iter()
+        .filter(|t| t.to.get_ref() == step)
+        .flat_map(|t| t.requires.iter())
+        .map(|f| f.get_ref())
+        .find(|f| h.field_set_by.get(*f).is_some_and(|who| who == actor))
+        .map(|f| format!("wrote the '{f}' that '{step}' requires"))
+}
+
 /// Checks the guards of `t` (whose roles and required fields already passed).
 pub fn check(
     wf: &Workflow,
@@ -87,12 +107,13 @@ pub fn check(
     let to = t.to.get_ref().clone();
     let actor_id = actor.id.get_ref();
     if let Some(step) = &t.four_eyes
-        && ctx.history.entered_by.get(step.get_ref()) == Some(actor_id)
+        && let Some(how) = took_part(wf, step.get_ref(), actor_id, ctx.history)
     {
         return Err(Refusal::FourEyes {
             to,
             step: step.get_ref().clone(),
             actor: actor_id.clone(),
+            how,
         });
     }
     if let Some(th) = &t.threshold {

@@ -42,11 +42,12 @@ pub enum Refusal {
         to: String,
         fields: Vec<String>,
     },
-    /// Four eyes: the actor did the earlier step himself.
+    /// Four eyes: the actor took part in the earlier step (`how`).
     FourEyes {
         to: String,
         step: String,
         actor: String,
+        how: String,
     },
     /// Outside the time cutoff without an approved exception.
     Cutoff {
@@ -144,9 +145,14 @@ impl fmt::Display for Refusal {
                 fields.join(", "),
                 fields.first().map_or("", String::as_str)
             ),
-            Refusal::FourEyes { to, step, actor } => write!(
+            Refusal::FourEyes {
+                to,
+                step: _,
+                actor,
+                how,
+            } => write!(
                 f,
-                "four eyes: '{actor}' moved the ticket to '{step}', so someone else must move it to '{to}'"
+                "four eyes: '{actor}' {how}, so someone else must move it to '{to}'"
             ),
             Refusal::Cutoff {
                 to,
