@@ -549,6 +549,35 @@ fn reject_with_unknown_reason_and_duplicate_rules() {
     // Rejected is final for rejecting again.
     let err = env.fail(&["reject", &copy, "--reason", "missing_docs"]);
     assert!(err.contains("already in state 'rejected'"), "{err}");
+
+    // The original must be a live incident: not a finished one, not a
+    // problem record; and a chain does not suggest a dead original.
+    let third = env.incident("Factura ciclo 12, tercera vez", "No se genera");
+    let gone = env.incident("Factura ciclo 12 de nuevo", "No se genera");
+    env.ok_as("ines", &["move", &gone, "cancelled"]);
+    let err = env.fail(&["reject", &third, "--reason", "duplicate", "--of", &gone]);
+    assert!(
+        err.contains(&format!("{gone} is already cancelled")),
+        "{err}"
+    );
+    assert!(
+        err.contains("this ticket is not a duplicate: work it"),
+        "{err}"
+    );
+    let problem = env.problem("Facturación del ciclo 12", "Varias facturas");
+    let err = env.fail(&["reject", &third, "--reason", "duplicate", "--of", &problem]);
+    assert!(
+        err.contains("is a problem or known error record, not an incident"),
+        "{err}"
+    );
+    env.ok_as("ines", &["move", &original, "cancelled"]);
+    let err = env.fail(&["reject", &third, "--reason", "duplicate", "--of", &copy]);
+    assert!(err.contains("was itself rejected"), "{err}");
+    assert!(
+        !err.contains("perhaps"),
+        "suggests a cancelled original: {err}"
+    );
+    assert_eq!(env.show(&third)["status"], "new", "nothing changed");
 }
 
 #[test]

@@ -1256,6 +1256,13 @@ impl App {
                     .workflow_for_type(&o.ticket_type)
                     .and_then(|w| w.rejected.as_ref())
                     .is_some_and(|s| s.get_ref() == &o.status);
+                // Only an original that is itself still live is worth naming.
+                let live = |k: &str| {
+                    r.ticket_by_key(k).ok().flatten().is_some_and(|(_, d)| {
+                        cfg.record_of(&d.ticket_type) == RecordKind::Ticket
+                            && !finished(cfg, &d)
+                    })
+                };
                 if o.duplicate_of.is_some() || rejected {
                     return Err(AppError::Refused {
                         key: key.into(),
@@ -1263,7 +1270,25 @@ impl App {
                             "{} was itself rejected{}; name the ticket that is still being worked{}",
                             o.key,
                             o.duplicate_of.as_ref().map(|d| format!(" as a duplicate of {d}")).unwrap_or_default(),
-                            o.duplicate_of.as_ref().map(|d| format!(" (perhaps {d})")).unwrap_or_default()
+                            o.duplicate_of.as_ref().filter(|d| live(d)).map(|d| format!(" (perhaps {d})")).unwrap_or_default()
+                        ),
+                    });
+                }
+                if cfg.record_of(&o.ticket_type) != RecordKind::Ticket {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "{} is a problem or known error record, not an incident; name the incident this one repeats (`guardia known apply` links a ticket to a known error)",
+                            o.key
+                        ),
+                    });
+                }
+                if finished(cfg, o) {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "{} is already {}; a duplicate names an incident still being worked. If the failure is back, this ticket is not a duplicate: work it (and link it to {} with `guardia link`)",
+                            o.key, o.status, o.key
                         ),
                     });
                 }
@@ -1495,6 +1520,20 @@ fn keyed(key: &str, e: AppError) -> AppError {
         },
         other => other,
     }
+}
+
+/// Whether a ticket's record is over: closed, cancelled or rejected (a
+/// resolved one may still be reopened within its closing timer).
+fn finished(cfg: &Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type).is_none_or(|wf| {
+        matches!(
+            lifecycle::category(wf, &t.status),
+            crate::config::StateCategory::Closed | crate::config::StateCategory::Cancelled
+        ) || wf
+            .rejected
+            .as_ref()
+            .is_some_and(|s| s.get_ref() == &t.status)
+    })
 }
 
 /// Whether two keys as typed name the same ticket.
