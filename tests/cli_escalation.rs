@@ -580,6 +580,44 @@ fn reject_with_unknown_reason_and_duplicate_rules() {
     assert_eq!(env.show(&third)["status"], "new", "nothing changed");
 }
 
+/// The user guide's path: the help desk rejects a total outage as critical,
+/// then the incident manager declares the major incident from it. The
+/// rejected ticket stays rejected; a new ticket carries the major incident,
+/// with the rejected one as its first report, and reports can be attached.
+#[test]
+fn a_ticket_rejected_as_critical_is_declared_through_a_new_major_incident() {
+    let env = Env::new();
+    let key = env.incident("Caída total de OSF", "Nadie puede facturar");
+    env.ok(&["reject", &key, "--reason", "critical"]);
+    let err = env.fail(&["major", "show", &key]);
+    assert!(err.contains("is not a major incident"), "{err}");
+    let out = env.ok_as(
+        "ines",
+        &["major", "declare", &key, "--reason", "Caída total"],
+    );
+    assert!(out.contains("declared a major incident"), "{out}");
+    assert!(
+        out.contains(&format!("registered from {key} (rejected as critical)")),
+        "{out}"
+    );
+    let majors = env.json(&["major", "list", "--json"]);
+    let major = majors[0]["key"]
+        .as_str()
+        .expect("a major incident")
+        .to_string();
+    assert_ne!(major, key);
+    let m = env.show(&major);
+    assert_eq!(m["title"], "Caída total de OSF");
+    assert_eq!(m["route"], "major_incident");
+    assert_eq!(env.show(&key)["status"], "rejected", "the rejection stands");
+    let report = env.incident("OSF no abre en la sede norte", "No abre");
+    let out = env.ok(&["major", "attach", &major, &report]);
+    assert!(out.contains("attached"), "{out}");
+    let shown = env.json(&["major", "show", &major, "--json"]);
+    let text = shown.to_string();
+    assert!(text.contains(&key) && text.contains(&report), "{shown}");
+}
+
 #[test]
 fn reject_critical_routes_to_the_major_incident_path() {
     let env = Env::new();

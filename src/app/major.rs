@@ -102,8 +102,49 @@ fn route_major(
     Ok(())
 }
 
+/// Whether `t` is a major incident: routed to the major-incident path and
+/// not rejected. A critical rejection routes a ticket there too, but the
+/// help desk's record of it stays rejected (seed 000 §16: the caller goes to
+/// the incident managers); the major incident is declared from it.
+pub fn is_major(cfg: &Config, t: &Ticket) -> bool {
+    t.route.as_deref() == Some(MAJOR_ROUTE) && !rejected(cfg, t)
+}
+
+fn rejected(cfg: &Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type)
+        .and_then(|wf| wf.rejected.as_ref())
+        .is_some_and(|s| s.get_ref() == &t.status)
+}
+
+/// The ticket a critical rejection closed, as a new ticket to declare.
+fn renewed(t: &Ticket) -> NewTicket {
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    NewTicket {
+        ticket_type: Some(t.ticket_type.clone()),
+        service: t.service.clone(),
+        title: t.title.clone(),
+        description: t.description.clone(),
+        impact: Some(t.impact.clone()),
+        urgency: Some(t.urgency.clone()),
+        priority: None,
+        justification: None,
+        fields: t
+            .fields
+            .iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(n, v)| (n.clone(), text(v)))
+            .collect(),
+    }
+}
+
 impl App {
-    /// Declares an existing ticket a major incident.
+    /// Declares an existing ticket a major incident. A ticket rejected as
+    /// critical stays rejected: a new ticket is registered from it (its
+    /// type, service, texts and fields), declared, and the rejected one
+    /// attached to it as its first report.
     pub fn major_declare(
         &mut self,
         actor: &Operator,
@@ -112,6 +153,24 @@ impl App {
     ) -> Result<Ticket, AppError> {
         let cfg = &self.config;
         require_manager(cfg, actor, "declare a major incident")?;
+        let (_, found) = load(&self.reader(), key)?;
+        if found.route.as_deref() == Some(MAJOR_ROUTE) && rejected(cfg, &found) {
+            check_incident(cfg, &found)?;
+            let actor_id = actor.id.get_ref().clone();
+            let reason = reason.to_string();
+            let report_id = found.id.clone();
+            return Ok(self
+                .create_then(actor, renewed(&found), move |w, t| {
+                    route_major(w, &actor_id, t, &reason)?;
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(entity::TICKET, &report_id, kind::LINK, Value::Bool(true))
+                            .field(format!("major:{}", t.id)),
+                    )?;
+                    Ok(())
+                })?
+                .ticket);
+        }
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         self.store
@@ -189,7 +248,7 @@ impl App {
                         Some("is the major incident itself".to_string())
                     } else if cfg.record_of(&t.ticket_type) != RecordKind::Ticket {
                         Some("is a problem or known error, not a report".to_string())
-                    } else if t.route.as_deref() == Some(MAJOR_ROUTE) {
+                    } else if is_major(cfg, &t) {
                         Some(
                             "is a major incident itself; attach reports, not major incidents"
                                 .to_string(),
@@ -407,7 +466,7 @@ fn check_incident(cfg: &Config, t: &Ticket) -> Result<(), AppError> {
 
 /// `t` must be a major incident; with `working`, one still being worked.
 fn check_major(cfg: &Config, t: &Ticket, must_be_working: bool) -> Result<(), AppError> {
-    if t.route.as_deref() != Some(MAJOR_ROUTE) {
+    if !is_major(cfg, t) {
         // Only an incident can be declared one: do not suggest a declare
         // that would be refused.
         check_incident(cfg, t)?;

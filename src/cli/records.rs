@@ -645,15 +645,27 @@ pub fn major(c: &MajorCommand, app: &mut App, actor: Actor<'_>) -> Result<()> {
             if *json {
                 print_json(&t)?;
             } else {
-                print(&format!(
-                    "{}: {}",
+                let mut s = format!(
+                    "{}: {}\n",
                     t.key,
                     l(
                         lang,
                         "declarado incidente mayor; todas las consolas lo muestran",
                         "declared a major incident; every console shows it"
                     )
-                ))?;
+                );
+                // Declared from a ticket rejected as critical: a new one.
+                if let Some(from) = key.as_ref().filter(|k| **k != t.key) {
+                    s.push_str(&match lang {
+                        Lang::Es => format!(
+                            "  registrado a partir de {from} (rechazado como crítico), adjunto como su primer reporte\n"
+                        ),
+                        Lang::En => format!(
+                            "  registered from {from} (rejected as critical), attached as its first report\n"
+                        ),
+                    });
+                }
+                print(&s)?;
             }
         }
         MajorCommand::Attach { major, keys, json } => {
