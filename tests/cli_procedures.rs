@@ -114,6 +114,25 @@ fn seed_001_twelve_steps_from_request_to_closing() {
         ],
     );
     assert_eq!(given["by"], "ines");
+    // The approval covers six hours, not whatever the estimate becomes.
+    let err = env.fail_as(
+        "felipe",
+        &["move", &key, "in_progress", "--field", "estimate_hours=60"],
+    );
+    assert!(err.contains("approval 'large_estimate'"), "{err}");
+    env.ok_as("felipe", &["set", &key, "estimate_hours=8"]);
+    let err = env.fail_as("felipe", &["move", &key, "in_progress"]);
+    assert!(err.contains("approval 'large_estimate'"), "{err}");
+    env.ok_as(
+        "ines",
+        &[
+            "approve",
+            &key,
+            "large_estimate",
+            "--reason",
+            "Ocho horas, visto",
+        ],
+    );
     // 4. Support starts.
     env.ok_as("felipe", &["move", &key, "in_progress"]);
     // 5. A production action is prepared as a script...

@@ -59,6 +59,9 @@ pub fn history_of(ops: &[Op]) -> History {
         };
         for field in written {
             h.field_set_by.insert(field.to_string(), op.actor.clone());
+            for a in &mut h.approvals {
+                a.fields_changed_since.insert(field.to_string());
+            }
         }
         if let Some(state) = entered.and_then(Value::as_str) {
             h.entered_by.insert(state.to_string(), op.actor.clone());
@@ -78,6 +81,7 @@ pub fn history_of(ops: &[Op]) -> History {
                     .unwrap_or("")
                     .to_string(),
                 at: ms_to_time(op.ms()),
+                fields_changed_since: Default::default(),
             });
         }
     }
@@ -223,6 +227,7 @@ impl App {
                     by: actor_id.clone(),
                     reason: reason.into(),
                     at: ms_to_time(op.ms()),
+                    fields_changed_since: Default::default(),
                 })
             },
         )

@@ -24,6 +24,9 @@ pub struct GivenApproval {
     pub by: String,
     pub reason: String,
     pub at: DateTime<Utc>,
+    /// Fields changed after it was given (an estimate raised since).
+    #[serde(skip)]
+    pub fields_changed_since: std::collections::BTreeSet<String>,
 }
 
 /// What the operation log says about a ticket that the guards need.
@@ -128,7 +131,16 @@ pub fn check(
                 .filter(|f| !is_set(ticket, f, supplied))
                 .collect();
             let approval = th.approval.get_ref();
-            let approved = ctx.history.approval(approval).is_some();
+            // An approval covers the figure it was given for: a change of
+            // it since, or with this very move, needs approving again.
+            let changed_now = supplied
+                .get(field)
+                .is_some_and(|v| ticket.fields.get(field) != Some(v));
+            let approved = !changed_now
+                && ctx
+                    .history
+                    .approval(approval)
+                    .is_some_and(|a| !a.fields_changed_since.contains(field));
             if !missing.is_empty() || !approved {
                 // Where else it can go, saying whose move it is when it is
                 // not this operator's (back to prioritisation is the head's).
