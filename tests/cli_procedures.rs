@@ -292,7 +292,7 @@ fn seed_001_production_requests_after_17_need_an_authorised_exception() {
     assert!(err.contains("only before 17:00 on business days"), "{err}");
     assert!(err.contains("soporte-asuncion"), "{err}");
     assert!(
-        err.contains("Tue 2026-03-03 17:05"),
+        err.contains("Tue 2026-03-03 17:05)"),
         "says the local time: {err}"
     );
     assert!(err.contains("general_management (laura)"), "{err}");
@@ -359,7 +359,7 @@ fn seed_001_cutoff_holds_on_holidays_and_approvals_do_not_outlive_their_state() 
     ];
     let err = env.fail_as("felipe", &request);
     assert!(err.contains("only before 17:00 on business days"), "{err}");
-    assert!(err.contains("Thu 2026-05-14"), "{err}");
+    assert!(err.contains("Thu 2026-05-14 10:00, a holiday"), "{err}");
     // Monday 18 May, 09:00: a business day before 17:00.
     at(&mut env, "2026-05-18T09:00:00-03:00");
     env.ok_as("felipe", &request);

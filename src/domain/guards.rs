@@ -205,11 +205,18 @@ pub fn check(
         let (inside, local) = match calendar {
             Some(cal) => {
                 let (date, minute) = cal.local_minute(ctx.now);
-                let local = ctx
+                let mut local = ctx
                     .now
                     .with_timezone(&cal.tz())
                     .format("%a %Y-%m-%d %H:%M")
                     .to_string();
+                // Before the cutoff hour but refused: say why, or 10:00
+                // "before 17:00" reads as a contradiction.
+                if cal.is_holiday(date) {
+                    local.push_str(", a holiday");
+                } else if !cal.is_business_day(date) {
+                    local.push_str(", not a business day");
+                }
                 (cal.is_business_day(date) && minute < before, local)
             }
             // Validation guarantees the calendar; without it nothing is inside.
