@@ -115,3 +115,14 @@ fn an_unknown_ticket_is_an_error() {
     let err = env.fail(&["sla", "BOG-99"]);
     assert!(err.contains("BOG-99"), "{err}");
 }
+
+/// A problem record has no SLA clock by design; `sla` says so instead of
+/// advising to add its type to a policy.
+#[test]
+fn a_record_has_no_sla_clock_and_is_told_so() {
+    let env = Env::new();
+    let problem = env.problem("Cortes del enlace", "Varios incidentes");
+    let err = env.fail(&["sla", &problem]);
+    assert!(err.contains("records have no SLA clock"), "{err}");
+    assert!(!err.contains("add it to a policy"), "{err}");
+}

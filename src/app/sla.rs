@@ -97,6 +97,14 @@ pub(super) fn compute_from<'c>(
     now: DateTime<Utc>,
 ) -> Result<(Ledger, &'c SlaPolicy, &'c Calendar), AppError> {
     let policy = cfg.sla_policy(&ticket.ticket_type).ok_or_else(|| {
+        // Problems and known errors are records, kept without a clock on
+        // purpose: adding them to a policy is not the answer.
+        if cfg.record_of(&ticket.ticket_type) != crate::config::RecordKind::Ticket {
+            return AppError::Invalid(format!(
+                "{} is a problem or known error record; records have no SLA clock (only tickets do: see `guardia sla` on the incidents linked to it)",
+                ticket.key
+            ));
+        }
         AppError::Invalid(format!(
             "no SLA policy in sla.toml covers tickets of type '{}'; add it to a policy's types",
             ticket.ticket_type
