@@ -245,7 +245,10 @@ fn seed_001_twelve_steps_from_request_to_closing() {
         ]
     );
     let sla = env.json(&["sla", &key, "--json"]);
-    assert!(sla["resolution"]["stopped_at"].is_string(), "{sla:#}");
+    assert_eq!(
+        sla["resolution"]["stopped_at"], "2026-03-02T18:30:00Z",
+        "{sla:#}"
+    );
 }
 
 /// Brings a support request to a prepared script, at `when`.

@@ -126,3 +126,45 @@ fn a_record_has_no_sla_clock_and_is_told_so() {
     assert!(err.contains("records have no SLA clock"), "{err}");
     assert!(!err.contains("add it to a policy"), "{err}");
 }
+
+/// Resolved one day, closed with the customer's conformity the next: the
+/// resolution clock stopped at the resolution, before and after the close
+/// (the report counts it there too).
+#[test]
+fn closing_after_the_resolution_does_not_move_when_the_clock_stopped() {
+    let mut env = Env::new();
+    at(&mut env, "2026-03-02T09:30:00-05:00");
+    let key = env.incident("Impresora", "No imprime");
+    env.ok(&["assign", &key, "bruno"]);
+    env.ok_as("bruno", &["move", &key, "in_progress"]);
+    at(&mut env, "2026-03-02T12:00:00-05:00");
+    env.ok_as(
+        "bruno",
+        &[
+            "move",
+            &key,
+            "resolved",
+            "--field",
+            "solution=Se cambió el tóner",
+        ],
+    );
+    let before = env.json(&["sla", &key, "--json"]);
+    assert_eq!(
+        before["resolution"]["stopped_at"], "2026-03-02T17:00:00Z",
+        "{before:#}"
+    );
+    at(&mut env, "2026-03-03T09:30:00-05:00");
+    env.ok_as(
+        "bruno",
+        &["move", &key, "closed", "--field", "customer_conformity=sí"],
+    );
+    let after = env.json(&["sla", &key, "--json"]);
+    assert_eq!(
+        after["resolution"]["stopped_at"], "2026-03-02T17:00:00Z",
+        "{after:#}"
+    );
+    assert_eq!(
+        after["resolution"]["elapsed"],
+        before["resolution"]["elapsed"]
+    );
+}

@@ -149,11 +149,17 @@ pub(super) fn compute_from<'c>(
         (m, c) => m.or(c),
     };
     let history = status_history(ops);
-    let done = cfg
-        .workflow_for_type(&ticket.ticket_type)
-        .map(|wf| crate::domain::lifecycle::category(wf, &ticket.status))
-        .is_some_and(StateCategory::is_done);
-    let done_at = done.then(|| history.last().map(|(t, _)| *t)).flatten();
+    // The clock stopped when the ticket entered its last stretch of done
+    // states: resolved, then closed a day later, stopped at the resolution
+    // (as `report` counts it), not at the closing.
+    let done_at = cfg.workflow_for_type(&ticket.ticket_type).and_then(|wf| {
+        history
+            .iter()
+            .rev()
+            .take_while(|(_, s)| crate::domain::lifecycle::category(wf, s).is_done())
+            .last()
+            .map(|(t, _)| *t)
+    });
     let mut running: Vec<String> = policy.running.iter().map(|s| s.get_ref().clone()).collect();
     if let Some(wf) = cfg.workflow_for_type(&ticket.ticket_type) {
         running.extend(
