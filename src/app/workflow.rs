@@ -212,6 +212,35 @@ impl App {
                         ),
                     });
                 }
+                // An approval confirms what someone else proposed: whoever
+                // wrote the figure or its justification may not approve it.
+                let history = history_of(&w.reader().entity_ops(&t.id)?);
+                let proposed = wf
+                    .transitions
+                    .iter()
+                    .filter_map(|tr| tr.threshold.as_ref())
+                    .filter(|th| th.approval.get_ref() == approval)
+                    .flat_map(|th| {
+                        std::iter::once(th.field.get_ref()).chain(th.requires.iter().map(|f| f.get_ref()))
+                    })
+                    .find(|f| history.field_set_by.get(*f) == Some(&actor_id));
+                if let Some(field) = proposed {
+                    let others: Vec<String> = cfg
+                        .operators
+                        .iter()
+                        .filter(|o| o.id.get_ref() != &actor_id)
+                        .filter(|o| o.roles.iter().any(|r| roles.contains(r.get_ref())))
+                        .map(|o| o.id.get_ref().clone())
+                        .collect();
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "four eyes: '{actor_id}' wrote '{field}', so the approval '{approval}' must come from someone else with the roles {}{}",
+                            roles.join(", "),
+                            if others.is_empty() { String::new() } else { format!(" ({})", others.join(", ")) }
+                        ),
+                    });
+                }
                 let op = w.append(
                     &actor_id,
                     OpDraft::new(
