@@ -476,6 +476,42 @@ fn bottom_fetches_the_last_page_when_rows_lie_beyond_and_top_reloads() {
     assert_eq!(selected_key(&c), "BOG-1000");
 }
 
+/// `G` then `c` typed in one burst, before the last page arrives: the
+/// comment is for the last ticket, the one the operator jumped to, not the
+/// one the cursor was on (it used to open "Comment · BOG-1000" while the
+/// screen showed BOG-1 selected).
+#[test]
+fn keys_typed_during_a_jump_act_on_where_it_lands() {
+    let mut c = loaded(1000);
+    let fx = press(&mut c, "G c");
+    assert!(
+        c.overlays.is_empty(),
+        "c waits for the jump: {:?}",
+        c.overlays
+    );
+    serve(&mut c, 1000, &fx);
+    assert_eq!(selected_key(&c), "BOG-1");
+    let title = title_of(&c);
+    assert!(title.ends_with("BOG-1"), "the prompt is for {title}");
+    // Enter typed with `g` opens the first ticket, not the last.
+    let mut c = loaded(1000);
+    let fx = press(&mut c, "G");
+    serve(&mut c, 1000, &fx);
+    let fx = press(&mut c, "g <enter>");
+    let fx = serve(&mut c, 1000, &fx);
+    assert_eq!(selected_key(&c), "BOG-1000");
+    let asked = details(&fx);
+    assert_eq!(asked.len(), 1, "{fx:?}");
+    assert_eq!(asked[0].1, "BOG-1000");
+}
+
+fn title_of(c: &Console) -> String {
+    match top_overlay(c) {
+        Overlay::Prompt { title, .. } => title.clone(),
+        o => format!("{o:?}"),
+    }
+}
+
 #[test]
 fn moving_near_the_end_fetches_the_next_page_once() {
     let mut c = loaded(1000);

@@ -131,6 +131,10 @@ pub struct QueueState {
     pub more_before: bool,
     pub more_after: bool,
     pub loading: bool,
+    /// A jump to the top or the end of the queue is on its way: until its
+    /// rows arrive, the row under the cursor is not the one the operator
+    /// is about to act on, so keys wait in [`Console::held_keys`].
+    pub jumping: bool,
     pub generation: u64,
     pub total: Option<i64>,
     pub total_capped: bool,
@@ -159,6 +163,7 @@ impl QueueState {
             more_before: false,
             more_after: false,
             loading: true,
+            jumping: false,
             generation: 0,
             total: None,
             total_capped: false,
@@ -398,6 +403,9 @@ pub struct Console {
     /// title bar shows while there is any.
     pub majors: Vec<super::msg::MajorBrief>,
     pub job: Option<Job>,
+    /// Keys typed while a jump was on its way, replayed in order when its
+    /// rows arrive (`Gc` comments on the last ticket, not the first).
+    pub held_keys: Vec<super::keymap::Key>,
     pub quit: bool,
     /// Source of generation numbers for fetches.
     pub generations: u64,
@@ -440,6 +448,7 @@ impl Console {
             notice: None,
             majors: Vec::new(),
             job: None,
+            held_keys: Vec::new(),
             quit: false,
             generations: 0,
             mouse: false,

@@ -92,6 +92,10 @@ fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
         c.quit = true;
         return vec![Effect::Quit];
     }
+    if c.queue.jumping {
+        c.held_keys.push(key);
+        return vec![];
+    }
     c.notice = None;
     if !c.overlays.is_empty() {
         return forms::on_overlay_key(c, key);
@@ -801,7 +805,11 @@ fn prefetch(c: &mut Console) -> Vec<Effect> {
 
 fn top(c: &mut Console) -> Vec<Effect> {
     match c.focus {
-        Pane::Queue if c.queue.more_before => reload_queue(c),
+        Pane::Queue if c.queue.more_before => {
+            let fx = reload_queue(c);
+            c.queue.jumping = true;
+            fx
+        }
         Pane::Queue => {
             c.queue.cursor = 0;
             keep_visible(&mut c.queue);
@@ -819,6 +827,7 @@ fn bottom(c: &mut Console) -> Vec<Effect> {
             c.queue.generation = generation;
             let filter = queue_filter(c);
             c.queue.loading = true;
+            c.queue.jumping = true;
             vec![Effect::Request(Request::Page {
                 generation,
                 filter,
@@ -951,6 +960,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             let mut fx = request_sla(c, reset);
             fx.extend(prefetch(c));
             fx.extend(follow_selection(c));
+            fx.extend(land(c));
             fx
         }
         Reply::Count {
@@ -1115,11 +1125,28 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
         } => {
             if generation.is_some() && generation == Some(c.queue.generation) {
                 c.queue.loading = false;
+                c.complain(message);
+                // The rows on screen stay; the keys typed meanwhile act on them.
+                return land(c);
             }
             c.complain(message);
             vec![]
         }
     }
+}
+
+/// A jump's rows are on screen: the keys typed meanwhile act now, in order
+/// (one of them may jump again and hold the rest once more).
+fn land(c: &mut Console) -> Vec<Effect> {
+    if !c.queue.jumping {
+        return vec![];
+    }
+    c.queue.jumping = false;
+    let mut fx = Vec::new();
+    for key in std::mem::take(&mut c.held_keys) {
+        fx.extend(on_key(c, key));
+    }
+    fx
 }
 
 fn apply_page(q: &mut QueueState, dir: PageDir, reset: bool, rows: Vec<Row>, more: bool) {
