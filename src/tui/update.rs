@@ -1038,25 +1038,23 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
         }
         Reply::Originals { key, code, tickets } => {
             // Still rejecting that ticket as a duplicate (not again, with
-            // another reason, after Esc): list them in the prompt and start
-            // the note with the likeliest, unless one was typed.
+            // another reason, after Esc): list them in the prompt's title.
+            // Not typed into the note for the operator: a key arriving while
+            // they type would be linked in place of the one they meant.
             let label = catalogue(c.lang).likely_originals;
             if let Some(Overlay::Prompt {
                 title,
-                input,
                 purpose: PromptPurpose::RejectNote { key: k, code: c2 },
+                ..
             }) = c.overlays.last_mut()
                 && *k == key
                 && *c2 == code
-                && let Some((first, _)) = tickets.first()
+                && !tickets.is_empty()
             {
                 let list: Vec<String> = tickets.iter().map(|(k, t)| format!("{k} {t}")).collect();
                 // In place of the general note title, which would push
                 // them out of a narrow prompt.
                 *title = format!("{label}: {}", list.join(" · "));
-                if input.text.is_empty() {
-                    *input = TextInput::with(&format!("{first} "));
-                }
             }
             vec![]
         }

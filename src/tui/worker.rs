@@ -829,10 +829,7 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                 .as_deref()
                 .filter(|_| duplicate)
                 .and_then(|n| n.split_whitespace().next())
-                .filter(|w| {
-                    w.contains('-') && w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-                })
-                .map(str::to_string);
+                .and_then(crate::domain::site::canonical_ticket_key);
             let r = app
                 .reject(actor, &key, &code, original.as_deref(), note.as_deref())
                 .map(|rj| {
