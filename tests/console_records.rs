@@ -240,6 +240,8 @@ fn rejecting_as_a_duplicate_proposes_the_original() {
     pty.send(ENTER);
     let screen = pty.wait_for("likely originals");
     assert!(screen.contains(&original), "{screen}");
+    // The key is typed by the operator (here in lower case), not for them.
+    pty.send(&format!("{} mismo caso", original.to_lowercase()));
     pty.send(ENTER);
     pty.wait_for(&format!("{copy}: rejected (duplicate)"));
     pty.send("q");

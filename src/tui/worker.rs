@@ -721,7 +721,7 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                 .map(|k| {
                     app.assign(actor, k, to.as_deref())
                         .map(|_| ())
-                        .map_err(|e| format!("{k}: {e}"))
+                        .map_err(|e| about(k, &e))
                 })
                 .collect();
             let who = to.clone().unwrap_or_else(|| "-".into());
@@ -740,7 +740,7 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                 .map(|k| {
                     app.move_to(actor, k, &state, note.as_deref(), &[])
                         .map(|_| ())
-                        .map_err(|e| format!("{k}: {e}"))
+                        .map_err(|e| about(k, &e))
                 })
                 .collect();
             (
@@ -1387,6 +1387,17 @@ mod tests {
     use crate::store::ListFilter;
 
     #[test]
+    fn a_bulk_refusal_names_its_ticket_once() {
+        let keyed = crate::app::AppError::Refused {
+            key: "BOG-7".into(),
+            message: "is closed".into(),
+        };
+        assert_eq!(about("BOG-7", &keyed), "BOG-7: is closed");
+        let bare = crate::app::AppError::Invalid("nothing to do".into());
+        assert_eq!(about("BOG-7", &bare), "BOG-7: nothing to do");
+    }
+
+    #[test]
     fn repository_credentials_never_reach_the_screen() {
         assert_eq!(
             without_credentials("https://ana:s3cr3t@git.example.org/mesa/sync.git"),
@@ -1482,5 +1493,16 @@ mod tests {
         assert!(matches!(kept[0], Request::Count { generation: 2, .. }));
         assert!(matches!(kept[1], Request::Write(_)));
         assert!(matches!(kept[2], Request::Page { generation: 3, .. }));
+    }
+}
+
+/// A refusal of a bulk change, told with its ticket once: most refusals
+/// already start with the key ("BOG-7: moving to 'cancelled' needs …").
+fn about(key: &str, e: &crate::app::AppError) -> String {
+    let text = e.to_string();
+    if text.starts_with(&format!("{key}: ")) {
+        text
+    } else {
+        format!("{key}: {text}")
     }
 }
