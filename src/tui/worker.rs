@@ -1381,6 +1381,17 @@ pub fn clean_op(mut op: Op) -> Op {
     op
 }
 
+/// A refusal of a bulk change, told with its ticket once: most refusals
+/// already start with the key ("BOG-7: moving to 'cancelled' needs …").
+fn about(key: &str, e: &crate::app::AppError) -> String {
+    let text = e.to_string();
+    if text.starts_with(&format!("{key}: ")) {
+        text
+    } else {
+        format!("{key}: {text}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1493,16 +1504,5 @@ mod tests {
         assert!(matches!(kept[0], Request::Count { generation: 2, .. }));
         assert!(matches!(kept[1], Request::Write(_)));
         assert!(matches!(kept[2], Request::Page { generation: 3, .. }));
-    }
-}
-
-/// A refusal of a bulk change, told with its ticket once: most refusals
-/// already start with the key ("BOG-7: moving to 'cancelled' needs …").
-fn about(key: &str, e: &crate::app::AppError) -> String {
-    let text = e.to_string();
-    if text.starts_with(&format!("{key}: ")) {
-        text
-    } else {
-        format!("{key}: {text}")
     }
 }
