@@ -552,3 +552,94 @@ fn an_idle_console_compacts_the_text_index() {
     pty.send("\x03");
     assert_eq!(pty.wait_exit(), 0);
 }
+
+/// The SSH connection drops: the terminal's master side closes under a
+/// running console. It ends as hung up (exit 129, SIGHUP) or cleanly, never
+/// as a crash (101: ratatui's cleanup used to panic printing to the dead
+/// terminal). A raw pseudo-terminal is used, as the test harness's own keeps
+/// its master open in a reader thread.
+#[test]
+fn a_dropped_connection_is_a_hangup_not_a_crash() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let env = Env::new();
+    env.incident("Algo", "x");
+    let (mut master, mut slave) = (0, 0);
+    let size = libc::winsize {
+        ws_row: 24,
+        ws_col: 80,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: openpty fills two fresh descriptors, owned right below.
+    let opened = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            &size,
+        )
+    };
+    assert_eq!(opened, 0, "openpty");
+    // SAFETY: a descriptor just opened. Not inherited by the console, or
+    // the master side would stay open in it and never hang up.
+    unsafe { libc::fcntl(master, libc::F_SETFD, libc::FD_CLOEXEC) };
+    // SAFETY: both descriptors were just opened and are owned once each.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut cmd = env.std_cmd_as("ana");
+    cmd.env("TERM", "xterm-256color")
+        .stdin(slave.try_clone().expect("dup"))
+        .stdout(slave.try_clone().expect("dup"))
+        .stderr(slave.try_clone().expect("dup"));
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::setsid();
+            libc::ioctl(0, libc::TIOCSCTTY, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn the console");
+    // The command holds copies of the slave side; only the child may.
+    drop(cmd);
+    drop(slave);
+    // Read what it draws for a while (poll, so nothing blocks), then hang up.
+    let mut reader = std::fs::File::from(master);
+    let mut seen = Vec::new();
+    let started = std::time::Instant::now();
+    while started.elapsed() < std::time::Duration::from_millis(2500) {
+        let mut poll = libc::pollfd {
+            fd: std::os::fd::AsRawFd::as_raw_fd(&reader),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        // SAFETY: one valid pollfd, for the duration of the call.
+        if unsafe { libc::poll(&mut poll, 1, 100) } > 0 {
+            let mut buf = [0u8; 4096];
+            match std::io::Read::read(&mut reader, &mut buf) {
+                Ok(n) if n > 0 => seen.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+    }
+    assert!(!seen.is_empty(), "the console drew nothing");
+    drop(reader);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("the console kept running after its terminal went away");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    let code = status
+        .code()
+        .or_else(|| status.signal().map(|s| 128 + s))
+        .expect("an exit code or a signal");
+    assert!(code == 129 || code == 0, "exit {code} ({status:?})");
+}

@@ -233,7 +233,12 @@ impl Backend for Screen {
         self.inner.hide_cursor()
     }
     fn show_cursor(&mut self) -> std::io::Result<()> {
-        self.inner.show_cursor()
+        // Also called by ratatui's Drop, which reports a failure with
+        // `eprintln!`: on a hung-up terminal that print panics (exit 101,
+        // "a bug") instead of the SIGHUP exit. restore() shows the cursor
+        // again anyway, ignoring a terminal that is gone.
+        let _ = self.inner.show_cursor();
+        Ok(())
     }
     fn get_cursor_position(&mut self) -> std::io::Result<Position> {
         Ok(self.cursor)
