@@ -1191,6 +1191,30 @@ fn the_palette_runs_actions_by_name_and_opens_tickets_by_key() {
     assert!(press(&mut c, ": dash <esc>").is_empty());
     assert!(c.overlays.is_empty());
     assert_eq!(c.focus, Pane::Detail);
+
+    // A key the database does not have: said so, and no phantom ticket is
+    // left open for the next key to act on.
+    let fx = press(&mut c, ": goto <space> BOG-99999 <enter>");
+    let [(generation, _)] = &details(&fx)[..] else {
+        panic!("goto asks for the detail: {fx:?}")
+    };
+    update(
+        &mut c,
+        Msg::Reply(Reply::Detail {
+            generation: *generation,
+            detail: None,
+            log: vec![],
+            conflicts: vec![],
+            extras: Default::default(),
+        }),
+    );
+    assert!(error_notice(&c).contains("no ticket BOG-99999 in this database"));
+    assert_eq!(c.focus, Pane::Queue);
+    assert_eq!(c.detail.key, None);
+    // Not a key at all: refused before asking.
+    let fx = press(&mut c, ": goto <space> hola <enter>");
+    assert!(details(&fx).is_empty(), "{fx:?}");
+    assert!(error_notice(&c).contains("'hola' is not a ticket key"));
 }
 
 #[test]

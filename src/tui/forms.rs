@@ -224,7 +224,19 @@ fn palette_key(c: &mut Console, mut input: TextInput, selected: usize, key: Key)
 
 /// Opens a ticket by key, even one outside the current filter.
 fn goto(c: &mut Console, key: &str) -> Vec<Effect> {
-    let key = key.trim().to_uppercase();
+    let Some(key) = crate::domain::site::canonical_ticket_key(key) else {
+        c.complain(match c.lang {
+            crate::config::Lang::Es => format!(
+                "'{}' no es una clave de ticket; son como BOG-42",
+                crate::text::sanitize_line(key.trim())
+            ),
+            crate::config::Lang::En => format!(
+                "'{}' is not a ticket key; keys look like BOG-42",
+                crate::text::sanitize_line(key.trim())
+            ),
+        });
+        return vec![];
+    };
     c.focus = Pane::Detail;
     c.detail.scroll = 0;
     super::update::request_detail(c, key)

@@ -986,14 +986,16 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 c.detail.conflicts = conflicts;
                 c.detail.extras = extras;
                 if detail.is_none() {
-                    c.complain(format!(
-                        "{}: {}",
-                        c.detail.key.clone().unwrap_or_default(),
-                        match c.lang {
-                            crate::config::Lang::Es => "ya no existe",
-                            crate::config::Lang::En => "no longer exists",
-                        }
-                    ));
+                    let key = c.detail.key.take().unwrap_or_default();
+                    c.complain(match c.lang {
+                        crate::config::Lang::Es => format!("no hay un ticket {key} en esta base"),
+                        crate::config::Lang::En => format!("no ticket {key} in this database"),
+                    });
+                    // Nothing to show: no phantom ticket for the next key
+                    // (a comment, a move) to act on.
+                    if matches!(c.focus, Pane::Detail | Pane::Escalation | Pane::Runbooks) {
+                        c.focus = Pane::Queue;
+                    }
                 }
                 c.detail.detail = detail;
                 c.detail.log = log;
