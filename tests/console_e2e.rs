@@ -382,6 +382,27 @@ fn a_comment_written_in_the_editor_is_saved() {
     );
 }
 
+/// An editor that fails (missing, or quitting with an error) is reported as
+/// a failure, not as "Empty comment: nothing saved" with a tick.
+#[test]
+fn a_failing_editor_is_reported_as_such() {
+    let env = Env::new();
+    let key = env.incident("Editor roto", "x");
+    let missing = env.path().join("no-such-editor");
+    let missing = missing.display().to_string();
+    let mut pty = Pty::spawn(&env, 100, 24, &[("EDITOR", &missing), ("VISUAL", "")], &[]);
+    pty.wait_for("Editor roto");
+    pty.send(ENTER);
+    pty.wait_for("Description");
+    pty.send("e");
+    let screen = pty.wait_for("nothing saved: the editor failed");
+    assert!(screen.contains("failed"), "{screen}");
+    assert!(!screen.contains("Empty comment"), "{screen}");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    assert_eq!(env.show(&key)["comments"], serde_json::json!([]));
+}
+
 /// A write asked for just before quitting (in the same burst of keys) is
 /// carried out before guardia exits.
 #[test]

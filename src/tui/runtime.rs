@@ -514,8 +514,15 @@ fn run_editor(key: &str, lang: crate::config::Lang) -> anyhow::Result<Option<Str
         .status();
     let text = std::fs::read_to_string(&path);
     let _ = std::fs::remove_file(&path);
-    if !status?.success() {
-        return Ok(None);
+    let status = status?;
+    // A failed editor (not found: 127; quit with an error) is not an empty
+    // comment: say so, or the operator believes a note was filed.
+    if !status.success() {
+        // What matters first: the status line is one row, cut at its end.
+        anyhow::bail!(
+            "nothing saved: the editor failed ({status}); set VISUAL or EDITOR to one that works (now '{}')",
+            crate::text::sanitize_line(&editor)
+        );
     }
     let text = text?;
     let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
