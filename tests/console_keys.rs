@@ -742,6 +742,27 @@ fn ctrl_c_quits_even_from_an_open_prompt_form_or_palette() {
     }
 }
 
+/// A worklog whose duration does not read is refused in the prompt, which
+/// stays open with the text, so the note is not lost to a typo.
+#[test]
+fn a_bad_worklog_duration_keeps_the_prompt_and_its_text() {
+    let mut c = loaded(3);
+    let fx = press(
+        &mut c,
+        &format!("w {} <enter>", typed("abc revisé el servidor")),
+    );
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    assert!(error_notice(&c).contains("'abc' is not a duration"));
+    match top_overlay(&c) {
+        Overlay::Prompt { input, .. } => assert_eq!(input.text, "abc revisé el servidor"),
+        o => panic!("expected the worklog prompt, got {o:?}"),
+    }
+    // Corrected in place, it is sent.
+    let fx = press(&mut c, "<home> <del> <del> <del> 4 5 m <enter>");
+    assert_eq!(writes(&fx).len(), 1, "{fx:?}");
+    assert!(c.overlays.is_empty());
+}
+
 #[test]
 fn q_types_inside_a_prompt_instead_of_quitting() {
     let mut c = loaded(3);

@@ -96,7 +96,20 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
             purpose,
         } => match input.handle(key) {
             Edit::Cancel => vec![],
-            Edit::Submit => prompt_done(c, purpose, input.text.trim().to_string()),
+            Edit::Submit => match prompt_problem(&purpose, input.text.trim()) {
+                // Refused before it is sent, the text kept for correcting:
+                // a typo in the duration must not cost the note.
+                Some(problem) => {
+                    c.complain(problem);
+                    c.overlays.push(Overlay::Prompt {
+                        title,
+                        input,
+                        purpose,
+                    });
+                    vec![]
+                }
+                None => prompt_done(c, purpose, input.text.trim().to_string()),
+            },
             _ => {
                 c.overlays.push(Overlay::Prompt {
                     title,
@@ -645,6 +658,18 @@ pub fn open_prompt_for_ticket(
         purpose,
     });
     vec![]
+}
+
+/// What is wrong with a prompt's text that can be told without the
+/// database (the worklog's duration), if anything.
+fn prompt_problem(purpose: &PromptPurpose, text: &str) -> Option<String> {
+    match purpose {
+        PromptPurpose::Worklog { .. } if !text.is_empty() => {
+            let spent = text.split_whitespace().next().unwrap_or_default();
+            crate::domain::duration::parse_minutes(spent).err()
+        }
+        _ => None,
+    }
 }
 
 fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Effect> {
