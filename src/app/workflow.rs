@@ -196,13 +196,17 @@ impl App {
                     });
                 }
                 let roles: Vec<String> = def.roles.iter().map(|r| r.get_ref().clone()).collect();
-                if !actor.roles.iter().any(|r| roles.contains(r.get_ref())) {
-                    let holders: Vec<String> = cfg
-                        .operators
+                // The operators who may give it, but `except`.
+                let holders = |except: Option<&str>| -> Vec<String> {
+                    cfg.operators
                         .iter()
+                        .filter(|o| Some(o.id.get_ref().as_str()) != except)
                         .filter(|o| o.roles.iter().any(|r| roles.contains(r.get_ref())))
                         .map(|o| o.id.get_ref().clone())
-                        .collect();
+                        .collect()
+                };
+                if !actor.roles.iter().any(|r| roles.contains(r.get_ref())) {
+                    let holders = holders(None);
                     return Err(AppError::Refused {
                         key: key.into(),
                         message: format!(
@@ -225,13 +229,7 @@ impl App {
                     })
                     .find(|f| history.field_set_by.get(*f) == Some(&actor_id));
                 if let Some(field) = proposed {
-                    let others: Vec<String> = cfg
-                        .operators
-                        .iter()
-                        .filter(|o| o.id.get_ref() != &actor_id)
-                        .filter(|o| o.roles.iter().any(|r| roles.contains(r.get_ref())))
-                        .map(|o| o.id.get_ref().clone())
-                        .collect();
+                    let others = holders(Some(&actor_id));
                     return Err(AppError::Refused {
                         key: key.into(),
                         message: format!(
