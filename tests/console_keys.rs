@@ -763,6 +763,20 @@ fn a_bad_worklog_duration_keeps_the_prompt_and_its_text() {
     assert!(c.overlays.is_empty());
 }
 
+/// `Ctrl-l` repaints the whole screen with a prompt, a form, the palette or
+/// the help open too, and leaves them as they were.
+#[test]
+fn ctrl_l_repaints_whatever_is_open() {
+    for opener in ["", "c", "n", ":", "?", "v"] {
+        let mut c = loaded(3);
+        press(&mut c, opener);
+        let open = c.overlays.len();
+        let fx = press(&mut c, "<c-l>");
+        assert_eq!(fx, vec![Effect::FullRedraw], "after {opener:?}");
+        assert_eq!(c.overlays.len(), open, "after {opener:?}");
+    }
+}
+
 #[test]
 fn q_types_inside_a_prompt_instead_of_quitting() {
     let mut c = loaded(3);

@@ -96,6 +96,14 @@ fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
         c.held_keys.push(key);
         return vec![];
     }
+    // A screen garbled by another program's output is repaired whatever
+    // is open: the key of `redraw` is never text to type (it is a control
+    // key in the built-in map).
+    if key.mods.contains(KeyModifiers::CONTROL)
+        && c.keymap.action(&[super::keymap::Context::Global], key) == Some(Action::Redraw)
+    {
+        return vec![Effect::FullRedraw];
+    }
     c.notice = None;
     if !c.overlays.is_empty() {
         return forms::on_overlay_key(c, key);
