@@ -490,6 +490,27 @@ fn new_ticket_form() {
     assert!(matches!(c.overlays.last(), Some(Overlay::NewTicket(_))));
 }
 
+/// At 40x12 the new-ticket form scrolls with the focused field, and the
+/// refusal of Ctrl-s is pinned above the fields, both on screen.
+#[test]
+fn a_small_terminal_keeps_the_focused_field_and_the_error_in_view() {
+    let fake = Fake::hostile();
+    let mut c = fake.console(Lang::En, Theme::default16(), 40, 12);
+    fake.press(&mut c, "n");
+    for _ in 0..7 {
+        fake.press(&mut c, "tab");
+    }
+    let Some(Overlay::NewTicket(form)) = c.overlays.last() else {
+        panic!("the new-ticket form")
+    };
+    let focused: String = form.fields[form.selected].label.chars().take(8).collect();
+    let text = screen(&render(&c, 40, 12));
+    assert!(text.contains(&focused), "{focused} scrolled out:\n{text}");
+    fake.press(&mut c, "ctrl-s");
+    let text = screen(&render(&c, 40, 12));
+    assert!(text.contains("! "), "the error is off screen:\n{text}");
+}
+
 #[test]
 fn split_layout_shows_the_selection_beside_the_queue() {
     let fake = Fake::hostile();

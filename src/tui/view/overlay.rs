@@ -154,8 +154,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             let label_w = 26.min(w / 3);
             let mut lines = Vec::new();
             let mut cursor_row = None;
+            let mut selected_row = 0;
             for (i, fl) in form.fields.iter().enumerate() {
                 let sel = i == form.selected;
+                if sel {
+                    selected_row = lines.len();
+                }
                 let req = if fl.required { "*" } else { " " };
                 let label = pad_to_width(&format!("{req}{}", fl.label), label_w);
                 let value = if fl.choices.is_empty() {
@@ -193,17 +197,41 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                     lines.push(Line::from(truncate_to_width(&format!("  {k}  {title}"), w)));
                 }
             }
-            if let Some(e) = &form.error {
-                lines.push(Line::from(Span::styled(format!("! {e}"), th.error)));
-            }
+            let visible = usize::from(r.height.saturating_sub(2));
+            // On a terminal too small for the whole form, an error on
+            // submitting is pinned above the fields, where it cannot scroll
+            // away; the fields scroll with the focused one, as in the
+            // dossier form.
+            let error = form
+                .error
+                .as_ref()
+                .map(|e| Line::from(Span::styled(format!("! {e}"), th.error)));
+            let pinned = match error {
+                Some(e) if lines.len() + 2 > visible => Some(e),
+                Some(e) => {
+                    lines.push(e);
+                    None
+                }
+                None => None,
+            };
             lines.push(Line::from(Span::styled(t.form_hint, th.dim)));
+            let on_top = usize::from(pinned.is_some());
+            let room = visible.saturating_sub(on_top);
+            let skip = (selected_row + 2).saturating_sub(room).min(selected_row);
+            let lines: Vec<Line> = pinned
+                .into_iter()
+                .chain(lines.into_iter().skip(skip))
+                .collect();
             frame(f, c, r, t.new_ticket, lines);
             if let Some((row, x)) = cursor_row
                 && let Some(fl) = form.fields.get(form.selected)
+                && row >= skip
             {
-                let y = r.y + 1 + row as u16;
-                let room = r.width.saturating_sub(2 + x as u16);
-                cursor(f, r.x + 1 + x as u16, y, &fl.input, room);
+                let y = r.y + 1 + (on_top + row - skip) as u16;
+                if y < r.bottom().saturating_sub(1) {
+                    let room = r.width.saturating_sub(2 + x as u16);
+                    cursor(f, r.x + 1 + x as u16, y, &fl.input, room);
+                }
             }
         }
     }
