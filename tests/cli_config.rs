@@ -605,3 +605,31 @@ fn a_bare_number_where_text_is_expected_is_told_to_quote_it() {
         assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
     }
 }
+
+#[test]
+fn number_bounds_belong_to_number_fields_and_in_order() {
+    let text = replace_once(
+        &default_config("fields.toml"),
+        "en = \"Affected users\" }\nkind = \"number\"\nmin = 0",
+        "en = \"Affected users\" }\nkind = \"number\"\nmin = 10\nmax = 5",
+    );
+    let line = line_of(&text, "max = 5");
+    assert_config_stops_everything(
+        "fields.toml",
+        &text,
+        &[line],
+        "field 'affected_users' has max 5 below its min 10; swap them",
+    );
+    let text = replace_once(
+        &default_config("fields.toml"),
+        "id = \"environment\"",
+        "id = \"environment\"\nmin = 1",
+    );
+    let line = line_of(&text, "min = 1");
+    assert_config_stops_everything(
+        "fields.toml",
+        &text,
+        &[line],
+        "`min` and `max` apply to number fields; field 'environment' is not one",
+    );
+}

@@ -815,3 +815,17 @@ fn compact_merges_the_text_index_and_search_finds_the_same() {
         "{text}"
     );
 }
+
+/// A number field's `min` (fields.toml): a negative estimate would slip
+/// under the four-hour threshold that asks for the head's approval.
+#[test]
+fn a_number_below_its_minimum_is_refused() {
+    let env = Env::new();
+    let key = env.support("Reproceso", "Seis meses");
+    let err = env.fail(&["set", &key, "estimate_hours=-50"]);
+    assert!(
+        err.contains("field 'estimate_hours': -50 is below the smallest value accepted, 0"),
+        "{err}"
+    );
+    env.ok(&["set", &key, "estimate_hours=0"]);
+}

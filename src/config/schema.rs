@@ -200,6 +200,12 @@ pub struct FieldDef {
     /// Shown to the operator when asking for the value (e.g. a seed's key question).
     #[serde(default)]
     pub help: Option<String>,
+    /// For `number` fields: the smallest and largest value accepted (an
+    /// estimate below zero would slip under a threshold).
+    #[serde(default)]
+    pub min: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub max: Option<Spanned<f64>>,
 }
 
 /// `types.toml`: ticket types with their mandatory and optional fields.

@@ -697,6 +697,32 @@ fn check_all(
                 ),
             );
         }
+        for bound in [&f.min, &f.max].into_iter().flatten() {
+            if f.kind != FieldKind::Number {
+                c.at(
+                    "fields.toml",
+                    bound.span(),
+                    format!(
+                        "`min` and `max` apply to number fields; field '{}' is not one (remove them, or make it kind = \"number\")",
+                        f.id.get_ref()
+                    ),
+                );
+            }
+        }
+        if let (Some(lo), Some(hi)) = (&f.min, &f.max)
+            && lo.get_ref() > hi.get_ref()
+        {
+            c.at(
+                "fields.toml",
+                hi.span(),
+                format!(
+                    "field '{}' has max {} below its min {}; swap them",
+                    f.id.get_ref(),
+                    hi.get_ref(),
+                    lo.get_ref()
+                ),
+            );
+        }
         if f.kind == FieldKind::Choice && f.choices.is_empty() {
             c.at(
                 "fields.toml",

@@ -89,15 +89,31 @@ pub fn parse_field_value(def: &FieldDef, raw: &str) -> Result<Value, String> {
                 ))
             }
         }
-        FieldKind::Number => match raw.parse::<i64>() {
-            Ok(n) => Ok(Value::from(n)),
-            Err(_) => match raw.parse::<f64>() {
-                Ok(f) if f.is_finite() => Ok(Value::from(f)),
-                _ => Err(format!(
-                    "'{raw}' is not a number; write digits, e.g. 12 or 2.5"
-                )),
-            },
-        },
+        FieldKind::Number => {
+            let value = match raw.parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => match raw.parse::<f64>() {
+                    Ok(f) if f.is_finite() => Value::from(f),
+                    _ => {
+                        return Err(format!(
+                            "'{raw}' is not a number; write digits, e.g. 12 or 2.5"
+                        ));
+                    }
+                },
+            };
+            let n = value.as_f64().unwrap_or_default();
+            if let Some(lo) = def.min.as_ref().map(|m| *m.get_ref())
+                && n < lo
+            {
+                return Err(format!("{raw} is below the smallest value accepted, {lo}"));
+            }
+            if let Some(hi) = def.max.as_ref().map(|m| *m.get_ref())
+                && n > hi
+            {
+                return Err(format!("{raw} is above the largest value accepted, {hi}"));
+            }
+            Ok(value)
+        }
         FieldKind::Choice => {
             if def.choices.iter().any(|c| c == raw) {
                 Ok(Value::String(raw.to_string()))
