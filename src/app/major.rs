@@ -107,13 +107,7 @@ fn route_major(
 /// help desk's record of it stays rejected (seed 000 §16: the caller goes to
 /// the incident managers); the major incident is declared from it.
 pub fn is_major(cfg: &Config, t: &Ticket) -> bool {
-    t.route.as_deref() == Some(MAJOR_ROUTE) && !rejected(cfg, t)
-}
-
-fn rejected(cfg: &Config, t: &Ticket) -> bool {
-    cfg.workflow_for_type(&t.ticket_type)
-        .and_then(|wf| wf.rejected.as_ref())
-        .is_some_and(|s| s.get_ref() == &t.status)
+    t.route.as_deref() == Some(MAJOR_ROUTE) && !lifecycle::is_rejected(cfg, t)
 }
 
 /// The ticket a critical rejection closed, as a new ticket to declare.
@@ -154,7 +148,7 @@ impl App {
         let cfg = &self.config;
         require_manager(cfg, actor, "declare a major incident")?;
         let (_, found) = load(&self.reader(), key)?;
-        if found.route.as_deref() == Some(MAJOR_ROUTE) && rejected(cfg, &found) {
+        if found.route.as_deref() == Some(MAJOR_ROUTE) && lifecycle::is_rejected(cfg, &found) {
             check_incident(cfg, &found)?;
             let actor_id = actor.id.get_ref().clone();
             let reason = reason.to_string();

@@ -296,6 +296,29 @@ impl App {
         Ok(escalation::build(&self.config, &detail, to, self.lang))
     }
 
+    /// A refusal about a value given for ticket `key`, told with its ticket
+    /// (as every other refusal of a change to a ticket is), so an operator
+    /// working through several tickets sees which one it was. Values are
+    /// checked before the ticket is read; an unknown or malformed key is
+    /// the first thing to say, so it is looked up here, on refusal only.
+    fn keyed(&self, key: &str, e: AppError) -> AppError {
+        match e {
+            AppError::BadFieldValue { .. }
+            | AppError::FieldNotInType { .. }
+            | AppError::NotSettable { .. }
+            | AppError::Unknown { .. }
+            | AppError::JustificationRequired { .. }
+            | AppError::Invalid(_) => match load(&self.reader(), key) {
+                Ok((_, t)) => AppError::Refused {
+                    key: t.key,
+                    message: e.to_string(),
+                },
+                Err(unknown) => unknown,
+            },
+            other => other,
+        }
+    }
+
     fn unknown_service(&self, s: &str) -> AppError {
         AppError::unknown(
             "service",
@@ -497,7 +520,7 @@ impl App {
         // a change to a ticket is: an operator setting fields on several
         // tickets in a row sees which one it was.
         self.set_fields(actor, key, assignments, justification)
-            .map_err(|e| keyed(key, e))
+            .map_err(|e| self.keyed(key, e))
     }
 
     fn set_fields(
@@ -507,8 +530,6 @@ impl App {
         assignments: &[(String, String)],
         justification: Option<&str>,
     ) -> Result<Ticket, AppError> {
-        // An unknown ticket is the first thing to say, before its values.
-        load(&self.reader(), key)?;
         if assignments.is_empty() {
             return Err(AppError::Invalid("nothing to set; write NAME=VALUE".into()));
         }
@@ -791,7 +812,7 @@ impl App {
         with_fields: &[(String, String)],
     ) -> Result<Ticket, AppError> {
         self.move_with_fields(actor, key, state, note, with_fields)
-            .map_err(|e| keyed(key, e))
+            .map_err(|e| self.keyed(key, e))
     }
 
     fn move_with_fields(
@@ -802,8 +823,6 @@ impl App {
         note: Option<&str>,
         with_fields: &[(String, String)],
     ) -> Result<Ticket, AppError> {
-        // An unknown ticket is the first thing to say, before its values.
-        load(&self.reader(), key)?;
         let mut supplied = Map::new();
         for (n, raw) in with_fields {
             let v = self.parse_field(n, raw)?;
@@ -1252,10 +1271,7 @@ impl App {
             if let Some(o) = &original {
                 // The original must be the live record of the incident: not
                 // itself a rejected duplicate (no chains, no cycles).
-                let rejected = cfg
-                    .workflow_for_type(&o.ticket_type)
-                    .and_then(|w| w.rejected.as_ref())
-                    .is_some_and(|s| s.get_ref() == &o.status);
+                let rejected = lifecycle::is_rejected(cfg, o);
                 // Only an original that is itself still live is worth naming.
                 let live = |k: &str| {
                     r.ticket_by_key(k).ok().flatten().is_some_and(|(_, d)| {
@@ -1504,36 +1520,16 @@ fn load(r: &Reader<'_>, key: &str) -> Result<(i64, Ticket), AppError> {
         .ok_or(AppError::UnknownTicket { key: canonical })
 }
 
-/// A refusal about a value given for a ticket, told with its ticket (as
-/// every other refusal of a change to a ticket is), so that an operator
-/// working through several tickets sees which one it was.
-fn keyed(key: &str, e: AppError) -> AppError {
-    match e {
-        AppError::BadFieldValue { .. }
-        | AppError::FieldNotInType { .. }
-        | AppError::NotSettable { .. }
-        | AppError::Unknown { .. }
-        | AppError::JustificationRequired { .. }
-        | AppError::Invalid(_) => AppError::Refused {
-            key: site::canonical_ticket_key(key).unwrap_or_else(|| key.to_string()),
-            message: e.to_string(),
-        },
-        other => other,
-    }
-}
-
 /// Whether a ticket's record is over: closed, cancelled or rejected (a
 /// resolved one may still be reopened within its closing timer).
 fn finished(cfg: &Config, t: &Ticket) -> bool {
-    cfg.workflow_for_type(&t.ticket_type).is_none_or(|wf| {
-        matches!(
-            lifecycle::category(wf, &t.status),
-            crate::config::StateCategory::Closed | crate::config::StateCategory::Cancelled
-        ) || wf
-            .rejected
-            .as_ref()
-            .is_some_and(|s| s.get_ref() == &t.status)
-    })
+    lifecycle::is_rejected(cfg, t)
+        || cfg.workflow_for_type(&t.ticket_type).is_none_or(|wf| {
+            matches!(
+                lifecycle::category(wf, &t.status),
+                crate::config::StateCategory::Closed | crate::config::StateCategory::Cancelled
+            )
+        })
 }
 
 /// Whether two keys as typed name the same ticket.

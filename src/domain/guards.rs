@@ -114,7 +114,6 @@ pub fn check(
     {
         return Err(Refusal::FourEyes {
             to,
-            step: step.get_ref().clone(),
             actor: actor_id.clone(),
             how,
         });

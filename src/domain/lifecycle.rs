@@ -45,7 +45,6 @@ pub enum Refusal {
     /// Four eyes: the actor took part in the earlier step (`how`).
     FourEyes {
         to: String,
-        step: String,
         actor: String,
         how: String,
     },
@@ -145,12 +144,7 @@ impl fmt::Display for Refusal {
                 fields.join(", "),
                 fields.first().map_or("", String::as_str)
             ),
-            Refusal::FourEyes {
-                to,
-                step: _,
-                actor,
-                how,
-            } => write!(
+            Refusal::FourEyes { to, actor, how } => write!(
                 f,
                 "four eyes: '{actor}' {how}, so someone else must move it to '{to}'"
             ),
@@ -356,6 +350,14 @@ pub fn working(wf: &Workflow, state: &str) -> bool {
 pub fn being_worked(cfg: &crate::config::Config, t: &Ticket) -> bool {
     cfg.workflow_for_type(&t.ticket_type)
         .is_some_and(|wf| working(wf, &t.status))
+}
+
+/// Whether a ticket sits in its own workflow's rejected state (`false`
+/// when its workflow has none, or the configuration no workflow for it).
+pub fn is_rejected(cfg: &crate::config::Config, t: &Ticket) -> bool {
+    cfg.workflow_for_type(&t.ticket_type)
+        .and_then(|wf| wf.rejected.as_ref())
+        .is_some_and(|s| s.get_ref() == &t.status)
 }
 
 /// States of every workflow whose category is still open.
