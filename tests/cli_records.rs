@@ -674,6 +674,88 @@ fn keys_typed_into_standard_input_are_attached_like_those_on_the_command_line() 
 }
 
 #[test]
+fn resolving_a_major_incident_keeps_each_report_s_closing_record() {
+    // An API incident (seed 002 §4.6) resolves with its root cause and its
+    // resolution time, also when a major incident resolves it.
+    let env = Env::new();
+    let major = env.incident("Caída del portal", "Nadie entra");
+    let api = env.api_incident("La API no responde", "Tiempo de espera agotado");
+    let osf = env.incident("Portal caído", "No entra");
+    env.ok_as("ines", &["major", "declare", &major, "--reason", "masiva"]);
+    env.ok_as("ines", &["major", "attach", &major, &api, &osf]);
+
+    let out = env.ok_as(
+        "ines",
+        &[
+            "major",
+            "resolve",
+            &major,
+            "--solution",
+            "Reinicio",
+            "--children",
+        ],
+    );
+    assert!(
+        out.contains(&format!("{api}: left open, it needs root_cause"))
+            && out.contains("--field root_cause=…"),
+        "{out}"
+    );
+    assert_eq!(env.show(&api)["status"], "new");
+    assert_eq!(env.show(&osf)["status"], "resolved");
+
+    // A value the major incident's own transition does not check is still
+    // checked before anything is written.
+    let err = env.fail_as(
+        "ines",
+        &[
+            "major",
+            "resolve",
+            &major,
+            "--solution",
+            "Reinicio",
+            "--children",
+            "--field",
+            "affected_users=-3",
+        ],
+    );
+    assert!(err.contains("affected_users"), "{err}");
+
+    let r = env.json_as(
+        "ines",
+        &[
+            "major",
+            "resolve",
+            &major,
+            "--solution",
+            "Reinicio",
+            "--children",
+            "--field",
+            "root_cause=Balanceador saturado",
+            "--json",
+        ],
+    );
+    assert_eq!(r["resolved"], serde_json::json!([api]));
+    assert_eq!(r["incomplete"], serde_json::json!([]));
+    let t = env.show(&api);
+    assert_eq!(t["status"], "resolved");
+    assert_eq!(t["fields"]["root_cause"], "Balanceador saturado");
+    assert_eq!(t["fields"]["solution"], "Reinicio");
+    assert!(
+        t["fields"]["resolution_time"]
+            .as_str()
+            .is_some_and(|s| s.contains("business")),
+        "{t}"
+    );
+    // The log names the major incident by its key and reads like a log.
+    env.ok(&["comment", &api, "Se avisó al concesionario"]);
+    env.ok(&["worklog", &api, "90m", "--note", "diagnóstico"]);
+    let log = env.ok(&["log", &api]);
+    assert!(log.contains(&format!("linked major {major}")), "{log}");
+    assert!(log.contains("comment: Se avisó al concesionario"), "{log}");
+    assert!(log.contains("worklog 1h 30m (diagnóstico)"), "{log}");
+}
+
+#[test]
 fn a_major_incident_is_declared_attached_and_resolved_with_its_children() {
     let env = Env::new();
     let first = env.incident("No cargan los portales", "Ningún usuario entra al portal");

@@ -41,16 +41,47 @@ pub struct Resolved {
     pub open_children: Vec<String>,
     /// Children left alone: their workflow has no resolved or closed state.
     pub skipped: Vec<String>,
+    /// Children left open because resolving them needs fields that neither
+    /// they nor the command's `--field` values hold.
+    pub incomplete: Vec<Incomplete>,
 }
 
-/// Whether tickets of a type hold a `solution` field.
-fn has_solution(cfg: &Config, type_id: &str) -> bool {
+/// A child that could not be resolved with the major incident, and why.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Incomplete {
+    pub key: String,
+    /// The fields its resolution requires that are still empty.
+    pub missing: Vec<String>,
+}
+
+/// Whether tickets of a type hold a field.
+fn type_has(cfg: &Config, type_id: &str, field: &str) -> bool {
     cfg.ticket_type(type_id).is_some_and(|t| {
         t.mandatory
             .iter()
             .chain(&t.optional)
-            .any(|f| f.get_ref() == "solution")
+            .any(|f| f.get_ref() == field)
     })
+}
+
+/// The fields a child's own workflow requires on its way from `from` into
+/// `to`. The incident manager's decision passes over the child's roles and
+/// guards (like a cascade), but not over what its record must hold: seed
+/// 002 §4.6 asks every resolved API incident for its root cause.
+fn required_on_the_way(wf: &Workflow, from: &str, to: &str) -> Vec<String> {
+    let mut fields: Vec<String> = Vec::new();
+    for t in wf
+        .transitions
+        .iter()
+        .filter(|t| t.to.get_ref() == to && t.from.iter().any(|f| f.get_ref() == from))
+    {
+        for f in &t.requires {
+            if !fields.contains(f.get_ref()) {
+                fields.push(f.get_ref().clone());
+            }
+        }
+    }
+    fields
 }
 
 /// The state a workflow resolves into: its first resolved state, else its
@@ -296,6 +327,18 @@ impl App {
             ));
         }
         require_manager(&self.config, actor, "resolve a major incident")?;
+        // Checked before anything is written: the values go to the children too.
+        let mut parsed: Vec<(String, Value)> = Vec::new();
+        for (name, raw) in fields {
+            let value = self.parse_field(name, raw)?;
+            if value.is_null() {
+                return Err(AppError::BadFieldValue {
+                    field: name.clone(),
+                    message: "is empty; `--field` sets values".into(),
+                });
+            }
+            parsed.push((name.clone(), value));
+        }
         let (_, m) = load(&self.reader(), major)?;
         check_major(&self.config, &m, false)?;
         let wf = self
@@ -317,7 +360,7 @@ impl App {
                 })?
                 .to_string();
             let mut with: Vec<(String, String)> = fields.to_vec();
-            if has_solution(&self.config, &m.ticket_type)
+            if type_has(&self.config, &m.ticket_type, "solution")
                 && !with.iter().any(|(n, _)| n == "solution")
             {
                 with.push(("solution".into(), solution.to_string()));
@@ -346,73 +389,105 @@ impl App {
                 resolved: Vec::new(),
                 open_children: open.into_iter().map(|c| c.key).collect(),
                 skipped: Vec::new(),
+                incomplete: Vec::new(),
             });
         }
         let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         let note = format!("major incident {}: {}", major_ticket.key, solution.trim());
-        let (resolved, skipped) = self.store.write(
-            now,
-            ApplyMode::Live,
-            |w| -> Result<(Vec<String>, Vec<String>), AppError> {
-                let (mut resolved, mut skipped) = (Vec::new(), Vec::new());
-                for c in &open {
-                    // Read again inside the lock: another operator may have
-                    // moved it meanwhile.
-                    let (_, c) = load(&w.reader(), &c.key)?;
-                    let Some(cwf) = cfg.workflow_for_type(&c.ticket_type) else {
-                        skipped.push(c.key.clone());
-                        continue;
+        let clock_now = self.clock.now();
+        let lang = self.lang;
+        let written =
+            self.store
+                .write(now, ApplyMode::Live, |w| -> Result<Resolved, AppError> {
+                    let mut done = Resolved {
+                        major: major_ticket.clone(),
+                        resolved: Vec::new(),
+                        open_children: Vec::new(),
+                        skipped: Vec::new(),
+                        incomplete: Vec::new(),
                     };
-                    if !lifecycle::working(cwf, &c.status) {
-                        continue;
-                    }
-                    let Some(to) = resolved_state(cwf) else {
-                        skipped.push(c.key.clone());
-                        continue;
-                    };
-                    let has_solution = has_solution(cfg, &c.ticket_type);
-                    if has_solution {
+                    for c in &open {
+                        // Read again inside the lock: another operator may have
+                        // moved it meanwhile.
+                        let (_, c) = load(&w.reader(), &c.key)?;
+                        let Some(cwf) = cfg.workflow_for_type(&c.ticket_type) else {
+                            done.skipped.push(c.key.clone());
+                            continue;
+                        };
+                        if !lifecycle::working(cwf, &c.status) {
+                            continue;
+                        }
+                        let Some(to) = resolved_state(cwf) else {
+                            done.skipped.push(c.key.clone());
+                            continue;
+                        };
+                        // The same solution, and the same `--field` values (the
+                        // root cause of the failure is every report's), for the
+                        // fields the child's type holds.
+                        let mut values = Map::new();
+                        if type_has(cfg, &c.ticket_type, "solution") {
+                            values.insert("solution".into(), Value::String(solution.trim().into()));
+                        }
+                        for (name, value) in &parsed {
+                            if type_has(cfg, &c.ticket_type, name) {
+                                values.insert(name.clone(), value.clone());
+                            }
+                        }
+                        let missing: Vec<String> = required_on_the_way(cwf, &c.status, to)
+                            .into_iter()
+                            .filter(|f| !lifecycle::is_set(&c, f, &values))
+                            .collect();
+                        if !missing.is_empty() {
+                            done.incomplete.push(Incomplete {
+                                key: c.key.clone(),
+                                missing,
+                            });
+                            continue;
+                        }
+                        for (name, value) in &values {
+                            if c.fields.get(name) != Some(value) {
+                                w.append(
+                                    &actor_id,
+                                    OpDraft::new(entity::TICKET, &c.id, kind::SET, value.clone())
+                                        .field(format!("fields.{name}")),
+                                )?;
+                            }
+                        }
+                        if workflow::records_resolution_time(cwf, &c.status, to) {
+                            let text = workflow::resolution_time_text(cfg, &c, clock_now, lang);
+                            w.append(
+                                &actor_id,
+                                OpDraft::new(entity::TICKET, &c.id, kind::SET, Value::String(text))
+                                    .field(format!(
+                                        "fields.{}",
+                                        crate::config::RESOLUTION_TIME_FIELD
+                                    )),
+                            )?;
+                        }
+                        let mut value = Map::new();
+                        value.insert("from".into(), Value::String(c.status.clone()));
+                        value.insert("to".into(), Value::String(to.into()));
+                        value.insert("note".into(), Value::String(note.clone()));
+                        value.insert("major".into(), Value::String(major_ticket.key.clone()));
                         w.append(
                             &actor_id,
                             OpDraft::new(
                                 entity::TICKET,
                                 &c.id,
-                                kind::SET,
-                                Value::String(solution.trim().into()),
+                                kind::TRANSITION,
+                                Value::Object(value),
                             )
-                            .field("fields.solution"),
+                            .field("status"),
                         )?;
+                        let moved = reloaded(w, cfg, &c.key)?;
+                        workflow::cascade(w, cfg, &moved)?;
+                        done.resolved.push(c.key.clone());
                     }
-                    let mut value = Map::new();
-                    value.insert("from".into(), Value::String(c.status.clone()));
-                    value.insert("to".into(), Value::String(to.into()));
-                    value.insert("note".into(), Value::String(note.clone()));
-                    value.insert("major".into(), Value::String(major_ticket.key.clone()));
-                    w.append(
-                        &actor_id,
-                        OpDraft::new(
-                            entity::TICKET,
-                            &c.id,
-                            kind::TRANSITION,
-                            Value::Object(value),
-                        )
-                        .field("status"),
-                    )?;
-                    let moved = reloaded(w, cfg, &c.key)?;
-                    workflow::cascade(w, cfg, &moved)?;
-                    resolved.push(c.key.clone());
-                }
-                Ok((resolved, skipped))
-            },
-        )?;
-        Ok(Resolved {
-            major: major_ticket,
-            resolved,
-            open_children: Vec::new(),
-            skipped,
-        })
+                    Ok(done)
+                })?;
+        Ok(written)
     }
 
     /// The major incidents still being worked, newest first, with their children.

@@ -834,7 +834,9 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&ops)?;
             } else {
-                print(&output::op_log(&ops))?;
+                let reader = app.reader();
+                let key_of = |id: &str| reader.ticket_by_id(id).ok().flatten().map(|(_, t)| t.key);
+                print(&output::op_log(&ops, &key_of))?;
             }
         }
         Command::Problem(c) => records::problem(c, app, &actor)?,

@@ -368,8 +368,9 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-/// One line per op: when, who, what.
-pub fn op_log(ops: &[Op]) -> String {
+/// One line per op: when, who, what. `key_of` names a linked ticket by its
+/// key (the log holds its id) when this database has it.
+pub fn op_log(ops: &[Op], key_of: &dyn Fn(&str) -> Option<String>) -> String {
     let mut o = String::new();
     for op in ops {
         // A timer's move shows when it was due, which is when it counts.
@@ -420,6 +421,61 @@ pub fn op_log(ops: &[Op]) -> String {
                     op.value.get("to").map_or("?".into(), compact)
                 ),
             },
+            ("ticket", "link") => {
+                let (kind, target) = op
+                    .field
+                    .as_deref()
+                    .and_then(|f| f.split_once(':'))
+                    .unwrap_or(("?", "?"));
+                let target = key_of(target).unwrap_or_else(|| target.to_string());
+                if op.value.as_bool() == Some(false) {
+                    format!("unlinked {kind} {target}")
+                } else {
+                    format!("linked {kind} {target}")
+                }
+            }
+            ("comment", "create") => {
+                let internal = op.value.get("internal").and_then(|v| v.as_bool()) == Some(true);
+                format!(
+                    "{}: {}",
+                    if internal {
+                        "internal comment"
+                    } else {
+                        "comment"
+                    },
+                    text_of(&op.value, "body")
+                )
+            }
+            ("worklog", "create") => format!(
+                "worklog {}{}",
+                op.value
+                    .get("minutes")
+                    .and_then(|v| v.as_i64())
+                    .map_or("?".into(), crate::domain::duration::format_minutes),
+                parenthesised(text_of(&op.value, "note"))
+            ),
+            ("attachment", "create") => format!(
+                "attached {} ({} bytes, sha256 {})",
+                text_of(&op.value, "name"),
+                op.value.get("size").map_or("?".into(), compact),
+                text_of(&op.value, "sha256")
+            ),
+            ("runbook_run", "create") => {
+                format!("runbook {} started", text_of(&op.value, "runbook"))
+            }
+            ("runbook_run", "set") => format!(
+                "{} {}{}",
+                if op.value.get("checked").and_then(|v| v.as_bool()) == Some(false) {
+                    "unticked"
+                } else {
+                    "ticked"
+                },
+                op.field
+                    .as_deref()
+                    .map(|f| f.strip_prefix("item:").unwrap_or(f))
+                    .unwrap_or("?"),
+                parenthesised(text_of(&op.value, "evidence"))
+            ),
             (e, k) => format!(
                 "{} {}{}",
                 e,
@@ -431,6 +487,15 @@ pub fn op_log(ops: &[Op]) -> String {
             ),
         };
         let value = match op.kind.as_str() {
+            "create" | "set"
+                if matches!(
+                    op.entity.as_str(),
+                    "comment" | "worklog" | "attachment" | "runbook_run"
+                ) =>
+            {
+                String::new()
+            }
+            "link" if op.entity == "ticket" => String::new(),
             "set" | "link" | "route" => format!(" = {}", compact(&op.value)),
             "create" if op.entity != "ticket" => format!(" {}", compact(&op.value)),
             "escalate" => op
@@ -446,11 +511,25 @@ pub fn op_log(ops: &[Op]) -> String {
             o,
             "{when}  {}  {}{}",
             sanitize_line(&op.actor),
-            sanitize_line(&what),
+            truncate_to_width(&sanitize_line(&what), 160),
             truncate_to_width(&sanitize_line(&value), 100)
         );
     }
     o
+}
+
+/// A text attribute of an op's value, empty when absent.
+fn text_of<'a>(v: &'a serde_json::Value, name: &str) -> &'a str {
+    v.get(name).and_then(|t| t.as_str()).unwrap_or("")
+}
+
+/// ` (TEXT)`, or nothing for empty text.
+fn parenthesised(text: &str) -> String {
+    if text.is_empty() {
+        String::new()
+    } else {
+        format!(" ({text})")
+    }
 }
 
 fn compact(v: &serde_json::Value) -> String {

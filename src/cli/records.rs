@@ -735,6 +735,22 @@ pub fn major(c: &MajorCommand, app: &mut App, actor: Actor<'_>) -> Result<()> {
                         r.skipped.join(" ")
                     ));
                 }
+                for c in &r.incomplete {
+                    let needs: Vec<String> = c.missing.iter().map(|f| clean(f)).collect();
+                    s.push_str(&format!(
+                        "{}: {} {}; `guardia major resolve {} --solution … --children {}` {}\n",
+                        c.key,
+                        l(lang, "sigue abierto, le falta", "left open, it needs"),
+                        needs.join(", "),
+                        r.major.key,
+                        needs
+                            .iter()
+                            .map(|f| format!("--field {f}=…"))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        l(lang, "lo resuelve", "resolves it")
+                    ));
+                }
                 if !r.open_children.is_empty() {
                     s.push_str(&format!(
                         "{} {}: {}\n`guardia major resolve {} --solution … --children` {}\n",
