@@ -90,7 +90,12 @@ fn toml_type_error_names_file_and_line() {
         "n = \"cuatro\"\n",
     );
     let line = line_of(&text, "n = \"cuatro\"");
-    assert_config_stops_everything("escalation.toml", &text, &[line], "invalid type");
+    assert_config_stops_everything(
+        "escalation.toml",
+        &text,
+        &[line],
+        "'n' takes a whole number from 0 to 255, written without quotes (like n = 3), not \"cuatro\"",
+    );
 }
 
 #[test]
@@ -240,9 +245,15 @@ fn unusable_config_files_are_named_not_skipped() {
     assert!(err.contains("escalation.toml"), "{err}");
     assert!(err.contains("link to a file that does not exist"), "{err}");
     std::fs::remove_file(cfg.join("escalation.toml")).expect("rm");
-    std::fs::write(cfg.join("escalation.toml"), b"# Escalaci\xf3n\n").expect("latin-1");
+    std::fs::write(cfg.join("escalation.toml"), b"# Niveles\n# Escalaci\xf3n\n").expect("latin-1");
     let err = env.fail_raw(&["config", "check"]);
-    assert!(err.contains("is not UTF-8 text; save it as UTF-8"), "{err}");
+    assert!(
+        err.contains(&format!(
+            "{}:2: is not UTF-8 text; save it as UTF-8",
+            cfg.join("escalation.toml").display()
+        )),
+        "{err}"
+    );
     // --config naming a file rather than the folder.
     env.cfg = cfg.join("escalation.toml");
     let err = env.fail_raw(&["list"]);
@@ -631,5 +642,223 @@ fn number_bounds_belong_to_number_fields_and_in_order() {
         &text,
         &[line],
         "`min` and `max` apply to number fields; field 'environment' is not one",
+    );
+}
+
+/// A configuration folder that is there but cannot be read is never taken
+/// for a missing one: the built-in operators list no `logins`, so falling
+/// back to them would undo the identity rules. (Root reads every folder, so
+/// the path here fails by having a file for a folder above it, ENOTDIR; the
+/// permission case is unit-tested in src/config/files.rs.)
+#[test]
+fn an_unreadable_config_folder_stops_every_command() {
+    let mut env = Env::new();
+    let key = env.support("Antes", "Ticket previo");
+    let file = env.path().join("no-folder");
+    std::fs::write(&file, "x").expect("file");
+    env.cfg = file.join("cfg");
+    for args in [
+        &["list"][..],
+        &["config", "check"][..],
+        &["show", key.as_str()][..],
+    ] {
+        let err = env.fail_raw(args);
+        assert!(
+            err.contains(&format!(
+                "{}: cannot read this configuration folder: a part of its path is a file, not a folder;",
+                env.cfg.display()
+            )),
+            "{args:?}: {err}"
+        );
+    }
+    // A link to a folder that is gone is a folder the user meant, too.
+    let link = env.path().join("cfg-link");
+    std::os::unix::fs::symlink(env.path().join("gone"), &link).expect("link");
+    env.cfg = link;
+    let err = env.fail_raw(&["list"]);
+    assert!(
+        err.contains("is a link to a folder that does not exist"),
+        "{err}"
+    );
+    // A folder that does not exist at all means the built-in files.
+    env.cfg = env.path().join("nothing-here");
+    assert_eq!(env.list_keys(&[]), [key]);
+}
+
+/// Every file is read and each one's problems named in the same run: two
+/// misspelt keys of one file, a type error in another, and a word that the
+/// checks between files did not run.
+#[test]
+fn each_file_and_every_unknown_key_is_reported_at_once() {
+    let env = Env::new();
+    let guardia = replace_once(
+        &default_config("guardia.toml"),
+        "site_code = \"BOG\"",
+        "sitecode = \"BOG\"\nticket_tipe = \"incident\"",
+    );
+    let ops = replace_once(
+        &default_config("operators.toml"),
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 3\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = \"3\"\n",
+    );
+    let g = env.write_config("guardia.toml", &guardia);
+    let o = env.write_config("operators.toml", &ops);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("the configuration has 3 problem(s)"), "{err}");
+    for expected in [
+        format!(
+            "{}:{}:1: unknown key 'sitecode'; the keys allowed here are site_code, ticket_type: check the spelling, or remove it",
+            g.display(),
+            line_of(&guardia, "sitecode")
+        ),
+        format!(
+            "{}:{}:1: unknown key 'ticket_tipe'; the keys allowed here are site_code, ticket_type",
+            g.display(),
+            line_of(&guardia, "ticket_tipe")
+        ),
+        format!(
+            "{}:{}:9: 'level' is a whole number: write it without quotes, like level = 3",
+            o.display(),
+            line_of(&ops, "level = \"3\"")
+        ),
+        "note: the checks between the files (references, the escalation matrix, workflows, SLA policies) did not run".to_string(),
+    ] {
+        assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
+    }
+}
+
+/// Type errors name the key, what it takes and what to write, in words an
+/// administrator knows (no `u8`, `f64`, `TOML datetime`, `{1, 2}`).
+#[test]
+fn type_errors_are_told_in_plain_words() {
+    let env = Env::new();
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "warn_percent = 80",
+        "warn_percent = -5",
+    );
+    let guardia = replace_once(
+        &default_config("guardia.toml"),
+        "mouse = false",
+        "mouse = \"yes\"",
+    );
+    let calendars = replace_once(
+        &default_config("calendars.toml"),
+        "extra_holidays = [2026-12-24, 2026-12-31]",
+        "extra_holidays = [2026-12-24, \"2026-12-31\"]",
+    );
+    let s = env.write_config("sla.toml", &sla);
+    let g = env.write_config("guardia.toml", &guardia);
+    let c = env.write_config("calendars.toml", &calendars);
+    let o = env.write_config("operators.toml", "# todavía nada\n");
+    let err = env.fail_raw(&["config", "check"]);
+    for expected in [
+        format!(
+            "{}:{}:16: 'warn_percent' takes a whole number 0 or more, written without quotes (like warn_percent = 3), not -5",
+            s.display(),
+            line_of(&sla, "warn_percent = -5")
+        ),
+        format!(
+            "{}:{}:9: 'mouse' is true or false, written without quotes: mouse = true",
+            g.display(),
+            line_of(&guardia, "mouse = \"yes\"")
+        ),
+        format!(
+            "{}:{}:31: a date is written without quotes: 2026-12-31",
+            c.display(),
+            line_of(&calendars, "\"2026-12-31\"")
+        ),
+        format!(
+            "{}: the file is empty: `guardia config print-default operators.toml` prints the built-in one to start from (or delete the file to use the built-in one)",
+            o.display()
+        ),
+    ] {
+        assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
+    }
+    for jargon in ["u32", "a boolean", "TOML datetime", "missing field"] {
+        assert!(!err.contains(jargon), "{jargon:?} in:\n{err}");
+    }
+    // A reference to a level the matrix lacks lists the levels plainly.
+    let env = Env::new();
+    let ops = replace_once(
+        &default_config("operators.toml"),
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 3\n",
+        "[\"it_professional\", \"support_analyst\"]\nlevel = 9\n",
+    );
+    env.write_config("operators.toml", &ops);
+    let err = env.fail_raw(&["list"]);
+    assert!(
+        err.contains("works at unknown level 9; the matrix has levels 1, 2, 3, 4, 5\n"),
+        "{err}"
+    );
+}
+
+/// `nan` and `inf` compare false (or true) with everything: a threshold or
+/// a bound written so would be switched off without a word.
+#[test]
+fn non_finite_numbers_are_refused() {
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "above = 4,",
+        "above = nan,",
+    );
+    let line = line_of(&wf, "above = nan");
+    assert_config_stops_everything(
+        "workflows.toml",
+        &wf,
+        &[line],
+        "'above' = nan is a value no number can be compared with (the threshold would never or always apply); write a number such as 1000",
+    );
+    let fields = replace_once(
+        &default_config("fields.toml"),
+        "en = \"Affected users\" }\nkind = \"number\"\nmin = 0",
+        "en = \"Affected users\" }\nkind = \"number\"\nmin = -inf",
+    );
+    let line = line_of(&fields, "min = -inf");
+    assert_config_stops_everything(
+        "fields.toml",
+        &fields,
+        &[line],
+        "field 'affected_users': min = -inf is not a number a value can be compared with, so the bound would not apply; write a number such as 0",
+    );
+}
+
+/// An empty sla.toml would drop every SLA without a word; it is refused
+/// like the other empty files. `policy = []` says "no SLA" on purpose.
+#[test]
+fn an_empty_sla_file_is_refused() {
+    let env = Env::new();
+    let s = env.write_config("sla.toml", "# sin acuerdos\n\n");
+    let err = env.fail_raw(&["list"]);
+    assert!(
+        err.contains(&format!(
+            "{}: the file is empty: `guardia config print-default sla.toml` prints the built-in one",
+            s.display()
+        )),
+        "{err}"
+    );
+    env.write_config("sla.toml", "policy = []\n");
+    env.ok(&["config", "check"]);
+}
+
+/// A line break inside a quoted value cannot fake a line of the problem
+/// list: one problem per line, the break shown as ⏎.
+#[test]
+fn a_line_break_in_a_quoted_value_stays_on_its_line() {
+    let env = Env::new();
+    let types = default_config("types.toml").replacen(
+        "workflow = \"itil_incidente\"",
+        "workflow = \"x\\n  /etc/guardia/ok.toml:1:1: all good\"",
+        1,
+    );
+    env.write_config("types.toml", &types);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(err.contains("the configuration has 1 problem(s)"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 2, "{err}");
+    assert!(err.contains("unknown workflow 'x⏎ "), "{err}");
+    assert!(
+        !err.lines()
+            .any(|l| l.trim_start().starts_with("/etc/guardia")),
+        "{err}"
     );
 }

@@ -157,16 +157,22 @@ fn init_cleans_up_after_a_failure_and_tells_a_lost_confirmation_apart() {
     let blocker = env.path().join("un-archivo");
     std::fs::write(&blocker, "x").expect("write");
     env.cfg = blocker.join("cfg");
+    // A folder that cannot be one is refused before anything is made.
+    let err = env.fail_raw(&["init"]);
+    assert!(err.contains("a part of its path is a file"), "{err}");
+    let data = env.db.parent().expect("data dir").to_path_buf();
+    let left = |data: &std::path::Path| -> Vec<std::ffi::OsString> {
+        std::fs::read_dir(data)
+            .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
+            .unwrap_or_default()
+    };
+    assert!(left(&data).is_empty(), "left behind: {:?}", left(&data));
+    // A folder that reads as empty but takes no files: the copies of the
+    // configuration cannot be written, after the database was staged.
+    env.cfg = std::path::PathBuf::from("/proc/self/fdinfo");
     let err = env.fail(&["init"]);
-    assert!(
-        err.contains("cannot create the configuration directory"),
-        "{err}"
-    );
-    let data = env.db.parent().expect("data dir");
-    let left: Vec<_> = std::fs::read_dir(data)
-        .map(|d| d.filter_map(Result::ok).map(|e| e.file_name()).collect())
-        .unwrap_or_default();
-    assert!(left.is_empty(), "left behind: {left:?}");
+    assert!(err.contains("cannot write /proc/self/fdinfo/"), "{err}");
+    assert!(left(&data).is_empty(), "left behind: {:?}", left(&data));
 
     let env = Env::empty();
     let full = std::fs::OpenOptions::new()

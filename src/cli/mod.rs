@@ -249,13 +249,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let cfg_dir = config_dir(&cli);
-    let config = Config::load(cfg_dir.as_deref())?;
+    let config = if matches!(cli.command, Some(Command::Config(ConfigCommand::Check))) {
+        // The console's keymap is configuration too: its problems are
+        // listed with the other files', all at once.
+        crate::config::ConfigError::both(
+            Config::load(cfg_dir.as_deref()),
+            crate::tui::keymap::Keymap::load(cfg_dir.as_deref()),
+        )?
+        .0
+    } else {
+        Config::load(cfg_dir.as_deref())?
+    };
     let clock = Clock::from_env()?;
     match cli.command {
         Some(Command::Config(ConfigCommand::Check)) => {
-            // The console's keymap is configuration too.
-            crate::tui::keymap::Keymap::load(cfg_dir.as_deref())?;
-            config_summary(&config)?;
+            config_summary(&config, cfg_dir.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::PrintDefault { .. })) => Ok(ExitCode::SUCCESS),
@@ -387,17 +395,23 @@ fn print_default(file: Option<&str>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn config_summary(cfg: &Config) -> Result<()> {
+fn config_summary(cfg: &Config, dir: Option<&Path>) -> Result<()> {
     let mut s = String::from("configuration OK\n");
     for src in &cfg.sources {
-        s.push_str(&format!("  {}\n", src.display_name()));
+        s.push_str(&format!("  {}\n", sanitize_line(&src.display_name())));
     }
+    let keymap = dir.map(|d| d.join("keymap.toml")).filter(|p| p.exists());
+    s.push_str(&match keymap {
+        Some(p) => format!("  {}\n", sanitize_line(&p.display().to_string())),
+        None => "  (built-in) keymap.toml\n".to_string(),
+    });
     s.push_str(&format!(
-        "{} services, {} ticket types, {} escalation levels, {} priorities, {} rejection reasons, {} runbooks, {} operators, {} workflows, {} calendars\n",
+        "{} services, {} ticket types, {} escalation levels, {} priorities, {} SLA policies, {} rejection reasons, {} runbooks, {} operators, {} workflows, {} calendars\n",
         cfg.services.len(),
         cfg.types.len(),
         cfg.levels.len(),
         cfg.priority.priorities.len(),
+        cfg.sla_policies.len(),
         cfg.rejections.len(),
         cfg.runbooks.len(),
         cfg.operators.len(),

@@ -3,9 +3,11 @@
 //! same name), validating them together, and answering look-ups. It never
 //! touches the database or the terminal.
 
+mod files;
 mod schema;
 mod validate;
 
+pub use files::read_file;
 pub use schema::*;
 pub use validate::{RESOLUTION_TIME_FIELD, sla_target_message, toml_error_message};
 
@@ -121,20 +123,61 @@ pub struct Problem {
     pub message: String,
 }
 
+/// One problem per line: a line break in a path or in a value quoted from
+/// a file (`workflow = "x\n  ok.toml:1:1: all good"`) is shown, not kept,
+/// so nothing can fake another problem, and no control reaches the terminal.
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let file = crate::text::sanitize_line(&self.file);
+        let message = crate::text::sanitize_line(&self.message);
         match (self.line, self.column) {
-            (Some(l), Some(c)) => write!(f, "{}:{}:{}: {}", self.file, l, c, self.message),
-            (Some(l), None) => write!(f, "{}:{}: {}", self.file, l, self.message),
-            _ => write!(f, "{}: {}", self.file, self.message),
+            (Some(l), Some(c)) => write!(f, "{file}:{l}:{c}: {message}"),
+            (Some(l), None) => write!(f, "{file}:{l}: {message}"),
+            _ => write!(f, "{file}: {message}"),
         }
     }
 }
 
 /// Everything wrong with a configuration; nothing runs while there is any.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, Clone, Default, thiserror::Error)]
 pub struct ConfigError {
     pub problems: Vec<Problem>,
+    /// Checks that could not run (those between files, when a file could
+    /// not be read), said after the problems so nobody takes the list for
+    /// complete.
+    pub notes: Vec<String>,
+}
+
+impl ConfigError {
+    pub fn new(problems: Vec<Problem>) -> ConfigError {
+        ConfigError {
+            problems,
+            notes: Vec::new(),
+        }
+    }
+
+    /// Both results, or every problem of both: `config check` reads the
+    /// twelve files and `keymap.toml`, and reports all of them at once.
+    pub fn both<A, B>(
+        a: Result<A, ConfigError>,
+        b: Result<B, ConfigError>,
+    ) -> Result<(A, B), ConfigError> {
+        match (a, b) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+            (Err(mut e), Err(other)) => {
+                e.problems.extend(other.problems);
+                e.notes.extend(other.notes);
+                Err(e)
+            }
+        }
+    }
+}
+
+impl From<Problem> for ConfigError {
+    fn from(p: Problem) -> ConfigError {
+        ConfigError::new(vec![p])
+    }
 }
 
 impl fmt::Display for ConfigError {
@@ -146,6 +189,9 @@ impl fmt::Display for ConfigError {
         )?;
         for p in &self.problems {
             writeln!(f, "  {p}")?;
+        }
+        for n in &self.notes {
+            writeln!(f, "  note: {}", crate::text::sanitize_line(n))?;
         }
         Ok(())
     }
@@ -184,68 +230,45 @@ pub const CORE_FIELDS: &[&str] = &[
     "level",
 ];
 
-/// Why a configuration file could not be read, and what to do about it.
-fn unreadable(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => {
-            "is a link to a file that does not exist; fix the link or remove it to use the built-in file".into()
-        }
-        std::io::ErrorKind::InvalidData => {
-            "is not UTF-8 text; save it as UTF-8 (the editor's encoding setting)".into()
-        }
-        std::io::ErrorKind::IsADirectory => "is a folder; it must be a TOML file".into(),
-        _ => format!("cannot read the file: {e}; check its permissions"),
-    }
-}
-
 impl Config {
-    /// Loads the files of `dir` over the embedded defaults. `dir` may be missing.
+    /// Loads the files of `dir` over the embedded defaults. `dir` may be
+    /// missing (nothing at that path); a folder or file that is there but
+    /// cannot be read is a problem, never a reason to use the built-in file.
     pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
+        let dir = match dir {
+            Some(d) if files::folder_present(d)? => Some(d),
+            _ => None,
+        };
         let mut sources = Vec::new();
         let mut problems = Vec::new();
-        if let Some(d) = dir
-            && d.exists()
-            && !d.is_dir()
-        {
-            return Err(ConfigError {
-                problems: vec![Problem {
-                    file: d.display().to_string(),
-                    line: None,
-                    column: None,
-                    message: "is a file, not a folder; name the folder that holds guardia.toml and the other files".into(),
-                }],
-            });
-        }
+        let mut unreadable = Vec::new();
         for (name, default_text) in DEFAULT_FILES {
-            let candidate = dir.map(|d| d.join(name));
-            match candidate {
-                // A link to nothing is a file the user meant, not a missing one.
-                Some(path) if path.symlink_metadata().is_ok() => {
-                    match std::fs::read_to_string(&path) {
-                        Ok(text) => sources.push(Source {
-                            name,
-                            path: Some(path),
-                            text,
-                        }),
-                        Err(e) => problems.push(Problem {
-                            file: path.display().to_string(),
-                            line: None,
-                            column: None,
-                            message: unreadable(&e),
-                        }),
-                    }
+            let path = dir.map(|d| d.join(name));
+            let read = match &path {
+                Some(p) => files::read_file(p),
+                None => Ok(None),
+            };
+            let text = match read {
+                Ok(Some(text)) => text,
+                Ok(None) => {
+                    sources.push(Source {
+                        name,
+                        path: None,
+                        text: (*default_text).to_string(),
+                    });
+                    continue;
                 }
-                _ => sources.push(Source {
-                    name,
-                    path: None,
-                    text: (*default_text).to_string(),
-                }),
-            }
+                // The other files are still read and parsed, so that all
+                // their problems are named in the same run.
+                Err(p) => {
+                    problems.push(p);
+                    unreadable.push(*name);
+                    String::new()
+                }
+            };
+            sources.push(Source { name, path, text });
         }
-        if !problems.is_empty() {
-            return Err(ConfigError { problems });
-        }
-        Self::from_sources(sources)
+        validate::parse_and_validate_read(sources, problems, &unreadable)
     }
 
     /// Only the embedded defaults.
@@ -458,6 +481,29 @@ mod tests {
         }
     }
 
+    /// `config check` lists the keymap's problems with the twelve files'.
+    #[test]
+    fn both_results_keep_every_problem() {
+        let problem = |file: &str| Problem {
+            file: file.into(),
+            line: Some(1),
+            column: None,
+            message: "bad".into(),
+        };
+        let files: Result<(), ConfigError> = Err(ConfigError {
+            problems: vec![problem("a.toml")],
+            notes: vec!["later".into()],
+        });
+        let keymap: Result<(), ConfigError> = Err(problem("keymap.toml").into());
+        let err = ConfigError::both(files, keymap).expect_err("both failed");
+        assert_eq!(
+            err.to_string().lines().skip(1).collect::<Vec<_>>(),
+            ["  a.toml:1: bad", "  keymap.toml:1: bad", "  note: later"]
+        );
+        let ok: Result<(u8, u8), ConfigError> = ConfigError::both(Ok(1), Ok(2));
+        assert_eq!(ok.ok(), Some((1, 2)));
+    }
+
     #[test]
     fn a_sync_target_is_a_folder_or_a_repository() {
         let none = Config::builtin().expect("built-in");
@@ -507,7 +553,7 @@ mod tests {
                 "[sync]\ngit = \"/b.git\"\nbranch = \"-x\"",
                 "not a branch name",
             ),
-            ("[sync]\nfolders = \"/a\"", "unknown field"),
+            ("[sync]\nfolders = \"/a\"", "unknown key 'folders'"),
         ] {
             match Config::builtin_with_settings(extra) {
                 Ok(_) => panic!("{extra:?} was accepted"),

@@ -746,12 +746,27 @@ pub struct Cutoff {
 pub struct Threshold {
     /// A number field.
     pub field: Spanned<String>,
+    #[serde(deserialize_with = "finite")]
     pub above: f64,
     /// Fields needed when the value is above the threshold.
     #[serde(default)]
     pub requires: Vec<Spanned<String>>,
     /// The approval needed when the value is above the threshold.
     pub approval: Spanned<String>,
+}
+
+/// A threshold that is a number: `nan` is above nothing and `inf` above
+/// everything, so either would switch the approval off without a word.
+fn finite<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let v = f64::deserialize(d)?;
+    if v.is_finite() {
+        Ok(v)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "'above' = {} is a value no number can be compared with (the threshold would never or always apply); write a number such as 1000",
+            v.to_string().to_lowercase()
+        )))
+    }
 }
 
 /// `calendars.toml`: business calendars that SLA clocks count in.

@@ -8,13 +8,20 @@ use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashSet};
 use toml::Spanned;
 
+mod toml_errors;
 mod workflows;
+pub use toml_errors::toml_error_message;
 pub use workflows::RESOLUTION_TIME_FIELD;
 
 struct Checker<'a> {
     sources: &'a [Source],
     problems: Vec<Problem>,
+    /// Files that could not be read (their problem is reported already).
+    unreadable: &'a [&'static str],
 }
+
+/// How many unknown keys of one file are named before its reading stops.
+const MAX_UNKNOWN_KEYS: usize = 50;
 
 impl Checker<'_> {
     fn source(&self, name: &str) -> &Source {
@@ -47,28 +54,56 @@ impl Checker<'_> {
         });
     }
 
-    fn parse<T: DeserializeOwned>(&mut self, name: &str) -> Option<T> {
+    /// Reads one file into its shape. A file with nothing in it is refused
+    /// (an empty `sla.toml` would drop every SLA without a word), and past
+    /// an unknown key the reading goes on, so that every misspelt key of
+    /// the file is named at once; any other problem ends the file's reading.
+    fn parse<T: DeserializeOwned>(&mut self, name: &'static str) -> Option<T> {
+        if self.unreadable.contains(&name) {
+            return None;
+        }
         let src = self.source(name);
-        match toml::from_str::<T>(&src.text) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                let (line, column) = match e.span() {
-                    Some(span) => {
-                        let (l, c) = src.line_col(span.start);
-                        (Some(l), Some(c))
-                    }
-                    None => (None, None),
-                };
-                let file = src.display_name();
-                self.problems.push(Problem {
-                    file,
-                    line,
-                    column,
-                    message: toml_error_message(&src.text, &e),
-                });
-                None
+        // Only blank and comment lines: every other line of TOML is a key, a
+        // table header or a syntax error.
+        let empty = src.text.trim_start_matches('\u{feff}').lines().all(|l| {
+            let l = l.trim();
+            l.is_empty() || l.starts_with('#')
+        });
+        if empty {
+            let message = format!(
+                "the file is empty: `guardia config print-default {name}` prints the built-in one to start from (or delete the file to use the built-in one)"
+            );
+            self.whole(name, message);
+            return None;
+        }
+        let mut text = std::borrow::Cow::Borrowed(src.text.as_str());
+        let mut found = Vec::new();
+        loop {
+            let e = match toml::from_str::<T>(&text) {
+                Ok(v) if found.is_empty() => return Some(v),
+                Ok(_) => break,
+                Err(e) => e,
+            };
+            let (line, column) = e.span().map(|span| src.line_col(span.start)).unzip();
+            found.push(Problem {
+                file: src.display_name(),
+                line,
+                column,
+                message: toml_errors::message_in(Some(name), &text, &e),
+            });
+            let next = e
+                .span()
+                .filter(|_| e.message().starts_with("unknown field"))
+                .filter(|_| found.len() < MAX_UNKNOWN_KEYS)
+                .and_then(|span| toml_errors::without_key(&text, span.start));
+            match next {
+                Some(next) => text = std::borrow::Cow::Owned(next),
+                None => break,
             }
         }
+        found.sort_by_key(|p| (p.line, p.column));
+        self.problems.extend(found);
+        None
     }
 
     /// Reports every id that appears twice in `ids`.
@@ -125,104 +160,6 @@ impl Checker<'_> {
     }
 }
 
-/// The toml crate's message for a syntax or type error, completed where it
-/// is too terse to act on: for a duplicate key it says only "duplicate key",
-/// pointing at the second occurrence, so the key is named from that span;
-/// for a number, boolean or date where text is expected it says only
-/// "invalid type: integer `24`, expected a string", so the key is named and
-/// the quotes shown ([`quote_hint`]).
-pub fn toml_error_message(text: &str, e: &toml::de::Error) -> String {
-    let message = e.message().trim();
-    if message.starts_with("invalid type:") && message.ends_with("expected a string") {
-        if let Some(hint) = e.span().and_then(|span| quote_hint(message, text, span)) {
-            return format!("{message}; {hint}");
-        }
-        return message.to_string();
-    }
-    if message != "duplicate key" {
-        return message.to_string();
-    }
-    let Some(span) = e.span() else {
-        return format!("{message}: a key or table is defined twice; keep one of the two");
-    };
-    let key = text
-        .get(span.clone())
-        .map(unquote)
-        .filter(|k| !k.trim().is_empty() && !k.contains('\n'));
-    let Some(key) = key else {
-        return format!("{message}: a key or table is defined twice; keep one of the two");
-    };
-    let key = crate::text::sanitize_line(key);
-    let before = text.get(..span.start).unwrap_or_default();
-    let line = before.rsplit('\n').next().unwrap_or_default();
-    if line.trim_start().starts_with('[') {
-        format!(
-            "duplicate key '{key}': this table header repeats a table or key already defined above; merge the two into one"
-        )
-    } else {
-        format!(
-            "duplicate key '{key}': it is already set above in the same table; keep one of the two"
-        )
-    }
-}
-
-/// What to do when the value at `span` is a bare number, boolean or date
-/// where text in quotes is expected. These type errors come from
-/// deserializing, not from the syntax, and point at the value: the key is
-/// read from the text before it on its line (`after = 24`, `{ response = 30`;
-/// none for an element of an array). Durations get their unit, since a bare
-/// `"24"` would be read as minutes.
-fn quote_hint(message: &str, text: &str, span: std::ops::Range<usize>) -> Option<String> {
-    let value = text.get(span.clone())?.trim();
-    // A date reaches serde as a map, like an inline table: tell them apart.
-    let scalar = ["integer", "floating point", "boolean"]
-        .iter()
-        .any(|kind| message.starts_with(&format!("invalid type: {kind} ")))
-        || (message.starts_with("invalid type: map,")
-            && value.parse::<toml::value::Datetime>().is_ok());
-    if !scalar || value.is_empty() || value.contains('\n') {
-        return None;
-    }
-    let line = text.get(..span.start)?.rsplit('\n').next()?;
-    let key = line
-        .trim_end()
-        .strip_suffix('=')
-        .map(|k| k.rsplit(['{', ',']).next().unwrap_or(k).trim())
-        .filter(|k| !k.is_empty() && !k.contains(['=', '[', ']']));
-    let shown = crate::text::sanitize_line(value);
-    let Some(key) = key else {
-        return Some(format!(
-            "this value is text: write it in quotes, like \"{shown}\""
-        ));
-    };
-    let name = crate::text::sanitize_line(unquote(key));
-    let key = crate::text::sanitize_line(key);
-    if ["after", "response", "resolution"].contains(&name.as_str()) {
-        let number = value.starts_with(|c: char| c.is_ascii_digit())
-            && value.chars().all(|c| c.is_ascii_digit() || c == '.');
-        return Some(if number {
-            format!(
-                "'{name}' is a duration, written in quotes with its unit: {key} = \"{shown}h\" for {shown} hours, \"{shown}m\" for minutes"
-            )
-        } else {
-            format!("'{name}' is a duration, written in quotes with its unit, like {key} = \"24h\"")
-        });
-    }
-    Some(format!(
-        "'{name}' takes text: write it in quotes, like {key} = \"{shown}\""
-    ))
-}
-
-/// A TOML key as written, without its quotes (`"a b"` and `'a b'` → `a b`).
-fn unquote(key: &str) -> &str {
-    for q in ['"', '\''] {
-        if let Some(inner) = key.strip_prefix(q).and_then(|k| k.strip_suffix(q)) {
-            return inner;
-        }
-    }
-    key
-}
-
 /// Ids are typed on command lines and combined as `RUNBOOK/ITEM` or
 /// `kind:target`, and printed as they are: letters, digits, `_ - .` only.
 fn valid_id(id: &str) -> bool {
@@ -232,14 +169,36 @@ fn valid_id(id: &str) -> bool {
             .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
+/// `1, 2, 4` rather than Rust's `{1, 2, 4}`.
+fn list<T: std::fmt::Display>(items: &BTreeSet<T>) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn ids<'a, T: 'a>(items: &'a [T], get: impl Fn(&'a T) -> &'a Spanned<String>) -> BTreeSet<String> {
     items.iter().map(|i| get(i).get_ref().clone()).collect()
 }
 
 pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigError> {
+    parse_and_validate_read(sources, Vec::new(), &[])
+}
+
+/// Like [`parse_and_validate`] after reading the files, when the files
+/// named in `unreadable` could not be read (`problems` says why): every
+/// other file is still parsed, so each one's problems are named in the
+/// same run.
+pub(super) fn parse_and_validate_read(
+    sources: Vec<Source>,
+    problems: Vec<Problem>,
+    unreadable: &[&'static str],
+) -> Result<Config, ConfigError> {
     let mut c = Checker {
         sources: &sources,
-        problems: Vec::new(),
+        problems,
+        unreadable,
     };
     let settings: Option<Settings> = c.parse("guardia.toml");
     let fields: Option<FieldsFile> = c.parse("fields.toml");
@@ -272,8 +231,13 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
         workflows, calendars, sla,
     )
     else {
+        // The files refer to each other: with one of them unread, the
+        // checks between them would only report knock-on errors.
         return Err(ConfigError {
             problems: c.problems,
+            notes: vec![
+                "the checks between the files (references, the escalation matrix, workflows, SLA policies) did not run, as they need every file read; run `guardia config check` again once the problems above are fixed".into(),
+            ],
         });
     };
 
@@ -298,9 +262,7 @@ pub(super) fn parse_and_validate(sources: Vec<Source>) -> Result<Config, ConfigE
     workflows::check(&mut c, &workflows, &fields, &operators, &calendar_ids);
     check_sla(&mut c, &sla, &calendar_ids, &types, &priority, &workflows);
     if !c.problems.is_empty() {
-        return Err(ConfigError {
-            problems: c.problems,
-        });
+        return Err(ConfigError::new(c.problems));
     }
     let mut levels = escalation.levels;
     levels.sort_by_key(|l| *l.n.get_ref());
@@ -697,7 +659,20 @@ fn check_all(
                 ),
             );
         }
-        for bound in [&f.min, &f.max].into_iter().flatten() {
+        for (name, bound) in [("min", &f.min), ("max", &f.max)] {
+            let Some(bound) = bound else { continue };
+            // `nan` compares false with everything: the bound would be off.
+            if !bound.get_ref().is_finite() {
+                c.at(
+                    "fields.toml",
+                    bound.span(),
+                    format!(
+                        "field '{}': {name} = {} is not a number a value can be compared with, so the bound would not apply; write a number such as 0",
+                        f.id.get_ref(),
+                        bound.get_ref().to_string().to_lowercase()
+                    ),
+                );
+            }
             if f.kind != FieldKind::Number {
                 c.at(
                     "fields.toml",
@@ -868,10 +843,10 @@ fn check_all(
                     "services.toml",
                     e.level.span(),
                     format!(
-                        "unknown level {} in service '{}'; the matrix has levels {:?}",
+                        "unknown level {} in service '{}'; the matrix has levels {}",
                         e.level.get_ref(),
                         s.id.get_ref(),
-                        level_ns
+                        list(&level_ns)
                     ),
                 );
             }
@@ -1054,10 +1029,10 @@ fn check_all(
                 "operators.toml",
                 o.level.span(),
                 format!(
-                    "operator '{}' works at unknown level {}; the matrix has levels {:?}",
+                    "operator '{}' works at unknown level {}; the matrix has levels {}",
                     o.id.get_ref(),
                     o.level.get_ref(),
-                    level_ns
+                    list(&level_ns)
                 ),
             );
         }

@@ -310,22 +310,17 @@ impl Keymap {
         Keymap::merge(BTreeMap::new(), "(built-in) keymap.toml", BUILTIN)
     }
 
-    /// `dir/keymap.toml`, when it exists, merged over the defaults.
+    /// `dir/keymap.toml`, when it exists, merged over the defaults. It is
+    /// read like the twelve other files ([`crate::config::read_file`]):
+    /// something there that cannot be read is a problem, never the defaults.
     pub fn load(dir: Option<&Path>) -> Result<Keymap, ConfigError> {
-        let Some(path) = dir.map(|d| d.join(FILE_NAME)).filter(|p| p.exists()) else {
+        let Some(dir) = dir else {
             return Keymap::builtin();
         };
-        let file = path.display().to_string();
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Keymap::from_user_text(&file, &text),
-            Err(e) => Err(ConfigError {
-                problems: vec![Problem {
-                    file,
-                    line: None,
-                    column: None,
-                    message: format!("cannot read the file: {e}; check its permissions"),
-                }],
-            }),
+        let path = dir.join(FILE_NAME);
+        match crate::config::read_file(&path)? {
+            Some(text) => Keymap::from_user_text(&path.display().to_string(), &text),
+            None => Keymap::builtin(),
         }
     }
 
@@ -369,7 +364,7 @@ impl Keymap {
             return Ok(Keymap { map });
         }
         problems.sort_by_key(|p| (p.line, p.column));
-        Err(ConfigError { problems })
+        Err(ConfigError::new(problems))
     }
 
     /// The action `key` triggers: the first of `contexts` that binds it wins.
@@ -858,11 +853,30 @@ mod tests {
         );
         std::fs::remove_file(&path).expect("remove");
         std::fs::create_dir(&path).expect("a directory where the file should be");
-        let err = Keymap::load(Some(dir.path())).expect_err("unreadable");
+        // Read like the twelve other files, with the same messages.
+        let err = Keymap::load(Some(dir.path())).expect_err("a folder");
+        assert_eq!(
+            err.problems[0].to_string(),
+            format!("{}: is a folder; it must be a TOML file", path.display())
+        );
+        std::fs::remove_dir(&path).expect("remove");
+        std::os::unix::fs::symlink(dir.path().join("gone.toml"), &path).expect("link");
+        let err = Keymap::load(Some(dir.path())).expect_err("a link to nothing");
         assert!(
             err.problems[0]
-                .to_string()
-                .starts_with(&format!("{}: cannot read", path.display()))
+                .message
+                .starts_with("is a link to a file that does not exist"),
+            "{err}"
+        );
+        std::fs::remove_file(&path).expect("remove");
+        std::fs::write(&path, b"[global]\n\"Q\" = \"quit\" # Acci\xf3n\n").expect("latin-1");
+        let err = Keymap::load(Some(dir.path())).expect_err("latin-1");
+        assert_eq!(
+            err.problems[0].to_string(),
+            format!(
+                "{}:2: is not UTF-8 text; save it as UTF-8 (the editor's encoding setting)",
+                path.display()
+            )
         );
     }
 

@@ -1,7 +1,8 @@
 //! Checks `workflows.toml`: every name a workflow uses (states, roles,
 //! fields, approvals, calendars, actions) exists, guards and timers read,
-//! and the state machine has no holes: every state can be reached and only
-//! final states (closed, cancelled) have no way out.
+//! and the state machine has no holes: every state can be reached, only
+//! final states (closed, cancelled) have no way out and every other state
+//! can get to one; `reject` and `assign` have the transitions they take.
 
 use super::{Checker, ids};
 use crate::config::*;
@@ -125,14 +126,30 @@ pub(super) fn check(
                 }
                 c.known(F, "approval", &th.approval, &approvals);
             }
-            if t.record_resolution_time && !field_ids.contains(RESOLUTION_TIME_FIELD) {
-                c.at(
-                    F,
-                    t.to.span(),
-                    format!(
-                        "record_resolution_time writes the field '{RESOLUTION_TIME_FIELD}', which fields.toml does not define; add it (kind = \"text\")"
+            if t.record_resolution_time {
+                match fields
+                    .fields
+                    .iter()
+                    .find(|f| f.id.get_ref() == RESOLUTION_TIME_FIELD)
+                {
+                    None => c.at(
+                        F,
+                        t.to.span(),
+                        format!(
+                            "record_resolution_time writes the field '{RESOLUTION_TIME_FIELD}', which fields.toml does not define; add it (kind = \"text\")"
+                        ),
                     ),
-                );
+                    // It writes a sentence ("3 h 20 min of business time…").
+                    Some(f) if f.kind != FieldKind::Text => c.at(
+                        F,
+                        t.to.span(),
+                        format!(
+                            "record_resolution_time writes text into the field '{RESOLUTION_TIME_FIELD}', which fields.toml makes a {} field; make it kind = \"text\"",
+                            kind_name(f.kind)
+                        ),
+                    ),
+                    Some(_) => {}
+                }
             }
         }
         for timer in &wf.timers {
@@ -182,7 +199,60 @@ pub(super) fn check(
             c.known(F, "link kind", &cascade.link, &link_kinds);
             c.known(F, "cascade target state", &cascade.to, &every_state);
         }
+        check_entries(c, wf, &states);
         check_shape(c, wf, &states);
+    }
+}
+
+/// The name of a field kind in fields.toml.
+fn kind_name(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::Text => "text",
+        FieldKind::LongText => "long_text",
+        FieldKind::Email => "email",
+        FieldKind::Phone => "phone",
+        FieldKind::Number => "number",
+        FieldKind::Choice => "choice",
+        FieldKind::Boolean => "boolean",
+    }
+}
+
+/// `reject` and `assign` move a ticket only by a transition the workflow
+/// has (with its roles and guards): into the `rejected` state from the
+/// ticket's state, into `on_assign` from the initial state. Without one,
+/// every `reject` is refused and `assign` silently leaves the ticket new.
+fn check_entries(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
+    let id = wf.id.get_ref();
+    let initial = wf.initial.get_ref();
+    if let Some(r) = &wf.rejected
+        && states.contains(r.get_ref())
+        && !wf.transitions.iter().any(|t| t.to.get_ref() == r.get_ref())
+    {
+        c.at(
+            F,
+            r.span(),
+            format!(
+                "the rejected state '{r}' of workflow '{id}' has no transition into it, so every `guardia reject` would be refused; add a [[workflow.transition]] with to = \"{r}\" and from = the states a ticket may be rejected in (e.g. from = [\"{initial}\"])",
+                r = r.get_ref()
+            ),
+        );
+    }
+    if let Some(a) = &wf.on_assign
+        && states.contains(a.get_ref())
+        && a.get_ref() != initial
+        && !wf
+            .transitions
+            .iter()
+            .any(|t| t.to.get_ref() == a.get_ref() && t.from.iter().any(|f| f.get_ref() == initial))
+    {
+        c.at(
+            F,
+            a.span(),
+            format!(
+                "the on_assign state '{a}' of workflow '{id}' has no transition from the initial state '{initial}', so assigning a ticket would leave it in '{initial}'; add a [[workflow.transition]] with from = [\"{initial}\"] and to = \"{a}\"",
+                a = a.get_ref()
+            ),
+        );
     }
 }
 
@@ -213,7 +283,8 @@ fn timer_message(text: &str, error: DurationError) -> String {
 }
 
 /// Every state reachable from the initial one (through transitions, timers,
-/// assigning and rejecting) and only final states without a way out.
+/// assigning and rejecting), only final states without a way out, and a
+/// way from every other state to a final one.
 fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
     // Names already reported as unknown would only repeat the problem.
     let edges: Vec<(&Spanned<String>, &Spanned<String>)> = wf
@@ -237,6 +308,33 @@ fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
             break;
         }
     }
+    let is_final =
+        |s: &State| matches!(s.category, StateCategory::Closed | StateCategory::Cancelled);
+    // A move from a state to itself goes nowhere: it is no way out.
+    let moves: Vec<(&str, &str)> = edges
+        .iter()
+        .map(|(f, t)| (f.get_ref().as_str(), t.get_ref().as_str()))
+        .filter(|(f, t)| f != t)
+        .collect();
+    // Every state from which some chain of moves ends in a final state.
+    let mut finishes: BTreeSet<&str> = wf
+        .states
+        .iter()
+        .filter(|s| is_final(s))
+        .map(|s| s.id.get_ref().as_str())
+        .collect();
+    loop {
+        let before = finishes.len();
+        for (f, t) in &moves {
+            if finishes.contains(t) {
+                finishes.insert(f);
+            }
+        }
+        if finishes.len() == before {
+            break;
+        }
+    }
+    let mut stuck = Vec::new();
     for s in &wf.states {
         let id = s.id.get_ref();
         if !reached.contains(id.as_str()) {
@@ -249,19 +347,35 @@ fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
                     wf.initial.get_ref()
                 ),
             );
+            continue;
         }
-        let leaves = edges.iter().any(|(f, _)| f.get_ref() == id);
-        let is_final = matches!(s.category, StateCategory::Closed | StateCategory::Cancelled);
-        if !leaves && !is_final {
+        let leaves = moves.iter().any(|(f, _)| f == id);
+        if !leaves && !is_final(s) {
             c.at(
                 F,
                 s.id.span(),
                 format!(
-                    "state '{id}' of workflow '{}' is a dead end: no transition leaves it and its category '{}' is not final (closed, cancelled); add a way out",
+                    "state '{id}' of workflow '{}' is a dead end: no transition leaves it for another state and its category '{}' is not final (closed, cancelled); add a way out",
                     wf.id.get_ref(),
                     s.category.name()
                 ),
             );
+        } else if !finishes.contains(id.as_str()) {
+            stuck.push(s);
         }
+    }
+    if let Some(first) = stuck.first() {
+        let names: Vec<&str> = stuck.iter().map(|s| s.id.get_ref().as_str()).collect();
+        c.at(
+            F,
+            first.id.span(),
+            format!(
+                "in workflow '{}', no chain of transitions or timers leads from {} '{}' to a closed or cancelled state, so their tickets could never be finished; add a transition from {} toward a final state",
+                wf.id.get_ref(),
+                if names.len() == 1 { "the state" } else { "the states" },
+                names.join("', '"),
+                if names.len() == 1 { "it" } else { "one of them" }
+            ),
+        );
     }
 }
