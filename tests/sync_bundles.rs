@@ -262,7 +262,17 @@ fn a_restored_database_that_reuses_its_site_is_detected() {
         .output()
         .expect("run");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("two databases use site BOG"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("two databases use site BOG"), "{stdout}");
+    // It says plainly that its export is withheld and what to do; syncing
+    // again is not promised to help.
+    assert!(
+        stdout.contains("export withheld: site BOG is forked")
+            && stdout.contains("guardia init --site NEW --join KEYFILE"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("nothing new to export"), "{stdout}");
+    assert!(!stdout.contains("tried again at the next sync"), "{stdout}");
     assert_eq!(count(), before, "the forked copy wrote nothing");
 }
 
@@ -687,4 +697,145 @@ fn a_whole_history_imported_at_once_shows_what_its_site_shows() {
     let shown = s[1].show(&copy);
     assert_eq!(shown["duplicate_of"], original.as_str(), "{shown}");
     s[1].ok(&["doctor"]);
+}
+
+/// The shared folder's `keys/<site id>.pub` of a dataset.
+fn keys_dir(folder: &Path) -> std::path::PathBuf {
+    folder
+        .read_dir()
+        .expect("root")
+        .next()
+        .expect("dataset")
+        .expect("entry")
+        .path()
+        .join("keys")
+}
+
+/// A key file in a shared folder gets the checks `sync trust FILE` makes:
+/// a code guardia never makes, or the key of a known site under another
+/// site id, is reported (its text neutralised) and not recorded, so no
+/// status asks for a trust that would be refused.
+#[test]
+fn a_shared_folders_key_files_pass_the_checks_of_sync_trust() {
+    let s = sites(2);
+    let folder = s[0].path().join("compartido");
+    std::fs::create_dir(&folder).expect("folder");
+    let f = folder.to_string_lossy().to_string();
+    s[1].ok(&["sync", "folder", &f]);
+    let keys = keys_dir(&folder);
+    let lyo: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key_of(&s[1])).expect("key")).expect("json");
+    let third = Env::empty();
+    third.ok(&[
+        "init",
+        "--site",
+        "QUI",
+        "--join",
+        &key_of(&s[0]).to_string_lossy(),
+    ]);
+    let qui: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(key_of(&third)).expect("key")).expect("json");
+    let edited = |code: &str, site: &str, key: &serde_json::Value| {
+        let mut k = qui.clone();
+        k["code"] = code.into();
+        k["site"] = site.into();
+        k["key"] = key.clone();
+        std::fs::write(keys.join(format!("{site}.pub")), k.to_string()).expect("write");
+    };
+    edited("lyo", "2f6a3c1e-0b7d-4e59-9a8c-1d2e3f4a5b6c", &qui["key"]);
+    edited(
+        "ZZ\u{1b}[31m\nOK",
+        "3f6a3c1e-0b7d-4e59-9a8c-1d2e3f4a5b6c",
+        &qui["key"],
+    );
+    edited("MAD", "4f6a3c1e-0b7d-4e59-9a8c-1d2e3f4a5b6c", &lyo["key"]);
+    let out = s[0]
+        .cmd()
+        .args(["sync", "folder", &f])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1), "a refused file fails the sync");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.matches("refused: keys/").count(),
+        3,
+        "each bad key file is reported: {stdout}"
+    );
+    assert!(
+        stdout.contains("'lyo'") && stdout.contains("not a site code"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("the key site LYO"), "{stdout}");
+    assert!(!stdout.contains('\u{1b}'), "{stdout}");
+    assert_eq!(
+        stdout.lines().filter(|l| l.contains("OK")).count(),
+        1,
+        "{stdout}"
+    );
+    let status = s[0].ok(&["sync", "status"]);
+    assert!(!status.contains("pending"), "nothing recorded: {status}");
+    assert_eq!(status.matches("key ").count(), 2, "{status}");
+}
+
+/// Two sites with one code are told apart by site id: `sync status` shows
+/// the ids, a folder sync asks to trust by site id (and not at all a site
+/// whose code a trusted site already has), and trusting by id works.
+#[test]
+fn sites_that_share_a_code_are_named_by_site_id() {
+    let s = sites(2);
+    let folder = s[0].path().join("compartido");
+    std::fs::create_dir(&folder).expect("folder");
+    let f = folder.to_string_lossy().to_string();
+    let joined = |code: &str| {
+        let e = Env::empty();
+        e.ok(&[
+            "init",
+            "--site",
+            code,
+            "--join",
+            &key_of(&s[0]).to_string_lossy(),
+        ]);
+        e.ok(&["sync", "folder", &f]);
+        let st = e.json(&["sync", "status", "--json"]);
+        let id = st["sites"]
+            .as_array()
+            .expect("sites")
+            .iter()
+            .find(|x| x["this_site"] == true)
+            .expect("own")["site_id"]
+            .as_str()
+            .expect("id")
+            .to_string();
+        (e, id)
+    };
+    let (_twin, twin_id) = joined("LYO");
+    let (_q1, q1) = joined("QUI");
+    let (_q2, q2) = joined("QUI");
+    let out = s[0].ok(&["sync", "folder", &f]);
+    let line = |id: &str| {
+        out.lines()
+            .find(|l| l.starts_with("not trusted yet") && l.contains(id))
+            .unwrap_or_else(|| panic!("{id}: {out}"))
+            .to_string()
+    };
+    assert!(line(&twin_id).contains("cannot be trusted"), "{out}");
+    assert!(!line(&twin_id).contains("sync trust"), "{out}");
+    for id in [&q1, &q2] {
+        assert!(
+            line(id).contains(&format!("`guardia sync trust {id}`")),
+            "{out}"
+        );
+    }
+    let status = s[0].ok(&["sync", "status"]);
+    for id in [&twin_id, &q1, &q2] {
+        assert!(status.contains(&format!("site id {id}")), "{status}");
+    }
+    let err = s[0].fail(&["sync", "trust", "QUI"]);
+    assert!(
+        err.contains("name the one you mean by its site id"),
+        "{err}"
+    );
+    s[0].ok(&["sync", "trust", &q2]);
+    let err = s[0].fail(&["sync", "trust", &q1]);
+    assert!(err.contains("same code as site QUI"), "{err}");
 }

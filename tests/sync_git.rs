@@ -78,3 +78,186 @@ fn three_sites_converge_through_a_bare_repository_even_after_a_rejected_push() {
         e.ok(&["doctor"]);
     }
 }
+
+/// A bare repository in `e`'s directory; returns its path as text.
+fn bare_repo(e: &common::Env, name: &str) -> String {
+    let repo = e.path().join(name);
+    std::fs::create_dir_all(&repo).expect("dir");
+    git(&["init", "--quiet", "--bare"], &repo);
+    repo.to_string_lossy().to_string()
+}
+
+/// This site's id and its dataset's, as `sync status --json` gives them.
+fn ids(e: &common::Env) -> (String, String) {
+    let st = e.json(&["sync", "status", "--json"]);
+    let own = st["sites"]
+        .as_array()
+        .expect("sites")
+        .iter()
+        .find(|s| s["this_site"] == true)
+        .expect("this site")["site_id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    (own, st["dataset"].as_str().expect("dataset").to_string())
+}
+
+/// Changes first sent on another branch still reach the default branch
+/// (one clone, one cursor per repository used to mark them as sent for
+/// every branch), and a new branch holds only what is put on it, not the
+/// files of the branch the clone was on.
+#[test]
+fn a_branch_gets_what_another_branch_got_first_and_starts_empty() {
+    let s = sites(2);
+    let url = bare_repo(&s[0], "sync.git");
+    for e in &s {
+        e.ok(&["sync", "git", &url]);
+    }
+    let k = s[1].incident("Nómina", "El cálculo de horas extra falla.");
+    let out = s[1].ok(&["sync", "git", &url, "--branch", "prueba"]);
+    assert!(out.contains("exported 1 changes"), "{out}");
+    let (lyo, dataset) = ids(&s[1]);
+    let files = git(
+        &["ls-tree", "-r", "--name-only", "prueba"],
+        &s[0].path().join("sync.git"),
+    );
+    assert!(
+        files.lines().all(|f| f == ".gitattributes"
+            || f == format!("{dataset}/keys/{lyo}.pub")
+            || f.starts_with(&format!("{dataset}/sites/{lyo}/"))),
+        "the new branch holds only what LYO put on it:\n{files}"
+    );
+    let out = s[1].ok(&["sync", "git", &url]);
+    assert!(out.contains("exported 1 changes"), "{out}");
+    let out = s[0].ok(&["sync", "git", &url]);
+    assert!(out.contains("imported 1 new changes"), "{out}");
+    assert_eq!(s[0].show(&k)["title"], "Nómina");
+    assert!(!s[0].ok(&["sync", "status"]).contains("MISSING"));
+    // Back on the branch that has it, nothing is sent twice.
+    let out = s[1].ok(&["sync", "git", &url, "--branch", "prueba"]);
+    assert!(out.contains("nothing new to export"), "{out}");
+}
+
+/// Only this site's own files are committed: a bundle of another site
+/// damaged in the clone is put back as the branch has it (not pushed to
+/// break every other site), and a stray file stops the sync, named,
+/// before anything is imported or committed.
+#[test]
+fn only_this_sites_files_leave_a_dirty_clone() {
+    let s = sites(2);
+    let url = bare_repo(&s[0], "sync.git");
+    let repo = s[0].path().join("sync.git");
+    s[1].incident("Nómina", "El cálculo de horas extra falla.");
+    s[1].ok(&["sync", "git", &url]);
+    let report = s[0].json(&["sync", "git", &url, "--json"]);
+    let clone = std::path::PathBuf::from(report["clone"].as_str().expect("clone"));
+    let (lyo, dataset) = ids(&s[1]);
+    let theirs = git(
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "guardia-sync",
+            "--",
+            &format!("{dataset}/sites/{lyo}"),
+        ],
+        &repo,
+    );
+    let theirs = theirs.lines().next().expect("LYO's bundle").to_string();
+    let before = git(&["rev-parse", &format!("guardia-sync:{theirs}")], &repo);
+    let mut bytes = std::fs::read(clone.join(&theirs)).expect("bundle");
+    bytes[40] ^= 0xff;
+    std::fs::write(clone.join(&theirs), &bytes).expect("damage");
+    s[0].incident("Correo", "No llega");
+    let out = s[0].ok(&["sync", "git", &url]);
+    assert!(out.contains(&format!("restored {theirs}")), "{out}");
+    assert!(out.contains("pushed"), "{out}");
+    assert_eq!(
+        git(&["rev-parse", &format!("guardia-sync:{theirs}")], &repo),
+        before,
+        "LYO's bundle is as LYO wrote it"
+    );
+    assert!(!s[0].ok(&["sync", "status"]).contains("MISSING"));
+
+    std::fs::write(clone.join("notes.txt"), "apuntes").expect("stray");
+    let head = git(&["rev-parse", "guardia-sync"], &repo);
+    s[0].incident("Impresora", "Atascada");
+    let err = s[0].fail(&["sync", "git", &url]);
+    assert!(
+        err.contains("not on branch guardia-sync") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert_eq!(git(&["rev-parse", "guardia-sync"], &repo), head);
+    std::fs::remove_file(clone.join("notes.txt")).expect("rm");
+    s[0].ok(&["sync", "git", &url]);
+    let files = git(&["ls-tree", "-r", "--name-only", "guardia-sync"], &repo);
+    assert!(!files.contains("notes.txt"), "{files}");
+    s[1].ok(&["sync", "git", &url]);
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+}
+
+/// A push the remote keeps rejecting fails the sync, but the report still
+/// says what was imported and exported before, and the next sync pushes.
+#[test]
+fn a_push_rejected_every_time_still_reports_what_was_done() {
+    let s = sites(2);
+    let url = bare_repo(&s[0], "sync.git");
+    let repo = s[0].path().join("sync.git");
+    s[1].incident("Nómina", "El cálculo de horas extra falla.");
+    s[1].ok(&["sync", "git", &url]);
+    let hook = repo.join("hooks").join("pre-receive");
+    std::fs::write(
+        &hook,
+        "#!/bin/sh\necho 'someone pushed first' >&2\nexit 1\n",
+    )
+    .expect("hook");
+    Command::new("chmod")
+        .arg("755")
+        .arg(&hook)
+        .status()
+        .expect("chmod");
+    let k = s[0].incident("Correo", "No llega");
+    let (stdout, stderr) = s[0].failed("ana", &["sync", "git", &url]);
+    assert!(stdout.contains("imported 1 new changes"), "{stdout}");
+    assert!(stdout.contains("exported 1 changes"), "{stdout}");
+    assert!(stdout.contains("not pushed"), "{stdout}");
+    assert!(
+        stderr.contains("rejected 6 times")
+            && stderr.contains("committed in the clone")
+            && stderr.contains("Nothing is lost"),
+        "{stderr}"
+    );
+    std::fs::remove_file(&hook).expect("rm hook");
+    let out = s[0].ok(&["sync", "git", &url]);
+    assert!(out.contains("pushed"), "{out}");
+    s[1].ok(&["sync", "git", &url]);
+    assert_eq!(s[1].show(&k)["title"], "Correo");
+}
+
+/// A repository whose name starts with `-` is a repository, not a git
+/// option, and a branch name git would refuse is refused first, plainly.
+#[test]
+fn a_repository_named_like_an_option_and_a_bad_branch_name() {
+    let s = sites(1);
+    bare_repo(&s[0], "-sync.git");
+    let out = s[0]
+        .cmd()
+        .current_dir(s[0].path())
+        .args(["sync", "git", "--", "-sync.git"])
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("pushed"));
+    let url = bare_repo(&s[0], "sync.git");
+    for bad in ["a..b", "-x", "con espacio", "@{-1}"] {
+        let err = s[0].fail(&["sync", "git", &url, &format!("--branch={bad}")]);
+        assert!(
+            err.contains(&format!("'{bad}' is not a branch name git accepts")),
+            "{err}"
+        );
+    }
+}

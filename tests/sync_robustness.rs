@@ -251,12 +251,13 @@ fn progress_is_reported_when_asked() {
     assert!(checking < applying, "{err}");
     assert!(err.trim_end().ends_with("(100%)"), "{err}");
     // Without the flag, and not on a terminal, nothing is printed.
+    let again = s[0].path().join("p2.gdb");
     let quiet = s[0]
         .cmd()
-        .args(["sync", "export", "--out", &out.to_string_lossy()])
+        .args(["sync", "export", "--out", &again.to_string_lossy()])
         .output()
         .expect("run");
-    assert!(quiet.stderr.is_empty());
+    assert!(quiet.status.success() && quiet.stderr.is_empty());
 }
 
 /// `--out` naming a folder is refused with what to write instead, and no
@@ -804,4 +805,80 @@ fn a_refused_file_in_a_folder_is_named_inside_the_folder_once() {
     let j: serde_json::Value = serde_json::from_slice(&j.expect("run").stdout).expect("json");
     let refused = j["refused"][0].as_str().expect("refused");
     assert!(refused.starts_with(&format!("{name}: truncated")), "{j}");
+}
+
+/// A file that is not there is said to be missing, with what to check, by
+/// every command that reads a bundle or key file; and a bundle whose line
+/// endings were changed in transit is diagnosed as such wherever it is
+/// given, not as a broken key file.
+#[test]
+fn a_missing_or_text_mode_file_is_diagnosed_plainly() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    let missing = s[1].path().join("nope.gdb");
+    let m = missing.to_string_lossy().to_string();
+    let expected = format!("cannot read bundle {m}: no such file; check the path");
+    for args in [
+        vec!["sync", "import", m.as_str()],
+        vec!["sync", "trust", m.as_str()],
+    ] {
+        let err = s[1].fail(&args);
+        assert!(err.contains(&expected), "{args:?}: {err}");
+    }
+    let joining = Env::empty();
+    let err = joining.fail(&["init", "--site", "QUI", "--join", &m]);
+    assert!(err.contains(&expected), "{err}");
+
+    let good = export(&s[0], "all", "b.gdb");
+    let bytes = std::fs::read(&good).expect("bundle");
+    let mut crlf = Vec::new();
+    for b in bytes {
+        if b == b'\n' {
+            crlf.push(b'\r');
+        }
+        crlf.push(b);
+    }
+    let text_mode = s[1].path().join("texto.gdb");
+    std::fs::write(&text_mode, crlf).expect("write");
+    let t = text_mode.to_string_lossy().to_string();
+    for err in [
+        s[1].fail(&["sync", "import", &t]),
+        s[1].fail(&["sync", "trust", &t]),
+        joining.fail(&["init", "--site", "QUI", "--join", &t]),
+    ] {
+        assert!(
+            err.contains("line endings were changed in transit"),
+            "{err}"
+        );
+    }
+}
+
+/// `sync export --out` never writes over a file (it may be another site's
+/// bundle waiting on a USB stick); nothing is marked as sent, so the next
+/// export still carries the changes.
+#[test]
+fn an_export_never_writes_over_a_file() {
+    let s = sites(2);
+    let k = s[0].incident("Algo", "Algo pasa");
+    let taken = s[0].path().join("usb.gdb");
+    std::fs::write(&taken, b"a bundle of another site").expect("write");
+    let err = s[0].fail(&["sync", "export", "--out", &taken.to_string_lossy()]);
+    assert!(
+        err.contains(&format!("{} already exists", taken.display()))
+            && err.contains("name another file"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read(&taken).expect("read"),
+        b"a bundle of another site"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(s[0].path())
+        .expect("list")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    let b = export(&s[0], "all", "otro.gdb");
+    import(&s[1], &b);
+    assert_eq!(s[1].show(&k)["title"], "Algo");
 }

@@ -706,11 +706,8 @@ impl App {
     pub fn trust(&mut self, arg: &str) -> Result<SiteRow, AppError> {
         let path = Path::new(arg);
         let (site_id, code, key) = if path.is_file() {
-            let text = std::fs::read(path).map_err(|cause| SyncError::Io {
-                file: arg.to_string(),
-                cause,
-            })?;
-            if text.starts_with(&format::MAGIC) {
+            let text = read_named_file(path)?;
+            if looks_like_bundle(&text) {
                 let env = format::check_envelope(path)?;
                 if env.header.dataset != self.store.site().dataset_id {
                     return Err(refused(path, "it belongs to another dataset").into());
@@ -737,16 +734,30 @@ impl App {
                 (k.site, k.code, k.key)
             }
         } else {
-            let sites = self.reader().sites()?;
-            let s = sites
-                .iter()
-                .find(|s| s.code.eq_ignore_ascii_case(arg) || s.site_id == arg)
+            let with_key: Vec<SiteRow> = self
+                .reader()
+                .sites()?
+                .into_iter()
                 .filter(|s| s.pubkey.is_some())
-                .ok_or_else(|| {
-                    AppError::Invalid(format!(
-                        "no key file '{arg}' and no site '{arg}' with a known key; pass the site's key file (keys/<site>.pub in the shared folder) or a bundle it exported"
-                    ))
-                })?;
+                .collect();
+            if !with_key
+                .iter()
+                .any(|s| s.code.eq_ignore_ascii_case(arg) || s.site_id == arg)
+            {
+                // A name that can only be a file's is said to be missing,
+                // not looked for among the sites.
+                if names_a_file(path) {
+                    return Err(read_named_file(path).err().unwrap_or_else(|| {
+                        AppError::Invalid(format!("{arg} is not a key file or a bundle"))
+                    }));
+                }
+                return Err(AppError::Invalid(format!(
+                    "no key file '{arg}' and no site '{arg}' with a known key; pass the site's key file (keys/<site>.pub in the shared folder) or a bundle it exported"
+                )));
+            }
+            // Two pending sites may share a code: the operator names the
+            // one whose fingerprint was confirmed by its site id.
+            let s = site_named(&with_key, arg)?;
             (
                 s.site_id.clone(),
                 s.code.clone(),
@@ -758,31 +769,19 @@ impl App {
                 "the key of site {code} is not an ed25519 key"
             )));
         }
-        // guardia never writes such a code or id: the file was edited, and
-        // a code outside the key shape would make tickets nobody can type.
-        if !crate::domain::site::valid_site_code(&code) || uuid::Uuid::parse_str(&site_id).is_err()
-        {
-            return Err(refused(
-                path,
-                format!(
-                    "it names site '{code}' ({site_id}), which is not a site code of 2 to 8 capital letters with a site id that guardia makes; it was edited or not made by guardia: ask that site for its key file (`guardia sync key --out FILE`)"
-                ),
-            )
-            .into());
-        }
+        self.check_site_identity(path, &site_id, &code, &key)?;
         if site_id == self.store.site().site_id {
             return Err(AppError::Invalid(format!(
                 "{code} is this database's own site"
             )));
         }
         // Ticket keys are `<CODE>-<n>`: two sites with one code would give
-        // two tickets the same key.
-        if let Some(clash) = self
-            .reader()
-            .sites()?
-            .into_iter()
-            .find(|s| s.site_id != site_id && s.code.eq_ignore_ascii_case(&code))
-        {
+        // two tickets the same key. A pending site's changes are never
+        // imported, so a pending twin does not stop the operator from
+        // trusting the one whose fingerprint they confirmed (by site id).
+        if let Some(clash) = self.reader().sites()?.into_iter().find(|s| {
+            s.site_id != site_id && s.code.eq_ignore_ascii_case(&code) && s.trust != trust::PENDING
+        }) {
             return Err(AppError::Invalid(format!(
                 "site {code} ({site_id}) uses the same code as site {} ({}); ticket keys would collide. One of them must be re-created with `guardia init --site` and another code",
                 clash.code, clash.site_id
@@ -812,6 +811,47 @@ impl App {
             .ok_or_else(|| AppError::Invalid("the site vanished".into()))
     }
 
+    /// Whether `path` is a bundle signed with this site's own key: found in
+    /// this site's directory of a shared folder without this database
+    /// having written it, it means another database uses this site.
+    pub(super) fn signed_by_this_site(&self, path: &Path) -> Result<bool, AppError> {
+        let Ok(env) = format::check_envelope(path) else {
+            return Ok(false);
+        };
+        let own = self.store.site();
+        if env.header.exporter.site != own.site_id {
+            return Ok(false);
+        }
+        let key = self
+            .reader()
+            .site_by_id(&own.site_id)?
+            .and_then(|s| s.pubkey)
+            .and_then(|k| keys::verifying_key(&k));
+        Ok(key.is_some_and(|k| keys::verify(&k, keys::BUNDLE_CONTEXT, &env.digest, &env.sig)))
+    }
+
+    /// Sets the export cursor `target` to `seq` of this site's own changes
+    /// (a shared folder's cursor follows what the folder holds).
+    pub(super) fn reset_own_cursor(&mut self, target: &str, seq: i64) -> Result<(), AppError> {
+        let own = self.store.site().no;
+        if self
+            .reader()
+            .export_cursor(target)?
+            .get(&own)
+            .copied()
+            .unwrap_or(0)
+            == seq
+        {
+            return Ok(());
+        }
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                w.reset_export_cursor(target, own, seq)?;
+                Ok(())
+            })
+    }
+
     /// Records a bundle file as seen without importing it (one this site
     /// wrote).
     pub(super) fn record_bundle(
@@ -828,15 +868,84 @@ impl App {
             })
     }
 
+    /// The checks of a site's identity that `sync trust` and a shared
+    /// folder's key files share: a code and id guardia makes, and a key
+    /// that no other site holds.
+    fn check_site_identity(
+        &self,
+        path: &Path,
+        site_id: &str,
+        code: &str,
+        key: &str,
+    ) -> Result<(), AppError> {
+        // guardia never writes such a code or id: the file was edited, and
+        // a code outside the key shape would make tickets nobody can type.
+        if !crate::domain::site::valid_site_code(code) || uuid::Uuid::parse_str(site_id).is_err() {
+            return Err(refused(
+                path,
+                format!(
+                    "it names site '{code}' ({site_id}), which is not a site code of 2 to 8 capital letters with a site id that guardia makes; it was edited or not made by guardia: ask that site for its key file (`guardia sync key --out FILE`)"
+                ),
+            )
+            .into());
+        }
+        // Each site makes its own key: one key under two site ids is a key
+        // file copied and edited.
+        if let Some(other) = self
+            .reader()
+            .sites()?
+            .into_iter()
+            .find(|s| s.site_id != site_id && s.pubkey.as_deref() == Some(key))
+        {
+            return Err(refused(
+                path,
+                format!(
+                    "it gives site {code} ({site_id}) the key site {} ({}) has; each site makes its own key, so one of the two key files was copied and edited: compare the fingerprints with both sites' operators",
+                    other.code, other.site_id
+                ),
+            )
+            .into());
+        }
+        Ok(())
+    }
+
     /// Records a key seen in a shared folder as pending (to be trusted by
-    /// an operator); a known key is left as it is.
-    pub fn note_key(&mut self, k: &KeyFile) -> Result<Option<SiteRow>, AppError> {
-        if k.site == self.store.site().site_id || k.dataset != self.store.site().dataset_id {
+    /// an operator); a known key is left as it is. A key file that
+    /// `sync trust` would refuse, or one that contradicts a key known here,
+    /// is refused (`SyncError::Refused`, naming `path`) and not recorded.
+    pub fn note_key(&mut self, k: &KeyFile, path: &Path) -> Result<Option<SiteRow>, AppError> {
+        let own = self.store.site().clone();
+        if k.dataset != own.dataset_id {
+            return Err(refused(
+                path,
+                format!(
+                    "the key is for another dataset ({}), not this database's ({})",
+                    k.dataset, own.dataset_id
+                ),
+            )
+            .into());
+        }
+        self.check_site_identity(path, &k.site, &k.code, &k.key)?;
+        let known = self.reader().site_by_id(&k.site)?;
+        if let Some(s) = &known
+            && let Some(key) = s.pubkey.as_deref()
+            && key != k.key
+        {
+            return Err(refused(
+                path,
+                format!(
+                    "it names site {} ({}), known here with another key (fingerprint {}); a site's key never changes, so this file was forged or altered: remove it from the folder",
+                    s.code,
+                    s.site_id,
+                    keys::fingerprint(key)
+                ),
+            )
+            .into());
+        }
+        if k.site == own.site_id {
             return Ok(None);
         }
-        if let Some(s) = self.reader().site_by_id(&k.site)?
-            && s.pubkey.is_some()
-        {
+        if let Some(s) = known.filter(|s| s.pubkey.is_some()) {
             return Ok(Some(s));
         }
         let now = self.now_ms();
@@ -851,23 +960,46 @@ impl App {
 
 /// The dataset and site code a key file or bundle belongs to (to join it).
 pub fn dataset_of(file: &Path) -> Result<(String, String), AppError> {
-    if file.is_dir() {
-        return Err(AppError::Invalid(format!(
-            "{} is a folder; name a site's key file (in a shared folder: keys/<site id>.pub) or a bundle it exported",
-            file.display()
-        )));
-    }
-    let bytes = std::fs::read(file).map_err(|cause| SyncError::Io {
-        file: file.display().to_string(),
-        cause,
-    })?;
-    if bytes.starts_with(&format::MAGIC) {
+    let bytes = read_named_file(file)?;
+    if looks_like_bundle(&bytes) {
         let env = format::check_envelope(file)?;
         Ok((env.header.dataset, env.header.exporter.code))
     } else {
         let k = KeyFile::parse(&String::from_utf8_lossy(&bytes), file)?;
         Ok((k.dataset, k.code))
     }
+}
+
+/// The bytes of a key file or bundle named on the command line.
+fn read_named_file(file: &Path) -> Result<Vec<u8>, AppError> {
+    if file.is_dir() {
+        return Err(AppError::Invalid(format!(
+            "{} is a folder; name a site's key file (in a shared folder: keys/<site id>.pub) or a bundle it exported",
+            file.display()
+        )));
+    }
+    let what = match file.extension().and_then(|e| e.to_str()) {
+        Some(e) if e.eq_ignore_ascii_case("gdb") => "bundle",
+        Some(e) if e.eq_ignore_ascii_case("pub") => "key file",
+        _ => "file",
+    };
+    std::fs::read(file).map_err(|cause| format::unreadable(what, file, cause).into())
+}
+
+/// Whether `arg` can only be meant as a file: site codes and ids hold no
+/// path separator and no extension of guardia's files.
+fn names_a_file(path: &Path) -> bool {
+    path.components().count() > 1
+        || path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| e.eq_ignore_ascii_case("gdb") || e.eq_ignore_ascii_case("pub"))
+}
+
+/// A bundle, or one whose line endings were changed in transit (the
+/// envelope check then says so): its first four bytes survive that.
+fn looks_like_bundle(bytes: &[u8]) -> bool {
+    bytes.starts_with(&format::MAGIC[..4])
 }
 
 /// One site as `sync status` shows it.

@@ -1,7 +1,8 @@
 //! Transports: a shared folder (a network drive, a USB stick, Syncthing)
 //! and a git repository driven through the user's own `git`. Each site
 //! writes only its own directory of immutable, content-checked files, so
-//! neither a folder nor a git merge ever sees two writers on one file.
+//! neither a folder nor a git merge ever sees two writers on one file; a
+//! git sync commits this site's own files and nothing else in its clone.
 //!
 //! ```text
 //! <root>/<dataset>/keys/<site id>.pub
@@ -10,9 +11,12 @@
 
 use super::sync::{Destination, ExportReport, ImportReport, Target};
 use super::{App, AppError};
+use crate::store::sync::{SiteRow, trust};
 use crate::sync::SyncError;
 use crate::sync::keys::KeyFile;
 use serde::Serialize;
+use std::ffi::OsStr;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -25,6 +29,9 @@ pub struct FolderReport {
     pub untrusted: Vec<String>,
     /// Files refused, with why (the rest of the folder was still synced).
     pub refused: Vec<String>,
+    /// Why this site's changes were not exported, when they were withheld:
+    /// its own directory holds a file this database did not write.
+    pub withheld: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -34,16 +41,35 @@ pub struct GitReport {
     pub branch: String,
     #[serde(flatten)]
     pub folder: FolderReport,
+    /// Files of the branch found changed or removed in the clone, put back
+    /// as the branch has them before the sync.
+    pub restored: Vec<String>,
     pub committed: bool,
     pub pushed: bool,
     /// Pushes the remote rejected (someone pushed first) before one landed.
     pub push_retries: u32,
+    /// Why the sync stopped after the folder cycle (a push rejected too
+    /// often, a git command that failed). What `folder` lists was done: the
+    /// imports stay, and this site's changes wait in the clone.
+    pub error: Option<String>,
 }
+
+/// Pushes tried before a sync through git gives up.
+const PUSH_TRIES: u32 = 6;
 
 /// Names starting with these are temporary or hidden (our own `.x.tmp`,
 /// editors' and Syncthing's).
 fn is_hidden(name: &str) -> bool {
     name.starts_with('.') || name.starts_with('~')
+}
+
+/// Whether `path` is named as a bundle of a shared folder: `*.gdb`, not
+/// hidden.
+fn is_bundle_name(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "gdb")
+        && path
+            .file_name()
+            .is_some_and(|n| !is_hidden(&n.to_string_lossy()))
 }
 
 fn io_err(path: &Path, cause: std::io::Error) -> AppError {
@@ -71,6 +97,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
     }
     written
 }
+
+/// What a refused file of a folder waits for.
+const RETRIED: &str = "skipped; tried again at the next sync";
+const KEY_SKIPPED: &str = "key not recorded";
 
 impl App {
     /// Exports this site's new changes into `dir` and imports every bundle
@@ -111,28 +141,31 @@ impl App {
         if std::fs::read_to_string(&key_path).ok().as_deref() != Some(key_text.as_str()) {
             write_atomically(&key_path, key_text.as_bytes())?;
         }
+        let mut pending = Vec::new();
         for path in sorted_entries(&keys_dir)? {
             if path.extension().is_none_or(|e| e != "pub") {
                 continue;
             }
-            let parsed = std::fs::read_to_string(&path)
+            // The checks of `sync trust FILE`: a key file it would refuse
+            // is reported and not recorded.
+            let noted = std::fs::read_to_string(&path)
                 .map_err(|e| io_err(&path, e))
-                .and_then(|t| Ok(KeyFile::parse(&t, &path)?));
-            match parsed {
-                Ok(k) => {
-                    if let Some(s) = self.note_key(&k)?
-                        && s.trust == crate::store::sync::trust::PENDING
-                    {
-                        report.untrusted.push(format!(
-                            "{} (key fingerprint {}): run `guardia sync trust {}` once its operator confirms the fingerprint",
-                            s.code,
-                            crate::sync::keys::fingerprint(&k.key),
-                            s.code
-                        ));
-                    }
+                .and_then(|t| Ok(KeyFile::parse(&t, &path)?))
+                .and_then(|k| self.note_key(&k, &path));
+            match noted {
+                Ok(Some(s)) if s.trust == trust::PENDING => pending.push(s),
+                Ok(_) => {}
+                Err(e @ AppError::Sync(SyncError::Refused { .. } | SyncError::Io { .. })) => {
+                    report
+                        .refused
+                        .push(refusal(&relative(&root, &path), e, KEY_SKIPPED));
                 }
-                Err(e) => report.refused.push(refusal(&relative(&root, &path), e)),
+                Err(e) => return Err(e),
             }
+        }
+        if !pending.is_empty() {
+            let sites = self.reader().sites()?;
+            report.untrusted = pending.iter().map(|s| untrusted(s, &sites)).collect();
         }
         // Everyone's bundles, each site's in order.
         let sites_dir = root.join("sites");
@@ -142,11 +175,7 @@ impl App {
             }
             let mut files: Vec<PathBuf> = sorted_entries(&site_dir)?
                 .into_iter()
-                .filter(|p| {
-                    p.extension().is_some_and(|e| e == "gdb")
-                        && p.file_name()
-                            .is_some_and(|n| !is_hidden(&n.to_string_lossy()))
-                })
+                .filter(|p| is_bundle_name(p))
                 .collect();
             files.sort_by_key(|p| first_seq(p));
             for file in files {
@@ -164,37 +193,42 @@ impl App {
                         // alone (not recorded, so trusting the site again
                         // imports them), not reported as damaged each time.
                     }
-                    Err(e) => report.refused.push(refusal(&name, e)),
+                    Err(e) => report.refused.push(refusal(&name, e, RETRIED)),
                 }
             }
         }
         // A file in our own directory that we did not write means another
-        // database uses this site's identity: checked before writing ours,
-        // so a forked database publishes nothing.
+        // database may use this site's identity: checked before writing
+        // ours, so a forked database publishes nothing. Syncing again does
+        // not settle that, so no retry is promised.
+        let mut foreign = Vec::new();
         let mut forked = false;
         for file in sorted_entries(&own_dir)? {
-            let fname = file
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            if is_hidden(&fname) || file.extension().is_none_or(|e| e != "gdb") {
+            if !is_bundle_name(&file) {
                 continue;
             }
             let name = relative(&root, &file);
             if !self.reader().imported_file(&name)?
                 && let Err(e) = self.import_as(&file, &name, by)
             {
-                forked = true;
-                report.refused.push(refusal(&name, e));
+                forked |= self.signed_by_this_site(&file)?;
+                report.refused.push(refusal(&name, e, ""));
+                foreign.push(name);
             }
         }
-        if forked {
+        if !foreign.is_empty() {
+            report.withheld = Some(withheld(&site.code, &foreign, forked));
             return Ok(report);
         }
         // Ours, if there is anything new. The cursor is per folder, so a
-        // second folder gets everything too.
+        // second folder gets everything too, and it follows what this
+        // site's directory holds: a folder emptied, or a git branch that
+        // never got a bundle (one clone serves every branch), gets it again.
         let place = root.canonicalize().unwrap_or_else(|_| root.clone());
-        let target = Target::Cursor(folder_cursor(&place));
+        let cursor = folder_cursor(&place);
+        let held = self.own_changes_in(&root, &own_dir)?;
+        self.reset_own_cursor(&cursor, held)?;
+        let target = Target::Cursor(cursor);
         if let Some(exported) =
             self.export(&Destination::Dir(own_dir.clone()), &target, false, true)?
         {
@@ -205,46 +239,99 @@ impl App {
         Ok(report)
     }
 
-    /// Syncs through a git repository: a clone kept next to the database
+    /// How far this site's own changes are in its directory `own_dir`,
+    /// without a gap from seq 1: the bundles there that this database
+    /// wrote, by the range in the names it gave them.
+    fn own_changes_in(&self, root: &Path, own_dir: &Path) -> Result<i64, AppError> {
+        let mut ranges = Vec::new();
+        for file in sorted_entries(own_dir)? {
+            if is_bundle_name(&file)
+                && let Some(range) = own_range(&file)
+                && self.reader().written_here(&relative(root, &file))?
+            {
+                ranges.push(range);
+            }
+        }
+        ranges.sort_unstable();
+        let mut upto = 0;
+        for [from, to] in ranges {
+            if from > upto + 1 {
+                break;
+            }
+            upto = upto.max(to);
+        }
+        Ok(upto)
+    }
+
+    /// Syncs through a git repository: a clone kept next to the database,
     /// on branch `branch`; pull, import, export, commit, push, and on a
-    /// rejected push (someone pushed first) pull and push again.
+    /// rejected push (someone pushed first) pull and push again. Only this
+    /// site's own files are committed. A failure once bundles may have
+    /// been imported is returned in the report (`error`), with what was
+    /// done.
     pub fn sync_git(&mut self, repo: &str, branch: &str, by: &str) -> Result<GitReport, AppError> {
+        check_branch_name(branch)?;
         let clone = self.git_clone_dir(repo);
         let git = Git { dir: clone.clone() };
         if !clone.join(".git").exists() {
             if let Some(parent) = clone.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
             }
+            // After `--`: a REPO starting with `-` is not read as an option.
+            let target = clone.as_os_str();
             Git::run_in(
                 None,
                 &[
-                    "clone",
-                    "--quiet",
-                    "--no-checkout",
-                    repo,
-                    &clone.to_string_lossy(),
+                    OsStr::new("clone"),
+                    OsStr::new("--quiet"),
+                    OsStr::new("--no-checkout"),
+                    OsStr::new("--"),
+                    OsStr::new(repo),
+                    target,
                 ],
             )?;
         }
         git.run(&["fetch", "--quiet", "origin"])?;
         let remote_branch = format!("origin/{branch}");
         let has_remote = git.ok(&["rev-parse", "--verify", "--quiet", &remote_branch]);
-        let has_local = git.ok(&[
-            "rev-parse",
-            "--verify",
-            "--quiet",
-            &format!("refs/heads/{branch}"),
-        ]);
-        if !has_local {
-            if has_remote {
-                git.run(&["checkout", "--quiet", "-b", branch, &remote_branch])?;
+        let local = format!("refs/heads/{branch}");
+        let has_local = git.ok(&["rev-parse", "--verify", "--quiet", &local]);
+        let current = git
+            .run(&["symbolic-ref", "--quiet", "HEAD"])
+            .unwrap_or_default();
+        if current.trim() != local {
+            // One clone serves every branch of the repository. Leaving a
+            // branch drops changes to its files: guardia's files never
+            // change, and the branch holds them as they are.
+            if has_local {
+                git.run(&["checkout", "--quiet", "--force", branch])?;
+            } else if has_remote {
+                git.run(&[
+                    "checkout",
+                    "--quiet",
+                    "--force",
+                    "-b",
+                    branch,
+                    &remote_branch,
+                ])?;
             } else {
+                // A new branch starts empty, not with the files of the
+                // branch the clone was on.
                 git.run(&["checkout", "--quiet", "--orphan", branch])?;
-                let _ = git.run(&["rm", "-r", "--quiet", "--cached", "--ignore-unmatch", "."]);
+                git.run(&[
+                    "rm",
+                    "-r",
+                    "--quiet",
+                    "--force",
+                    "--ignore-unmatch",
+                    "--",
+                    ".",
+                ])?;
             }
-        } else {
-            git.run(&["checkout", "--quiet", branch])?;
         }
+        let site = self.store.site().clone();
+        let own = OwnPaths::of(&site.dataset_id, &site.site_id);
+        let restored = git.tidy(branch, &own)?;
         let attributes = clone.join(".gitattributes");
         if !attributes.exists() {
             std::fs::write(&attributes, "*.gdb binary\n*.pub text eol=lf\n")
@@ -253,60 +340,131 @@ impl App {
         if has_remote {
             git.merge(&remote_branch)?;
         }
-        let mut folder = self.sync_folder(&clone, by)?;
-        git.run(&["add", "-A"])?;
-        let committed = !git.ok(&["diff", "--cached", "--quiet"]);
-        if committed {
-            let code = self.store.site().code.clone();
-            let msg = match &folder.exported {
-                // The ranges name their origins; the author names this site.
-                Some(e) => format!("guardia: {}", describe(&e.contains)),
-                None => format!("guardia: {code} keys"),
-            };
-            git.commit(&msg, &code)?;
-        }
-        let mut pushed = false;
-        let mut push_retries = 0;
-        let ahead = !git.ok(&["diff", "--quiet", &remote_branch, "HEAD"]) || !has_remote;
-        if committed || ahead {
-            loop {
-                if git.ok(&[
-                    "push",
-                    "--quiet",
-                    "origin",
-                    &format!("HEAD:refs/heads/{branch}"),
-                ]) {
-                    pushed = true;
-                    break;
-                }
-                push_retries += 1;
-                if push_retries > 5 {
-                    return Err(AppError::Invalid(format!(
-                        "git push to {repo} was rejected {push_retries} times (others keep pushing, or you may not push there); nothing is lost: run `guardia sync git` again"
-                    )));
-                }
-                git.run(&["fetch", "--quiet", "origin"])?;
-                git.merge(&remote_branch)?;
-                // What arrived with the merge is imported before pushing again.
-                let again = self.sync_folder(&clone, by)?;
-                folder.imported.extend(again.imported);
-                folder.refused.extend(again.refused);
-                git.run(&["add", "-A"])?;
-                if !git.ok(&["diff", "--cached", "--quiet"]) {
-                    let code = self.store.site().code.clone();
-                    git.commit(&format!("guardia: {code} keys"), &code)?;
-                }
-            }
-        }
-        Ok(GitReport {
+        let folder = self.sync_folder(&clone, by)?;
+        let mut report = GitReport {
             repository: repo.to_string(),
             clone: clone.display().to_string(),
             branch: branch.to_string(),
             folder,
-            committed,
-            pushed,
-            push_retries,
-        })
+            restored,
+            committed: false,
+            pushed: false,
+            push_retries: 0,
+            error: None,
+        };
+        // From here on the imports are done: a failure is reported with
+        // them, not instead of them.
+        if let Err(e) = self.publish_git(&git, &remote_branch, has_remote, by, &mut report) {
+            report.error = Some(e.to_string());
+        }
+        Ok(report)
+    }
+
+    /// Commits this site's own files in the clone and pushes them; on a
+    /// rejected push, pulls, syncs what arrived and tries again.
+    fn publish_git(
+        &mut self,
+        git: &Git,
+        remote_branch: &str,
+        has_remote: bool,
+        by: &str,
+        report: &mut GitReport,
+    ) -> Result<(), AppError> {
+        let clone = git.dir.clone();
+        report.committed = self.commit_own(
+            git,
+            report.folder.exported.as_ref(),
+            report.folder.withheld.is_some(),
+        )?;
+        let born = git.ok(&["rev-parse", "--verify", "--quiet", "HEAD"]);
+        let ahead = born && (!has_remote || !git.ok(&["diff", "--quiet", remote_branch, "HEAD"]));
+        if !report.committed && !ahead {
+            return Ok(());
+        }
+        let refspec = format!("HEAD:refs/heads/{}", report.branch);
+        loop {
+            let refused = match git.run(&["push", "--quiet", "origin", &refspec]) {
+                Ok(_) => {
+                    report.pushed = true;
+                    return Ok(());
+                }
+                Err(e) => e,
+            };
+            report.push_retries += 1;
+            if report.push_retries >= PUSH_TRIES {
+                return Err(AppError::Invalid(format!(
+                    "git push to {} was rejected {} times (others keep pushing, or you may not push there); the last time: {refused}",
+                    report.repository, report.push_retries
+                )));
+            }
+            git.run(&["fetch", "--quiet", "origin"])?;
+            git.merge(remote_branch)?;
+            // What arrived with the merge is imported before pushing again.
+            let again = self.sync_folder(&clone, by)?;
+            report.folder.imported.extend(again.imported);
+            for r in again.refused {
+                if !report.folder.refused.contains(&r) {
+                    report.folder.refused.push(r);
+                }
+            }
+            let committed =
+                self.commit_own(git, again.exported.as_ref(), again.withheld.is_some())?;
+            if again.withheld.is_some() {
+                report.folder.withheld = again.withheld;
+            }
+            report.committed |= committed;
+            if report.folder.exported.is_none() {
+                report.folder.exported = again.exported;
+            }
+        }
+    }
+
+    /// Stages this site's own files (its key, the bundles it wrote, and
+    /// `.gitattributes`) and commits them if anything changed. Nothing
+    /// else in the clone is ever committed.
+    fn commit_own(
+        &self,
+        git: &Git,
+        exported: Option<&ExportReport>,
+        withheld: bool,
+    ) -> Result<bool, AppError> {
+        let site = self.store.site().clone();
+        let root = git.dir.join(&site.dataset_id);
+        let mut paths: Vec<PathBuf> = vec![
+            git.dir.join(".gitattributes"),
+            root.join("keys").join(format!("{}.pub", site.site_id)),
+        ];
+        // A forked site publishes nothing of its own.
+        if !withheld {
+            let own_dir = root.join("sites").join(&site.site_id);
+            for file in sorted_entries(&own_dir)? {
+                if is_bundle_name(&file) && self.reader().written_here(&relative(&root, &file))? {
+                    paths.push(file);
+                }
+            }
+        }
+        // Named from the clone's top: git matches absolute paths against
+        // the clone's real path, which a symlink in the database's path
+        // would make differ.
+        let mut args: Vec<&OsStr> = vec![OsStr::new("add"), OsStr::new("--")];
+        args.extend(
+            paths
+                .iter()
+                .filter(|p| p.exists())
+                .filter_map(|p| p.strip_prefix(&git.dir).ok())
+                .map(|p| p.as_os_str()),
+        );
+        git.run(&args)?;
+        if git.ok(&["diff", "--cached", "--quiet"]) {
+            return Ok(false);
+        }
+        let msg = match exported {
+            // The ranges name their origins; the author names this site.
+            Some(e) => format!("guardia: {}", describe(&e.contains)),
+            None => format!("guardia: {} keys", site.code),
+        };
+        git.commit(&msg, &site.code)?;
+        Ok(true)
     }
 
     /// Where the clone of `repo` lives: next to the database, one per repository.
@@ -320,6 +478,101 @@ impl App {
             .unwrap_or_default();
         db.with_file_name(format!("{name}.sync"))
             .join(format!("git-{id}"))
+    }
+}
+
+/// Refuses a branch name git would refuse, before any git command runs
+/// with it. `@{` is refused here too: `check-ref-format --branch` would
+/// expand `@{-1}` to a branch of the repository it runs in.
+fn check_branch_name(branch: &str) -> Result<(), AppError> {
+    let refused = || {
+        AppError::Invalid(format!(
+            "'{branch}' is not a branch name git accepts (no spaces, no `..`, none of ~^:?*[\\, not starting with `-` or ending in `.lock`); name the branch to sync on with --branch, e.g. --branch guardia-sync"
+        ))
+    };
+    if branch.is_empty() || branch.starts_with('-') || branch.contains("@{") {
+        return Err(refused());
+    }
+    let accepted = Command::new("git")
+        .args(["check-ref-format", "--branch", branch])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_err(cannot_run_git)?
+        .success();
+    if accepted { Ok(()) } else { Err(refused()) }
+}
+
+fn cannot_run_git(e: std::io::Error) -> AppError {
+    AppError::Invalid(format!(
+        "cannot run git ({e}); install git, or sync through a shared folder with `guardia sync folder`"
+    ))
+}
+
+/// This site's own paths in a clone, as `git status -z` names them
+/// (relative to the clone, `/` between parts).
+struct OwnPaths {
+    dir: Vec<u8>,
+    key: Vec<u8>,
+}
+
+impl OwnPaths {
+    fn of(dataset: &str, site_id: &str) -> OwnPaths {
+        OwnPaths {
+            dir: format!("{dataset}/sites/{site_id}/").into_bytes(),
+            key: format!("{dataset}/keys/{site_id}.pub").into_bytes(),
+        }
+    }
+
+    fn holds(&self, path: &[u8]) -> bool {
+        path.starts_with(&self.dir) || path == self.key.as_slice() || path == b".gitattributes"
+    }
+}
+
+/// Why this site's changes were not exported: `files` in its own
+/// directory that this database did not write; `forked` when one of them
+/// is signed with this site's key.
+fn withheld(code: &str, files: &[String], forked: bool) -> String {
+    let list = files.join(", ");
+    if forked {
+        format!(
+            "site {code} is forked: another database with this site's identity (a restored backup, or a copy of the database file) wrote {list}. Nothing of this site is exported until that is settled, and syncing again does not settle it: keep one of the two databases, stop using the other and re-create it with a new site code (`guardia init --site NEW --join KEYFILE`, then trust keys again; see \"Forks\" in docs/sync.md). If this database is the one kept, remove the other's files ({list}) from the folder"
+        )
+    } else {
+        format!(
+            "{list} in this site's own directory, not written by this database, cannot be checked (its refusal says why), so nothing of site {code} is exported in case another database uses this site; if such a file is damaged or does not belong there, remove it from the folder and sync again"
+        )
+    }
+}
+
+/// How the folder report asks for a pending site to be trusted: by site id
+/// when another site uses its code too, and not at all when a trusted
+/// site already does (ticket keys would collide).
+fn untrusted(s: &SiteRow, sites: &[SiteRow]) -> String {
+    let fp = s
+        .pubkey
+        .as_deref()
+        .map(crate::sync::keys::fingerprint)
+        .unwrap_or_default();
+    let twins: Vec<&SiteRow> = sites
+        .iter()
+        .filter(|o| o.site_id != s.site_id && o.code.eq_ignore_ascii_case(&s.code))
+        .collect();
+    if let Some(taken) = twins.iter().find(|o| o.trust != trust::PENDING) {
+        format!(
+            "{} (site id {}, key fingerprint {fp}): site {} ({}) already uses the code {}, so this one cannot be trusted (ticket keys would collide); its operator must re-create it with another code (`guardia init --site OTHER --join KEYFILE`)",
+            s.code, s.site_id, taken.code, taken.site_id, s.code
+        )
+    } else if !twins.is_empty() {
+        format!(
+            "{} (site id {}, key fingerprint {fp}): another site also calls itself {}; run `guardia sync trust {}` once its operator confirms the fingerprint",
+            s.code, s.site_id, s.code, s.site_id
+        )
+    } else {
+        format!(
+            "{} (key fingerprint {fp}): run `guardia sync trust {}` once its operator confirms the fingerprint",
+            s.code, s.code
+        )
     }
 }
 
@@ -350,15 +603,30 @@ fn folder_cursor(place: &Path) -> String {
 
 /// A file a folder sync refused, as its report lists it: named by its
 /// place inside the folder, like the imports, and "refused" said once (by
-/// whoever prints the list).
-fn refusal(name: &str, e: AppError) -> String {
+/// whoever prints the list); `then` says what becomes of it, if anything
+/// is worth saying.
+fn refusal(name: &str, e: AppError, then: &str) -> String {
     let why = match e {
         AppError::Sync(SyncError::Refused { reason, .. })
         | AppError::Sync(SyncError::Exporter { reason, .. }) => reason,
         AppError::Sync(SyncError::Io { cause, .. }) => format!("cannot be read ({cause})"),
         other => other.to_string(),
     };
-    format!("{name}: {why} (skipped; tried again at the next sync)")
+    if then.is_empty() {
+        format!("{name}: {why}")
+    } else {
+        format!("{name}: {why} ({then})")
+    }
+}
+
+/// The range of this site's changes a bundle's name gives
+/// (`<CODE>-<from>-<to>-<id>.gdb`), as this site wrote it.
+fn own_range(p: &Path) -> Option<[i64; 2]> {
+    let stem = p.file_stem()?.to_str()?;
+    let mut parts = stem.split('-').skip(1);
+    let from: i64 = parts.next()?.parse().ok()?;
+    let to: i64 = parts.next()?.parse().ok()?;
+    (from >= 1 && to >= from).then_some([from, to])
 }
 
 fn first_seq(p: &Path) -> i64 {
@@ -396,27 +664,34 @@ struct Git {
 }
 
 impl Git {
-    fn run_in(dir: Option<&Path>, args: &[&str]) -> Result<String, AppError> {
+    fn run_in<S: AsRef<OsStr>>(dir: Option<&Path>, args: &[S]) -> Result<String, AppError> {
         let mut cmd = Command::new("git");
         if let Some(d) = dir {
             cmd.arg("-C").arg(d);
         }
-        let out = cmd.args(args).output().map_err(|e| {
-            AppError::Invalid(format!(
-                "cannot run git ({e}); install git, or sync through a shared folder with `guardia sync folder`"
-            ))
-        })?;
+        let out = cmd.args(args).output().map_err(cannot_run_git)?;
         if !out.status.success() {
+            let shown: Vec<String> = args
+                .iter()
+                .map(|a| a.as_ref().to_string_lossy().into_owned())
+                .collect();
+            // git's message, its lines joined: it is quoted on one line.
+            let said: Vec<String> = String::from_utf8_lossy(&out.stderr)
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(str::to_string)
+                .collect();
             return Err(AppError::Invalid(format!(
                 "`git {}` failed: {}",
-                args.join(" "),
-                String::from_utf8_lossy(&out.stderr).trim()
+                shown.join(" "),
+                said.join("; ")
             )));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
-    fn run(&self, args: &[&str]) -> Result<String, AppError> {
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String, AppError> {
         Self::run_in(Some(&self.dir), args)
     }
 
@@ -429,6 +704,76 @@ impl Git {
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
+    }
+
+    /// Puts the clone back to what branch `branch` holds before a sync, so
+    /// that nothing but this site's own files (`own`) is imported from it
+    /// or committed: files of the branch changed or removed in the clone
+    /// are restored (and returned, to be reported); a file the branch does
+    /// not have, outside this site's own paths, stops the sync, named,
+    /// before anything is imported.
+    fn tidy(&self, branch: &str, own: &OwnPaths) -> Result<Vec<String>, AppError> {
+        // Nothing stays staged from an interrupted run: staging is ours.
+        self.run(&["reset", "--quiet"])?;
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&self.dir)
+            .args([
+                "status",
+                "--porcelain=v1",
+                "-z",
+                "--untracked-files=all",
+                "--no-renames",
+            ])
+            .output()
+            .map_err(cannot_run_git)?;
+        if !out.status.success() {
+            return Err(AppError::Invalid(format!(
+                "`git status` failed in {}: {}",
+                self.dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )));
+        }
+        let mut changed: Vec<&[u8]> = Vec::new();
+        let mut stray: Vec<&[u8]> = Vec::new();
+        for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
+            let (state, path) = (&entry[..2], &entry[3..]);
+            if state == b"??" {
+                if !own.holds(path) {
+                    stray.push(path);
+                }
+            } else {
+                changed.push(path);
+            }
+        }
+        let shown = |paths: &[&[u8]]| -> Vec<String> {
+            paths
+                .iter()
+                .map(|p| String::from_utf8_lossy(p).into_owned())
+                .collect()
+        };
+        if !stray.is_empty() {
+            let names = shown(&stray);
+            let more = names.len().saturating_sub(10);
+            let mut list = names.into_iter().take(10).collect::<Vec<_>>().join(", ");
+            if more > 0 {
+                list.push_str(&format!(" and {more} more"));
+            }
+            return Err(AppError::Invalid(format!(
+                "the clone {} holds files that are not on branch {branch} and not this site's: {list}. guardia commits only this site's own files, and would import these as if the repository held them: move them out of the clone (they were never sent), then run `guardia sync git` again",
+                self.dir.display()
+            )));
+        }
+        if !changed.is_empty() {
+            let mut args: Vec<&OsStr> = vec![
+                OsStr::new("checkout"),
+                OsStr::new("--quiet"),
+                OsStr::new("--"),
+            ];
+            args.extend(changed.iter().map(|p| OsStr::from_bytes(p)));
+            self.run(&args)?;
+        }
+        Ok(shown(&changed))
     }
 
     /// Files are disjoint between sites, so the merge never conflicts.

@@ -176,7 +176,7 @@ fn run_command(
             } else {
                 print(&folder_text(&report))?;
             }
-            Ok(if report.refused.is_empty() {
+            Ok(if report.refused.is_empty() && report.withheld.is_none() {
                 ExitCode::SUCCESS
             } else {
                 ExitCode::FAILURE
@@ -187,20 +187,30 @@ fn run_command(
         } => {
             let report = app.sync_git(repo, branch, by)?;
             close_progress_line(open_line);
-            if *json {
-                print_json(&report)?;
+            let printed = if *json {
+                print_json(&report)
             } else {
-                let mut s = folder_text(&report.folder);
+                let mut s = String::new();
+                for r in &report.restored {
+                    s.push_str(&format!(
+                        "restored {} as branch {} has it (it was changed in the clone)\n",
+                        clean(r),
+                        clean(&report.branch)
+                    ));
+                }
+                s.push_str(&folder_text(&report.folder));
                 s.push_str(&format!(
                     "git: {} on branch {}: {}{}\n",
                     clean(&report.repository),
                     clean(&report.branch),
                     if report.pushed {
                         "pushed"
+                    } else if report.error.is_some() {
+                        "not pushed"
                     } else {
                         "nothing to push"
                     },
-                    if report.push_retries > 0 {
+                    if report.push_retries > 0 && report.pushed {
                         format!(
                             " (after {} rejected push(es), pulled and pushed again)",
                             report.push_retries
@@ -209,13 +219,47 @@ fn run_command(
                         String::new()
                     }
                 ));
-                print(&s)?;
+                print(&s)
+            };
+            // The failure goes to stderr even when stdout fails, with what
+            // was done before it: the imports stay, and this site's
+            // changes wait, committed, in the clone.
+            if let Some(e) = &report.error {
+                let waiting = if report.committed || report.push_retries > 0 {
+                    format!(
+                        "this site's changes are sealed and committed in the clone {}, waiting to be pushed",
+                        report.clone
+                    )
+                } else {
+                    format!(
+                        "this site's files wait in the clone {} to be committed",
+                        report.clone
+                    )
+                };
+                eprintln!(
+                    "guardia: {}",
+                    clean(&format!(
+                        "{e}. Nothing is lost: the bundles listed as imported stay imported, and {waiting}; run `guardia sync git {}{}` again",
+                        report.repository,
+                        if report.branch == "guardia-sync" {
+                            String::new()
+                        } else {
+                            format!(" --branch {}", report.branch)
+                        }
+                    ))
+                );
             }
-            Ok(if report.folder.refused.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
+            printed?;
+            Ok(
+                if report.folder.refused.is_empty()
+                    && report.folder.withheld.is_none()
+                    && report.error.is_none()
+                {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                },
+            )
         }
         SyncCommand::Status { json } => {
             let st = app.sync_status()?;
@@ -229,6 +273,14 @@ fn run_command(
             );
             for site in &st.sites {
                 let held: Vec<String> = site.held.iter().map(|[a, b]| format!("{a}-{b}")).collect();
+                // Two sites with one code are told apart by their site ids,
+                // which commands then take instead of the code.
+                let shared = st
+                    .sites
+                    .iter()
+                    .filter(|o| o.code.eq_ignore_ascii_case(&site.code))
+                    .count()
+                    > 1;
                 s.push_str(&format!(
                     "  {:<8} {:<8} key {:<19}  holds {}",
                     clean(&site.code),
@@ -254,6 +306,9 @@ fn run_command(
                 }
                 if site.clock_ahead_min > 0 {
                     s.push_str(&format!("; clock {} min ahead", site.clock_ahead_min));
+                }
+                if shared {
+                    s.push_str(&format!("; site id {}", clean(&site.site_id)));
                 }
                 s.push('\n');
             }
@@ -381,14 +436,15 @@ fn folder_text(r: &FolderReport) -> String {
     for i in &r.imported {
         s.push_str(&import_line(i));
     }
-    match &r.exported {
-        Some(e) => s.push_str(&format!(
+    match (&r.exported, &r.withheld) {
+        (Some(e), _) => s.push_str(&format!(
             "exported {} changes to {} ({})\n",
             e.ops,
             clean(&e.file),
             ranges(&e.contains)
         )),
-        None => s.push_str("nothing new to export\n"),
+        (None, Some(why)) => s.push_str(&format!("export withheld: {}\n", clean(why))),
+        (None, None) => s.push_str("nothing new to export\n"),
     }
     for u in &r.untrusted {
         s.push_str(&format!("not trusted yet: {}\n", clean(u)));

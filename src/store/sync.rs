@@ -375,6 +375,20 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Whether this database wrote the bundle it records under `name` (a
+    /// file of its own directory in a shared folder), rather than imported
+    /// a copy of someone's bundle under that name.
+    pub fn written_here(&self, name: &str) -> Result<bool, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "SELECT 1 FROM imported_bundle
+                 WHERE file = ?1 AND exporter_no IS NULL AND hash NOT LIKE 'name:%' LIMIT 1",
+            )
+            .and_then(|mut st| st.query_row([name], |_| Ok(())).optional())
+            .map(|r| r.is_some())
+            .map_err(|e| self.err(e))
+    }
+
     /// Open conflicts, by ticket key.
     pub fn conflicts(&self, limit: usize) -> Result<Vec<ConflictRow>, StoreError> {
         let mut st = self
@@ -569,6 +583,26 @@ impl WriteTx<'_> {
             origin,
             seq,
         )
+    }
+
+    /// Sets what was already written for `target` of `origin` to `seq`,
+    /// lower or higher: a shared folder's cursor follows what the folder
+    /// holds (a folder emptied, or a git branch that never got a bundle,
+    /// gets it again).
+    pub fn reset_export_cursor(
+        &mut self,
+        target: &str,
+        origin: i64,
+        seq: i64,
+    ) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO export_cursor(target, origin_no, seq) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(target, origin_no) DO UPDATE SET seq = excluded.seq",
+            )
+            .and_then(|mut st| st.execute(params![target, origin, seq]))
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Raises a per-origin seq (acknowledged, or already exported); never lowers it.

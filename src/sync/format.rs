@@ -441,6 +441,44 @@ fn io(path: &Path, cause: std::io::Error) -> SyncError {
     }
 }
 
+/// A file named on the command line (`what`: "bundle", "key file") that
+/// cannot be opened.
+pub fn unreadable(what: &'static str, path: &Path, cause: std::io::Error) -> SyncError {
+    SyncError::Unreadable {
+        what,
+        file: path.display().to_string(),
+        cause,
+    }
+}
+
+/// Why a bundle is not written over an existing file.
+fn exists_already(path: &Path) -> SyncError {
+    SyncError::Invalid(format!(
+        "{} already exists, and guardia does not write a bundle over a file (it may be a bundle not imported yet, perhaps another site's); name another file, or move that one away first",
+        path.display()
+    ))
+}
+
+/// Gives the finished temporary file its name, never replacing a file
+/// that appeared there meanwhile: a hard link fails if the name is taken.
+/// Filesystems without hard links (FAT on USB sticks) get a check and a
+/// rename instead.
+fn publish(tmp: &Path, path: &Path) -> Result<(), SyncError> {
+    match std::fs::hard_link(tmp, path) {
+        Ok(()) => {
+            let _ = std::fs::remove_file(tmp);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(exists_already(path)),
+        Err(_) => {
+            if path.symlink_metadata().is_ok() {
+                return Err(exists_already(path));
+            }
+            std::fs::rename(tmp, path).map_err(|e| write_failed(path, e))
+        }
+    }
+}
+
 /// Why `path` could not be written, and what to do about it. Nothing is
 /// left behind: the temporary file is removed by the caller.
 pub fn write_failed(path: &Path, cause: std::io::Error) -> SyncError {
@@ -472,7 +510,8 @@ pub fn write_failed(path: &Path, cause: std::io::Error) -> SyncError {
 
 /// Writes a bundle to `path` (through a temporary name in the same
 /// directory, synced and renamed, so a reader never sees half a file).
-/// `sign` signs the file's SHA-256.
+/// `sign` signs the file's SHA-256. An existing file is never replaced: it
+/// may be a bundle still waiting to be imported.
 pub fn write_bundle(
     path: &Path,
     header: &Header,
@@ -485,6 +524,10 @@ pub fn write_bundle(
             path.display(),
             path.join("bundle.gdb").display()
         )));
+    }
+    // Checked before anything is written, and again at the end.
+    if path.symlink_metadata().is_ok() {
+        return Err(exists_already(path));
     }
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
     let name = path
@@ -502,9 +545,9 @@ pub fn write_bundle(
     });
     match result {
         Ok(written) => {
-            if let Err(e) = std::fs::rename(&tmp, path) {
+            if let Err(e) = publish(&tmp, path) {
                 let _ = std::fs::remove_file(&tmp);
-                return Err(write_failed(path, e));
+                return Err(e);
             }
             if let Some(d) = dir
                 && let Ok(f) = File::open(d)
@@ -594,7 +637,7 @@ fn write_to(
 /// Checks the envelope: magic, version, lengths against the file size, and
 /// the checksum. Decompresses nothing.
 pub fn check_envelope(path: &Path) -> Result<Envelope, SyncError> {
-    let mut f = File::open(path).map_err(|c| io(path, c))?;
+    let mut f = File::open(path).map_err(|c| unreadable("bundle", path, c))?;
     let meta = f.metadata().map_err(|c| io(path, c))?;
     if meta.is_dir() {
         return Err(refused(path, "it is a folder, not a bundle file"));

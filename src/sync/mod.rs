@@ -25,10 +25,32 @@ pub enum SyncError {
     },
     #[error("{file}: {cause}")]
     Io { file: String, cause: std::io::Error },
+    /// A file named on the command line (a bundle, a key file) that cannot
+    /// be opened: said plainly, with what to check.
+    #[error("cannot read {what} {file}: {}", unreadable_why(cause))]
+    Unreadable {
+        what: &'static str,
+        file: String,
+        cause: std::io::Error,
+    },
     #[error("{0}")]
     Key(String),
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// Why a file cannot be read, in words an operator acts on.
+fn unreadable_why(cause: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    match cause.kind() {
+        K::NotFound => "no such file; check the path".into(),
+        K::PermissionDenied => {
+            "permission denied; check that you may read it (ls -l), or copy it somewhere you may"
+                .into()
+        }
+        K::IsADirectory => "it is a folder; name a file in it".into(),
+        _ => format!("{cause}; check the path and that the file is readable"),
+    }
 }
