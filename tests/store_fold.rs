@@ -5,12 +5,13 @@
 //! (`store/merge.rs`, `RowEdit`); one whose changes arrive in later
 //! imports is settled from the log. Both must agree, also for forged ops:
 //! changes that supersede themselves (no winner), transitions from a state
-//! nobody set, predecessors that never arrive.
+//! nobody set, predecessors that never arrive. A local move made after
+//! such ops must be valid on the replay too, and settle them.
 
-use guardia::store::ops::{Op, OpRef};
+use guardia::store::ops::{Op, OpDraft, OpRef, entity, kind};
 use guardia::store::{ApplyMode, Store};
 use proptest::prelude::*;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::path::Path;
 
 /// An op of this site's own log, its value as the JSON text it travels as.
@@ -64,6 +65,7 @@ fn history(s: &str) -> Vec<Wire> {
     let t1 = ("ticket", "t-1");
     let t2 = ("ticket", "t-2");
     let p = ("ticket", "p-1");
+    let t3 = ("ticket", "t-3");
     vec![
         wire(
             s,
@@ -224,6 +226,38 @@ fn history(s: &str) -> Vec<Wire> {
             r#""Cambiar el lote defectuoso""#,
             &[19],
         ),
+        wire(s, 25, t3, "create", None, &created("K-3", ""), &[]),
+        // A forged move, then a move made after it: it names the creation,
+        // whose state it leaves, and so settles the forged one.
+        wire(
+            s,
+            26,
+            t3,
+            "transition",
+            Some("status"),
+            r#"{"from":"closed","to":"new"}"#,
+            &[25],
+        ),
+        wire(
+            s,
+            27,
+            t3,
+            "transition",
+            Some("status"),
+            r#"{"from":"new","to":"assigned"}"#,
+            &[25, 26],
+        ),
+        // What earlier versions wrote after a forged move: it names only
+        // that move, which set no state, so it is invalid too.
+        wire(
+            s,
+            28,
+            t3,
+            "transition",
+            Some("status"),
+            r#"{"from":"new","to":"waiting"}"#,
+            &[26],
+        ),
     ]
 }
 
@@ -311,7 +345,7 @@ fn forged_changes_on_a_ticket_created_in_the_same_import_fold_as_in_separate_one
     let all: Vec<usize> = (0..history("s").len()).collect();
     let at_once = imported(&all, &[]);
     // Creations first, every later change in an import of its own.
-    let split = imported(&all, &[1, 2, 19, 20, 21, 22, 23]);
+    let split = imported(&all, &[1, 2, 19, 20, 21, 22, 23, 25, 26]);
     assert_eq!(at_once, split);
     assert!(
         split.contains("Text(\"P-1\")|Text(\"defectuoso\")"),
@@ -330,9 +364,147 @@ proptest! {
     #[test]
     fn any_arrival_order_and_any_split_into_imports_leave_the_same_tables(
         order in Just((0..history("s").len()).collect::<Vec<usize>>()).prop_shuffle(),
-        cuts in proptest::collection::vec(1usize..24, 0..4),
+        cuts in proptest::collection::vec(1usize..history("s").len(), 0..4),
     ) {
         let all: Vec<usize> = (0..order.len()).collect();
         prop_assert_eq!(imported(&order, &cuts), imported(&all, &[]));
     }
+}
+
+/// What a site shows of ticket `id`: its state and its conflicts' kinds.
+fn state_of(db: &Path, id: &str) -> (String, Vec<String>) {
+    let c = rusqlite::Connection::open(db).expect("open");
+    let status = c
+        .query_row("SELECT status FROM ticket WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .expect("ticket");
+    let mut st = c
+        .prepare("SELECT kind FROM conflict WHERE ticket_id = ?1 ORDER BY 1")
+        .expect("conflicts");
+    let kinds = st
+        .query_map([id], |r| r.get(0))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect();
+    (status, kinds)
+}
+
+fn assert_healthy(store: &Store) {
+    let report = store.doctor().expect("doctor");
+    assert!(report.healthy(), "{:?}", report.differences);
+}
+
+/// A local move on a ticket whose state no op holds (each op of its
+/// register is a forged move, a move that named only it, or one that
+/// follows an op not arrived) leaves the state the ticket was created in:
+/// it names the creation besides those ops, so the replay and every other
+/// site judge it valid, it supersedes them and their conflict goes. Before,
+/// it named only them: shown here, but invalid or undecided on the replay.
+#[test]
+fn a_local_move_after_ops_that_set_no_state_names_the_creation_and_settles_them() {
+    let dir = tempfile::tempdir().expect("dir");
+    let db = dir.path().join("fold.db");
+    let mut store = Store::create(&db, "LYO").expect("create");
+    let frg = "5c0e7a4d-7d2b-4f7e-9a51-0c6b2f1e8d93";
+    let t = ("ticket", "t-9");
+    let ops = [
+        wire(frg, 1, t, "create", None, &created("K-9", ""), &[]),
+        wire(
+            frg,
+            2,
+            t,
+            "transition",
+            Some("status"),
+            r#"{"from":"closed","to":"new"}"#,
+            &[1],
+        ),
+        wire(
+            frg,
+            3,
+            t,
+            "transition",
+            Some("status"),
+            r#"{"from":"new","to":"in_progress"}"#,
+            &[2],
+        ),
+        wire(
+            frg,
+            4,
+            t,
+            "transition",
+            Some("status"),
+            r#"{"from":"waiting","to":"new"}"#,
+            &[-9],
+        ),
+    ];
+    let now = 1_800_000_000_000;
+    store
+        .write(now, ApplyMode::Bulk, |w| {
+            let frg_no = w.upsert_site(frg, "FRG", "", "trusted")?;
+            for o in &ops {
+                w.import_op(o.op.clone(), frg_no, &o.text)?;
+            }
+            w.settle_imports()
+        })
+        .expect("import");
+    assert_eq!(
+        state_of(&db, "t-9"),
+        ("new".into(), vec!["invalid-transition".into()])
+    );
+    assert_healthy(&store);
+
+    let mv = |store: &mut Store, from: &str, to: &str| {
+        store
+            .write(now, ApplyMode::Live, |w| {
+                let draft = OpDraft::new(
+                    entity::TICKET,
+                    "t-9",
+                    kind::TRANSITION,
+                    json!({"from": from, "to": to, "note": ""}),
+                );
+                w.append("ana", draft.field("status"))
+            })
+            .expect("move")
+    };
+    let moved = mv(&mut store, "new", "assigned");
+    assert_eq!(state_of(&db, "t-9"), ("assigned".into(), vec![]));
+    assert_healthy(&store);
+    let named: Vec<String> = moved.pred.iter().map(ToString::to_string).collect();
+    let expected: Vec<String> = (1..=4).map(|n| format!("{frg}:{n}")).collect();
+    assert_eq!(named, expected);
+
+    // The op the undecided one follows arrives: both are superseded.
+    let mut late = wire(
+        "gone",
+        9,
+        t,
+        "transition",
+        Some("status"),
+        r#"{"from":"new","to":"waiting"}"#,
+        &[],
+    );
+    late.op.pred = vec![OpRef {
+        site: frg.into(),
+        seq: 1,
+    }];
+    store
+        .write(now, ApplyMode::Bulk, |w| {
+            let gone_no = w.upsert_site("gone", "GON", "", "trusted")?;
+            w.import_op(late.op.clone(), gone_no, &late.text)?;
+            w.settle_imports()
+        })
+        .expect("import");
+    assert_eq!(state_of(&db, "t-9"), ("assigned".into(), vec![]));
+    assert_healthy(&store);
+
+    // With one valid head again, the next move names only it.
+    let next = mv(&mut store, "assigned", "in_progress");
+    let head = OpRef {
+        site: moved.site.clone(),
+        seq: moved.seq,
+    };
+    assert_eq!(next.pred, [head]);
+    assert_eq!(state_of(&db, "t-9"), ("in_progress".into(), vec![]));
+    assert_healthy(&store);
 }

@@ -760,18 +760,23 @@ fn initial<'a>(created: &'a Op, field: &'a str) -> Register<'a> {
     }
 }
 
-/// The current tips of a register (its ops no valid op supersedes: the
-/// heads, and invalid or undecided transitions), which a new local change
-/// supersedes: naming all of them is how a person resolves a conflict.
-/// Only valid ops supersede, as in the fold: a change that named only an
-/// invalid op would itself be judged invalid at every other site. Sorted,
-/// so the op is the same on every run.
+/// What a new local change of a register supersedes: its current tips
+/// (the ops no valid op supersedes: the heads, and invalid or undecided
+/// transitions), so that naming all of them resolves a conflict, and the
+/// op that set the value shown. Sorted, so the op is the same on every run.
+///
+/// Without a head the register shows the value the entity was created
+/// with, so the creation is named too: a transition is valid only when a
+/// predecessor set its `from`, and an invalid or undecided tip sets
+/// nothing. A move that named only such tips would be shown here (the
+/// live write applies it as it is) yet judged invalid by `doctor`'s replay
+/// and at every other site, and the conflict it meant to settle would stay.
 pub(super) fn tips(
     conn: &Connection,
     entity_id: &str,
     field: &str,
 ) -> Result<Vec<OpRef>, ApplyError> {
-    let (ops, _, v) = read_register(conn, entity_id, field)?;
+    let (ops, created, v) = read_register(conn, entity_id, field)?;
     let mut tips: Vec<OpRef> = v
         .heads
         .iter()
@@ -779,6 +784,15 @@ pub(super) fn tips(
         .chain(&v.undecided)
         .map(|&i| ops[i].at.clone())
         .collect();
+    if v.heads.is_empty()
+        && !tips.is_empty()
+        && let Some(c) = created
+    {
+        tips.push(OpRef {
+            site: c.site,
+            seq: c.seq,
+        });
+    }
     tips.sort();
     Ok(tips)
 }
