@@ -467,10 +467,18 @@ fn runbook_list_run_and_tick() {
     assert!(err.contains("unknown runbook item 'nada'"), "{err}");
     assert!(err.contains("osf-administracion/zona"), "{err}");
 
+    // A tick is evidence of a check: blank evidence is refused, and an
+    // untick takes none.
+    for blank in [&[][..], &["--evidence", "   "][..]] {
+        let err = env.fail(&[&["runbook", "tick", key.as_str(), "zona"][..], blank].concat());
+        assert!(err.contains("needs its evidence"), "{err}");
+    }
     env.ok_as(
         "carla",
         &["runbook", "tick", &key, "zona", "--evidence", "solo Caldas"],
     );
+    let err = env.fail(&["runbook", "tick", &key, "zona", "--undo", "--evidence", "x"]);
+    assert!(err.contains("--undo takes no evidence"), "{err}");
     let t = env.show(&key);
     let run = &t["runbooks"][0];
     assert_eq!(run["runbook"], "osf-administracion");

@@ -369,7 +369,9 @@ fn seed_001_cutoff_holds_on_holidays_and_approvals_do_not_outlive_their_state() 
 #[test]
 fn seed_003_help_centre_and_support_centre_set_their_own_states() {
     let env = Env::new();
-    let other = env.support("Consulta previa", "Caso parecido");
+    let other = env.problem("Adjuntos rechazados por el servidor", "Caso parecido");
+    // A problem link names a problem record: a mistyped key is refused.
+    let unrelated = env.support("Consulta previa", "Caso parecido");
     let new = |title: &str| {
         common::key_of(&env.json(&[
             "new",
@@ -403,6 +405,11 @@ fn seed_003_help_centre_and_support_centre_set_their_own_states() {
     );
     assert!(err.contains("only in: reviewed"), "{err}");
     env.ok_as("felipe", &["move", &key, "reviewed"]);
+    let err = env.fail_as("felipe", &["link", &key, &unrelated, "--kind", "problem"]);
+    assert!(
+        err.contains("a 'problem' link points to a problem record"),
+        "{err}"
+    );
     env.ok_as("felipe", &["link", &key, &other, "--kind", "problem"]);
     let links = &env.show(&key)["links"];
     assert_eq!(links[0]["kind"], "problem", "{links}");
@@ -753,4 +760,75 @@ fn an_approval_is_not_given_by_who_wrote_what_it_approves() {
         &["approve", &key, "large_estimate", "--reason", "Visto"],
     );
     env.ok_as("felipe", &["move", &key, "in_progress"]);
+}
+
+#[test]
+fn no_to_a_yes_no_question_is_an_answer_and_duplicates_repeat_the_same_service() {
+    let env = Env::new();
+    // could_log_in made mandatory for incidents: "no" answers it.
+    let types = common::default_config("types.toml")
+        .replacen(
+            "mandatory = [\"reporter_email\", \"extension\", \"executable\", \"environment\"]",
+            "mandatory = [\"reporter_email\", \"extension\", \"executable\", \"environment\", \"could_log_in\"]",
+            1,
+        )
+        .replacen("    \"could_log_in\",\n", "", 1);
+    env.write_config("types.toml", &types);
+    let err = env.fail(&[
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        "Sin acceso",
+        "--description",
+        "No entra",
+        "--field",
+        "reporter_email=u@example.org",
+        "--field",
+        "extension=5600",
+        "--field",
+        "executable=ORCLO",
+        "--field",
+        "environment=produccion",
+    ]);
+    assert!(err.contains("could_log_in"), "{err}");
+    let key = common::key_of(&env.json(&[
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        "Sin acceso",
+        "--description",
+        "No entra",
+        "--field",
+        "reporter_email=u@example.org",
+        "--field",
+        "extension=5600",
+        "--field",
+        "executable=ORCLO",
+        "--field",
+        "environment=produccion",
+        "--field",
+        "could_log_in=no",
+        "--json",
+    ]));
+    assert_eq!(env.show(&key)["fields"]["could_log_in"], false);
+
+    // A duplicate names a ticket of the same service.
+    let api = env.api_incident("Token expira", "La API rechaza el token");
+    let err = env.fail(&["reject", &key, "--reason", "duplicate", "--of", &api]);
+    assert!(
+        err.contains("a duplicate repeats the report of the same failure"),
+        "{err}"
+    );
+    let original = env.incident_with(
+        "Sin acceso al portal",
+        "No entra nadie",
+        &["--field", "could_log_in=sí"],
+    );
+    env.ok(&["reject", &key, "--reason", "duplicate", "--of", &original]);
+    assert_eq!(
+        env.show(&original)["linked_from"],
+        serde_json::json!([{"kind": "duplicate_of", "target": key}])
+    );
 }

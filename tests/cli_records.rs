@@ -1069,3 +1069,89 @@ fn problem_list_fits_a_narrow_terminal() {
         }
     }
 }
+
+#[test]
+fn only_the_incident_manager_ends_a_major_incident_and_a_failure_has_one() {
+    let env = Env::new();
+    let major = env.incident("Caída de recaudo", "Nadie recauda");
+    let report = env.incident("No recauda la sede", "Sede Pereira");
+    env.ok_as("ines", &["major", "declare", &major, "--reason", "masiva"]);
+    env.ok_as("ines", &["major", "attach", &major, &report]);
+
+    // An agent may work it, not end it, nor reject it.
+    env.ok(&["assign", &major, "ana"]);
+    let err = env.fail(&[
+        "move",
+        &major,
+        "resolved",
+        "--field",
+        "solution=ya funciona",
+    ]);
+    assert!(
+        err.contains("only the incident_manager role may end a major incident")
+            && err.contains("major resolve"),
+        "{err}"
+    );
+    let err = env.fail(&["reject", &major, "--reason", "missing_docs"]);
+    assert!(err.contains("is a major incident"), "{err}");
+    let err = env.fail_as("ines", &["reject", &major, "--reason", "missing_docs"]);
+    assert!(err.contains("is a major incident"), "{err}");
+    assert_eq!(
+        common::keys(&env.json(&["major", "list", "--json"])),
+        vec![major.clone()]
+    );
+
+    // A report belongs to one failure being worked.
+    let other = env.incident("Caída del portal", "Portal");
+    env.ok_as("ines", &["major", "declare", &other, "--reason", "portal"]);
+    let err = env.fail_as("ines", &["major", "attach", &other, &report]);
+    assert!(
+        err.contains(&format!(
+            "is a report of the major incident {major} already"
+        )),
+        "{err}"
+    );
+    // The major incident lists its reports.
+    let t = env.show(&major);
+    assert_eq!(
+        t["linked_from"],
+        serde_json::json!([{"kind": "major", "target": report}])
+    );
+    assert!(
+        env.ok(&["show", &major])
+            .contains(&format!("major ← {report}"))
+    );
+
+    // A critical rejection is declared once while that major incident is worked.
+    let critical = env.incident("OSF no abre", "Caída total");
+    env.ok(&["reject", &critical, "--reason", "critical"]);
+    env.ok_as(
+        "ines",
+        &["major", "declare", &critical, "--reason", "caída total"],
+    );
+    let err = env.fail_as(
+        "ines",
+        &["major", "declare", &critical, "--reason", "otra vez"],
+    );
+    assert!(
+        err.contains("was already declared as the major incident"),
+        "{err}"
+    );
+
+    // The incident manager ends it.
+    env.ok_as(
+        "ines",
+        &["move", &major, "resolved", "--field", "solution=Reinicio"],
+    );
+    // A problem link names a problem record, a major link a major incident.
+    let err = env.fail(&["link", &report, &other, "--kind", "problem"]);
+    assert!(
+        err.contains("a 'problem' link points to a problem record"),
+        "{err}"
+    );
+    let err = env.fail(&["link", &critical, &report, "--kind", "major"]);
+    assert!(
+        err.contains("a 'major' link points to a declared major incident"),
+        "{err}"
+    );
+}

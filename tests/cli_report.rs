@@ -560,8 +560,8 @@ fn a_late_timer_move_counts_when_it_was_due_in_a_past_backlog() {
 #[test]
 fn top_problems_rank_by_linked_incidents_with_their_worklog() {
     let env = Env::new();
-    let problem = env.incident("Caídas del servicio de facturación", "Causa raíz");
-    let other = env.incident("Lentitud general", "Causa raíz");
+    let problem = env.problem("Caídas del servicio de facturación", "Causa raíz");
+    let other = env.problem("Lentitud general", "Causa raíz");
     let mut incidents = Vec::new();
     for i in 0..3 {
         incidents.push(env.incident(&format!("Factura {i}"), "Falla"));

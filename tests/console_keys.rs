@@ -126,6 +126,7 @@ fn detail_of(ticket: Ticket) -> TicketDetail {
         runbooks: vec![],
         escalations: vec![],
         links: vec![],
+        linked_from: vec![],
     }
 }
 

@@ -93,7 +93,7 @@ fn resolved_state(wf: &Workflow) -> Option<&str> {
         .map(|s| s.id.get_ref().as_str())
 }
 
-fn require_manager(cfg: &Config, actor: &Operator, what: &str) -> Result<(), AppError> {
+pub(super) fn require_manager(cfg: &Config, actor: &Operator, what: &str) -> Result<(), AppError> {
     if actor.roles.iter().any(|r| r.get_ref() == INCIDENT_MANAGER) {
         return Ok(());
     }
@@ -141,6 +141,23 @@ pub fn is_major(cfg: &Config, t: &Ticket) -> bool {
     t.route.as_deref() == Some(MAJOR_ROUTE) && !lifecycle::is_rejected(cfg, t)
 }
 
+/// The major incident still being worked that `t` is a report of, if any.
+fn working_major_of(
+    r: &crate::store::Reader<'_>,
+    cfg: &Config,
+    t: &Ticket,
+) -> Result<Option<String>, AppError> {
+    for id in r.linked_ids(&t.id, "major", false)? {
+        if let Some((_, m)) = r.ticket_by_id(&id)?
+            && is_major(cfg, &m)
+            && lifecycle::being_worked(cfg, &m)
+        {
+            return Ok(Some(m.key));
+        }
+    }
+    Ok(None)
+}
+
 /// The ticket a critical rejection closed, as a new ticket to declare.
 fn renewed(t: &Ticket) -> NewTicket {
     let text = |v: &Value| match v {
@@ -181,6 +198,14 @@ impl App {
         let (_, found) = load(&self.reader(), key)?;
         if found.route.as_deref() == Some(MAJOR_ROUTE) && lifecycle::is_rejected(cfg, &found) {
             check_incident(cfg, &found)?;
+            if let Some(m) = working_major_of(&self.reader(), cfg, &found)? {
+                return Err(AppError::Refused {
+                    key: found.key.clone(),
+                    message: format!(
+                        "was already declared as the major incident {m}, still being worked; attach further reports to it with `guardia major attach {m} KEY`"
+                    ),
+                });
+            }
             let actor_id = actor.id.get_ref().clone();
             let reason = reason.to_string();
             let report_id = found.id.clone();
@@ -279,7 +304,14 @@ impl App {
                                 .to_string(),
                         )
                     } else {
-                        None
+                        working_major_of(&w.reader(), cfg, &t)?
+                            .filter(|other| *other != m.key)
+                            .map(|other| {
+                                format!(
+                                    "is a report of the major incident {other} already, still being worked; a report belongs to one failure (`guardia link {} {other} --kind major --remove` detaches it)",
+                                    t.key
+                                )
+                            })
                     };
                     if let Some(message) = refusal {
                         if lenient {

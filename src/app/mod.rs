@@ -863,6 +863,11 @@ impl App {
                     message: format!("'{state}' is entered by rejecting with a reason: `guardia reject {key} --reason CODE`"),
                 });
             }
+            // Ending a major incident ends it for every console and offers
+            // its reports: the incident manager's call (`major resolve`).
+            if major::is_major(cfg, &t) && !lifecycle::working(wf, state) {
+                major::require_manager(cfg, actor, &format!("end a major incident (`guardia major resolve {key} --solution TEXT` also offers its reports)"))?;
+            }
             for name in supplied.keys() {
                 field_in_type(cfg, &t, name)?;
             }
@@ -1264,6 +1269,12 @@ impl App {
         let ticket = self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
             let r = w.reader();
             let (_, t) = load(&r, key)?;
+            if major::is_major(cfg, &t) {
+                return Err(AppError::Refused {
+                    key: key.into(),
+                    message: format!("is a major incident, declared by the incident managers; it is not rejected. The incident manager ends it with `guardia major resolve {key} --solution TEXT`"),
+                });
+            }
             let original = match original {
                 Some(o) => Some(load(&r, o)?.1),
                 None => None,
@@ -1296,6 +1307,15 @@ impl App {
                         message: format!(
                             "{} is a problem or known error record, not an incident; name the incident this one repeats (`guardia known apply` links a ticket to a known error)",
                             o.key
+                        ),
+                    });
+                }
+                if o.service != t.service {
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "{} is a ticket of service '{}' and {key} of '{}'; a duplicate repeats the report of the same failure. Check the key (`guardia search TEXT`), or link related tickets with `guardia link`",
+                            o.key, o.service, t.service
                         ),
                     });
                 }
@@ -1407,6 +1427,7 @@ impl App {
         evidence: Option<&str>,
         checked: bool,
     ) -> Result<(String, String), AppError> {
+        let evidence = evidence.map(str::trim).filter(|e| !e.is_empty());
         let cfg = &self.config;
         let (want_runbook, item_id) = match item.split_once('/') {
             Some((r, i)) => (Some(r.to_string()), i.to_string()),
@@ -1450,6 +1471,21 @@ impl App {
                     .collect();
                 return Err(AppError::unknown("runbook item", item, items));
             };
+            match (checked, evidence) {
+                // Seed 000 §13: the help desk shows evidence of its level-1
+                // checks; a tick without it would read as a check done.
+                (true, None) => {
+                    return Err(AppError::Invalid(format!(
+                        "{key}: ticking '{item}' needs its evidence, what you checked and saw: add --evidence TEXT (the dossier shows it)"
+                    )));
+                }
+                (false, Some(_)) => {
+                    return Err(AppError::Invalid(format!(
+                        "{key}: --undo takes no evidence (an unticked item shows none); leave --evidence out"
+                    )));
+                }
+                _ => {}
+            }
             w.append(
                 &actor_id,
                 OpDraft::new(entity::RUNBOOK_RUN, &run.id, kind::SET, json!({"checked": checked, "evidence": evidence.unwrap_or("")}))

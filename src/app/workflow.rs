@@ -356,6 +356,12 @@ impl App {
                 let (_, t) = load(&r, key)?;
                 let (_, o) = load(&r, other)?;
                 check_action(cfg, &t, "link")?;
+                if !remove {
+                    check_link_target(cfg, link_kind, &o).map_err(|message| AppError::Refused {
+                        key: key.into(),
+                        message,
+                    })?;
+                }
                 let linked = r.linked(&t.id, link_kind, &o.id)?;
                 if linked != remove {
                     return Err(AppError::Refused {
@@ -374,6 +380,41 @@ impl App {
                 )?;
                 reloaded(w, cfg, key)
             })
+    }
+}
+
+/// What a link of `link_kind` may point to: a problem record, a known
+/// error, a declared major incident; anything for `related`. Cascades follow
+/// these links (closing a problem can close its incidents), so a mistyped key
+/// must not tie a ticket to an unrelated one.
+fn check_link_target(cfg: &Config, link_kind: &str, o: &Ticket) -> Result<(), String> {
+    use crate::config::RecordKind;
+    let record = cfg.record_of(&o.ticket_type);
+    let (fits, wanted, usual) = match link_kind {
+        "problem" => (
+            record == RecordKind::Problem,
+            "a problem record",
+            "`guardia problem link`",
+        ),
+        "known_error" => (
+            record == RecordKind::KnownError,
+            "a known error",
+            "`guardia known apply`",
+        ),
+        "major" => (
+            super::major::is_major(cfg, o),
+            "a declared major incident",
+            "`guardia major attach`",
+        ),
+        _ => return Ok(()),
+    };
+    if fits {
+        Ok(())
+    } else {
+        Err(format!(
+            "a '{link_kind}' link points to {wanted}, and {} is not one; check the key ({usual} is the usual way), or use --kind related",
+            o.key
+        ))
     }
 }
 

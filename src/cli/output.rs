@@ -352,14 +352,46 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
             );
         }
     }
-    if !d.links.is_empty() {
+    if !d.links.is_empty() || !d.linked_from.is_empty() {
         let _ = writeln!(o, "\n{}", l("Vínculos", "Links"));
         for k in &d.links {
-            let _ = writeln!(o, "  {} {}", k.kind, sanitize_line(&k.target));
+            let _ = writeln!(
+                o,
+                "  {} {}",
+                sanitize_line(&k.kind),
+                sanitize_line(&k.target)
+            );
+        }
+        // Incoming links by kind, on one line each: a major incident can
+        // have hundreds of reports.
+        let mut kinds: Vec<&str> = d.linked_from.iter().map(|k| k.kind.as_str()).collect();
+        kinds.dedup();
+        for kind in kinds {
+            let keys: Vec<String> = d
+                .linked_from
+                .iter()
+                .filter(|k| k.kind == kind)
+                .map(|k| sanitize_line(&k.target))
+                .collect();
+            let shown = keys.len().min(LINKED_FROM_SHOWN);
+            let more = if keys.len() > shown {
+                format!(" ({} {})", keys.len() - shown, l("más", "more"))
+            } else {
+                String::new()
+            };
+            let _ = writeln!(
+                o,
+                "  {} ← {}{more}",
+                sanitize_line(kind),
+                keys[..shown].join(" ")
+            );
         }
     }
     o
 }
+
+/// How many tickets linking to a ticket `show` names per kind of link.
+const LINKED_FROM_SHOWN: usize = 20;
 
 fn indent(s: &str) -> String {
     s.lines()

@@ -160,7 +160,7 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
                     let mut value = if crate::config::CORE_FIELDS.contains(&f.as_str()) {
                         t.core_value(&f)
                     } else {
-                        t.field_text(&f)
+                        crate::domain::ticket::answer_text(&t.fields, &f)
                     };
                     if value.is_none() && f == LEVEL1_CHECKS && checks_done {
                         value = Some(match lang {
@@ -188,7 +188,17 @@ pub fn build(cfg: &Config, detail: &TicketDetail, to_level: u8, lang: Lang) -> D
         let Some(rb) = cfg.runbook(&run.runbook) else {
             continue;
         };
-        for tick in &run.ticks {
+        // Evidence of checks done, in the runbook's own order (an item no
+        // longer in the runbook last): an unticked item proves nothing.
+        let position = |item: &str| {
+            rb.items
+                .iter()
+                .position(|i| i.id.get_ref() == item)
+                .unwrap_or(usize::MAX)
+        };
+        let mut ticks: Vec<_> = run.ticks.iter().filter(|t| t.checked).collect();
+        ticks.sort_by_key(|t| position(&t.item));
+        for tick in ticks {
             let item_text = rb
                 .items
                 .iter()

@@ -2,7 +2,7 @@
 //! each field kind looks like. Registration names every missing field at once.
 
 use crate::config::{Config, FieldDef, FieldKind, Lang};
-use crate::domain::ticket::field_text;
+use crate::domain::ticket::answer_text;
 use serde_json::{Map, Value};
 
 /// A mandatory field the ticket lacks, with its label for the message.
@@ -39,7 +39,7 @@ pub fn missing_mandatory(
     }
     if let Some(t) = cfg.ticket_type(type_id) {
         for f in &t.mandatory {
-            if field_text(fields, f.get_ref()).is_none() {
+            if answer_text(fields, f.get_ref()).is_none() {
                 let label = cfg
                     .field(f.get_ref())
                     .map_or_else(|| f.get_ref().clone(), |d| d.label.get(lang).to_string());

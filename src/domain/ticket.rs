@@ -70,6 +70,18 @@ pub fn field_text(fields: &Map<String, Value>, id: &str) -> Option<String> {
     }
 }
 
+/// A field's value as an answer: like [`field_text`], except that "no" to a
+/// yes/no question is an answer too. Intake and dossiers ask questions
+/// ("could the user log in?"), where `false` is as much an answer as `true`;
+/// a transition that `requires` a yes/no field (the customer's conformity)
+/// needs it true, and reads [`field_text`].
+pub fn answer_text(fields: &Map<String, Value>, id: &str) -> Option<String> {
+    match fields.get(id)? {
+        Value::Bool(false) => Some("false".into()),
+        _ => field_text(fields, id),
+    }
+}
+
 /// A comment or internal note.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Comment {
@@ -151,6 +163,9 @@ pub struct TicketDetail {
     pub runbooks: Vec<RunbookRun>,
     pub escalations: Vec<Escalation>,
     pub links: Vec<Link>,
+    /// Tickets that link to this one (its duplicates, a major incident's
+    /// reports, a problem's incidents), with the kind of their link.
+    pub linked_from: Vec<Link>,
 }
 
 /// Milliseconds since the epoch as a UTC time (clamped on nonsense).

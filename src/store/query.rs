@@ -512,6 +512,21 @@ impl Reader<'_> {
                 .collect::<Result<Vec<_>, _>>()
             })
             .map_err(e)?;
+        let linked_from = c
+            .prepare_cached(
+                "SELECT l.kind, coalesce(t.key, l.ticket_id) FROM link l LEFT JOIN ticket t ON t.id = l.ticket_id
+                 WHERE l.target_id = ?1 ORDER BY l.kind, t.no",
+            )
+            .and_then(|mut st| {
+                st.query_map([&id], |r| {
+                    Ok(Link {
+                        kind: r.get(0)?,
+                        target: r.get(1)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()
+            })
+            .map_err(e)?;
         let worklog_minutes = worklog.iter().map(|w| w.minutes).sum();
         Ok(TicketDetail {
             ticket,
@@ -522,6 +537,7 @@ impl Reader<'_> {
             runbooks,
             escalations,
             links,
+            linked_from,
         })
     }
 

@@ -96,7 +96,7 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
             purpose,
         } => match input.handle(key) {
             Edit::Cancel => vec![],
-            Edit::Submit => match prompt_problem(&purpose, input.text.trim()) {
+            Edit::Submit => match prompt_problem(&purpose, input.text.trim(), c.lang) {
                 // Refused before it is sent, the text kept for correcting:
                 // a typo in the duration must not cost the note.
                 Some(problem) => {
@@ -661,13 +661,20 @@ pub fn open_prompt_for_ticket(
 }
 
 /// What is wrong with a prompt's text that can be told without the
-/// database (the worklog's duration), if anything.
-fn prompt_problem(purpose: &PromptPurpose, text: &str) -> Option<String> {
+/// database (the worklog's duration, a tick without evidence), if anything.
+fn prompt_problem(purpose: &PromptPurpose, text: &str, lang: Lang) -> Option<String> {
     match purpose {
         PromptPurpose::Worklog { .. } if !text.is_empty() => {
             let spent = text.split_whitespace().next().unwrap_or_default();
             crate::domain::duration::parse_minutes(spent).err()
         }
+        PromptPurpose::Evidence { .. } if text.is_empty() => Some(
+            match lang {
+                Lang::Es => "Escriba la evidencia: qué revisó y qué vio (el dossier la muestra); Esc cancela",
+                Lang::En => "Write the evidence: what you checked and saw (the dossier shows it); Esc cancels",
+            }
+            .into(),
+        ),
         _ => None,
     }
 }

@@ -1340,7 +1340,7 @@ pub fn clean_detail(d: TicketDetail) -> TicketDetail {
         e.by = sanitize_line(&e.by);
         e.note = sanitize_line(&e.note);
     }
-    for l in &mut d.links {
+    for l in d.links.iter_mut().chain(d.linked_from.iter_mut()) {
         l.kind = sanitize_line(&l.kind);
         l.target = sanitize_line(&l.target);
     }

@@ -505,6 +505,7 @@ pub fn hostile_detail() -> TicketDetail {
                 target: "BOG-4".into(),
             },
         ],
+        linked_from: Vec::new(),
     };
     clean_detail(detail)
 }
@@ -520,6 +521,7 @@ pub fn plain_detail(ticket: Ticket) -> TicketDetail {
         runbooks: Vec::new(),
         escalations: Vec::new(),
         links: Vec::new(),
+        linked_from: Vec::new(),
     })
 }
 
