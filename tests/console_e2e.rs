@@ -664,3 +664,65 @@ fn a_dropped_connection_is_a_hangup_not_a_crash() {
         .expect("an exit code or a signal");
     assert!(code == 129 || code == 0, "exit {code} ({status:?})");
 }
+
+/// A value the database refuses keeps its prompt open with the text and the
+/// whole refusal, worded for the console; corrected, it is saved. The
+/// palette's `assign none` says it as the command line does.
+#[test]
+fn a_refused_value_keeps_its_prompt_and_text() {
+    let env = Env::new();
+    let key = env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
+    let mut pty = Pty::spawn(&env, 80, 24, &[], &[]);
+    pty.wait_for("Impresora del pis");
+
+    // `=` on the reporter's e-mail (after title, description, impact,
+    // urgency and service), one address of two wrong.
+    pty.send("=");
+    pty.wait_for(&format!("Field to set · {key}"));
+    pty.send("jjjjj");
+    pty.send(ENTER);
+    pty.wait_for(&format!("New value (reporter_email) · {key}"));
+    pty.send("\x15ana.torres@example.org, noc@conectasur");
+    pty.send(ENTER);
+    let screen = pty.wait_for("is not an e-mail address");
+    assert!(
+        screen.contains("ana.torres@example.org, noc@conectasur"),
+        "the text typed is still there: {screen}"
+    );
+    assert!(screen.contains("New value (reporter_email)"), "{screen}");
+    pty.send("\x15ana.torres@example.org, noc@conectasur.example.org");
+    pty.send(ENTER);
+    pty.wait_for("reporter_email updated");
+
+    // A manual priority without its justification: said for the console.
+    pty.send("p");
+    pty.wait_for(&format!("Priority · {key}"));
+    pty.send(ENTER);
+    pty.wait_for("Why the priority changes");
+    pty.send(ENTER);
+    let screen = pty.wait_for("a manual priority needs a justification; write why in the");
+    assert!(
+        screen.contains("justification prompt (the matrix"),
+        "{screen}"
+    );
+    assert!(!screen.contains("--justification"), "{screen}");
+    pty.send("\x1b");
+    // Alone, so that the next key is not read as Alt with it.
+    pty.wait_until("the prompt to close", |s| !s.contains("Why the priority"));
+
+    pty.send("a");
+    pty.wait_for("assigned to ana");
+    pty.send(":");
+    pty.send("assign none");
+    pty.send(ENTER);
+    pty.wait_for("assigned to nobody");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    let shown = env.show(&key);
+    assert_eq!(
+        shown["fields"]["reporter_email"], "ana.torres@example.org, noc@conectasur.example.org",
+        "{shown:#}"
+    );
+    assert!(shown["assignee"].is_null(), "{shown:#}");
+}

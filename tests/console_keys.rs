@@ -492,8 +492,8 @@ fn keys_typed_during_a_jump_act_on_where_it_lands() {
     );
     serve(&mut c, 1000, &fx);
     assert_eq!(selected_key(&c), "BOG-1");
-    let title = title_of(&c);
-    assert!(title.ends_with("BOG-1"), "the prompt is for {title}");
+    let target = top_overlay(&c).target();
+    assert_eq!(target, ["BOG-1"], "the prompt is for {target:?}");
     // Enter typed with `g` opens the first ticket, not the last.
     let mut c = loaded(1000);
     let fx = press(&mut c, "G");
@@ -504,13 +504,6 @@ fn keys_typed_during_a_jump_act_on_where_it_lands() {
     let asked = details(&fx);
     assert_eq!(asked.len(), 1, "{fx:?}");
     assert_eq!(asked[0].1, "BOG-1000");
-}
-
-fn title_of(c: &Console) -> String {
-    match top_overlay(c) {
-        Overlay::Prompt { title, .. } => title.clone(),
-        o => format!("{o:?}"),
-    }
 }
 
 #[test]
@@ -753,11 +746,21 @@ fn a_bad_worklog_duration_keeps_the_prompt_and_its_text() {
         &format!("w {} <enter>", typed("abc revisé el servidor")),
     );
     assert!(writes(&fx).is_empty(), "{fx:?}");
-    assert!(error_notice(&c).contains("'abc' is not a duration"));
+    // Said in the prompt, where it stays while the text is corrected.
     match top_overlay(&c) {
-        Overlay::Prompt { input, .. } => assert_eq!(input.text, "abc revisé el servidor"),
+        Overlay::Prompt { input, error, .. } => {
+            assert_eq!(input.text, "abc revisé el servidor");
+            let error = error.as_deref().unwrap_or_default();
+            assert!(error.contains("'abc' is not a duration"), "{error}");
+        }
         o => panic!("expected the worklog prompt, got {o:?}"),
     }
+    press(&mut c, "<end> x");
+    assert!(
+        matches!(top_overlay(&c), Overlay::Prompt { error: Some(_), .. }),
+        "typing keeps the refusal in sight"
+    );
+    press(&mut c, "<backspace>");
     // Corrected in place, it is sent.
     let fx = press(&mut c, "<home> <del> <del> <del> 4 5 m <enter>");
     assert_eq!(writes(&fx).len(), 1, "{fx:?}");
@@ -1062,8 +1065,18 @@ fn c_comments_on_the_selected_ticket() {
         }]
     );
     assert!(c.overlays.is_empty());
-    // An empty comment writes nothing.
-    assert!(writes(&press(&mut c, "c <space> <enter>")).is_empty());
+    // An empty comment writes nothing, and says so in the prompt, which
+    // stays open (closing silently would look like a comment saved).
+    assert!(writes(&press(&mut c, "c <space> <space> <enter>")).is_empty());
+    match top_overlay(&c) {
+        Overlay::Prompt { error, input, .. } => {
+            assert_eq!(input.text, "  ");
+            let error = error.as_deref().unwrap_or_default();
+            assert!(error.contains("The comment is empty"), "{error}");
+        }
+        o => panic!("expected the comment prompt, got {o:?}"),
+    }
+    press(&mut c, "<esc>");
     assert!(c.overlays.is_empty());
 }
 
@@ -1877,4 +1890,255 @@ fn sync_is_refused_without_a_target_and_on_the_example_database() {
     let fx = press(&mut c, "<c-r>");
     assert!(syncs(&fx).is_empty());
     assert!(error_notice(&c).contains("example database"));
+}
+
+// ----- refusals, targets, small terminals -----
+
+/// The database's answer to `op`, as the worker sends it.
+fn written(c: &mut Console, op: WriteOp, result: Result<&str, &str>, refused: &[&str]) {
+    let key = op.keys().first().cloned();
+    update(
+        c,
+        Msg::Reply(Reply::Written {
+            result: result.map(str::to_string).map_err(str::to_string),
+            key,
+            op: Box::new(op),
+            refused: refused.iter().map(|k| k.to_string()).collect(),
+        }),
+    );
+}
+
+fn the_write(fx: &[Effect]) -> WriteOp {
+    match &writes(fx)[..] {
+        [op] => op.clone(),
+        other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+/// A value the database refuses opens its prompt again, with the text as
+/// typed and the refusal in the prompt; corrected and accepted, it closes.
+#[test]
+fn a_refused_prompt_opens_again_with_its_text_and_the_refusal() {
+    let mut c = loaded(5);
+    // `=`, the first field offered (the title), a new value.
+    let text = "natalia.pena@example.org, noc@conectasur";
+    let fx = press(&mut c, &format!("= <enter> <c-u> {} <enter>", typed(text)));
+    let op = the_write(&fx);
+    assert!(c.overlays.is_empty(), "sent: the prompt closes meanwhile");
+    let refusal = "BOG-5: field 'emails': 'noc@conectasur' is not an e-mail address";
+    written(&mut c, op, Err(refusal), &["BOG-5"]);
+    match top_overlay(&c) {
+        Overlay::Prompt {
+            input,
+            error,
+            purpose,
+            ..
+        } => {
+            assert_eq!(input.text, text);
+            assert_eq!(error.as_deref(), Some(refusal));
+            assert!(matches!(purpose, PromptPurpose::FieldValue { key, .. } if key == "BOG-5"));
+        }
+        o => panic!("expected the value prompt again, got {o:?}"),
+    }
+    assert!(c.notice.is_none(), "said in the prompt, not twice");
+    // Corrected and sent again; this time accepted.
+    let fx = press(
+        &mut c,
+        &format!("<c-u> {} <enter>", typed("noc@conectasur.example.org")),
+    );
+    let op = the_write(&fx);
+    written(&mut c, op, Ok("BOG-5: emails updated"), &[]);
+    assert!(c.overlays.is_empty(), "{:?}", c.overlays);
+    // A refusal of a change made from a menu (no typing) is only said.
+    let fx = press(&mut c, "A <enter>");
+    let op = the_write(&fx);
+    written(&mut c, op, Err("BOG-5: no"), &["BOG-5"]);
+    assert!(c.overlays.is_empty());
+    assert_eq!(error_notice(&c), "BOG-5: no");
+}
+
+/// A bulk move refused for some of the marked tickets opens its note again
+/// for those only, so Enter does not move the others a second time.
+#[test]
+fn a_bulk_move_refused_for_some_opens_its_note_again_for_those() {
+    let mut c = loaded(5);
+    press(&mut c, "<space> <space> <space> s");
+    let Overlay::Menu { items, .. } = top_overlay(&c).clone() else {
+        panic!("s opens a menu")
+    };
+    let at = items
+        .iter()
+        .position(|i| i.value == "in_progress")
+        .expect("in_progress offered");
+    let down = vec!["j"; at].join(" ");
+    let fx = press(
+        &mut c,
+        &format!("{down} <enter> {} <enter>", typed("llamó")),
+    );
+    let op = the_write(&fx);
+    written(
+        &mut c,
+        op,
+        Err("2 tickets: moved to in_progress; BOG-4: needs a field"),
+        &["BOG-4"],
+    );
+    let o = top_overlay(&c);
+    assert_eq!(o.target(), ["BOG-4"]);
+    match o {
+        Overlay::Prompt { input, purpose, .. } => {
+            assert_eq!(input.text, "llamó");
+            assert!(
+                matches!(purpose, PromptPurpose::StatusNote { keys, state } if keys == &["BOG-4"] && state == "in_progress")
+            );
+        }
+        o => panic!("expected the note prompt, got {o:?}"),
+    }
+}
+
+/// The application layer words its advice for the command line; the
+/// console says it with its own keys.
+#[test]
+fn command_line_advice_in_a_refusal_is_said_with_the_console_keys() {
+    let mut c = loaded(5);
+    // A manual priority with an empty justification.
+    let fx = press(&mut c, "p <enter> <enter>");
+    let op = the_write(&fx);
+    written(
+        &mut c,
+        op,
+        Err(
+            "a manual priority needs a justification; add --justification \"why\" (the matrix gives 'medium')",
+        ),
+        &["BOG-5"],
+    );
+    let Overlay::Prompt { error, .. } = top_overlay(&c) else {
+        panic!("the justification prompt again")
+    };
+    let error = error.clone().unwrap_or_default();
+    assert!(
+        error.contains("write why in the justification prompt"),
+        "{error}"
+    );
+    assert!(!error.contains("--"), "{error}");
+    press(&mut c, "<esc>");
+
+    // A move that needs fields: set them with `=` here.
+    let fx = press(&mut c, "s <enter> <enter>");
+    let op = the_write(&fx);
+    written(
+        &mut c,
+        op,
+        Err(
+            "BOG-5: entering 'resolved' requires solution, root_cause; set them first (e.g. `guardia set BOG-5 solution=...`, or `--field solution=...` on the move itself)",
+        ),
+        &["BOG-5"],
+    );
+    let Overlay::Prompt { error, .. } = top_overlay(&c) else {
+        panic!("the note prompt again")
+    };
+    let error = error.clone().unwrap_or_default();
+    assert_eq!(
+        error,
+        "BOG-5: entering 'resolved' requires solution, root_cause; set them first with = (Set a field)"
+    );
+    press(&mut c, "<esc>");
+
+    // An approval without a reason, from the palette: the palette opens
+    // again with the command, the status line says how to write it.
+    let fx = press(
+        &mut c,
+        &format!(": {} <enter>", typed("approve large_estimate")),
+    );
+    let op = the_write(&fx);
+    written(
+        &mut c,
+        op,
+        Err("an approval needs a reason; add --reason \"why\" (it is recorded with your name)"),
+        &["BOG-5"],
+    );
+    let Overlay::Palette { input, .. } = top_overlay(&c) else {
+        panic!("the palette again")
+    };
+    assert_eq!(input.text, "approve large_estimate");
+    let notice = error_notice(&c);
+    assert!(notice.contains("`approve ID REASON`"), "{notice}");
+    assert!(!notice.contains("--reason"), "{notice}");
+}
+
+/// Growing the window shows more rows: their SLA clocks are asked for at
+/// once, not at the next minute's refresh.
+#[test]
+fn a_taller_window_asks_for_the_clocks_of_the_rows_it_uncovers() {
+    let mut c = loaded(100);
+    let before = c.queue.height;
+    let fx = update(&mut c, Msg::Resize(100, 50));
+    let asked: Vec<String> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(Request::Sla { keys, .. }) => Some(keys.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let uncovered: Vec<String> = c.queue.rows[before..c.queue.height]
+        .iter()
+        .map(|r| r.ticket.key.clone())
+        .collect();
+    assert!(!uncovered.is_empty());
+    assert_eq!(asked, uncovered);
+}
+
+/// Below the smallest size the screen shows only that it is too small:
+/// keys act on nothing then, except leaving and repainting.
+#[test]
+fn keys_do_nothing_while_the_terminal_is_too_small() {
+    let mut c = loaded(5);
+    update(&mut c, Msg::Resize(20, 5));
+    let fx = press(&mut c, "j j a c x <enter> n");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(c.queue.cursor, 0);
+    assert!(c.overlays.is_empty());
+    assert!(update(&mut c, Msg::Paste("x".into())).is_empty());
+    assert_eq!(press(&mut c, "<c-l>"), vec![Effect::FullRedraw]);
+    // Grown back, the keys act again.
+    update(&mut c, Msg::Resize(80, 24));
+    press(&mut c, "j");
+    assert_eq!(c.queue.cursor, 1);
+    // `q` leaves, also while too small.
+    update(&mut c, Msg::Resize(20, 5));
+    assert!(quits(&press(&mut c, "q")));
+}
+
+/// Text pasted into the new-ticket form counts as typed: the field is
+/// checked again and a title looks up similar tickets.
+#[test]
+fn a_paste_into_the_new_ticket_form_counts_as_typing() {
+    let mut c = loaded(5);
+    press(&mut c, "n");
+    let title = "No se puede iniciar sesión";
+    let fx = update(&mut c, Msg::Paste(title.into()));
+    assert!(
+        fx.iter().any(|e| matches!(
+            e,
+            Effect::Request(Request::Similar { title: t, .. }) if t == title
+        )),
+        "{fx:?}"
+    );
+    let form = new_ticket_form(&c);
+    assert_eq!(form.fields[form.selected].id, "title");
+    assert_eq!(form.fields[form.selected].error, None);
+    // Down to the reporter's e-mail; a pasted bad address is named.
+    let down = form_ids(form)
+        .iter()
+        .position(|id| id == "reporter_email")
+        .expect("an incident asks for the reporter's e-mail")
+        - form.selected;
+    press(&mut c, &vec!["<tab>"; down].join(" "));
+    update(&mut c, Msg::Paste("noemail".into()));
+    let form = new_ticket_form(&c);
+    let error = form.fields[form.selected].error.clone().unwrap_or_default();
+    assert!(
+        error.contains("'noemail' is not an e-mail address"),
+        "{error}"
+    );
 }

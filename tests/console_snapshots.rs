@@ -14,7 +14,9 @@ use common::console::{
 };
 use guardia::config::Lang;
 use guardia::text::{sanitize_block, sanitize_line};
-use guardia::tui::msg::{DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, Reply, SolvedHint};
+use guardia::tui::msg::{
+    DetailExtras, Effect, KnownHint, LinkedBrief, MajorBrief, Msg, Reply, Request, SolvedHint,
+};
 use guardia::tui::state::{Console, Overlay, Pane};
 use guardia::tui::theme::Theme;
 use guardia::tui::update::update;
@@ -339,6 +341,8 @@ fn detail() {
     assert_eq!(c.focus, Pane::Detail);
     assert_eq!(c.detail.key.as_deref(), Some(DETAIL_KEY));
     assert!(text.contains("␛[1mOSF␛[0m"), "{text}");
+    // Times are stored in UTC and said so, as `guardia show` says them.
+    assert!(text.contains("Created: 2026-03-02 13:45 UTC ana"), "{text}");
 }
 
 #[test]
@@ -433,13 +437,28 @@ fn runbooks() {
     let (c, text) = shown("runbooks", Lang::En, 80, 24);
     assert_eq!(c.focus, Pane::Runbooks);
     assert!(text.contains("[x]"), "{text}");
+    // At 80 columns a ticked item's long text leaves who, when and the
+    // evidence on a line of their own.
+    assert!(
+        text.contains("ana 2026-03-02 13:51 UTC · Sí, inicia sesión"),
+        "{text}"
+    );
 }
 
 #[test]
 fn dashboard() {
     snap("dashboard");
-    let (c, _) = shown("dashboard", Lang::En, 80, 24);
+    let (c, text) = shown("dashboard", Lang::En, 80, 24);
     assert!(c.dashboard.data.is_some());
+    // Most urgent first, as priority.toml ranks them, though the store
+    // counts them by id (critical, high, low, medium).
+    let at = |p: &str| {
+        text.find(p)
+            .unwrap_or_else(|| panic!("{p} missing: {text}"))
+    };
+    assert!(at("P1 criti") < at("P2 high"), "{text}");
+    assert!(at("P2 high") < at("P3 medium"), "{text}");
+    assert!(at("P3 medium") < at("P4 low"), "{text}");
 }
 
 #[test]
@@ -785,4 +804,182 @@ fn wrapped_wide_characters_stay_inside_the_detail_pane() {
     for y in 2..38 {
         assert_eq!(buf[(119, y)].symbol(), "│", "row {y}:\n{}", t.backend());
     }
+}
+
+// ----- refusals, targets and small screens -----
+
+/// A refusal longer than the status line wraps onto as many lines as it
+/// needs (up to a third of the screen): its end says what to do.
+#[test]
+fn a_long_refusal_is_shown_whole_above_the_keys() {
+    let fake = Fake::hostile();
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "j j");
+    c.complain(
+        "BOG-23: moving to 'cancelled' needs one of the roles head, service_manager, admin; \
+         operator 'ana' has agent; ask someone with that role (diego, ines)",
+    );
+    let text = screen(&render(&c, 80, 24));
+    let bottom: Vec<&str> = text.lines().rev().take(2).collect();
+    assert!(
+        bottom[0].contains("ask someone with that role (diego, ines)"),
+        "{text}"
+    );
+    assert!(
+        bottom[1].starts_with("! BOG-23: moving to 'cancelled'"),
+        "{text}"
+    );
+    // The selected row is still in sight above it.
+    assert!(text.contains("BOG-23"), "{text}");
+    // However long, a third of the screen at most, the cut marked.
+    c.complain("x ".repeat(2000));
+    let text = screen(&render(&c, 80, 24));
+    let notice: Vec<&str> = text.lines().filter(|l| l.starts_with("x x")).collect();
+    assert_eq!(notice.len() + 1, 24 / 3, "{text}");
+    assert!(
+        text.lines()
+            .next_back()
+            .is_some_and(|l| l.trim_end().ends_with('…'))
+    );
+}
+
+/// Menus and prompts name the tickets they act on: a ticket marked and
+/// scrolled off screen is never changed unseen.
+#[test]
+fn menus_and_prompts_name_the_tickets_they_act_on() {
+    let fake = Fake::hostile();
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "j j space G");
+    let queue = screen(&render(&c, 80, 24));
+    assert!(!queue.contains("BOG-23 "), "BOG-23 is off screen: {queue}");
+    fake.press(&mut c, "R");
+    let text = screen(&render(&c, 80, 24));
+    assert!(text.contains("┌ Rejection reason · BOG-23 ─"), "{text}");
+    // A title too long for the prompt is cut before the key, not the key.
+    fake.press(&mut c, "enter");
+    let text = screen(&render(&c, 80, 24));
+    assert!(text.contains("… · BOG-23 "), "{text}");
+    for keys in ["esc p", "esc =", "esc A", "esc s", "esc c", "esc w"] {
+        fake.press(&mut c, keys);
+        let text = screen(&render(&c, 80, 24));
+        assert!(text.contains(" · BOG-23 "), "{keys}: {text}");
+    }
+    // Several marked: how many.
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "space space space s");
+    let text = screen(&render(&c, 80, 24));
+    assert!(text.contains("┌ Move to · 3 marked ─"), "{text}");
+}
+
+/// A refusal of what a prompt sent is shown whole inside the prompt, which
+/// opened again with the text.
+#[test]
+fn a_refused_prompt_shows_the_whole_refusal_with_the_text() {
+    let fake = Fake::hostile();
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    let fx = fake.press(&mut c, "c ! enter");
+    let [Effect::Request(Request::Write(op))] = &fx[..] else {
+        panic!("one comment written: {fx:?}")
+    };
+    let refusal = "BOG-25: the comment is empty; write some text after the '!' that makes it \
+                   an internal note, or leave the '!' out for a public comment";
+    update(
+        &mut c,
+        Msg::Reply(Reply::Written {
+            result: Err(refusal.into()),
+            key: Some(DETAIL_KEY.into()),
+            op: Box::new(op.clone()),
+            refused: vec![DETAIL_KEY.into()],
+        }),
+    );
+    let text = screen(&render(&c, 80, 24));
+    assert!(text.contains("│!  "), "the text typed: {text}");
+    assert!(text.contains("! BOG-25: the comment is empty"), "{text}");
+    assert!(text.contains("for a public comment"), "{text}");
+}
+
+/// At 40x10 an inline error that wraps does not push the focused field
+/// off the new-ticket form.
+#[test]
+fn a_wrapped_field_error_keeps_the_focused_field_in_view() {
+    let fake = Fake::hostile();
+    let mut c = fake.console(Lang::En, Theme::default16(), 40, 10);
+    fake.press(&mut c, "n tab tab tab tab tab");
+    fake.type_text(&mut c, "QQQ");
+    fake.press(&mut c, "tab");
+    fake.type_text(&mut c, "RRR");
+    let text = screen(&render(&c, 40, 10));
+    assert!(
+        text.contains("RRR"),
+        "the focused field scrolled out:\n{text}"
+    );
+}
+
+/// A ticket at the top of the matrix: the pane says there is no level
+/// above, instead of "ready to escalate".
+#[test]
+fn the_matrix_says_when_there_is_no_level_above() {
+    let mut fake = Fake::hostile();
+    let max = guardia::config::Config::builtin()
+        .expect("built-in configuration")
+        .max_level();
+    fake.detail.ticket.level = max;
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "enter 3");
+    let text = screen(&render(&c, 80, 24));
+    assert!(text.contains("✗ No level above"), "{text}");
+    assert!(!text.contains("ready to escalate"), "{text}");
+}
+
+/// The help lists only keys that do something from the pane it is opened
+/// in: no row keys on the dashboard, no opening or marking rows elsewhere
+/// than in the queue.
+#[test]
+fn the_help_lists_only_keys_that_act_in_the_pane() {
+    let fake = Fake::hostile();
+    let help = |pane: &str| {
+        let mut c = fake.console(Lang::En, Theme::default16(), 80, 60);
+        fake.press(&mut c, &format!("{pane} ?"));
+        screen(&render(&c, 80, 60))
+    };
+    let has = |text: &str, what: &str| {
+        text.lines()
+            .any(|l| l.trim_end_matches('│').trim_end().ends_with(what))
+    };
+    let queue = help("1");
+    for what in ["Down", "Open", "Mark / unmark"] {
+        assert!(has(&queue, what), "queue lacks {what}: {queue}");
+    }
+    let dashboard = help("5");
+    for what in [
+        "Down",
+        "Up",
+        "To the top",
+        "Page down",
+        "Open",
+        "Mark / unmark",
+    ] {
+        assert!(
+            !has(&dashboard, what),
+            "dashboard lists {what}: {dashboard}"
+        );
+    }
+    assert!(has(&dashboard, "Reload data"), "{dashboard}");
+    for pane in ["enter 2", "enter 3", "enter 4"] {
+        let text = help(pane);
+        assert!(has(&text, "Down"), "{pane}: {text}");
+        for what in ["Open", "Mark / unmark"] {
+            assert!(!has(&text, what), "{pane} lists {what}: {text}");
+        }
+    }
+}
+
+/// At 20 columns the too-small notice still shows the size and what is
+/// needed, wrapped.
+#[test]
+fn the_too_small_notice_fits_a_narrow_window() {
+    let fake = Fake::hostile();
+    let c = fake.console(Lang::En, Theme::default16(), 20, 5);
+    let text = screen(&render(&c, 20, 5));
+    assert!(text.contains("(20x5); needs 30x8"), "{text}");
 }

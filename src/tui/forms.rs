@@ -31,6 +31,126 @@ pub fn focused_input(o: &mut Overlay) -> Option<&mut TextInput> {
 }
 
 pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
+    // What was typed, as it was before this key (Enter or Ctrl-s sends it).
+    let before = c.overlays.last().filter(|o| holds_draft(o)).cloned();
+    let fx = overlay_key(c, key);
+    if let Some(overlay) = before {
+        remember(c, &fx, overlay);
+    }
+    fx
+}
+
+/// Overlays whose typing is worth keeping when the change it asks for is
+/// refused: prompts, forms, and the palette's typed commands.
+fn holds_draft(o: &Overlay) -> bool {
+    match o {
+        Overlay::Prompt { .. } | Overlay::Dossier(_) | Overlay::NewTicket(_) => true,
+        Overlay::Palette { input, .. } => matches!(
+            input.text.split_whitespace().next(),
+            Some("assign" | "approve" | "link" | "known")
+        ),
+        _ => false,
+    }
+}
+
+/// Keeps `overlay` with each change its key sent, until the answer.
+fn remember(c: &mut Console, fx: &[Effect], overlay: Overlay) {
+    for e in fx {
+        if let Effect::Request(Request::Write(op)) = e {
+            if c.drafts.len() >= DRAFTS_MAX {
+                c.drafts.remove(0);
+            }
+            c.drafts.push(Draft {
+                op: op.clone(),
+                overlay: overlay.clone(),
+            });
+        }
+    }
+}
+
+/// The database refused what `overlay` sent: it opens again as it was,
+/// with the refusal in it (a bulk move, for the tickets refused only).
+/// On top when nothing else was opened meanwhile, else under what was.
+pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: String) {
+    let overlay = match overlay {
+        Overlay::Prompt {
+            title,
+            input,
+            mut purpose,
+            ..
+        } => {
+            if let PromptPurpose::StatusNote { keys, .. } = &mut purpose
+                && !refused.is_empty()
+            {
+                *keys = refused.to_vec();
+            }
+            Overlay::Prompt {
+                title,
+                input,
+                purpose,
+                error: Some(error),
+            }
+        }
+        Overlay::Dossier(mut form) => {
+            form.error = Some(error);
+            Overlay::Dossier(form)
+        }
+        Overlay::NewTicket(mut form) => {
+            form.error = Some(error);
+            Overlay::NewTicket(form)
+        }
+        // The palette has no room for it: the status line says it.
+        other => {
+            c.complain(error);
+            other
+        }
+    };
+    if c.overlays.is_empty() {
+        c.overlays.push(overlay);
+    } else {
+        c.overlays.insert(0, overlay);
+    }
+}
+
+/// Pasted text goes where typing would, and counts as typing: the form
+/// checks the field again and a title looks up similar tickets.
+pub fn on_overlay_paste(c: &mut Console, text: &str) -> Vec<Effect> {
+    let Some(mut top) = c.overlays.pop() else {
+        return vec![];
+    };
+    let mut fx = Vec::new();
+    match &mut top {
+        Overlay::NewTicket(form) => {
+            if let Some(f) = form
+                .fields
+                .get_mut(form.selected)
+                .filter(|f| f.choices.is_empty())
+            {
+                f.input.insert_str(text);
+                fx = form_edited(c, form);
+            }
+        }
+        Overlay::Dossier(form) => {
+            if let Some(m) = form.missing.get_mut(form.selected) {
+                m.input.insert_str(text);
+                form.error = None;
+            }
+        }
+        Overlay::Palette { input, selected } => {
+            input.insert_str(text);
+            *selected = 0;
+        }
+        other => {
+            if let Some(input) = focused_input(other) {
+                input.insert_str(text);
+            }
+        }
+    }
+    c.overlays.push(top);
+    fx
+}
+
+fn overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
     let Some(top) = c.overlays.pop() else {
         return vec![];
     };
@@ -94,27 +214,30 @@ pub fn on_overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
             title,
             mut input,
             purpose,
+            error,
         } => match input.handle(key) {
             Edit::Cancel => vec![],
             Edit::Submit => match prompt_problem(&purpose, input.text.trim(), c.lang) {
                 // Refused before it is sent, the text kept for correcting:
                 // a typo in the duration must not cost the note.
                 Some(problem) => {
-                    c.complain(problem);
                     c.overlays.push(Overlay::Prompt {
                         title,
                         input,
                         purpose,
+                        error: Some(problem),
                     });
                     vec![]
                 }
                 None => prompt_done(c, purpose, input.text.trim().to_string()),
             },
+            // The refusal stays in sight while the text is corrected.
             _ => {
                 c.overlays.push(Overlay::Prompt {
                     title,
                     input,
                     purpose,
+                    error,
                 });
                 vec![]
             }
@@ -523,6 +646,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 title: format!("{} → {value}", t.status_note_prompt),
                 input: TextInput::default(),
                 purpose: PromptPurpose::StatusNote { keys, state: value },
+                error: None,
             });
             vec![]
         }
@@ -548,6 +672,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                     key,
                     priority: value,
                 },
+                error: None,
             });
             vec![]
         }
@@ -562,6 +687,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 title: format!("{} ({value})", t.value_prompt),
                 input: TextInput::with(&current),
                 purpose: PromptPurpose::FieldValue { key, field: value },
+                error: None,
             });
             vec![]
         }
@@ -582,6 +708,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                     key: key.clone(),
                     code: value.clone(),
                 },
+                error: None,
             });
             if duplicate {
                 vec![Effect::Request(Request::Originals { key, code: value })]
@@ -647,15 +774,17 @@ pub fn open_prompt_for_ticket(
         c.complain(t.select_ticket_first);
         return vec![];
     };
-    let purpose = purpose(key.clone());
+    let purpose = purpose(key);
     let title = match purpose {
         PromptPurpose::Worklog { .. } => t.worklog_prompt,
         _ => t.comment_prompt,
     };
+    // The view names the ticket after the title.
     c.overlays.push(Overlay::Prompt {
-        title: format!("{title} · {key}"),
+        title: title.to_string(),
         input: TextInput::default(),
         purpose,
+        error: None,
     });
     vec![]
 }
@@ -664,6 +793,22 @@ pub fn open_prompt_for_ticket(
 /// database (the worklog's duration, a tick without evidence), if anything.
 fn prompt_problem(purpose: &PromptPurpose, text: &str, lang: Lang) -> Option<String> {
     match purpose {
+        // Said, as for a comment of only "!": closing without a word would
+        // look like a comment saved.
+        PromptPurpose::Comment { .. } if text.is_empty() => Some(
+            match lang {
+                Lang::Es => "El comentario está vacío: escriba algo (Esc cancela)",
+                Lang::En => "The comment is empty: write some text (Esc cancels)",
+            }
+            .into(),
+        ),
+        PromptPurpose::Worklog { .. } if text.is_empty() => Some(
+            match lang {
+                Lang::Es => "Escriba la duración y una nota, p. ej. 30m revisé el log (Esc cancela)",
+                Lang::En => "Write the time spent and a note, e.g. 30m checked the log (Esc cancels)",
+            }
+            .into(),
+        ),
         PromptPurpose::Worklog { .. } if !text.is_empty() => {
             let spent = text.split_whitespace().next().unwrap_or_default();
             crate::domain::duration::parse_minutes(spent).err()
@@ -774,16 +919,12 @@ pub fn open_attach_prompt(c: &mut Console) -> Vec<Effect> {
         c.complain(t.select_ticket_first);
         return vec![];
     }
-    let which = match keys.as_slice() {
-        [one] => one.clone(),
-        [a, b] => format!("{a}, {b}"),
-        many => format!("{} tickets", many.len()),
-    };
     let newest = c.majors.first().map(|m| m.key.clone()).unwrap_or_default();
     c.overlays.push(Overlay::Prompt {
-        title: format!("{} · {which}", t.attach_prompt),
+        title: t.attach_prompt.to_string(),
         input: TextInput::with(&newest),
         purpose: PromptPurpose::MajorAttach { keys },
+        error: None,
     });
     vec![]
 }
@@ -1176,25 +1317,13 @@ fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Eff
             }
         }
         _ => {
-            let is_title = form
-                .fields
-                .get(form.selected)
-                .is_some_and(|f| f.id == "title");
             if let Some(f) = form
                 .fields
                 .get_mut(form.selected)
                 .filter(|f| f.choices.is_empty())
                 && f.input.handle(key) == Edit::Changed
-                && is_title
             {
-                let generation = c.next_generation();
-                form.similar_generation = generation;
-                let draft = form_draft(&form);
-                fx.push(Effect::Request(Request::Similar {
-                    generation,
-                    service: draft.service,
-                    title: draft.title,
-                }));
+                fx = form_edited(c, &mut form);
             }
         }
     }
@@ -1202,6 +1331,28 @@ fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Eff
     validate_form(&cfg, c.lang, &mut form);
     c.overlays.push(Overlay::NewTicket(form));
     fx
+}
+
+/// The focused text field of the form changed (typed or pasted): checked
+/// again, and a changed title looks up similar open tickets.
+fn form_edited(c: &mut Console, form: &mut NewTicketForm) -> Vec<Effect> {
+    let is_title = form
+        .fields
+        .get(form.selected)
+        .is_some_and(|f| f.id == "title");
+    form.error = None;
+    validate_form(&c.config, c.lang, form);
+    if !is_title {
+        return vec![];
+    }
+    let generation = c.next_generation();
+    form.similar_generation = generation;
+    let draft = form_draft(form);
+    vec![Effect::Request(Request::Similar {
+        generation,
+        service: draft.service,
+        title: draft.title,
+    })]
 }
 
 // ----- runbooks -----
@@ -1304,6 +1455,7 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
         title,
         input: TextInput::default(),
         purpose: PromptPurpose::Evidence { key, item },
+        error: None,
     });
     vec![]
 }

@@ -92,6 +92,8 @@ pub struct Catalogue {
     pub dossier_for: &'static str,
     pub dossier_missing: &'static str,
     pub dossier_complete: &'static str,
+    /// The matrix of a ticket already at its highest level.
+    pub no_level_above: &'static str,
     pub not_applicable: &'static str,
     pub started_by: &'static str,
     pub not_started: &'static str,
@@ -164,6 +166,8 @@ pub struct Catalogue {
     pub copied: &'static str,
     pub changed_elsewhere: &'static str,
     pub too_small: &'static str,
+    /// Before the smallest size the console draws in.
+    pub too_small_needs: &'static str,
     pub today: &'static str,
 }
 
@@ -254,6 +258,7 @@ pub static ES: Catalogue = Catalogue {
     dossier_for: "Dossier para escalar",
     dossier_missing: "Falta",
     dossier_complete: "Completo: se puede escalar",
+    no_level_above: "No hay nivel superior: el ticket ya está en el más alto de la matriz",
     not_applicable: "No aplica",
     started_by: "iniciado por",
     not_started: "sin iniciar en este ticket",
@@ -326,6 +331,7 @@ pub static ES: Catalogue = Catalogue {
     copied: "Copiado al portapapeles (OSC 52)",
     changed_elsewhere: "actualizado",
     too_small: "Terminal muy pequeña",
+    too_small_needs: "necesita",
     today: "hoy",
 };
 
@@ -416,6 +422,7 @@ pub static EN: Catalogue = Catalogue {
     dossier_for: "Dossier to escalate",
     dossier_missing: "Missing",
     dossier_complete: "Complete: ready to escalate",
+    no_level_above: "No level above: the ticket is already at the highest level of the matrix",
     not_applicable: "Not applicable",
     started_by: "started by",
     not_started: "not started on this ticket",
@@ -488,6 +495,7 @@ pub static EN: Catalogue = Catalogue {
     copied: "Copied to the clipboard (OSC 52)",
     changed_elsewhere: "updated",
     too_small: "Terminal too small",
+    too_small_needs: "needs",
     today: "today",
 };
 

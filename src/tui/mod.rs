@@ -4,6 +4,7 @@
 //! stay in `app` and `domain`; only `runtime` touches the real terminal.
 
 pub mod action;
+pub mod advice;
 pub mod forms;
 pub mod i18n;
 pub mod input;

@@ -205,6 +205,29 @@ pub enum WriteOp {
     },
 }
 
+impl WriteOp {
+    /// The tickets the change is for (none for a new ticket).
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            WriteOp::Assign { keys, .. }
+            | WriteOp::Move { keys, .. }
+            | WriteOp::AttachToMajor { keys, .. } => keys.clone(),
+            WriteOp::Comment { key, .. }
+            | WriteOp::Worklog { key, .. }
+            | WriteOp::Set { key, .. }
+            | WriteOp::Reject { key, .. }
+            | WriteOp::Approve { key, .. }
+            | WriteOp::Link { key, .. }
+            | WriteOp::Escalate { key, .. }
+            | WriteOp::RunbookRun { key, .. }
+            | WriteOp::Tick { key, .. }
+            | WriteOp::ApplyKnown { key, .. }
+            | WriteOp::WriteDossier { key, .. } => vec![key.clone()],
+            WriteOp::Create(_) => Vec::new(),
+        }
+    }
+}
+
 /// `NewTicket` is not comparable; the form's values are kept as text.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewTicketDraft {
@@ -369,6 +392,12 @@ pub enum Reply {
     Written {
         result: Result<String, String>,
         key: Option<String>,
+        /// The change asked for, so the prompt that sent it can open again
+        /// when it is refused (boxed: it would double every message's size).
+        op: Box<WriteOp>,
+        /// The tickets whose change was refused (all of the op's on an
+        /// error, the failed ones of a bulk change).
+        refused: Vec<String>,
     },
     /// SLA clocks of queue rows (keys without a policy are left out).
     Sla {

@@ -4,7 +4,7 @@
 
 use super::input::TextInput;
 use super::keymap::{Context, Keymap};
-use super::msg::Row;
+use super::msg::{Row, WriteOp};
 use super::theme::Theme;
 use crate::config::{Config, Lang};
 use crate::domain::ticket::TicketDetail;
@@ -353,10 +353,74 @@ pub enum Overlay {
         title: String,
         input: TextInput,
         purpose: PromptPurpose,
+        /// Why the text was refused (before sending, or by the database
+        /// after it): shown in the prompt until it is sent again or closed,
+        /// so it stays readable while the text is corrected.
+        error: Option<String>,
     },
     Dossier(DossierForm),
     NewTicket(NewTicketForm),
 }
+
+impl PromptPurpose {
+    /// The tickets the prompt's text is for.
+    pub fn keys(&self) -> Vec<String> {
+        match self {
+            PromptPurpose::Comment { key }
+            | PromptPurpose::Worklog { key }
+            | PromptPurpose::Evidence { key, .. }
+            | PromptPurpose::PriorityJustification { key, .. }
+            | PromptPurpose::FieldValue { key, .. }
+            | PromptPurpose::RejectNote { key, .. }
+            | PromptPurpose::DossierPath { key, .. } => vec![key.clone()],
+            PromptPurpose::StatusNote { keys, .. } | PromptPurpose::MajorAttach { keys } => {
+                keys.clone()
+            }
+        }
+    }
+}
+
+impl Overlay {
+    /// The tickets a menu or prompt acts on (named in its title, so a
+    /// marked ticket scrolled off screen is never changed unseen); empty
+    /// for overlays about no ticket.
+    pub fn target(&self) -> Vec<String> {
+        match self {
+            Overlay::Menu { keys, .. } => keys.clone(),
+            Overlay::Prompt { purpose, .. } => purpose.keys(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// How a title names the tickets it acts on: the key, two keys, or how
+/// many are marked.
+pub fn target_label(keys: &[String], lang: Lang) -> Option<String> {
+    match keys {
+        [] => None,
+        [one] => Some(one.clone()),
+        [a, b] => Some(format!("{a}, {b}")),
+        many => Some(format!(
+            "{} {}",
+            many.len(),
+            super::i18n::catalogue(lang).marked
+        )),
+    }
+}
+
+/// A prompt or form whose text was sent as `op`: if the database refuses
+/// the change, the overlay opens again as it was, with the refusal, so
+/// nothing typed is lost to a wrong value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Draft {
+    pub op: WriteOp,
+    pub overlay: Overlay,
+}
+
+/// Drafts kept at most: writes are answered in order within milliseconds,
+/// so more waiting than this means the answers were lost (and the oldest
+/// are dropped).
+pub const DRAFTS_MAX: usize = 8;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notice {
@@ -406,6 +470,8 @@ pub struct Console {
     /// Keys typed while a jump was on its way, replayed in order when its
     /// rows arrive (`Gc` comments on the last ticket, not the first).
     pub held_keys: Vec<super::keymap::Key>,
+    /// Prompts and forms whose change is on its way to the database.
+    pub drafts: Vec<Draft>,
     pub quit: bool,
     /// Source of generation numbers for fetches.
     pub generations: u64,
@@ -449,6 +515,7 @@ impl Console {
             majors: Vec::new(),
             job: None,
             held_keys: Vec::new(),
+            drafts: Vec::new(),
             quit: false,
             generations: 0,
             mouse: false,

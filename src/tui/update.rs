@@ -29,7 +29,11 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
             c.width = w;
             c.height = h;
             fit(c);
-            follow_selection(c)
+            // A taller window shows rows whose clocks were never asked for;
+            // without this they would show their age until the next minute.
+            let mut fx = request_sla(c, false);
+            fx.extend(follow_selection(c));
+            fx
         }
         Msg::Reply(r) => on_reply(c, r),
         Msg::EditorDone { key, text } => match text {
@@ -70,12 +74,20 @@ fn fit(c: &mut Console) {
     keep_visible(&mut c.queue);
 }
 
+/// The terminal is below the smallest size the console draws in: the
+/// screen says only that, so no key may act on what cannot be seen.
+pub fn too_small(c: &Console) -> bool {
+    c.width < super::view::MIN_WIDTH || c.height < super::view::MIN_HEIGHT
+}
+
 fn on_paste(c: &mut Console, text: &str) -> Vec<Effect> {
-    if let Some(top) = c.overlays.last_mut() {
-        if let Some(input) = forms::focused_input(top) {
-            input.insert_str(text);
-        }
+    if too_small(c) {
         return vec![];
+    }
+    if !c.overlays.is_empty() {
+        // As if typed: the field is checked again, a title looks up
+        // similar tickets.
+        return forms::on_overlay_paste(c, text);
     }
     if let Some(input) = c.queue.typing.as_mut() {
         input.insert_str(text);
@@ -91,6 +103,19 @@ fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
     if key.code == KeyCode::Char('c') && key.mods.contains(KeyModifiers::CONTROL) {
         c.quit = true;
         return vec![Effect::Quit];
+    }
+    if too_small(c) {
+        // Only leaving and repainting: nothing on screen shows what any
+        // other key would act on. `q` is text in a prompt or form (hidden
+        // too), so there only Ctrl-c leaves.
+        return match c.keymap.action(&[super::keymap::Context::Global], key) {
+            Some(Action::Redraw) => vec![Effect::FullRedraw],
+            Some(Action::Quit) if c.overlays.is_empty() && c.queue.typing.is_none() => {
+                c.quit = true;
+                vec![Effect::Quit]
+            }
+            _ => vec![],
+        };
     }
     if c.queue.jumping {
         c.held_keys.push(key);
@@ -137,6 +162,20 @@ fn on_filter_key(c: &mut Console, key: Key) -> Vec<Effect> {
             reload_queue(c)
         }
         Edit::Moved | Edit::Ignored => vec![],
+    }
+}
+
+/// Whether `action` does anything from `pane` (the help lists only those).
+/// The list keys move nothing on the dashboard; opening and marking rows
+/// are the queue's.
+pub fn reaches(pane: Pane, action: Action) -> bool {
+    use Action::*;
+    match action {
+        Open | ToggleMark => pane == Pane::Queue,
+        MoveDown | MoveUp | Top | Bottom | PageDown | PageUp | HalfPageDown | HalfPageUp => {
+            pane != Pane::Dashboard
+        }
+        _ => true,
     }
 }
 
@@ -322,6 +361,7 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
                         key: d.key.clone(),
                         level: d.to_level,
                     },
+                    error: None,
                 });
                 vec![]
             }
@@ -1068,7 +1108,17 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             vec![]
         }
-        Reply::Written { result, key } => {
+        Reply::Written {
+            result,
+            key,
+            op,
+            refused,
+        } => {
+            let draft = c
+                .drafts
+                .iter()
+                .position(|d| d.op == *op)
+                .map(|i| c.drafts.remove(i));
             match result {
                 Ok(m) => {
                     c.say(m);
@@ -1078,7 +1128,13 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                         c.queue.marked.clear();
                     }
                 }
-                Err(e) => c.complain(e),
+                Err(e) => {
+                    let e = super::advice::for_console(c, &e);
+                    match draft {
+                        Some(d) => forms::reopen(c, d.overlay, &refused, e),
+                        None => c.complain(e),
+                    }
+                }
             }
             let mut fx = refresh(c);
             if let Some(k) = key
@@ -1100,7 +1156,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             // gives it back when the last major incident is resolved.
             c.majors = majors;
             fit(c);
-            vec![]
+            request_sla(c, false)
         }
         Reply::Job { label, done } => match done {
             None => {

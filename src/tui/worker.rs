@@ -542,14 +542,22 @@ fn handle(
                 return Some(Reply::Written {
                     result: Err("read-only".into()),
                     key: None,
+                    refused: op.keys(),
+                    op: Box::new(op),
                 });
             };
-            let (result, key) = write(app, actor, op);
+            let mut refused = Vec::new();
+            let (result, key) = write(app, actor, op.clone(), &mut refused);
+            if result.is_err() && refused.is_empty() {
+                refused = op.keys();
+            }
             Reply::Written {
                 result: result
                     .map(|m| sanitize_line(&m))
                     .map_err(|e| sanitize_line(&e)),
                 key,
+                op: Box::new(op),
+                refused,
             }
         }
         Request::Sla { generation, keys } => {
@@ -710,7 +718,14 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
     Ok(d)
 }
 
-fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String>, Option<String>) {
+/// Carries out `op`; a bulk change puts the tickets it could not change
+/// into `refused` (their prompt opens again for just those).
+fn write(
+    app: &mut App,
+    actor: &Operator,
+    op: WriteOp,
+    refused: &mut Vec<String>,
+) -> (Result<String, String>, Option<String>) {
     let es = app.lang == Lang::Es;
     let msg = |es_text: String, en_text: String| if es { es_text } else { en_text };
     let err = |e: crate::app::AppError| e.to_string();
@@ -724,7 +739,11 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                         .map_err(|e| about(k, &e))
                 })
                 .collect();
-            let who = to.clone().unwrap_or_else(|| "-".into());
+            refused.extend(failed_keys(&keys, &results));
+            // As the command line says it.
+            let who = to
+                .clone()
+                .unwrap_or_else(|| msg("nadie".into(), "nobody".into()));
             (
                 bulk(
                     &keys,
@@ -743,6 +762,7 @@ fn write(app: &mut App, actor: &Operator, op: WriteOp) -> (Result<String, String
                         .map_err(|e| about(k, &e))
                 })
                 .collect();
+            refused.extend(failed_keys(&keys, &results));
             (
                 bulk(
                     &keys,
@@ -1383,6 +1403,15 @@ pub fn clean_op(mut op: Op) -> Op {
 
 /// A refusal of a bulk change, told with its ticket once: most refusals
 /// already start with the key ("BOG-7: moving to 'cancelled' needs …").
+/// The keys whose result is an error, in order.
+fn failed_keys(keys: &[String], results: &[Result<(), String>]) -> Vec<String> {
+    keys.iter()
+        .zip(results)
+        .filter(|(_, r)| r.is_err())
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
 fn about(key: &str, e: &crate::app::AppError) -> String {
     let text = e.to_string();
     if text.starts_with(&format!("{key}: ")) {

@@ -640,7 +640,8 @@ pub fn timeline() -> Vec<Op> {
 pub fn dashboard() -> Dashboard {
     let rows = hostile_tickets();
     let count = |f: &dyn Fn(&Ticket) -> bool| rows.iter().filter(|r| f(&r.ticket)).count() as i64;
-    let open_by_priority = ["critical", "high", "medium", "low"]
+    // By id, as the store counts them (the pane puts them in rank order).
+    let open_by_priority = ["critical", "high", "low", "medium"]
         .iter()
         .map(|p| (p.to_string(), count(&|t| t.priority == *p)))
         .collect();

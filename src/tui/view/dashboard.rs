@@ -72,9 +72,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         }
         Paragraph::new(lines)
     };
-    let prio: Vec<(String, i64)> = d
-        .open_by_priority
-        .iter()
+    // Most urgent first, as priority.toml lists them (the store counts
+    // them by id); a priority the file no longer knows comes last.
+    let mut by_rank: Vec<&(String, i64)> = d.open_by_priority.iter().collect();
+    by_rank.sort_by_key(|(p, _)| (c.config.priority_rank(p).unwrap_or(usize::MAX), p.clone()));
+    let prio: Vec<(String, i64)> = by_rank
+        .into_iter()
         .map(|(p, n)| (format!("{} {p}", priority_label(c, p).0), *n))
         .collect();
     f.render_widget(table(t.open_by_priority, prio, cols[0]), cols[0]);

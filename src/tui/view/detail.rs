@@ -76,8 +76,10 @@ fn label_of(cfg: &Config, lang: Lang, id: &str) -> String {
         .map_or_else(|| id.to_string(), |f| f.label.get(lang).to_string())
 }
 
-fn time(at: DateTime<Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M").to_string()
+/// A time as stored, in UTC, said so (as `guardia show` says it): the
+/// console may run on a computer in another zone than the site's.
+pub(super) fn time(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 pub fn lines(

@@ -3,6 +3,7 @@
 //! level under the cursor would need, with what is still missing.
 
 use super::block;
+use crate::domain::escalation;
 use crate::text::{pad_to_width, sanitize_line, truncate_to_width};
 use crate::tui::forms::current_dossier;
 use crate::tui::i18n::catalogue;
@@ -120,7 +121,23 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
         return;
     };
     let mut lines = Vec::new();
-    if d.missing.is_empty() {
+    // What Enter would answer, said before it is pressed: a ticket at the
+    // top of the matrix, or closed, does not escalate however complete.
+    let refusal = c
+        .detail
+        .detail
+        .as_ref()
+        .and_then(|detail| escalation::check(cfg, detail, d.to_level).err())
+        .filter(|r| !matches!(r, escalation::EscalationRefusal::Incomplete { .. }));
+    if let Some(r) = refusal {
+        let text = match r {
+            escalation::EscalationRefusal::NotHigher { current, max } if current >= max => {
+                format!("{} ({current})", t.no_level_above)
+            }
+            other => other.to_string(),
+        };
+        lines.push(Line::from(Span::styled(format!("✗ {text}"), th.missing)));
+    } else if d.missing.is_empty() {
         lines.push(Line::from(Span::styled(
             format!("✓ {}", t.dossier_complete),
             th.ok,

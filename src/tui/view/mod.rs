@@ -30,19 +30,22 @@ pub const MIN_HEIGHT: u16 = 8;
 pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
     let area = f.area();
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        // Wrapped, so even a narrow window shows its size and the size needed.
         let t = catalogue(c.lang);
-        let msg = format!("{} ({}x{})", t.too_small, area.width, area.height);
-        f.render_widget(
-            Paragraph::new(truncate_to_width(&msg, usize::from(area.width))),
-            area,
+        let msg = format!(
+            "{} ({}x{}); {} {MIN_WIDTH}x{MIN_HEIGHT}",
+            t.too_small, area.width, area.height, t.too_small_needs
         );
+        let lines = wrap::wrap(Line::from(msg), usize::from(area.width));
+        f.render_widget(Paragraph::new(lines), area);
         return;
     }
+    let status_lines = status_lines(c, area, now);
     let [tabs, banner, body, status] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(banner_height(c)),
         Constraint::Min(1),
-        Constraint::Length(1),
+        Constraint::Length(u16::try_from(status_lines.len()).unwrap_or(1)),
     ])
     .areas(area);
     draw_tabs(f, c, tabs);
@@ -64,7 +67,7 @@ pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
             Pane::Dashboard => dashboard::draw(f, c, body, now),
         }
     }
-    draw_status(f, c, status, now);
+    draw_status(f, c, status, status_lines);
     overlay::draw(f, c, area);
 }
 
@@ -155,20 +158,31 @@ fn draw_tabs(f: &mut Frame, c: &Console, area: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-fn draw_status(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
+/// The status line: a notice (wrapped onto as many lines as it needs, up
+/// to a third of the screen, so the end of a refusal, which says what to
+/// do, is never cut off), else the `/` filter being typed, else the keys
+/// of the pane; a background job's progress in front.
+fn status_lines(c: &Console, area: Rect, now: DateTime<Utc>) -> Vec<Line<'static>> {
     let th = &c.theme;
     let width = usize::from(area.width);
-    let line = if let Some(n) = &c.notice {
+    let job = c.job.as_ref().map(|job| {
+        let secs = (now - job.started).num_seconds().max(0);
+        let spin = ["|", "/", "-", "\\"][(secs % 4) as usize];
+        Span::styled(format!("[{spin} {} {secs}s] ", job.label), th.warn)
+    });
+    if let Some(n) = &c.notice {
         let style = if n.error { th.error } else { th.ok };
         let mark = if n.error { "! " } else { "✓ " };
-        Line::from(Span::styled(
-            truncate_to_width(
-                &format!("{mark}{}", crate::text::sanitize_line(&n.text)),
-                width,
-            ),
+        let mut spans: Vec<Span<'static>> = job.into_iter().collect();
+        spans.push(Span::styled(
+            format!("{mark}{}", crate::text::sanitize_line(&n.text)),
             style,
-        ))
-    } else if let Some(input) = &c.queue.typing {
+        ));
+        let most = usize::from(area.height / 3).max(1);
+        let lines = wrap::wrap(Line::from(spans), width);
+        return clip_lines(lines, most, width, style);
+    }
+    let mut line = if let Some(input) = &c.queue.typing {
         Line::from(vec![
             Span::styled("/", th.key),
             Span::raw(truncate_to_width(&input.text, width.saturating_sub(2))),
@@ -176,17 +190,36 @@ fn draw_status(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     } else {
         hints(c, width)
     };
-    let mut line = line;
-    if let Some(job) = &c.job {
-        let secs = (now - job.started).num_seconds().max(0);
-        let spin = ["|", "/", "-", "\\"][(secs % 4) as usize];
-        line.spans.insert(
-            0,
-            Span::styled(format!("[{spin} {} {secs}s] ", job.label), th.warn),
-        );
+    if let Some(job) = job {
+        line.spans.insert(0, job);
     }
-    f.render_widget(Paragraph::new(line), area);
-    if let Some(input) = &c.queue.typing
+    vec![line]
+}
+
+/// At most `most` lines, the last ending in "…" when some are left out.
+fn clip_lines(
+    mut lines: Vec<Line<'static>>,
+    most: usize,
+    width: usize,
+    style: Style,
+) -> Vec<Line<'static>> {
+    if lines.len() > most {
+        lines.truncate(most);
+        if let Some(last) = lines.pop() {
+            let text = truncate_to_width(&last.to_string(), width.saturating_sub(1));
+            lines.push(Line::from(Span::styled(
+                format!("{}…", text.trim_end()),
+                style,
+            )));
+        }
+    }
+    lines
+}
+
+fn draw_status(f: &mut Frame, c: &Console, area: Rect, lines: Vec<Line<'static>>) {
+    f.render_widget(Paragraph::new(lines), area);
+    if c.notice.is_none()
+        && let Some(input) = &c.queue.typing
         && c.overlays.is_empty()
     {
         let typed =

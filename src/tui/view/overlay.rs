@@ -5,8 +5,7 @@ use crate::text::{display_width, pad_to_width, sanitize_line, truncate_to_width}
 use crate::tui::forms::palette_matches;
 use crate::tui::i18n::catalogue;
 use crate::tui::input::TextInput;
-use crate::tui::keymap::Context;
-use crate::tui::state::{Console, Overlay};
+use crate::tui::state::{Console, Overlay, target_label};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -17,6 +16,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let Some(top) = c.overlays.last() else {
         return;
     };
+    let target = target_label(&top.target(), c.lang);
     match top {
         Overlay::Help { scroll } => help(f, c, area, *scroll),
         Overlay::Palette { input, selected } => palette(f, c, area, input, *selected),
@@ -45,16 +45,41 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 catalogue(c.lang).menu_hint,
                 c.theme.dim,
             )));
-            frame(f, c, r, title, lines);
+            frame(f, c, r, title, target.as_deref(), lines);
         }
-        Overlay::Prompt { title, input, .. } => {
-            let r = centered(area, 70, 5);
-            let lines = vec![
-                input_line(c, input, usize::from(r.width.saturating_sub(2)), true),
-                Line::default(),
-                Line::from(Span::styled(catalogue(c.lang).input_hint, c.theme.dim)),
-            ];
-            frame(f, c, r, title, lines);
+        Overlay::Prompt {
+            title,
+            input,
+            error,
+            ..
+        } => {
+            let w = centered(area, 70, 5).width.saturating_sub(2);
+            // A refusal is shown whole under the text, as far as half the
+            // screen allows: what to do is at its end.
+            let most = usize::from(area.height / 2).saturating_sub(4).max(1);
+            let error_lines: Vec<Line> = error
+                .iter()
+                .flat_map(|e| {
+                    super::wrap::wrap(
+                        Line::from(Span::styled(
+                            format!("! {}", sanitize_line(e)),
+                            c.theme.error,
+                        )),
+                        usize::from(w),
+                    )
+                })
+                .collect();
+            let error_lines = clip(error_lines, most, usize::from(w), c.theme.error);
+            let h = 5 + u16::try_from(error_lines.len()).unwrap_or(0);
+            let r = centered(area, 70, h);
+            let mut lines = vec![input_line(c, input, usize::from(w), true)];
+            lines.extend(error_lines);
+            lines.push(Line::default());
+            lines.push(Line::from(Span::styled(
+                catalogue(c.lang).input_hint,
+                c.theme.dim,
+            )));
+            frame(f, c, r, title, target.as_deref(), lines);
             cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
         }
         Overlay::Dossier(form) => {
@@ -135,9 +160,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 t.dossier_for, form.key, form.level, form.level_name
             );
             let visible = usize::from(r.height.saturating_sub(2));
+            // Counted in screen rows: a long error wraps.
+            let (lines, cursor_at) = wrap_all(lines, w, cursor_at);
             let skip = cursor_at.map_or(0, |(at, _)| (at + 2).saturating_sub(visible));
             let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
-            frame(f, c, r, &title, lines);
+            frame(f, c, r, &title, None, lines);
             if let (Some((at, x)), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
                 let y = r.y + 1 + (at - skip) as u16;
                 if y < r.bottom().saturating_sub(1) {
@@ -200,29 +227,43 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             let visible = usize::from(r.height.saturating_sub(2));
             // On a terminal too small for the whole form, an error on
             // submitting is pinned above the fields, where it cannot scroll
-            // away; the fields scroll with the focused one, as in the
-            // dossier form.
-            let error = form
+            // away (a third of the form at most); the fields scroll with the
+            // focused one, as in the dossier form. Everything is counted in
+            // screen rows: an inline error that wraps takes more than one.
+            let marks = cursor_row.or(Some((selected_row, 0)));
+            let (mut lines, marks) = wrap_all(lines, w, marks);
+            let (selected_row, _) = marks.unwrap_or((0, 0));
+            let cursor_row = cursor_row.and(marks);
+            let error: Vec<Line> = form
                 .error
-                .as_ref()
-                .map(|e| Line::from(Span::styled(format!("! {e}"), th.error)));
-            let pinned = match error {
-                Some(e) if lines.len() + 2 > visible => Some(e),
-                Some(e) => {
-                    lines.push(e);
-                    None
-                }
-                None => None,
+                .iter()
+                .flat_map(|e| {
+                    super::wrap::wrap(
+                        Line::from(Span::styled(format!("! {}", sanitize_line(e)), th.error)),
+                        w,
+                    )
+                })
+                .collect();
+            let pinned = if !error.is_empty() && lines.len() + error.len() + 1 > visible {
+                clip(error, (visible / 3).max(1), w, th.error)
+            } else {
+                lines.extend(error);
+                Vec::new()
             };
-            lines.push(Line::from(Span::styled(t.form_hint, th.dim)));
-            let on_top = usize::from(pinned.is_some());
-            let room = visible.saturating_sub(on_top);
+            lines.extend(super::wrap::wrap(
+                Line::from(Span::styled(t.form_hint, th.dim)),
+                w,
+            ));
+            let on_top = pinned.len();
+            let room = visible.saturating_sub(on_top).max(1);
+            // The focused field's row stays in sight, with the next one
+            // when there is room.
             let skip = (selected_row + 2).saturating_sub(room).min(selected_row);
             let lines: Vec<Line> = pinned
                 .into_iter()
                 .chain(lines.into_iter().skip(skip))
                 .collect();
-            frame(f, c, r, t.new_ticket, lines);
+            frame(f, c, r, t.new_ticket, None, lines);
             if let Some((row, x)) = cursor_row
                 && let Some(fl) = form.fields.get(form.selected)
                 && row >= skip
@@ -237,20 +278,72 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     }
 }
 
-fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, lines: Vec<Line>) {
+/// A bordered overlay titled `title`, then the tickets it acts on: the
+/// title is cut first, so the target stays in sight however long it is.
+fn frame(f: &mut Frame, c: &Console, r: Rect, title: &str, target: Option<&str>, lines: Vec<Line>) {
     f.render_widget(Clear, r);
+    let room = usize::from(r.width.saturating_sub(2));
+    // Titles carry configuration text (runbook items, labels): neutralised too.
+    let title = sanitize_line(title);
+    let text = match target.map(sanitize_line) {
+        Some(target) => {
+            let tail = format!(" · {target} ");
+            let head = room.saturating_sub(display_width(&tail) + 1);
+            if head >= 4 {
+                format!(" {}{tail}", truncate_to_width(&title, head))
+            } else {
+                format!(" {target} · {title} ")
+            }
+        }
+        None => format!(" {title} "),
+    };
     let b = Block::default()
         .borders(Borders::ALL)
         .border_style(c.theme.border_focus)
-        .title(Span::styled(
-            // Titles carry configuration text (runbook items, labels): neutralised too.
-            truncate_to_width(
-                &format!(" {} ", sanitize_line(title)),
-                usize::from(r.width.saturating_sub(2)),
-            ),
-            c.theme.title,
-        ));
+        .title(Span::styled(truncate_to_width(&text, room), c.theme.title));
     f.render_widget(Paragraph::new(lines).block(b).wrap(Wrap { trim: false }), r);
+}
+
+/// Lines wrapped to `width`, and where the marked line (row, column) is
+/// after wrapping: its first screen row.
+fn wrap_all(
+    lines: Vec<Line<'static>>,
+    width: usize,
+    mark: Option<(usize, usize)>,
+) -> (Vec<Line<'static>>, Option<(usize, usize)>) {
+    let mut out = Vec::new();
+    let mut moved = None;
+    for (i, line) in lines.into_iter().enumerate() {
+        if let Some((row, x)) = mark
+            && row == i
+        {
+            moved = Some((out.len(), x));
+        }
+        out.extend(super::wrap::wrap(line, width));
+    }
+    (out, moved)
+}
+
+/// At most `most` lines; when some are left out, the last shown ends in
+/// "…" so the cut is visible.
+fn clip(
+    mut lines: Vec<Line<'static>>,
+    most: usize,
+    width: usize,
+    style: ratatui::style::Style,
+) -> Vec<Line<'static>> {
+    if lines.len() <= most {
+        return lines;
+    }
+    lines.truncate(most);
+    if let Some(last) = lines.pop() {
+        let text = truncate_to_width(&last.to_string(), width.saturating_sub(1));
+        lines.push(Line::from(Span::styled(
+            format!("{}…", text.trim_end()),
+            style,
+        )));
+    }
+    lines
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
@@ -324,6 +417,7 @@ fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
     let mut lines = Vec::new();
     let bindings = c.keymap.bindings();
     for ctx in contexts {
+        let heading = lines.len();
         lines.push(Line::from(Span::styled(
             ctx.describe(c.lang).to_string(),
             th.header,
@@ -334,7 +428,11 @@ fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
                 continue;
             }
             seen.push(*action);
-            // Only keys that really reach the action from this pane.
+            // Only keys that really reach the action from this pane, and
+            // only actions that do something there.
+            if !crate::tui::update::reaches(c.focus, *action) {
+                continue;
+            }
             let keys: Vec<String> = c
                 .keymap
                 .keys_for(*ctx, *action)
@@ -350,12 +448,23 @@ fn help(f: &mut Frame, c: &Console, area: Rect, scroll: usize) {
                 Span::raw(action.describe(c.lang).to_string()),
             ]));
         }
+        // A context with nothing that acts here (the queue's own, empty in
+        // the built-in keymap) is left out rather than shown empty.
+        if lines.len() == heading + 1 {
+            lines.pop();
+        }
     }
-    let _ = Context::ALL;
     let visible = usize::from(r.height.saturating_sub(2));
     let skip = scroll.min(lines.len().saturating_sub(visible));
     let lines = lines.into_iter().skip(skip).collect();
-    frame(f, c, r, &format!("{} (j/k, Esc)", t.help_title), lines);
+    frame(
+        f,
+        c,
+        r,
+        &format!("{} (j/k, Esc)", t.help_title),
+        None,
+        lines,
+    );
 }
 
 fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: usize) {
@@ -395,6 +504,6 @@ fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: 
         usize::from(r.height.saturating_sub(4)),
     ));
     lines.push(Line::from(Span::styled(t.palette_hint, th.dim)));
-    frame(f, c, r, t.palette_title, lines);
+    frame(f, c, r, t.palette_title, None, lines);
     cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
 }

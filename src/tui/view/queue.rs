@@ -113,7 +113,10 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         let msg = if q.loading { t.loading } else { t.no_tickets };
         lines.push(Line::from(Span::styled(format!(" {msg}"), th.dim)));
     }
-    for (i, row) in q.rows.iter().enumerate().skip(q.scroll).take(rows_h) {
+    // A long notice can take rows from the list for a moment: the cursor's
+    // row stays in sight.
+    let start = q.scroll.max((q.cursor + 1).saturating_sub(rows_h.max(1)));
+    for (i, row) in q.rows.iter().enumerate().skip(start).take(rows_h) {
         let tk = &row.ticket;
         let marked = q.marked.contains(&tk.key);
         let (prio, prio_style) = priority_label(c, &tk.priority);

@@ -14,7 +14,6 @@ use ratatui::widgets::Paragraph;
 pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let t = catalogue(c.lang);
     let th = &c.theme;
-    let cfg = &c.config;
     let detail = c.detail.detail.as_deref();
     let title = match detail {
         Some(d) => format!(" {} · {} · {} ", t.runbooks, d.ticket.key, d.ticket.service),
@@ -28,103 +27,131 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let inner = b.inner(area);
     f.render_widget(b, area);
     let w = usize::from(inner.width);
+    let height = usize::from(inner.height);
     let rows = runbook_rows(c);
+    // Each row's lines: a ticked item has a second line with who ticked
+    // it, when and the evidence, so a long item text cannot push them out.
+    let drawn: Vec<Vec<Line>> = rows.iter().map(|row| row_lines(c, *row, w)).collect();
+    // From the first row scrolled to, moved on until the cursor's row fits
+    // whole (rows above it may be two lines high).
+    let cursor = c.runbooks.cursor.min(rows.len().saturating_sub(1));
+    let mut start = c.runbooks.scroll.min(cursor);
+    while start < cursor && drawn[start..=cursor].iter().map(Vec::len).sum::<usize>() > height {
+        start += 1;
+    }
     let mut lines = Vec::new();
-    for (i, row) in rows
-        .iter()
-        .enumerate()
-        .skip(c.runbooks.scroll)
-        .take(usize::from(inner.height))
-    {
-        let selected = i == c.runbooks.cursor;
-        let mut line = match *row {
-            RunbookRow::Header(r) => {
-                let rb = &cfg.runbooks[r];
-                let run = detail.and_then(|d| {
+    for (i, row_lines) in drawn.into_iter().enumerate().skip(start) {
+        if lines.len() >= height {
+            break;
+        }
+        for line in row_lines {
+            lines.push(if i == c.runbooks.cursor {
+                line.style(th.selected)
+            } else {
+                line
+            });
+        }
+    }
+    lines.truncate(height);
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The lines of one row of the pane, `w` columns wide.
+fn row_lines(c: &Console, row: RunbookRow, w: usize) -> Vec<Line<'static>> {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let cfg = &c.config;
+    let detail = c.detail.detail.as_deref();
+    match row {
+        RunbookRow::Header(r) => {
+            let rb = &cfg.runbooks[r];
+            let run = detail.and_then(|d| {
+                d.runbooks
+                    .iter()
+                    .rev()
+                    .find(|x| x.runbook == *rb.id.get_ref())
+            });
+            let status = match run {
+                Some(run) => {
+                    let done = rb
+                        .items
+                        .iter()
+                        .filter(|it| {
+                            run.ticks
+                                .iter()
+                                .rev()
+                                .find(|tk| tk.item == *it.id.get_ref())
+                                .is_some_and(|tk| tk.checked)
+                        })
+                        .count();
+                    format!(
+                        "{done}/{} · {} {}",
+                        rb.items.len(),
+                        t.started_by,
+                        run.started_by
+                    )
+                }
+                None if detail.is_some() => t.not_started.to_string(),
+                None => String::new(),
+            };
+            let services = if rb.services.is_empty() {
+                t.applies_to_all.to_string()
+            } else {
+                rb.services
+                    .iter()
+                    .map(|s| s.get_ref().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let l1 = if rb.level1_checks { " · N1" } else { "" };
+            vec![Line::from(Span::styled(
+                fit(
+                    &format!("{} [{services}{l1}] {status}", rb.name.get(c.lang)),
+                    w,
+                ),
+                th.header,
+            ))]
+        }
+        RunbookRow::Item(r, j) => {
+            let rb = &cfg.runbooks[r];
+            let it = &rb.items[j];
+            let tick = detail
+                .and_then(|d| {
                     d.runbooks
                         .iter()
                         .rev()
                         .find(|x| x.runbook == *rb.id.get_ref())
-                });
-                let status = match run {
-                    Some(run) => {
-                        let done = rb
-                            .items
-                            .iter()
-                            .filter(|it| {
-                                run.ticks
-                                    .iter()
-                                    .rev()
-                                    .find(|tk| tk.item == *it.id.get_ref())
-                                    .is_some_and(|tk| tk.checked)
-                            })
-                            .count();
-                        format!(
-                            "{done}/{} · {} {}",
-                            rb.items.len(),
-                            t.started_by,
-                            run.started_by
-                        )
-                    }
-                    None if detail.is_some() => t.not_started.to_string(),
-                    None => String::new(),
-                };
-                let services = if rb.services.is_empty() {
-                    t.applies_to_all.to_string()
-                } else {
-                    rb.services
+                })
+                .and_then(|run| {
+                    run.ticks
                         .iter()
-                        .map(|s| s.get_ref().as_str())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let l1 = if rb.level1_checks { " · N1" } else { "" };
-                Line::from(Span::styled(
-                    pad_to_width(
-                        &format!("{} [{services}{l1}] {status}", rb.name.get(c.lang)),
-                        w,
-                    ),
-                    th.header,
-                ))
-            }
-            RunbookRow::Item(r, j) => {
-                let rb = &cfg.runbooks[r];
-                let it = &rb.items[j];
-                let tick = detail
-                    .and_then(|d| {
-                        d.runbooks
-                            .iter()
-                            .rev()
-                            .find(|x| x.runbook == *rb.id.get_ref())
-                    })
-                    .and_then(|run| {
-                        run.ticks
-                            .iter()
-                            .rev()
-                            .find(|tk| tk.item == *it.id.get_ref())
-                    });
-                let (mark, who) = match tick {
-                    Some(tk) if tk.checked => (
-                        "[x]",
-                        format!(
-                            " — {} {} · {}",
-                            tk.by,
-                            tk.at.format("%Y-%m-%d %H:%M"),
-                            tk.evidence
+                        .rev()
+                        .find(|tk| tk.item == *it.id.get_ref())
+                });
+            match tick {
+                Some(tk) if tk.checked => vec![
+                    Line::from(Span::raw(fit(&format!("  [x] {}", it.text), w))),
+                    Line::from(Span::styled(
+                        fit(
+                            &format!(
+                                "      {} {} · {}",
+                                tk.by,
+                                super::detail::time(tk.at),
+                                tk.evidence
+                            ),
+                            w,
                         ),
-                    ),
-                    _ => ("[ ]", String::new()),
-                };
-                Line::from(Span::raw(pad_to_width(
-                    &format!("  {mark} {}{who}", it.text),
-                    w,
-                )))
+                        th.dim,
+                    )),
+                ],
+                _ => vec![Line::from(Span::raw(fit(&format!("  [ ] {}", it.text), w)))],
             }
-        };
-        if selected {
-            line = line.style(th.selected);
         }
-        lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+}
+
+/// `text` cut to `w` columns and padded to them (the selection's colour
+/// fills the row).
+fn fit(text: &str, w: usize) -> String {
+    pad_to_width(&truncate_to_width(text, w), w)
 }
