@@ -44,6 +44,72 @@ fn the_shipped_calendars_count_business_time_with_their_holidays() {
     );
 }
 
+/// configuration.md promises `mesa-bogota` the Colombian holidays plus 24
+/// and 31 December: every year the shipped Colombian holidays cover.
+#[test]
+fn mesa_bogota_rests_on_24_and_31_december_every_year_shipped() {
+    let cfg = Config::builtin().expect("built-in configuration");
+    let bogota = cfg.calendar("mesa-bogota").expect("mesa-bogota");
+    let tz = chrono_tz::America::Bogota;
+    let day = |y, m, d| bogota.business_time(at(tz, y, m, d, 0), at(tz, y, m, d, 23));
+    // Friday 24 and 31 December 2027; Thursday the 23rd is worked.
+    assert_eq!(day(2027, 12, 24), Duration::zero());
+    assert_eq!(day(2027, 12, 31), Duration::zero());
+    assert_eq!(day(2027, 12, 23), Duration::hours(8));
+    let data: toml::Value = toml::from_str(guardia::config::HOLIDAYS).expect("parses");
+    let co_years: std::collections::BTreeSet<String> = data["holiday"]
+        .as_array()
+        .expect("holidays")
+        .iter()
+        .filter(|h| h["country"].as_str() == Some("CO"))
+        .map(|h| h["date"].to_string()[..4].to_string())
+        .collect();
+    let text = default_config("calendars.toml");
+    for y in &co_years {
+        for d in ["12-24", "12-31"] {
+            assert!(text.contains(&format!("{y}-{d}")), "{y}-{d} missing");
+        }
+    }
+}
+
+/// Past the last year of its holidays a calendar goes on without any: a
+/// warning (not an error) names it, for the year of the clock passed in.
+#[test]
+fn calendars_whose_holidays_stop_before_the_year_are_warned_about() {
+    let cfg = Config::builtin().expect("built-in configuration");
+    assert_eq!(cfg.holiday_warnings(2026), Vec::<String>::new());
+    assert_eq!(cfg.holiday_warnings(2027), Vec::<String>::new());
+    let w = cfg.holiday_warnings(2028);
+    // Every calendar with holidays, not the round-the-clock one.
+    assert_eq!(w.len(), 4, "{w:#?}");
+    assert!(!w.iter().any(|m| m.contains("'7x24'")), "{w:#?}");
+    let text = default_config("calendars.toml");
+    let bogota = w
+        .iter()
+        .find(|m| m.contains("'mesa-bogota'"))
+        .expect("mesa-bogota warned about");
+    assert_eq!(
+        bogota,
+        &format!(
+            "(built-in) calendars.toml:{}:6: warning: calendar 'mesa-bogota' has no holidays in 2028 (guardia ships the CO holidays of 2026–2027 only, and its extra_holidays are of 2026–2027), so its SLA clocks and timers count 2028's holidays as working days; list them in its extra_holidays (e.g. extra_holidays = [2028-12-25])",
+            line_of(&text, "id = \"mesa-bogota\"")
+        )
+    );
+    // A calendar of one's own dates only, up to this year: no warning yet.
+    let own = replace_once(&text, "holidays_of = \"CO\"\n", "");
+    let env = Env::new();
+    env.write_config("calendars.toml", &own);
+    let cfg = Config::load(Some(&env.cfg)).expect("loads");
+    assert!(cfg.holiday_warnings(2027).is_empty());
+    let w = cfg.holiday_warnings(2028);
+    assert!(
+        w.iter().any(|m| m.contains(
+            "'mesa-bogota' has no holidays in 2028 (its extra_holidays are of 2026–2027)"
+        )),
+        "{w:#?}"
+    );
+}
+
 fn refused(text: &str, needle: &str, message: &str) {
     let env = Env::new();
     env.write_config("calendars.toml", text);
@@ -147,8 +213,8 @@ fn backwards_and_malformed_ranges_and_timed_holidays_are_refused() {
     refused(
         &replace_once(
             &base,
-            "extra_holidays = [2026-12-24, 2026-12-31]",
-            "extra_holidays = [2026-12-24T12:00:00, 2026-12-31]",
+            "extra_holidays = [2026-12-24, 2026-12-31,",
+            "extra_holidays = [2026-12-24T12:00:00, 2026-12-31,",
         ),
         "2026-12-24T12:00:00",
         "without a time",
@@ -234,6 +300,48 @@ fn sla_policies_naming_what_does_not_exist_are_refused() {
         ),
         "types = [\"incident\", \"incident\"]",
         "already covered",
+    );
+}
+
+/// A second policy without `types` would never be used: the first one takes
+/// every type no policy lists. Refused, naming both.
+#[test]
+fn a_second_catch_all_policy_is_refused() {
+    let base = default_config("sla.toml");
+    let second = base.replace("id = \"solicitudes\"", "id = \"otra\"");
+    let second = &second[second.find("[[policy]]\nid = \"otra\"").expect("second")..];
+    let text = format!("{base}\n{second}");
+    sla_refused(
+        &text,
+        "id = \"otra\"",
+        "policy 'otra' lists no types, like policy 'solicitudes' before it: only the first policy without types is used (for every type no policy lists), so 'otra' would never apply; give it the types it is for, or merge the two",
+    );
+}
+
+/// The resolution clock stops while a ticket is resolved, closed or
+/// cancelled: a policy cannot make it run there.
+#[test]
+fn finished_states_cannot_run_the_clocks() {
+    let base = default_config("sla.toml");
+    let text = replace_once(
+        &base,
+        "mesa-bogota\"\nrunning_categories = [\"new\", \"active\"]\n[policy.targets]",
+        "mesa-bogota\"\nrunning_categories = [\"new\", \"active\", \"resolved\", \"closed\"]\n[policy.targets]",
+    );
+    sla_refused(
+        &text,
+        "id = \"incidentes\"",
+        "policy 'incidentes' runs its clocks in running_categories resolved, closed: the resolution clock stops while a ticket is resolved, closed or cancelled, so those cannot run it; list only new, active and waiting",
+    );
+    let text = replace_once(
+        &base,
+        "mesa-bogota\"\nrunning_categories = [\"new\", \"active\"]\n[policy.targets]",
+        "mesa-bogota\"\nrunning_categories = [\"new\", \"active\"]\nrunning = [\"resolved\"]\n[policy.targets]",
+    );
+    sla_refused(
+        &text,
+        "running = [\"resolved\"]",
+        "running state 'resolved' is a finished state of workflow",
     );
 }
 

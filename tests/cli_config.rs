@@ -617,6 +617,46 @@ fn a_bare_number_where_text_is_expected_is_told_to_quote_it() {
     }
 }
 
+/// The same numbers in quotes read, without a unit, as minutes: the 24-hour
+/// auto-close of PR-003 would fire after 24 minutes. Refused like the bare
+/// number, while the worklog keeps reading `worklog KEY 90` as minutes.
+#[test]
+fn a_duration_in_quotes_without_a_unit_is_refused() {
+    let wf = replace_once(
+        &default_config("workflows.toml"),
+        "after = \"24h\"",
+        "after = \"24\"",
+    );
+    let line = line_of(&wf, "after = \"24\"");
+    assert_config_stops_everything(
+        "workflows.toml",
+        &wf,
+        &[line],
+        "timer duration '24' has no unit, and would be read as 24 minutes; write \"24h\" for 24 hours or \"24m\" for 24 minutes",
+    );
+    let env = Env::new();
+    let sla = replace_once(
+        &default_config("sla.toml"),
+        "critical = { response = \"30m\", resolution = \"4h\" }",
+        "critical = { response = \"30m\", resolution = \"4\" }",
+    );
+    let s = env.write_config("sla.toml", &sla);
+    let err = env.fail_raw(&["config", "check"]);
+    let expected = format!(
+        "{}:{}:45: resolution target '4' has no unit, and would be read as 4 minutes; write \"4h\" for 4 hours or \"4m\" for 4 minutes",
+        s.display(),
+        line_of(&sla, "resolution = \"4\"")
+    );
+    assert!(err.contains(&expected), "lacks {expected:?}:\n{err}");
+    // The command line keeps its documented rule: a bare worklog figure is
+    // minutes.
+    std::fs::write(&s, default_config("sla.toml")).expect("restore");
+    let key = env.support("Correo lento", "Tarda en llegar");
+    env.ok(&["worklog", &key, "90"]);
+    let t = env.show(&key);
+    assert_eq!(t["worklog_minutes"], 90, "{t}");
+}
+
 #[test]
 fn number_bounds_belong_to_number_fields_and_in_order() {
     let text = replace_once(
@@ -744,8 +784,8 @@ fn type_errors_are_told_in_plain_words() {
     );
     let calendars = replace_once(
         &default_config("calendars.toml"),
-        "extra_holidays = [2026-12-24, 2026-12-31]",
-        "extra_holidays = [2026-12-24, \"2026-12-31\"]",
+        "extra_holidays = [2026-12-24, 2026-12-31,",
+        "extra_holidays = [2026-12-24, \"2026-12-31\",",
     );
     let s = env.write_config("sla.toml", &sla);
     let g = env.write_config("guardia.toml", &guardia);
@@ -861,4 +901,25 @@ fn a_line_break_in_a_quoted_value_stays_on_its_line() {
             .any(|l| l.trim_start().starts_with("/etc/guardia")),
         "{err}"
     );
+}
+
+#[test]
+fn config_check_warns_about_calendars_whose_holidays_stop_before_the_year() {
+    let env = Env::new();
+    let out = env
+        .std_cmd_as("ana")
+        .args(["config", "check"])
+        .env("GUARDIA_NOW", "2029-01-05T10:00:00Z")
+        .output()
+        .expect("run guardia");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("configuration OK"), "{text}");
+    assert!(
+        text.contains("warning: calendar 'mesa-bogota' has no holidays in 2029"),
+        "{text}"
+    );
+    // In a year the shipped holidays cover, nothing to warn about.
+    let text = env.ok(&["config", "check"]);
+    assert!(!text.contains("warning:"), "{text}");
 }

@@ -631,8 +631,34 @@ fn output_lost_after_a_recorded_change_is_told_apart() {
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(err.contains("the change was recorded"), "{err}");
     assert!(err.contains("do not run the command again"), "{err}");
+    // The ticket is named, as typed or as registered.
+    assert!(err.contains(&format!("`guardia log {key}`")), "{err}");
     let t = env.json(&["show", &key, "--json"]);
     assert_eq!(t["comments"].as_array().map(Vec::len), Some(1), "{t}");
+    let out = env
+        .std_cmd_as("ana")
+        .args([
+            "new",
+            "--type",
+            "support",
+            "--service",
+            "correo",
+            "--title",
+            "Sin correo",
+            "--description",
+            "No llega",
+            "--json",
+        ])
+        .stdout(full())
+        .output()
+        .expect("run guardia");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    let newest = common::keys(&env.json(&["list", "--json", "--limit", "1"]));
+    assert!(
+        err.contains(&format!("`guardia log {}`", newest[0])),
+        "{err}"
+    );
 
     let out = env
         .std_cmd_as("ana")

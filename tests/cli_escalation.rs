@@ -715,3 +715,51 @@ fn runbook_list_marks_level1_runbooks_in_the_chosen_language() {
         "level-1 marker: {line}"
     );
 }
+
+#[test]
+fn a_type_without_the_checks_field_is_told_to_run_the_runbook_not_to_set_it() {
+    let env = Env::new();
+    let key = common::key_of(&env.json(&[
+        "new",
+        "--type",
+        "support",
+        "--service",
+        "osf",
+        "--title",
+        "Reporte",
+        "--description",
+        "No genera",
+        "--json",
+    ]));
+    let err = env.fail(&["escalate", &key, "--level", "2"]);
+    assert!(
+        err.contains(&format!("guardia runbook run osf-preguntas-clave {key}")),
+        "{err}"
+    );
+    assert!(
+        !err.contains("guardia set"),
+        "a field the type lacks cannot be set: {err}"
+    );
+}
+
+#[test]
+fn the_markdown_dossier_keeps_html_and_links_as_text() {
+    let env = Env::new();
+    let key = env.incident(
+        "<img src=x onerror=alert(1)> [pulse aquí](http://evil.example)",
+        "<script>alert(1)</script>\nver ![img](http://evil.example/x.png)",
+    );
+    let md = env.ok(&["dossier", &key, "--format", "md"]);
+    assert!(
+        md.contains(r"\<img src=x onerror=alert(1)\> \[pulse aquí\](http://evil.example)"),
+        "{md}"
+    );
+    assert!(md.contains(r"> \<script\>alert(1)\</script\>"), "{md}");
+    assert!(md.contains(r"!\[img\](http://evil.example/x.png)"), "{md}");
+    // Every angle bracket of the ticket's text is escaped.
+    let unescaped = md
+        .char_indices()
+        .filter(|(i, c)| *c == '<' && (*i == 0 || md.as_bytes()[i - 1] != b'\\'))
+        .count();
+    assert_eq!(unescaped, 0, "{md}");
+}

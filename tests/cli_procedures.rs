@@ -337,9 +337,10 @@ fn seed_001_cutoff_holds_on_holidays_and_approvals_do_not_outlive_their_state() 
     // Paraguay's Independence days, 14 and 15 May 2026 (Thursday, Friday):
     // 10:00 on a holiday is outside the cutoff too.
     at(&mut env, "2026-05-14T10:00:00-03:00");
-    // An exception approved while the script still awaits verification is
-    // spent when the ticket leaves that state.
-    env.ok_as(
+    // An approval counts only in the state it is given in: one no move from
+    // the current state uses is refused, naming where it counts (it would be
+    // spent at the next move).
+    let err = env.fail_as(
         "laura",
         &[
             "approve",
@@ -348,6 +349,11 @@ fn seed_001_cutoff_holds_on_holidays_and_approvals_do_not_outlive_their_state() 
             "--reason",
             "Urgente",
         ],
+    );
+    assert!(
+        err.contains("no move from there uses approval 'production_exception'")
+            && err.contains("in: script_verified"),
+        "{err}"
     );
     env.ok_as("julia", &["move", &key, "script_verified"]);
     let request = [

@@ -119,6 +119,12 @@ fn a_problem_gathers_incidents_tasks_resources_and_its_cost() {
     let text = env.ok(&["problem", "show", &p]);
     assert!(text.contains("1. [ ] Revisar bloqueos (kevin)"), "{text}");
     assert!(text.contains("Total cost: 285.00 USD"), "{text}");
+    // Work logged on the problem itself counts too, as in `report`.
+    env.ok_as("julia", &["worklog", &p, "30m"]);
+    let cost = &env.json(&["problem", "show", &p, "--json"])["cost"];
+    assert_eq!(cost["worklog_minutes"].as_i64(), Some(120));
+    let top = &env.json(&["report", "--json"])["top_problems"][0];
+    assert_eq!(top["worklog_minutes"], cost["worklog_minutes"], "{top}");
 
     // Mistakes are refused with what to do, and change nothing.
     for (args, why) in [
@@ -1152,6 +1158,79 @@ fn only_the_incident_manager_ends_a_major_incident_and_a_failure_has_one() {
     let err = env.fail(&["link", &critical, &report, "--kind", "major"]);
     assert!(
         err.contains("a 'major' link points to a declared major incident"),
+        "{err}"
+    );
+}
+
+#[test]
+fn small_refusals_say_what_they_mean() {
+    let env = Env::new();
+    let p = problem(&env, "Bloqueos en la base");
+    let err = env.fail_as(
+        "julia",
+        &[
+            "problem",
+            "resource",
+            "add",
+            &p,
+            "--kind",
+            "human",
+            "--description",
+            "DBA",
+            "--hours",
+            "1e400",
+        ],
+    );
+    assert!(
+        err.contains("--hours is too large to be an amount"),
+        "{err}"
+    );
+    assert!(!err.contains("inf"), "{err}");
+
+    // A justification with no manual priority is refused, not dropped.
+    let k = env.incident("Lento", "Muy lento");
+    let err = env.fail(&[
+        "set",
+        &k,
+        "impact=high",
+        "--justification",
+        "Lo pidió la gerencia",
+    ]);
+    assert!(
+        err.contains("--justification explains a manual priority"),
+        "{err}"
+    );
+
+    // One field missing reads as one.
+    let err = env.fail(&["move", &k, "resolved"]);
+    assert!(err.contains("requires solution; set it first"), "{err}");
+
+    // One report attached reads as one.
+    let m = env.incident("Caída", "Todo");
+    env.ok_as("ines", &["major", "declare", &m, "--reason", "masiva"]);
+    let out = env.ok_as("ines", &["major", "attach", &m, &k]);
+    assert!(out.contains("1 report attached"), "{out}");
+
+    // Applying a known error links the ticket: only where its workflow
+    // allows links (a service request, while reviewed).
+    let ke = env.known_error("erp-soporte", "No guarda", "Error al guardar", "Reintentar");
+    let sr = key_of(&env.json(&[
+        "new",
+        "--type",
+        "service_request",
+        "--service",
+        "erp-soporte",
+        "--title",
+        "Compras",
+        "--description",
+        "No guarda",
+        "--field",
+        "request_category=asistencia_funcional",
+        "--json",
+    ]));
+    let err = env.fail_as("felipe", &["known", "apply", &ke, &sr]);
+    assert!(
+        err.contains("'link' is not allowed while the ticket is 'draft'"),
         "{err}"
     );
 }

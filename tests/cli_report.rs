@@ -158,14 +158,20 @@ fn category(cfg: &Config, t: &Replayed, state: &str) -> StateCategory {
 }
 
 /// When `t` last moved from an unfinished state into a finished one, and
-/// whether into a cancelled one; `None` unless its last state is finished.
+/// whether it has been cancelled since (resolved, then cancelled, is no
+/// resolution); `None` unless its last state is finished.
 fn naive_finish(cfg: &Config, t: &Replayed) -> Option<(i64, bool)> {
     let mut done_at = None;
     let mut was_done = false;
     for (ms, s) in &t.history {
         let c = category(cfg, t, s);
         if c.is_done() && !was_done {
-            done_at = Some((*ms, c == StateCategory::Cancelled));
+            done_at = Some((*ms, false));
+        }
+        if c == StateCategory::Cancelled
+            && let Some((_, cancelled)) = done_at.as_mut()
+        {
+            *cancelled = true;
         }
         was_done = c.is_done();
     }
@@ -843,6 +849,14 @@ fn the_report_reads_index_ranges() {
     assert!(plan(&plans, "finished").contains("COVERING INDEX sla_outcome_done"));
     assert!(plan(&plans, "rejections").contains("COVERING INDEX rejection_at"));
     assert!(plan(&plans, "finished since").contains("COVERING INDEX sla_outcome_done"));
+    // Tickets resolved then cancelled: those in a cancelled state, from an
+    // index, each outcome by its row number.
+    let p = plan(&plans, "recancelled");
+    assert!(
+        p.starts_with("SEARCH t USING COVERING INDEX ticket_status")
+            && p.contains("SEARCH o USING INTEGER PRIMARY KEY (rowid=?)"),
+        "{p}"
+    );
     // Only tickets reopened since the range ended have their log read.
     let p = plan(&plans, "reopened since");
     assert!(
@@ -867,7 +881,11 @@ fn the_report_reads_index_ranges() {
     let plans_without = store.reader().report_plan(&without).expect("plans");
     for (name, p) in &plans_without {
         let before = plan(&plans, name);
-        if name == &"escalations" || name == &"reopened since" || name == &"problems" {
+        if name == &"escalations"
+            || name == &"reopened since"
+            || name == &"problems"
+            || name == &"recancelled"
+        {
             continue;
         }
         let p = p.join(" / ");
@@ -1116,4 +1134,203 @@ fn records_are_left_out_the_same_way_on_every_path() {
             assert_eq!(r["totals"], plain["totals"], "{from}..{to} {extra:?}");
         }
     }
+}
+
+/// A ticket resolved and then cancelled was not resolved for anybody: it
+/// counts as cancelled (when it first left the queue, so past backlogs
+/// stay exact), with no resolution time and no SLA met, in the report and
+/// in the dashboard's resolved per day.
+#[test]
+fn a_resolved_then_cancelled_ticket_counts_as_cancelled() {
+    let mut env = Env::new();
+    let day = |env: &mut Env, t: &str| env.now = format!("2026-03-02T{t}:00-05:00");
+    day(&mut env, "09:00");
+    let quick = env.incident("Resuelto y cancelado", "Falla");
+    let kept = env.incident("Resuelto", "Falla");
+    day(&mut env, "09:10");
+    for k in [&quick, &kept] {
+        env.ok(&["move", k, "resolved", "--field", "solution=Reinicio"]);
+    }
+    day(&mut env, "11:00");
+    env.ok_as("ines", &["move", &quick, "cancelled"]);
+    day(&mut env, "12:00");
+    let range = ["--from", "2026-03-02", "--to", "2026-03-02"];
+    let r = report(&env, &range);
+    let t = &r["totals"];
+    assert_eq!(
+        (
+            t["closed"].as_i64(),
+            t["resolved"].as_i64(),
+            t["cancelled"].as_i64(),
+            t["backlog"].as_i64()
+        ),
+        (Some(2), Some(1), Some(1), Some(0)),
+        "{t}"
+    );
+    assert_eq!(t["resolution"]["count"], 1, "{t}");
+    assert_eq!(t["resolution_sla_met_pct"], 100.0, "{t}");
+    let cfg = Config::builtin().expect("config");
+    let k = {
+        let store = guardia::store::Store::open(&env.db).expect("open");
+        let clock = guardia::app::Clock::fixed(
+            chrono::DateTime::parse_from_rfc3339(&env.now)
+                .expect("now")
+                .with_timezone(&chrono::Utc),
+        );
+        let app = guardia::app::App::new(cfg, store, clock, guardia::config::Lang::En);
+        app.kpis_month().expect("kpis").expect("complete")
+    };
+    assert_eq!(k.resolved_per_day.last().copied(), Some(1));
+    // The recount agrees: the ticket finished when resolved, cancelled.
+    let log = read_log(&env);
+    let (lo, hi) = (bogota_ms("2026-03-02"), bogota_ms("2026-03-03"));
+    assert_eq!(reported_counts(t), naive_counts(&log, lo, hi, None), "{t}");
+}
+
+/// A group that had nothing in the range is no row, in any format: a past
+/// range's backlog takes back today's (+1 open now, −1 created since).
+#[test]
+fn groups_with_nothing_in_range_are_left_out() {
+    let mut env = Env::new();
+    env.now = "2026-02-10T09:00:00-05:00".into();
+    let old = env.incident("Antiguo", "Falla");
+    env.now = "2026-02-12T09:00:00-05:00".into();
+    let new = env.incident("Nuevo", "Falla");
+    env.ok(&["assign", &new, "bruno"]);
+    env.ok(&["assign", &old, "carla"]);
+    let range = [
+        "--from",
+        "2026-02-10",
+        "--to",
+        "2026-02-10",
+        "--by",
+        "operator",
+    ];
+    let r = report(&env, &range);
+    let groups = r["groups"].as_array().expect("groups");
+    let keys: Vec<&Value> = groups.iter().map(|g| &g["key"]).collect();
+    // carla's ticket was open at the end of the range; bruno's came later.
+    assert_eq!(keys, [&Value::from("carla")], "{r}");
+    assert_eq!(r["totals"]["backlog"], 1);
+    let mut args = vec!["report", "--format", "csv"];
+    args.extend_from_slice(&range);
+    let csv = String::from_utf8(ok(&env, &args)).expect("UTF-8");
+    assert!(!csv.contains("bruno"), "{csv}");
+}
+
+/// The CSV's group column: empty for an unassigned group (null in JSON),
+/// `TOTAL` on the total row, so the two read apart.
+#[test]
+fn csv_tells_the_unassigned_group_from_the_total() {
+    let env = Env::new();
+    env.incident("Sin asignar", "Falla");
+    let mine = env.incident("Asignado", "Falla");
+    env.ok(&["assign", &mine, "bruno"]);
+    let json = report(&env, &["--by", "operator"]);
+    let keys: Vec<&Value> = json["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| &g["key"])
+        .collect();
+    assert_eq!(keys, [&Value::from("bruno"), &Value::Null]);
+    let text = String::from_utf8(ok(&env, &["report", "--format", "csv", "--by", "operator"]))
+        .expect("UTF-8");
+    let rows = parse_csv(&text, ',');
+    let groups: Vec<(&str, &str)> = rows[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            ("bruno", "Bruno Castaño Mejía"),
+            ("", "(unassigned)"),
+            ("TOTAL", "TOTAL")
+        ]
+    );
+}
+
+/// Ticket text in Markdown is shown as text: no tag, link, emphasis or
+/// entity reaches a mail or a wiki, and text columns align left.
+#[test]
+fn markdown_shows_ticket_text_as_text() {
+    let env = Env::new();
+    let problem = env.problem(
+        "<img src=x onerror=alert(1)> [clic](http://evil.example) *x* _y_ `z` &amp;",
+        "Causa",
+    );
+    let incident = env.incident("Falla", "Falla");
+    env.ok(&["link", &incident, &problem, "--kind", "problem"]);
+    let md = String::from_utf8(ok(&env, &["report", "--format", "md"])).expect("UTF-8");
+    let row = md
+        .lines()
+        .find(|l| l.contains(problem.as_str()))
+        .expect("problem row");
+    assert!(
+        row.ends_with(
+            "| \\<img src=x onerror=alert(1)\\> \\[clic\\](http://evil.example) \\*x\\* \\_y\\_ \\`z\\` \\&amp; |"
+        ),
+        "{row}"
+    );
+    for raw in ["| <img", " [clic]", " *x*", " _y_", " `z`", " &amp;"] {
+        assert!(!row.contains(raw), "{raw} kept raw: {row}");
+    }
+    // Problem, incidents, worklog, cost, status, title.
+    let lines: Vec<&str> = md.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("| Problem |"))
+        .expect("problems table");
+    assert_eq!(lines[at + 1], "|---|---:|---:|---:|---|---|");
+}
+
+/// priority.toml or sla.toml with the priority `low` renamed `baja`.
+fn renamed_low(text: &str) -> String {
+    let text = text.replace("[[priority]]\nid = \"low\"", "[[priority]]\nid = \"baja\"");
+    let text = text
+        .replace(
+            "medium = { high = \"high\", medium = \"medium\", low = \"low\" }",
+            "medium = { high = \"high\", medium = \"medium\", low = \"baja\" }",
+        )
+        .replace(
+            "low = { high = \"medium\", medium = \"low\", low = \"low\" }",
+            "low = { high = \"medium\", medium = \"baja\", low = \"baja\" }",
+        );
+    text.replace("\nlow = { response", "\nbaja = { response")
+}
+
+/// Renamed in priority.toml, a priority still on tickets is reported under
+/// its id, not `?`.
+#[test]
+fn a_priority_renamed_since_is_reported_by_its_id() {
+    let env = Env::new();
+    env.incident_with("Baja", "Falla", &["--impact", "low", "--urgency", "low"]);
+    env.write_config(
+        "priority.toml",
+        &renamed_low(&default_config("priority.toml")),
+    );
+    env.write_config("sla.toml", &renamed_low(&default_config("sla.toml")));
+    env.ok(&["config", "check"]);
+    let r = report(&env, &["--by", "priority"]);
+    let low = r["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .find(|g| g["key"] == "low")
+        .unwrap_or_else(|| panic!("no group 'low' in {r}"));
+    assert_eq!(low["label"], "low", "{r}");
+    let table = String::from_utf8(ok(&env, &["report", "--by", "priority"])).expect("UTF-8");
+    assert!(!table.lines().any(|l| l.starts_with("? ")), "{table}");
+}
+
+#[test]
+fn a_from_after_today_without_to_names_today() {
+    let env = Env::new();
+    let e = refused(&env, &["report", "--from", "2027-01-01"], 1);
+    assert!(
+        e.contains("--from 2027-01-01 is after today (2026-03-02)"),
+        "{e}"
+    );
+    assert!(!e.contains("--to 2026-03-02"), "{e}");
 }

@@ -212,3 +212,69 @@ fn setting_user_does_not_change_who_you_are() {
         );
     }
 }
+
+#[test]
+fn an_affected_application_must_be_one_of_the_service_s_and_low_criticality_gives_medium() {
+    let env = Env::new();
+    let new = |app: &str| {
+        env.fail(&[
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            "Integración caída",
+            "--description",
+            "No llegan las órdenes",
+            "--impact",
+            "low",
+            "--urgency",
+            "low",
+            "--field",
+            "reporter_email=u@example.org",
+            "--field",
+            "extension=5600",
+            "--field",
+            "executable=ORCLO",
+            "--field",
+            "environment=produccion",
+            "--field",
+            &format!("affected_application={app}"),
+            "--json",
+        ])
+    };
+    // A typo would silently lose the raise of seed 000 §8.
+    let err = new("movilidd");
+    assert!(
+        err.contains("'movilidd' is not a related application of service 'osf'")
+            && err.contains("movilidad"),
+        "{err}"
+    );
+    // "prioridad media y baja": a low-criticality integration gives medium.
+    let key = common::key_of(&env.json(&[
+        "new",
+        "--service",
+        "osf",
+        "--title",
+        "Kiosko sin datos",
+        "--description",
+        "No consulta",
+        "--impact",
+        "low",
+        "--urgency",
+        "low",
+        "--field",
+        "reporter_email=u@example.org",
+        "--field",
+        "extension=5600",
+        "--field",
+        "executable=ORCLO",
+        "--field",
+        "environment=produccion",
+        "--field",
+        "affected_application=kiosko",
+        "--json",
+    ]));
+    assert_eq!(env.show(&key)["priority"], "medium");
+    let err = env.fail(&["set", &key, "affected_application=sapp"]);
+    assert!(err.contains("is not a related application"), "{err}");
+}

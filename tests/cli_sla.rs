@@ -168,3 +168,50 @@ fn closing_after_the_resolution_does_not_move_when_the_clock_stopped() {
         before["resolution"]["elapsed"]
     );
 }
+
+/// priority.toml or sla.toml with the priority `low` renamed `baja`.
+fn renamed_low(text: &str) -> String {
+    let text = text.replace("[[priority]]\nid = \"low\"", "[[priority]]\nid = \"baja\"");
+    let text = text
+        .replace(
+            "medium = { high = \"high\", medium = \"medium\", low = \"low\" }",
+            "medium = { high = \"high\", medium = \"medium\", low = \"baja\" }",
+        )
+        .replace(
+            "low = { high = \"medium\", medium = \"low\", low = \"low\" }",
+            "low = { high = \"medium\", medium = \"baja\", low = \"baja\" }",
+        );
+    text.replace("\nlow = { response", "\nbaja = { response")
+}
+
+/// A priority renamed in priority.toml (and sla.toml) since a ticket got
+/// it: `sla` says the ticket's priority is no longer in the file and how to
+/// give it one, which then brings its clock back.
+#[test]
+fn a_ticket_whose_priority_was_renamed_is_told_how_to_get_a_clock_back() {
+    let env = Env::new();
+    let key = env.incident_with("Baja", "Falla", &["--impact", "low", "--urgency", "low"]);
+    assert_eq!(env.show(&key)["priority"], "low");
+    for file in ["priority.toml", "sla.toml"] {
+        env.write_config(file, &renamed_low(&common::default_config(file)));
+    }
+    env.ok(&["config", "check"]);
+    let err = env.fail(&["sla", &key]);
+    assert!(
+        err.contains(&format!(
+            "{key} has priority 'low', which priority.toml does not list (renamed or removed?), so SLA policy 'incidentes' has no targets for it; give it a priority the file knows with `guardia set {key} priority=auto`"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("priorities are critical, high, medium, baja"),
+        "{err}"
+    );
+    assert!(
+        err.contains("or put the id 'low' back in priority.toml"),
+        "{err}"
+    );
+    env.ok(&["set", &key, "priority=auto"]);
+    let ledger = env.json(&["sla", &key, "--json"]);
+    assert_eq!(ledger["priority"], "baja", "{ledger}");
+}

@@ -52,7 +52,7 @@ pub enum AppError {
     #[error("{key}: {refusal}")]
     Escalation {
         key: String,
-        refusal: EscalationRefusal,
+        refusal: Box<EscalationRefusal>,
     },
     #[error(
         "a manual priority needs a justification; add --justification \"why\" (the matrix gives '{computed}')"

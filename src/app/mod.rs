@@ -290,7 +290,7 @@ impl App {
         let to = escalation::dossier_level(&self.config, detail.ticket.level, level).map_err(
             |refusal| AppError::Escalation {
                 key: detail.ticket.key.clone(),
-                refusal,
+                refusal: Box::new(refusal),
             },
         )?;
         Ok(escalation::build(&self.config, &detail, to, self.lang))
@@ -414,7 +414,23 @@ impl App {
                 missing,
             });
         }
+        if let Some(message) = priority::unknown_application(Some(service), &new.service, &fields) {
+            return Err(AppError::BadFieldValue {
+                field: "affected_application".into(),
+                message,
+            });
+        }
         let decision = priority::compute(cfg, Some(service), &impact, &urgency, &fields);
+        if new.priority.is_none()
+            && new
+                .justification
+                .as_deref()
+                .is_some_and(|j| !j.trim().is_empty())
+        {
+            return Err(AppError::Invalid(
+                "--justification explains a manual priority, and no --priority is given; add --priority P, or leave --justification out".into(),
+            ));
+        }
         let (prio, justification) = match &new.priority {
             Some(p) => {
                 if cfg.priority_rank(p).is_none() {
@@ -544,6 +560,16 @@ impl App {
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         let justification = justification.map(str::trim).filter(|j| !j.is_empty());
+        // A justification explains a manual priority; dropped silently, the
+        // operator would believe it recorded.
+        let manual = assignments
+            .iter()
+            .any(|(n, v)| n == "priority" && v.trim() != "auto");
+        if justification.is_some() && !manual {
+            return Err(AppError::Invalid(format!(
+                "--justification explains a manual priority, and no priority is set here; add priority=P (e.g. `guardia set {key} priority=high --justification …`), or leave --justification out"
+            )));
+        }
         // Parse everything before taking the lock.
         let mut core: Vec<(String, Value)> = Vec::new();
         let mut catalogue: Vec<(String, Value)> = Vec::new();
@@ -657,6 +683,15 @@ impl App {
                     .iter()
                     .find(|(n, _)| n == "priority")
                     .and_then(|(_, v)| v.as_str().map(String::from));
+                if catalogue.iter().any(|(n, _)| n == "affected_application")
+                    && let Some(message) =
+                        priority::unknown_application(cfg.service(&service), &service, &fields)
+                {
+                    return Err(AppError::BadFieldValue {
+                        field: "affected_application".into(),
+                        message,
+                    });
+                }
                 let decision =
                     priority::compute(cfg, cfg.service(&service), &impact, &urgency, &fields);
                 for (n, v) in &core {
@@ -1012,7 +1047,7 @@ impl App {
                 let detail = r.detail(t)?;
                 escalation::check(cfg, &detail, level).map_err(|refusal| AppError::Escalation {
                     key: key.into(),
-                    refusal,
+                    refusal: Box::new(refusal),
                 })?;
                 let dossier = escalation::build(cfg, &detail, level, lang);
                 // The log keeps what was sent, in the language-neutral form of

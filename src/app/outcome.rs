@@ -64,7 +64,8 @@ fn outcome_of(
 /// it. `done_ops` are the ticket's own ops when it is in a finished state,
 /// `None` when it is not (its outcome, if any, goes: it was reopened).
 /// A finished ticket keeps the outcome it has as long as it finished at
-/// the same moment, so the outcome stays judged by the rules of then.
+/// the same moment, and in the same way (resolved, or cancelled since), so
+/// the outcome stays judged by the rules of then.
 pub(super) fn refresh(
     w: &mut WriteTx<'_>,
     cfg: &Config,
@@ -80,7 +81,7 @@ pub(super) fn refresh(
     let first_comment = w.reader().first_public_comment_ms(&ticket.id)?;
     let row = outcome_of(cfg, ticket, ops, first_comment, now);
     if let Some(r) = &row
-        && w.reader().sla_outcome_done_ms(no)? == Some(r.done_ms)
+        && w.reader().sla_outcome_done(no)? == Some((r.done_ms, r.cancelled))
     {
         return Ok(());
     }

@@ -180,8 +180,12 @@ impl App {
         let incidents = r.linking(&t.id, link_kind_of(record))?;
         let tasks = r.tasks(&t.id)?;
         let resources = r.resources(&t.id)?;
+        let detail = r.detail(t)?;
         let cost = if record == RecordKind::Problem {
-            let minutes = r.linked_worklog_minutes(&t.id, "problem")?;
+            // The problem's own worklog is work on it too (as `report`
+            // counts it), besides its incidents'.
+            let minutes =
+                r.linked_worklog_minutes(&detail.ticket.id, "problem")? + detail.worklog_minutes;
             let res: f64 = resources.iter().map(|x| x.cost).sum();
             let work = minutes as f64 / 60.0 * *self.config.settings.costs.hourly_rate.get_ref();
             Some(Cost {
@@ -194,7 +198,6 @@ impl App {
         } else {
             None
         };
-        let detail = r.detail(t)?;
         Ok(RecordDetail {
             detail,
             record,
@@ -293,6 +296,9 @@ impl App {
         }
         let amount = |what: &str, v: Option<f64>| -> Result<Option<f64>, AppError> {
             match v {
+                Some(x) if x.is_infinite() => Err(AppError::Invalid(format!(
+                    "{what} is too large to be an amount; write a number of 0 or more"
+                ))),
                 Some(x) if !x.is_finite() || x < 0.0 => Err(AppError::Invalid(format!(
                     "{what} {x} is not an amount; write a number of 0 or more"
                 ))),
@@ -484,6 +490,8 @@ impl App {
                                 .into(),
                     });
                 }
+                // Applying links the ticket: where its workflow allows links.
+                workflow::check_action(cfg, &t, "link")?;
                 let open = cfg
                     .workflow_for_type(&t.ticket_type)
                     .is_some_and(|wf| !lifecycle::category(wf, &t.status).is_done());

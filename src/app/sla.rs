@@ -121,13 +121,7 @@ pub(super) fn compute_from<'c>(
         .targets
         .get_ref()
         .get(&ticket.priority)
-        .ok_or_else(|| {
-            AppError::Invalid(format!(
-                "SLA policy '{}' has no targets for priority '{}'",
-                policy.id.get_ref(),
-                ticket.priority
-            ))
-        })?;
+        .ok_or_else(|| unknown_priority(cfg, ticket, policy))?;
     // Validation has read every target already; word a failure as the
     // configuration's, not the worklog's.
     let minutes = |s: &str| {
@@ -181,6 +175,28 @@ pub(super) fn compute_from<'c>(
         now,
     };
     Ok((sla::ledger(&input), policy, calendar))
+}
+
+/// Why a ticket's priority has no targets. Validation gives every priority
+/// of priority.toml its targets, so the ticket carries an id the file no
+/// longer has: renamed or removed since it was set. Say so, and how to
+/// give the ticket a priority the file knows.
+fn unknown_priority(cfg: &Config, ticket: &Ticket, policy: &SlaPolicy) -> AppError {
+    let known = cfg.priority.priorities.iter().map(|g| g.id.get_ref());
+    if cfg.priority_rank(&ticket.priority).is_some() {
+        return AppError::Invalid(format!(
+            "SLA policy '{}' has no targets for priority '{}'; add them to sla.toml",
+            policy.id.get_ref(),
+            ticket.priority
+        ));
+    }
+    AppError::Invalid(format!(
+        "{key} has priority '{p}', which priority.toml does not list (renamed or removed?), so SLA policy '{policy}' has no targets for it; give it a priority the file knows with `guardia set {key} priority=auto` (from impact and urgency) or `guardia set {key} priority=P --justification \"…\"` (priorities are {known}), or put the id '{p}' back in priority.toml and sla.toml",
+        key = ticket.key,
+        p = ticket.priority,
+        policy = policy.id.get_ref(),
+        known = known.cloned().collect::<Vec<_>>().join(", "),
+    ))
 }
 
 /// The cache row of a ledger's resolution clock at `now`: none once the

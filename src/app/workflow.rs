@@ -195,6 +195,35 @@ impl App {
                         message: format!("is '{}'; a finished ticket needs no approval", t.status),
                     });
                 }
+                // An approval counts only in the state it is given in: one
+                // no move from here uses would be dropped at the next move.
+                let uses = |tr: &crate::config::Transition| {
+                    tr.approval.as_ref().is_some_and(|a| a.get_ref() == approval)
+                        || tr.cutoff.as_ref().is_some_and(|c| c.exception.get_ref() == approval)
+                        || tr.threshold.as_ref().is_some_and(|th| th.approval.get_ref() == approval)
+                };
+                if !wf.transitions.iter().any(|tr| uses(tr) && tr.from.iter().any(|f| f.get_ref() == &t.status)) {
+                    let mut states: Vec<String> = wf
+                        .transitions
+                        .iter()
+                        .filter(|tr| uses(tr))
+                        .flat_map(|tr| tr.from.iter().map(|f| f.get_ref().clone()))
+                        .collect();
+                    states.sort();
+                    states.dedup();
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "is '{}', and no move from there uses approval '{approval}'; an approval counts only in the state it is given in, so give it once the ticket is {}",
+                            t.status,
+                            if states.is_empty() {
+                                "in a state whose move uses it (none does in this workflow)".to_string()
+                            } else {
+                                format!("in: {}", states.join(", "))
+                            }
+                        ),
+                    });
+                }
                 let roles: Vec<String> = def.roles.iter().map(|r| r.get_ref().clone()).collect();
                 // The operators who may give it, but `except`.
                 let holders = |except: Option<&str>| -> Vec<String> {

@@ -70,10 +70,32 @@ pub fn main_entry() -> ExitCode {
 /// plainly, with its own exit code, because the usual reaction to a failed
 /// command (run it again) would record the change twice.
 pub(super) fn output_lost(e: anyhow::Error) -> anyhow::Error {
+    output_lost_about(e, None)
+}
+
+/// [`output_lost`] for a command about ticket `key` (when the error does not
+/// name a ticket registered by the command itself).
+fn output_lost_about(e: anyhow::Error, key: Option<&str>) -> anyhow::Error {
+    // A context's type is found by `downcast_ref`, not in the chain.
+    let recorded = e
+        .downcast_ref::<RecordedKey>()
+        .map(|k| k.0.clone())
+        .or_else(|| {
+            key.map(|k| {
+                crate::domain::site::canonical_ticket_key(k).unwrap_or_else(|| k.to_string())
+            })
+        });
     match e.chain().find_map(|c| c.downcast_ref::<OutputLost>()) {
         // A reader that stopped early (`| head`) stays quiet, as always.
         Some(lost) if lost.0.kind() != std::io::ErrorKind::BrokenPipe => {
-            anyhow::Error::new(ChangeRecordedOutputLost(lost.0.to_string()))
+            let look = match recorded {
+                Some(k) => format!(
+                    "`guardia log {}` shows what was recorded",
+                    sanitize_line(&k)
+                ),
+                None => "`guardia list` shows what was recorded".to_string(),
+            };
+            anyhow::Error::new(ChangeRecordedOutputLost(lost.0.to_string(), look))
         }
         _ => e,
     }
@@ -81,9 +103,19 @@ pub(super) fn output_lost(e: anyhow::Error) -> anyhow::Error {
 
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "the change was recorded, but its confirmation could not be written to standard output ({0}); do not run the command again: `guardia log KEY` or `guardia list` shows what was recorded"
+    "the change was recorded, but its confirmation could not be written to standard output ({0}); do not run the command again: {1}"
 )]
-struct ChangeRecordedOutputLost(String);
+struct ChangeRecordedOutputLost(String, String);
+
+/// The ticket a command registered, carried by a failure to print its
+/// confirmation so that the exit-3 message can name it.
+#[derive(Debug, thiserror::Error)]
+#[error("{0} was registered")]
+struct RecordedKey(String);
+
+fn registered(e: anyhow::Error, key: &str) -> anyhow::Error {
+    e.context(RecordedKey(key.to_string()))
+}
 
 /// Exit code of a command whose change was recorded although its output
 /// was lost.
@@ -201,7 +233,7 @@ fn out() -> std::io::StdoutLock<'static> {
 pub struct OutputLost(#[source] pub std::io::Error);
 
 fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
-    let mut text = serde_json::to_string_pretty(value)?;
+    let mut text = crate::text::json_for_terminal(&serde_json::to_string_pretty(value)?);
     text.push('\n');
     write_stdout(&text)
 }
@@ -263,7 +295,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     let clock = Clock::from_env()?;
     match cli.command {
         Some(Command::Config(ConfigCommand::Check)) => {
-            config_summary(&config, cfg_dir.as_deref())?;
+            use chrono::Datelike;
+            config_summary(&config, cfg_dir.as_deref(), clock.now().year())?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::PrintDefault { .. })) => Ok(ExitCode::SUCCESS),
@@ -314,13 +347,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 // Sync is idempotent: run again, it records nothing twice.
                 let repeatable = matches!(command, Command::Sync(_));
                 if app.store.ops_recorded() > recorded_before && !repeatable {
-                    output_lost(e)
+                    output_lost_about(e, command_key(command))
                 } else {
                     e
                 }
             })
         }
     }
+}
+
+/// The ticket a command changes, as typed, for the commands that name one.
+fn command_key(command: &Command) -> Option<&str> {
+    Some(match command {
+        Command::Set(a) => &a.key,
+        Command::Assign(a) => &a.key,
+        Command::Move(a) => &a.key,
+        Command::Comment(a) => &a.key,
+        Command::Worklog(a) => &a.key,
+        Command::Attach(a) => &a.key,
+        Command::Escalate(a) => &a.key,
+        Command::Reject(a) => &a.key,
+        Command::Approve(a) => &a.key,
+        Command::Link(a) => &a.key,
+        _ => return None,
+    })
 }
 
 /// Prints what `doctor` found; exit 1 when anything is wrong.
@@ -395,7 +445,7 @@ fn print_default(file: Option<&str>) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn config_summary(cfg: &Config, dir: Option<&Path>) -> Result<()> {
+fn config_summary(cfg: &Config, dir: Option<&Path>, year: i32) -> Result<()> {
     let mut s = String::from("configuration OK\n");
     for src in &cfg.sources {
         s.push_str(&format!("  {}\n", sanitize_line(&src.display_name())));
@@ -418,6 +468,11 @@ fn config_summary(cfg: &Config, dir: Option<&Path>) -> Result<()> {
         cfg.workflows.len(),
         cfg.calendars.len()
     ));
+    // Warnings, not errors: the calendars still work, with every day of an
+    // uncovered year a working day.
+    for w in cfg.holiday_warnings(year) {
+        s.push_str(&format!("{}\n", sanitize_line(&w)));
+    }
     print(&s)
 }
 
@@ -515,8 +570,9 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     fields: assignments(&a.fields)?,
                 },
             )?;
+            let key = created.ticket.key.clone();
             if a.json {
-                print_json(&created)?;
+                print_json(&created).map_err(|e| registered(e, &key))?;
             } else {
                 let mut s = format!(
                     "registered {} ({}, priority {}{})\n",
@@ -571,7 +627,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                         ));
                     }
                 }
-                print(&s)?;
+                print(&s).map_err(|e| registered(e, &key))?;
             }
         }
         Command::Set(a) => {

@@ -685,7 +685,11 @@ pub fn major(c: &MajorCommand, app: &mut App, actor: Actor<'_>) -> Result<()> {
                 print(&format!(
                     "{major}: {} {} ({} {})",
                     attached.len(),
-                    l(lang, "reportes asociados", "reports attached"),
+                    match (attached.len() == 1, lang) {
+                        (true, Lang::Es) => "reporte asociado",
+                        (true, Lang::En) => "report attached",
+                        (false, _) => l(lang, "reportes asociados", "reports attached"),
+                    },
                     passed.len(),
                     l(
                         lang,

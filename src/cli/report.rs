@@ -78,7 +78,7 @@ pub fn run(a: &ReportArgs, app: &mut App) -> Result<()> {
     let lang = app.lang;
     let text = match format {
         ReportFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&report)?;
+            let mut s = crate::text::json_for_terminal(&serde_json::to_string_pretty(&report)?);
             s.push('\n');
             s
         }
@@ -350,15 +350,47 @@ pub fn table(r: &Report, lang: Lang, width: usize) -> String {
     o
 }
 
-/// A Markdown cell: one line, no table syntax.
+/// Characters that Markdown or the HTML it allows would read as syntax:
+/// a backslash escape each, so that a title such as `<img onerror=…>
+/// [clic](http://…)` pasted into a mail or a wiki shows as written instead
+/// of becoming a tag, a link, emphasis, an entity or a table column. (`(`,
+/// `!` and `#` need none: they are syntax only after a `]`, before a `[`
+/// or at the start of a line, which a cell never is.)
+const MD_SPECIAL: &[char] = &['\\', '`', '*', '_', '[', ']', '<', '>', '|', '~', '&'];
+
+/// A Markdown cell: one line, its text shown as text (no table syntax, no
+/// link, tag or emphasis).
 fn md_cell(s: &str) -> String {
-    sanitize_line(s).replace('\\', "\\\\").replace('|', "\\|")
+    let mut out = String::new();
+    for c in sanitize_line(s).chars() {
+        if MD_SPECIAL.contains(&c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
+/// How a Markdown column is aligned: text to the left, figures to the right.
+#[derive(Clone, Copy, PartialEq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// A Markdown table whose first column is text and the others figures.
 fn md_table(o: &mut String, header: &[&str], rows: &[Vec<String>]) {
+    let align: Vec<Align> = (0..header.len())
+        .map(|i| if i == 0 { Align::Left } else { Align::Right })
+        .collect();
+    md_table_aligned(o, header, &align, rows);
+}
+
+fn md_table_aligned(o: &mut String, header: &[&str], align: &[Align], rows: &[Vec<String>]) {
     o.push_str(&format!("| {} |\n", header.join(" | ")));
-    let marks: Vec<&str> = (0..header.len())
-        .map(|i| if i == 0 { "---" } else { "---:" })
+    let marks: Vec<&str> = align
+        .iter()
+        .map(|a| if *a == Align::Left { "---" } else { "---:" })
         .collect();
     o.push_str(&format!("|{}|\n", marks.join("|")));
     for r in rows {
@@ -446,7 +478,7 @@ pub fn markdown(r: &Report, lang: Lang) -> String {
             ]
         })
         .collect();
-    md_table(
+    md_table_aligned(
         &mut o,
         &[
             l(lang, "Problema", "Problem"),
@@ -455,6 +487,14 @@ pub fn markdown(r: &Report, lang: Lang) -> String {
             l(lang, "Costo", "Cost"),
             l(lang, "Estado", "Status"),
             l(lang, "Título", "Title"),
+        ],
+        &[
+            Align::Left,
+            Align::Right,
+            Align::Right,
+            Align::Right,
+            Align::Left,
+            Align::Left,
         ],
         &body,
     );
@@ -556,10 +596,13 @@ pub fn csv(r: &Report, lang: Lang, delimiter: char, bom: bool) -> String {
     body.push((None, l(lang, "TOTAL", "TOTAL").to_string(), &r.totals));
     for (i, (key, label, f)) in body.iter().enumerate() {
         let is_total = i + 1 == body.len();
-        // The total row, and an unassigned operator, have no key.
+        // An unassigned group has no key (null in JSON) and its cell stays
+        // empty; the total row says TOTAL there, so that a sheet filtering
+        // on the group column tells the two apart.
         let key_cell = match key {
-            Some(k) if !is_total => csv_text(k, delimiter),
-            _ => String::new(),
+            _ if is_total => "TOTAL".to_string(),
+            Some(k) => csv_text(k, delimiter),
+            None => String::new(),
         };
         let mut cells = vec![key_cell, csv_text(label, delimiter)];
         cells.extend([
@@ -621,6 +664,18 @@ mod tests {
     fn markdown_cells_cannot_break_the_table() {
         assert_eq!(md_cell("a|b"), "a\\|b");
         assert!(!md_cell("two\nlines").contains('\n'));
+    }
+
+    #[test]
+    fn markdown_cells_show_tags_links_and_emphasis_as_text() {
+        assert_eq!(
+            md_cell("<img src=x onerror=alert(1)> [clic](http://evil.example)"),
+            "\\<img src=x onerror=alert(1)\\> \\[clic\\](http://evil.example)"
+        );
+        assert_eq!(
+            md_cell("*a* _b_ `c` ~d~ a\\b &amp;"),
+            "\\*a\\* \\_b\\_ \\`c\\` \\~d\\~ a\\\\b \\&amp;"
+        );
     }
 
     #[test]

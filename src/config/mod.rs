@@ -403,11 +403,14 @@ impl Config {
             .position(|g| g.id.get_ref() == id)
     }
 
-    pub fn grade_label<'a>(grades: &'a [Grade], id: &str, lang: Lang) -> &'a str {
+    /// The label of a grade (priority, impact, urgency), or its id when the
+    /// configuration no longer lists it (renamed since the ticket got it):
+    /// the id says more than "?".
+    pub fn grade_label<'a>(grades: &'a [Grade], id: &'a str, lang: Lang) -> &'a str {
         grades
             .iter()
             .find(|g| g.id.get_ref() == id)
-            .map_or("?", |g| g.name.get(lang))
+            .map_or(id, |g| g.name.get(lang))
     }
 
     /// The texts of the files as they are in force (embedded or user), for `init`.

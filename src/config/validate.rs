@@ -304,7 +304,24 @@ fn check_sla(
     let prios = ids(&priority.priorities, |g| &g.id);
     let mut seen = HashSet::new();
     let mut covered: HashSet<String> = HashSet::new();
+    // The first policy without `types` takes every type no policy lists;
+    // a second one would never be used.
+    let mut catch_all: Option<&str> = None;
     for p in &sla.policies {
+        if p.types.is_empty() {
+            match catch_all {
+                Some(first) => c.at(
+                    F,
+                    p.id.span(),
+                    format!(
+                        "policy '{}' lists no types, like policy '{first}' before it: only the first policy without types is used (for every type no policy lists), so '{}' would never apply; give it the types it is for, or merge the two",
+                        p.id.get_ref(),
+                        p.id.get_ref()
+                    ),
+                ),
+                None => catch_all = Some(p.id.get_ref()),
+            }
+        }
         if !seen.insert(p.id.get_ref().clone()) {
             c.at(
                 F,
@@ -336,8 +353,50 @@ fn check_sla(
                 ),
             );
         }
+        // The resolution clock stops while a ticket is resolved, closed or
+        // cancelled; a running finished state would count that time.
+        let finished: Vec<&str> = p
+            .running_categories
+            .iter()
+            .filter(|cat| cat.is_done())
+            .map(|cat| cat.name())
+            .collect();
+        if !finished.is_empty() {
+            c.at(
+                F,
+                p.id.span(),
+                format!(
+                    "policy '{}' runs its clocks in running_categories {}: the resolution clock stops while a ticket is resolved, closed or cancelled, so those cannot run it; list only new, active and waiting",
+                    p.id.get_ref(),
+                    finished.join(", ")
+                ),
+            );
+        }
         for s in &p.running {
             c.known(F, "state", s, &states);
+            // A state id may be finished in one workflow and not in
+            // another: only one finished wherever it is can never run.
+            let having: Vec<(&Workflow, bool)> = workflows
+                .workflows
+                .iter()
+                .filter_map(|w| {
+                    w.states
+                        .iter()
+                        .find(|st| st.id.get_ref() == s.get_ref())
+                        .map(|st| (w, st.category.is_done()))
+                })
+                .collect();
+            if let Some((w, _)) = having.first().filter(|_| having.iter().all(|(_, d)| *d)) {
+                c.at(
+                    F,
+                    s.span(),
+                    format!(
+                        "running state '{}' is a finished state of workflow '{}': the resolution clock stops while a ticket is resolved, closed or cancelled, so it cannot run it; list states of categories new, active or waiting",
+                        s.get_ref(),
+                        w.id.get_ref()
+                    ),
+                );
+            }
         }
         let w = *p.warn_percent.get_ref();
         if !(1..=99).contains(&w) {
@@ -371,8 +430,11 @@ fn check_sla(
                 );
             }
             for (kind, d) in [("response", &t.response), ("resolution", &t.resolution)] {
-                if let Err(e) = duration::parse(d.get_ref()) {
-                    let what = format!("{kind} target");
+                let what = format!("{kind} target");
+                if duration::lacks_unit(d.get_ref()) {
+                    // `resolution = 4` unquoted is refused for the same reason.
+                    c.at(F, d.span(), duration::unit_message(&what, d.get_ref()));
+                } else if let Err(e) = duration::parse(d.get_ref()) {
                     c.at(F, d.span(), sla_target_message(&what, d.get_ref(), e));
                 }
             }
@@ -433,6 +495,76 @@ fn unknown_country(country: &str, countries: &BTreeSet<&str>) -> String {
         "guardia ships no holidays for '{shown}'; holidays_of must be one of {}, or leave it out and list your dates in extra_holidays",
         countries.iter().copied().collect::<Vec<_>>().join(", ")
     )
+}
+
+impl Config {
+    /// Warnings, not errors, about calendars whose holidays stop before
+    /// `year` (the clock's, passed in): the shipped holidays cover a few
+    /// years and `extra_holidays` lists dates of the years written, so a
+    /// calendar that had holidays goes on without any, counting next
+    /// year's Christmas as a working day. One `file:line:col: message`
+    /// per calendar (at its id) that lists holidays but none in `year`;
+    /// a calendar with no holidays at all (`7x24`) is left alone.
+    pub fn holiday_warnings(&self, year: i32) -> Vec<String> {
+        let shipped: Vec<Holiday> = toml::from_str::<HolidaysFile>(HOLIDAYS)
+            .map(|h| h.holidays)
+            .unwrap_or_default();
+        let source = self.sources.iter().find(|s| s.name == "calendars.toml");
+        let mut out = Vec::new();
+        for (def, _) in &self.calendars {
+            let country = def.holidays_of.as_ref().map(|c| c.get_ref().as_str());
+            let shipped_years: BTreeSet<i32> = shipped
+                .iter()
+                .filter(|h| Some(h.country.as_str()) == country)
+                .filter_map(|h| toml_date(&h.date))
+                .map(|d| chrono::Datelike::year(&d))
+                .collect();
+            let extra_years: BTreeSet<i32> = def
+                .extra_holidays
+                .iter()
+                .filter_map(|d| toml_date(d.get_ref()))
+                .map(|d| chrono::Datelike::year(&d))
+                .collect();
+            if (shipped_years.is_empty() && extra_years.is_empty())
+                || shipped_years.contains(&year)
+                || extra_years.contains(&year)
+            {
+                continue;
+            }
+            let span = |years: &BTreeSet<i32>| match (years.first(), years.last()) {
+                (Some(a), Some(b)) if a == b => format!("{a}"),
+                (Some(a), Some(b)) => format!("{a}–{b}"),
+                _ => String::new(),
+            };
+            let mut why = Vec::new();
+            if let Some(c) = country {
+                why.push(if shipped_years.is_empty() {
+                    format!("guardia ships no {c} holidays")
+                } else {
+                    format!(
+                        "guardia ships the {c} holidays of {} only",
+                        span(&shipped_years)
+                    )
+                });
+            }
+            if !extra_years.is_empty() {
+                why.push(format!("its extra_holidays are of {}", span(&extra_years)));
+            }
+            let message = format!(
+                "warning: calendar '{id}' has no holidays in {year} ({why}), so its SLA clocks and timers count {year}'s holidays as working days; list them in its extra_holidays (e.g. extra_holidays = [{year}-12-25])",
+                id = def.id.get_ref(),
+                why = why.join(", and ")
+            );
+            out.push(match source {
+                Some(src) => {
+                    let (line, col) = src.line_col(def.id.span().start);
+                    format!("{}:{line}:{col}: {message}", src.display_name())
+                }
+                None => format!("calendars.toml: {message}"),
+            });
+        }
+        out
+    }
 }
 
 /// Checks every calendar (time zone, holidays, ranges) and builds it.

@@ -62,6 +62,26 @@ pub fn parse(text: &str) -> Result<i64, DurationError> {
     }
 }
 
+/// Whether `text` is a bare number (`24`, ` 90 `): minutes to the worklog,
+/// where an operator types `worklog 90`, but a slip in a configuration
+/// file, where `after = "24"` meant 24 hours far more often than 24
+/// minutes. Zero and signed numbers are not counted: what is wrong with
+/// them is that they are not positive.
+pub fn lacks_unit(text: &str) -> bool {
+    let t = text.trim().replace(' ', "");
+    !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) && t.chars().any(|c| c != '0')
+}
+
+/// What an administrator is told about a bare number where a file wants a
+/// duration with its unit; `what` names the key (`timer duration`,
+/// `resolution target`).
+pub fn unit_message(what: &str, text: &str) -> String {
+    let n = text.trim().replace(' ', "");
+    format!(
+        "{what} '{text}' has no unit, and would be read as {n} minutes; write \"{n}h\" for {n} hours or \"{n}m\" for {n} minutes"
+    )
+}
+
 /// Whether `text` reads as a duration (signed, zero or too long included)
 /// written with the day unit: `1d`, `-2d`, `1d4h`, but not `dos horas` or
 /// `1 dia`, which are no durations at all.
@@ -225,6 +245,20 @@ mod tests {
             assert_eq!(parse(huge), Err(FarTooLong), "{huge:?}");
         }
         assert_eq!(parse("-99999999999999999999h"), Err(NotPositive));
+    }
+
+    #[test]
+    fn bare_numbers_lack_a_unit() {
+        for bare in ["24", " 4 ", "90", "1 0", "99999999999999999999"] {
+            assert!(lacks_unit(bare), "{bare:?}");
+        }
+        for not_bare in ["24h", "24m", "1d", "0", "00", "-5", "1.5", "", "abc"] {
+            assert!(!lacks_unit(not_bare), "{not_bare:?}");
+        }
+        assert_eq!(
+            unit_message("timer duration", "24"),
+            "timer duration '24' has no unit, and would be read as 24 minutes; write \"24h\" for 24 hours or \"24m\" for 24 minutes"
+        );
     }
 
     #[test]

@@ -56,18 +56,40 @@ pub enum EscalationRefusal {
     UnknownLevel { level: u8, max: u8 },
     #[error("{}", not_higher(*current, *max))]
     NotHigher { current: u8, max: u8 },
-    #[error(
-        "escalating to level {level} needs the dossier fields {}; fill them with `guardia set {key} {}=...` (level-1 checks can also be shown by completing a level-1 runbook)",
-        missing.join(", "),
-        missing.first().map_or("FIELD", String::as_str)
-    )]
+    #[error("escalating to level {level} needs the dossier fields {}; {}", missing.join(", "), how_to_fill(key, settable, runbooks))]
     Incomplete {
         key: String,
         level: u8,
         missing: Vec<String>,
+        /// The missing fields the ticket's type holds (`guardia set` fills them).
+        settable: Vec<String>,
+        /// Level-1 runbooks of the ticket's service: completing one shows the
+        /// level-1 checks, also on a type without a `level1_checks` field.
+        runbooks: Vec<String>,
     },
     #[error("the ticket is {state}; only open tickets escalate (reopen it first)")]
     NotOpen { state: String },
+}
+
+/// What fills the missing dossier fields: `set` for those the ticket's type
+/// holds, a level-1 runbook for the checks (the only way on a type without
+/// the field).
+fn how_to_fill(key: &str, settable: &[String], runbooks: &[String]) -> String {
+    let mut ways = Vec::new();
+    if let Some(first) = settable.first() {
+        ways.push(format!("fill them with `guardia set {key} {first}=...`"));
+    }
+    if let Some(rb) = runbooks.first() {
+        ways.push(format!(
+            "{} the level-1 checks by completing a level-1 runbook (`guardia runbook run {rb} {key}`, then tick its items with their evidence)",
+            if ways.is_empty() { "show" } else { "or show" }
+        ));
+    }
+    if ways.is_empty() {
+        "they are not fields of this ticket's type; add them to its type in types.toml".into()
+    } else {
+        ways.join("; ")
+    }
 }
 
 /// A ticket at the top of the matrix has nowhere higher to go; saying
@@ -263,10 +285,36 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
     if d.missing.is_empty() {
         Ok(())
     } else {
+        let t = &detail.ticket;
+        let in_type = |f: &str| {
+            crate::config::CORE_FIELDS.contains(&f)
+                || cfg.ticket_type(&t.ticket_type).is_some_and(|tt| {
+                    tt.mandatory
+                        .iter()
+                        .chain(&tt.optional)
+                        .any(|x| x.get_ref() == f)
+                })
+        };
+        let settable = d.missing.iter().filter(|f| in_type(f)).cloned().collect();
+        let runbooks = if d.missing.iter().any(|f| f == LEVEL1_CHECKS) {
+            cfg.runbooks
+                .iter()
+                .filter(|rb| {
+                    rb.level1_checks
+                        && (rb.services.is_empty()
+                            || rb.services.iter().any(|s| s.get_ref() == &t.service))
+                })
+                .map(|rb| rb.id.get_ref().clone())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Err(EscalationRefusal::Incomplete {
-            key: detail.ticket.key.clone(),
+            key: t.key.clone(),
             level: to_level,
             missing: d.missing,
+            settable,
+            runbooks,
         })
     }
 }
@@ -276,7 +324,7 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
 pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
     let es = lang == Lang::Es;
     let mut out = String::new();
-    let line = |s: &str| sanitize_line(s);
+    let line = |s: &str| md_text(&sanitize_line(s));
     out.push_str(&format!(
         "# {} {} — {}\n\n",
         if es { "Escalamiento" } else { "Escalation" },
@@ -312,7 +360,7 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
     out.push_str(&format!(
         "\n## {}\n\n{}\n",
         if es { "Descripción" } else { "Description" },
-        quote(&sanitize_block(&d.description))
+        quote(&md_text(&sanitize_block(&d.description)))
     ));
     out.push_str(&format!(
         "\n## {}\n\n",
@@ -341,7 +389,7 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
             Some(v) if v.contains('\n') => out.push_str(&format!(
                 "- **{}:**\n\n{}\n\n",
                 line(&item.label),
-                indent(&quote(&sanitize_block(v)))
+                indent(&quote(&md_text(&sanitize_block(v))))
             )),
             Some(v) => out.push_str(&format!("- **{}:** {}\n", line(&item.label), line(v))),
             None => out.push_str(&format!(
@@ -382,6 +430,21 @@ pub fn render_markdown(d: &Dossier, lang: Lang) -> String {
             },
             d.missing.join(", ")
         ));
+    }
+    out
+}
+
+/// Text as Markdown shows it literally: pasted into a mail or a wiki that
+/// renders Markdown, a reporter's `<img …>` or `[link](…)` must stay text.
+/// Only what makes HTML, links and images is escaped, so the dossier still
+/// reads well as plain text.
+fn md_text(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '<' | '>' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
     }
     out
 }

@@ -140,8 +140,10 @@ impl fmt::Display for Refusal {
             }
             Refusal::MissingFields { to, fields } => write!(
                 f,
-                "entering '{to}' requires {}; set them first (e.g. `guardia set KEY {}=...`)",
+                "entering '{to}' requires {}; set {} first (e.g. `guardia set KEY {}=...`, or `--field {}=...` on the move itself)",
                 fields.join(", "),
+                if fields.len() == 1 { "it" } else { "them" },
+                fields.first().map_or("", String::as_str),
                 fields.first().map_or("", String::as_str)
             ),
             Refusal::FourEyes { to, actor, how } => write!(

@@ -86,6 +86,35 @@ pub fn affected_criticality(
         .map(|r| r.criticality)
 }
 
+/// Why the `affected_application` given is not one of the service's related
+/// applications, if it is not: a typo would silently lose the priority raise
+/// of seed 000 §8.
+pub fn unknown_application(
+    service: Option<&Service>,
+    service_id: &str,
+    fields: &Map<String, Value>,
+) -> Option<String> {
+    let app = field_text(fields, "affected_application")?;
+    let related = service.map(|s| s.related.as_slice()).unwrap_or_default();
+    if related
+        .iter()
+        .any(|r| r.id.get_ref() == &app || r.name.eq_ignore_ascii_case(&app))
+    {
+        return None;
+    }
+    let known: Vec<&str> = related.iter().map(|r| r.id.get_ref().as_str()).collect();
+    Some(if known.is_empty() {
+        format!(
+            "'{app}': service '{service_id}' has no related applications in services.toml; leave the field empty"
+        )
+    } else {
+        format!(
+            "'{app}' is not a related application of service '{service_id}'; known: {}",
+            known.join(", ")
+        )
+    })
+}
+
 fn rank(cfg: &Config, id: &str) -> usize {
     cfg.priority_rank(id).unwrap_or(usize::MAX)
 }
@@ -130,9 +159,14 @@ mod tests {
         assert_eq!(d.from_matrix, "low");
         assert_eq!(d.priority, "high");
         assert_eq!(d.raised_by, ["integracion-critica"]);
-        // a low-criticality integration does not raise it
+        // seed 000 §8: a low-criticality integration gives medium
         let f = obj(json!({"affected_application": "kiosko"}));
-        assert_eq!(compute(&cfg, svc, "low", "low", &f).priority, "low");
+        assert_eq!(compute(&cfg, svc, "low", "low", &f).priority, "medium");
+        // an application of no criticality rule leaves the matrix alone
+        assert_eq!(
+            compute(&cfg, svc, "low", "low", &obj(json!({}))).priority,
+            "low"
+        );
     }
 
     #[test]

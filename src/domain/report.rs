@@ -43,8 +43,11 @@ pub struct Finish {
     /// When it last moved from an unfinished state into a finished one
     /// (or was created in one), in Unix milliseconds.
     pub done_ms: i64,
-    /// That move entered a state of category `cancelled` (cancelled or
-    /// rejected): the ticket was not resolved.
+    /// Since that move it has been in a state of category `cancelled`
+    /// (cancelled or rejected): the ticket was not resolved. Also when it
+    /// was resolved first and cancelled after: a cancelled ticket counts
+    /// as no resolution (and no fast one), though it still finished when
+    /// it first left the queue.
     pub cancelled: bool,
     /// At some point it moved from a finished state back to an open one.
     pub reopened: bool,
@@ -53,7 +56,9 @@ pub struct Finish {
 /// The finish of a ticket whose status history (time in Unix ms and
 /// state, in time order, the first being its creation) is `history`, or
 /// `None` if its last state is not a finished one. Moves between two
-/// finished states (resolved, then closed) do not finish it again.
+/// finished states (resolved, then closed) do not finish it again, but a
+/// cancelled state anywhere in that last stretch makes the finish a
+/// cancelled one (resolved, then cancelled: not resolved after all).
 pub fn finish(
     history: &[(i64, String)],
     category: impl Fn(&str) -> StateCategory,
@@ -67,9 +72,14 @@ pub fn finish(
         if done && !was_done {
             last = Some(Finish {
                 done_ms: *at,
-                cancelled: cat == StateCategory::Cancelled,
+                cancelled: false,
                 reopened: false,
             });
+        }
+        if cat == StateCategory::Cancelled
+            && let Some(f) = last.as_mut()
+        {
+            f.cancelled = true;
         }
         if was_done && !done {
             reopened = true;
@@ -170,6 +180,22 @@ mod tests {
         let f = finish(&h(&[(1, "new"), (2, "rejected")]), cat).expect("finished");
         assert!(f.cancelled);
         assert_eq!(finish(&h(&[(1, "new")]), cat), None);
+    }
+
+    #[test]
+    fn resolved_then_cancelled_is_a_cancelled_finish_when_first_done() {
+        let f = finish(&h(&[(1, "new"), (2, "resolved"), (5, "rejected")]), cat).expect("finished");
+        assert_eq!((f.done_ms, f.cancelled), (2, true));
+        // Rejected, then closed: still not resolved.
+        let f = finish(&h(&[(1, "new"), (2, "rejected"), (3, "closed")]), cat).expect("finished");
+        assert!(f.cancelled);
+        // Cancelled once, reopened, then resolved: a resolution.
+        let f = finish(
+            &h(&[(1, "new"), (2, "rejected"), (3, "new"), (4, "resolved")]),
+            cat,
+        )
+        .expect("finished");
+        assert_eq!((f.done_ms, f.cancelled, f.reopened), (4, false, true));
     }
 
     #[test]

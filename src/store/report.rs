@@ -35,6 +35,9 @@ pub struct ReportQuery {
     /// Every other state of every workflow: leaving the open states means
     /// entering one of these.
     pub other_states: Vec<String>,
+    /// Of those, the states of category `cancelled` (cancelled, rejected):
+    /// a ticket in one now is not counted as resolved (see [`recancelled`]).
+    pub cancelled_states: Vec<String>,
     /// Only tickets of these types; `None` for all.
     pub types: Option<Vec<String>>,
     /// Leave out problems and known errors (tickets with a `record`), which
@@ -85,6 +88,22 @@ impl GroupFigures {
     /// Finished and not cancelled.
     pub fn resolved(&self) -> i64 {
         self.finished - self.cancelled
+    }
+
+    /// Nothing to report: no ticket opened, finished, escalated or rejected
+    /// in the range, none in the backlog. A group can end up so when a past
+    /// range's backlog takes back what today's added (+1 open now, −1
+    /// created since).
+    pub fn is_empty(&self) -> bool {
+        self.opened == 0
+            && self.finished == 0
+            && self.cancelled == 0
+            && self.backlog == 0
+            && self.reopened == 0
+            && self.response_min.is_empty()
+            && self.resolution_min.is_empty()
+            && self.escalations.values().all(|n| *n == 0)
+            && self.rejections.values().all(|n| *n == 0)
     }
 
     /// Adds another group's figures (for totals).
@@ -222,7 +241,7 @@ fn statements(q: &ReportQuery) -> Vec<(&'static str, String)> {
             "finished",
             format!(
                 "SELECT {o_no}, o.cancelled, o.reopened, o.response_min, o.resolution_min,
-                        o.response_met, o.resolution_met
+                        o.response_met, o.resolution_met, o.ticket_no
                  FROM sla_outcome o
                  WHERE o.done_ms >= :from AND o.done_ms < :to{}",
                 s.not_record("o.ticket_no")
@@ -350,6 +369,54 @@ fn statements(q: &ReportQuery) -> Vec<(&'static str, String)> {
         ),
     ));
     out
+}
+
+/// Finished tickets now in a cancelled state whose SLA outcome still says
+/// resolved: resolved, then cancelled (or rejected) without being reopened.
+/// The outcome of a ticket is kept while it finished at the same moment,
+/// and a move from resolved to cancelled does not change that moment, so
+/// the row can predate the cancelling. A cancelled ticket is no resolution
+/// (and no fast one): these count as cancelled. Few rows: the tickets in
+/// each cancelled state (a range of `ticket_status`), each outcome read by
+/// its row number.
+const RECANCELLED_SQL: &str = "SELECT o.ticket_no, o.done_ms, o.resolution_min IS NOT NULL,
+        coalesce(o.resolution_met, 0)
+ FROM ticket t CROSS JOIN sla_outcome o ON o.ticket_no = t.no
+ WHERE t.status = :state AND o.cancelled = 0 AND o.done_ms >= :from AND o.done_ms < :to";
+
+/// One row of [`RECANCELLED_SQL`].
+struct Recancelled {
+    no: i64,
+    done_ms: i64,
+    /// An SLA policy covered it (it has resolution minutes).
+    with_sla: bool,
+    resolution_met: bool,
+}
+
+/// The rows of [`RECANCELLED_SQL`] for every state of `states`, finished
+/// in `[from, to)`.
+fn recancelled(
+    c: &Connection,
+    states: &[String],
+    from: i64,
+    to: i64,
+) -> rusqlite::Result<Vec<Recancelled>> {
+    let mut st = c.prepare_cached(RECANCELLED_SQL)?;
+    let mut out = Vec::new();
+    for state in distinct(states) {
+        let mut rows = st.query(rusqlite::named_params! {
+            ":state": state, ":from": from, ":to": to,
+        })?;
+        while let Some(r) = rows.next()? {
+            out.push(Recancelled {
+                no: r.get(0)?,
+                done_ms: r.get(1)?,
+                with_sla: r.get(2)?,
+                resolution_met: r.get(3)?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Each ticket's group and whether its type is included, by row number.
@@ -544,6 +611,11 @@ fn compute(c: &Connection, q: &ReportQuery) -> rusqlite::Result<ReportData> {
             Some(m) => m.group_of(r.get(0)?, size),
         })
     };
+    let cancelled_now: std::collections::HashSet<i64> =
+        recancelled(c, &q.cancelled_states, q.from_ms, q.to_ms)?
+            .into_iter()
+            .map(|x| x.no)
+            .collect();
     for (name, sql) in statements(q) {
         let mut st = c.prepare_cached(&sql)?;
         bind(&mut st, &named)?;
@@ -583,7 +655,7 @@ fn compute(c: &Connection, q: &ReportQuery) -> rusqlite::Result<ReportData> {
                     "opened" => g.opened += r.get::<_, i64>(1)?,
                     "finished" => {
                         g.finished += 1;
-                        if r.get::<_, bool>(1)? {
+                        if r.get::<_, bool>(1)? || cancelled_now.contains(&r.get::<_, i64>(7)?) {
                             g.cancelled += 1;
                             continue;
                         }
@@ -641,11 +713,23 @@ impl Reader<'_> {
     /// Per `[start, end)` range (Unix ms): the tickets resolved in it
     /// (finished, not cancelled), how many of those an SLA policy covers,
     /// and how many of these met the resolution target. One range of the
-    /// covering index `sla_outcome_done` each.
+    /// covering index `sla_outcome_done` each, less the tickets now in one
+    /// of `cancelled_states` (see [`RECANCELLED_SQL`]).
     pub fn resolved_per_range(
         &self,
         ranges: &[(i64, i64)],
+        cancelled_states: &[String],
     ) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+        let (lo, hi) = ranges
+            .iter()
+            .fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| {
+                (lo.min(*a), hi.max(*b))
+            });
+        let taken_back = if lo < hi {
+            recancelled(self.conn(), cancelled_states, lo, hi).map_err(|e| self.err(e))?
+        } else {
+            Vec::new()
+        };
         let mut st = self
             .conn()
             .prepare_cached(
@@ -656,8 +740,19 @@ impl Reader<'_> {
         ranges
             .iter()
             .map(|(a, b)| {
-                st.query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-                    .map_err(|e| self.err(e))
+                let (n, counted, met): (i64, i64, i64) = st
+                    .query_row([a, b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .map_err(|e| self.err(e))?;
+                let back = taken_back
+                    .iter()
+                    .filter(|x| x.done_ms >= *a && x.done_ms < *b);
+                Ok(back.fold((n, counted, met), |(n, counted, met), x| {
+                    (
+                        n - 1,
+                        counted - i64::from(x.with_sla),
+                        met - i64::from(x.with_sla && x.resolution_met),
+                    )
+                }))
             })
             .collect()
     }
@@ -677,6 +772,7 @@ impl Reader<'_> {
         if q.types.is_some() {
             all.push(("ticket types", TYPE_SQL.to_string()));
         }
+        all.push(("recancelled", RECANCELLED_SQL.to_string()));
         all.into_iter()
             .map(|(name, sql)| {
                 let plan = (|| -> rusqlite::Result<Vec<String>> {

@@ -126,11 +126,15 @@ impl Reader<'_> {
         Ok(self.sla_outcome_state()?.as_deref() == Some(COMPLETE))
     }
 
-    /// When the stored outcome of ticket `no` says it finished, if it has one.
-    pub fn sla_outcome_done_ms(&self, no: i64) -> Result<Option<i64>, StoreError> {
+    /// When the stored outcome of ticket `no` says it finished, and whether
+    /// cancelled, if it has one.
+    pub fn sla_outcome_done(&self, no: i64) -> Result<Option<(i64, bool)>, StoreError> {
         self.conn()
-            .prepare_cached("SELECT done_ms FROM sla_outcome WHERE ticket_no = ?1")
-            .and_then(|mut st| st.query_row([no], |r| r.get(0)).optional())
+            .prepare_cached("SELECT done_ms, cancelled FROM sla_outcome WHERE ticket_no = ?1")
+            .and_then(|mut st| {
+                st.query_row([no], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? != 0)))
+                    .optional()
+            })
             .map_err(|e| self.err(e))
     }
 

@@ -14,5 +14,7 @@
 mod sanitize;
 mod width;
 
-pub use sanitize::{MAX_BLOCK_CHARS, MAX_LINE_CHARS, sanitize_block, sanitize_line};
+pub use sanitize::{
+    MAX_BLOCK_CHARS, MAX_LINE_CHARS, json_for_terminal, sanitize_block, sanitize_line,
+};
 pub use width::{display_width, pad_to_width, truncate_to_width};

@@ -226,8 +226,45 @@ fn code_point(c: char) -> String {
     format!("<U+{:04X}>", u32::from(c))
 }
 
+/// JSON text that is safe on a terminal and means the same: serde writes
+/// the C0 controls as escapes but DEL, the C1 controls (`U+009B` is a CSI
+/// to many terminals), the bidi controls and the line and paragraph
+/// separators raw. Each becomes its `\uXXXX` escape, which every JSON
+/// reader decodes to the same text. Only string contents can hold them, as
+/// JSON's own syntax is ASCII.
+pub fn json_for_terminal(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if matches!(c, '\u{7f}'..='\u{9f}' | '\u{200e}' | '\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn json_for_terminal_escapes_what_serde_leaves_raw_and_keeps_the_text() {
+        let text = "a\u{9b}2J\u{7f}b\u{202e}c\u{2028}d ñ 打";
+        let json = serde_json::to_string(&text).expect("json");
+        let safe = super::json_for_terminal(&json);
+        assert!(
+            safe.chars()
+                .all(|c| !c.is_control() && !('\u{2028}'..='\u{202e}').contains(&c)),
+            "{safe}"
+        );
+        assert!(
+            safe.contains("\\u009b") && safe.contains("\\u007f") && safe.contains("\\u202e"),
+            "{safe}"
+        );
+        let back: String = serde_json::from_str(&safe).expect("still JSON");
+        assert_eq!(back, text);
+    }
+
     use super::*;
 
     fn has_raw_control(s: &str) -> bool {

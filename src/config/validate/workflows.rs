@@ -177,6 +177,13 @@ pub(super) fn check(
                         timer.after.get_ref()
                     ),
                 );
+            } else if duration::lacks_unit(timer.after.get_ref()) {
+                // `after = 24` unquoted is refused for the same reason.
+                c.at(
+                    F,
+                    timer.after.span(),
+                    duration::unit_message("timer duration", timer.after.get_ref()),
+                );
             } else if let Err(e) = duration::parse(timer.after.get_ref()) {
                 c.at(
                     F,
