@@ -199,3 +199,41 @@ fn generated_fields_belong_to_their_ticket_type() {
         }
     }
 }
+
+/// Into a database that already has a change made now, the generated
+/// tickets still get their whole history (assigned, worked on, resolved,
+/// closed, with comments), squeezed after the newest change, as docs/cli.md
+/// says; and the log still replays.
+#[test]
+fn generated_history_is_squeezed_after_existing_changes_not_dropped() {
+    let env = Env::new();
+    let own = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    env.ok(&["generate", "--tickets", "100", "--seed", "7"]);
+    let all = env.json(&["list", "--json", "--limit", "1000"]);
+    let all = all.as_array().expect("array");
+    assert_eq!(all.len(), 101);
+    let mut states: Vec<&str> = all.iter().filter_map(|t| t["status"].as_str()).collect();
+    states.sort_unstable();
+    states.dedup();
+    assert!(
+        states.contains(&"closed") && states.len() >= 4,
+        "states: {states:?}"
+    );
+    let with_comments = all
+        .iter()
+        .filter_map(|t| t["key"].as_str())
+        .filter(|k| *k != own)
+        .filter(|k| !env.show(k)["comments"].as_array().expect("c").is_empty())
+        .count();
+    assert!(with_comments > 10, "{with_comments} tickets with comments");
+    // Nothing is dated before the ticket that was there first.
+    let at = |t: &Value| {
+        chrono::DateTime::parse_from_rfc3339(t["created_at"].as_str().expect("at")).expect("date")
+    };
+    let first = at(&env.show(&own));
+    for t in all {
+        assert!(at(t) >= first, "{t} before {first}");
+    }
+    let out = env.ok(&["doctor"]);
+    assert!(out.contains("the tables match the operation log"), "{out}");
+}

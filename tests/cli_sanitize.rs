@@ -157,6 +157,17 @@ fn json_output_is_valid_and_keeps_the_original_text_escaped() {
         ] {
             assert!(!out.stdout.contains(&byte), "{args:?}: raw {name} in JSON");
         }
+        // Nor what serde leaves raw and a terminal still obeys: DEL, the
+        // C1 controls (U+009B is a CSI), bidi overrides; all escaped.
+        let text = String::from_utf8_lossy(&out.stdout);
+        let raw: Vec<char> = text
+            .chars()
+            .filter(|c| matches!(c, '\u{7f}'..='\u{9f}' | '\u{202a}'..='\u{202e}'))
+            .collect();
+        assert!(raw.is_empty(), "{args:?}: raw {raw:?} in JSON");
+        for escape in ["\\u007f", "\\u009b", "\\u202e"] {
+            assert!(text.contains(escape), "{args:?}: no {escape} in JSON");
+        }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|e| panic!("{args:?}: invalid JSON: {e}"));
         assert!(v.is_object() || v.is_array());

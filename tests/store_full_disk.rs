@@ -90,3 +90,67 @@ fn a_full_disk_loses_nothing_and_says_so() {
         "Ahora sí hay espacio",
     ]);
 }
+
+/// The command with a file-size limit of `limit` bytes and SIGXFSZ left as
+/// the shell leaves it (its default kills the process): guardia itself
+/// must ignore it.
+fn limited(env: &Env, limit: u64, args: &[&str]) -> std::process::Output {
+    let mut cmd = env.std_cmd_as("ana");
+    cmd.args(args);
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            let lim = libc::rlimit {
+                rlim_cur: limit as libc::rlim_t,
+                rlim_max: limit as libc::rlim_t,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    cmd.output().expect("run")
+}
+
+/// Under `ulimit -f`, an attachment larger than the limit and a ticket
+/// whose write goes past it are refused with the file-size message (exit
+/// 1), not killed by SIGXFSZ (exit 153, no word); no partial copy stays.
+#[test]
+fn a_file_size_limit_is_reported_not_a_silent_kill() {
+    let env = Env::new();
+    let key = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    let big = env.path().join("volcado.bin");
+    std::fs::write(&big, vec![7u8; 256 * 1024]).expect("write");
+    let out = limited(&env, 128 * 1024, &["attach", &key, &big.to_string_lossy()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.starts_with("guardia: "), "{err}");
+    assert!(err.contains("File too large"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one message: {err}");
+    let store = env.db.with_file_name("attachments");
+    let left: Vec<_> = std::fs::read_dir(&store)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(
+        left.is_empty(),
+        "nothing left in {}: {left:?}",
+        store.display()
+    );
+
+    let out = limited(
+        &env,
+        ROOM,
+        &[
+            "comment",
+            &key,
+            &"El disco se llena al guardar este comentario. ".repeat(2000),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {err}");
+    assert!(err.contains("file-size limits"), "{err}");
+    assert_eq!(env.show(&key)["comments"].as_array().map(Vec::len), Some(0));
+    env.ok(&["doctor"]);
+}

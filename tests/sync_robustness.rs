@@ -801,10 +801,55 @@ fn a_refused_file_in_a_folder_is_named_inside_the_folder_once() {
     assert_eq!(line.matches("refused").count(), 1, "{line}");
     assert!(!line.contains(&f), "{line}");
     assert!(line.contains("tried again at the next sync"), "{line}");
+    // The refusal is on stderr too, one message, in text and in JSON.
+    for out in [
+        out,
+        s[1].cmd()
+            .args(["sync", "folder", &f, "--json"])
+            .output()
+            .expect("run"),
+    ] {
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            err.starts_with(&format!("guardia: refused: {name}: truncated")),
+            "{err}"
+        );
+    }
     let j = s[1].cmd().args(["sync", "folder", &f, "--json"]).output();
     let j: serde_json::Value = serde_json::from_slice(&j.expect("run").stdout).expect("json");
     let refused = j["refused"][0].as_str().expect("refused");
     assert!(refused.starts_with(&format!("{name}: truncated")), "{j}");
+}
+
+/// `sync import --json` keeps the JSON on stdout and still says on stderr
+/// which file was refused: exit 1 with nothing on stderr is missed by
+/// whoever reads only the messages.
+#[test]
+fn a_refusal_in_json_is_also_a_message_on_stderr() {
+    let s = sites(2);
+    s[0].incident("Algo", "Algo pasa");
+    let good = export(&s[0], "LYO", "bueno.gdb");
+    let bad = s[1].path().join("roto.gdb");
+    std::fs::write(&bad, b"GDBX not a bundle").expect("write");
+    let out = s[1]
+        .cmd()
+        .args(["sync", "import", "--json"])
+        .arg(&good)
+        .arg(&bad)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("guardia: {}: refused", bad.display())),
+        "{err}"
+    );
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(j["imported"].as_array().map(Vec::len), Some(1), "{j}");
+    assert_eq!(j["refused"].as_array().map(Vec::len), Some(1), "{j}");
 }
 
 /// A file that is not there is said to be missing, with what to check, by
@@ -881,4 +926,142 @@ fn an_export_never_writes_over_a_file() {
     let b = export(&s[0], "all", "otro.gdb");
     import(&s[1], &b);
     assert_eq!(s[1].show(&k)["title"], "Algo");
+}
+
+/// `rewrite_bundle` with each changeset's text edited by `edit` and signed
+/// again with `key`, as a trusted site that forges its own changes would.
+fn resign_bundle(
+    honest: &Path,
+    out: &Path,
+    key: &ed25519_dalek::SigningKey,
+    edit: impl Fn(&str) -> String,
+) {
+    let mut really_forged = false;
+    rewrite_bundle(honest, out, key, |_, raw| {
+        let text = String::from_utf8(raw.body).expect("utf-8");
+        let body = edit(&text).into_bytes();
+        really_forged |= body != text.as_bytes();
+        let digest: [u8; 32] = Sha256::digest(&body).into();
+        let sig = hex::decode(keys::sign(key, keys::CHANGESET_CONTEXT, &digest)).expect("hex");
+        RawChangeset { body, sig }
+    });
+    assert!(
+        really_forged,
+        "the test must really forge {}",
+        out.display()
+    );
+}
+
+/// A trusted site's signed changeset that creates a ticket under another
+/// site's key (which would take a key that site is yet to give: every later
+/// `new` there would fail), under a key guardia never writes, or under a
+/// key or id already given, is refused before anything is written; the
+/// honest bundle still imports and both sites go on creating tickets.
+#[test]
+fn a_signed_changeset_creating_a_key_its_site_may_not_give_is_refused() {
+    let s = sites(2);
+    s[1].incident("Portal lento", "Las consultas tardan un minuto.");
+    let first = export(&s[1], "BOG", "first.gdb");
+    let lyo_key = keys::signing_key(&secret_of(&s[1])).expect("key");
+    let dir = s[1].path().join("forged");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let cases: [(&str, &str, &str); 4] = [
+        (
+            "other-site",
+            r#""key":"BOG-1""#,
+            "ticket key BOG-1 in a changeset of site LYO: a site creates only its own keys",
+        ),
+        (
+            "padded",
+            r#""key":"LYO-01""#,
+            "creates a ticket with key 'LYO-01', which is not a ticket key",
+        ),
+        (
+            "escape",
+            r#""key":"LYO-1\u001b[31m""#,
+            "creates a ticket with key 'LYO-1␛[31m', which is not a ticket key",
+        ),
+        (
+            "keyless",
+            r#""kee":"LYO-1""#,
+            "creates a ticket without a key",
+        ),
+    ];
+    for (name, forged_key, why) in cases {
+        let forged = dir.join(format!("{name}.gdb"));
+        resign_bundle(&first, &forged, &lyo_key, |t| {
+            t.replace(r#""key":"LYO-1""#, forged_key)
+        });
+        assert_refused(&s[0], &forged, why);
+    }
+    assert!(import(&s[0], &first).contains("imported"));
+
+    // A second ticket whose key (or id) the first one already has.
+    s[1].ok(&[
+        "sync",
+        "import",
+        &export(&s[0], "LYO", "ack.gdb").to_string_lossy(),
+    ]);
+    let second_id = {
+        s[1].incident("Impresora sin tóner", "La cola no avanza.");
+        s[1].show("LYO-2")["id"].as_str().expect("id").to_string()
+    };
+    let first_id = s[1].show("LYO-1")["id"].as_str().expect("id").to_string();
+    let second = export(&s[1], "BOG", "second.gdb");
+    let again = dir.join("key-again.gdb");
+    resign_bundle(&second, &again, &lyo_key, |t| {
+        t.replace(r#""key":"LYO-2""#, r#""key":"LYO-1""#)
+    });
+    assert_refused(
+        &s[0],
+        &again,
+        "ticket key LYO-1 is already given to another ticket",
+    );
+    let same_id = dir.join("id-again.gdb");
+    resign_bundle(&second, &same_id, &lyo_key, |t| {
+        t.replace(&second_id, &first_id)
+    });
+    assert_refused(&s[0], &same_id, "exists already, as LYO-1");
+    assert!(import(&s[0], &second).contains("imported"));
+
+    let own = s[0].incident("Correo caído", "No llegan los correos.");
+    assert_eq!(own, "BOG-1");
+    s[0].ok(&["doctor"]);
+    assert_eq!(s[0].list_keys(&[]).len(), 3);
+}
+
+/// Two tickets one changeset creates under the same key are refused too,
+/// although the database holds neither yet.
+#[test]
+fn one_key_created_twice_in_a_bundle_is_refused() {
+    let s = sites(2);
+    s[1].incident("Portal lento", "Las consultas tardan un minuto.");
+    s[1].incident("Impresora sin tóner", "La cola no avanza.");
+    let honest = export(&s[1], "BOG", "honest.gdb");
+    let lyo_key = keys::signing_key(&secret_of(&s[1])).expect("key");
+    let forged = s[1].path().join("twice.gdb");
+    resign_bundle(&honest, &forged, &lyo_key, |t| {
+        t.replace(r#""key":"LYO-2""#, r#""key":"LYO-1""#)
+    });
+    assert_refused(
+        &s[0],
+        &forged,
+        "in this bundle already created ticket LYO-1",
+    );
+    assert!(import(&s[0], &honest).contains("imported"));
+}
+
+/// A site whose clock ran years ahead: its changes are refused with their
+/// date as a date, what to check, and where the docs say what to do.
+#[test]
+fn a_change_dated_years_ahead_is_refused_with_its_date_and_what_to_do() {
+    let mut s = sites(2);
+    s[1].now = "2029-01-15T12:00:00Z".into();
+    s[1].incident("Portal lento", "Las consultas tardan un minuto.");
+    let ahead = export(&s[1], "BOG", "ahead.gdb");
+    assert_refused(
+        &s[0],
+        &ahead,
+        "is dated 2029-01-15T12:00:00Z, more than 366 days after this computer's clock: check site LYO's clock (and this one's); see \"A site whose clock was wrong\" in docs/sync.md",
+    );
 }

@@ -8,14 +8,18 @@
 //! each changeset were checked whole in one place.
 
 use super::AppError;
+use crate::domain::site;
 use crate::store::Reader;
-use crate::store::StoreError;
 use crate::store::ops::{Op, entity, kind};
 use crate::store::sync::{StoredBody, parse_op_ref, trust};
+use crate::store::{StoreError, TICKET_TEXTS};
 use crate::sync::SyncError;
 use crate::sync::format::{self, CHANGESET_FORMAT, ChangesetBody, Envelope, RawChangeset, WireOp};
 use crate::sync::keys;
-use std::collections::{HashMap, HashSet};
+use crate::text::sanitize_line;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 use std::sync::mpsc;
 
@@ -89,6 +93,8 @@ struct Body {
     prev: Option<String>,
     /// The first of the ops' own checks to fail, as the refusal says it.
     ops_error: Option<String>,
+    /// The tickets its ops create, checked against the database later.
+    created: Vec<Created>,
     /// The ops to write, each with its value as it travelled, or why one
     /// could not be converted; when the reading thread converted them.
     ops: Option<Result<Vec<(Op, String)>, String>>,
@@ -156,7 +162,10 @@ fn convert_ops(b: &ChangesetBody<'_>) -> Result<Vec<(Op, String)>, String> {
 
 impl Body {
     fn of(b: ChangesetBody<'_>, now_ms: i64, values: Values<'_>, convert: bool) -> Body {
-        let ops_error = check_ops(&b, now_ms, values).err();
+        let (created, ops_error) = match check_ops(&b, now_ms, values) {
+            Ok(created) => (created, None),
+            Err(e) => (Vec::new(), Some(e)),
+        };
         let ops = (convert && ops_error.is_none()).then(|| convert_ops(&b));
         Body {
             format: b.format,
@@ -167,6 +176,7 @@ impl Body {
             to: b.to,
             prev: b.prev,
             ops_error,
+            created,
             ops,
         }
     }
@@ -181,28 +191,100 @@ fn changeset_at(code: &str, from: i64, to: i64) -> String {
     format!("changeset {code} {from}-{to}")
 }
 
-/// The checks of a changeset's ops that need nothing but the changeset.
-fn check_ops(b: &ChangesetBody<'_>, now_ms: i64, values: Values<'_>) -> Result<(), String> {
+/// A ticket a changeset creates: the op's seq, the ticket's key and id.
+struct Created {
+    seq: i64,
+    key: String,
+    id: String,
+}
+
+/// The checks of a changeset's ops that need nothing but the changeset;
+/// the tickets they create, when they pass.
+fn check_ops(
+    b: &ChangesetBody<'_>,
+    now_ms: i64,
+    values: Values<'_>,
+) -> Result<Vec<Created>, String> {
     let at = changeset_at(&b.code, b.from, b.to);
     // Wide enough for any `from` and `to` a forger may write.
     let count = i128::from(b.to) - i128::from(b.from) + 1;
     if b.from < 1 || count < 1 || b.ops.len() as i128 != count {
         return Err(format!("{at} holds {} ops", b.ops.len()));
     }
+    let mut created = Vec::new();
     for (i, w) in b.ops.iter().enumerate() {
         if w.seq != b.from + i as i64 {
             return Err(format!("{at}: op {} is out of sequence", w.seq));
         }
         let ms = w.hlc >> 16;
         if w.hlc <= 0 || ms > now_ms + ABSURD_AHEAD_MS {
-            return Err(format!(
-                "{at}: op {} is dated {ms} ms since 1970, absurdly far from now",
-                w.seq
-            ));
+            return Err(format!("{at}: {}", absurd_date(w.seq, w.hlc, &b.code)));
         }
         check_op(w, matches!(values, Values::Check)).map_err(|e| format!("{at}: {e}"))?;
+        if w.e == entity::TICKET && w.k == kind::CREATE {
+            created.push(created_ticket(w).map_err(|e| format!("{at}: {e}"))?);
+        }
     }
-    Ok(())
+    Ok(created)
+}
+
+/// Why an op dated before 1970 or too far ahead is refused: its date, and
+/// what to do (the section of docs/sync.md that says it).
+fn absurd_date(seq: i64, hlc: i64, code: &str) -> String {
+    let ms = hlc >> 16;
+    let when = chrono::DateTime::from_timestamp_millis(ms)
+        .filter(|_| hlc > 0)
+        .map(|t| {
+            format!(
+                "{}, more than 366 days after this computer's clock",
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )
+        })
+        .unwrap_or_else(|| "before 1970".into());
+    format!(
+        "op {seq} is dated {when}: check site {code}'s clock (and this one's); see \"A site whose clock was wrong\" in docs/sync.md"
+    )
+}
+
+/// The key and id of the ticket an op creates. Refused: a key that is
+/// missing or is not one guardia gives (`SITE-N`, as `new` writes it), as
+/// every command takes a ticket by its key; and a value without a text the
+/// ticket's row needs, which the import could not write.
+fn created_ticket(w: &WireOp<'_>) -> Result<Created, String> {
+    let value: BTreeMap<Cow<'_, str>, &RawValue> =
+        serde_json::from_str(w.v.get()).map_err(|_| {
+            format!(
+                "op {} creates a ticket from a value that is not an object",
+                w.seq
+            )
+        })?;
+    let text = |name: &str| {
+        value
+            .get(name)
+            .and_then(|raw| serde_json::from_str::<Cow<'_, str>>(raw.get()).ok())
+    };
+    let key = text("key").ok_or_else(|| format!("op {} creates a ticket without a key", w.seq))?;
+    let well_formed =
+        site::parse_ticket_key(&key).is_some_and(|(code, n)| site::ticket_key(code, n) == key);
+    if !well_formed {
+        return Err(format!(
+            "op {} creates a ticket with key '{}', which is not a ticket key (SITE-NUMBER, e.g. BOG-42)",
+            w.seq,
+            sanitize_line(&key)
+        ));
+    }
+    if let Some(missing) = TICKET_TEXTS.iter().find(|name| text(name).is_none()) {
+        return Err(format!(
+            "op {} creates ticket {} without its '{missing}' (a text)",
+            w.seq,
+            sanitize_line(&key)
+        ));
+    }
+    Ok(Created {
+        seq: w.seq,
+        key: key.into_owned(),
+        id: w.id.to_string(),
+    })
 }
 
 /// Whether a wire op is one this version understands; with `value`, its
@@ -281,15 +363,28 @@ pub(super) struct Against<'a> {
     pub own_site_no: i64,
 }
 
+/// What the changesets checked before, in the same bundle, established:
+/// the checking pass writes nothing, so the database cannot tell it yet.
+/// Each comes with a seq and a text.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) enum Earlier {
+    /// A site's newest changeset: its last seq and its hash.
+    Tip(String),
+    /// A ticket key a changeset created: the op's seq and the ticket's id.
+    Key(String),
+    /// A ticket id a changeset created: the op's seq and the ticket's key.
+    Ticket(String),
+}
+
 /// Every remaining check of one changeset against what the database holds
-/// (and the changesets before it in the same bundle, `chain`: site → (last
-/// seq, hash)), in the order a changeset is judged: its body, format and
-/// dataset, origin and trust, signature, its ops, forks, the hash chain.
+/// (and the changesets before it in the same bundle, `chain`), in the
+/// order a changeset is judged: its body, format and dataset, origin and
+/// trust, signature, its ops, forks, the hash chain, the tickets it creates.
 pub(super) fn check_changeset(
     r: &Reader<'_>,
     against: &Against<'_>,
     p: &Parsed,
-    chain: &mut HashMap<String, (i64, String)>,
+    chain: &mut HashMap<Earlier, (i64, String)>,
 ) -> Result<Checked, SyncError> {
     let file = against.file;
     let body = p.body.as_ref().map_err(|e| refused(file, e.clone()))?;
@@ -395,7 +490,7 @@ pub(super) fn check_changeset(
     let expected_prev = if body.from == 1 {
         Some(None)
     } else if let Some((_, h)) = chain
-        .get(&body.site)
+        .get(&Earlier::Tip(body.site.clone()))
         .filter(|(last, _)| *last == body.from - 1)
     {
         Some(Some(h.clone()))
@@ -410,7 +505,10 @@ pub(super) fn check_changeset(
             format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
         ));
     }
-    chain.insert(body.site.clone(), (body.to, hash.clone()));
+    if !known {
+        check_created(r, chain, &at, &origin.code, &body.created).map_err(|e| refused(file, e))?;
+    }
+    chain.insert(Earlier::Tip(body.site.clone()), (body.to, hash.clone()));
     Ok(Checked {
         from: body.from,
         to: body.to,
@@ -420,6 +518,65 @@ pub(super) fn check_changeset(
         hash,
         new: !known,
     })
+}
+
+/// The tickets a new changeset creates, against the origin (a site creates
+/// only keys of its own code: another's would take a key that site is yet
+/// to give) and against the tickets this database and the bundle already
+/// hold (a key or an id is given once). Refused before anything is
+/// written: the database's unique key would otherwise stop the import, or
+/// every later `new` of the site whose key was taken.
+fn check_created(
+    r: &Reader<'_>,
+    chain: &mut HashMap<Earlier, (i64, String)>,
+    at: &str,
+    origin_code: &str,
+    created: &[Created],
+) -> Result<(), String> {
+    for c in created {
+        let key = sanitize_line(&c.key);
+        let code = c.key.rsplit_once('-').map_or("", |(code, _)| code);
+        if code != origin_code {
+            return Err(format!(
+                "{at}, op {}: ticket key {key} in a changeset of site {origin_code}: a site creates only its own keys",
+                c.seq
+            ));
+        }
+        let clash = match r
+            .ticket_key_or_id(&c.key, &c.id)
+            .map_err(|e| e.to_string())?
+        {
+            Some((id, k)) if k == c.key && id == c.id => {
+                Some(format!("ticket {key} exists already"))
+            }
+            Some((_, k)) if k == c.key => Some(format!(
+                "ticket key {key} is already given to another ticket"
+            )),
+            Some((_, k)) => Some(format!(
+                "the ticket it creates as {key} exists already, as {}",
+                sanitize_line(&k)
+            )),
+            None => None,
+        };
+        let clash = clash.or_else(|| {
+            let seq = chain
+                .get(&Earlier::Key(c.key.clone()))
+                .or_else(|| chain.get(&Earlier::Ticket(c.id.clone())))
+                .map(|(seq, _)| *seq)?;
+            Some(format!(
+                "op {seq} of site {origin_code} in this bundle already created ticket {key} (or this ticket)"
+            ))
+        });
+        if let Some(clash) = clash {
+            return Err(format!(
+                "{at}, op {}: {clash}; a site creates each ticket and each key once, so the changeset is forged or site {origin_code}'s database is damaged",
+                c.seq
+            ));
+        }
+        chain.insert(Earlier::Key(c.key.clone()), (c.seq, c.id.clone()));
+        chain.insert(Earlier::Ticket(c.id.clone()), (c.seq, c.key.clone()));
+    }
+    Ok(())
 }
 
 /// A changeset as the reading thread hands it over.
@@ -480,11 +637,18 @@ mod tests {
     use super::*;
 
     const NOW_MS: i64 = 1_000_000;
-    const OP: &str = r#"{"seq":1,"hlc":65536,"actor":"ana","e":"ticket","id":"t1","k":"create","v":{"title":"x"},"pred":[]}"#;
+    const VALUE: &str = r#"{"key":"BOG-1","type":"incident","service":"osf","title":"x","description":"y","status":"new","priority":"P3","impact":"low","urgency":"low"}"#;
+
+    fn op() -> String {
+        format!(
+            r#"{{"seq":1,"hlc":65536,"actor":"ana","e":"ticket","id":"t1","k":"create","v":{VALUE},"pred":[]}}"#
+        )
+    }
 
     fn raw(from: i64, to: i64) -> RawChangeset {
+        let op = op();
         let body = format!(
-            r#"{{"format":"{CHANGESET_FORMAT}","dataset":"d","site":"s1","code":"BOG","inc":1,"from":{from},"to":{to},"prev":null,"app":"guardia test","ops":[{OP}]}}"#
+            r#"{{"format":"{CHANGESET_FORMAT}","dataset":"d","site":"s1","code":"BOG","inc":1,"from":{from},"to":{to},"prev":null,"app":"guardia test","ops":[{op}]}}"#
         );
         RawChangeset {
             body: body.into_bytes(),
@@ -511,8 +675,22 @@ mod tests {
             let ops = parsed.take_ops(file).expect("ops");
             assert_eq!(ops.len(), 1);
             assert_eq!(ops[0].0.entity_id, "t1");
-            assert_eq!(ops[0].1, r#"{"title":"x"}"#);
+            assert_eq!(ops[0].1, VALUE);
             assert!(parsed.take_stored().is_ok());
+        }
+    }
+
+    #[test]
+    fn an_absurd_date_is_told_as_a_date_or_as_before_1970() {
+        let ahead = absurd_date(3, 1_900_000_000_000 << 16, "LYO");
+        assert!(ahead.starts_with("op 3 is dated 2030-03-17T17:46:40Z, more than 366 days after this computer's clock: check site LYO's clock"), "{ahead}");
+        for hlc in [0, -1, i64::MIN] {
+            let before = absurd_date(3, hlc, "LYO");
+            assert!(
+                before.starts_with("op 3 is dated before 1970: check site LYO's clock"),
+                "{before}"
+            );
+            assert!(before.contains("\"A site whose clock was wrong\" in docs/sync.md"));
         }
     }
 

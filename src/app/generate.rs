@@ -381,6 +381,36 @@ enum Plan {
     Rejected,
 }
 
+/// How far back generated histories are planned.
+const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+
+/// Where a moment of the planned year is written: itself in a database
+/// without changes in that year, else the same fraction of the time left
+/// between the newest change and now (squeezed, order kept).
+#[derive(Debug, Clone, Copy)]
+struct Squeeze {
+    plan_from: i64,
+    from: i64,
+    span: i64,
+}
+
+impl Squeeze {
+    fn new(now_ms: i64, newest_ms: Option<i64>) -> Squeeze {
+        let plan_from = now_ms - YEAR_MS;
+        let from = plan_from.max(newest_ms.map_or(i64::MIN, |m| m + 1));
+        Squeeze {
+            plan_from,
+            from,
+            span: (now_ms - from).max(0),
+        }
+    }
+
+    fn at(&self, planned_ms: i64) -> i64 {
+        let into = i128::from((planned_ms - self.plan_from).clamp(0, YEAR_MS));
+        self.from + (into * i128::from(self.span) / i128::from(YEAR_MS)) as i64
+    }
+}
+
 /// Generates `count` tickets over the period ending now. Returns how many
 /// tickets and ops were written.
 pub fn generate(
@@ -431,12 +461,14 @@ pub fn generate(
         )));
     }
     let now_ms = app.clock.now().timestamp_millis();
-    // History fills the year before now, or (in a database with changes
-    // already) the time since the newest change: the clock never goes back.
-    const YEAR_MS: i64 = 365 * 24 * 3600 * 1000;
+    // Histories are planned over the year before now. In a database with
+    // changes already, they are written squeezed into the time since the
+    // newest change (the clock never goes back): a few seconds, or the
+    // same millisecond, but the whole history still.
     let newest_ms = app.store.reader().newest_change_ms()?;
-    let start_ms = (now_ms - YEAR_MS).max(newest_ms.map_or(i64::MIN, |m| m + 1));
-    let span_ms = (now_ms - start_ms).max(1);
+    let dated = Squeeze::new(now_ms, newest_ms);
+    let start_ms = now_ms - YEAR_MS;
+    let span_ms = YEAR_MS;
     let mut rng = Rng::new(seed);
     let operators: Vec<(String, u8)> = cfg
         .operators
@@ -499,10 +531,11 @@ pub fn generate(
                 };
                 if take_pending {
                     let Some(Reverse(p)) = heap.pop() else { break };
-                    w.set_now(p.at_ms.min(now_ms));
+                    let planned = p.at_ms.min(now_ms);
+                    w.set_now(dated.at(planned));
                     let Some(g) = gens.get_mut(&p.ticket) else { continue };
                     let mut scheduled = false;
-                    n_ops += follow_up(w, &cfg, &mut rng, g, p.step, &reasons, &mut |at, step| {
+                    n_ops += follow_up(w, &cfg, &mut rng, g, planned, p.step, &reasons, &mut |at, step| {
                         order += 1;
                         if at < now_ms {
                             heap.push(Reverse(Pending { at_ms: at, order, ticket: p.ticket, step }));
@@ -517,7 +550,7 @@ pub fn generate(
                     continue;
                 }
                 let Some(at) = next_create_ms else { break };
-                w.set_now(at);
+                w.set_now(dated.at(at));
                 let service = rng.pick(&services).clone();
                 let ttype = if service.contains("api") {
                     "api_incident"
@@ -558,7 +591,7 @@ pub fn generate(
                 let decision = crate::domain::priority::compute(&cfg, cfg.service(&service), &impact, &urgency, &fields);
                 let number = w.next_ticket_number();
                 let key = crate::domain::site::ticket_key(&w.site().code, number);
-                let id = rng.uuid_at(at);
+                let id = rng.uuid_at(dated.at(at));
                 let creator = rng.pick(&level1).clone();
                 let initial = cfg.workflow_for_type(&ttype).map(|wf| wf.initial.get_ref().clone()).unwrap_or_else(|| "new".into());
                 w.append(
@@ -590,7 +623,7 @@ pub fn generate(
                 if first < now_ms && plan != Plan::Open {
                     gens.insert(
                         idx,
-                        Gen { id, created_ms: at, ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
+                        Gen { id, created_ms: dated.at(at), ticket_type: ttype.clone(), service, status: initial, level: 1, plan, assignee },
                     );
                     heap.push(Reverse(Pending { at_ms: first, order, ticket: idx, step: 0 }));
                 } else {
@@ -663,18 +696,23 @@ fn fill_dossier(
     Ok(n)
 }
 
-/// Applies step `step` of a ticket's planned history; schedules the next.
+/// Applies step `step` of a ticket's planned history, planned at
+/// `planned_ms` (written at `w.now_ms()`, the same unless squeezed);
+/// schedules the next.
+#[allow(clippy::too_many_arguments)]
 fn follow_up(
     w: &mut crate::store::WriteTx<'_>,
     cfg: &Config,
     rng: &mut Rng,
     g: &mut Gen,
+    planned_ms: i64,
     step: u8,
     reasons: &[String],
     schedule: &mut dyn FnMut(i64, u8),
 ) -> Result<usize, AppError> {
     let now = w.now_ms();
-    let later = |rng: &mut Rng, hours: usize| now + 600_000 + rng.below(hours * 3_600_000) as i64;
+    let later =
+        |rng: &mut Rng, hours: usize| planned_ms + 600_000 + rng.below(hours * 3_600_000) as i64;
     let mut n = 0;
     let actor = g.assignee.clone();
     let transition = |w: &mut crate::store::WriteTx<'_>,

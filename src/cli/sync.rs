@@ -147,21 +147,22 @@ fn run_command(
                     }
                 }
             }
-            if *json {
-                print_json(&serde_json::json!({"imported": reports, "refused": failed}))?;
+            let printed = if *json {
+                print_json(&serde_json::json!({"imported": reports, "refused": failed}))
             } else {
                 let mut s = String::new();
                 for r in &reports {
                     s.push_str(&import_line(r));
                 }
-                let printed = if s.is_empty() { Ok(()) } else { print(&s) };
-                // The refusals go to stderr even when stdout fails: a file
-                // that was not imported must not pass unnoticed.
-                for e in &failed {
-                    eprintln!("guardia: {}", clean(e));
-                }
-                printed?;
+                if s.is_empty() { Ok(()) } else { print(&s) }
+            };
+            // The refusals go to stderr, with --json too and even when
+            // stdout fails: a file that was not imported must not pass
+            // unnoticed by whoever reads only the messages.
+            for e in &failed {
+                eprintln!("guardia: {}", clean(e));
             }
+            printed?;
             Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -171,11 +172,13 @@ fn run_command(
         SyncCommand::Folder { dir, json, .. } => {
             let report = app.sync_folder(dir, by)?;
             close_progress_line(open_line);
-            if *json {
-                print_json(&report)?;
+            let printed = if *json {
+                print_json(&report)
             } else {
-                print(&folder_text(&report))?;
-            }
+                print(&folder_text(&report))
+            };
+            folder_failures(&report);
+            printed?;
             Ok(if report.refused.is_empty() && report.withheld.is_none() {
                 ExitCode::SUCCESS
             } else {
@@ -221,6 +224,7 @@ fn run_command(
                 ));
                 print(&s)
             };
+            folder_failures(&report.folder);
             // The failure goes to stderr even when stdout fails, with what
             // was done before it: the imports stay, and this site's
             // changes wait, committed, in the clone.
@@ -429,6 +433,19 @@ fn import_line(r: &ImportReport) -> String {
         s.push_str(&format!("  warning: {}\n", clean(w)));
     }
     s
+}
+
+/// What made a folder sync fail (exit 1), on stderr as well as in the
+/// report on stdout: a refused file, an export withheld. Whoever reads
+/// only the messages (cron mail, a script keeping stdout or the JSON)
+/// must not miss it.
+fn folder_failures(r: &FolderReport) {
+    for e in &r.refused {
+        eprintln!("guardia: refused: {}", clean(e));
+    }
+    if let (None, Some(why)) = (&r.exported, &r.withheld) {
+        eprintln!("guardia: export withheld: {}", clean(why));
+    }
 }
 
 fn folder_text(r: &FolderReport) -> String {

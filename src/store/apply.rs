@@ -548,6 +548,20 @@ fn index_later_or_now(conn: &Connection, mode: ApplyMode, no: i64) -> Result<(),
     }
 }
 
+/// The texts a ticket's creation must give (besides its key): its row
+/// cannot be written without them, so an import refuses a creation that
+/// lacks one before writing anything.
+pub const TICKET_TEXTS: &[&str] = &[
+    "type",
+    "service",
+    "title",
+    "description",
+    "status",
+    "priority",
+    "impact",
+    "urgency",
+];
+
 fn create_ticket(
     conn: &Connection,
     op: &Op,

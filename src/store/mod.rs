@@ -22,7 +22,7 @@ pub mod sync;
 mod text_index;
 
 pub use apply::ApplyMode;
-pub use apply::{RESOURCE_PREFIX, TASK_PREFIX};
+pub use apply::{RESOURCE_PREFIX, TASK_PREFIX, TICKET_TEXTS};
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
 pub use records::{KnowledgeHit, RecordQuery, Resource, Task, any_word_query, significant_terms};
@@ -87,6 +87,27 @@ pub enum StoreError {
     WriteFailed { path: PathBuf, detail: String },
     #[error("{path} is read-only for this user; nothing was written. Check the file's permissions")]
     ReadOnly { path: PathBuf },
+    /// The database cannot be written for a reason other than the file's
+    /// own permissions (its folder, a journal file left by another user, a
+    /// read-only filesystem); `why` names it and says what to do.
+    #[error("{path} cannot be written by this user: {why}; nothing was written")]
+    CannotWrite { path: PathBuf, why: String },
+    #[error(
+        "{path} cannot be read by this user ({cause}); ask for read access to it and its folder, or choose another database with --db"
+    )]
+    Unreadable {
+        path: PathBuf,
+        cause: std::io::Error,
+    },
+    #[error(
+        "{path} was made by an older guardia (schema {found}) and must be upgraded to schema {known} before it can be read, which this user cannot do ({why}); run guardia once as a user who can write it"
+    )]
+    NeedsUpgrade {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+        why: String,
+    },
     #[error(
         "the database at {path} stayed locked by another process for {secs} s; nothing was written. Try again"
     )]
@@ -118,6 +139,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     site: LocalSite,
+    /// Why this process cannot write the database, when it opened it only
+    /// to read.
+    read_only: Option<ReadOnlyCause>,
     /// Ops committed to the log through this handle.
     ops_recorded: u64,
 }
@@ -132,8 +156,18 @@ impl StoreError {
             StoreError::DiskFull { .. } => StoreError::DiskFull { path },
             StoreError::WriteFailed { detail, .. } => StoreError::WriteFailed { path, detail },
             StoreError::ReadOnly { .. } => StoreError::ReadOnly { path },
+            StoreError::CannotWrite { why, .. } => StoreError::CannotWrite { path, why },
             other => other,
         }
+    }
+}
+
+/// [`sqlite_err`] for a connection opened only to read: a refused write
+/// names why this user cannot write, not only the file's permissions.
+fn sqlite_err_ro(path: &Path, e: rusqlite::Error, ro: Option<&ReadOnlyCause>) -> StoreError {
+    match (sqlite_err(path, e), ro) {
+        (StoreError::ReadOnly { .. }, Some(cause)) => cause.error(path),
+        (other, _) => other,
     }
 }
 
@@ -215,6 +249,199 @@ fn create_private_file(path: &Path) -> Result<(), StoreError> {
                 create_err(e)
             }
         })
+}
+
+/// The schema version of a file about to be opened, refused when it is
+/// no guardia database or a newer guardia's. Read before anything is
+/// set: switching to WAL writes the file, and a file that is not ours
+/// (another program's database) must be left as it was.
+fn schema_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let known = schema::LATEST;
+    let found: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| sqlite_err(path, e))?;
+    if found > known {
+        return Err(StoreError::TooNew {
+            path: path.into(),
+            found,
+            known,
+        });
+    }
+    if found == 0 {
+        return Err(StoreError::NotADatabase {
+            path: path.into(),
+            detail: "no guardia schema".into(),
+        });
+    }
+    Ok(found)
+}
+
+fn local_site(conn: &Connection, path: &Path) -> Result<LocalSite, StoreError> {
+    conn.query_row(
+        "SELECT s.no, s.site_id, s.code, (SELECT value FROM meta WHERE key = 'dataset_id')
+         FROM local l JOIN site s ON s.no = l.site_no",
+        [],
+        |r| {
+            Ok(LocalSite {
+                no: r.get(0)?,
+                site_id: r.get(1)?,
+                code: r.get(2)?,
+                dataset_id: r.get(3)?,
+            })
+        },
+    )
+    .map_err(|e| sqlite_err(path, e))
+}
+
+/// `path` with `suffix` appended (`guardia.db-wal`).
+fn companion_path(path: &Path, suffix: &str) -> PathBuf {
+    let mut p = path.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
+}
+
+/// A path as the path of an SQLite URI: every byte but the unreserved
+/// ones percent-encoded, so `?`, `#` and `%` in a name stay in the name.
+fn uri_path(path: &Path) -> String {
+    use std::os::unix::ffi::OsStrExt;
+    let mut out = String::new();
+    for b in path.as_os_str().as_bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                out.push(char::from(*b))
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Why this process cannot write a database it can read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadOnlyCause {
+    /// The file itself is not writable for this user.
+    File,
+    /// The file lies on a read-only filesystem.
+    Filesystem,
+    /// Its folder is not writable, and the -wal and -shm files SQLite
+    /// writes beside the file in WAL mode are not both there already.
+    Folder(PathBuf),
+    /// A -wal or -shm file beside it that this user cannot write (left by
+    /// another user); `empty`: it holds nothing (an -shm, or an empty WAL).
+    Companion { file: PathBuf, empty: bool },
+}
+
+impl ReadOnlyCause {
+    /// The error a write is refused with.
+    pub fn error(&self, path: &Path) -> StoreError {
+        let path = path.to_path_buf();
+        let why = match self {
+            ReadOnlyCause::File => return StoreError::ReadOnly { path },
+            ReadOnlyCause::Filesystem => {
+                "it is on a read-only filesystem (a mounted backup, a snapshot); copy it somewhere writable to change it".to_string()
+            }
+            ReadOnlyCause::Folder(dir) => format!(
+                "its folder {} is not writable, and SQLite keeps its journal files ({}-wal, {}-shm) there; ask for write access to the folder, or work on a copy in a folder of yours",
+                dir.display(),
+                name_of(&path),
+                name_of(&path)
+            ),
+            ReadOnlyCause::Companion { file, empty: true } => format!(
+                "{} belongs to another user and this user cannot write it; it holds nothing: once no guardia runs on the database, remove it (rm {})",
+                file.display(),
+                file.display()
+            ),
+            ReadOnlyCause::Companion { file, empty: false } => format!(
+                "{} belongs to another user and this user cannot write it; it may hold changes not yet in the database file, so do not remove it: ask that user or an administrator to give it back to the database's owner (chown)",
+                file.display()
+            ),
+        };
+        StoreError::CannotWrite { path, why }
+    }
+}
+
+fn name_of(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into(),
+    )
+}
+
+/// What this process may do to a database's files, as the OS says
+/// (`access(2)`, which knows root, ACLs and read-only mounts).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Access {
+    pub path: PathBuf,
+    /// The database file is writable, or why not (`Err(errno)`).
+    pub file: Result<(), i32>,
+    pub folder: PathBuf,
+    pub folder_writable: bool,
+    /// The -wal and -shm files: absent (`None`), or whether writable and
+    /// their size.
+    pub wal: Option<(bool, u64)>,
+    pub shm: Option<(bool, u64)>,
+}
+
+impl Access {
+    pub fn of(path: &Path) -> Access {
+        let folder = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_path_buf();
+        // Another process creates and removes these files as it opens and
+        // closes the database: one gone between two looks is absent, not
+        // unwritable.
+        let companion = |suffix: &str| {
+            let p = companion_path(path, suffix);
+            let writable = match may(&p, libc::W_OK) {
+                Err(libc::ENOENT) => return None,
+                w => w.is_ok(),
+            };
+            std::fs::metadata(&p).ok().map(|m| (writable, m.len()))
+        };
+        Access {
+            path: path.to_path_buf(),
+            file: may(path, libc::W_OK),
+            folder_writable: may(&folder, libc::W_OK | libc::X_OK).is_ok(),
+            folder,
+            wal: companion("-wal"),
+            shm: companion("-shm"),
+        }
+    }
+
+    /// Why the database cannot be written, or `None` when it can.
+    pub fn read_only(&self) -> Option<ReadOnlyCause> {
+        match self.file {
+            Err(libc::EROFS) => return Some(ReadOnlyCause::Filesystem),
+            Err(_) => return Some(ReadOnlyCause::File),
+            Ok(()) => {}
+        }
+        for (suffix, found) in [("-wal", self.wal), ("-shm", self.shm)] {
+            if let Some((false, len)) = found {
+                return Some(ReadOnlyCause::Companion {
+                    file: companion_path(&self.path, suffix),
+                    empty: suffix == "-shm" || len == 0,
+                });
+            }
+        }
+        (!self.folder_writable && (self.wal.is_none() || self.shm.is_none()))
+            .then(|| ReadOnlyCause::Folder(self.folder.clone()))
+    }
+}
+
+/// `access(2)` of `path` for `mode`; the errno when refused.
+fn may(path: &Path, mode: libc::c_int) -> Result<(), i32> {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| libc::EINVAL)?;
+    // SAFETY: `c` is a valid NUL-terminated string for the whole call.
+    if unsafe { libc::access(c.as_ptr(), mode) } == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error()
+            .raw_os_error()
+            .unwrap_or(libc::EACCES))
+    }
 }
 
 impl Store {
@@ -334,18 +561,97 @@ impl Store {
         Self::open(path)
     }
 
-    /// Opens an existing database.
+    /// Opens an existing database: to read and write when this process
+    /// can write it, otherwise only to read ([`Access`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing { path: path.into() });
+        match std::fs::metadata(path) {
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                return Err(StoreError::Unreadable {
+                    path: path.into(),
+                    cause: e,
+                });
+            }
+            Err(_) => return Err(StoreError::Missing { path: path.into() }),
+            Ok(m) if m.is_dir() => return Err(StoreError::IsAFolder { path: path.into() }),
+            // Looked at without opening it: SQLite would write a header into it.
+            Ok(m) if m.len() == 0 => return Err(StoreError::Empty { path: path.into() }),
+            Ok(_) => {}
         }
-        if path.is_dir() {
-            return Err(StoreError::IsAFolder { path: path.into() });
+        if let Err(cause) = std::fs::File::open(path) {
+            return Err(StoreError::Unreadable {
+                path: path.into(),
+                cause,
+            });
         }
-        // Looked at without opening it: SQLite would write a header into it.
-        if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
-            return Err(StoreError::Empty { path: path.into() });
+        match Access::of(path).read_only() {
+            None => Self::open_to_write(path),
+            Some(cause) => Self::open_to_read(path, cause),
         }
+    }
+
+    /// Opens a database only to read, as for a user who cannot write it:
+    /// nothing is created beside it ([`ReadOnlyCause`] says why).
+    pub fn open_to_read(path: &Path, cause: ReadOnlyCause) -> Result<Store, StoreError> {
+        let companion = |suffix: &str| companion_path(path, suffix).exists();
+        // With a writer at work (its -wal and -shm there), the shared
+        // memory is read as it is and the WAL's changes are seen. Otherwise
+        // SQLite would create both files, owned by this user (whom the
+        // database's owner then cannot write over): the file is read as
+        // immutable instead, which creates nothing and takes no lock.
+        let live = companion("-wal") && companion("-shm");
+        let opened = if live {
+            Self::open_uri(path, "mode=ro&readonly_shm=1", &cause)
+                .or_else(|_| Self::open_uri(path, "mode=ro&immutable=1", &cause))
+        } else {
+            Self::open_uri(path, "mode=ro&immutable=1", &cause)
+        };
+        let (conn, site) = opened?;
+        Ok(Store {
+            conn,
+            path: path.into(),
+            site,
+            read_only: Some(cause),
+            ops_recorded: 0,
+        })
+    }
+
+    fn open_uri(
+        path: &Path,
+        params: &str,
+        cause: &ReadOnlyCause,
+    ) -> Result<(Connection, LocalSite), StoreError> {
+        let uri = format!("file:{}?{params}", uri_path(path));
+        let conn = Connection::open_with_flags(
+            uri,
+            OpenFlags::SQLITE_OPEN_READ_ONLY
+                | OpenFlags::SQLITE_OPEN_URI
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite_err(path, e))?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(|e| sqlite_err(path, e))?;
+        let known = schema::LATEST;
+        let found = schema_version(&conn, path)?;
+        if found < known {
+            return Err(StoreError::NeedsUpgrade {
+                path: path.into(),
+                found,
+                known,
+                why: cause.error(path).to_string(),
+            });
+        }
+        conn.set_prepared_statement_cache_capacity(256);
+        conn.execute_batch(
+            "PRAGMA foreign_keys = ON;
+             PRAGMA cache_size = -16000;
+             PRAGMA temp_store = MEMORY;",
+        )
+        .map_err(|e| sqlite_err(path, e))?;
+        let site = local_site(&conn, path)?;
+        Ok((conn, site))
+    }
+
+    fn open_to_write(path: &Path) -> Result<Store, StoreError> {
         let mut conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -356,50 +662,26 @@ impl Store {
         // program's database, an empty file) must be left as it was.
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(|e| sqlite_err(path, e))?;
-        let known = schema::LATEST;
-        let found: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| sqlite_err(path, e))?;
-        if found > known {
-            return Err(StoreError::TooNew {
-                path: path.into(),
-                found,
-                known,
-            });
-        }
-        if found == 0 {
-            return Err(StoreError::NotADatabase {
-                path: path.into(),
-                detail: "no guardia schema".into(),
-            });
-        }
+        let found = schema_version(&conn, path)?;
         configure(&conn, path)?;
-        if found < known {
+        if found < schema::LATEST {
             schema::migrations()
                 .to_latest(&mut conn)
                 .map_err(|e| StoreError::Integrity(format!("migration failed: {e}")))?;
         }
-        let site = conn
-            .query_row(
-                "SELECT s.no, s.site_id, s.code, (SELECT value FROM meta WHERE key = 'dataset_id')
-                 FROM local l JOIN site s ON s.no = l.site_no",
-                [],
-                |r| {
-                    Ok(LocalSite {
-                        no: r.get(0)?,
-                        site_id: r.get(1)?,
-                        code: r.get(2)?,
-                        dataset_id: r.get(3)?,
-                    })
-                },
-            )
-            .map_err(|e| sqlite_err(path, e))?;
+        let site = local_site(&conn, path)?;
         Ok(Store {
             conn,
             path: path.into(),
             site,
+            read_only: None,
             ops_recorded: 0,
         })
+    }
+
+    /// Why this handle cannot write, when it was opened only to read.
+    pub fn read_only(&self) -> Option<&ReadOnlyCause> {
+        self.read_only.as_ref()
     }
 
     pub fn path(&self) -> &Path {
@@ -415,7 +697,7 @@ impl Store {
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {
-        sqlite_err(&self.path, e)
+        sqlite_err_ro(&self.path, e, self.read_only.as_ref())
     }
 
     /// Tunes the connection for a long bulk load: a bigger page cache,
@@ -456,6 +738,7 @@ impl Store {
         Reader {
             conn: &self.conn,
             path: &self.path,
+            read_only: self.read_only.as_ref(),
         }
     }
 
@@ -471,6 +754,9 @@ impl Store {
     where
         E: From<StoreError>,
     {
+        if let Some(cause) = &self.read_only {
+            return Err(cause.error(&self.path).into());
+        }
         let started = Instant::now();
         let path = self.path.clone();
         let tx = loop {
@@ -532,6 +818,7 @@ impl Store {
 pub struct Reader<'a> {
     conn: &'a Connection,
     path: &'a Path,
+    read_only: Option<&'a ReadOnlyCause>,
 }
 
 impl Reader<'_> {
@@ -540,7 +827,23 @@ impl Reader<'_> {
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {
-        sqlite_err(self.path, e)
+        sqlite_err_ro(self.path, e, self.read_only)
+    }
+
+    /// The id and key of a ticket held here with this key or this id, if
+    /// any: an import refuses to create a ticket that would take either.
+    pub fn ticket_key_or_id(
+        &self,
+        key: &str,
+        id: &str,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        self.conn
+            .prepare_cached("SELECT id, key FROM ticket WHERE key = ?1 OR id = ?2 LIMIT 1")
+            .and_then(|mut st| {
+                st.query_row(params![key, id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+            })
+            .map_err(|e| self.err(e))
     }
 }
 
@@ -603,6 +906,7 @@ impl WriteTx<'_> {
         Reader {
             conn: &self.tx,
             path: &self.path,
+            read_only: None,
         }
     }
 
