@@ -285,7 +285,7 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
     );
     env.ok_as("felipe", &["problem", "link", &p, &r1]);
     env.ok_as("felipe", &["known", "apply", &ke, &r1]);
-    env.ok_as(
+    let out = env.ok_as(
         "felipe",
         &[
             "move",
@@ -294,6 +294,13 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
             "--field",
             "solution=Se corrigió la validación",
         ],
+    );
+    // The move says what its cascades moved.
+    assert!(
+        out.contains("also moved by the workflow's cascades:")
+            && out.contains(p.as_str())
+            && out.contains(ke.as_str()),
+        "{out}"
     );
     for k in [&p, &ke] {
         let t = env.show(k);
@@ -311,13 +318,22 @@ fn closing_a_request_or_a_solution_cascades_as_seed_003_says() {
         "Reintentar tras 5 minutos",
     );
     env.ok_as("felipe", &["known", "apply", &ke2, &r2]);
+    // An incident the workaround was applied to closes by its own
+    // procedure (with the customer's conformity), not by the cascade.
+    let incident = env.incident("Requisición en el ERP", "No guarda");
+    env.ok_as("felipe", &["known", "apply", &ke2, &incident]);
     let err = env.fail_as("julia", &["known", "close", &ke2]);
     assert!(err.contains("requires solution"), "{err}");
-    env.ok_as(
+    let out = env.ok_as(
         "julia",
         &["known", "close", &ke2, "--solution", "Parche 4.2 instalado"],
     );
+    assert!(
+        out.contains(&format!("also moved by the workflow's cascades: {r2}")),
+        "{out}"
+    );
     assert_eq!(env.show(&r2)["status"], "closed");
+    assert_eq!(env.show(&incident)["status"], "new");
     assert!(
         env.ok(&["log", &r2])
             .contains(&format!("cascade: {ke2} closed"))
@@ -1233,4 +1249,27 @@ fn small_refusals_say_what_they_mean() {
         err.contains("'link' is not allowed while the ticket is 'draft'"),
         "{err}"
     );
+}
+
+#[test]
+fn keys_on_standard_input_in_another_encoding_still_attach() {
+    let env = Env::new();
+    let m = env.incident("Caída", "Todo");
+    let r = env.incident("No entra", "Pérez");
+    env.ok_as("ines", &["major", "declare", &m, "--reason", "masiva"]);
+    // "BOG-2 Pérez" in Latin-1: é is the lone byte 0xE9.
+    let mut input = format!("{r} P").into_bytes();
+    input.extend([0xE9, b'r', b'e', b'z', b'\n']);
+    let out = env
+        .cmd_as("ines")
+        .args(["major", "attach", &m, "-"])
+        .write_stdin(input)
+        .output()
+        .expect("attach");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(env.json(&["major", "list", "--json"])[0]["children"], 1);
 }

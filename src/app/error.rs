@@ -77,7 +77,9 @@ pub enum AppError {
     /// why and what to do instead.
     #[error("cannot attach {path}: {reason}")]
     AttachmentRefused { path: PathBuf, reason: String },
-    #[error("cannot store the attachment in {path}: {cause}; check free space and permissions")]
+    #[error(
+        "cannot store the attachment in {path}: {cause}; check free disk space, file-size limits (ulimit -f) and permissions"
+    )]
     AttachmentStore {
         path: PathBuf,
         cause: std::io::Error,

@@ -846,6 +846,20 @@ impl App {
         note: Option<&str>,
         with_fields: &[(String, String)],
     ) -> Result<Ticket, AppError> {
+        self.move_cascading(actor, key, state, note, with_fields)
+            .map(|(t, _)| t)
+    }
+
+    /// [`App::move_to`], also returning the keys of the tickets the
+    /// workflow's cascades moved with it, so that they can be told.
+    pub fn move_cascading(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        state: &str,
+        note: Option<&str>,
+        with_fields: &[(String, String)],
+    ) -> Result<(Ticket, Vec<String>), AppError> {
         self.move_with_fields(actor, key, state, note, with_fields)
             .map_err(|e| self.keyed(key, e))
     }
@@ -857,7 +871,7 @@ impl App {
         state: &str,
         note: Option<&str>,
         with_fields: &[(String, String)],
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<(Ticket, Vec<String>), AppError> {
         let mut supplied = Map::new();
         for (n, raw) in with_fields {
             let v = self.parse_field(n, raw)?;
@@ -876,7 +890,7 @@ impl App {
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         let clock_now = self.clock.now();
-        self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+        self.store.write(now, ApplyMode::Live, |w| -> Result<(Ticket, Vec<String>), AppError> {
             let (_, t) = load(&w.reader(), key)?;
             // After a sync conflict, moving to the state shown confirms it:
             // the move supersedes every concurrent one, at every site.
@@ -887,7 +901,7 @@ impl App {
                         json!({"from": t.status, "to": state, "note": note.unwrap_or("confirmed after a sync conflict")}))
                     .field("status"),
                 )?;
-                return reloaded(w, cfg, key);
+                return Ok((reloaded(w, cfg, key)?, Vec::new()));
             }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
@@ -921,8 +935,8 @@ impl App {
             }
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION, value).field("status"))?;
             let moved = reloaded(w, cfg, key)?;
-            workflow::cascade(w, cfg, &moved)?;
-            Ok(moved)
+            let cascaded = workflow::cascade(w, cfg, &moved)?;
+            Ok((moved, cascaded))
         })
     }
 

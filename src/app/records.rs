@@ -417,7 +417,7 @@ impl App {
         category: StateCategory,
         note: Option<&str>,
         fields: &[(String, String)],
-    ) -> Result<Ticket, AppError> {
+    ) -> Result<(Ticket, Vec<String>), AppError> {
         let t = self.load_record(key, record)?;
         let wf = self
             .config
@@ -440,7 +440,7 @@ impl App {
                     category.name()
                 ),
             })?;
-        self.move_to(actor, key, &state, note, fields)
+        self.move_cascading(actor, key, &state, note, fields)
     }
 
     /// Applies a known error to an incident: links them and records the

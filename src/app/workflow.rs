@@ -585,6 +585,11 @@ pub(super) fn cascade(
                 let Some((_, other)) = w.reader().ticket_by_id(&id)? else {
                     continue;
                 };
+                if !rule.types.is_empty()
+                    && !rule.types.iter().any(|t| t.get_ref() == &other.ticket_type)
+                {
+                    continue;
+                }
                 let Some(owf) = cfg.workflow_for_type(&other.ticket_type) else {
                     continue;
                 };

@@ -658,14 +658,23 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
         }
         Command::Move(a) => {
             let who = actor(app)?;
-            let t = app.move_to(
+            let (t, cascaded) = app.move_cascading(
                 &who,
                 &a.key,
                 &a.state,
                 a.note.as_deref(),
                 &assignments(&a.fields)?,
             )?;
-            ticket_result(&t, a.json, &format!("{} is now {}", t.key, t.status))?;
+            ticket_result(
+                &t,
+                a.json,
+                &format!(
+                    "{} is now {}{}",
+                    t.key,
+                    t.status,
+                    records::cascade_line(&cascaded, lang)
+                ),
+            )?;
         }
         Command::Approve(a) => {
             let who = actor(app)?;

@@ -388,16 +388,36 @@ pub fn problem(c: &ProblemCommand, app: &mut App, actor: Actor<'_>) -> Result<()
     Ok(())
 }
 
-fn finished(t: &Ticket, json: bool, lang: Lang) -> Result<()> {
+fn finished((t, cascaded): &(Ticket, Vec<String>), json: bool, lang: Lang) -> Result<()> {
     if json {
         print_json(t)
     } else {
         print(&format!(
-            "{}: {} {}",
+            "{}: {} {}{}",
             t.key,
             l(lang, "ahora", "now"),
-            clean(&t.status)
+            clean(&t.status),
+            cascade_line(cascaded, lang)
         ))
+    }
+}
+
+/// The tickets a workflow's cascades moved with a change, on a line of
+/// their own (nothing when none did): a move that closes other tickets
+/// must say so.
+pub(super) fn cascade_line(cascaded: &[String], lang: Lang) -> String {
+    if cascaded.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "\n{}: {}",
+            l(
+                lang,
+                "también movidos por las reglas en cascada del flujo",
+                "also moved by the workflow's cascades"
+            ),
+            cascaded.join(" ")
+        )
     }
 }
 
@@ -584,8 +604,14 @@ fn keys_from(args: &[String]) -> Result<Vec<String>> {
     let mut keys = Vec::new();
     for a in args {
         if a == "-" {
-            let mut text = String::new();
-            std::io::stdin().read_to_string(&mut text)?;
+            let mut bytes = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut bytes)
+                .map_err(|e| anyhow::anyhow!("cannot read the keys from standard input ({e})"))?;
+            // Keys are ASCII: a line in another encoding (a Latin-1 name
+            // after the key) still gives its key, and junk is passed over
+            // like the header of `guardia list`.
+            let text = String::from_utf8_lossy(&bytes);
             // Typed or pasted keys count as on the command line: bog-0042
             // is BOG-42.
             keys.extend(text.lines().filter_map(|line| {

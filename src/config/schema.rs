@@ -637,6 +637,9 @@ pub struct Cascade {
     #[serde(default)]
     pub direction: CascadeDirection,
     pub to: Spanned<String>,
+    /// Only linked tickets of these types move; empty: any type.
+    #[serde(default)]
+    pub types: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]

@@ -259,7 +259,15 @@ pub(super) fn parse_and_validate_read(
     // "unknown calendar" in sla.toml or workflows.toml would mislead.
     let calendar_ids = ids(&calendars.calendars, |d| &d.id);
     let calendars = check_calendars(&mut c, calendars);
-    workflows::check(&mut c, &workflows, &fields, &operators, &calendar_ids);
+    let type_ids = ids(&types.types, |t| &t.id);
+    workflows::check(
+        &mut c,
+        &workflows,
+        &fields,
+        &operators,
+        &calendar_ids,
+        &type_ids,
+    );
     check_sla(&mut c, &sla, &calendar_ids, &types, &priority, &workflows);
     if !c.problems.is_empty() {
         return Err(ConfigError::new(c.problems));

@@ -21,6 +21,7 @@ pub(super) fn check(
     fields: &FieldsFile,
     operators: &OperatorsFile,
     calendar_ids: &BTreeSet<String>,
+    type_ids: &BTreeSet<String>,
 ) {
     c.unique(F, "workflow", workflows.workflows.iter().map(|w| &w.id));
     let role_ids = ids(&operators.roles, |r| &r.id);
@@ -205,6 +206,9 @@ pub(super) fn check(
             c.known(F, "cascade state", &cascade.on, &states);
             c.known(F, "link kind", &cascade.link, &link_kinds);
             c.known(F, "cascade target state", &cascade.to, &every_state);
+            for t in &cascade.types {
+                c.known(F, "ticket type", t, type_ids);
+            }
         }
         check_entries(c, wf, &states);
         check_shape(c, wf, &states);
