@@ -365,15 +365,23 @@ pub(super) struct Against<'a> {
 
 /// What the changesets checked before, in the same bundle, established:
 /// the checking pass writes nothing, so the database cannot tell it yet.
-/// Each comes with a seq and a text.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(super) enum Earlier {
-    /// A site's newest changeset: its last seq and its hash.
-    Tip(String),
-    /// A ticket key a changeset created: the op's seq and the ticket's id.
-    Key(String),
-    /// A ticket id a changeset created: the op's seq and the ticket's key.
-    Ticket(String),
+#[derive(Debug, Default)]
+pub(super) struct Chain {
+    /// Each site's newest changeset: its last seq and its hash.
+    tips: HashMap<String, (i64, String)>,
+    /// The ticket keys and ids the bundle's changesets created, as 128-bit
+    /// hashes (a million-op bundle creates ~90,000 tickets, and their texts
+    /// would cost the import's memory budget), with the op's seq. Equal
+    /// texts always hash alike, so no repeat slips through; two different
+    /// ones colliding (odds about 2⁻⁹⁰ at that size) would only refuse.
+    created: HashMap<u128, i64>,
+}
+
+/// A 128-bit hash of `text` in the namespace `kind` (keys and ids apart).
+fn created_hash(kind: u8, text: &str) -> u128 {
+    use std::hash::BuildHasher;
+    let half = |seed: u64| foldhash::quality::FixedState::with_seed(seed).hash_one((kind, text));
+    (u128::from(half(0x9e37_79b9_7f4a_7c15)) << 64) | u128::from(half(0x2545_f491_4f6c_dd1d))
 }
 
 /// Every remaining check of one changeset against what the database holds
@@ -384,7 +392,7 @@ pub(super) fn check_changeset(
     r: &Reader<'_>,
     against: &Against<'_>,
     p: &Parsed,
-    chain: &mut HashMap<Earlier, (i64, String)>,
+    chain: &mut Chain,
 ) -> Result<Checked, SyncError> {
     let file = against.file;
     let body = p.body.as_ref().map_err(|e| refused(file, e.clone()))?;
@@ -490,7 +498,8 @@ pub(super) fn check_changeset(
     let expected_prev = if body.from == 1 {
         Some(None)
     } else if let Some((_, h)) = chain
-        .get(&Earlier::Tip(body.site.clone()))
+        .tips
+        .get(&body.site)
         .filter(|(last, _)| *last == body.from - 1)
     {
         Some(Some(h.clone()))
@@ -508,7 +517,9 @@ pub(super) fn check_changeset(
     if !known {
         check_created(r, chain, &at, &origin.code, &body.created).map_err(|e| refused(file, e))?;
     }
-    chain.insert(Earlier::Tip(body.site.clone()), (body.to, hash.clone()));
+    chain
+        .tips
+        .insert(body.site.clone(), (body.to, hash.clone()));
     Ok(Checked {
         from: body.from,
         to: body.to,
@@ -528,7 +539,7 @@ pub(super) fn check_changeset(
 /// every later `new` of the site whose key was taken.
 fn check_created(
     r: &Reader<'_>,
-    chain: &mut HashMap<Earlier, (i64, String)>,
+    chain: &mut Chain,
     at: &str,
     origin_code: &str,
     created: &[Created],
@@ -558,11 +569,13 @@ fn check_created(
             )),
             None => None,
         };
+        let (key_hash, id_hash) = (created_hash(b'K', &c.key), created_hash(b'T', &c.id));
         let clash = clash.or_else(|| {
             let seq = chain
-                .get(&Earlier::Key(c.key.clone()))
-                .or_else(|| chain.get(&Earlier::Ticket(c.id.clone())))
-                .map(|(seq, _)| *seq)?;
+                .created
+                .get(&key_hash)
+                .or_else(|| chain.created.get(&id_hash))
+                .copied()?;
             Some(format!(
                 "op {seq} of site {origin_code} in this bundle already created ticket {key} (or this ticket)"
             ))
@@ -573,8 +586,8 @@ fn check_created(
                 c.seq
             ));
         }
-        chain.insert(Earlier::Key(c.key.clone()), (c.seq, c.id.clone()));
-        chain.insert(Earlier::Ticket(c.id.clone()), (c.seq, c.key.clone()));
+        chain.created.insert(key_hash, c.seq);
+        chain.created.insert(id_hash, c.seq);
     }
     Ok(())
 }

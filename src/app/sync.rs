@@ -3,7 +3,7 @@
 //! and the status of what each site has. Transports (folder, git) build on
 //! export and import in `app::transport`.
 
-use super::changeset_check::{Against, Values, check_changeset, for_each_parsed, refused};
+use super::changeset_check::{Against, Chain, Values, check_changeset, for_each_parsed, refused};
 use super::{App, AppError, sla};
 use crate::store::ApplyMode;
 use crate::store::sync::{ChangesetMeta, SiteRow, StoredBody, trust};
@@ -546,7 +546,7 @@ impl App {
         let mut held = HashSet::new();
         {
             let r = self.reader();
-            let mut chain = HashMap::new();
+            let mut chain = Chain::default();
             let mut done = 0u64;
             for_each_parsed(path, &env, false, now, Values::Check, |parsed| {
                 tell(progress, SyncPhase::Checking, done, total);
@@ -570,7 +570,7 @@ impl App {
         let mut warnings = Vec::new();
         let (changesets, new_ops, tickets) =
             self.store.write(now, ApplyMode::Bulk, |w| -> Result<(u64, u64, usize), AppError> {
-                let mut chain = HashMap::new();
+                let mut chain = Chain::default();
                 let mut new_ops = 0u64;
                 let mut changesets = 0u64;
                 let mut ahead: BTreeMap<i64, i64> = BTreeMap::new();
