@@ -497,36 +497,29 @@ impl Reader<'_> {
                 .collect::<Result<Vec<_>, _>>()
             })
             .map_err(e)?;
-        let links = c
-            .prepare_cached(
-                "SELECT l.kind, coalesce(t.key, l.target_id) FROM link l LEFT JOIN ticket t ON t.id = l.target_id
-                 WHERE l.ticket_id = ?1 ORDER BY l.kind, t.no",
-            )
-            .and_then(|mut st| {
-                st.query_map([&id], |r| {
-                    Ok(Link {
-                        kind: r.get(0)?,
-                        target: r.get(1)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(e)?;
-        let linked_from = c
-            .prepare_cached(
-                "SELECT l.kind, coalesce(t.key, l.ticket_id) FROM link l LEFT JOIN ticket t ON t.id = l.ticket_id
-                 WHERE l.target_id = ?1 ORDER BY l.kind, t.no",
-            )
-            .and_then(|mut st| {
-                st.query_map([&id], |r| {
-                    Ok(Link {
-                        kind: r.get(0)?,
-                        target: r.get(1)?,
-                    })
-                })?
-                .collect::<Result<Vec<_>, _>>()
-            })
-            .map_err(e)?;
+        // Its links, and the tickets linking to it: (kind, the other end's
+        // key, or its id when this database does not hold that ticket).
+        let links_by = |sql: &str| {
+            c.prepare_cached(sql)
+                .and_then(|mut st| {
+                    st.query_map([&id], |r| {
+                        Ok(Link {
+                            kind: r.get(0)?,
+                            target: r.get(1)?,
+                        })
+                    })?
+                    .collect::<Result<Vec<_>, _>>()
+                })
+                .map_err(e)
+        };
+        let links = links_by(
+            "SELECT l.kind, coalesce(t.key, l.target_id) FROM link l LEFT JOIN ticket t ON t.id = l.target_id
+             WHERE l.ticket_id = ?1 ORDER BY l.kind, t.no",
+        )?;
+        let linked_from = links_by(
+            "SELECT l.kind, coalesce(t.key, l.ticket_id) FROM link l LEFT JOIN ticket t ON t.id = l.ticket_id
+             WHERE l.target_id = ?1 ORDER BY l.kind, t.no",
+        )?;
         let worklog_minutes = worklog.iter().map(|w| w.minutes).sum();
         Ok(TicketDetail {
             ticket,

@@ -196,8 +196,9 @@ fn status_lines(c: &Console, area: Rect, now: DateTime<Utc>) -> Vec<Line<'static
     vec![line]
 }
 
-/// At most `most` lines, the last ending in "…" when some are left out.
-fn clip_lines(
+/// At most `most` lines, the last ending in "…" when some are left out, so
+/// the cut is visible.
+pub(super) fn clip_lines(
     mut lines: Vec<Line<'static>>,
     most: usize,
     width: usize,

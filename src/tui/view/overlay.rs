@@ -69,7 +69,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                     )
                 })
                 .collect();
-            let error_lines = clip(error_lines, most, usize::from(w), c.theme.error);
+            let error_lines = super::clip_lines(error_lines, most, usize::from(w), c.theme.error);
             let h = 5 + u16::try_from(error_lines.len()).unwrap_or(0);
             let r = centered(area, 70, h);
             let mut lines = vec![input_line(c, input, usize::from(w), true)];
@@ -245,7 +245,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 })
                 .collect();
             let pinned = if !error.is_empty() && lines.len() + error.len() + 1 > visible {
-                clip(error, (visible / 3).max(1), w, th.error)
+                super::clip_lines(error, (visible / 3).max(1), w, th.error)
             } else {
                 lines.extend(error);
                 Vec::new()
@@ -322,28 +322,6 @@ fn wrap_all(
         out.extend(super::wrap::wrap(line, width));
     }
     (out, moved)
-}
-
-/// At most `most` lines; when some are left out, the last shown ends in
-/// "…" so the cut is visible.
-fn clip(
-    mut lines: Vec<Line<'static>>,
-    most: usize,
-    width: usize,
-    style: ratatui::style::Style,
-) -> Vec<Line<'static>> {
-    if lines.len() <= most {
-        return lines;
-    }
-    lines.truncate(most);
-    if let Some(last) = lines.pop() {
-        let text = truncate_to_width(&last.to_string(), width.saturating_sub(1));
-        lines.push(Line::from(Span::styled(
-            format!("{}…", text.trim_end()),
-            style,
-        )));
-    }
-    lines
 }
 
 /// A rectangle of at most `w`×`h` in the middle of `area`.
