@@ -29,6 +29,12 @@ pub enum Refusal {
         to: String,
         reachable: Vec<String>,
     },
+    /// The ticket's state is not one of its workflow's (renamed in the
+    /// configuration since, or set under another site's).
+    StrandedState {
+        from: String,
+        workflow: String,
+    },
     RoleNotAllowed {
         to: String,
         allowed_roles: Vec<String>,
@@ -104,6 +110,10 @@ impl fmt::Display for Refusal {
                 known.join(", ")
             ),
             Refusal::SameState { state } => write!(f, "the ticket is already in state '{state}'"),
+            Refusal::StrandedState { from, workflow } => write!(
+                f,
+                "its state '{from}' is not a state of workflow '{workflow}' in this configuration (renamed in workflows.toml since, or set under another site's configuration), so no transition leaves it; put the state back in workflows.toml"
+            ),
             Refusal::NoSuchTransition {
                 from,
                 to,
@@ -268,6 +278,12 @@ pub fn check_transition(
         .filter(|t| t.to.get_ref() == to && t.from.iter().any(|f| f.get_ref() == from))
         .collect();
     if candidates.is_empty() {
+        if !wf.states.iter().any(|s| s.id.get_ref() == from) {
+            return Err(Refusal::StrandedState {
+                from: from.into(),
+                workflow: wf.id.get_ref().clone(),
+            });
+        }
         return Err(Refusal::NoSuchTransition {
             from: from.into(),
             to: to.into(),
@@ -460,6 +476,15 @@ mod tests {
         assert!(e.to_string().contains("from 'new' you can go to"));
         let e = check(&cfg, wf, &ticket("new"), ana, "new", &Map::new()).unwrap_err();
         assert!(matches!(e, Refusal::SameState { .. }));
+        // A state the workflow no longer has is not called final.
+        let e = check(&cfg, wf, &ticket("aprobada"), ana, "closed", &Map::new()).unwrap_err();
+        assert!(matches!(e, Refusal::StrandedState { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains("'aprobada' is not a state of workflow 'default'")
+                && !e.to_string().contains("is final"),
+            "{e}"
+        );
     }
 
     #[test]
