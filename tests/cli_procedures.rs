@@ -780,7 +780,7 @@ fn no_to_a_yes_no_question_is_an_answer_and_duplicates_repeat_the_same_service()
         )
         .replacen("    \"could_log_in\",\n", "", 1);
     env.write_config("types.toml", &types);
-    let err = env.fail(&[
+    let mut args = vec![
         "new",
         "--service",
         "osf",
@@ -788,36 +788,12 @@ fn no_to_a_yes_no_question_is_an_answer_and_duplicates_repeat_the_same_service()
         "Sin acceso",
         "--description",
         "No entra",
-        "--field",
-        "reporter_email=u@example.org",
-        "--field",
-        "extension=5600",
-        "--field",
-        "executable=ORCLO",
-        "--field",
-        "environment=produccion",
-    ]);
+    ];
+    args.extend_from_slice(common::INCIDENT_FIELDS);
+    let err = env.fail(&args);
     assert!(err.contains("could_log_in"), "{err}");
-    let key = common::key_of(&env.json(&[
-        "new",
-        "--service",
-        "osf",
-        "--title",
-        "Sin acceso",
-        "--description",
-        "No entra",
-        "--field",
-        "reporter_email=u@example.org",
-        "--field",
-        "extension=5600",
-        "--field",
-        "executable=ORCLO",
-        "--field",
-        "environment=produccion",
-        "--field",
-        "could_log_in=no",
-        "--json",
-    ]));
+    args.extend_from_slice(&["--field", "could_log_in=no", "--json"]);
+    let key = common::key_of(&env.json(&args));
     assert_eq!(env.show(&key)["fields"]["could_log_in"], false);
 
     // A duplicate names a ticket of the same service.

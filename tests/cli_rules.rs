@@ -216,13 +216,14 @@ fn setting_user_does_not_change_who_you_are() {
 #[test]
 fn an_affected_application_must_be_one_of_the_service_s_and_low_criticality_gives_medium() {
     let env = Env::new();
-    let new = |app: &str| {
-        env.fail(&[
+    let new = |title: &str, app: &str| {
+        let app = format!("affected_application={app}");
+        let mut args = vec![
             "new",
             "--service",
             "osf",
             "--title",
-            "Integración caída",
+            title,
             "--description",
             "No llegan las órdenes",
             "--impact",
@@ -230,50 +231,29 @@ fn an_affected_application_must_be_one_of_the_service_s_and_low_criticality_give
             "--urgency",
             "low",
             "--field",
-            "reporter_email=u@example.org",
-            "--field",
-            "extension=5600",
-            "--field",
-            "executable=ORCLO",
-            "--field",
-            "environment=produccion",
-            "--field",
-            &format!("affected_application={app}"),
+            &app,
             "--json",
-        ])
+        ];
+        args.extend_from_slice(common::INCIDENT_FIELDS);
+        env.output_as("ana", &args)
     };
     // A typo would silently lose the raise of seed 000 §8.
-    let err = new("movilidd");
+    let out = new("Integración caída", "movilidd");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
     assert!(
         err.contains("'movilidd' is not a related application of service 'osf'")
             && err.contains("movilidad"),
         "{err}"
     );
     // "prioridad media y baja": a low-criticality integration gives medium.
-    let key = common::key_of(&env.json(&[
-        "new",
-        "--service",
-        "osf",
-        "--title",
-        "Kiosko sin datos",
-        "--description",
-        "No consulta",
-        "--impact",
-        "low",
-        "--urgency",
-        "low",
-        "--field",
-        "reporter_email=u@example.org",
-        "--field",
-        "extension=5600",
-        "--field",
-        "executable=ORCLO",
-        "--field",
-        "environment=produccion",
-        "--field",
-        "affected_application=kiosko",
-        "--json",
-    ]));
+    let out = new("Kiosko sin datos", "kiosko");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let key = common::key_of(&serde_json::from_slice(&out.stdout).expect("json"));
     assert_eq!(env.show(&key)["priority"], "medium");
     let err = env.fail(&["set", &key, "affected_application=sapp"]);
     assert!(err.contains("is not a related application"), "{err}");

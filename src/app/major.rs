@@ -54,16 +54,6 @@ pub struct Incomplete {
     pub missing: Vec<String>,
 }
 
-/// Whether tickets of a type hold a field.
-fn type_has(cfg: &Config, type_id: &str, field: &str) -> bool {
-    cfg.ticket_type(type_id).is_some_and(|t| {
-        t.mandatory
-            .iter()
-            .chain(&t.optional)
-            .any(|f| f.get_ref() == field)
-    })
-}
-
 /// The fields a child's own workflow requires on its way from `from` into
 /// `to`. The incident manager's decision passes over the child's roles and
 /// guards (like a cascade), but not over what its record must hold: seed
@@ -360,17 +350,7 @@ impl App {
         }
         require_manager(&self.config, actor, "resolve a major incident")?;
         // Checked before anything is written: the values go to the children too.
-        let mut parsed: Vec<(String, Value)> = Vec::new();
-        for (name, raw) in fields {
-            let value = self.parse_field(name, raw)?;
-            if value.is_null() {
-                return Err(AppError::BadFieldValue {
-                    field: name.clone(),
-                    message: "is empty; `--field` sets values".into(),
-                });
-            }
-            parsed.push((name.clone(), value));
-        }
+        let parsed = self.parse_filled(fields)?;
         let (_, m) = load(&self.reader(), major)?;
         check_major(&self.config, &m, false)?;
         let wf = self
@@ -392,7 +372,7 @@ impl App {
                 })?
                 .to_string();
             let mut with: Vec<(String, String)> = fields.to_vec();
-            if type_has(&self.config, &m.ticket_type, "solution")
+            if self.config.type_holds(&m.ticket_type, "solution")
                 && !with.iter().any(|(n, _)| n == "solution")
             {
                 with.push(("solution".into(), solution.to_string()));
@@ -459,11 +439,11 @@ impl App {
                         // root cause of the failure is every report's), for the
                         // fields the child's type holds.
                         let mut values = Map::new();
-                        if type_has(cfg, &c.ticket_type, "solution") {
+                        if cfg.type_holds(&c.ticket_type, "solution") {
                             values.insert("solution".into(), Value::String(solution.trim().into()));
                         }
                         for (name, value) in &parsed {
-                            if type_has(cfg, &c.ticket_type, name) {
+                            if cfg.type_holds(&c.ticket_type, name) {
                                 values.insert(name.clone(), value.clone());
                             }
                         }

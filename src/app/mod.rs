@@ -509,6 +509,24 @@ impl App {
         })
     }
 
+    /// The `--field` values a move fills on the way in, parsed and none
+    /// empty: clearing a field is `set`'s job (which protects mandatory
+    /// fields), never a side effect of a move.
+    fn parse_filled(&self, fields: &[(String, String)]) -> Result<Vec<(String, Value)>, AppError> {
+        let mut parsed = Vec::with_capacity(fields.len());
+        for (name, raw) in fields {
+            let value = self.parse_field(name, raw)?;
+            if value.is_null() {
+                return Err(AppError::BadFieldValue {
+                    field: name.clone(),
+                    message: "is empty; `--field` sets values (clear a field with `guardia set KEY NAME=`)".into(),
+                });
+            }
+            parsed.push((name.clone(), value));
+        }
+        Ok(parsed)
+    }
+
     fn parse_field(&self, name: &str, raw: &str) -> Result<Value, AppError> {
         let def = self.config.field(name).ok_or_else(|| {
             AppError::unknown(
@@ -872,19 +890,7 @@ impl App {
         note: Option<&str>,
         with_fields: &[(String, String)],
     ) -> Result<(Ticket, Vec<String>), AppError> {
-        let mut supplied = Map::new();
-        for (n, raw) in with_fields {
-            let v = self.parse_field(n, raw)?;
-            // A move fills fields on the way in; clearing one is `set`'s job
-            // (which protects mandatory fields), never a side effect of a move.
-            if v.is_null() {
-                return Err(AppError::BadFieldValue {
-                    field: n.clone(),
-                    message: "is empty; `move --field` sets values (clear a field with `guardia set KEY NAME=`)".into(),
-                });
-            }
-            supplied.insert(n.clone(), v);
-        }
+        let supplied: Map<String, Value> = self.parse_filled(with_fields)?.into_iter().collect();
         let cfg = &self.config;
         let lang = self.lang;
         let actor_id = actor.id.get_ref().clone();

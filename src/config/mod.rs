@@ -306,6 +306,17 @@ impl Config {
         self.types.iter().find(|t| t.id.get_ref() == id)
     }
 
+    /// Whether tickets of type `type_id` hold the catalogue field `field`
+    /// (mandatory or optional).
+    pub fn type_holds(&self, type_id: &str, field: &str) -> bool {
+        self.ticket_type(type_id).is_some_and(|t| {
+            t.mandatory
+                .iter()
+                .chain(&t.optional)
+                .any(|f| f.get_ref() == field)
+        })
+    }
+
     pub fn service(&self, id: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.id.get_ref() == id)
     }

@@ -145,19 +145,20 @@ fn applies(cfg: &Config, detail: &TicketDetail, field: &str) -> bool {
     if crate::config::CORE_FIELDS.contains(&field) {
         return true;
     }
-    let in_type = cfg.ticket_type(&t.ticket_type).is_some_and(|tt| {
-        tt.mandatory
-            .iter()
-            .chain(&tt.optional)
-            .any(|f| f.get_ref() == field)
-    });
-    in_type
-        || (field == LEVEL1_CHECKS
-            && cfg.runbooks.iter().any(|rb| {
-                rb.level1_checks
-                    && (rb.services.is_empty()
-                        || rb.services.iter().any(|s| s.get_ref() == &t.service))
-            }))
+    cfg.type_holds(&t.ticket_type, field)
+        || (field == LEVEL1_CHECKS && level1_runbooks(cfg, &t.service).next().is_some())
+}
+
+/// The runbooks whose completion counts as level-1 checks on tickets of
+/// `service`.
+fn level1_runbooks<'a>(
+    cfg: &'a Config,
+    service: &'a str,
+) -> impl Iterator<Item = &'a crate::config::Runbook> {
+    cfg.runbooks.iter().filter(move |rb| {
+        rb.level1_checks
+            && (rb.services.is_empty() || rb.services.iter().any(|s| s.get_ref() == service))
+    })
 }
 
 /// Builds the dossier for escalating `detail` to `to_level`.
@@ -286,24 +287,11 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
         Ok(())
     } else {
         let t = &detail.ticket;
-        let in_type = |f: &str| {
-            crate::config::CORE_FIELDS.contains(&f)
-                || cfg.ticket_type(&t.ticket_type).is_some_and(|tt| {
-                    tt.mandatory
-                        .iter()
-                        .chain(&tt.optional)
-                        .any(|x| x.get_ref() == f)
-                })
-        };
+        let in_type =
+            |f: &str| crate::config::CORE_FIELDS.contains(&f) || cfg.type_holds(&t.ticket_type, f);
         let settable = d.missing.iter().filter(|f| in_type(f)).cloned().collect();
         let runbooks = if d.missing.iter().any(|f| f == LEVEL1_CHECKS) {
-            cfg.runbooks
-                .iter()
-                .filter(|rb| {
-                    rb.level1_checks
-                        && (rb.services.is_empty()
-                            || rb.services.iter().any(|s| s.get_ref() == &t.service))
-                })
+            level1_runbooks(cfg, &t.service)
                 .map(|rb| rb.id.get_ref().clone())
                 .collect()
         } else {

@@ -79,11 +79,15 @@ pub fn affected_criticality(
     fields: &Map<String, Value>,
 ) -> Option<Criticality> {
     let app = field_text(fields, "affected_application")?;
-    service?
+    related_app(service?, &app).map(|r| r.criticality)
+}
+
+/// The related application of `service` named `app`, by id or name.
+fn related_app<'a>(service: &'a Service, app: &str) -> Option<&'a crate::config::RelatedApp> {
+    service
         .related
         .iter()
-        .find(|r| r.id.get_ref() == &app || r.name.eq_ignore_ascii_case(&app))
-        .map(|r| r.criticality)
+        .find(|r| r.id.get_ref() == app || r.name.eq_ignore_ascii_case(app))
 }
 
 /// Why the `affected_application` given is not one of the service's related
@@ -95,13 +99,10 @@ pub fn unknown_application(
     fields: &Map<String, Value>,
 ) -> Option<String> {
     let app = field_text(fields, "affected_application")?;
-    let related = service.map(|s| s.related.as_slice()).unwrap_or_default();
-    if related
-        .iter()
-        .any(|r| r.id.get_ref() == &app || r.name.eq_ignore_ascii_case(&app))
-    {
+    if service.is_some_and(|s| related_app(s, &app).is_some()) {
         return None;
     }
+    let related = service.map(|s| s.related.as_slice()).unwrap_or_default();
     let known: Vec<&str> = related.iter().map(|r| r.id.get_ref().as_str()).collect();
     Some(if known.is_empty() {
         format!(
