@@ -1065,3 +1065,67 @@ fn a_change_dated_years_ahead_is_refused_with_its_date_and_what_to_do() {
         "is dated 2029-01-15T12:00:00Z, more than 366 days after this computer's clock: check site LYO's clock (and this one's); see \"A site whose clock was wrong\" in docs/sync.md",
     );
 }
+
+/// A trusted site's signed op whose value has the wrong shape for its kind
+/// (a comment whose body is a number, a worklog of "x" minutes, a
+/// transition without a target) is refused before anything is written,
+/// naming the op and the key. Before, the first two imported as an empty
+/// comment and zero minutes, and the third failed halfway through the write
+/// as "the operation log is inconsistent".
+#[test]
+fn a_signed_op_whose_value_has_the_wrong_shape_is_refused_before_any_write() {
+    let cases: [(&str, &str, &str, &str); 6] = [
+        (
+            "body",
+            r#""body":"Se llama al usuario""#,
+            r#""body":7"#,
+            "op 2 (create comment) has a number as its 'body', not a text",
+        ),
+        (
+            "minutes",
+            r#""minutes":30"#,
+            r#""minutes":"x""#,
+            "op 3 (create worklog) has a text as its 'minutes', not a whole number from 1 to 20160",
+        ),
+        (
+            "huge-minutes",
+            r#""minutes":30"#,
+            r#""minutes":99999999"#,
+            "op 3 (create worklog) has a number as its 'minutes', not a whole number from 1 to 20160",
+        ),
+        (
+            "target",
+            r#""to":"assigned""#,
+            r#""tox":"assigned""#,
+            "op 4 (transition ticket) has no 'to' (a text)",
+        ),
+        (
+            "internal",
+            r#""internal":false"#,
+            r#""internal":"no""#,
+            "op 2 (create comment) has a text as its 'internal', not true or false",
+        ),
+        (
+            "ticketless",
+            r#""ticket":""#,
+            r#""tickex":""#,
+            "op 2 (create comment) has no 'ticket' (a text)",
+        ),
+    ];
+    let s = sites(2);
+    let key = s[0].incident("Portal lento", "Las consultas tardan un minuto.");
+    s[0].ok(&["comment", &key, "Se llama al usuario"]);
+    s[0].ok(&["worklog", &key, "30m", "--note", "Pruebas"]);
+    s[0].ok(&["move", &key, "assigned"]);
+    let honest = export(&s[0], "all", "honest.gdb");
+    let bog_key = keys::signing_key(&secret_of(&s[0])).expect("key");
+    for (name, from, to, why) in cases {
+        let forged = s[0].path().join(format!("{name}.gdb"));
+        resign_bundle(&honest, &forged, &bog_key, |t| t.replacen(from, to, 1));
+        assert_refused(&s[1], &forged, &format!("changeset BOG 1-4: {why}"));
+    }
+    assert!(import(&s[1], &honest).contains("imported"));
+    let shown = s[1].show(&key);
+    assert_eq!(shown["comments"][0]["body"], "Se llama al usuario");
+    assert_eq!(shown["worklog"][0]["minutes"], 30);
+}

@@ -10,6 +10,7 @@
 use super::AppError;
 use crate::domain::site;
 use crate::store::Reader;
+use crate::store::op_value;
 use crate::store::ops::{Op, entity, kind};
 use crate::store::sync::{StoredBody, parse_op_ref, trust};
 use crate::store::{StoreError, TICKET_TEXTS};
@@ -316,6 +317,8 @@ fn check_op(w: &WireOp<'_>, value: bool) -> Result<(), String> {
     }
     if value {
         format::check_value(w.v.get()).map_err(|e| bad_value(w, e))?;
+        op_value::check(&w.e, &w.k, w.f.as_deref(), w.v.get())
+            .map_err(|e| format!("op {} ({} {}) {e}", w.seq, w.k, w.e))?;
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ mod apply;
 mod dashboard;
 pub mod doctor;
 pub mod merge;
+pub mod op_value;
 pub mod ops;
 mod query;
 mod records;
