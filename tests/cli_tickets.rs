@@ -829,3 +829,29 @@ fn a_number_below_its_minimum_is_refused() {
     );
     env.ok(&["set", &key, "estimate_hours=0"]);
 }
+
+/// `log` reads in the operator's language: the words around the ids are
+/// Spanish under `--lang es`, as the console's timeline is.
+#[test]
+fn the_log_reads_in_spanish() {
+    let mut env = Env::new();
+    let key = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    env.ok(&["comment", &key, "Se llama al usuario"]);
+    env.ok(&["comment", &key, "Solo para el equipo", "--internal"]);
+    env.ok(&["worklog", &key, "90m", "--note", "Pruebas"]);
+    env.ok(&["move", &key, "assigned"]);
+    let english = env.ok(&["log", &key]);
+    env.lang = "es".into();
+    let spanish = env.ok(&["log", &key]);
+    for (en, es) in [
+        ("created", "creado"),
+        ("comment: Se llama al usuario", "comentario: Se llama al usuario"),
+        ("internal comment: Solo para el equipo", "nota interna: Solo para el equipo"),
+        ("worklog 1h 30m (Pruebas)", "trabajo 1h 30m (Pruebas)"),
+        ("status new → assigned", "estado new → assigned"),
+    ] {
+        assert!(english.contains(en), "{en}: {english}");
+        assert!(spanish.contains(es), "{es}: {spanish}");
+    }
+    assert!(!spanish.contains("comment:"), "{spanish}");
+}

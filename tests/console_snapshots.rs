@@ -352,7 +352,9 @@ fn detail_scrolled() {
     let (_, text) = shown("detail_scrolled", Lang::En, 80, 24);
     assert!(text.contains("capturagnp.exe"), "{text}");
     let (_, text) = shown("detail_timeline", Lang::En, 80, 24);
-    assert!(text.contains("bruno␛[7m worklog 50"), "{text}");
+    assert!(text.contains("bruno␛[7m worklog 50m"), "{text}");
+    // A reporter's text in an op reads as words, defused.
+    assert!(text.contains("internal comment: Nota␇ interna⏎"), "{text}");
 }
 
 #[test]

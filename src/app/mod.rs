@@ -11,6 +11,7 @@ mod error;
 pub mod generate;
 pub mod identity;
 pub mod major;
+pub mod op_words;
 mod outcome;
 pub mod records;
 pub mod report;

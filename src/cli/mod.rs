@@ -915,7 +915,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             } else {
                 let reader = app.reader();
                 let key_of = |id: &str| reader.ticket_by_id(id).ok().flatten().map(|(_, t)| t.key);
-                print(&output::op_log(&ops, &key_of))?;
+                print(&output::op_log(&ops, lang, &key_of))?;
             }
         }
         Command::Problem(c) => records::problem(c, app, &actor)?,

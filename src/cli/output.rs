@@ -400,175 +400,25 @@ fn indent(s: &str) -> String {
         .join("\n")
 }
 
-/// One line per op: when, who, what. `key_of` names a linked ticket by its
-/// key (the log holds its id) when this database has it.
-pub fn op_log(ops: &[Op], key_of: &dyn Fn(&str) -> Option<String>) -> String {
+/// One line per op: when, who, what (`app::op_words`, in `lang`). `key_of`
+/// names a linked ticket by its key (the log holds its id) when this
+/// database has it.
+pub fn op_log(ops: &[Op], lang: Lang, key_of: &dyn Fn(&str) -> Option<String>) -> String {
+    use crate::app::op_words;
     let mut o = String::new();
     for op in ops {
         // A timer's move shows when it was due, which is when it counts.
         let when = crate::domain::ticket::ms_to_time(crate::app::workflow::effective_ms(op))
             .format("%Y-%m-%d %H:%M:%S");
-        let what = match (op.entity.as_str(), op.kind.as_str()) {
-            ("ticket", "create") => "created".to_string(),
-            ("ticket", "transition") => {
-                format!(
-                    "status {} → {}{}",
-                    op.value.get("from").and_then(|v| v.as_str()).unwrap_or("?"),
-                    op.value.get("to").and_then(|v| v.as_str()).unwrap_or("?"),
-                    op.value
-                        .get("note")
-                        .and_then(|v| v.as_str())
-                        .filter(|n| !n.is_empty())
-                        .map(|n| format!(" ({n})"))
-                        .unwrap_or_default()
-                ) + &op
-                    .value
-                    .get("exception")
-                    .map(|e| {
-                        format!(
-                            " [exception '{}' authorised by {}: {}]",
-                            e.get("approval").and_then(|v| v.as_str()).unwrap_or("?"),
-                            e.get("by").and_then(|v| v.as_str()).unwrap_or("?"),
-                            e.get("reason").and_then(|v| v.as_str()).unwrap_or("")
-                        )
-                    })
-                    .unwrap_or_default()
-            }
-            ("ticket", "approve") => format!(
-                "approval '{}' given ({})",
-                op.field.as_deref().unwrap_or("?"),
-                op.value
-                    .get("reason")
-                    .and_then(|v| v.as_str())
-                    .unwrap_or("")
-            ),
-            ("ticket", "escalate") => match op.value.get("mode").and_then(|m| m.as_str()) {
-                Some("hierarchical") => format!(
-                    "escalated (hierarchical) to {}",
-                    op.value.get("role").and_then(|v| v.as_str()).unwrap_or("?")
-                ),
-                _ => format!(
-                    "escalated level {} → {}",
-                    op.value.get("from").map_or("?".into(), compact),
-                    op.value.get("to").map_or("?".into(), compact)
-                ),
-            },
-            ("ticket", "link") => {
-                let (kind, target) = op
-                    .field
-                    .as_deref()
-                    .and_then(|f| f.split_once(':'))
-                    .unwrap_or(("?", "?"));
-                let target = key_of(target).unwrap_or_else(|| target.to_string());
-                if op.value.as_bool() == Some(false) {
-                    format!("unlinked {kind} {target}")
-                } else {
-                    format!("linked {kind} {target}")
-                }
-            }
-            ("comment", "create") => {
-                let internal = op.value.get("internal").and_then(|v| v.as_bool()) == Some(true);
-                format!(
-                    "{}: {}",
-                    if internal {
-                        "internal comment"
-                    } else {
-                        "comment"
-                    },
-                    text_of(&op.value, "body")
-                )
-            }
-            ("worklog", "create") => format!(
-                "worklog {}{}",
-                op.value
-                    .get("minutes")
-                    .and_then(|v| v.as_i64())
-                    .map_or("?".into(), crate::domain::duration::format_minutes),
-                parenthesised(text_of(&op.value, "note"))
-            ),
-            ("attachment", "create") => format!(
-                "attached {} ({} bytes, sha256 {})",
-                text_of(&op.value, "name"),
-                op.value.get("size").map_or("?".into(), compact),
-                text_of(&op.value, "sha256")
-            ),
-            ("runbook_run", "create") => {
-                format!("runbook {} started", text_of(&op.value, "runbook"))
-            }
-            ("runbook_run", "set") => format!(
-                "{} {}{}",
-                if op.value.get("checked").and_then(|v| v.as_bool()) == Some(false) {
-                    "unticked"
-                } else {
-                    "ticked"
-                },
-                op.field
-                    .as_deref()
-                    .map(|f| f.strip_prefix("item:").unwrap_or(f))
-                    .unwrap_or("?"),
-                parenthesised(text_of(&op.value, "evidence"))
-            ),
-            (e, k) => format!(
-                "{} {}{}",
-                e,
-                k,
-                op.field
-                    .as_ref()
-                    .map(|f| format!(" {f}"))
-                    .unwrap_or_default()
-            ),
-        };
-        let value = match op.kind.as_str() {
-            "create" | "set"
-                if matches!(
-                    op.entity.as_str(),
-                    "comment" | "worklog" | "attachment" | "runbook_run"
-                ) =>
-            {
-                String::new()
-            }
-            "link" if op.entity == "ticket" => String::new(),
-            "set" | "link" | "route" => format!(" = {}", compact(&op.value)),
-            "create" if op.entity != "ticket" => format!(" {}", compact(&op.value)),
-            "escalate" => op
-                .value
-                .get("note")
-                .and_then(|n| n.as_str())
-                .filter(|n| !n.is_empty())
-                .map(|n| format!(" ({n})"))
-                .unwrap_or_default(),
-            _ => String::new(),
-        };
+        let what = op_words::describe(op, lang, key_of);
         let _ = writeln!(
             o,
-            "{when}  {}  {}{}",
+            "{when}  {}  {}",
             sanitize_line(&op.actor),
-            truncate_to_width(&sanitize_line(&what), 160),
-            truncate_to_width(&sanitize_line(&value), 100)
+            truncate_to_width(&sanitize_line(&what), op_words::WORDS_WIDTH)
         );
     }
     o
-}
-
-/// A text attribute of an op's value, empty when absent.
-fn text_of<'a>(v: &'a serde_json::Value, name: &str) -> &'a str {
-    v.get(name).and_then(|t| t.as_str()).unwrap_or("")
-}
-
-/// ` (TEXT)`, or nothing for empty text.
-fn parenthesised(text: &str) -> String {
-    if text.is_empty() {
-        String::new()
-    } else {
-        format!(" ({text})")
-    }
-}
-
-fn compact(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        other => other.to_string(),
-    }
 }
 
 /// `sla KEY`: both clocks, then every interval counted or paused.

@@ -589,12 +589,18 @@ pub fn conflict_fixtures() -> BTreeMap<String, Vec<Conflict>> {
 /// A small timeline of the detail ticket, cleaned as the worker cleans it.
 pub fn timeline() -> Vec<Op> {
     let t0 = (now() - Duration::minutes(45)).timestamp_millis();
-    let op = |seq: i64, min: i64, actor: &str, kind: &str, field: Option<&str>, value: Value| Op {
+    // Each kind of op as guardia writes it, with hostile text in its values.
+    let op = |seq: i64,
+              min: i64,
+              actor: &str,
+              (entity, kind): (&str, &str),
+              field: Option<&str>,
+              value: Value| Op {
         site: "0190f000-0000-7000-8000-0000000000aa".into(),
         seq,
         hlc: (t0 + min * 60_000) << 16,
         actor: actor.into(),
-        entity: "ticket".into(),
+        entity: entity.into(),
         entity_id: "0190f000-0000-7000-8000-000000000025".into(),
         kind: kind.into(),
         field: field.map(str::to_string),
@@ -608,27 +614,56 @@ pub fn timeline() -> Vec<Op> {
             Vec::new()
         },
     };
+    let ticket = "0190f000-0000-7000-8000-000000000025";
     vec![
         op(
             1,
             0,
             OPERATOR,
-            "create",
+            ("ticket", "create"),
             None,
             json!({"title": "\x1b[1mOSF\x1b[0m no factura"}),
         ),
-        op(2, 1, OPERATOR, "set", Some("status"), json!("in_progress")),
-        op(3, 2, OPERATOR, "set", Some("assignee"), json!("ana")),
+        op(
+            2,
+            1,
+            OPERATOR,
+            ("ticket", "transition"),
+            Some("status"),
+            json!({"from": "new", "to": "in_progress", "note": ""}),
+        ),
+        op(
+            3,
+            2,
+            OPERATOR,
+            ("ticket", "set"),
+            Some("assignee"),
+            json!("ana"),
+        ),
         op(
             4,
             10,
             "bruno",
-            "comment",
+            ("comment", "create"),
             None,
-            json!("Nota\x07 interna\r\n打印机"),
+            json!({"ticket": ticket, "body": "Nota\x07 interna\r\n打印机", "internal": true}),
         ),
-        op(5, 15, OPERATOR, "escalate", Some("role"), json!("head")),
-        op(6, 20, "bruno\x1b[7m", "worklog", None, json!(50)),
+        op(
+            5,
+            15,
+            OPERATOR,
+            ("ticket", "escalate"),
+            None,
+            json!({"mode": "hierarchical", "role": "head", "note": ""}),
+        ),
+        op(
+            6,
+            20,
+            "bruno\x1b[7m",
+            ("worklog", "create"),
+            None,
+            json!({"ticket": ticket, "minutes": 50, "note": ""}),
+        ),
     ]
     .into_iter()
     .map(guardia::tui::worker::clean_op)

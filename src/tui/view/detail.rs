@@ -338,13 +338,15 @@ pub fn lines(
     for op in log {
         // A timer's move shows when it was due, as `guardia log` does.
         let at = crate::domain::ticket::ms_to_time(crate::app::workflow::effective_ms(op));
-        let what = match &op.field {
-            Some(fl) => format!("{} {fl} = {}", op.kind, summary(&op.value)),
-            None => format!("{} {}", op.kind, summary(&op.value)),
-        };
+        // In the words of `guardia log`; a linked ticket shows by its id,
+        // as the view holds no lookup of ids.
+        let what = crate::app::op_words::describe(op, c.lang, &|_| None);
         out.push(Line::from(vec![
             Span::styled(format!("  {} {} ", time(at), op.actor), th.dim),
-            Span::styled(truncate_to_width(&what, 200), Style::default()),
+            Span::styled(
+                truncate_to_width(&sanitize_line(&what), crate::app::op_words::WORDS_WIDTH),
+                Style::default(),
+            ),
         ]));
     }
     out
@@ -517,14 +519,4 @@ fn solved_lines(c: &Console, solved: &[crate::tui::msg::SolvedHint]) -> Vec<Line
         ));
     }
     out
-}
-
-/// One line for an operation's value: strings as they are, objects briefly.
-fn summary(v: &serde_json::Value) -> String {
-    let s = match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Null => "—".into(),
-        other => other.to_string(),
-    };
-    sanitize_line(&s)
 }
