@@ -845,8 +845,14 @@ fn the_log_reads_in_spanish() {
     let spanish = env.ok(&["log", &key]);
     for (en, es) in [
         ("created", "creado"),
-        ("comment: Se llama al usuario", "comentario: Se llama al usuario"),
-        ("internal comment: Solo para el equipo", "nota interna: Solo para el equipo"),
+        (
+            "comment: Se llama al usuario",
+            "comentario: Se llama al usuario",
+        ),
+        (
+            "internal comment: Solo para el equipo",
+            "nota interna: Solo para el equipo",
+        ),
         ("worklog 1h 30m (Pruebas)", "trabajo 1h 30m (Pruebas)"),
         ("status new → assigned", "estado new → assigned"),
     ] {
@@ -854,4 +860,63 @@ fn the_log_reads_in_spanish() {
         assert!(spanish.contains(es), "{es}: {spanish}");
     }
     assert!(!spanish.contains("comment:"), "{spanish}");
+}
+
+/// Under `--lang es` the confirmations an operator reads all day are in
+/// Spanish, with the ids (keys, states, priorities, codes) as they are;
+/// a rejection also names its reason's Spanish label, which the operator
+/// reads to the caller with the guidance.
+#[test]
+fn confirmations_read_in_spanish() {
+    let mut env = Env::new();
+    env.lang = "es".into();
+    let key = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    let other = env.incident("Portal lento otra vez", "Las consultas tardan.");
+    let said: Vec<(String, String)> = [
+        (
+            vec!["comment", &key, "Se llama al usuario"],
+            format!("{key}: comentario agregado"),
+        ),
+        (
+            vec!["comment", &key, "Solo el equipo", "--internal"],
+            format!("{key}: nota interna agregada"),
+        ),
+        (
+            vec!["worklog", &key, "90m"],
+            format!("{key}: 1h 30m de trabajo registrados"),
+        ),
+        (
+            vec!["assign", &key, "ana"],
+            format!("{key} asignado a ana (assigned)"),
+        ),
+        (
+            vec!["move", &key, "in_progress"],
+            format!("{key} pasa a in_progress"),
+        ),
+        (
+            vec!["reject", &other, "--reason", "missing_docs"],
+            format!("{other} rechazado (missing_docs, Documentación incompleta)"),
+        ),
+    ]
+    .into_iter()
+    .map(|(args, expected)| (env.ok(&args), expected))
+    .collect();
+    for (out, expected) in &said {
+        assert!(out.contains(expected), "{expected}: {out}");
+        for english in [
+            "added",
+            "logged",
+            "assigned to",
+            "is now",
+            "rejected",
+            "tell the caller",
+        ] {
+            assert!(!out.contains(english), "{english}: {out}");
+        }
+    }
+    assert!(
+        said[5].0.contains("decir al solicitante: No se entregó"),
+        "{}",
+        said[5].0
+    );
 }

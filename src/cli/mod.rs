@@ -9,6 +9,7 @@ mod init;
 pub mod output;
 mod records;
 mod report;
+mod say;
 mod sync;
 mod workflow;
 
@@ -574,20 +575,13 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&created).map_err(|e| registered(e, &key))?;
             } else {
-                let mut s = format!(
-                    "registered {} ({}, priority {}{})\n",
-                    created.ticket.key,
-                    created.ticket.status,
-                    created.ticket.priority,
-                    if created.priority_decision.raised_by.is_empty() {
-                        String::new()
-                    } else {
-                        format!(
-                            ", raised by {}",
-                            created.priority_decision.raised_by.join(", ")
-                        )
-                    }
-                );
+                let mut s = say::registered(
+                    lang,
+                    &created.ticket.key,
+                    &created.ticket.status,
+                    &created.ticket.priority,
+                    &created.priority_decision.raised_by,
+                ) + "\n";
                 if !created.known.is_empty() {
                     s.push_str(if lang == Lang::Es {
                         "ya se conoce algo parecido (`guardia known apply CLAVE-ERROR CLAVE`):\n"
@@ -638,22 +632,13 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 &assignments(&a.assignments)?,
                 a.justification.as_deref(),
             )?;
-            ticket_result(
-                &t,
-                a.json,
-                &format!("{} updated (priority {})", t.key, t.priority),
-            )?;
+            ticket_result(&t, a.json, &say::updated(lang, &t.key, &t.priority))?;
         }
         Command::Assign(a) => {
             let who = actor(app)?;
             let user = (a.user != "none").then_some(a.user.as_str());
             let t = app.assign(&who, &a.key, user)?;
-            let msg = format!(
-                "{} assigned to {} ({})",
-                t.key,
-                t.assignee.as_deref().unwrap_or("nobody"),
-                t.status
-            );
+            let msg = say::assigned(lang, &t.key, t.assignee.as_deref(), &t.status);
             ticket_result(&t, a.json, &msg)?;
         }
         Command::Move(a) => {
@@ -668,11 +653,11 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             ticket_result(
                 &t,
                 a.json,
-                &format!(
-                    "{} is now {}{}",
-                    t.key,
-                    t.status,
-                    records::cascade_line(&cascaded, lang)
+                &say::moved(
+                    lang,
+                    &t.key,
+                    &t.status,
+                    &records::cascade_line(&cascaded, lang),
                 ),
             )?;
         }
@@ -682,29 +667,19 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&given)?;
             } else {
-                print(&format!(
-                    "{}: approval '{}' given by {} ({})",
-                    a.key,
-                    given.id,
-                    given.by,
-                    sanitize_line(&given.reason)
+                print(&say::approved(
+                    lang,
+                    &a.key,
+                    &given.id,
+                    &given.by,
+                    &sanitize_line(&given.reason),
                 ))?;
             }
         }
         Command::Link(l) => {
             let who = actor(app)?;
             let t = app.link(&who, &l.key, &l.other, &l.kind, l.remove)?;
-            print(&format!(
-                "{}: {} {} as {}",
-                t.key,
-                if l.remove {
-                    "unlinked from"
-                } else {
-                    "linked to"
-                },
-                l.other,
-                l.kind
-            ))?;
+            print(&say::linked(lang, &t.key, l.remove, &l.other, &l.kind))?;
         }
         Command::Tick(a) => {
             app.ensure_sla_clocks()?;
@@ -712,7 +687,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&fired)?;
             } else if fired.is_empty() {
-                print("no timer is due")?;
+                print(say::no_timer_due(lang))?;
             } else {
                 let mut s = String::new();
                 for f in &fired {
@@ -730,23 +705,15 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
         Command::Comment(a) => {
             let who = actor(app)?;
             app.comment(&who, &a.key, &a.text, a.internal)?;
-            print(&format!(
-                "{}: {} added",
-                a.key,
-                if a.internal {
-                    "internal note"
-                } else {
-                    "comment"
-                }
-            ))?;
+            print(&say::commented(lang, &a.key, a.internal))?;
         }
         Command::Worklog(a) => {
             let who = actor(app)?;
             let minutes = app.worklog(&who, &a.key, &a.duration, a.note.as_deref())?;
-            print(&format!(
-                "{}: logged {}",
-                a.key,
-                crate::domain::duration::format_minutes(minutes)
+            print(&say::logged(
+                lang,
+                &a.key,
+                &crate::domain::duration::format_minutes(minutes),
             ))?;
         }
         Command::Attach(a) => {
@@ -755,12 +722,12 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&att)?;
             } else {
-                print(&format!(
-                    "{}: attached {} ({} bytes, sha256 {})",
-                    a.key,
-                    crate::text::sanitize_line(&att.name),
+                print(&say::attached(
+                    lang,
+                    &a.key,
+                    &crate::text::sanitize_line(&att.name),
                     att.size,
-                    att.sha256
+                    &att.sha256,
                 ))?;
             }
         }
@@ -774,10 +741,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                         &serde_json::json!({"key": a.key, "mode": "hierarchical", "role": role, "inform": contacts}),
                     )?;
                 } else {
-                    let mut s = format!(
-                        "{}: hierarchical escalation to {role} recorded; inform:\n",
-                        a.key
-                    );
+                    let mut s = say::escalated_to_role(lang, &a.key, role) + "\n";
                     for c in contacts {
                         s.push_str(&format!(
                             "  {} <{}> {}\n",
@@ -795,8 +759,8 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     print_json(&dossier)?;
                 } else {
                     print(&format!(
-                        "{}: escalated to level {level}. Dossier to send:\n\n{}",
-                        a.key,
+                        "{}\n\n{}",
+                        say::escalated_to_level(lang, &a.key, level),
                         crate::domain::escalation::render_markdown(&dossier, lang)
                     ))?;
                 }
@@ -808,16 +772,25 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             if a.json {
                 print_json(&r)?;
             } else {
-                let mut s = format!("{} rejected ({})\n", r.ticket.key, a.reason);
+                // In Spanish the reason's label follows its code: the
+                // operator reads the outcome to the caller.
+                let reason = match (lang, app.config.rejection(&a.reason)) {
+                    (Lang::Es, Some(r)) => {
+                        format!("{}, {}", a.reason, sanitize_line(r.label.get(lang)))
+                    }
+                    _ => a.reason.clone(),
+                };
+                let mut s = say::rejected(lang, &r.ticket.key, &reason) + "\n";
                 if let Some(d) = &r.ticket.duplicate_of {
-                    s.push_str(&format!("duplicate of {d}\n"));
+                    s.push_str(&(say::duplicate_of(lang, d) + "\n"));
                 }
                 if let Some(g) = &r.guidance {
-                    s.push_str(&format!("tell the caller: {}\n", sanitize_line(g)));
+                    s.push_str(&(say::tell_the_caller(lang, &sanitize_line(g)) + "\n"));
                 }
                 for c in &r.contacts {
                     s.push_str(&format!(
-                        "  incident manager: {} <{}> {}\n",
+                        "  {}: {} <{}> {}\n",
+                        say::incident_manager(lang),
                         sanitize_line(&c.name),
                         sanitize_line(&c.email),
                         sanitize_line(&c.phone)
@@ -1001,9 +974,7 @@ fn runbook(
         RunbookCommand::Run { name, key } => {
             let who = actor(app)?;
             app.runbook_run(&who, name, key)?;
-            print(&format!(
-                "{key}: runbook {name} started; tick items with `guardia runbook tick {key} ITEM --evidence TEXT`"
-            ))?;
+            print(&say::runbook_started(lang, key, name))?;
         }
         RunbookCommand::Tick {
             key,
@@ -1013,10 +984,7 @@ fn runbook(
         } => {
             let who = actor(app)?;
             let (rb, item) = app.runbook_tick(&who, key, item, evidence.as_deref(), !undo)?;
-            print(&format!(
-                "{key}: {rb}/{item} {}",
-                if *undo { "unticked" } else { "ticked" }
-            ))?;
+            print(&say::runbook_ticked(lang, key, &rb, &item, *undo))?;
         }
     }
     Ok(())
