@@ -1273,3 +1273,173 @@ fn keys_on_standard_input_in_another_encoding_still_attach() {
     );
     assert_eq!(env.json(&["major", "list", "--json"])[0]["children"], 1);
 }
+
+/// The keys a problem's `show --json` lists as linked.
+fn linked_to(env: &Env, problem: &str) -> Vec<String> {
+    common::keys(&env.json(&["problem", "show", problem, "--json"])["incidents"])
+}
+
+/// Exit 1 means nothing was recorded: a refused key anywhere in the list
+/// (unknown, the problem itself, not linked when removing) leaves every
+/// link as it was, and a key given twice is linked once.
+#[test]
+fn problem_link_with_a_refused_key_links_none() {
+    let env = Env::new();
+    let a = env.incident("Factura bloqueada", "No termina");
+    let b = env.incident("Facturación lenta", "No avanza");
+    let p = problem(&env, "Bloqueos");
+    for (args, why) in [
+        (vec![&p, &a, &b, "BOG-99"], "no ticket 'BOG-99'"),
+        (vec![&p, &a, &p], "is itself a problem or known error"),
+        (vec![&p, &a, &b, "--remove"], "is not linked to"),
+    ] {
+        let mut all = vec!["problem", "link"];
+        all.extend(args.iter().copied());
+        let err = env.fail_as("julia", &all);
+        assert!(err.contains(why), "{all:?}: {err}");
+        assert!(linked_to(&env, &p).is_empty(), "{all:?} linked some");
+    }
+
+    let done = env.json_as("julia", &["problem", "link", &p, &a, &a, &b, "--json"]);
+    assert_eq!(common::keys(&done), vec![a.clone(), b.clone()]);
+    assert_eq!(linked_to(&env, &p), vec![a.clone(), b.clone()]);
+
+    for args in [
+        vec![&p, &a, &b, "BOG-99", "--remove"],
+        vec![&p, &a, &b, &p, "--remove"],
+    ] {
+        let mut all = vec!["problem", "link"];
+        all.extend(args.iter().copied());
+        env.fail_as("julia", &all);
+        assert_eq!(
+            linked_to(&env, &p),
+            vec![a.clone(), b.clone()],
+            "{all:?} unlinked some"
+        );
+    }
+    // Linking again what is linked is refused, and unlinks nothing either.
+    let c = env.incident("Otra", "Otra más");
+    env.fail_as("julia", &["problem", "link", &p, &c, &a]);
+    assert_eq!(linked_to(&env, &p), vec![a.clone(), b.clone()]);
+    healthy(&env);
+}
+
+/// `major attach` is one transaction too: a refused report attaches none.
+#[test]
+fn major_attach_with_a_refused_key_attaches_none() {
+    let env = Env::new();
+    let m = env.incident("Caída", "Todo");
+    let a = env.incident("No entra", "Nada");
+    let p = problem(&env, "Causa");
+    env.ok_as("ines", &["major", "declare", &m, "--reason", "masiva"]);
+    for bad in ["BOG-99", p.as_str(), m.as_str()] {
+        env.fail_as("ines", &["major", "attach", &m, &a, bad]);
+        assert_eq!(env.json(&["major", "list", "--json"])[0]["children"], 0);
+    }
+}
+
+/// A problem with no resources costs 0.00, not -0.00 (an empty float sum
+/// is negative zero), in text and in JSON.
+#[test]
+fn a_problem_with_no_resources_costs_a_plain_zero() {
+    let env = Env::new();
+    let p = problem(&env, "Sin recursos");
+    let text = env.ok(&["problem", "show", &p]);
+    assert!(!text.contains("-0.00"), "{text}");
+    assert!(
+        text.contains("Total cost: 0.00 USD = resources 0.00 + logged work 0.00 (0 min)"),
+        "{text}"
+    );
+    let raw = env.ok(&["problem", "show", &p, "--json"]);
+    assert!(!raw.contains("-0.0"), "{raw}");
+    let cost = &env.json(&["problem", "show", &p, "--json"])["cost"];
+    for part in ["resources", "worklog", "total"] {
+        let x = cost[part].as_f64().unwrap_or(f64::NAN);
+        assert!(x == 0.0 && x.is_sign_positive(), "{part}: {cost}");
+    }
+}
+
+/// A missing mandatory field of a problem or known error is named by the
+/// option of the command that fills it: `known new` has no --description
+/// and refuses `--field description=…`.
+#[test]
+fn missing_record_fields_name_the_command_s_own_options() {
+    let env = Env::new();
+    let known = |symptom: &str, workaround: &str| {
+        env.fail_as(
+            "julia",
+            &[
+                "known",
+                "new",
+                "--service",
+                "osf",
+                "--title",
+                "K",
+                "--symptom",
+                symptom,
+                "--workaround",
+                workaround,
+            ],
+        )
+    };
+    let err = known(" ", "Reintentar");
+    assert!(err.contains("symptom (Symptom)"), "{err}");
+    assert!(err.contains("--symptom TEXT"), "{err}");
+    assert!(!err.contains("--description"), "{err}");
+    assert!(!err.contains("--field"), "{err}");
+    let err = known("No guarda", " ");
+    assert!(err.contains("workaround ("), "{err}");
+    assert!(err.contains("--workaround TEXT"), "{err}");
+    assert!(!err.contains("--symptom"), "{err}");
+    assert!(!err.contains("--field"), "{err}");
+
+    let err = env.fail_as(
+        "julia",
+        &[
+            "problem",
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            " ",
+            "--description",
+            " ",
+            "--category",
+            " ",
+        ],
+    );
+    assert!(
+        err.contains("Give them with --title TEXT --description TEXT --category TEXT"),
+        "{err}"
+    );
+    assert!(!err.contains("--field"), "{err}");
+
+    // A mandatory field no option fills is still given with --field.
+    env.write_config(
+        "types.toml",
+        &common::replace_once(
+            &common::default_config("types.toml"),
+            "mandatory = [\"problem_category\"]\noptional = [\"root_cause\", \"solution\"]",
+            "mandatory = [\"problem_category\", \"root_cause\"]\noptional = [\"solution\"]",
+        ),
+    );
+    let err = env.fail_as(
+        "julia",
+        &[
+            "problem",
+            "new",
+            "--service",
+            "osf",
+            "--title",
+            "P",
+            "--description",
+            "D",
+            "--category",
+            "datos",
+        ],
+    );
+    assert!(
+        err.contains("root_cause (") && err.contains("Give them with --field root_cause=VALUE"),
+        "{err}"
+    );
+}

@@ -133,17 +133,7 @@ impl App {
     /// Loads `key` and checks it records `record`.
     fn load_record(&self, key: &str, record: RecordKind) -> Result<Ticket, AppError> {
         let (_, t) = load(&self.reader(), key)?;
-        let is = self.config.record_of(&t.ticket_type);
-        if is != record {
-            return Err(AppError::Refused {
-                key: key.into(),
-                message: format!(
-                    "is {}, not {}",
-                    record_name(is, crate::config::Lang::En),
-                    record_name(record, crate::config::Lang::En)
-                ),
-            });
-        }
+        check_record(&self.config, &t, record)?;
         Ok(t)
     }
 
@@ -186,7 +176,8 @@ impl App {
             // counts it), besides its incidents'.
             let minutes =
                 r.linked_worklog_minutes(&detail.ticket.id, "problem")? + detail.worklog_minutes;
-            let res: f64 = resources.iter().map(|x| x.cost).sum();
+            // Not `sum()`: an empty float sum is -0.0, printed "-0.00".
+            let res = resources.iter().fold(0.0, |acc, x| acc + x.cost);
             let work = minutes as f64 / 60.0 * *self.config.settings.costs.hourly_rate.get_ref();
             Some(Cost {
                 resources: round_cents(res),
@@ -209,7 +200,11 @@ impl App {
     }
 
     /// Links incidents to a problem (each incident's workflow may allow it
-    /// only in some states, e.g. a service request only when Reviewed).
+    /// only in some states, e.g. a service request only when Reviewed), or
+    /// unlinks them. All or nothing: every key is checked and every link
+    /// written in one transaction, so a refused key leaves no link behind
+    /// (a failed command that had linked some would be run again, or not,
+    /// on a false belief). A key given twice counts once.
     pub fn problem_link(
         &mut self,
         actor: &Operator,
@@ -217,20 +212,51 @@ impl App {
         incidents: &[String],
         remove: bool,
     ) -> Result<Vec<Ticket>, AppError> {
-        self.load_record(problem, RecordKind::Problem)?;
-        let mut linked = Vec::new();
-        for key in incidents {
-            let (_, t) = load(&self.reader(), key)?;
-            if self.config.record_of(&t.ticket_type) != RecordKind::Ticket {
-                return Err(AppError::Refused {
-                    key: key.clone(),
-                    message: "is itself a problem or known error; link incidents to a problem"
-                        .into(),
-                });
-            }
-            linked.push(self.link(actor, key, problem, "problem", remove)?);
-        }
-        Ok(linked)
+        let cfg = &self.config;
+        let actor_id = actor.id.get_ref().clone();
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<Vec<Ticket>, AppError> {
+                let (_, p) = load(&w.reader(), problem)?;
+                check_record(cfg, &p, RecordKind::Problem)?;
+                let mut checked: Vec<Ticket> = Vec::new();
+                for key in incidents {
+                    let (_, t) = load(&w.reader(), key)?;
+                    if checked.iter().any(|c| c.id == t.id) {
+                        continue;
+                    }
+                    if cfg.record_of(&t.ticket_type) != RecordKind::Ticket {
+                        return Err(AppError::Refused {
+                            key: key.clone(),
+                            message:
+                                "is itself a problem or known error; link incidents to a problem"
+                                    .into(),
+                        });
+                    }
+                    workflow::check_action(cfg, &t, "link")?;
+                    if w.reader().linked(&t.id, "problem", &p.id)? != remove {
+                        return Err(AppError::Refused {
+                            key: key.clone(),
+                            message: if remove {
+                                format!("is not linked to {problem} as problem")
+                            } else {
+                                format!("is already linked to {problem} as problem")
+                            },
+                        });
+                    }
+                    checked.push(t);
+                }
+                let mut linked = Vec::new();
+                for t in &checked {
+                    w.append(
+                        &actor_id,
+                        OpDraft::new(entity::TICKET, &t.id, kind::LINK, Value::Bool(!remove))
+                            .field(format!("problem:{}", p.id)),
+                    )?;
+                    linked.push(reloaded(w, cfg, &t.key)?);
+                }
+                Ok(linked)
+            })
     }
 
     /// Adds a task to a problem; returns its number in `problem show`.
@@ -615,8 +641,30 @@ impl App {
 /// `f64`, rounding to cents overflowed to infinity, stored as null.
 const MAX_AMOUNT: f64 = 1e12;
 
+/// `t` must record `record` (be a problem, a known error…).
+fn check_record(
+    cfg: &crate::config::Config,
+    t: &Ticket,
+    record: RecordKind,
+) -> Result<(), AppError> {
+    let is = cfg.record_of(&t.ticket_type);
+    if is != record {
+        return Err(AppError::Refused {
+            key: t.key.clone(),
+            message: format!(
+                "is {}, not {}",
+                record_name(is, crate::config::Lang::En),
+                record_name(record, crate::config::Lang::En)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// `x` to the cent; never -0.0 (a tiny negative rounds to it, and it
+/// would print as "-0.00").
 fn round_cents(x: f64) -> f64 {
-    (x * 100.0).round() / 100.0
+    (x * 100.0).round() / 100.0 + 0.0
 }
 
 /// Item `n` (from 1) of a list as `problem show` numbers it.

@@ -45,6 +45,64 @@ fn new_ticket(
     })
 }
 
+/// The options of `problem new` and `known new` that fill each field: the
+/// shared message of a missing mandatory field names `--field NAME=VALUE`
+/// and `--description`, which these commands refuse or do not have.
+const PROBLEM_OPTIONS: &[(&str, &str)] = &[
+    ("title", "--title"),
+    ("description", "--description"),
+    ("problem_category", "--category"),
+];
+const KNOWN_OPTIONS: &[(&str, &str)] = &[
+    ("title", "--title"),
+    ("description", "--symptom"),
+    ("workaround", "--workaround"),
+    ("root_cause", "--root-cause"),
+    ("solution", "--solution"),
+    ("responsible", "--responsible"),
+    ("deadline", "--deadline"),
+    ("communication", "--communication"),
+];
+
+/// A refused registration of a record, its missing fields named by the
+/// options of the command that registers it (`--field NAME=VALUE` only
+/// for a field of the type that no option fills).
+fn with_options(e: AppError, record: RecordKind, lang: Lang) -> anyhow::Error {
+    let AppError::MissingFields {
+        ticket_type,
+        missing,
+    } = e
+    else {
+        return e.into();
+    };
+    let options = if record == RecordKind::KnownError {
+        KNOWN_OPTIONS
+    } else {
+        PROBLEM_OPTIONS
+    };
+    let mut names = Vec::new();
+    let mut give = Vec::new();
+    for m in &missing {
+        // A known error's description is its symptom, and is called so.
+        let (id, label) = if record == RecordKind::KnownError && m.id == "description" {
+            ("symptom", l(lang, "Síntoma", "Symptom"))
+        } else {
+            (m.id.as_str(), m.label.as_str())
+        };
+        names.push(format!("{id} ({label})"));
+        give.push(match options.iter().find(|(f, _)| *f == m.id) {
+            Some((_, option)) => format!("{option} TEXT"),
+            None => format!("--field {}=VALUE", m.id),
+        });
+    }
+    AppError::Invalid(format!(
+        "cannot register the {ticket_type}: missing mandatory field(s): {}. Give them with {}",
+        names.join(", "),
+        give.join(" ")
+    ))
+    .into()
+}
+
 /// Records still being worked unless `all`: every state whose category is
 /// not closed or cancelled, in any workflow of a type of that record.
 fn list_states(app: &App, record: RecordKind, all: bool) -> Vec<String> {
@@ -253,7 +311,9 @@ pub fn problem(c: &ProblemCommand, app: &mut App, actor: Actor<'_>) -> Result<()
                 vec![("problem_category".into(), category.clone())],
             )?;
             let who = actor(app)?;
-            let created = app.create_record(&who, RecordKind::Problem, new)?;
+            let created = app
+                .create_record(&who, RecordKind::Problem, new)
+                .map_err(|e| with_options(e, RecordKind::Problem, lang))?;
             if record.json {
                 print_json(&created)?;
             } else {
@@ -458,7 +518,9 @@ pub fn known(c: &KnownCommand, app: &mut App, actor: Actor<'_>) -> Result<()> {
             }
             let new = new_ticket(record, symptom, fields)?;
             let who = actor(app)?;
-            let created = app.create_record(&who, RecordKind::KnownError, new)?;
+            let created = app
+                .create_record(&who, RecordKind::KnownError, new)
+                .map_err(|e| with_options(e, RecordKind::KnownError, lang))?;
             if record.json {
                 print_json(&created)?;
             } else {
