@@ -920,3 +920,28 @@ fn confirmations_read_in_spanish() {
         said[5].0
     );
 }
+
+/// `set` of a name the ticket does not have lists what it takes: the
+/// built-in columns and its own type's fields, not every type's fields
+/// (which named `company` and `api_id` to an incident, and not `title`).
+#[test]
+fn set_of_an_unknown_field_lists_what_the_ticket_takes() {
+    let env = Env::new();
+    let key = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    for name in ["foo", "api_id"] {
+        let err = env.fail(&["set", &key, &format!("{name}=x")]);
+        assert!(
+            err.contains(&format!(
+                "{key}: field '{name}' is not a field of ticket type 'incident'; its fields are: title, description, impact, urgency, priority, service, "
+            )),
+            "{err}"
+        );
+        assert!(err.contains("reporter_email"), "{err}");
+        assert!(
+            !err.contains("api_id,") && !err.contains("company"),
+            "{err}"
+        );
+    }
+    let err = env.fail(&["set", "BOG-999", "foo=x"]);
+    assert!(err.contains("no ticket 'BOG-999'"), "{err}");
+}

@@ -651,6 +651,11 @@ impl App {
                         hint: "it is fixed at registration",
                     });
                 }
+                // A name no type has is told with what this ticket takes.
+                _ if cfg.field(name).is_none() => {
+                    let (_, t) = load(&self.reader(), key)?;
+                    return Err(not_settable_on(cfg, &t, name));
+                }
                 _ => catalogue.push((name.clone(), self.parse_field(name, raw)?)),
             }
         }
@@ -660,7 +665,7 @@ impl App {
                 workflow::check_action(cfg, &t, "set")?;
                 let ttype = cfg.ticket_type(&t.ticket_type);
                 for (name, _) in &catalogue {
-                    field_in_type(cfg, &t, name)?;
+                    field_in_type(cfg, &t, name).map_err(|_| not_settable_on(cfg, &t, name))?;
                     // A mandatory field cannot be cleared.
                     let mandatory =
                         ttype.is_some_and(|tt| tt.mandatory.iter().any(|f| f.get_ref() == name));
@@ -1553,6 +1558,35 @@ impl App {
 }
 
 /// Refuses a catalogue field that the ticket's type does not have.
+/// The columns `set` changes on every ticket, before its type's fields.
+const SET_BUILT_INS: &[&str] = &[
+    "title",
+    "description",
+    "impact",
+    "urgency",
+    "priority",
+    "service",
+];
+
+/// `set` of a name ticket `t` does not have: the refusal lists what it
+/// takes, its built-in columns and its type's fields (not every type's).
+fn not_settable_on(cfg: &Config, t: &Ticket, name: &str) -> AppError {
+    let type_fields = cfg
+        .ticket_type(&t.ticket_type)
+        .into_iter()
+        .flat_map(|tt| tt.mandatory.iter().chain(&tt.optional))
+        .map(|f| f.get_ref().clone());
+    AppError::FieldNotInType {
+        field: name.into(),
+        ticket_type: t.ticket_type.clone(),
+        known: SET_BUILT_INS
+            .iter()
+            .map(|s| s.to_string())
+            .chain(type_fields)
+            .collect(),
+    }
+}
+
 fn field_in_type(cfg: &Config, t: &Ticket, name: &str) -> Result<(), AppError> {
     let ttype = cfg.ticket_type(&t.ticket_type);
     let fields = || {
