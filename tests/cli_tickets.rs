@@ -945,3 +945,24 @@ fn set_of_an_unknown_field_lists_what_the_ticket_takes() {
     let err = env.fail(&["set", "BOG-999", "foo=x"]);
     assert!(err.contains("no ticket 'BOG-999'"), "{err}");
 }
+
+/// `show` names the rule that raised a priority: `impact × urgency` alone
+/// read as the reason for a critical priority the matrix does not give.
+#[test]
+fn show_names_the_rule_that_raised_the_priority() {
+    let env = Env::new();
+    let raised = env.incident_with(
+        "Caída total",
+        "Nadie factura",
+        &["--field", "total_outage=sí"],
+    );
+    let plain = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    let shown = env.ok(&["show", &raised]);
+    let line = shown
+        .lines()
+        .find(|l| l.contains("Priority"))
+        .unwrap_or_default();
+    assert!(line.contains("— raised by caida-total"), "{shown}");
+    let shown = env.ok(&["show", &plain]);
+    assert!(!shown.contains("raised by"), "{shown}");
+}

@@ -163,6 +163,27 @@ pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>, lang: Lang) -> Strin
     )
 }
 
+/// ` — raised by RULE` when the priority rules, not the matrix, gave the
+/// ticket its priority: otherwise `impact × urgency` would read as the
+/// reason for a critical priority the matrix does not give.
+fn raised_by(cfg: &Config, t: &crate::domain::ticket::Ticket, lang: Lang) -> String {
+    let decision = crate::domain::priority::compute(
+        cfg,
+        cfg.service(&t.service),
+        &t.impact,
+        &t.urgency,
+        &t.fields,
+    );
+    if decision.raised_by.is_empty() || decision.priority != t.priority {
+        return String::new();
+    }
+    format!(
+        " — {} {}",
+        label_es_en(lang, "subida por", "raised by"),
+        decision.raised_by.join(", ")
+    )
+}
+
 /// The full detail view of `show`.
 pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) -> String {
     let t = &d.ticket;
@@ -188,10 +209,10 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
                 Config::grade_label(&cfg.priority.impacts, &t.impact, lang),
                 l("urgencia", "urgency"),
                 Config::grade_label(&cfg.priority.urgencies, &t.urgency, lang),
-                t.priority_justification
-                    .as_ref()
-                    .map(|j| format!(" — {}: {j}", l("manual", "manual")))
-                    .unwrap_or_default()
+                match &t.priority_justification {
+                    Some(j) => format!(" — {}: {j}", l("manual", "manual")),
+                    None => raised_by(cfg, t, lang),
+                }
             ),
         ),
         (l("Nivel", "Level"), t.level.to_string()),
