@@ -152,6 +152,12 @@ fn seed_001_twelve_steps_from_request_to_closing() {
         err.contains("'julia' moved the ticket to 'script_ready'"),
         "{err}"
     );
+    // Only julia holds the role: the refusal says how to get out, instead
+    // of sending felipe and ines to julia, who may not.
+    assert!(
+        err.contains("nobody else holds the roles senior_analyst (operators.toml): give one of them to another operator, or move it to 'in_progress'"),
+        "{err}"
+    );
     // The senior analyst asks for a revision. Felipe moving her script
     // back unchanged does not make her its second pair of eyes...
     env.ok_as("julia", &["move", &key, "in_progress"]);

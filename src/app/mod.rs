@@ -1666,7 +1666,6 @@ fn same_key(a: &str, b: &str) -> bool {
     }
 }
 
-/// Splits `NAME=VALUE`.
 /// A refusal that names roles also names the operators who hold them.
 fn who_can(cfg: &Config, mut refusal: lifecycle::Refusal) -> lifecycle::Refusal {
     use lifecycle::Refusal as R;
@@ -1686,11 +1685,22 @@ fn who_can(cfg: &Config, mut refusal: lifecycle::Refusal) -> lifecycle::Refusal 
         | R::Cutoff { roles, who_can, .. }
         | R::Threshold { roles, who_can, .. }
         | R::ApprovalMissing { roles, who_can, .. } => *who_can = holders(roles),
+        // The one who took part is no second pair of eyes.
+        R::FourEyes {
+            roles,
+            who_can,
+            actor,
+            ..
+        } => {
+            *who_can = holders(roles);
+            who_can.retain(|o| o != actor);
+        }
         _ => {}
     }
     refusal
 }
 
+/// Splits `NAME=VALUE`.
 pub fn parse_assignment(arg: &str) -> Result<(String, String), AppError> {
     match arg.split_once('=') {
         Some((n, v)) if !n.trim().is_empty() => Ok((n.trim().to_string(), v.to_string())),

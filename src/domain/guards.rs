@@ -112,10 +112,21 @@ pub fn check(
     if let Some(step) = &t.four_eyes
         && let Some(how) = took_part(wf, step.get_ref(), actor_id, ctx.history)
     {
+        let elsewhere = wf
+            .transitions
+            .iter()
+            .filter(|o| {
+                o.to.get_ref() != &to && o.from.iter().any(|f| f.get_ref() == &ticket.status)
+            })
+            .map(|o| o.to.get_ref().clone())
+            .collect();
         return Err(Refusal::FourEyes {
             to,
             actor: actor_id.clone(),
             how,
+            roles: t.roles.iter().map(|r| r.get_ref().clone()).collect(),
+            who_can: Vec::new(),
+            elsewhere,
         });
     }
     if let Some(th) = &t.threshold {

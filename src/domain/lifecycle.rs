@@ -49,10 +49,17 @@ pub enum Refusal {
         fields: Vec<String>,
     },
     /// Four eyes: the actor took part in the earlier step (`how`).
+    /// `roles` may make the move (empty: anyone), `who_can` are the other
+    /// operators holding them (filled by the application), and `elsewhere`
+    /// the other states the ticket can go to from where it is, the way out
+    /// when nobody else holds the roles.
     FourEyes {
         to: String,
         actor: String,
         how: String,
+        roles: Vec<String>,
+        who_can: Vec<String>,
+        elsewhere: Vec<String>,
     },
     /// Outside the time cutoff without an approved exception.
     Cutoff {
@@ -156,10 +163,44 @@ impl fmt::Display for Refusal {
                 fields.first().map_or("", String::as_str),
                 fields.first().map_or("", String::as_str)
             ),
-            Refusal::FourEyes { to, actor, how } => write!(
-                f,
-                "four eyes: '{actor}' {how}, so someone else must move it to '{to}'"
-            ),
+            Refusal::FourEyes {
+                to,
+                actor,
+                how,
+                roles,
+                who_can,
+                elsewhere,
+            } => {
+                write!(
+                    f,
+                    "four eyes: '{actor}' {how}, so someone else must move it to '{to}'"
+                )?;
+                if roles.is_empty() {
+                    return Ok(());
+                }
+                if !who_can.is_empty() {
+                    return write!(f, ": ask {}", roles_and_people(roles, who_can));
+                }
+                // Nobody else may: without a way out the ticket stays put.
+                write!(
+                    f,
+                    "; nobody else holds the roles {} (operators.toml): give one of them to another operator",
+                    roles.join(", ")
+                )?;
+                if elsewhere.is_empty() {
+                    Ok(())
+                } else {
+                    write!(
+                        f,
+                        ", or move it to {} so that someone else does the step",
+                        elsewhere
+                            .iter()
+                            .map(|s| format!("'{s}'"))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    )
+                }
+            }
             Refusal::Cutoff {
                 to,
                 before,
