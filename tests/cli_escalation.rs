@@ -321,6 +321,25 @@ fn hierarchical_escalation_is_recorded_without_changing_the_level() {
     let err = env.fail(&["escalate", &key, "--hierarchical", "--to", "ceo"]);
     assert!(err.contains("unknown role 'ceo'"), "{err}");
     assert!(err.contains("head"), "{err}");
+
+    // It goes up: never to the first line, nor to a role the one
+    // escalating holds (ana is an agent; ines is the head).
+    let before = env.json(&["show", &key, "--json"])["escalations"].clone();
+    let err = env.fail(&["escalate", &key, "--hierarchical", "--to", "agent"]);
+    assert!(
+        err.contains(&format!("{key}: a hierarchical escalation informs a role above you, not 'agent': 'ana' holds that role; escalate to one of: service_manager")),
+        "{err}"
+    );
+    let err = env.fail_as(
+        "ines",
+        &["escalate", &key, "--hierarchical", "--to", "head"],
+    );
+    assert!(err.contains("not 'head': 'ines' holds that role"), "{err}");
+    assert!(
+        !err.contains("one of: agent") && !err.contains(", head"),
+        "{err}"
+    );
+    assert_eq!(env.json(&["show", &key, "--json"])["escalations"], before);
 }
 
 #[test]

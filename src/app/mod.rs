@@ -1123,6 +1123,32 @@ impl App {
                 cfg.roles.iter().map(|r| r.id.get_ref().clone()),
             ));
         }
+        // Hierarchical escalation goes up the management chain: never to
+        // the first line, nor to a role the one escalating holds.
+        let first_line = cfg.level(1).map(|l| l.role.get_ref().as_str());
+        let own = actor.roles.iter().any(|r| r.get_ref() == role);
+        if own || first_line == Some(role) {
+            let above: Vec<String> = cfg
+                .roles
+                .iter()
+                .map(|r| r.id.get_ref().clone())
+                .filter(|r| {
+                    Some(r.as_str()) != first_line && !actor.roles.iter().any(|o| o.get_ref() == r)
+                })
+                .collect();
+            let why = if own {
+                format!("'{}' holds that role", actor.id.get_ref())
+            } else {
+                "it is the first line (level 1 of escalation.toml)".to_string()
+            };
+            return Err(AppError::Refused {
+                key: key.to_string(),
+                message: format!(
+                    "a hierarchical escalation informs a role above you, not '{role}': {why}; escalate to one of: {}",
+                    above.join(", ")
+                ),
+            });
+        }
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         self.store
