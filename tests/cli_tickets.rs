@@ -966,3 +966,43 @@ fn show_names_the_rule_that_raised_the_priority() {
     let shown = env.ok(&["show", &plain]);
     assert!(!shown.contains("raised by"), "{shown}");
 }
+
+/// Impact, urgency and priority are taken by their labels as well as their
+/// ids, in either language and with or without accents, as operators read
+/// them in `show` and the console (`Alta`, `crítica`); the ticket stores
+/// the id.
+#[test]
+fn grades_are_taken_by_their_labels_too() {
+    let env = Env::new();
+    let key = env.incident_with(
+        "Portal lento",
+        "Las consultas tardan.",
+        &["--impact", "Alto", "--urgency", "ALTA"],
+    );
+    let t = env.show(&key);
+    assert_eq!(
+        (t["impact"].as_str(), t["urgency"].as_str()),
+        (Some("high"), Some("high"))
+    );
+    env.ok(&["set", &key, "urgency=baja", "impact=Medium"]);
+    let t = env.show(&key);
+    assert_eq!(
+        (t["impact"].as_str(), t["urgency"].as_str()),
+        (Some("medium"), Some("low"))
+    );
+    env.ok(&[
+        "set",
+        &key,
+        "priority=Crítica",
+        "--justification",
+        "Caída en cadena",
+    ]);
+    assert_eq!(env.show(&key)["priority"], "critical");
+    let listed = env.ok(&["list", "--priority", "critica"]);
+    assert!(listed.contains(&key), "{listed}");
+    let err = env.fail(&["set", &key, "urgency=altísima"]);
+    assert!(
+        err.contains("unknown urgency 'altísima'; known: high, medium, low"),
+        "{err}"
+    );
+}

@@ -215,6 +215,9 @@ impl App {
             }
             filter.after_no = Some(no);
         }
+        if let Some(p) = &filter.priority {
+            filter.priority = Some(grade_id(&self.config.priority.priorities, "priority", p)?);
+        }
         self.check_filter(&filter)?;
         Ok(self
             .reader()
@@ -375,8 +378,8 @@ impl App {
             .urgency
             .clone()
             .unwrap_or_else(|| cfg.priority.default_urgency.get_ref().clone());
-        check_grade(&cfg.priority.impacts, "impact", &impact)?;
-        check_grade(&cfg.priority.urgencies, "urgency", &urgency)?;
+        let impact = grade_id(&cfg.priority.impacts, "impact", &impact)?;
+        let urgency = grade_id(&cfg.priority.urgencies, "urgency", &urgency)?;
         let mut fields = Map::new();
         for (name, raw) in &new.fields {
             let in_type = ttype
@@ -434,13 +437,7 @@ impl App {
         }
         let (prio, justification) = match &new.priority {
             Some(p) => {
-                if cfg.priority_rank(p).is_none() {
-                    return Err(AppError::unknown(
-                        "priority",
-                        p,
-                        cfg.priority_ids().map(String::from),
-                    ));
-                }
+                let p = &grade_id(&cfg.priority.priorities, "priority", p)?;
                 let j = new
                     .justification
                     .as_deref()
@@ -604,22 +601,20 @@ impl App {
                     core.push((name.clone(), Value::String(raw.trim().into())));
                 }
                 "impact" => {
-                    check_grade(&cfg.priority.impacts, "impact", raw)?;
-                    core.push((name.clone(), Value::String(raw.clone())));
+                    let id = grade_id(&cfg.priority.impacts, "impact", raw)?;
+                    core.push((name.clone(), Value::String(id)));
                 }
                 "urgency" => {
-                    check_grade(&cfg.priority.urgencies, "urgency", raw)?;
-                    core.push((name.clone(), Value::String(raw.clone())));
+                    let id = grade_id(&cfg.priority.urgencies, "urgency", raw)?;
+                    core.push((name.clone(), Value::String(id)));
                 }
                 "priority" => {
-                    if raw != AUTO_PRIORITY && cfg.priority_rank(raw).is_none() {
-                        return Err(AppError::unknown(
-                            "priority",
-                            raw,
-                            cfg.priority_ids().map(String::from),
-                        ));
-                    }
-                    core.push((name.clone(), Value::String(raw.clone())));
+                    let id = if raw == AUTO_PRIORITY {
+                        raw.clone()
+                    } else {
+                        grade_id(&cfg.priority.priorities, "priority", raw)?
+                    };
+                    core.push((name.clone(), Value::String(id)));
                 }
                 "service" => {
                     if cfg.service(raw).is_none() {
@@ -1632,20 +1627,18 @@ fn field_in_type(cfg: &Config, t: &Ticket, name: &str) -> Result<(), AppError> {
     }
 }
 
-fn check_grade(
+/// The id of the grade `input` names, by id or label
+/// (`Config::grade_id`).
+fn grade_id(
     grades: &[crate::config::Grade],
     what: &'static str,
-    id: &str,
-) -> Result<(), AppError> {
-    if grades.iter().any(|g| g.id.get_ref() == id) {
-        Ok(())
-    } else {
-        Err(AppError::unknown(
-            what,
-            id,
-            grades.iter().map(|g| g.id.get_ref().clone()),
-        ))
-    }
+    input: &str,
+) -> Result<String, AppError> {
+    Config::grade_id(grades, input)
+        .map(str::to_string)
+        .ok_or_else(|| {
+            AppError::unknown(what, input, grades.iter().map(|g| g.id.get_ref().clone()))
+        })
 }
 
 /// Reads a ticket again at the end of a write and refreshes its cached SLA

@@ -414,6 +414,22 @@ impl Config {
             .position(|g| g.id.get_ref() == id)
     }
 
+    /// The id of the grade (priority, impact, urgency) `input` names: its id,
+    /// or its label in either language, in any case and with or without
+    /// accents (`alta`, `Crítica`, `critica`), as an operator reads them in
+    /// `show` and the console.
+    pub fn grade_id<'a>(grades: &'a [Grade], input: &str) -> Option<&'a str> {
+        let input = input.trim();
+        if let Some(g) = grades.iter().find(|g| g.id.get_ref() == input) {
+            return Some(g.id.get_ref());
+        }
+        let wanted = folded(input);
+        grades
+            .iter()
+            .find(|g| folded(&g.name.es) == wanted || folded(&g.name.en) == wanted)
+            .map(|g| g.id.get_ref().as_str())
+    }
+
     /// The label of a grade (priority, impact, urgency), or its id when the
     /// configuration no longer lists it (renamed since the ticket got it):
     /// the id says more than "?".
@@ -478,6 +494,22 @@ pub mod paths {
     pub fn config_dir() -> Option<PathBuf> {
         dirs().map(|d| d.config_dir().to_path_buf())
     }
+}
+
+/// Lower case without the accents Spanish writes, for matching what an
+/// operator types against a label.
+fn folded(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .map(|c| match c {
+            'á' => 'a',
+            'é' => 'e',
+            'í' => 'i',
+            'ó' => 'o',
+            'ú' | 'ü' => 'u',
+            other => other,
+        })
+        .collect()
 }
 
 #[cfg(test)]
