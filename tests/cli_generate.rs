@@ -237,3 +237,48 @@ fn generated_history_is_squeezed_after_existing_changes_not_dropped() {
     let out = env.ok(&["doctor"]);
     assert!(out.contains("the tables match the operation log"), "{out}");
 }
+
+/// Another process writing between two of generate's transactions (a
+/// `new` here; a `tick` closing a generated ticket in real life) would
+/// contradict the histories still to come and squeeze them to "now", so
+/// generation stops there, with a message, and what it wrote is whole:
+/// `doctor` finds nothing.
+#[test]
+fn generate_stops_when_another_process_writes_between_its_batches() {
+    use guardia::app::generate::{History, generate_in_batches};
+    use guardia::app::{App, Clock};
+    use guardia::config::{Config, Lang};
+    use guardia::store::Store;
+    let env = Env::new();
+    let config = Config::load(Some(&env.cfg)).expect("config");
+    let now = chrono::DateTime::parse_from_rfc3339(&env.now)
+        .expect("now")
+        .with_timezone(&chrono::Utc);
+    let mut app = App::new(
+        config,
+        Store::open(&env.db).expect("open"),
+        Clock::fixed(now),
+        Lang::En,
+    );
+    let mut batches = 0;
+    let err = generate_in_batches(&mut app, 200, 7, History::Full, 50, |_| {
+        batches += 1;
+        if batches == 1 {
+            // A real second process, between the first and second batch.
+            env.incident("Escrito por otro", "Mientras generate corre");
+        }
+    })
+    .expect_err("another process wrote");
+    drop(app);
+    assert!(
+        err.to_string().contains("another process wrote to")
+            && err
+                .to_string()
+                .contains("generate stopped after 50 tickets"),
+        "{err}"
+    );
+    assert_eq!(batches, 1, "no batch after the other write");
+    let r = env.json(&["doctor", "--json"]);
+    assert_eq!(r["differences"], serde_json::json!([]), "{r}");
+    assert_eq!(r["tickets"], 51, "{r}");
+}

@@ -389,7 +389,13 @@ fn doctor_finds_no_difference_after_a_random_mix() {
         let extra = env.incident("Extra", "Escalamiento jerárquico vía CLI");
         env.ok_as(
             "ines",
-            &["escalate", &extra, "--hierarchical", "--to", "head"],
+            &[
+                "escalate",
+                &extra,
+                "--hierarchical",
+                "--to",
+                "service_manager",
+            ],
         );
         let tickets = tickets + 1;
         let out = env.ok(&["doctor"]);

@@ -411,6 +411,9 @@ impl Squeeze {
     }
 }
 
+/// How many tickets one transaction of `generate` creates.
+pub const BATCH: usize = 20_000;
+
 /// Generates `count` tickets over the period ending now. Returns how many
 /// tickets and ops were written.
 pub fn generate(
@@ -418,9 +421,21 @@ pub fn generate(
     count: usize,
     seed: u64,
     history: History,
+    progress: impl FnMut(usize),
+) -> Result<(usize, usize), AppError> {
+    generate_in_batches(app, count, seed, history, BATCH, progress)
+}
+
+/// `generate`, committing every `batch` tickets; `progress` hears the
+/// tickets created after each commit.
+pub fn generate_in_batches(
+    app: &mut App,
+    count: usize,
+    seed: u64,
+    history: History,
+    batch: usize,
     mut progress: impl FnMut(usize),
 ) -> Result<(usize, usize), AppError> {
-    const BATCH: usize = 20_000;
     let cfg = app.config.clone();
     // The histories walk the standard lifecycle: only types whose workflow
     // has its states get tickets (the procedure workflows with states of
@@ -510,9 +525,22 @@ pub fn generate(
     let mut ops = 0usize;
     let step_ms = (span_ms / count.max(1) as i64).max(1);
     app.store.begin_bulk()?;
+    // Each batch is its own transaction. A write by another process in
+    // between (a timer closing a generated ticket, a new ticket moving the
+    // clock to now) would contradict the histories still to come, so
+    // generation stops at the first one, its tickets whole so far.
+    let mut seen_version: Option<i64> = None;
+    let path = app.store.path().to_path_buf();
+    let mut outcome: Result<(), AppError> = Ok(());
     while created < count || !heap.is_empty() {
-        let batch_end = (created + BATCH).min(count);
+        let batch_end = (created + batch.max(1)).min(count);
         let written = app.store.write(now_ms, ApplyMode::Bulk, |w| -> Result<usize, AppError> {
+            if seen_version.is_some_and(|v| w.data_version().is_ok_and(|now| now != v)) {
+                return Err(AppError::Invalid(format!(
+                    "another process wrote to {} while generate ran (a command, a console, a sync); generate stopped after {created} tickets, each with the history written so far. Generate into a database nobody else uses",
+                    path.display()
+                )));
+            }
             // Generation reads no ticket while it writes.
             w.defer_new_rows();
             let mut n_ops = 0usize;
@@ -638,7 +666,15 @@ pub fn generate(
                 }
             }
             Ok(n_ops)
-        })?;
+        });
+        let written = match written {
+            Ok(n) => n,
+            Err(e) => {
+                outcome = Err(e);
+                break;
+            }
+        };
+        seen_version = Some(app.store.data_version()?);
         ops += written;
         progress(created);
         if created >= count && heap.is_empty() {
@@ -655,9 +691,10 @@ pub fn generate(
     app.store.compact_text_indexes_after_bulk()?;
     app.store.end_bulk()?;
     // Bulk writes skip the per-ticket SLA refresh: the next command (or the
-    // console) recomputes the clocks once, outside generation's budget.
+    // console) recomputes the clocks once, outside generation's budget;
+    // also after generation stopped, for what it wrote.
     app.invalidate_sla_clocks()?;
-    Ok((created, ops))
+    outcome.map(|()| (created, ops))
 }
 
 /// Sets the dossier fields escalating `g` to `level` needs beyond the type's

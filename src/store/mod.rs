@@ -902,6 +902,14 @@ impl WriteTx<'_> {
         &self.site
     }
 
+    /// `Store::data_version` as this transaction sees it: it moved since
+    /// the last reading if another process committed in between.
+    pub fn data_version(&self) -> Result<i64, StoreError> {
+        self.tx
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| sqlite_err(&self.path, e))
+    }
+
     /// Queries that see this transaction's own writes.
     pub fn reader(&self) -> Reader<'_> {
         Reader {
