@@ -1,7 +1,7 @@
 //! The command-line contract: every command, flag and environment variable.
 //! Scripts rely on these names; change them only with the docs (docs/cli.md).
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -17,23 +17,28 @@ GUARDIA_NOW (fixed clock, RFC 3339; a testing aid), GUARDIA_LANG (es|en)."
 )]
 pub struct Cli {
     /// Database file [default: platform data directory/guardia.db]
-    #[arg(long, global = true, env = "GUARDIA_DB", value_name = "PATH")]
+    #[arg(long, global = true, env = "GUARDIA_DB", value_name = "PATH", help_heading = GLOBAL)]
     pub db: Option<PathBuf>,
     /// Configuration directory; files there replace the built-in ones of the same name
-    #[arg(long, global = true, env = "GUARDIA_CONFIG", value_name = "DIR")]
+    #[arg(long, global = true, env = "GUARDIA_CONFIG", value_name = "DIR", help_heading = GLOBAL)]
     pub config: Option<PathBuf>,
     /// Act as this operator [default: the operator whose `logins` include your OS account]
-    #[arg(long = "as", global = true, env = "GUARDIA_USER", value_name = "USER")]
+    #[arg(long = "as", global = true, env = "GUARDIA_USER", value_name = "USER", help_heading = GLOBAL)]
     pub as_user: Option<String>,
     /// Language of messages and labels: es or en [default: from the locale]
-    #[arg(long, global = true, env = "GUARDIA_LANG", value_name = "LANG")]
+    #[arg(long, global = true, env = "GUARDIA_LANG", value_name = "LANG", help_heading = GLOBAL)]
     pub lang: Option<String>,
     /// Console without colour (the mono theme); also when NO_COLOR is set
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub no_color: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
+
+/// The heading of the global options. Without it clap interleaves them with
+/// each command's own options (in `report -h`, `--db` between `--from` and
+/// `--to`); under a heading of their own they come after them.
+const GLOBAL: &str = "Global options";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -62,7 +67,7 @@ pub enum Command {
     Reject(RejectArgs),
     /// Give an approval a workflow guard asks for (recorded with who and why)
     Approve(ApproveArgs),
-    /// Link a ticket to another (related, problem), or unlink with --remove
+    /// Link a ticket to another (related, problem, known_error, major), or unlink with --remove
     Link(LinkArgs),
     /// Fire the workflow timers that are due (for cron; every command also does)
     Tick(JsonFlag),
@@ -131,6 +136,7 @@ pub struct InitArgs {
 pub enum SyncCommand {
     /// Write a bundle of the changes a site (or everyone) has not received
     Export {
+        /// The bundle file to write (a new file: an existing one is never overwritten)
         #[arg(long, value_name = "FILE")]
         out: PathBuf,
         /// A site code (what it has acknowledged), or `all` (what was not exported yet)
@@ -139,6 +145,7 @@ pub enum SyncCommand {
         /// Also carry other sites' changesets (signed by their origins), for USB and e-mail hops
         #[arg(long)]
         relay: bool,
+        /// Print {file, sha256, changesets, ops, bytes, contains} as JSON
         #[arg(long)]
         json: bool,
         /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
@@ -147,8 +154,10 @@ pub enum SyncCommand {
     },
     /// Import bundles: every check before any write; importing twice changes nothing
     Import {
+        /// The bundle files to import, each in a transaction of its own
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
+        /// Print {imported, refused} as JSON
         #[arg(long)]
         json: bool,
         /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
@@ -157,7 +166,9 @@ pub enum SyncCommand {
     },
     /// Export this site's changes into a shared folder and import everything new from it
     Folder {
+        /// The shared folder (it must exist: a drive not mounted is refused)
         dir: PathBuf,
+        /// Print {folder, exported, imported, untrusted, refused, withheld} as JSON
         #[arg(long)]
         json: bool,
         /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
@@ -168,8 +179,10 @@ pub enum SyncCommand {
     Git {
         /// The repository to sync with (a URL or a path git understands)
         repo: String,
+        /// The branch that carries the bundles
         #[arg(long, default_value = "guardia-sync")]
         branch: String,
+        /// Print what `sync folder --json` prints plus the git outcome, as JSON
         #[arg(long)]
         json: bool,
         /// Show progress on stderr even when it is not a terminal (a terminal gets it for large bundles)
@@ -178,16 +191,19 @@ pub enum SyncCommand {
     },
     /// Sites known, trust, what each has, gaps, conflicts, clock skew
     Status {
+        /// Print the sites and conflicts as JSON
         #[arg(long)]
         json: bool,
     },
     /// Trust a site's key: a key file, a bundle it exported, or a pending site's code
     Trust {
+        /// A key file, a bundle the site exported, or the code or id of a pending site
         #[arg(value_name = "SITE|FILE")]
         what: String,
     },
     /// Stop trusting a site's key: its bundles and changesets are refused from now on
     Revoke {
+        /// The site's code or id
         #[arg(value_name = "SITE")]
         site: String,
     },
@@ -205,7 +221,7 @@ pub enum ConfigCommand {
     Check,
     /// Print the built-in configuration (one file, or all)
     PrintDefault {
-        /// e.g. priority.toml
+        /// The file, e.g. priority.toml or priority [default: all of them]
         file: Option<String>,
     },
 }
@@ -215,6 +231,7 @@ pub struct NewArgs {
     /// Ticket type [default: from guardia.toml]
     #[arg(long = "type", value_name = "TYPE")]
     pub ticket_type: Option<String>,
+    /// Service id of services.toml, e.g. osf or correo
     #[arg(long)]
     pub service: String,
     /// Summary
@@ -223,61 +240,75 @@ pub struct NewArgs {
     /// Full description
     #[arg(long)]
     pub description: String,
+    /// Impact id of priority.toml (built-in: high, medium, low) [default: default_impact of priority.toml]
     #[arg(long)]
     pub impact: Option<String>,
+    /// Urgency id of priority.toml (built-in: high, medium, low) [default: default_urgency of priority.toml]
     #[arg(long)]
     pub urgency: Option<String>,
     /// Manual priority instead of the matrix (needs --justification)
     #[arg(long)]
     pub priority: Option<String>,
+    /// Why the manual priority is right (needed with --priority; recorded with it)
     #[arg(long)]
     pub justification: Option<String>,
     /// A field of the ticket type, NAME=VALUE (repeatable)
     #[arg(long = "field", value_name = "NAME=VALUE")]
     pub fields: Vec<String>,
+    /// Print the registration as JSON: the ticket, its priority decision, similar and solved tickets, known errors
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SetArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// Fields to change: title, description, impact, urgency, service, priority (or priority=auto), or a field of the type; an empty value clears it
     #[arg(required = true, value_name = "NAME=VALUE")]
     pub assignments: Vec<String>,
     /// Why a manual priority is right (required with priority=...)
     #[arg(long)]
     pub justification: Option<String>,
+    /// Print the changed ticket as JSON
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct AssignArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
     /// Operator id, or `none`
     pub user: String,
+    /// Print the changed ticket as JSON
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct MoveArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// The state to move to, a state of the ticket's workflow (see `guardia workflow show`)
     pub state: String,
+    /// A note kept with the transition in the log
     #[arg(long)]
     pub note: Option<String>,
     /// Set a field on the way in, NAME=VALUE (e.g. solution=...)
     #[arg(long = "field", value_name = "NAME=VALUE")]
     pub fields: Vec<String>,
+    /// Print the moved ticket as JSON
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
     /// The approval's id in the ticket's workflow (see `guardia workflow show`)
@@ -285,12 +316,14 @@ pub struct ApproveArgs {
     /// Why it is approved (recorded with your name)
     #[arg(long)]
     pub reason: String,
+    /// Print the approval as JSON: {id, by, reason, at}
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct LinkArgs {
+    /// The ticket to link, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
     /// The ticket to link to
@@ -308,14 +341,17 @@ pub struct LinkArgs {
 /// `doctor`, `compact`).
 #[derive(Debug, Args)]
 pub struct JsonFlag {
+    /// Print the result as JSON instead of text
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct CommentArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// The comment (not empty)
     pub text: String,
     /// Visible to operators only
     #[arg(long)]
@@ -324,52 +360,65 @@ pub struct CommentArgs {
 
 #[derive(Debug, Args)]
 pub struct WorklogArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// Time spent: 45 (minutes), 45m, 2h, 1h30m, 1.5h, or 1d (8 hours); more than 0, at most 336h
     pub duration: String,
+    /// What the time was spent on
     #[arg(long)]
     pub note: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct AttachArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// The file to attach (a regular file of at most 100 MB)
     pub path: PathBuf,
+    /// Print the attachment as JSON: {id, author, at, name, sha256, size}
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct EscalateArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
-    /// Functional escalation to this level
-    #[arg(long, conflicts_with_all = ["hierarchical", "to"], required_unless_present = "hierarchical")]
+    /// Functional escalation to this level: the dossier of every level up to it must be complete
+    #[arg(long, conflicts_with_all = ["hierarchical", "to"], required_unless_present_any = ["hierarchical", "to"])]
     pub level: Option<u8>,
     /// Hierarchical escalation: inform a manager role (needs --to)
     #[arg(long, requires = "to")]
     pub hierarchical: bool,
-    /// Role to inform
-    #[arg(long, value_name = "ROLE")]
+    /// Role to inform (with --hierarchical)
+    #[arg(long, value_name = "ROLE", requires = "hierarchical")]
     pub to: Option<String>,
+    /// A note kept with the escalation in the log
     #[arg(long)]
     pub note: Option<String>,
+    /// Print JSON: the dossier (--level), or {key, mode, role, inform} (--hierarchical)
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct RejectArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// A reason code of rejections.toml (built-in: critical, missing_docs, config_request, duplicate)
     #[arg(long, value_name = "CODE")]
     pub reason: String,
     /// The original ticket, for duplicates
     #[arg(value_parser = ticket_key, long = "of", value_name = "KEY")]
     pub of: Option<String>,
+    /// A note kept with the transition in the log
     #[arg(long)]
     pub note: Option<String>,
+    /// Print the rejection as JSON
     #[arg(long)]
     pub json: bool,
 }
@@ -382,16 +431,20 @@ pub enum DossierFormat {
 
 #[derive(Debug, Args)]
 pub struct SlaArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// Print the SLA ledger as JSON
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct DossierArgs {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// md (Markdown, ready to paste into an e-mail) or json
     #[arg(long, value_enum, default_value = "md")]
     pub format: DossierFormat,
     /// Target level [default: the next one]
@@ -403,12 +456,15 @@ pub struct DossierArgs {
 pub enum WorkflowCommand {
     /// The configured workflows and the ticket types that follow them
     List {
+        /// Print the workflows as JSON
         #[arg(long)]
         json: bool,
     },
     /// One workflow's states and transitions (roles, required fields)
     Show {
+        /// The workflow's id (see `guardia workflow list`)
         name: String,
+        /// Print the workflow as JSON
         #[arg(long)]
         json: bool,
     },
@@ -418,20 +474,26 @@ pub enum WorkflowCommand {
 pub enum RunbookCommand {
     /// The configured runbooks and their items
     List {
+        /// Print the runbooks as JSON
         #[arg(long)]
         json: bool,
     },
     /// Start a runbook on a ticket
     Run {
+        /// The runbook's id (see `guardia runbook list`)
         name: String,
+        /// The ticket, e.g. BOG-42
         #[arg(value_parser = ticket_key)]
         key: String,
     },
     /// Tick an item (ITEM or RUNBOOK/ITEM) with an evidence note
     Tick {
+        /// The ticket, e.g. BOG-42
         #[arg(value_parser = ticket_key)]
         key: String,
+        /// The item's id, or RUNBOOK/ITEM when two running runbooks share it
         item: String,
+        /// What you checked and saw: required to tick an item (not with --undo)
         #[arg(long)]
         evidence: Option<String>,
         /// Untick instead
@@ -448,18 +510,22 @@ pub struct ListArgs {
     /// Only tickets still open (not resolved, closed, cancelled or rejected)
     #[arg(long, conflicts_with = "statuses")]
     pub open: bool,
+    /// Only this priority id, e.g. critical or high
     #[arg(long)]
     pub priority: Option<String>,
+    /// Only this service id
     #[arg(long)]
     pub service: Option<String>,
     /// Operator id, or `none` for unassigned tickets
     #[arg(long)]
     pub assignee: Option<String>,
+    /// Only tickets at this escalation level
     #[arg(long)]
     pub level: Option<u8>,
     /// Only tickets whose text matches these words
     #[arg(long)]
     pub query: Option<String>,
+    /// Page size, 1 to 1000
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
     /// Continue after this ticket (the last key of the previous page)
@@ -470,6 +536,7 @@ pub struct ListArgs {
     /// paused clock are left out
     #[arg(long, value_enum, default_value_t = ListSort::Newest)]
     pub sort: ListSort,
+    /// Print the tickets as a JSON array
     #[arg(long)]
     pub json: bool,
 }
@@ -481,27 +548,35 @@ pub enum ListSort {
     Sla,
 }
 
+/// A ticket key and `--json` (`show`, `log`).
 #[derive(Debug, Args)]
 pub struct KeyJson {
+    /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// Print JSON instead of text
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
+    /// The words to find: every word must match; a trailing * matches a prefix
     pub text: String,
+    /// How many results, 1 to 1000
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
+    /// Print the tickets as a JSON array, each with its rank
     #[arg(long)]
     pub json: bool,
 }
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
+    /// How many demo tickets to add
     #[arg(long)]
     pub tickets: usize,
+    /// The same seed gives the same tickets
     #[arg(long, default_value_t = 42)]
     pub seed: u64,
     /// New, unassigned tickets without history (for load tests)
@@ -511,6 +586,7 @@ pub struct GenerateArgs {
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {
+    /// The shell to write completions for
     pub shell: clap_complete::Shell,
 }
 
@@ -520,18 +596,22 @@ pub struct NewRecordArgs {
     /// Ticket type [default: the first type of types.toml that records this]
     #[arg(long = "type", value_name = "TYPE")]
     pub ticket_type: Option<String>,
+    /// Service id of services.toml, e.g. osf
     #[arg(long)]
     pub service: String,
     /// Name / summary
     #[arg(long)]
     pub title: String,
+    /// Impact id of priority.toml [default: default_impact of priority.toml]
     #[arg(long)]
     pub impact: Option<String>,
+    /// Urgency id of priority.toml [default: default_urgency of priority.toml]
     #[arg(long)]
     pub urgency: Option<String>,
     /// Another field of the type, NAME=VALUE (repeatable)
     #[arg(long = "field", value_name = "NAME=VALUE")]
     pub fields: Vec<String>,
+    /// Print the registration as JSON
     #[arg(long)]
     pub json: bool,
 }
@@ -539,25 +619,30 @@ pub struct NewRecordArgs {
 /// One page of a record list.
 #[derive(Debug, Args)]
 pub struct RecordListArgs {
+    /// Only records of this service id
     #[arg(long)]
     pub service: Option<String>,
     /// Include finished records (closed, cancelled)
     #[arg(long)]
     pub all: bool,
-    /// Rows per page (1-500)
+    /// Rows per page, 1 to 500
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=500))]
     pub limit: u16,
     /// Continue after this record (the last key of the previous page)
     #[arg(value_parser = ticket_key, long, value_name = "KEY")]
     pub after: Option<String>,
+    /// Print the records as a JSON array
     #[arg(long)]
     pub json: bool,
 }
 
+/// A record's key and `--json` (`problem show`, `known show`, `major show`).
 #[derive(Debug, Args)]
 pub struct KeyJsonArgs {
+    /// The record, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
+    /// Print the record as JSON
     #[arg(long)]
     pub json: bool,
 }
@@ -568,6 +653,7 @@ pub enum ProblemCommand {
     New {
         #[command(flatten)]
         record: NewRecordArgs,
+        /// What is known of the problem
         #[arg(long)]
         description: String,
         /// Problem category (seed 003 table 4), e.g. configuracion, rendimiento, datos
@@ -580,12 +666,16 @@ pub enum ProblemCommand {
     Show(KeyJsonArgs),
     /// Link incidents to a problem (or unlink them with --remove)
     Link {
+        /// The problem, e.g. BOG-57
         #[arg(value_parser = ticket_key)]
         problem: String,
+        /// The incidents to link (one or more)
         #[arg(value_parser = ticket_key, required = true, value_name = "INCIDENT")]
         incidents: Vec<String>,
+        /// Unlink them instead
         #[arg(long)]
         remove: bool,
+        /// Print the incidents linked (or unlinked) as a JSON array
         #[arg(long)]
         json: bool,
     },
@@ -597,14 +687,19 @@ pub enum ProblemCommand {
     Resource(ResourceCommand),
     /// Close a problem (its workflow may require the root cause)
     Close {
+        /// The problem, e.g. BOG-57
         #[arg(value_parser = ticket_key)]
         problem: String,
+        /// Fills the field root_cause (the built-in workflow requires it to close)
         #[arg(long)]
         root_cause: Option<String>,
+        /// Fills the field solution
         #[arg(long)]
         solution: Option<String>,
+        /// A note kept with the transition in the log
         #[arg(long)]
         note: Option<String>,
+        /// Print the closed problem as JSON
         #[arg(long)]
         json: bool,
     },
@@ -614,17 +709,23 @@ pub enum ProblemCommand {
 pub enum TaskCommand {
     /// Add a task: what is to be done, and by whom
     Add {
+        /// The problem, e.g. BOG-57
         #[arg(value_parser = ticket_key)]
         problem: String,
+        /// What is to be done
         description: String,
+        /// Operator id of who does it
         #[arg(long)]
         assignee: Option<String>,
     },
     /// Mark task N (as `problem show` numbers them) done, or not done with --undo
     Done {
+        /// The problem, e.g. BOG-57
         #[arg(value_parser = ticket_key)]
         problem: String,
+        /// The task's number, as `problem show` lists it (from 1)
         n: usize,
+        /// Mark it not done again
         #[arg(long)]
         undo: bool,
     },
@@ -634,24 +735,34 @@ pub enum TaskCommand {
 pub enum ResourceCommand {
     /// Add a resource: human (--hours, --rate), material or financial (--cost)
     Add {
+        /// The problem, e.g. BOG-57
         #[arg(value_parser = ticket_key)]
         problem: String,
         /// human, material or financial
         #[arg(long)]
         kind: String,
+        /// Who or what the resource is
         #[arg(long)]
         description: String,
         // Negative amounts parse, so they are refused with what to write.
-        #[arg(long, allow_negative_numbers = true)]
+        /// Hours of a human resource (required for one; not for the other kinds)
+        #[arg(long, allow_negative_numbers = true, value_parser = amount)]
         hours: Option<f64>,
         /// Cost of an hour [default: [costs] hourly_rate of guardia.toml]
-        #[arg(long, allow_negative_numbers = true)]
+        #[arg(long, allow_negative_numbers = true, value_parser = amount)]
         rate: Option<f64>,
-        #[arg(long, allow_negative_numbers = true)]
+        /// Cost of a material or financial resource (required for one; not for a human one)
+        #[arg(long, allow_negative_numbers = true, value_parser = amount)]
         cost: Option<f64>,
     },
     /// Remove resource N (as `problem show` numbers them), e.g. a mistake
-    Remove { problem: String, n: usize },
+    Remove {
+        /// The problem, e.g. BOG-57
+        #[arg(value_parser = ticket_key)]
+        problem: String,
+        /// The resource's number, as `problem show` lists it (from 1)
+        n: usize,
+    },
 }
 
 // Parsed once per process: the size of the largest variant costs nothing.
@@ -668,11 +779,13 @@ pub enum KnownCommand {
         /// What level 1 does meanwhile
         #[arg(long)]
         workaround: String,
+        /// Fills the field root_cause: why the error happens
         #[arg(long)]
         root_cause: Option<String>,
         /// The permanent solution
         #[arg(long)]
         solution: Option<String>,
+        /// Who is responsible for the permanent solution
         #[arg(long)]
         responsible: Option<String>,
         /// YYYY-MM-DD
@@ -694,45 +807,64 @@ pub enum KnownCommand {
     Show(KeyJsonArgs),
     /// Apply a known error's workaround to an incident (links them, notes the workaround)
     Apply {
+        /// The known error, e.g. BOG-12
         #[arg(value_parser = ticket_key)]
         known: String,
+        /// The incident it applies to
         #[arg(value_parser = ticket_key)]
         key: String,
+        /// Print {ticket, known_error} as JSON
         #[arg(long)]
         json: bool,
     },
     /// Known errors and problems that may explain a ticket (or a text)
+    // One of the two is needed: without either it is a usage error (exit 2).
+    #[command(group(ArgGroup::new("subject").args(["key", "text"]).required(true)))]
     Suggest {
         /// The ticket [or give --text]
         #[arg(value_parser = ticket_key)]
         key: Option<String>,
+        /// Any text, instead of a ticket
         #[arg(long, conflicts_with = "key")]
         text: Option<String>,
         /// With --text: prefer records of this service
         #[arg(long)]
         service: Option<String>,
-        #[arg(long, default_value_t = 5)]
+        /// How many suggestions at most, 1 to 500
+        #[arg(
+            long,
+            default_value_t = 5,
+            value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=500)
+        )]
         limit: usize,
+        /// Print the suggestions as a JSON array
         #[arg(long)]
         json: bool,
     },
     /// Close a known error: the permanent solution is in place
     Close {
+        /// The known error, e.g. BOG-12
         #[arg(value_parser = ticket_key)]
         known: String,
+        /// Fills the field solution (the built-in workflow requires it to close)
         #[arg(long)]
         solution: Option<String>,
+        /// A note kept with the transition in the log
         #[arg(long)]
         note: Option<String>,
+        /// Print the closed known error as JSON
         #[arg(long)]
         json: bool,
     },
     /// Cancel a known error that is no longer valid
     Cancel {
+        /// The known error, e.g. BOG-12
         #[arg(value_parser = ticket_key)]
         known: String,
+        /// A note kept with the transition in the log
         #[arg(long)]
         note: Option<String>,
+        /// Print the cancelled known error as JSON
         #[arg(long)]
         json: bool,
     },
@@ -741,20 +873,28 @@ pub enum KnownCommand {
 #[derive(Debug, Subcommand)]
 pub enum MajorCommand {
     /// Declare a ticket a major incident, or register one (--service, --title, --description)
+    // A ticket or a new one is needed: without either it is a usage error (exit 2).
+    #[command(group(ArgGroup::new("subject").args(["key", "service"]).required(true)))]
     Declare {
         /// An existing ticket [or register a new one]
         #[arg(value_parser = ticket_key)]
         key: Option<String>,
+        /// Service id of the new ticket (instead of KEY; needs --title and --description)
         #[arg(long, conflicts_with = "key", requires_all = ["title", "description"])]
         service: Option<String>,
+        /// Summary of the new ticket
         #[arg(long, requires = "service")]
         title: Option<String>,
+        /// Full description of the new ticket
         #[arg(long, requires = "service")]
         description: Option<String>,
+        /// Ticket type of the new ticket [default: from guardia.toml]
         #[arg(long = "type", value_name = "TYPE", requires = "service")]
         ticket_type: Option<String>,
+        /// Impact id of the new ticket [default: default_impact of priority.toml]
         #[arg(long, requires = "service")]
         impact: Option<String>,
+        /// Urgency id of the new ticket [default: default_urgency of priority.toml]
         #[arg(long, requires = "service")]
         urgency: Option<String>,
         /// A field of the new ticket, NAME=VALUE (repeatable)
@@ -763,34 +903,43 @@ pub enum MajorCommand {
         /// Why it is a major incident
         #[arg(long)]
         reason: String,
+        /// Print the major incident as JSON
         #[arg(long)]
         json: bool,
     },
     /// Attach reports to a major incident (`-` reads keys from standard input, e.g. piped from `guardia list`)
     Attach {
+        /// The major incident, e.g. BOG-8
         #[arg(value_parser = ticket_key)]
         major: String,
+        /// The reports to attach, or `-` to read them from standard input
         #[arg(value_parser = ticket_key, required = true, value_name = "KEY")]
         keys: Vec<String>,
+        /// Print {attached, passed_over} as JSON
         #[arg(long)]
         json: bool,
     },
     /// Resolve a major incident; --children resolves its open reports with the same solution
     Resolve {
+        /// The major incident, e.g. BOG-8
         #[arg(value_parser = ticket_key)]
         major: String,
+        /// The solution, recorded as its field solution and as the note
         #[arg(long)]
         solution: String,
+        /// Also resolve its open reports with the same solution, in one transaction
         #[arg(long)]
         children: bool,
         /// Another field the workflow asks for to resolve, NAME=VALUE (repeatable)
         #[arg(long = "field", value_name = "NAME=VALUE")]
         fields: Vec<String>,
+        /// Print {major, resolved, open_children, skipped, incomplete} as JSON
         #[arg(long)]
         json: bool,
     },
     /// The major incidents still being worked (what the console's banner shows)
     List {
+        /// Print them as a JSON array, with children_open and children
         #[arg(long)]
         json: bool,
     },
@@ -809,6 +958,7 @@ pub struct ReportArgs {
     /// Break the figures down by the ticket's current service, level, operator (assignee) or priority
     #[arg(long, value_enum)]
     pub by: Option<ReportBy>,
+    /// table (for a terminal), csv, json or md (Markdown)
     #[arg(long, value_enum, default_value_t = ReportFormat::Table)]
     pub format: ReportFormat,
     /// Same as --format json
@@ -823,7 +973,7 @@ pub struct ReportArgs {
     /// CSV separator: ',' (default), ';' (spreadsheets where the decimal mark is a comma; decimals then use a comma) or 'tab'
     #[arg(long, alias = "sep", value_name = "CHAR")]
     pub delimiter: Option<String>,
-    /// How many problems to list
+    /// How many problems to list, 0 (none) to 1000
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(0..=1000))]
     pub top: u16,
 }
@@ -847,6 +997,19 @@ pub enum ReportFormat {
     Csv,
     Json,
     Md,
+}
+
+/// An amount as typed, read as number fields are (`2,5` is 2.5; `1.000`,
+/// which reads two ways, is refused). A figure too large for a float passes
+/// as infinity, for `resource add` to say it is too large.
+fn amount(typed: &str) -> Result<f64, String> {
+    use crate::domain::intake::{NumberError, read_number};
+    match read_number(typed) {
+        Err(NumberError::NotANumber) if typed.trim().parse::<f64>().is_ok_and(f64::is_infinite) => {
+            Ok(f64::INFINITY)
+        }
+        r => r.map_err(|e| e.message(typed.trim())),
+    }
 }
 
 /// A ticket key as the operator typed it (`bog-0042`), in its stored form

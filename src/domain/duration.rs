@@ -3,7 +3,11 @@
 //! workflow timers all read them with [`parse`], which says *what* is wrong
 //! as a [`DurationError`]; each caller words the message for its own reader
 //! (an operator logging work is told to split the entry, an administrator
-//! editing a file is not).
+//! editing a file is not). Numbers in them read as in number fields
+//! ([`crate::domain::intake::read_number`]): `1,5h` is `1.5h`, and `1.000h`,
+//! a thousand hours or one, is refused rather than guessed.
+
+use crate::domain::intake::{NumberError, decimal_reading};
 
 /// Minutes in `1d`: a working day of 8 hours (a business day in SLA targets).
 pub const DAY_MINUTES: i64 = 8 * 60;
@@ -93,37 +97,67 @@ pub fn uses_days(text: &str) -> bool {
 /// unrounded: a text too long for an `i64` still reads (as a huge or
 /// infinite number), so that it is [`DurationError::FarTooLong`].
 fn unsigned_minutes(t: &str) -> Option<f64> {
-    if t.is_empty() {
-        return None;
-    }
     // Plain minutes are whole: `45`, or `99999999999999999999`, too many
     // for an i64 but still minutes.
-    if t.chars().all(|c| c.is_ascii_digit()) {
+    if !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()) {
         return t.parse::<f64>().ok();
     }
     let mut total = 0.0f64;
-    let mut number = String::new();
-    let mut saw_unit = false;
-    for c in t.chars() {
-        if c.is_ascii_digit() || c == '.' || c == ',' {
-            number.push(if c == ',' { '.' } else { c });
-            continue;
-        }
-        let factor = match c {
-            'd' => DAY_MINUTES as f64,
-            'h' => 60.0,
-            'm' => 1.0,
-            _ => return None,
-        };
-        let n: f64 = number.parse().ok()?;
-        total += n * factor;
-        number.clear();
-        saw_unit = true;
-    }
-    if !number.is_empty() || !saw_unit {
-        return None;
+    for (number, unit) in parts(t)? {
+        // Numbers read as in number fields: `1,5h` is `1.5h`, and `1.000h`
+        // (one hour, or a thousand?) does not read at all.
+        total += decimal_reading(number).ok()? * unit_minutes(unit);
     }
     Some(total)
+}
+
+/// A normalised text cut into its numbers and units (`1h30m` → `1` `h`,
+/// `30` `m`), if it is numbers each followed by a unit.
+fn parts(t: &str) -> Option<Vec<(&str, char)>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (i, c) in t.char_indices() {
+        if c.is_ascii_digit() || c == '.' || c == ',' {
+            continue;
+        }
+        if !matches!(c, 'd' | 'h' | 'm') {
+            return None;
+        }
+        parts.push((&t[start..i], c));
+        start = i + c.len_utf8();
+    }
+    (start == t.len() && !parts.is_empty()).then_some(parts)
+}
+
+fn unit_minutes(unit: char) -> f64 {
+    match unit {
+        'd' => DAY_MINUTES as f64,
+        'h' => 60.0,
+        _ => 1.0,
+    }
+}
+
+/// Why `text` does not read as a duration when the reason is how a number
+/// in it is written (`1.000h`: a thousand hours, or one?), worded for
+/// whoever typed it: the worklog says it, and so can a configuration file's
+/// checks, for a [`DurationError::NotADuration`].
+pub fn separator_message(text: &str) -> Option<String> {
+    let t = text.trim().to_lowercase().replace(' ', "");
+    let t = t.strip_prefix('-').unwrap_or(&t);
+    parts(t)?
+        .into_iter()
+        .find_map(|(number, unit)| match decimal_reading(number) {
+            Err(NumberError::Ambiguous(a)) => Some(format!(
+                "'{text}' is ambiguous: {number}{unit} is {}; write {}{unit}, or {}{unit}",
+                a.readings(&unit.to_string()),
+                a.thousands,
+                a.decimal_written
+            )),
+            Err(NumberError::Grouped { plain }) => Some(format!(
+                "'{text}' has thousands separators; write {plain}{unit} without them"
+            )),
+            _ => None,
+        })
 }
 
 /// The worklog's reading of `text`: minutes, or a message for the operator
@@ -135,9 +169,11 @@ pub fn parse_minutes(text: &str) -> Result<i64, String> {
 /// What an operator logging work is told about `text`.
 pub fn worklog_message(text: &str, error: DurationError) -> String {
     match error {
-        DurationError::NotADuration => format!(
-            "'{text}' is not a duration; write e.g. 45m, 1h30m, 1.5h, 2h or 1d (8 working hours)"
-        ),
+        DurationError::NotADuration => separator_message(text).unwrap_or_else(|| {
+            format!(
+                "'{text}' is not a duration; write e.g. 45m, 1h30m, 1.5h, 2h or 1d (8 working hours)"
+            )
+        }),
         DurationError::NotPositive => {
             format!("'{text}' is not a positive duration; log the time worked, e.g. 45m or 1h30m")
         }
@@ -307,6 +343,50 @@ mod tests {
         );
         let bad = parse_minutes("pronto").unwrap_err();
         assert!(bad.contains("is not a duration; write e.g. 45m"), "{bad}");
+    }
+
+    #[test]
+    fn numbers_that_read_two_ways_are_refused() {
+        assert_eq!(parse("1,5h"), Ok(90));
+        assert_eq!(parse("0,125h"), Ok(8));
+        assert_eq!(parse("1.25h"), Ok(75));
+        assert_eq!(parse("1.0h"), Ok(60));
+        assert_eq!(parse(".5h"), Ok(30));
+        // `1.000h` was one hour; to a help desk in Bogotá it is a thousand.
+        for ambiguous in [
+            "1.000h",
+            "1,000h",
+            "1.500m",
+            "2h1.500m",
+            "-1.000h",
+            "1.000.000m",
+        ] {
+            assert_eq!(
+                parse(ambiguous),
+                Err(DurationError::NotADuration),
+                "{ambiguous}"
+            );
+        }
+        assert_eq!(
+            parse_minutes("1.000h").unwrap_err(),
+            "'1.000h' is ambiguous: 1.000h is 1000h if the point separates thousands, 1h if it is a decimal point; write 1000h, or 1.0h"
+        );
+        assert_eq!(
+            parse_minutes("2h 1,500m").unwrap_err(),
+            "'2h 1,500m' is ambiguous: 1,500m is 1500m if the comma separates thousands, 1,5m if it is a decimal comma; write 1500m, or 1,5m"
+        );
+        assert_eq!(
+            parse_minutes("1.000.000m").unwrap_err(),
+            "'1.000.000m' has thousands separators; write 1000000m without them"
+        );
+        // Without a unit there is no duration to advise about.
+        assert_eq!(separator_message("1.000"), None);
+        assert_eq!(separator_message("1.5h"), None);
+        assert!(
+            parse_minutes("1.000")
+                .unwrap_err()
+                .contains("is not a duration")
+        );
     }
 
     #[test]
