@@ -534,7 +534,7 @@ fn syncs_a_folder_in_the_background_and_settles_a_conflict() {
     pty.wait_for("bruno");
     pty.send(CTRL_R);
     let screen = pty.wait_until("the conflict", |s| {
-        s.contains("conflict(s) to settle") && s.contains("⚠ Sync conflict · Assignee")
+        s.contains("1 conflict to settle") && s.contains("⚠ Sync conflict · Assignee")
     });
     assert!(screen.contains(&format!("⚠{key}")), "queue mark: {screen}");
     assert!(screen.contains("A Assign to…"), "{screen}");
@@ -681,7 +681,7 @@ fn a_refused_value_keeps_its_prompt_and_text() {
     pty.wait_for(&format!("Field to set · {key}"));
     pty.send("jjjjj");
     pty.send(ENTER);
-    pty.wait_for(&format!("New value (reporter_email) · {key}"));
+    pty.wait_for(&format!("New value (Reporter's e-mail) · {key}"));
     pty.send("\x15ana.torres@example.org, noc@conectasur");
     pty.send(ENTER);
     let screen = pty.wait_for("is not an e-mail address");
@@ -689,10 +689,12 @@ fn a_refused_value_keeps_its_prompt_and_text() {
         screen.contains("ana.torres@example.org, noc@conectasur"),
         "the text typed is still there: {screen}"
     );
-    assert!(screen.contains("New value (reporter_email)"), "{screen}");
+    assert!(screen.contains("New value (Reporter's e-mail)"), "{screen}");
     pty.send("\x15ana.torres@example.org, noc@conectasur.example.org");
     pty.send(ENTER);
-    pty.wait_for("reporter_email updated");
+    pty.wait_for(&format!(
+        "{key}: Reporter's e-mail → ana.torres@example.org, noc@conectasur.example.org"
+    ));
 
     // A manual priority without its justification: said for the console.
     pty.send("p");
@@ -725,4 +727,121 @@ fn a_refused_value_keeps_its_prompt_and_text() {
         "{shown:#}"
     );
     assert!(shown["assignee"].is_null(), "{shown:#}");
+}
+
+/// In Spanish, what the status line says after a change is in the words
+/// of the screens: a state by the name its workflow gives it, a field by
+/// its label (built-in ones too) and its new value by name, a count of one
+/// ticket in the singular.
+#[test]
+fn status_lines_speak_of_fields_and_states_by_name() {
+    use guardia::config::Config;
+    let mut env = Env::new();
+    let older = env.incident("Correo lento en la sede norte", "Tarda en abrir");
+    let newer = env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
+    env.lang = "es".into();
+    let cfg = Config::builtin().expect("built-in configuration");
+    let wf = cfg
+        .workflow_for_type("incident")
+        .expect("incident workflow");
+    let down = |list: &[String], id: &str| {
+        let at = list
+            .iter()
+            .position(|s| s == id)
+            .unwrap_or_else(|| panic!("{id} not offered in {list:?}"));
+        "j".repeat(at)
+    };
+    let mut pty = Pty::spawn(&env, 100, 30, &[], &[]);
+    pty.wait_for("Impresora del piso");
+
+    // One ticket moved: the state by its incident workflow's name.
+    pty.send("s");
+    pty.wait_for(&format!("Mover a · {newer}"));
+    let reachable = guardia::domain::lifecycle::reachable(wf, "new");
+    pty.send(&down(&reachable, "in_progress"));
+    pty.send(ENTER);
+    pty.wait_for("Nota del cambio de estado");
+    pty.send(ENTER);
+    let screen = pty.wait_for(&format!("{newer}: ahora En diagnóstico y solución"));
+    assert!(!screen.contains("movido a"), "{screen}");
+
+    // Both marked and moved to `assigned`: the newer one is refused.
+    pty.send("  ");
+    pty.wait_for("2 marcados");
+    pty.send("s");
+    pty.wait_for("Mover a ·");
+    let mut all: Vec<String> = cfg
+        .workflows
+        .iter()
+        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+        .collect();
+    all.sort();
+    all.dedup();
+    pty.send(&down(&all, "assigned"));
+    pty.send(ENTER);
+    pty.wait_for("Nota del cambio de estado");
+    pty.send(ENTER);
+    let screen = pty.wait_for("1 ticket: ahora Valorado y asignado");
+    assert!(!screen.contains("1 tickets"), "{screen}");
+    assert!(screen.contains(&newer), "{screen}");
+    // The prompt opened again for the refused one; closed, then the marks.
+    pty.send("\x1b");
+    pty.wait_until("the prompt to close", |s| {
+        !s.contains("Nota del cambio de estado")
+    });
+    pty.send("\x1b");
+    pty.wait_until("the marks to go", |s| !s.contains("marcado"));
+    pty.send("g");
+
+    // A built-in field by its label and its value by name.
+    pty.send("=");
+    let menu = pty.wait_for("Campo a editar");
+    assert!(menu.contains("impact — Impacto"), "{menu}");
+    pty.send("jj");
+    pty.send(ENTER);
+    pty.wait_for("Nuevo valor (Impacto)");
+    pty.send("\x15high");
+    pty.send(ENTER);
+    let screen = pty.wait_for(&format!("{newer}: Impacto → Alto"));
+    assert!(!screen.contains("actualizado"), "{screen}");
+
+    // A manual priority: the priority by name.
+    pty.send("p");
+    pty.wait_for(&format!("Prioridad · {newer}"));
+    pty.send(ENTER);
+    pty.wait_for("Justificación del cambio de prioridad");
+    pty.send("Caída de la facturación");
+    pty.send(ENTER);
+    pty.wait_for(&format!("{newer}: Prioridad → Crítica"));
+
+    // A catalogue field by its label: no adjective to agree with it.
+    let tt = cfg.ticket_type("incident").expect("incident type");
+    let ids: Vec<String> = ["title", "description", "impact", "urgency", "service"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain(
+            tt.mandatory
+                .iter()
+                .chain(&tt.optional)
+                .map(|f| f.get_ref().clone()),
+        )
+        .collect();
+    pty.send("=");
+    pty.wait_for("Campo a editar");
+    pty.send(&down(&ids, "solution"));
+    pty.send(ENTER);
+    pty.wait_for("Nuevo valor (Solución aplicada)");
+    pty.send("Reinicié la cola de impresión");
+    pty.send(ENTER);
+    pty.wait_for(&format!(
+        "{newer}: Solución aplicada → Reinicié la cola de impresión"
+    ));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+
+    assert_eq!(env.show(&older)["status"], "assigned");
+    let shown = env.show(&newer);
+    assert_eq!(shown["status"], "in_progress", "{shown:#}");
+    assert_eq!(shown["priority"], "critical", "{shown:#}");
+    assert_eq!(shown["impact"], "high", "{shown:#}");
 }

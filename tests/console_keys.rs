@@ -878,10 +878,10 @@ fn space_marks_tickets_and_a_assigns_all_of_them_to_me() {
     assert_eq!(keys.len(), expected.len());
 }
 
-/// Rejecting as a duplicate asks the worker for the likeliest originals,
-/// lists them in the note prompt and starts the note with the first (the
-/// key a duplicate's note names); a typed note is left alone, and a reason
-/// that is not a duplicate asks for nothing.
+/// Rejecting as a duplicate asks the worker for the likeliest originals and
+/// lists them in the note prompt, each on its own line (a title would cut
+/// them off), never typed into the note; a reason that is not a duplicate
+/// asks for nothing.
 #[test]
 fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
     let mut c = loaded(5);
@@ -906,7 +906,7 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
         })]
     );
     // The worker's answer for `key` rejected as `code`; then the prompt's
-    // title and text.
+    // lines under the text, and the text.
     let answer = |c: &mut Console, key: &str, code: &str| -> (String, String) {
         let tickets = vec![
             ("BOG-2".to_string(), "Caída de facturación".to_string()),
@@ -914,28 +914,33 @@ fn rejecting_as_a_duplicate_proposes_the_likeliest_originals() {
         ];
         let (key, code) = (key.to_string(), code.to_string());
         update(c, Msg::Reply(Reply::Originals { key, code, tickets }));
-        let Overlay::Prompt { title, input, .. } = top_overlay(c).clone() else {
+        let Overlay::Prompt { info, input, .. } = top_overlay(c).clone() else {
             panic!("the note prompt")
         };
-        (title, input.text)
+        (info.join("\n"), input.text)
     };
     // An answer about another ticket changes nothing...
-    let (title, text) = answer(&mut c, "BOG-3", "duplicate");
-    assert!(text.is_empty() && !title.contains("BOG-2"), "{title}");
+    let (shown, text) = answer(&mut c, "BOG-3", "duplicate");
+    assert!(text.is_empty() && !shown.contains("BOG-2"), "{shown}");
     // ...nor a late one for this ticket once it is rejected for another
     // reason (Esc, then R again).
     press(&mut c, "<esc>");
     pick(&mut c, "missing_docs");
-    let (title, text) = answer(&mut c, "BOG-5", "duplicate");
-    assert!(text.is_empty() && !title.contains("BOG-2"), "{title}");
+    let (shown, text) = answer(&mut c, "BOG-5", "duplicate");
+    assert!(text.is_empty() && !shown.contains("BOG-2"), "{shown}");
     press(&mut c, "<esc>");
     pick(&mut c, "duplicate");
-    let (title, text) = answer(&mut c, "BOG-5", "duplicate");
+    let (shown, text) = answer(&mut c, "BOG-5", "duplicate");
+    let lines: Vec<&str> = shown.lines().collect();
     assert!(
-        title.contains("BOG-2 Caída de facturación") && title.contains("BOG-1"),
-        "{title}"
+        lines.contains(&"  BOG-2  Caída de facturación")
+            && lines.contains(&"  BOG-1  Facturación lenta"),
+        "{shown}"
     );
-    // Proposed in the title, never typed for the operator: a key that
+    // A second answer (the database changed meanwhile) replaces the first.
+    let (again, _) = answer(&mut c, "BOG-5", "duplicate");
+    assert_eq!(again, shown);
+    // Proposed in the prompt, never typed for the operator: a key that
     // arrived while they typed would be linked in place of theirs.
     assert_eq!(text, "");
     let fx = press(&mut c, &format!("{} <enter>", typed("BOG-2 mismo corte")));
@@ -1501,6 +1506,29 @@ fn k_applies_the_first_known_error_of_the_detail_shown() {
     );
 }
 
+/// `K` on an opened ticket with no known error suggested says which ticket
+/// nothing matches and how to apply one anyway: a whole sentence.
+#[test]
+fn k_with_nothing_to_apply_names_the_ticket_and_the_way_out() {
+    let mut c = loaded(3);
+    let key = c.current_key().expect("a selected ticket");
+    open_selected(&mut c);
+    let fx = press(&mut c, "K");
+    assert!(writes(&fx).is_empty(), "{fx:?}");
+    assert_eq!(
+        error_notice(&c),
+        format!("no suggested known error matches {key}; to apply another: palette (:) known KEY")
+    );
+    c.lang = Lang::Es;
+    press(&mut c, "K");
+    assert_eq!(
+        error_notice(&c),
+        format!(
+            "ningún error conocido sugerido coincide con {key}; para aplicar otro: paleta (:) known CLAVE"
+        )
+    );
+}
+
 #[test]
 fn the_palette_still_finds_the_known_error_action_by_its_word() {
     let mut c = loaded(3);
@@ -1912,6 +1940,58 @@ fn the_write(fx: &[Effect]) -> WriteOp {
     match &writes(fx)[..] {
         [op] => op.clone(),
         other => panic!("expected one write, got {other:?}"),
+    }
+}
+
+/// `=` offers the built-in fields by their labels, as the catalogue's
+/// fields are offered (in both languages), and the value prompt names the
+/// field by its label too.
+#[test]
+fn the_field_menu_and_its_prompt_name_fields_by_label() {
+    for (lang, expected, prompt) in [
+        (
+            Lang::En,
+            [
+                "title — Title",
+                "description — Description",
+                "impact — Impact",
+                "urgency — Urgency",
+                "service — Service",
+                "reporter_email — Reporter's e-mail",
+            ],
+            "New value (Impact)",
+        ),
+        (
+            Lang::Es,
+            [
+                "title — Título",
+                "description — Descripción",
+                "impact — Impacto",
+                "urgency — Urgencia",
+                "service — Servicio",
+                "reporter_email — Correo del usuario",
+            ],
+            "Nuevo valor (Impacto)",
+        ),
+    ] {
+        let mut c = loaded(5);
+        c.lang = lang;
+        press(&mut c, "=");
+        let Overlay::Menu { items, purpose, .. } = top_overlay(&c).clone() else {
+            panic!("= opens a menu")
+        };
+        assert_eq!(purpose, MenuPurpose::SetField);
+        let labels: Vec<&str> = items.iter().map(|i| i.label.as_str()).collect();
+        assert_eq!(labels[..6], expected, "{lang:?}");
+        press(&mut c, "j j <enter>");
+        let Overlay::Prompt { title, purpose, .. } = top_overlay(&c).clone() else {
+            panic!("the value prompt")
+        };
+        assert!(
+            matches!(&purpose, PromptPurpose::FieldValue { field, .. } if field == "impact"),
+            "{purpose:?}"
+        );
+        assert_eq!(title, prompt);
     }
 }
 

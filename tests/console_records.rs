@@ -44,9 +44,11 @@ fn the_banner_follows_major_incidents_declared_and_resolved_elsewhere() {
     // Just under the title bar.
     assert_eq!(screen.lines().nth(1).map(str::trim), Some(banner.as_str()));
 
-    // A report attached elsewhere counts at once.
+    // A report attached elsewhere counts at once (one, in the singular).
     env.ok(&["major", "attach", &major, &report]);
-    pty.wait_for("· 1 open reports");
+    pty.wait_until("one open report", |s| {
+        s.contains("· 1 open report") && !s.contains("1 open reports")
+    });
 
     env.ok_as(
         MANAGER,
@@ -238,12 +240,12 @@ fn rejecting_as_a_duplicate_proposes_the_original() {
     pty.wait_for("duplicate — ");
     pty.send("jjj");
     pty.send(ENTER);
-    let screen = pty.wait_for("likely originals");
+    let screen = pty.wait_for("Likely originals");
     assert!(screen.contains(&original), "{screen}");
     // The key is typed by the operator (here in lower case), not for them.
     pty.send(&format!("{} mismo caso", original.to_lowercase()));
     pty.send(ENTER);
-    pty.wait_for(&format!("{copy}: rejected (duplicate)"));
+    pty.wait_for(&format!("{copy}: rejected (Duplicate incident)"));
     pty.send("q");
     assert_eq!(pty.wait_exit(), 0);
     let shown = env.show(&copy);
@@ -287,4 +289,77 @@ fn the_detail_lists_earlier_solved_tickets_with_their_solution() {
         !pty.raw.windows(8).any(|w| w == b"\x1b]0;PWNE"),
         "the escape reached the terminal"
     );
+}
+
+/// The new-ticket form's "Similar open tickets" are tickets, as `guardia
+/// new` lists them: a problem and a known error with the same words are
+/// suggested elsewhere, never offered as the ticket being duplicated.
+#[test]
+fn the_new_ticket_form_lists_no_records_among_similar_tickets() {
+    let env = Env::new();
+    let problem = env.problem(
+        "Impresora fiscal bloqueada en caja",
+        "La impresora fiscal no responde en caja",
+    );
+    let known = env.known_error(
+        "osf",
+        "Impresora fiscal bloqueada",
+        "La impresora fiscal no responde",
+        "Reiniciar la impresora fiscal",
+    );
+    let incident = env.incident(
+        "Impresora fiscal bloqueada en la sede norte",
+        "No imprime facturas",
+    );
+    // The command line's answer for the same title.
+    let created = env.json(&[
+        "new",
+        "--type",
+        "incident",
+        "--service",
+        "osf",
+        "--title",
+        "Impresora fiscal bloqueada",
+        "--description",
+        "No imprime",
+        "--field",
+        "reporter_email=ana.torres@example.org",
+        "--field",
+        "extension=5550",
+        "--field",
+        "executable=FACT01",
+        "--field",
+        "environment=produccion",
+        "--json",
+    ]);
+    let similar: Vec<String> = common::keys(&created["similar"]);
+    assert_eq!(similar, vec![incident.clone()], "{created:#}");
+
+    let mut pty = Pty::spawn(&env, 100, 30, &[], &[]);
+    pty.wait_for(&incident);
+    pty.send("n");
+    pty.wait_for("New ticket");
+    pty.send("Impresora fiscal bloqueada");
+    // The rows under the heading, up to the keys' hint.
+    let section = |s: &str| -> String {
+        s.split("Similar open tickets")
+            .nth(1)
+            .and_then(|rest| rest.split("Tab/↑↓").next())
+            .unwrap_or_default()
+            .to_string()
+    };
+    let screen = pty.wait_until("the similar tickets", |s| {
+        section(s).contains(&format!(" {incident}  "))
+    });
+    let listed = section(&screen);
+    for record in [&problem, &known] {
+        assert!(
+            !listed.contains(&format!(" {record}  ")),
+            "{record} listed:\n{screen}"
+        );
+    }
+    pty.send(ESC);
+    pty.wait_until("the form to close", |s| !s.contains("Similar open tickets"));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
 }

@@ -857,8 +857,9 @@ fn menus_and_prompts_name_the_tickets_they_act_on() {
     fake.press(&mut c, "R");
     let text = screen(&render(&c, 80, 24));
     assert!(text.contains("┌ Rejection reason · BOG-23 ─"), "{text}");
-    // A title too long for the prompt is cut before the key, not the key.
-    fake.press(&mut c, "enter");
+    // A title too long for the prompt (the longest reason's label) is cut
+    // before the key, not the key.
+    fake.press(&mut c, "j j enter");
     let text = screen(&render(&c, 80, 24));
     assert!(text.contains("… · BOG-23 "), "{text}");
     for keys in ["esc p", "esc =", "esc A", "esc s", "esc c", "esc w"] {
@@ -984,4 +985,176 @@ fn the_too_small_notice_fits_a_narrow_window() {
     let c = fake.console(Lang::En, Theme::default16(), 20, 5);
     let text = screen(&render(&c, 20, 5));
     assert!(text.contains("(20x5); needs 30x8"), "{text}");
+}
+
+/// Rejecting as a duplicate in Spanish: the likely originals are listed in
+/// the prompt's body, each key whole at 80 and at 140 columns (a title is
+/// cut to the box), under a title that names the reason by its label and
+/// the note as the internal note it is.
+#[test]
+fn a_duplicate_prompt_shows_the_likely_originals_at_any_width() {
+    let fake = Fake::hostile();
+    for (w, h) in [(80, 24), (140, 40)] {
+        let mut c = fake.console(Lang::Es, Theme::default16(), w, h);
+        // The reasons: critical, missing_docs, config_request, duplicate.
+        let left = fake.press(&mut c, "R j j j enter");
+        assert!(
+            left.iter().any(|e| matches!(
+                e,
+                Effect::Request(Request::Originals { code, .. }) if code == "duplicate"
+            )),
+            "{left:?}"
+        );
+        let tickets = vec![
+            (
+                "BOG-391".to_string(),
+                "Caída general de la facturación electrónica en todas las sedes del Eje Cafetero"
+                    .to_string(),
+            ),
+            ("BOG-12".to_string(), "Facturación lenta".to_string()),
+        ];
+        update(
+            &mut c,
+            Msg::Reply(Reply::Originals {
+                key: DETAIL_KEY.into(),
+                code: "duplicate".into(),
+                tickets,
+            }),
+        );
+        let text = screen(&render(&c, w, h));
+        for needle in [
+            &format!("Incidente duplicado: clave del original y nota interna · {DETAIL_KEY}"),
+            "Originales probables (escriba la clave al inicio de la nota):",
+            "BOG-391  Caída general de la",
+            "BOG-12  Facturación lenta",
+            "el solicitante no la ve",
+        ] {
+            assert!(text.contains(needle), "{w}x{h}: {needle} not in:\n{text}");
+        }
+    }
+    // Another reason's note is named as internal too, in English as well.
+    let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
+    fake.press(&mut c, "R j enter");
+    let text = screen(&render(&c, 80, 24));
+    for needle in [
+        "Missing documentation: internal note (optional)",
+        "the requester does not see it",
+    ] {
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+    assert!(!text.contains("Note for the requester"), "{text}");
+}
+
+/// A rejected ticket's detail names the reason as the rejection rules
+/// label it, with its code, in both languages.
+#[test]
+fn the_detail_names_the_rejection_reason_by_its_label() {
+    let mut fake = Fake::hostile();
+    fake.detail.ticket.reject_reason = Some("duplicate".into());
+    fake.detail.ticket.status = "rejected".into();
+    for (lang, needle) in [
+        (
+            Lang::Es,
+            "Motivo de rechazo: Incidente duplicado (duplicate)",
+        ),
+        (Lang::En, "Rejection reason: Duplicate incident (duplicate)"),
+    ] {
+        let mut c = fake.console(lang, Theme::default16(), 80, 24);
+        open_detail(&fake, &mut c, DetailExtras::default());
+        let text = screen(&render(&c, 80, 24));
+        assert!(text.contains(needle), "{needle} not in:\n{text}");
+    }
+}
+
+/// The matrix's dossier preview names the missing fields by label, as the
+/// `E` form does, and says "Faltan" for several in Spanish.
+#[test]
+fn the_matrix_names_missing_dossier_fields_by_label() {
+    let (c, text) = shown("escalation", Lang::Es, 120, 40);
+    let d = guardia::tui::forms::current_dossier(&c).expect("a dossier");
+    assert!(d.missing.len() > 1, "{:?}", d.missing);
+    let line = text
+        .lines()
+        .find(|l| l.contains('✗') && l.contains("Faltan"))
+        .unwrap_or_else(|| panic!("no missing line:\n{text}"));
+    for item in d.items.iter().filter(|i| i.value.is_none()) {
+        assert_ne!(item.label, item.field, "the fixture field has a label");
+        assert!(!line.contains(&item.field), "{line}");
+    }
+    let first = d
+        .items
+        .iter()
+        .find(|i| i.value.is_none())
+        .expect("a missing item");
+    assert!(
+        line.contains(&format!("Faltan {}: {}", d.missing.len(), first.label)),
+        "{line}"
+    );
+}
+
+/// A count of one takes the singular in both languages: the banner's and
+/// the detail's reports, the dashboard's open and breached tickets, the
+/// marked tickets in the queue's title.
+#[test]
+fn a_count_of_one_is_singular() {
+    let fake = Fake::hostile();
+    let one_major = || {
+        vec![MajorBrief {
+            key: sanitize_line(DETAIL_KEY),
+            title: sanitize_line("Caída del portal"),
+            service: sanitize_line("osf"),
+            children_open: 1,
+            children: 1,
+        }]
+    };
+    let extras = || DetailExtras {
+        linked: vec![LinkedBrief {
+            key: sanitize_line("BOG-10"),
+            status: sanitize_line("new"),
+            title: sanitize_line("No entra al portal"),
+        }],
+        children_open: Some(1),
+        ..Default::default()
+    };
+    for (lang, banner, detail, dashboard, marked) in [
+        (
+            Lang::Es,
+            "· osf · 1 reporte abierto",
+            "⚠ Incidente mayor · 1 reporte adjunto · 1 reporte abierto",
+            "Tablero · 1 abierto · SLA 3 en alerta, 1 incumplido",
+            "· 1 marcado",
+        ),
+        (
+            Lang::En,
+            "· osf · 1 open report",
+            "⚠ Major incident · 1 attached report · 1 open report",
+            "Dashboard · 1 open · SLA 3 warned, 1 breached",
+            "· 1 marked",
+        ),
+    ] {
+        let mut c = fake.console(lang, Theme::default16(), 80, 24);
+        update(&mut c, Msg::Reply(Reply::Majors(one_major())));
+        open_detail(&fake, &mut c, extras());
+        let text = screen(&render(&c, 80, 24));
+        assert!(text.contains(banner), "{banner} not in:\n{text}");
+        assert!(
+            !text.contains("1 reportes") && !text.contains("1 open reports"),
+            "{text}"
+        );
+        assert!(text.contains(detail), "{detail} not in:\n{text}");
+
+        let mut one = fake.clone();
+        one.dashboard.open_total = 1;
+        one.dashboard.sla_breached = 1;
+        let mut c = one.console(lang, Theme::default16(), 80, 24);
+        one.press(&mut c, "5");
+        let text = screen(&render(&c, 80, 24));
+        assert!(text.contains(dashboard), "{dashboard} not in:\n{text}");
+
+        let mut c = fake.console(lang, Theme::default16(), 80, 24);
+        fake.press(&mut c, "space");
+        let text = screen(&render(&c, 80, 24));
+        assert!(text.contains(marked), "{marked} not in:\n{text}");
+        assert!(!text.contains("1 marcados"), "{text}");
+    }
 }

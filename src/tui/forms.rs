@@ -4,7 +4,7 @@
 //! again by the application layer when the write happens.
 
 use super::action::Action;
-use super::i18n::catalogue;
+use super::i18n::{catalogue, field_label, reason_label};
 use super::input::{Edit, TextInput};
 use super::keymap::Key;
 use super::msg::{Effect, NewTicketDraft, Request, WriteOp};
@@ -77,6 +77,7 @@ pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: Stri
             title,
             input,
             mut purpose,
+            info,
             ..
         } => {
             if let PromptPurpose::StatusNote { keys, .. } = &mut purpose
@@ -89,6 +90,7 @@ pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: Stri
                 input,
                 purpose,
                 error: Some(error),
+                info,
             }
         }
         Overlay::Dossier(mut form) => {
@@ -215,6 +217,7 @@ fn overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
             mut input,
             purpose,
             error,
+            info,
         } => match input.handle(key) {
             Edit::Cancel => vec![],
             Edit::Submit => match prompt_problem(&purpose, input.text.trim(), c.lang) {
@@ -226,6 +229,7 @@ fn overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
                         input,
                         purpose,
                         error: Some(problem),
+                        info,
                     });
                     vec![]
                 }
@@ -238,6 +242,7 @@ fn overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
                     input,
                     purpose,
                     error,
+                    info,
                 });
                 vec![]
             }
@@ -508,12 +513,7 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
             }
             let items = ids
                 .iter()
-                .map(|id| {
-                    let label = cfg
-                        .field(id)
-                        .map_or_else(|| id.clone(), |f| f.label.get(lang).to_string());
-                    item(format!("{id} — {label}"), id)
-                })
+                .map(|id| item(format!("{id} — {}", field_label(&cfg, lang, id)), id))
                 .collect();
             (t.pick_field, items)
         }
@@ -647,6 +647,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 input: TextInput::default(),
                 purpose: PromptPurpose::StatusNote { keys, state: value },
                 error: None,
+                info: Vec::new(),
             });
             vec![]
         }
@@ -673,6 +674,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                     priority: value,
                 },
                 error: None,
+                info: Vec::new(),
             });
             vec![]
         }
@@ -684,10 +686,15 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 .and_then(|tk| tk.core_value(&value).or_else(|| tk.field_text(&value)))
                 .unwrap_or_default();
             c.overlays.push(Overlay::Prompt {
-                title: format!("{} ({value})", t.value_prompt),
+                title: format!(
+                    "{} ({})",
+                    t.value_prompt,
+                    field_label(&c.config, c.lang, &value)
+                ),
                 input: TextInput::with(&current),
                 purpose: PromptPurpose::FieldValue { key, field: value },
                 error: None,
+                info: Vec::new(),
             });
             vec![]
         }
@@ -701,14 +708,22 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 .config
                 .rejection(&value)
                 .is_some_and(|r| r.action == crate::config::RejectionAction::Duplicate);
+            // Named by its label: the code is what the menu showed first.
+            let reason = reason_label(&c.config, c.lang, &value);
+            let note = if duplicate {
+                t.duplicate_note_prompt
+            } else {
+                t.reject_note_prompt
+            };
             c.overlays.push(Overlay::Prompt {
-                title: format!("{} ({value})", t.reject_note_prompt),
+                title: format!("{reason}: {note}"),
                 input: TextInput::default(),
                 purpose: PromptPurpose::RejectNote {
                     key: key.clone(),
                     code: value.clone(),
                 },
                 error: None,
+                info: vec![t.internal_note_hint.to_string()],
             });
             if duplicate {
                 vec![Effect::Request(Request::Originals { key, code: value })]
@@ -785,6 +800,7 @@ pub fn open_prompt_for_ticket(
         input: TextInput::default(),
         purpose,
         error: None,
+        info: Vec::new(),
     });
     vec![]
 }
@@ -925,6 +941,7 @@ pub fn open_attach_prompt(c: &mut Console) -> Vec<Effect> {
         input: TextInput::with(&newest),
         purpose: PromptPurpose::MajorAttach { keys },
         error: None,
+        info: Vec::new(),
     });
     vec![]
 }
@@ -1041,7 +1058,7 @@ fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> 
                 // Refused until complete: say exactly what is still missing.
                 form.error = Some(format!(
                     "{}: {}",
-                    catalogue(c.lang).dossier_missing,
+                    catalogue(c.lang).dossier_missing_n.word(empty.len() as i64),
                     empty.join(", ")
                 ));
                 c.overlays.push(Overlay::Dossier(form));
@@ -1456,6 +1473,7 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
         input: TextInput::default(),
         purpose: PromptPurpose::Evidence { key, item },
         error: None,
+        info: Vec::new(),
     });
     vec![]
 }

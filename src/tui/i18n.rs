@@ -2,7 +2,76 @@
 //! draws comes from here (action descriptions live with `Action`), so a
 //! translation is one place to edit and a missing one fails to compile.
 
-use crate::config::Lang;
+use crate::config::{Config, Lang};
+
+/// A word that follows (or precedes) a count: singular for one, plural
+/// otherwise, so "1 reporte abierto" and "2 reportes abiertos" both read.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted {
+    pub one: &'static str,
+    pub many: &'static str,
+}
+
+impl Counted {
+    /// The word for `n` of them.
+    pub fn word(&self, n: i64) -> &'static str {
+        if n == 1 { self.one } else { self.many }
+    }
+
+    /// `n` and its word: "1 reporte abierto".
+    pub fn of(&self, n: i64) -> String {
+        format!("{n} {}", self.word(n))
+    }
+}
+
+/// `n` and `one` or `many` after it, for counts said once (status lines).
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// What the console calls a ticket's field: the built-in columns by the
+/// words of the new-ticket form, the others by their configured label
+/// (the id when the configuration has none).
+pub fn field_label(cfg: &Config, lang: Lang, id: &str) -> String {
+    let t = catalogue(lang);
+    let builtin = match id {
+        "title" => Some(t.title_label),
+        "description" => Some(t.description),
+        "impact" => Some(t.impact),
+        "urgency" => Some(t.urgency),
+        "service" => Some(t.f_service),
+        "priority" => Some(t.f_priority),
+        // "Asignado a" heads the detail's line; alone, the field is "Asignado".
+        "assignee" => Some(match lang {
+            Lang::Es => "Asignado",
+            Lang::En => t.f_assignee,
+        }),
+        "level" => Some(t.f_level),
+        "status" => Some(t.f_status),
+        _ => None,
+    };
+    match builtin {
+        Some(label) => label.to_string(),
+        None => cfg
+            .field(id)
+            .map_or_else(|| id.to_string(), |f| f.label.get(lang).to_string()),
+    }
+}
+
+/// A workflow state by the name the workflow of tickets of `type_id` gives
+/// it (workflows name one id differently: `in_progress` is "En curso" in
+/// one, "En diagnóstico y solución" in another); the id when it has none.
+pub fn state_label(cfg: &Config, lang: Lang, type_id: &str, state: &str) -> String {
+    cfg.workflow_for_type(type_id)
+        .and_then(|wf| wf.states.iter().find(|s| s.id.get_ref() == state))
+        .map_or_else(|| state.to_string(), |s| s.name.get(lang).to_string())
+}
+
+/// A rejection reason by its configured label (the code when unknown).
+pub fn reason_label(cfg: &Config, lang: Lang, code: &str) -> String {
+    cfg.rejection(code)
+        .map_or_else(|| code.to_string(), |r| r.label.get(lang).to_string())
+}
 
 /// One language's UI strings.
 pub struct Catalogue {
@@ -22,7 +91,7 @@ pub struct Catalogue {
     pub loading: &'static str,
     pub no_tickets: &'static str,
     pub no_ticket_selected: &'static str,
-    pub marked: &'static str,
+    pub marked: Counted,
     pub of: &'static str,
     pub filter: &'static str,
     pub view: &'static str,
@@ -49,7 +118,9 @@ pub struct Catalogue {
     pub view_known: &'static str,
     pub major_banner: &'static str,
     pub major_more: &'static str,
-    pub reports_open: &'static str,
+    pub reports_open: Counted,
+    /// After a count of a major incident's reports.
+    pub reports_attached: Counted,
     pub major_detail: &'static str,
     pub reports: &'static str,
     pub known_may_apply: &'static str,
@@ -60,7 +131,10 @@ pub struct Catalogue {
     pub symptom: &'static str,
     pub applied_to: &'static str,
     pub open_first: &'static str,
+    /// Before the key of a ticket no suggested known error matches.
     pub no_known: &'static str,
+    /// After it: how to apply one anyway.
+    pub no_known_hint: &'static str,
     pub attach_prompt: &'static str,
     pub f_type: &'static str,
     pub f_service: &'static str,
@@ -91,6 +165,8 @@ pub struct Catalogue {
     pub hours: &'static str,
     pub dossier_for: &'static str,
     pub dossier_missing: &'static str,
+    /// Before a count of missing dossier fields (a verb in Spanish).
+    pub dossier_missing_n: Counted,
     pub dossier_complete: &'static str,
     /// The matrix of a ticket already at its highest level.
     pub no_level_above: &'static str,
@@ -121,9 +197,9 @@ pub struct Catalogue {
     pub kpi_missing: &'static str,
     pub resolved_per_day: &'static str,
     pub sla_met_per_day: &'static str,
-    pub open_total: &'static str,
+    pub open_total: Counted,
     pub sla_warned: &'static str,
-    pub sla_breached: &'static str,
+    pub sla_breached: Counted,
     pub help_title: &'static str,
     pub palette_title: &'static str,
     pub palette_hint: &'static str,
@@ -150,6 +226,10 @@ pub struct Catalogue {
     pub evidence_prompt: &'static str,
     pub justification_prompt: &'static str,
     pub reject_note_prompt: &'static str,
+    /// The note prompt of a duplicate, whose note starts with the original's key.
+    pub duplicate_note_prompt: &'static str,
+    /// Under a rejection's note: where the note goes (not to the caller).
+    pub internal_note_hint: &'static str,
     pub likely_originals: &'static str,
     pub dossier_path_prompt: &'static str,
     pub value_prompt: &'static str,
@@ -188,7 +268,10 @@ pub static ES: Catalogue = Catalogue {
     loading: "cargando…",
     no_tickets: "Ningún ticket coincide.",
     no_ticket_selected: "Seleccione un ticket en la cola (1) y pulse Enter.",
-    marked: "marcados",
+    marked: Counted {
+        one: "marcado",
+        many: "marcados",
+    },
     of: "de",
     filter: "filtro",
     view: "vista",
@@ -215,7 +298,14 @@ pub static ES: Catalogue = Catalogue {
     view_known: "Errores conocidos",
     major_banner: "⚠ INCIDENTE MAYOR",
     major_more: "más",
-    reports_open: "reportes abiertos",
+    reports_open: Counted {
+        one: "reporte abierto",
+        many: "reportes abiertos",
+    },
+    reports_attached: Counted {
+        one: "reporte adjunto",
+        many: "reportes adjuntos",
+    },
     major_detail: "⚠ Incidente mayor",
     reports: "Reportes adjuntos",
     known_may_apply: "Errores conocidos que pueden aplicar",
@@ -226,7 +316,8 @@ pub static ES: Catalogue = Catalogue {
     symptom: "Síntoma",
     applied_to: "Incidentes vinculados",
     open_first: "Abra el ticket (Enter) para ver sus errores conocidos",
-    no_known: "ningún error conocido coincide con",
+    no_known: "ningún error conocido sugerido coincide con",
+    no_known_hint: "para aplicar otro: paleta (:) known CLAVE",
     attach_prompt: "Adjuntar al incidente mayor (clave)",
     f_type: "Tipo",
     f_service: "Servicio",
@@ -257,6 +348,10 @@ pub static ES: Catalogue = Catalogue {
     hours: "Horario",
     dossier_for: "Dossier para escalar",
     dossier_missing: "Falta",
+    dossier_missing_n: Counted {
+        one: "Falta",
+        many: "Faltan",
+    },
     dossier_complete: "Completo: se puede escalar",
     no_level_above: "No hay nivel superior: el ticket ya está en el más alto de la matriz",
     not_applicable: "No aplica",
@@ -286,9 +381,15 @@ pub static ES: Catalogue = Catalogue {
     kpi_missing: "Indicadores: faltan resultados SLA de tickets cerrados; `guardia report` los calcula una vez",
     resolved_per_day: "Resueltos por día",
     sla_met_per_day: "SLA de resolución cumplido por día",
-    open_total: "abiertos",
+    open_total: Counted {
+        one: "abierto",
+        many: "abiertos",
+    },
     sla_warned: "en alerta",
-    sla_breached: "incumplidos",
+    sla_breached: Counted {
+        one: "incumplido",
+        many: "incumplidos",
+    },
     help_title: "Ayuda: teclas activas",
     palette_title: "Paleta de comandos",
     palette_hint: "escriba para buscar · ↑↓ elegir · Enter ejecutar · Esc cerrar · también: goto CLAVE, assign OPERADOR, approve ID MOTIVO, link CLAVE, known CLAVE",
@@ -314,8 +415,10 @@ pub static ES: Catalogue = Catalogue {
     worklog_prompt: "Trabajo: duración y nota (p. ej. 30m revisé el log)",
     evidence_prompt: "Evidencia del paso",
     justification_prompt: "Justificación del cambio de prioridad",
-    reject_note_prompt: "Nota para el solicitante (opcional; si es duplicado, empiece por la clave original)",
-    likely_originals: "Duplicado de (clave y nota) · originales probables",
+    reject_note_prompt: "nota interna (opcional)",
+    duplicate_note_prompt: "clave del original y nota interna",
+    internal_note_hint: "Queda en el historial del ticket; el solicitante no la ve.",
+    likely_originals: "Originales probables (escriba la clave al inicio de la nota):",
     dossier_path_prompt: "Guardar el dossier en el archivo",
     value_prompt: "Nuevo valor",
     status_note_prompt: "Nota del cambio de estado (opcional)",
@@ -352,7 +455,10 @@ pub static EN: Catalogue = Catalogue {
     loading: "loading…",
     no_tickets: "No ticket matches.",
     no_ticket_selected: "Select a ticket in the queue (1) and press Enter.",
-    marked: "marked",
+    marked: Counted {
+        one: "marked",
+        many: "marked",
+    },
     of: "of",
     filter: "filter",
     view: "view",
@@ -379,7 +485,14 @@ pub static EN: Catalogue = Catalogue {
     view_known: "Known errors",
     major_banner: "⚠ MAJOR INCIDENT",
     major_more: "more",
-    reports_open: "open reports",
+    reports_open: Counted {
+        one: "open report",
+        many: "open reports",
+    },
+    reports_attached: Counted {
+        one: "attached report",
+        many: "attached reports",
+    },
     major_detail: "⚠ Major incident",
     reports: "Attached reports",
     known_may_apply: "Known errors that may apply",
@@ -390,7 +503,8 @@ pub static EN: Catalogue = Catalogue {
     symptom: "Symptom",
     applied_to: "Linked incidents",
     open_first: "Open the ticket (Enter) to see its known errors",
-    no_known: "no known error matches",
+    no_known: "no suggested known error matches",
+    no_known_hint: "to apply another: palette (:) known KEY",
     attach_prompt: "Attach to major incident (key)",
     f_type: "Type",
     f_service: "Service",
@@ -421,6 +535,10 @@ pub static EN: Catalogue = Catalogue {
     hours: "Hours",
     dossier_for: "Dossier to escalate",
     dossier_missing: "Missing",
+    dossier_missing_n: Counted {
+        one: "Missing",
+        many: "Missing",
+    },
     dossier_complete: "Complete: ready to escalate",
     no_level_above: "No level above: the ticket is already at the highest level of the matrix",
     not_applicable: "Not applicable",
@@ -450,9 +568,15 @@ pub static EN: Catalogue = Catalogue {
     kpi_missing: "Indicators: finished tickets lack their SLA outcome; `guardia report` computes them once",
     resolved_per_day: "Resolved per day",
     sla_met_per_day: "Resolution SLA met per day",
-    open_total: "open",
+    open_total: Counted {
+        one: "open",
+        many: "open",
+    },
     sla_warned: "warned",
-    sla_breached: "breached",
+    sla_breached: Counted {
+        one: "breached",
+        many: "breached",
+    },
     help_title: "Help: active keys",
     palette_title: "Command palette",
     palette_hint: "type to search · ↑↓ choose · Enter run · Esc close · also: goto KEY, assign OPERATOR, approve ID REASON, link KEY, known KEY",
@@ -478,8 +602,10 @@ pub static EN: Catalogue = Catalogue {
     worklog_prompt: "Work: duration and note (e.g. 30m checked the log)",
     evidence_prompt: "Evidence for the step",
     justification_prompt: "Why the priority changes",
-    reject_note_prompt: "Note for the requester (optional; for a duplicate, start with the original's key)",
-    likely_originals: "Duplicate of (key and note) · likely originals",
+    reject_note_prompt: "internal note (optional)",
+    duplicate_note_prompt: "original's key, then internal note",
+    internal_note_hint: "Kept in the ticket's timeline; the requester does not see it.",
+    likely_originals: "Likely originals (type the key at the start of the note):",
     dossier_path_prompt: "Write the dossier to the file",
     value_prompt: "New value",
     status_note_prompt: "Note for the status change (optional)",

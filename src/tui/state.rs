@@ -357,6 +357,9 @@ pub enum Overlay {
         /// after it): shown in the prompt until it is sent again or closed,
         /// so it stays readable while the text is corrected.
         error: Option<String>,
+        /// Lines shown under the text, each whole on its own line (the
+        /// likely originals of a duplicate): a title is cut to the box.
+        info: Vec<String>,
     },
     Dossier(DossierForm),
     NewTicket(NewTicketForm),
@@ -400,11 +403,7 @@ pub fn target_label(keys: &[String], lang: Lang) -> Option<String> {
         [] => None,
         [one] => Some(one.clone()),
         [a, b] => Some(format!("{a}, {b}")),
-        many => Some(format!(
-            "{} {}",
-            many.len(),
-            super::i18n::catalogue(lang).marked
-        )),
+        many => Some(super::i18n::catalogue(lang).marked.of(many.len() as i64)),
     }
 }
 

@@ -362,6 +362,7 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
                         level: d.to_level,
                     },
                     error: None,
+                    info: Vec::new(),
                 });
                 vec![]
             }
@@ -422,7 +423,7 @@ pub fn apply_known(c: &mut Console, known: Option<String>) -> Vec<Effect> {
             match c.detail.extras.known.first() {
                 Some(k) => k.key.clone(),
                 None => {
-                    c.complain(format!("{key}: {}", t.no_known));
+                    c.complain(format!("{} {key}; {}", t.no_known, t.no_known_hint));
                     return vec![];
                 }
             }
@@ -1088,23 +1089,27 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
         }
         Reply::Originals { key, code, tickets } => {
             // Still rejecting that ticket as a duplicate (not again, with
-            // another reason, after Esc): list them in the prompt's title.
-            // Not typed into the note for the operator: a key arriving while
-            // they type would be linked in place of the one they meant.
+            // another reason, after Esc): list them in the prompt, one per
+            // line with its key first, so no box width hides a key (a
+            // title is cut to the box). Not typed into the note for the
+            // operator: a key arriving while they type would be linked in
+            // place of the one they meant.
             let label = catalogue(c.lang).likely_originals;
             if let Some(Overlay::Prompt {
-                title,
                 purpose: PromptPurpose::RejectNote { key: k, code: c2 },
+                info,
                 ..
             }) = c.overlays.last_mut()
                 && *k == key
                 && *c2 == code
                 && !tickets.is_empty()
             {
-                let list: Vec<String> = tickets.iter().map(|(k, t)| format!("{k} {t}")).collect();
-                // In place of the general note title, which would push
-                // them out of a narrow prompt.
-                *title = format!("{label}: {}", list.join(" · "));
+                // A second answer (the database changed) replaces the first.
+                if let Some(at) = info.iter().position(|l| l == label) {
+                    info.truncate(at);
+                }
+                info.push(label.to_string());
+                info.extend(tickets.iter().map(|(k, t)| format!("  {k}  {t}")));
             }
             vec![]
         }

@@ -5,6 +5,7 @@
 //! see what a reporter typed raw. Long work runs on a thread of its own
 //! with its own connection, so the queue keeps answering meanwhile.
 
+use super::i18n::count;
 use super::msg::{
     Conflict, ConflictHead, DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, PageDir, Reply,
     Request, Row, SolvedHint, WriteOp,
@@ -221,6 +222,10 @@ fn linked_brief(t: &Ticket) -> LinkedBrief {
 
 /// How many suggestions the detail lists.
 const KNOWN_SHOWN: usize = 3;
+
+/// How many similar open tickets the new-ticket form lists (as many as
+/// `guardia new` does).
+const SIMILAR_SHOWN: usize = 5;
 
 /// What the detail shows beyond the ticket: for a ticket of the queue the
 /// known errors that may apply (one knowledge query), and for a major
@@ -500,15 +505,25 @@ fn handle(
             service,
             title,
         } => {
-            let open = crate::domain::lifecycle::open_states(&app.config.workflows);
+            // As `guardia new` lists them: tickets still being worked, not
+            // problems or known errors (those are suggested, not duplicated).
+            let cfg = &app.config;
             let hits = app
                 .reader()
-                .similar_open(&title, &service, &open, None, 5)
+                .similar(&title, &service, None)
                 .unwrap_or_default();
             Reply::Similar {
                 generation,
                 tickets: hits
                     .into_iter()
+                    .filter(|h| cfg.record_of(&h.ticket.ticket_type) == RecordKind::Ticket)
+                    .filter(|h| {
+                        cfg.workflow_for_type(&h.ticket.ticket_type)
+                            .is_some_and(|wf| {
+                                crate::domain::lifecycle::working(wf, &h.ticket.status)
+                            })
+                    })
+                    .take(SIMILAR_SHOWN)
                     .map(|h| (sanitize_line(&h.ticket.key), sanitize_line(&h.ticket.title)))
                     .collect(),
             }
@@ -744,33 +759,41 @@ fn write(
             let who = to
                 .clone()
                 .unwrap_or_else(|| msg("nadie".into(), "nobody".into()));
-            (
-                bulk(
-                    &keys,
-                    results,
-                    msg(format!("asignado a {who}"), format!("assigned to {who}")),
-                ),
-                None,
-            )
+            let done = |n: usize| {
+                msg(
+                    format!("{} a {who}", if n == 1 { "asignado" } else { "asignados" }),
+                    format!("assigned to {who}"),
+                )
+            };
+            (bulk(&keys, results, done), None)
         }
         WriteOp::Move { keys, state, note } => {
+            // The state by the name each ticket's workflow gives it (one
+            // name, unless the marked tickets follow different workflows).
+            let mut names: Vec<String> = Vec::new();
             let results: Vec<Result<(), String>> = keys
                 .iter()
                 .map(|k| {
                     app.move_to(actor, k, &state, note.as_deref(), &[])
-                        .map(|_| ())
+                        .map(|t| {
+                            let name = super::i18n::state_label(
+                                &app.config,
+                                app.lang,
+                                &t.ticket_type,
+                                &t.status,
+                            );
+                            if !names.contains(&name) {
+                                names.push(name);
+                            }
+                        })
                         .map_err(|e| about(k, &e))
                 })
                 .collect();
             refused.extend(failed_keys(&keys, &results));
-            (
-                bulk(
-                    &keys,
-                    results,
-                    msg(format!("movido a {state}"), format!("moved to {state}")),
-                ),
-                None,
-            )
+            let name = names.join(" / ");
+            // "ahora" agrees with any number of tickets.
+            let done = |_: usize| msg(format!("ahora {name}"), format!("now {name}"));
+            (bulk(&keys, results, done), None)
         }
         WriteOp::Comment { key, body } => {
             // A leading "!" makes it an internal note, hidden from the requester.
@@ -824,6 +847,9 @@ fn write(
             value,
             justification,
         } => {
+            // "Label → value", the value as the ticket now holds it: no
+            // adjective to agree with the field's gender.
+            let label = super::i18n::field_label(&app.config, app.lang, &field);
             let r = app
                 .set(
                     actor,
@@ -831,11 +857,9 @@ fn write(
                     &[(field.clone(), value)],
                     justification.as_deref(),
                 )
-                .map(|_| {
-                    msg(
-                        format!("{key}: {field} actualizado"),
-                        format!("{key}: {field} updated"),
-                    )
+                .map(|t| {
+                    let now = value_words(&app.config, app.lang, &t, &field);
+                    format!("{key}: {label} → {now}")
                 });
             (r.map_err(err), Some(key))
         }
@@ -853,9 +877,10 @@ fn write(
             let r = app
                 .reject(actor, &key, &code, original.as_deref(), note.as_deref())
                 .map(|rj| {
+                    let reason = super::i18n::reason_label(&app.config, app.lang, &code);
                     let mut m = msg(
-                        format!("{key}: rechazado ({code})"),
-                        format!("{key}: rejected ({code})"),
+                        format!("{key}: rechazado ({reason})"),
+                        format!("{key}: rejected ({reason})"),
                     );
                     if let Some(g) = rj.guidance {
                         m.push_str(&format!(" — {g}"));
@@ -935,9 +960,10 @@ fn write(
             let r = app
                 .major_attach(actor, &major, &keys, true)
                 .map(|(attached, passed)| {
+                    let n = attached.len() as i64;
                     let mut m = msg(
-                        format!("{major}: {} adjunto(s)", attached.len()),
-                        format!("{major}: {} attached", attached.len()),
+                        format!("{major}: {}", count(n, "adjunto", "adjuntos")),
+                        format!("{major}: {n} attached"),
                     );
                     if !attached.is_empty() {
                         m.push_str(&format!(" ({})", attached.join(", ")));
@@ -991,15 +1017,62 @@ fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-/// "3 tickets: moved to x" or the failures, one per ticket.
-fn bulk(keys: &[String], results: Vec<Result<(), String>>, done: String) -> Result<String, String> {
+/// "3 tickets: ahora En curso" or the failures, one per ticket; `done`
+/// says what happened to that many tickets (a participle agrees with it).
+fn bulk(
+    keys: &[String],
+    results: Vec<Result<(), String>>,
+    done: impl Fn(usize) -> String,
+) -> Result<String, String> {
     let failed: Vec<String> = results.into_iter().filter_map(Result::err).collect();
     let ok = keys.len() - failed.len();
+    // "ticket" is the word in both languages.
+    let tickets = count(ok as i64, "ticket", "tickets");
     match (ok, failed.is_empty()) {
-        (_, true) if keys.len() == 1 => Ok(format!("{}: {done}", keys[0])),
-        (_, true) => Ok(format!("{ok} tickets: {done}")),
+        (_, true) if keys.len() == 1 => Ok(format!("{}: {}", keys[0], done(1))),
+        (_, true) => Ok(format!("{tickets}: {}", done(ok))),
         (0, false) => Err(failed.join("; ")),
-        _ => Err(format!("{ok} tickets: {done}; {}", failed.join("; "))),
+        _ => Err(format!("{tickets}: {}; {}", done(ok), failed.join("; "))),
+    }
+}
+
+/// A field's value as a status line shows it after `=` or `p`: a grade or
+/// service by its name, a text by its first line (cut), a blank one said so.
+fn value_words(cfg: &Config, lang: Lang, t: &Ticket, field: &str) -> String {
+    let grade = |grades: &[crate::config::Grade], id: &str| {
+        Config::grade_label(grades, id, lang).to_string()
+    };
+    let text = match field {
+        "priority" => Some(grade(&cfg.priority.priorities, &t.priority)),
+        "impact" => Some(grade(&cfg.priority.impacts, &t.impact)),
+        "urgency" => Some(grade(&cfg.priority.urgencies, &t.urgency)),
+        "service" => Some(
+            cfg.service(&t.service)
+                .map_or_else(|| t.service.clone(), |s| s.name.clone()),
+        ),
+        _ if cfg
+            .field(field)
+            .is_some_and(|f| f.kind == crate::config::FieldKind::Boolean) =>
+        {
+            let yes = t.fields.get(field).and_then(Value::as_bool) == Some(true);
+            Some(
+                match (lang, yes) {
+                    (Lang::Es, true) => "sí",
+                    (Lang::Es, false) => "no",
+                    (Lang::En, true) => "yes",
+                    (Lang::En, false) => "no",
+                }
+                .into(),
+            )
+        }
+        _ => t.core_value(field).or_else(|| t.field_text(field)),
+    };
+    match text {
+        Some(s) => crate::text::truncate_to_width(s.lines().next().unwrap_or_default(), 60),
+        None => match lang {
+            Lang::Es => "(sin valor)".into(),
+            Lang::En => "(no value)".into(),
+        },
     }
 }
 
@@ -1020,13 +1093,30 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
                 .and_then(|s| s.doctor())
                 .map_err(|e| e.to_string())
                 .and_then(|r| {
+                    let es = lang == Lang::Es;
+                    let tickets = count(r.tickets, "ticket", "tickets");
                     if r.healthy() {
-                        Ok(format!("doctor: OK ({} ops, {} tickets)", r.ops, r.tickets))
+                        Ok(if es {
+                            format!(
+                                "doctor: OK ({}, {tickets})",
+                                count(r.ops, "cambio", "cambios")
+                            )
+                        } else {
+                            format!("doctor: OK ({}, {tickets})", count(r.ops, "op", "ops"))
+                        })
                     } else {
-                        Err(format!(
-                            "doctor: {} problem(s); run `guardia doctor` for the list",
-                            r.integrity.len() + r.differences.len()
-                        ))
+                        let n = (r.integrity.len() + r.differences.len()) as i64;
+                        Err(if es {
+                            format!(
+                                "doctor: {}; `guardia doctor` da la lista",
+                                count(n, "problema", "problemas")
+                            )
+                        } else {
+                            format!(
+                                "doctor: {}; run `guardia doctor` for the list",
+                                count(n, "problem", "problems")
+                            )
+                        })
                     }
                 });
             let _ = out.send(Msg::Reply(Reply::Job {
@@ -1239,9 +1329,13 @@ fn sync_line(
     if conflicts > 0 {
         parts.push(t(
             format!(
-                "{conflicts} conflicto(s) por resolver (vista Con conflicto de sincronización)"
+                "{} por resolver (vista Con conflicto de sincronización)",
+                count(conflicts, "conflicto", "conflictos")
             ),
-            format!("{conflicts} conflict(s) to settle (view Sync conflicts)"),
+            format!(
+                "{} to settle (view Sync conflicts)",
+                count(conflicts, "conflict", "conflicts")
+            ),
         ));
     }
     let (mut ops, mut files, mut tickets) = (0u64, 0usize, 0usize);
@@ -1259,14 +1353,24 @@ fn sync_line(
     }
     let imported = (ops > 0).then(|| {
         t(
-            format!("importados {ops} cambio(s), {tickets} ticket(s), de {files} archivo(s)"),
-            format!("imported {ops} change(s), {tickets} ticket(s), from {files} file(s)"),
+            format!(
+                "importados {}, {}, de {}",
+                count(ops as i64, "cambio", "cambios"),
+                count(tickets as i64, "ticket", "tickets"),
+                count(files as i64, "archivo", "archivos")
+            ),
+            format!(
+                "imported {}, {}, from {}",
+                count(ops as i64, "change", "changes"),
+                count(tickets as i64, "ticket", "tickets"),
+                count(files as i64, "file", "files")
+            ),
         )
     });
     let exported = r.exported.as_ref().map(|e| {
         t(
-            format!("exportados {} cambio(s)", e.ops),
-            format!("exported {} change(s)", e.ops),
+            format!("exportados {}", count(e.ops as i64, "cambio", "cambios")),
+            format!("exported {}", count(e.ops as i64, "change", "changes")),
         )
     });
     match (imported, exported) {
@@ -1490,7 +1594,7 @@ mod tests {
         };
         assert_eq!(
             sync_line(false, &r, None, 0),
-            "synced: imported 7 change(s), 3 ticket(s), from 2 file(s)"
+            "synced: imported 7 changes, 3 tickets, from 2 files"
         );
         r.refused = vec![
             "/mnt/c/5b7e/sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database was not changed".into(),
@@ -1501,12 +1605,56 @@ mod tests {
         assert_eq!(
             line,
             "synced: file refused: sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database \
-             was not changed (and 1 more); 2 conflict(s) to settle (view Sync conflicts); \
-             imported 7 change(s), 3 ticket(s), from 2 file(s); pushed; not trusted yet: MAD \
+             was not changed (and 1 more); 2 conflicts to settle (view Sync conflicts); \
+             imported 7 changes, 3 tickets, from 2 files; pushed; not trusted yet: MAD \
              (key fingerprint 1234)"
         );
         let es = sync_line(true, &FolderReport::default(), None, 0);
         assert_eq!(es, "sincronizado: nada nuevo");
+    }
+
+    #[test]
+    fn a_sync_line_counts_one_in_the_singular() {
+        use crate::app::sync::{ImportOutcome, ImportReport};
+        use crate::app::transport::FolderReport;
+        let r = FolderReport {
+            folder: "/mnt/c/5b7e".into(),
+            imported: vec![ImportReport {
+                file: "a.gdb".into(),
+                exporter: "LYO".into(),
+                outcome: ImportOutcome::Imported {
+                    changesets: 1,
+                    new_ops: 1,
+                    tickets: 1,
+                },
+                warnings: Vec::new(),
+            }],
+            ..Default::default()
+        };
+        assert_eq!(
+            sync_line(false, &r, None, 1),
+            "synced: 1 conflict to settle (view Sync conflicts); imported 1 change, 1 ticket, \
+             from 1 file"
+        );
+        assert_eq!(
+            sync_line(true, &r, None, 1),
+            "sincronizado: 1 conflicto por resolver (vista Con conflicto de sincronización); \
+             importados 1 cambio, 1 ticket, de 1 archivo"
+        );
+    }
+
+    #[test]
+    fn a_bulk_change_counts_one_ticket_in_the_singular() {
+        let keys: Vec<String> = ["BOG-1", "BOG-2"].map(String::from).into();
+        let done = |n: usize| if n == 1 { "asignado" } else { "asignados" }.to_string();
+        assert_eq!(
+            bulk(&keys, vec![Ok(()), Err("BOG-2: no".into())], done),
+            Err("1 ticket: asignado; BOG-2: no".into())
+        );
+        assert_eq!(
+            bulk(&keys, vec![Ok(()), Ok(())], done),
+            Ok("2 tickets: asignados".into())
+        );
     }
 
     #[test]

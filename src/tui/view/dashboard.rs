@@ -29,14 +29,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     let b = block(
         c,
         format!(
-            " {} · {} {} · SLA {} {}, {} {} ",
+            " {} · {} · SLA {} {}, {} ",
             t.dashboard,
-            d.open_total,
-            t.open_total,
+            t.open_total.of(d.open_total),
             d.sla_warned,
             t.sla_warned,
-            d.sla_breached,
-            t.sla_breached
+            t.sla_breached.of(d.sla_breached)
         ),
         true,
     );

@@ -100,11 +100,10 @@ pub fn lines(
     if let Some(open) = extras.children_open {
         out.push(Line::from(Span::styled(
             format!(
-                "{} · {} {} · {open} {}",
+                "{} · {} · {}",
                 t.major_detail,
-                extras.linked.len(),
-                t.reports.to_lowercase(),
-                t.reports_open
+                t.reports_attached.of(extras.linked.len() as i64),
+                t.reports_open.of(open as i64)
             ),
             th.banner,
         )));
@@ -173,7 +172,15 @@ pub fn lines(
     ));
     out.push(field(c, t.f_updated, time(tk.updated_at)));
     if let Some(r) = &tk.reject_reason {
-        out.push(field(c, t.f_reject, r.clone()));
+        // The reason as the rejection rules name it, with its code (what
+        // `guardia reject --reason` and the reports use).
+        let label = crate::tui::i18n::reason_label(cfg, lang, r);
+        let shown = if label == *r {
+            label
+        } else {
+            format!("{label} ({r})")
+        };
+        out.push(field(c, t.f_reject, shown));
     }
     out.push(Line::default());
     // A known error's description is its symptom.

@@ -143,12 +143,19 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             th.ok,
         )));
     } else {
+        // By label, as the items below and the `E` form name them.
+        let missing: Vec<&str> = d
+            .items
+            .iter()
+            .filter(|i| i.value.is_none())
+            .map(|i| i.label.as_str())
+            .collect();
         lines.push(Line::from(Span::styled(
             format!(
                 "✗ {} {}: {}",
-                t.dossier_missing,
-                d.missing.len(),
-                d.missing.join(", ")
+                t.dossier_missing_n.word(missing.len() as i64),
+                missing.len(),
+                missing.join(", ")
             ),
             th.missing,
         )));

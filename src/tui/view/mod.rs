@@ -109,8 +109,12 @@ fn draw_banner(f: &mut Frame, c: &Console, area: Rect) {
     }
     let t = catalogue(c.lang);
     let mut text = format!(
-        " {} {} {} · {} · {} {}",
-        t.major_banner, m.key, m.title, m.service, m.children_open, t.reports_open
+        " {} {} {} · {} · {}",
+        t.major_banner,
+        m.key,
+        m.title,
+        m.service,
+        t.reports_open.of(m.children_open as i64)
     );
     if c.majors.len() > 1 {
         text.push_str(&format!(" · +{} {}", c.majors.len() - 1, t.major_more));

@@ -51,6 +51,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             title,
             input,
             error,
+            info,
             ..
         } => {
             let w = centered(area, 70, 5).width.saturating_sub(2);
@@ -70,10 +71,16 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                 })
                 .collect();
             let error_lines = super::clip_lines(error_lines, most, usize::from(w), c.theme.error);
-            let h = 5 + u16::try_from(error_lines.len()).unwrap_or(0);
+            // Wrapped, not cut: each starts with what matters (a key).
+            let info_lines: Vec<Line> = info
+                .iter()
+                .flat_map(|l| super::wrap::wrap(Line::from(sanitize_line(l)), usize::from(w)))
+                .collect();
+            let h = 5 + u16::try_from(error_lines.len() + info_lines.len()).unwrap_or(0);
             let r = centered(area, 70, h);
             let mut lines = vec![input_line(c, input, usize::from(w), true)];
             lines.extend(error_lines);
+            lines.extend(info_lines);
             lines.push(Line::default());
             lines.push(Line::from(Span::styled(
                 catalogue(c.lang).input_hint,
@@ -97,7 +104,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             lines.push(Line::from(Span::styled(
                 format!(
                     "{} {}: {}",
-                    t.dossier_missing,
+                    t.dossier_missing_n.word(empty.len() as i64),
                     empty.len(),
                     empty.join(", ")
                 ),

@@ -31,7 +31,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         None => title.push_str(" (…)"),
     }
     if !q.marked.is_empty() {
-        title.push_str(&format!(" · {} {}", q.marked.len(), t.marked));
+        title.push_str(&format!(" · {}", t.marked.of(q.marked.len() as i64)));
     }
     let fl = &q.fields;
     let mut parts: Vec<String> = Vec::new();
