@@ -1129,3 +1129,42 @@ fn a_signed_op_whose_value_has_the_wrong_shape_is_refused_before_any_write() {
     assert_eq!(shown["comments"][0]["body"], "Se llama al usuario");
     assert_eq!(shown["worklog"][0]["minutes"], 30);
 }
+
+/// Two exports to the same file at once: each writes its own temporary
+/// file, one publishes a whole bundle and the other says the file exists
+/// (its changes stay unsent). Before, both wrote into one temporary file:
+/// a corrupt bundle, reported as written, with the changes marked as sent.
+#[test]
+fn two_exports_to_one_file_at_once_leave_one_whole_bundle() {
+    let s = sites(2);
+    s[0].ok(&["generate", "--tickets", "2000", "--seed", "3"]);
+    let out = s[0].path().join("same.gdb");
+    let spawn = || {
+        s[0].std_cmd_as("ana")
+            .args(["sync", "export", "--out", &out.to_string_lossy()])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn")
+    };
+    let (a, b) = (spawn(), spawn());
+    let results = [
+        a.wait_with_output().expect("a"),
+        b.wait_with_output().expect("b"),
+    ];
+    let won = results.iter().filter(|o| o.status.success()).count();
+    assert_eq!(won, 1, "{results:?}");
+    let lost = results.iter().find(|o| !o.status.success()).expect("loser");
+    assert!(
+        String::from_utf8_lossy(&lost.stderr).contains("already exists"),
+        "{lost:?}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(s[0].path())
+        .expect("dir")
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(import(&s[1], &out).contains("imported"));
+    assert_eq!(s[1].json(&["doctor", "--json"])["tickets"], 2000);
+}

@@ -81,12 +81,13 @@ fn io_err(path: &Path, cause: std::io::Error) -> AppError {
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), AppError> {
-    let tmp = path.with_file_name(format!(
-        ".{}.tmp",
-        path.file_name()
+    let tmp = crate::sync::format::temporary_beside(
+        path.parent(),
+        &path
+            .file_name()
             .map(|n| n.to_string_lossy())
-            .unwrap_or_default()
-    ));
+            .unwrap_or_default(),
+    );
     // A failure names the file, not its temporary name.
     let failed = |e| AppError::from(crate::sync::format::write_failed(path, e));
     let written = std::fs::write(&tmp, bytes)

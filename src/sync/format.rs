@@ -508,6 +508,22 @@ pub fn write_failed(path: &Path, cause: std::io::Error) -> SyncError {
     SyncError::Invalid(format!("cannot write {}: {what}", path.display()))
 }
 
+/// A temporary name for `name` in `dir` that no other process uses: two
+/// exports to the same file at once each write their own, and the one that
+/// loses the race to publish says the file exists, instead of both writing
+/// into one file (a corrupt bundle, reported as written).
+pub fn temporary_beside(dir: Option<&Path>, name: &str) -> std::path::PathBuf {
+    let unique = format!(
+        ".{name}.{}-{}.tmp",
+        std::process::id(),
+        &uuid::Uuid::new_v4().simple().to_string()[..8]
+    );
+    match dir {
+        Some(d) => d.join(unique),
+        None => std::path::PathBuf::from(unique),
+    }
+}
+
 /// Writes a bundle to `path` (through a temporary name in the same
 /// directory, synced and renamed, so a reader never sees half a file).
 /// `sign` signs the file's SHA-256. An existing file is never replaced: it
@@ -534,10 +550,7 @@ pub fn write_bundle(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "bundle.gdb".into());
-    let tmp = match dir {
-        Some(d) => d.join(format!(".{name}.tmp")),
-        None => std::path::PathBuf::from(format!(".{name}.tmp")),
-    };
+    let tmp = temporary_beside(dir, &name);
     // A failure names the file the user asked for, not the temporary one.
     let result = write_to(&tmp, header, changesets, sign).map_err(|e| match e {
         SyncError::Io { cause, .. } => write_failed(path, cause),
@@ -577,11 +590,11 @@ fn write_to(
             header_json.len()
         )));
     }
+    // Its own file: another export to the same name writes another one.
     let file = std::fs::OpenOptions::new()
         .read(true)
         .write(true)
-        .create(true)
-        .truncate(true)
+        .create_new(true)
         .open(tmp)
         .map_err(e)?;
     let mut w = BufWriter::new(file);
