@@ -123,3 +123,33 @@ fn two_processes_creating_500_tickets_each() {
     assert!(out.contains("into 1000 tickets"), "{out}");
     assert!(out.contains("the tables match the operation log"), "{out}");
 }
+
+/// A read while another process holds the write lock (a long import) is
+/// not held up for the writer's minute of patience when the database needs
+/// bringing up to date first (here the SLA configuration changed): it says
+/// another process is writing, leaves that to the next command, and reads.
+#[test]
+fn a_read_during_another_write_leaves_the_update_to_the_next_command() {
+    let env = Env::new();
+    let key = env.incident("Portal lento", "Las consultas tardan un minuto.");
+    env.write_config(
+        "sla.toml",
+        &default_config("sla.toml").replace("warn_percent = 80", "warn_percent = 70"),
+    );
+    let holder = rusqlite::Connection::open(&env.db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("hold the write lock");
+    let out = env.output_as("ana", &["list", "--limit", "5"]);
+    holder.execute_batch("ROLLBACK").expect("release");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&key));
+    assert!(
+        stderr.contains("another process is writing to the database, so due workflow timers and SLA clocks were not brought up to date; the next command does it"),
+        "{stderr}"
+    );
+    // Released, the next command brings it up to date without a word.
+    let out = env.output_as("ana", &["list", "--limit", "5"]);
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}

@@ -348,7 +348,13 @@ impl App {
         // reads (4x faster at 1M tickets than the default cache).
         self.store.begin_bulk()?;
         let result = self.rebuild_sla_clocks_inner(fingerprint);
-        self.store.end_bulk()?;
+        if result.is_ok() {
+            self.store.end_bulk()?;
+        } else {
+            // Nothing to checkpoint, and a checkpoint would wait for the
+            // process whose write stopped the rebuild.
+            self.store.end_bulk_settings()?;
+        }
         result
     }
 

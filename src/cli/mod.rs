@@ -536,12 +536,25 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
 /// clocks current (see `App::prepare`). A database this process cannot
 /// write (read-only file, full disk) must not stop reads: say so and go on.
 pub(crate) fn prepare_quietly(app: &mut App) {
-    if let Err(e) = app.prepare() {
-        eprintln!(
+    // Another process writing (a long import) must not hold a read up for
+    // a minute: the next command brings the database up to date.
+    let usual = app.store.set_write_patience(PREPARE_PATIENCE);
+    let prepared = app.prepare();
+    app.store.set_write_patience(usual);
+    match prepared {
+        Ok(()) => {}
+        Err(AppError::Store(crate::store::StoreError::Busy { .. })) => eprintln!(
+            "guardia: warning: another process is writing to the database, so due workflow timers and SLA clocks were not brought up to date; the next command does it (or `guardia tick`)"
+        ),
+        Err(e) => eprintln!(
             "guardia: warning: workflow timers and SLA clocks could not be brought up to date ({e}); run `guardia tick` once the database is writable"
-        );
+        ),
     }
 }
+
+/// How long bringing the database up to date before a command waits for
+/// another process's write.
+const PREPARE_PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 fn assignments(raw: &[String]) -> Result<Vec<(String, String)>, AppError> {
     raw.iter().map(|a| app::parse_assignment(a)).collect()

@@ -145,6 +145,8 @@ pub struct Store {
     read_only: Option<ReadOnlyCause>,
     /// Ops committed to the log through this handle.
     ops_recorded: u64,
+    /// How long a write waits for another process's lock.
+    patience: Duration,
 }
 
 impl StoreError {
@@ -613,6 +615,7 @@ impl Store {
             site,
             read_only: Some(cause),
             ops_recorded: 0,
+            patience: WRITE_PATIENCE,
         })
     }
 
@@ -677,6 +680,7 @@ impl Store {
             site,
             read_only: None,
             ops_recorded: 0,
+            patience: WRITE_PATIENCE,
         })
     }
 
@@ -718,12 +722,28 @@ impl Store {
     /// re-plan on each new binding; the hot plans are pinned by composite
     /// indexes and checked with EXPLAIN QUERY PLAN in the tests instead.
     pub fn end_bulk(&self) -> Result<(), StoreError> {
+        self.end_bulk_settings()?;
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(|e| self.err(e))
+    }
+
+    /// The normal settings again, without the checkpoint: for a bulk load
+    /// that wrote nothing.
+    pub fn end_bulk_settings(&self) -> Result<(), StoreError> {
         self.conn
             .execute_batch(
                 "PRAGMA cache_size = -16000; PRAGMA mmap_size = 0;
-                 PRAGMA wal_autocheckpoint = 1000; PRAGMA wal_checkpoint(TRUNCATE);",
+                 PRAGMA wal_autocheckpoint = 1000;",
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// How long writes wait for another process's lock from now on (the
+    /// usual minute, or less for work that can wait for the next command);
+    /// returns the patience it had.
+    pub fn set_write_patience(&mut self, patience: Duration) -> Duration {
+        std::mem::replace(&mut self.patience, patience)
     }
 
     /// SQLite's counter of commits made by *other* connections to this
@@ -760,24 +780,41 @@ impl Store {
         }
         let started = Instant::now();
         let path = self.path.clone();
+        // BEGIN IMMEDIATE itself waits out SQLite's busy timeout: a patience
+        // shorter than that is kept only if the timeout is as short.
+        let short = self.patience < BUSY_TIMEOUT;
+        if short {
+            let _ = self.conn.busy_timeout(self.patience);
+        }
         let tx = loop {
-            match self
+            let patience = self.patience;
+            let e = match self
                 .conn
                 .transaction_with_behavior(TransactionBehavior::Immediate)
             {
-                Ok(tx) => break tx,
-                Err(e) if is_busy(&e) && started.elapsed() < WRITE_PATIENCE => {
-                    std::thread::sleep(Duration::from_millis(20));
-                }
-                Err(e) if is_busy(&e) => {
-                    return Err(StoreError::Busy {
-                        path,
-                        secs: WRITE_PATIENCE.as_secs(),
+                Ok(tx) => {
+                    if short {
+                        let _ = tx.busy_timeout(BUSY_TIMEOUT);
                     }
-                    .into());
+                    break tx;
                 }
-                Err(e) => return Err(sqlite_err(&path, e).into()),
+                Err(e) => e,
+            };
+            if is_busy(&e) && started.elapsed() < patience {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
             }
+            if short {
+                let _ = self.conn.busy_timeout(BUSY_TIMEOUT);
+            }
+            if is_busy(&e) {
+                return Err(StoreError::Busy {
+                    path,
+                    secs: patience.as_secs(),
+                }
+                .into());
+            }
+            return Err(sqlite_err(&path, e).into());
         };
         let (next_seq, last_hlc, next_ticket): (i64, i64, i64) = tx
             .query_row(
