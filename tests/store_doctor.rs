@@ -1,6 +1,9 @@
 //! Rebuild equivalence: after a seeded random mix of every kind of change,
 //! `doctor` rebuilds the tables from the operation log and finds them equal;
 //! after a derived table is tampered with, it says so and exits non-zero.
+//! It only reads: a writer holding the lock does not make it wait or fail,
+//! and on a database this user may only read it checks everything and
+//! leaves nothing beside the file.
 
 mod common;
 
@@ -633,4 +636,214 @@ fn doctor_is_not_fooled_by_an_operator_writing_at_the_same_time() {
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         assert!(writer.join().expect("writer") > 0, "the writer wrote");
     });
+}
+
+/// Another process holding the write lock (a long `sync import` or
+/// `generate`, or any SQLite client in `BEGIN IMMEDIATE`) with a change not
+/// yet committed: `doctor` only reads one snapshot, so it neither waits for
+/// the lock nor reports it. It used to run FTS5's integrity check as an
+/// INSERT, which waited 5 s per index and then printed SQLite's "database
+/// is locked" as damage, with "restore a backup".
+#[test]
+fn doctor_neither_waits_for_nor_blames_a_writer_holding_the_lock() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "60", "--seed", "5"]);
+    let writer = Connection::open(&env.db).expect("open");
+    writer
+        .execute_batch(
+            "BEGIN IMMEDIATE;
+             UPDATE ticket SET title = 'a change not committed yet' WHERE key = 'BOG-1';",
+        )
+        .expect("take the write lock");
+    let out = env.output_as("ana", &["doctor"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("integrity: ok\n"), "{stdout}");
+    assert!(
+        stdout.contains("the tables match the operation log"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("locked"), "{stdout}");
+    assert!(stderr.is_empty(), "{stderr}");
+    writer.execute_batch("ROLLBACK").expect("rollback");
+}
+
+/// FTS5's own check of an index's structure still runs (inside SQLite's
+/// integrity check, which reads): a damaged structure record is reported
+/// and named as the full-text index's.
+#[test]
+fn doctor_still_checks_the_full_text_index_itself() {
+    let (_env, stdout, stderr) = tampered(
+        "UPDATE ticket_fts_data
+         SET block = substr(block, 1, length(block) / 2) || x'ff' || substr(block, length(block) / 2 + 2)
+         WHERE id = 10",
+    );
+    assert!(stdout.contains("full-text index: "), "{stdout}");
+    assert!(stdout.contains("ticket_fts"), "{stdout}");
+    assert!(stderr.contains("doctor found problems"), "{stderr}");
+}
+
+// A database this user may read but not write: the reader is real, as in
+// tests/store_readonly.rs (`nobody` when the tests run as root, the
+// file's modes otherwise).
+
+const NOBODY: libc::uid_t = 65534;
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+}
+
+/// Runs guardia as a user who may read the database but not write it.
+fn as_reader(env: &Env, args: &[&str]) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = env.std_cmd_as("ana");
+    cmd.args(args);
+    if is_root() {
+        // SAFETY: only async-signal-safe calls between fork and exec.
+        unsafe {
+            cmd.pre_exec(|| {
+                if libc::setgroups(0, std::ptr::null()) != 0
+                    || libc::setgid(NOBODY) != 0
+                    || libc::setuid(NOBODY) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
+    cmd.output().expect("run guardia")
+}
+
+fn files_beside(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(env.db.parent().expect("folder"))
+        .expect("folder")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// The database made readable but not writable for the reader, in a
+/// folder the reader may write (so SQLite could create files there).
+fn read_only_for_the_reader(env: &Env) {
+    chmod(env.path(), 0o755);
+    for entry in std::fs::read_dir(&env.cfg).expect("cfg") {
+        chmod(&entry.expect("entry").path(), 0o644);
+    }
+    chmod(&env.cfg, 0o755);
+    let folder = env.db.parent().expect("folder");
+    if is_root() {
+        chmod(&env.db, 0o644);
+        chmod(folder, 0o777);
+    } else {
+        chmod(&env.db, 0o444);
+        chmod(folder, 0o755);
+    }
+}
+
+fn restore(env: &Env) {
+    chmod(env.db.parent().expect("folder"), 0o755);
+    chmod(&env.db, 0o644);
+}
+
+/// `doctor` on a database this user may only read: it checks everything
+/// (integrity, both full-text indexes, the replay) without writing, says
+/// the database is healthy, and leaves nothing beside it. It used to run
+/// FTS5's check as an INSERT ("attempt to write a readonly database", then
+/// "restore a backup") and to leave -wal and -shm files of the reader's,
+/// which the owner could then not write.
+#[test]
+fn doctor_on_a_read_only_database_checks_it_and_writes_nothing() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "40", "--seed", "3"]);
+    assert_eq!(files_beside(&env), ["guardia.db"], "closed cleanly");
+    read_only_for_the_reader(&env);
+    let out = as_reader(&env, &["doctor"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert!(stdout.contains("integrity: ok\n"), "{stdout}");
+    assert!(
+        stdout.contains("the tables match the operation log"),
+        "{stdout}"
+    );
+    assert!(stderr.is_empty(), "{stderr}");
+    assert_eq!(files_beside(&env), ["guardia.db"]);
+    let json = as_reader(&env, &["doctor", "--json"]);
+    assert!(json.status.success());
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(report["integrity"], serde_json::json!(["ok"]));
+    assert_eq!(report["ops"], op_count(&env));
+    assert_eq!(files_beside(&env), ["guardia.db"]);
+    // The owner still writes.
+    restore(&env);
+    env.ok(&["comment", "BOG-1", "después del doctor"]);
+}
+
+/// The same while the owner works (its -wal and -shm there, holding
+/// changes not yet in the file): the reader's `doctor` reads those
+/// changes too and creates nothing.
+#[test]
+fn doctor_on_a_read_only_database_reads_a_writer_s_uncheckpointed_changes() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "40", "--seed", "3"]);
+    read_only_for_the_reader(&env);
+    // Opened as the owner: the -wal and -shm are the owner's.
+    let owner = Connection::open(&env.db).expect("open");
+    owner
+        .query_row("PRAGMA wal_autocheckpoint = 0", [], |_| Ok(()))
+        .and_then(|()| owner.query_row("SELECT count(*) FROM op", [], |_| Ok(())))
+        .expect("open the WAL");
+    env.ok(&["comment", "BOG-1", "todavía en el WAL"]);
+    let before = files_beside(&env);
+    assert_eq!(before, ["guardia.db", "guardia.db-shm", "guardia.db-wal"]);
+    let out = as_reader(&env, &["doctor", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(report["integrity"], serde_json::json!(["ok"]));
+    assert_eq!(report["differences"], serde_json::json!([]));
+    let ops: i64 = owner
+        .query_row("SELECT count(*) FROM op", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(report["ops"], ops, "the comment in the WAL was replayed");
+    assert_eq!(files_beside(&env), before);
+    drop(owner);
+    restore(&env);
+}
+
+/// A damaged database this user may only read: `doctor` reports the
+/// damage (exit 1) and still creates nothing beside the file.
+#[test]
+fn doctor_on_a_damaged_read_only_database_writes_nothing() {
+    let env = Env::new();
+    env.ok(&["generate", "--tickets", "200", "--seed", "5"]);
+    let healthy = std::fs::read(&env.db).expect("read");
+    read_only_for_the_reader(&env);
+    for page in [2usize, 60] {
+        let mut bytes = healthy.clone();
+        let at = 4096 * (page - 1);
+        bytes[at..at + 4096].fill(0xde);
+        restore(&env);
+        std::fs::write(&env.db, &bytes).expect("write");
+        read_only_for_the_reader(&env);
+        let out = as_reader(&env, &["doctor"]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "page {page}: {stdout}");
+        assert!(stdout.contains("integrity:"), "page {page}: {stdout}");
+        assert_eq!(files_beside(&env), ["guardia.db"], "page {page}");
+    }
+    restore(&env);
 }

@@ -1,12 +1,18 @@
 //! Proof that the derived tables are exactly what the operation log says:
 //! replays the whole log into a fresh in-memory database with the same
 //! materialization code, compares every derived table row by row, and runs
-//! SQLite's own integrity checks.
+//! SQLite's own integrity checks. It only reads the file: it never waits
+//! for a writer's lock, and a user who may only read the database can run
+//! it without leaving anything beside the file.
 
 use super::ops::Op;
 use super::query::op_from_row;
-use super::{Store, StoreError, apply, merge, schema};
-use rusqlite::Connection;
+use super::{
+    Access, BUSY_TIMEOUT, Store, StoreError, apply, companion_path, is_busy, merge, schema,
+    uri_path,
+};
+use rusqlite::{Connection, OpenFlags};
+use std::path::Path;
 
 /// What `doctor` found.
 #[derive(Debug, Clone, Default, serde::Serialize)]
@@ -29,17 +35,33 @@ impl Report {
 
     /// The report on a file too damaged to replay: what SQLite's own check
     /// says of it, read without changing it, and why nothing was compared.
-    pub fn unreadable(path: &std::path::Path, detail: &str) -> Report {
-        let integrity = Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .and_then(|c| {
-            c.prepare("PRAGMA integrity_check")?
-                .query_map([], |r| r.get::<_, String>(0))?
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .unwrap_or_else(|e| vec![format!("the check itself failed: {e}")]);
+    pub fn unreadable(path: &Path, detail: &str) -> Report {
+        let check = |uri: &str| {
+            Connection::open_with_flags(
+                uri,
+                OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .and_then(|c| {
+                c.busy_timeout(BUSY_TIMEOUT)?;
+                c.prepare("PRAGMA integrity_check")?
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        };
+        let read_only = Access::of(path).read_only().is_some();
+        let mut result = Err(rusqlite::Error::InvalidQuery);
+        for uri in read_uris(path, read_only) {
+            result = check(&uri);
+            if result.is_ok() {
+                break;
+            }
+        }
+        let integrity = match result {
+            Ok(lines) => lines.into_iter().map(integrity_line).collect(),
+            Err(e) => vec![format!("the check itself failed: {e}")],
+        };
         Report {
             integrity,
             unreadable: Some(format!("the file is damaged ({detail})")),
@@ -57,34 +79,55 @@ const FTS_INDEXES: &[(&str, &str)] = &[
 /// At most this many differing rows are listed per table.
 const MAX_LISTED: usize = 20;
 
+/// How the replay may open the file at `path` to read it, best first, as
+/// `file:` URIs. The store's own connection keeps the -wal and -shm files
+/// open when this user may write the database. A user who may not must
+/// leave nothing beside it, as `Store::open_to_read` does: with a writer at
+/// work (its -wal and -shm there) the shared memory is only read, and
+/// otherwise the file is read as immutable, which creates nothing and
+/// takes no lock.
+fn read_uris(path: &Path, read_only: bool) -> Vec<String> {
+    let file = format!("file:{}?mode=ro", uri_path(path));
+    if !read_only {
+        return vec![file];
+    }
+    let live = companion_path(path, "-wal").exists() && companion_path(path, "-shm").exists();
+    let mut uris = Vec::new();
+    if live {
+        uris.push(format!("{file}&readonly_shm=1"));
+    }
+    uris.push(format!("{file}&immutable=1"));
+    uris
+}
+
+/// A line of SQLite's integrity check of the attached file, worded for
+/// the operator: it names the index a line of FTS5's check is about, not
+/// the schema the replay gave the file.
+fn integrity_line(line: String) -> String {
+    let line = line
+        .replace("*** in database disk ***\n", "")
+        .replace("*** in database main ***\n", "");
+    match FTS_INDEXES.iter().find(|(index, _)| line.contains(index)) {
+        Some((index, what)) => format!("{what}: {}", line.replace(&format!("disk.{index}"), index)),
+        None => line,
+    }
+}
+
 impl Store {
-    /// Replays the log and compares. Everything but the full-text index's
-    /// own integrity check reads one snapshot of the file (attached to the
-    /// in-memory replay, inside one transaction), so operators writing at
-    /// the same time cannot make a healthy database look damaged.
+    /// Replays the log and compares. Everything reads one snapshot of the
+    /// file (attached to the in-memory replay, inside one read
+    /// transaction), so operators writing at the same time cannot make a
+    /// healthy database look damaged, and a writer holding the lock does
+    /// not hold `doctor` up.
     pub fn doctor(&self) -> Result<Report, StoreError> {
         let mut report = Report::default();
-        let e = |e| self.err(e);
-        // FTS5's integrity check is written as an INSERT, so it runs on its
-        // own; it checks the index against itself, not against the log.
-        for (index, what) in FTS_INDEXES {
-            if let Err(err) = self.conn().execute(
-                &format!("INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"),
-                [],
-            ) {
-                report.integrity.push(format!("{what}: {err}"));
-            }
-        }
-
+        let e = |e| self.doctor_err(e);
         let mut mem = Connection::open_in_memory().map_err(e)?;
         schema::migrations()
             .to_latest(&mut mem)
             .map_err(|err| StoreError::Integrity(format!("migration failed: {err}")))?;
-        let disk_path = self.path().to_string_lossy().into_owned();
-        mem.busy_timeout(std::time::Duration::from_secs(5))
-            .map_err(e)?;
-        mem.execute("ATTACH DATABASE ?1 AS disk", [&disk_path])
-            .map_err(e)?;
+        mem.busy_timeout(BUSY_TIMEOUT).map_err(e)?;
+        self.attach_file(&mem)?;
         for (index, _) in FTS_INDEXES {
             mem.execute_batch(&format!(
                 "CREATE VIRTUAL TABLE temp.{index}_vocab_log USING fts5vocab(main, {index}, row);
@@ -93,14 +136,21 @@ impl Store {
             .map_err(e)?;
         }
         let tx = mem.transaction().map_err(e)?;
-        let checks: Vec<String> = tx
+        // Since SQLite 3.44 this also runs FTS5's own check of both
+        // full-text indexes (the one its 'integrity-check' command runs,
+        // which is written as an INSERT and so would need the write lock
+        // and a writable file); it checks each index against itself, and
+        // the comparison below checks it against the log.
+        report.integrity = tx
             .prepare("PRAGMA disk.integrity_check")
             .and_then(|mut st| {
                 st.query_map([], |r| r.get::<_, String>(0))?
                     .collect::<Result<Vec<_>, _>>()
             })
-            .map_err(e)?;
-        report.integrity.splice(0..0, checks);
+            .map_err(e)?
+            .into_iter()
+            .map(integrity_line)
+            .collect();
         let fk: Vec<String> = tx
             .prepare("PRAGMA disk.foreign_key_check")
             .and_then(|mut st| {
@@ -202,6 +252,50 @@ impl Store {
             .map_err(e)?;
         tx.rollback().map_err(e)?;
         Ok(report)
+    }
+
+    /// Attaches the file to the replay's connection as `disk`, to read
+    /// only ([`read_uris`]).
+    fn attach_file(&self, mem: &Connection) -> Result<(), StoreError> {
+        let mut last = None;
+        // As the store's own connection reads it: one opened only to read
+        // must not have SQLite create anything beside the file.
+        let read_only = self.read_only().is_some()
+            || self.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
+        for uri in read_uris(self.path(), read_only) {
+            // A shared memory that cannot be read only shows at the first read.
+            let attached = mem
+                .execute("ATTACH DATABASE ?1 AS disk", [&uri])
+                .and_then(|_| {
+                    mem.query_row("SELECT count(*) FROM disk.sqlite_schema", [], |r| {
+                        r.get::<_, i64>(0)
+                    })
+                });
+            match attached {
+                Ok(_) => return Ok(()),
+                Err(err) => {
+                    let _ = mem.execute("DETACH DATABASE disk", []);
+                    last = Some(err);
+                }
+            }
+        }
+        Err(last.map_or_else(
+            || StoreError::Integrity("the database file could not be attached".into()),
+            |err| self.doctor_err(err),
+        ))
+    }
+
+    /// A failure while reading: a lock that outlasted the busy timeout (a
+    /// writer's checkpoint, a recovery) is said as such, never as SQLite's
+    /// bare "database is locked".
+    fn doctor_err(&self, e: rusqlite::Error) -> StoreError {
+        if is_busy(&e) {
+            return StoreError::Busy {
+                path: self.path().into(),
+                secs: BUSY_TIMEOUT.as_secs(),
+            };
+        }
+        self.err(e)
     }
 }
 
