@@ -409,3 +409,132 @@ fn joining_through_a_folder_names_the_file_to_give() {
     assert!(err.contains("keys/<site id>.pub"), "{err}");
     assert!(!env.db.exists());
 }
+
+/// `guardia` with no command and no database of one's own (the overview,
+/// since its output is a pipe): the first run makes the example database in
+/// `HOME/data/guardia`. Spawned, so a test can kill it or start several.
+fn first_run(env: &Env) -> std::process::Child {
+    let home = env.path().join("home");
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_guardia"));
+    for v in [
+        "GUARDIA_DB",
+        "GUARDIA_CONFIG",
+        "GUARDIA_LANG",
+        "LANG",
+        "LC_ALL",
+    ] {
+        c.env_remove(v);
+    }
+    c.env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("GUARDIA_USER", "ana")
+        .env("GUARDIA_NOW", NOW)
+        .args(["--lang", "en"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn guardia")
+}
+
+fn example_dir(env: &Env) -> std::path::PathBuf {
+    env.path().join("home/data/guardia")
+}
+
+/// Asserts a run of `guardia` ended well, on one complete example database,
+/// without a word of damage or advice to remove a file.
+fn assert_used_the_whole_example(run: std::process::Output) {
+    let out = String::from_utf8_lossy(&run.stdout);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(run.status.success(), "stderr: {err}\nstdout: {out}");
+    assert!(out.contains("example.db (400 tickets)"), "{out}");
+    assert!(out.contains("(example database)"), "{out}");
+    for word in ["damaged", "backup", "rm ", "empty file", "already exists"] {
+        assert!(!err.contains(word), "`{word}` on stderr: {err}");
+    }
+}
+
+/// What is in the data directory, sorted.
+fn data_files(env: &Env) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(example_dir(env))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
+/// A first run killed while it makes the example database (at once, a few
+/// milliseconds in, or once its first file shows in the data directory)
+/// used to leave a half-made `example.db` that every later run called
+/// damaged beyond repair. The database is built aside now: the next run
+/// clears the leftover and makes the whole example.
+#[test]
+fn a_first_run_killed_early_leaves_nothing_in_the_way() {
+    let moments = [0, 5, 15, 30, 60, 120].map(Some).into_iter().chain([None]);
+    for moment in moments {
+        let env = Env::empty();
+        let mut run = first_run(&env);
+        match moment {
+            Some(ms) => std::thread::sleep(std::time::Duration::from_millis(ms)),
+            // As soon as it has begun writing the database.
+            None => {
+                while data_files(&env)
+                    .iter()
+                    .all(|f| !f.contains("example.db") || f.ends_with(".lock"))
+                {
+                    assert!(
+                        run.try_wait().expect("poll").is_none(),
+                        "the first run ended before it was killed"
+                    );
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+            }
+        }
+        run.kill().expect("kill");
+        run.wait().expect("reap");
+        let after_kill = data_files(&env);
+        let again = first_run(&env).wait_with_output().expect("run");
+        assert_used_the_whole_example(again);
+        assert_eq!(
+            data_files(&env),
+            ["example.db"],
+            "left behind after a kill at {moment:?} ms (then {after_kill:?})"
+        );
+        // Every command takes it for the example database it is.
+        let home = env.path().join("home");
+        let out = assert_cmd::Command::cargo_bin("guardia")
+            .expect("bin")
+            .env_remove("GUARDIA_DB")
+            .env_remove("GUARDIA_CONFIG")
+            .env("HOME", &home)
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("GUARDIA_USER", "ana")
+            .env("GUARDIA_NOW", NOW)
+            .args(["--lang", "en", "list", "--json", "--limit", "1"])
+            .output()
+            .expect("list");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains("using the example database"), "{err}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("\"key\": \"BOG-400\""));
+    }
+}
+
+/// First runs started together used to race to make the example database:
+/// some failed (`already exists`, `an empty file … rm`, `restore it from a
+/// backup`). Now one builds it and the others wait for it, then use it.
+#[test]
+fn first_runs_started_together_share_one_example_database() {
+    let env = Env::empty();
+    let runs: Vec<_> = (0..4).map(|_| first_run(&env)).collect();
+    for run in runs {
+        assert_used_the_whole_example(run.wait_with_output().expect("run"));
+    }
+    assert_eq!(data_files(&env), ["example.db"]);
+}

@@ -2,10 +2,11 @@
 //! (configuration, keymap, database, identity) is checked here, before the
 //! terminal is switched to raw mode, so errors print like any other.
 
+use super::init::{BuildLock, clear_leftover};
 use super::{Cli, EXAMPLE_DB, default_db};
 use crate::app::{self, App, Clock, identity};
 use crate::config::{Config, Lang};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 use crate::text::sanitize_line;
 use crate::tui::keymap::Keymap;
 use crate::tui::state::{Console, Identity};
@@ -28,25 +29,62 @@ pub fn console_db(cli: &Cli, config: &Config, clock: Clock, lang: Lang) -> Resul
     }
     let example = db.with_file_name(EXAMPLE_DB);
     if !example.exists() {
-        eprintln!(
-            "guardia: creating an example database at {} (run `guardia init` for your own)",
-            example.display()
-        );
-        let store = Store::create(&example, &config.settings.defaults.site_code)?;
-        let mut app = App::new(config.clone(), store, clock, lang);
-        if let Err(e) = app::generate::generate(
-            &mut app,
-            EXAMPLE_TICKETS,
-            42,
-            app::generate::History::Full,
-            |_| {},
-        ) {
-            drop(app);
-            Store::remove_files(&example);
-            return Err(e.into());
-        }
+        create_example(&example, config, clock, lang)?;
     }
     Ok((example, true))
+}
+
+/// Builds the example database the way `init` builds one: under a staging
+/// name, published at `example` with a hard link only when complete. A first
+/// run killed partway thus leaves nothing at `example` (its staging file is
+/// cleared by the next run), and first runs started together take turns
+/// under the build lock: the first builds, the others wait and use its work.
+fn create_example(example: &Path, config: &Config, clock: Clock, lang: Lang) -> Result<()> {
+    let _lock = match BuildLock::try_take(example)? {
+        Some(lock) => lock,
+        None => {
+            eprintln!(
+                "guardia: waiting for another guardia to finish creating the example database at {}…",
+                example.display()
+            );
+            BuildLock::wait(example)?
+        }
+    };
+    if example.exists() {
+        // Built by the run we waited for.
+        return Ok(());
+    }
+    let staging = Store::staging_path(example);
+    clear_leftover(&staging, "guardia")?;
+    eprintln!(
+        "guardia: creating an example database at {} (run `guardia init` for your own)",
+        example.display()
+    );
+    let store = Store::create(&staging, &config.settings.defaults.site_code)
+        .map_err(|e| e.about(example))?;
+    let mut app = App::new(config.clone(), store, clock, lang);
+    let generated = app::generate::generate(
+        &mut app,
+        EXAMPLE_TICKETS,
+        42,
+        app::generate::History::Full,
+        |_| {},
+    );
+    // Closed before it moves: closing folds the WAL into the file.
+    drop(app);
+    let published = match generated {
+        Ok(_) => match Store::publish_staged(&staging, example) {
+            // Put there by something that takes no lock (an older guardia):
+            // it is used like one found at the start.
+            Err(StoreError::Exists { .. }) => Ok(()),
+            other => other.map_err(anyhow::Error::from),
+        },
+        Err(e) => Err(e.into()),
+    };
+    // Leave nothing half-made behind (after a publish, the staging name is
+    // already gone).
+    Store::remove_files(&staging);
+    published
 }
 
 pub fn run(

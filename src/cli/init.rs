@@ -39,9 +39,14 @@ pub(super) fn init(
         );
     }
     nothing_in_the_way(db)?;
-    let _lock = InitLock::take(db)?;
+    let Some(_lock) = BuildLock::try_take(db)? else {
+        bail!(
+            "another `guardia init` is creating {} right now; wait for it to finish, then use that database",
+            db.display()
+        );
+    };
     let staging = Store::staging_path(db);
-    clear_leftover(&staging)?;
+    clear_leftover(&staging, "guardia init")?;
     let store = Store::create_in(&staging, &code, joining.as_ref().map(|(d, _)| d.as_str()))
         .map_err(|e| e.about(db))?;
     let mut msg = format!("created database {} for site {code}\n", db.display());
@@ -128,66 +133,90 @@ fn nothing_in_the_way(db: &Path) -> Result<(), StoreError> {
     Err(StoreError::Exists { path: db.into() })
 }
 
-/// Removes what an interrupted `init` left at `staging` (only ever run
-/// under the lock, so no other `init` is writing it).
-fn clear_leftover(staging: &Path) -> Result<()> {
+/// Removes what an interrupted build left at `staging` (only ever run
+/// under the [`BuildLock`], so no other process is writing it); `retry` is
+/// the command to run again once the operator has cleared the way.
+pub(super) fn clear_leftover(staging: &Path, retry: &str) -> Result<()> {
     Store::remove_files(staging);
     if std::fs::symlink_metadata(staging).is_ok() {
         bail!(
-            "cannot clear {}, left by an earlier init: it is not a file guardia made; remove it, then run `guardia init` again",
+            "cannot clear {}, left by an earlier interrupted run: it is not a file guardia made; remove it, then run `{retry}` again",
             staging.display()
         );
     }
     Ok(())
 }
 
-/// An exclusive lock on `.NAME.init.lock` beside the database, held while
-/// one `init` builds it. The operating system drops it when the process
-/// ends, however it ends, so a killed `init` never blocks the next one.
-struct InitLock {
+/// An exclusive lock on `.NAME.init.lock` beside a database, held while one
+/// process builds it (`init`, or a first run making the example database).
+/// The operating system drops it when the process ends, however it ends,
+/// so a killed build never blocks the next one.
+pub(super) struct BuildLock {
     path: PathBuf,
     _file: std::fs::File,
 }
 
-impl InitLock {
-    fn take(db: &Path) -> Result<InitLock> {
+impl BuildLock {
+    /// Takes the lock for building `db`, or `None` at once when another
+    /// process holds it.
+    pub(super) fn try_take(db: &Path) -> Result<Option<BuildLock>, StoreError> {
+        Self::take(db, false)
+    }
+
+    /// Takes the lock for building `db`, waiting for the process that holds
+    /// it to finish (or to die).
+    pub(super) fn wait(db: &Path) -> Result<BuildLock, StoreError> {
+        loop {
+            if let Some(lock) = Self::take(db, true)? {
+                return Ok(lock);
+            }
+        }
+    }
+
+    fn take(db: &Path, wait: bool) -> Result<Option<BuildLock>, StoreError> {
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
         let mut path = Store::staging_path(db).into_os_string();
         path.push(".lock");
         let path = PathBuf::from(path);
+        let failed = |cause| StoreError::Create {
+            path: db.into(),
+            cause,
+        };
         Store::private_parent_dir(db)?;
-        let file = {
-            use std::os::unix::fs::OpenOptionsExt;
-            std::fs::OpenOptions::new()
+        loop {
+            let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .truncate(false)
                 .mode(0o600)
                 .open(&path)
-                .map_err(|cause| StoreError::Create {
-                    path: db.into(),
-                    cause,
-                })?
-        };
-        if let Err(e) = file.try_lock() {
-            return match e {
-                std::fs::TryLockError::WouldBlock => bail!(
-                    "another `guardia init` is creating {} right now; wait for it to finish, then use that database",
-                    db.display()
-                ),
-                std::fs::TryLockError::Error(cause) => Err(StoreError::Create {
-                    path: db.into(),
-                    cause,
+                .map_err(failed)?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) if wait => file.lock().map_err(failed)?,
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(std::fs::TryLockError::Error(cause)) => return Err(failed(cause)),
+            }
+            // The holder before us removes the file as it lets go (see
+            // `Drop`): a lock on a removed file excludes nobody, since the
+            // next process creates and locks a new one; take that instead.
+            let held = file.metadata().map_err(failed)?;
+            match std::fs::metadata(&path) {
+                Ok(now) if now.dev() == held.dev() && now.ino() == held.ino() => {
+                    return Ok(Some(BuildLock { path, _file: file }));
                 }
-                .into()),
-            };
+                Ok(_) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(failed(e)),
+            }
         }
-        Ok(InitLock { path, _file: file })
     }
 }
 
-impl Drop for InitLock {
+impl Drop for BuildLock {
     fn drop(&mut self) {
-        // Removed while still held: nobody can take a lock on it meanwhile.
+        // Removed while still held: whoever opened it meanwhile sees, once
+        // it has the lock, that the file is gone, and starts over.
         let _ = std::fs::remove_file(&self.path);
     }
 }
