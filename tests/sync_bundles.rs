@@ -839,3 +839,51 @@ fn sites_that_share_a_code_are_named_by_site_id() {
     let err = s[0].fail(&["sync", "trust", &q1]);
     assert!(err.contains("same code as site QUI"), "{err}");
 }
+
+/// Syncs of one database through one folder at once take turns (one lock
+/// per database and folder): its changes are written once, in one
+/// bundle. A run that waited longer than a write would says so, having
+/// done nothing.
+#[test]
+fn syncs_of_one_database_through_one_folder_at_once_write_each_change_once() {
+    let s = sites(2);
+    let folder = s[0].path().join("compartido");
+    std::fs::create_dir_all(&folder).expect("shared folder");
+    let f = folder.to_string_lossy().to_string();
+    let k = ticket(&s[0], "Caída del ERP");
+    let busy = format!(
+        "guardia: another sync of this database through the folder {f} is running; wait for it to finish and try again"
+    );
+    let runs: Vec<std::process::Child> = (0..4)
+        .map(|_| {
+            s[0].std_cmd_as(&s[0].user)
+                .args(["sync", "folder", &f])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn guardia")
+        })
+        .collect();
+    let mut synced = 0;
+    for run in runs {
+        let out = run.wait_with_output().expect("wait for guardia");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || (out.status.code() == Some(1) && stderr.trim_end() == busy),
+            "{:?}: {stderr}",
+            out.status
+        );
+        synced += usize::from(out.status.success());
+    }
+    assert!(synced >= 1);
+    let bundles: Vec<_> = walk(&folder)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gdb"))
+        .collect();
+    assert_eq!(bundles.len(), 1, "{bundles:?}");
+    let again = s[0].ok(&["sync", "folder", &f]);
+    assert!(again.contains("nothing new to export"), "{again}");
+    s[1].ok(&["sync", "folder", &f]);
+    assert_eq!(s[1].show(&k)["title"], "Caída del ERP");
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+}

@@ -261,3 +261,121 @@ fn a_repository_named_like_an_option_and_a_bad_branch_name() {
         );
     }
 }
+
+/// Runs `guardia ARGS` as `e`'s operator `n` times at once; returns each
+/// run's exit code and standard error.
+fn at_once(e: &common::Env, n: usize, args: &[&str]) -> Vec<(Option<i32>, String)> {
+    let runs: Vec<std::process::Child> = (0..n)
+        .map(|_| {
+            e.std_cmd_as(&e.user)
+                .args(args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn guardia")
+        })
+        .collect();
+    runs.into_iter()
+        .map(|r| {
+            let out = r.wait_with_output().expect("wait for guardia");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// Two syncs of one database through one repository at once take turns
+/// (one lock per clone): a run either waits for the other and then
+/// finds its changes sent, or, after waiting as long as a write would,
+/// says that another sync is running, having done nothing. The changes
+/// are committed once, under the message that names them, and another
+/// site imports everything.
+#[test]
+fn two_syncs_of_one_database_at_once_take_turns_in_the_clone() {
+    let s = sites(2);
+    let url = bare_repo(&s[0], "sync.git");
+    let repo = s[0].path().join("sync.git");
+    let k = s[0].incident("ERP sin respuesta", "Nadie puede facturar.");
+    s[0].ok(&["comment", &k, "Bogotá lo revisa"]);
+    let busy = format!(
+        "guardia: another sync of this database through {url} is running; wait for it to finish and try again"
+    );
+    let runs = at_once(&s[0], 2, &["sync", "git", &url]);
+    for (code, stderr) in &runs {
+        assert!(
+            *code == Some(0) || (*code == Some(1) && stderr.trim_end() == busy),
+            "{code:?}: {stderr}"
+        );
+    }
+    assert!(runs.iter().any(|(c, _)| *c == Some(0)), "{runs:?}");
+    let (bog, dataset) = ids(&s[0]);
+    // One commit adds BOG's bundle, and it says what the bundle carries.
+    let adding = git(
+        &[
+            "log",
+            "--format=%s",
+            "--diff-filter=A",
+            "guardia-sync",
+            "--",
+            &format!("{dataset}/sites/{bog}"),
+        ],
+        &repo,
+    );
+    let adding: Vec<&str> = adding.lines().collect();
+    assert_eq!(adding.len(), 1, "{adding:?}");
+    assert!(adding[0].starts_with("guardia: BOG seq 1-"), "{adding:?}");
+    let files = git(
+        &[
+            "ls-tree",
+            "-r",
+            "--name-only",
+            "guardia-sync",
+            "--",
+            &format!("{dataset}/sites/{bog}"),
+        ],
+        &repo,
+    );
+    assert_eq!(files.lines().count(), 1, "one bundle of BOG:\n{files}");
+    let again = s[0].ok(&["sync", "git", &url]);
+    assert!(again.contains("nothing new to export"), "{again}");
+    s[1].ok(&["sync", "git", &url]);
+    assert_eq!(s[1].show(&k)["comments"].as_array().map(Vec::len), Some(1));
+    assert_eq!(dump(&s[0]), dump(&s[1]));
+    assert!(!s[1].ok(&["sync", "status"]).contains("MISSING"));
+}
+
+/// A git command that fails without a word (here a pre-commit hook of the
+/// clone that refuses silently) is still reported usefully: the command,
+/// where it ran and how it ended, never an empty reason.
+#[test]
+fn a_git_command_that_fails_silently_is_still_explained() {
+    let s = sites(1);
+    let url = bare_repo(&s[0], "sync.git");
+    let report = s[0].json(&["sync", "git", &url, "--json"]);
+    let clone = std::path::PathBuf::from(report["clone"].as_str().expect("clone"));
+    let hook = clone.join(".git").join("hooks").join("pre-commit");
+    std::fs::create_dir_all(hook.parent().expect("hooks")).expect("hooks dir");
+    std::fs::write(&hook, "#!/bin/sh\nexit 1\n").expect("hook");
+    Command::new("chmod")
+        .arg("755")
+        .arg(&hook)
+        .status()
+        .expect("chmod");
+    s[0].incident("Correo", "No llega");
+    let (stdout, stderr) = s[0].failed("ana", &["sync", "git", &url]);
+    assert!(stdout.contains("exported 1 changes"), "{stdout}");
+    assert!(
+        stderr.contains("commit --quiet -m guardia: BOG seq")
+            && stderr.contains(&format!(
+                "failed in {} with exit code 1 and gave no reason",
+                clone.display()
+            )),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("failed: ."), "{stderr}");
+    std::fs::remove_file(&hook).expect("rm hook");
+    let out = s[0].ok(&["sync", "git", &url]);
+    assert!(out.contains("pushed"), "{out}");
+}

@@ -3,6 +3,9 @@
 //! writes only its own directory of immutable, content-checked files, so
 //! neither a folder nor a git merge ever sees two writers on one file; a
 //! git sync commits this site's own files and nothing else in its clone.
+//! Two syncs of one database through one folder or clone take turns (a
+//! lock beside the database), so nothing is exported twice and git never
+//! sees two of them in one clone.
 //!
 //! ```text
 //! <root>/<dataset>/keys/<site id>.pub
@@ -16,9 +19,13 @@ use crate::sync::SyncError;
 use crate::sync::keys::KeyFile;
 use serde::Serialize;
 use std::ffi::OsStr;
+use std::os::fd::AsRawFd;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct FolderReport {
@@ -56,6 +63,60 @@ pub struct GitReport {
 
 /// Pushes tried before a sync through git gives up.
 const PUSH_TRIES: u32 = 6;
+
+/// How long a sync waits for another sync of the same database through
+/// the same folder or repository: as long as a write waits for another
+/// process (the store's write patience).
+const SYNC_PATIENCE: Duration = Duration::from_secs(60);
+
+/// A sync's turn at a folder or a clone for one database: an exclusive
+/// `flock` on a file beside the database. The kernel releases it when the
+/// file is closed, so also when the process is killed: a lock file left
+/// behind never blocks the next sync.
+struct SyncLock {
+    _file: Option<std::fs::File>,
+}
+
+impl SyncLock {
+    /// Takes the lock of `path`, waiting while another process holds it;
+    /// `busy` is the error once it has waited [`SYNC_PATIENCE`].
+    fn take(path: &Path, busy: impl FnOnce() -> AppError) -> Result<SyncLock, AppError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(path)
+            .map_err(|e| io_err(path, e))?;
+        let started = Instant::now();
+        loop {
+            // SAFETY: flock only acts on the descriptor, which `file` keeps
+            // open for as long as the call runs.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(SyncLock { _file: Some(file) });
+            }
+            let e = std::io::Error::last_os_error();
+            match e.raw_os_error() {
+                // Polled rather than blocking, so the wait has an end.
+                Some(libc::EWOULDBLOCK) if started.elapsed() < SYNC_PATIENCE => {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Some(libc::EWOULDBLOCK) => return Err(busy()),
+                Some(libc::EINTR) => {}
+                // A filesystem without locks must not stop every sync:
+                // the sync runs unguarded, as it did before locks, and at
+                // worst sends changes twice (importing them twice is
+                // harmless).
+                Some(libc::ENOLCK | libc::EOPNOTSUPP) => return Ok(SyncLock { _file: None }),
+                _ => return Err(io_err(path, e)),
+            }
+        }
+    }
+}
 
 /// Names starting with these are temporary or hidden (our own `.x.tmp`,
 /// editors' and Syncthing's).
@@ -106,7 +167,8 @@ const KEY_SKIPPED: &str = "key not recorded";
 impl App {
     /// Exports this site's new changes into `dir` and imports every bundle
     /// of other sites not imported yet. Files that fail their checks are
-    /// reported and skipped; the rest of the folder still syncs.
+    /// reported and skipped; the rest of the folder still syncs. Waits
+    /// while another sync of this database through `dir` runs.
     pub fn sync_folder(&mut self, dir: &Path, by: &str) -> Result<FolderReport, AppError> {
         // Never created here: a share that is not mounted, or a typo, would
         // otherwise "sync" into a local directory nobody else reads.
@@ -124,6 +186,21 @@ impl App {
                 )
             }));
         }
+        self.refuse_read_only()?;
+        let place = dir.canonicalize().map_err(|e| io_err(dir, e))?;
+        let id = short_hash(place.as_os_str().as_encoded_bytes());
+        let _turn = SyncLock::take(&self.sync_lock(&format!("folder-{id}")), || {
+            AppError::Invalid(format!(
+                "another sync of this database through the folder {} is running; wait for it to finish and try again",
+                dir.display()
+            ))
+        })?;
+        self.folder_cycle(dir, by)
+    }
+
+    /// One cycle of a folder sync in `dir`, which exists; the caller holds
+    /// the lock of `dir` (or of the clone it is).
+    fn folder_cycle(&mut self, dir: &Path, by: &str) -> Result<FolderReport, AppError> {
         let site = self.store.site().clone();
         let root = dir.join(&site.dataset_id);
         let keys_dir = root.join("keys");
@@ -269,10 +346,23 @@ impl App {
     /// rejected push (someone pushed first) pull and push again. Only this
     /// site's own files are committed. A failure once bundles may have
     /// been imported is returned in the report (`error`), with what was
-    /// done.
+    /// done. Waits while another sync of this database through `repo`
+    /// runs.
     pub fn sync_git(&mut self, repo: &str, branch: &str, by: &str) -> Result<GitReport, AppError> {
         check_branch_name(branch)?;
+        self.refuse_read_only()?;
         let clone = self.git_clone_dir(repo);
+        // Taken before the clone is made: two first syncs would clone into
+        // one directory.
+        let _turn = SyncLock::take(
+            &self.sync_lock(&format!("git-{}", short_hash(repo.as_bytes()))),
+            || {
+                AppError::Invalid(format!(
+                    "another sync of this database through {} is running; wait for it to finish and try again",
+                    repo_shown(repo)
+                ))
+            },
+        )?;
         let git = Git { dir: clone.clone() };
         if !clone.join(".git").exists() {
             if let Some(parent) = clone.parent() {
@@ -341,7 +431,7 @@ impl App {
         if has_remote {
             git.merge(&remote_branch)?;
         }
-        let folder = self.sync_folder(&clone, by)?;
+        let folder = self.folder_cycle(&clone, by)?;
         let mut report = GitReport {
             repository: repo.to_string(),
             clone: clone.display().to_string(),
@@ -401,7 +491,7 @@ impl App {
             git.run(&["fetch", "--quiet", "origin"])?;
             git.merge(remote_branch)?;
             // What arrived with the merge is imported before pushing again.
-            let again = self.sync_folder(&clone, by)?;
+            let again = self.folder_cycle(&clone, by)?;
             report.folder.imported.extend(again.imported);
             for r in again.refused {
                 if !report.folder.refused.contains(&r) {
@@ -470,8 +560,7 @@ impl App {
 
     /// Where the clone of `repo` lives: next to the database, one per repository.
     fn git_clone_dir(&self, repo: &str) -> PathBuf {
-        use sha2::{Digest, Sha256};
-        let id = hex::encode(&Sha256::digest(repo.as_bytes())[..6]);
+        let id = short_hash(repo.as_bytes());
         let db = self.store.path();
         let name = db
             .file_name()
@@ -480,6 +569,46 @@ impl App {
         db.with_file_name(format!("{name}.sync"))
             .join(format!("git-{id}"))
     }
+
+    /// The lock file `<name>.lock` of this database's syncs, beside the
+    /// database file itself (a symbolic link to it shares the lock).
+    fn sync_lock(&self, name: &str) -> PathBuf {
+        let db = self.store.path();
+        let db = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());
+        let file = db
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        db.with_file_name(format!("{file}.sync"))
+            .join(format!("{name}.lock"))
+    }
+
+    /// A database opened only to read cannot sync: said before any lock
+    /// file is made beside it or anything is written to a folder.
+    fn refuse_read_only(&self) -> Result<(), AppError> {
+        match self.store.read_only() {
+            Some(cause) => Err(cause.error(self.store.path()).into()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// 12 hex digits of the SHA-256 of `bytes`: names a clone or a lock.
+fn short_hash(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(bytes)[..6])
+}
+
+/// A repository address as messages show it: a user name or token in an
+/// `https://user:token@host/…` address is left out.
+fn repo_shown(repo: &str) -> String {
+    if let Some((scheme, rest)) = repo.split_once("://") {
+        let authority_end = rest.find('/').unwrap_or(rest.len());
+        if let Some(at) = rest[..authority_end].rfind('@') {
+            return format!("{scheme}://…@{}", &rest[at + 1..]);
+        }
+    }
+    repo.to_string()
 }
 
 /// Refuses a branch name git would refuse, before any git command runs
@@ -659,6 +788,39 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>, AppError> {
     Ok(out)
 }
 
+/// Why a git command failed, on one line: git's error output, its lines
+/// joined; else what it printed (`git commit` says "nothing to commit"
+/// there); else how it ended, so a message never ends in nothing.
+fn git_failed(shown: &str, dir: Option<&Path>, out: &Output) -> AppError {
+    let lines = |bytes: &[u8]| -> Vec<String> {
+        String::from_utf8_lossy(bytes)
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let mut said = lines(&out.stderr);
+    if said.is_empty() {
+        said = lines(&out.stdout);
+    }
+    if !said.is_empty() {
+        return AppError::Invalid(format!("`git {shown}` failed: {}", said.join("; ")));
+    }
+    let ended = match (out.status.code(), out.status.signal()) {
+        (Some(code), _) => format!("exit code {code}"),
+        (None, Some(signal)) => format!("killed by signal {signal}"),
+        (None, None) => "no exit code".to_string(),
+    };
+    let (place, there) = match dir {
+        Some(d) => (format!(" in {}", d.display()), " there"),
+        None => (String::new(), ""),
+    };
+    AppError::Invalid(format!(
+        "`git {shown}` failed{place} with {ended} and gave no reason; run it{there} by hand to see why"
+    ))
+}
+
 /// The user's `git`, run in the clone.
 struct Git {
     dir: PathBuf,
@@ -676,18 +838,7 @@ impl Git {
                 .iter()
                 .map(|a| a.as_ref().to_string_lossy().into_owned())
                 .collect();
-            // git's message, its lines joined: it is quoted on one line.
-            let said: Vec<String> = String::from_utf8_lossy(&out.stderr)
-                .lines()
-                .map(str::trim)
-                .filter(|l| !l.is_empty())
-                .map(str::to_string)
-                .collect();
-            return Err(AppError::Invalid(format!(
-                "`git {}` failed: {}",
-                shown.join(" "),
-                said.join("; ")
-            )));
+            return Err(git_failed(&shown.join(" "), dir, &out));
         }
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
@@ -729,11 +880,7 @@ impl Git {
             .output()
             .map_err(cannot_run_git)?;
         if !out.status.success() {
-            return Err(AppError::Invalid(format!(
-                "`git status` failed in {}: {}",
-                self.dir.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )));
+            return Err(git_failed("status", Some(&self.dir), &out));
         }
         let mut changed: Vec<&[u8]> = Vec::new();
         let mut stray: Vec<&[u8]> = Vec::new();
