@@ -845,3 +845,90 @@ fn status_lines_speak_of_fields_and_states_by_name() {
     assert_eq!(shown["priority"], "critical", "{shown:#}");
     assert_eq!(shown["impact"], "high", "{shown:#}");
 }
+
+/// Someone else changes a field while it is being edited from its
+/// pre-filled prompt: Enter is refused instead of undoing their change
+/// unseen, the text typed stays in the prompt with what the field holds
+/// now, and Enter again (the operator has seen it) applies the text.
+#[test]
+fn an_edit_does_not_undo_a_change_made_meanwhile() {
+    let env = Env::new();
+    let key = env.incident("ticket 3", "Sale en blanco");
+    let mut pty = Pty::spawn(&env, 120, 40, &[], &[]);
+    pty.wait_for("ticket 3");
+    pty.send(ENTER);
+    pty.wait_for("Sale en blanco");
+    // `=` on the title, the first field offered: it starts as it is.
+    pty.send("=");
+    pty.wait_for(&format!("Field to set · {key}"));
+    pty.send(ENTER);
+    pty.wait_for(&format!("New value (Title) · {key}"));
+
+    // From another shell, meanwhile; the console shows it.
+    env.ok_as("julia", &["set", &key, "title=CLI title"]);
+    pty.wait_for("CLI title");
+    pty.send(" EDIT");
+    pty.send(ENTER);
+    let screen = pty.wait_for("Title changed meanwhile to 'CLI title' (by julia)");
+    assert!(
+        screen.contains("ticket 3 EDIT"),
+        "the text typed is kept: {screen}"
+    );
+    assert!(
+        screen.contains(&format!("New value (Title) · {key}")),
+        "{screen}"
+    );
+    assert_eq!(env.show(&key)["title"], "CLI title", "nothing was written");
+
+    // Seen: Enter again applies the text.
+    pty.send(ENTER);
+    pty.wait_for(&format!("{key}: Title → ticket 3 EDIT"));
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    assert_eq!(env.show(&key)["title"], "ticket 3 EDIT");
+}
+
+/// The same for the dossier form: a missing field someone fills while the
+/// form is open is not overwritten by the form unseen; the form stays with
+/// everything typed, and `Ctrl-s` again escalates with it.
+#[test]
+fn the_dossier_form_does_not_undo_a_field_filled_meanwhile() {
+    let env = Env::new();
+    let key = env.incident("Impresora del piso 3 no imprime", "Sale en blanco");
+    let mut pty = Pty::spawn(&env, 120, 40, &[], &[]);
+    pty.wait_for("Impresora del piso");
+    pty.send(ENTER);
+    pty.wait_for("Sale en blanco");
+    pty.send("E");
+    let form = pty.wait_for("Dossier to escalate");
+    assert!(form.contains("Incident detail"), "{form}");
+    let count: usize = form
+        .lines()
+        .find_map(|l| l.split("Missing ").nth(1))
+        .and_then(|rest| rest.split(':').next())
+        .and_then(|n| n.trim().parse().ok())
+        .expect("the form says how many fields are missing");
+
+    env.ok_as("julia", &["set", &key, "incident_detail=Visto por julia"]);
+    // Numbers suit every field (text fields take them too).
+    for _ in 0..count {
+        pty.send("12");
+        pty.send(TAB);
+    }
+    pty.send(CTRL_S);
+    let screen = pty.wait_for("Incident detail changed meanwhile to 'Visto por julia' (by julia)");
+    assert!(screen.contains("Dossier to escalate"), "{screen}");
+    let shown = env.show(&key);
+    assert_eq!(shown["level"], 1, "{shown:#}");
+    assert_eq!(shown["fields"]["incident_detail"], "Visto por julia");
+    assert!(shown["fields"]["affected_users"].is_null(), "{shown:#}");
+
+    pty.send(CTRL_S);
+    pty.wait_for("escalated to level 2");
+    pty.send("q");
+    assert_eq!(pty.wait_exit(), 0);
+    let shown = env.show(&key);
+    assert_eq!(shown["level"], 2, "{shown:#}");
+    assert_eq!(shown["fields"]["incident_detail"], "12", "{shown:#}");
+    assert_eq!(shown["fields"]["affected_users"], 12, "{shown:#}");
+}

@@ -1187,12 +1187,15 @@ fn the_dossier_form_refuses_empty_fields_and_escalates_once_filled() {
         expected.push((m.field.clone(), value));
     }
     let fx = press(&mut c, "<c-s>");
+    // Each based on what the ticket held: nothing, as the form listed them.
+    let based_on = expected.iter().map(|(f, _)| (f.clone(), None)).collect();
     assert_eq!(
         writes(&fx),
         vec![WriteOp::Escalate {
             key: "BOG-3".into(),
             level: 2,
             fields: expected,
+            based_on,
         }]
     );
     assert!(c.overlays.is_empty());
@@ -2035,6 +2038,107 @@ fn a_refused_prompt_opens_again_with_its_text_and_the_refusal() {
     written(&mut c, op, Err("BOG-5: no"), &["BOG-5"]);
     assert!(c.overlays.is_empty());
     assert_eq!(error_notice(&c), "BOG-5: no");
+}
+
+/// An edit from a pre-filled prompt is sent with the value it started
+/// from; refused because someone changed the field meanwhile, the prompt
+/// opens again with the text typed and the refusal, based on the value now,
+/// so that Enter again sends the text based on what the operator was told.
+#[test]
+fn an_edit_refused_as_changed_meanwhile_opens_again_based_on_the_value_now() {
+    let mut c = loaded(5);
+    // `=`, the title (the first field offered), starting from the title.
+    let fx = press(&mut c, &format!("= <enter> {} <enter>", typed(" EDIT")));
+    let op = the_write(&fx);
+    assert_eq!(
+        op,
+        WriteOp::Set {
+            key: "BOG-5".into(),
+            field: "title".into(),
+            value: "Impresora 5 no imprime EDIT".into(),
+            justification: None,
+            based_on: vec![("title".into(), Some(json!("Impresora 5 no imprime")))],
+        }
+    );
+    let refusal = "BOG-5: Title changed meanwhile to 'CLI title' (by julia); your text is \
+                   kept in the prompt: edit it and press Enter again, or Esc to leave it as it is";
+    let fx = update(
+        &mut c,
+        Msg::Reply(Reply::Outdated {
+            message: refusal.into(),
+            key: "BOG-5".into(),
+            op: Box::new(op),
+            now: vec![("title".into(), Some(json!("CLI title")))],
+        }),
+    );
+    assert!(!details(&fx).is_empty() || !pages(&fx).is_empty(), "{fx:?}");
+    match top_overlay(&c) {
+        Overlay::Prompt {
+            input,
+            error,
+            purpose,
+            ..
+        } => {
+            assert_eq!(input.text, "Impresora 5 no imprime EDIT");
+            assert_eq!(error.as_deref(), Some(refusal));
+            assert_eq!(
+                *purpose,
+                PromptPurpose::FieldValue {
+                    key: "BOG-5".into(),
+                    field: "title".into(),
+                    base: Some(json!("CLI title")),
+                }
+            );
+        }
+        o => panic!("expected the value prompt again, got {o:?}"),
+    }
+    assert!(c.notice.is_none(), "said in the prompt, not twice");
+    let fx = press(&mut c, "<enter>");
+    assert!(
+        matches!(
+            the_write(&fx),
+            WriteOp::Set { value, based_on, .. }
+                if value == "Impresora 5 no imprime EDIT"
+                    && based_on == vec![("title".into(), Some(json!("CLI title")))]
+        ),
+        "{fx:?}"
+    );
+
+    // The dossier form the same way: its fields start from no value.
+    let mut c = loaded(3);
+    open_selected(&mut c);
+    press(&mut c, "E");
+    let form = dossier_form(&c).clone();
+    assert!(form.missing.iter().all(|m| m.base.is_none()), "{form:?}");
+    for _ in &form.missing {
+        press(&mut c, "12 <tab>");
+    }
+    let op = the_write(&press(&mut c, "<c-s>"));
+    let first = form.missing[0].field.clone();
+    update(
+        &mut c,
+        Msg::Reply(Reply::Outdated {
+            message: "changed meanwhile".into(),
+            key: "BOG-3".into(),
+            op: Box::new(op),
+            now: vec![(first.clone(), Some(json!("Visto por julia")))],
+        }),
+    );
+    let form = dossier_form(&c).clone();
+    assert_eq!(form.error.as_deref(), Some("changed meanwhile"));
+    assert!(
+        form.missing.iter().all(|m| m.input.text == "12"),
+        "{form:?}"
+    );
+    let fx = press(&mut c, "<c-s>");
+    let Some(WriteOp::Escalate { based_on, .. }) = writes(&fx).into_iter().next() else {
+        panic!("Ctrl-s escalates again: {fx:?}")
+    };
+    assert_eq!(based_on[0], (first, Some(json!("Visto por julia"))));
+    assert!(
+        based_on[1..].iter().all(|(_, v)| v.is_none()),
+        "{based_on:?}"
+    );
 }
 
 /// A bulk move refused for some of the marked tickets opens its note again

@@ -153,6 +153,68 @@ pub struct OperatorContact {
     pub phone: String,
 }
 
+/// A field an edit was based on that holds something else by the time the
+/// edit is written: someone changed it meanwhile (see
+/// [`App::set_if_unchanged`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedField {
+    pub field: String,
+    /// What it holds now, as the editor's `seen` shows it (`None`: no value).
+    pub now: Option<Value>,
+    /// The operator who wrote it last, as the log tells.
+    pub by: Option<String>,
+}
+
+/// Why [`App::set_if_unchanged`] wrote nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangedMeanwhile {
+    pub key: String,
+    /// The ticket as it is now, as the editor's `seen` shows it.
+    pub ticket: Ticket,
+    pub fields: Vec<ChangedField>,
+}
+
+impl std::fmt::Display for ChangedMeanwhile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: ", self.key)?;
+        for (i, c) in self.fields.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            match &c.now {
+                Some(Value::String(s)) => write!(f, "{} changed meanwhile to '{s}'", c.field)?,
+                Some(v) => write!(f, "{} changed meanwhile to {v}", c.field)?,
+                None => write!(f, "{} was cleared meanwhile", c.field)?,
+            }
+            if let Some(by) = &c.by {
+                write!(f, " (by {by})")?;
+            }
+        }
+        f.write_str("; nothing was written: read the ticket again and repeat the change")
+    }
+}
+
+/// A field's value as an edit compares it: a built-in attribute as its
+/// text, a field as stored; a blank text or null is no value (so clearing a
+/// blank field is no change).
+pub fn field_value(t: &Ticket, name: &str) -> Option<Value> {
+    if crate::config::CORE_FIELDS.contains(&name) {
+        return t.core_value(name).map(Value::String);
+    }
+    match t.fields.get(name)? {
+        Value::Null => None,
+        Value::String(s) if s.trim().is_empty() => None,
+        v => Some(v.clone()),
+    }
+}
+
+/// What a guarded set compares inside its transaction: the values the edit
+/// started from, and how the editor was shown the ticket.
+type Guard<'a> = (&'a [(String, Option<Value>)], &'a dyn Fn(Ticket) -> Ticket);
+
+/// A guarded set's outcome: written, or nothing written.
+type Guarded = Result<Ticket, ChangedMeanwhile>;
+
 pub struct App {
     pub config: Config,
     pub store: Store,
@@ -551,8 +613,44 @@ impl App {
         // A refused value is told with its ticket, as every other refusal of
         // a change to a ticket is: an operator setting fields on several
         // tickets in a row sees which one it was.
-        self.set_fields(actor, key, assignments, justification)
-            .map_err(|e| self.keyed(key, e))
+        match self.set_fields(actor, key, assignments, justification, None) {
+            Ok(Ok(t)) => Ok(t),
+            // Nothing is compared without a guard; said plainly all the same.
+            Ok(Err(changed)) => Err(AppError::Refused {
+                key: changed.key.clone(),
+                message: changed.to_string(),
+            }),
+            Err(e) => Err(self.keyed(key, e)),
+        }
+    }
+
+    /// Like [`App::set`], for an edit that started from the values in
+    /// `expected` (a prompt pre-filled with the current title, a form of
+    /// the fields still missing): when a field no longer holds its
+    /// expected value ([`field_value`]), someone changed it meanwhile and
+    /// writing would silently undo their change, so nothing is written and
+    /// the answer says what the fields hold now. The comparison happens
+    /// inside the write transaction, so no change can slip in between.
+    /// `seen` turns the ticket as stored into the ticket as the editor was
+    /// shown it (the console shows sanitized text), so values are compared
+    /// as the operator saw them.
+    pub fn set_if_unchanged(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        assignments: &[(String, String)],
+        justification: Option<&str>,
+        expected: &[(String, Option<Value>)],
+        seen: impl Fn(Ticket) -> Ticket,
+    ) -> Result<Result<Ticket, ChangedMeanwhile>, AppError> {
+        self.set_fields(
+            actor,
+            key,
+            assignments,
+            justification,
+            Some((expected, &seen)),
+        )
+        .map_err(|e| self.keyed(key, e))
     }
 
     fn set_fields(
@@ -561,7 +659,8 @@ impl App {
         key: &str,
         assignments: &[(String, String)],
         justification: Option<&str>,
-    ) -> Result<Ticket, AppError> {
+        guard: Option<Guard<'_>>,
+    ) -> Result<Guarded, AppError> {
         if assignments.is_empty() {
             return Err(AppError::Invalid("nothing to set; write NAME=VALUE".into()));
         }
@@ -655,9 +754,14 @@ impl App {
             }
         }
         self.store
-            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+            .write(now, ApplyMode::Live, |w| -> Result<Guarded, AppError> {
                 let (_, t) = load(&w.reader(), key)?;
                 workflow::check_action(cfg, &t, "set")?;
+                if let Some((expected, seen)) = guard
+                    && let Some(changed) = changed_meanwhile(w, &t, expected, seen)?
+                {
+                    return Ok(Err(changed));
+                }
                 let ttype = cfg.ticket_type(&t.ticket_type);
                 for (name, _) in &catalogue {
                     field_in_type(cfg, &t, name).map_err(|_| not_settable_on(cfg, &t, name))?;
@@ -774,7 +878,7 @@ impl App {
                     }
                     None => {}
                 }
-                reloaded(w, cfg, key)
+                reloaded(w, cfg, key).map(Ok)
             })
     }
 
@@ -1639,6 +1743,53 @@ fn grade_id(
         .ok_or_else(|| {
             AppError::unknown(what, input, grades.iter().map(|g| g.id.get_ref().clone()))
         })
+}
+
+/// The fields of `expected` that `t` (as `seen` shows it) no longer holds
+/// as expected, with who wrote them last; `None` when all still do.
+fn changed_meanwhile(
+    w: &crate::store::WriteTx<'_>,
+    t: &Ticket,
+    expected: &[(String, Option<Value>)],
+    seen: &dyn Fn(Ticket) -> Ticket,
+) -> Result<Option<ChangedMeanwhile>, AppError> {
+    let shown = seen(t.clone());
+    let stale: Vec<&String> = expected
+        .iter()
+        .filter(|(name, base)| field_value(&shown, name) != *base)
+        .map(|(name, _)| name)
+        .collect();
+    if stale.is_empty() {
+        return Ok(None);
+    }
+    let log = w.reader().ticket_log(&t.id)?;
+    let fields = stale
+        .into_iter()
+        .map(|name| {
+            let stored = format!("fields.{name}");
+            let by = log
+                .iter()
+                .rev()
+                .find(|op| {
+                    op.entity_id == t.id
+                        && op
+                            .field
+                            .as_deref()
+                            .is_some_and(|f| f == name || f == stored)
+                })
+                .map(|op| op.actor.clone());
+            ChangedField {
+                field: name.clone(),
+                now: field_value(&shown, name),
+                by,
+            }
+        })
+        .collect();
+    Ok(Some(ChangedMeanwhile {
+        key: t.key.clone(),
+        ticket: shown,
+        fields,
+    }))
 }
 
 /// Reads a ticket again at the end of a write and refreshes its cached SLA

@@ -14,7 +14,7 @@ use crate::config::{Config, FieldKind, Lang};
 use crate::domain::escalation::{self, Dossier};
 use crate::domain::{intake, lifecycle, priority};
 use crossterm::event::{KeyCode, KeyModifiers};
-use serde_json::Map;
+use serde_json::{Map, Value};
 
 /// The text field that pasted text goes into.
 pub fn focused_input(o: &mut Overlay) -> Option<&mut TextInput> {
@@ -111,6 +111,31 @@ pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: Stri
         c.overlays.push(overlay);
     } else {
         c.overlays.insert(0, overlay);
+    }
+}
+
+/// The fields of a refused `overlay` that changed meanwhile hold `now`:
+/// its edits are based on that from here on, so sending the text again
+/// (the operator has seen the refusal, which says what they hold) applies it.
+pub fn rebase(overlay: &mut Overlay, now: &[(String, Option<Value>)]) {
+    let current = |field: &str| now.iter().find(|(f, _)| f == field).map(|(_, v)| v.clone());
+    match overlay {
+        Overlay::Prompt {
+            purpose: PromptPurpose::FieldValue { field, base, .. },
+            ..
+        } => {
+            if let Some(v) = current(field) {
+                *base = v;
+            }
+        }
+        Overlay::Dossier(form) => {
+            for m in &mut form.missing {
+                if let Some(v) = current(&m.field) {
+                    m.base = v;
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -663,6 +688,7 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                         field: "priority".into(),
                         value,
                         justification: None,
+                        based_on: Vec::new(),
                     },
                 );
             }
@@ -682,9 +708,14 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
             let Some(key) = keys.into_iter().next() else {
                 return vec![];
             };
-            let current = current_ticket(c)
+            let shown = current_ticket(c);
+            let current = shown
+                .as_ref()
                 .and_then(|tk| tk.core_value(&value).or_else(|| tk.field_text(&value)))
                 .unwrap_or_default();
+            // The value the text starts from: should someone change the
+            // field before Enter, the change is refused rather than undone.
+            let base = shown.and_then(|tk| crate::app::field_value(&tk, &value));
             c.overlays.push(Overlay::Prompt {
                 title: format!(
                     "{} ({})",
@@ -692,7 +723,11 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                     field_label(&c.config, c.lang, &value)
                 ),
                 input: TextInput::with(&current),
-                purpose: PromptPurpose::FieldValue { key, field: value },
+                purpose: PromptPurpose::FieldValue {
+                    key,
+                    field: value,
+                    base,
+                },
                 error: None,
                 info: Vec::new(),
             });
@@ -875,12 +910,14 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
                 field: "priority".into(),
                 value: priority,
                 justification: opt(text),
+                based_on: Vec::new(),
             },
         ),
-        PromptPurpose::FieldValue { key, field } => write(
+        PromptPurpose::FieldValue { key, field, base } => write(
             c,
             WriteOp::Set {
                 key,
+                based_on: vec![(field.clone(), base)],
                 field,
                 value: text,
                 justification: None,
@@ -1033,6 +1070,7 @@ pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
                 label: i.label.clone(),
                 help: cfg.field(&i.field).and_then(|f| f.help.clone()),
                 input: TextInput::default(),
+                base: crate::app::field_value(&detail.ticket, &i.field),
             })
             .collect(),
         selected: 0,
@@ -1083,12 +1121,18 @@ fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> 
                 .iter()
                 .map(|m| (m.field.clone(), m.input.text.trim().to_string()))
                 .collect();
+            let based_on = form
+                .missing
+                .iter()
+                .map(|m| (m.field.clone(), m.base.clone()))
+                .collect();
             return write(
                 c,
                 WriteOp::Escalate {
                     key: form.key,
                     level: form.level,
                     fields,
+                    based_on,
                 },
             );
         }

@@ -8,6 +8,7 @@ use crate::app::NewTicket;
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::store::ListFilter;
 use crate::store::ops::Op;
+use serde_json::Value;
 
 /// Input to `update`.
 #[derive(Debug, Clone)]
@@ -152,6 +153,10 @@ pub enum WriteOp {
         field: String,
         value: String,
         justification: Option<String>,
+        /// The values the change was based on (a prompt pre-filled with
+        /// the field's value): refused if the ticket holds others by then.
+        /// Empty: nothing is compared.
+        based_on: Vec<(String, Option<Value>)>,
     },
     Reject {
         key: String,
@@ -175,6 +180,9 @@ pub enum WriteOp {
         level: u8,
         /// Dossier fields filled in the form, set before escalating.
         fields: Vec<(String, String)>,
+        /// What those fields held when the form opened, compared as for
+        /// `Set`.
+        based_on: Vec<(String, Option<Value>)>,
     },
     RunbookRun {
         key: String,
@@ -398,6 +406,19 @@ pub enum Reply {
         /// The tickets whose change was refused (all of the op's on an
         /// error, the failed ones of a bulk change).
         refused: Vec<String>,
+    },
+    /// A change refused because a value it was based on changed meanwhile
+    /// (someone else wrote it): nothing was written, and the prompt or form
+    /// that sent it opens again based on the values now, so sending it
+    /// again applies it.
+    Outdated {
+        /// What changed, and what to do (sanitized).
+        message: String,
+        key: String,
+        /// The change asked for, as in `Written`.
+        op: Box<WriteOp>,
+        /// Each field that changed, with what it holds now (sanitized).
+        now: Vec<(String, Option<Value>)>,
     },
     /// SLA clocks of queue rows (keys without a policy are left out).
     Sla {

@@ -10,6 +10,7 @@ use crate::config::{Config, Lang};
 use crate::domain::ticket::TicketDetail;
 use crate::store::ops::Op;
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
@@ -269,6 +270,10 @@ pub enum PromptPurpose {
     FieldValue {
         key: String,
         field: String,
+        /// What the field held when the prompt opened with it
+        /// (`app::field_value`): the change is refused if the field holds
+        /// something else by then, so nobody's change is undone unseen.
+        base: Option<Value>,
     },
     RejectNote {
         key: String,
@@ -295,6 +300,9 @@ pub struct DossierField {
     pub label: String,
     pub help: Option<String>,
     pub input: TextInput,
+    /// What the field held when the form opened (no value, as a rule): the
+    /// escalation is refused if it holds something else by then.
+    pub base: Option<Value>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1149,6 +1149,32 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             fx
         }
+        Reply::Outdated {
+            message,
+            key,
+            op,
+            now,
+        } => {
+            let draft = c
+                .drafts
+                .iter()
+                .position(|d| d.op == *op)
+                .map(|i| c.drafts.remove(i));
+            match draft {
+                Some(d) => {
+                    let mut overlay = d.overlay;
+                    forms::rebase(&mut overlay, &now);
+                    forms::reopen(c, overlay, std::slice::from_ref(&key), message);
+                }
+                None => c.complain(message),
+            }
+            // The detail shows what the field holds now.
+            let mut fx = refresh(c);
+            if c.detail.key.as_deref() != Some(&key) {
+                fx.extend(request_detail(c, key));
+            }
+            fx
+        }
         Reply::Sla { generation, clocks } => {
             if generation == c.queue.generation {
                 c.queue.sla.extend(clocks);

@@ -562,7 +562,16 @@ fn handle(
                 });
             };
             let mut refused = Vec::new();
-            let (result, key) = write(app, actor, op.clone(), &mut refused);
+            let mut stale = None;
+            let (result, key) = write(app, actor, op.clone(), &mut refused, &mut stale);
+            if let (Some(now), Err(message), Some(key)) = (stale, &result, &key) {
+                return Some(Reply::Outdated {
+                    message: sanitize_line(message),
+                    key: key.clone(),
+                    op: Box::new(op),
+                    now,
+                });
+            }
             if result.is_err() && refused.is_empty() {
                 refused = op.keys();
             }
@@ -734,12 +743,15 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
 }
 
 /// Carries out `op`; a bulk change puts the tickets it could not change
-/// into `refused` (their prompt opens again for just those).
+/// into `refused` (their prompt opens again for just those), and a change
+/// refused because what it was based on changed meanwhile puts what those
+/// fields hold now into `stale` (its prompt opens again based on them).
 fn write(
     app: &mut App,
     actor: &Operator,
     op: WriteOp,
     refused: &mut Vec<String>,
+    stale: &mut Option<Vec<(String, Option<Value>)>>,
 ) -> (Result<String, String>, Option<String>) {
     let es = app.lang == Lang::Es;
     let msg = |es_text: String, en_text: String| if es { es_text } else { en_text };
@@ -846,22 +858,34 @@ fn write(
             field,
             value,
             justification,
+            based_on,
         } => {
             // "Label → value", the value as the ticket now holds it: no
             // adjective to agree with the field's gender.
             let label = super::i18n::field_label(&app.config, app.lang, &field);
-            let r = app
-                .set(
+            let assignments = [(field.clone(), value)];
+            let r = if based_on.is_empty() {
+                app.set(actor, &key, &assignments, justification.as_deref())
+                    .map(Ok)
+            } else {
+                app.set_if_unchanged(
                     actor,
                     &key,
-                    &[(field.clone(), value)],
+                    &assignments,
                     justification.as_deref(),
+                    &based_on,
+                    clean_ticket,
                 )
-                .map(|t| {
+            };
+            let r = match r {
+                Ok(Ok(t)) => {
                     let now = value_words(&app.config, app.lang, &t, &field);
-                    format!("{key}: {label} → {now}")
-                });
-            (r.map_err(err), Some(key))
+                    Ok(format!("{key}: {label} → {now}"))
+                }
+                Ok(Err(changed)) => Err(changed_meanwhile(app, actor, &changed, false, stale)),
+                Err(e) => Err(err(e)),
+            };
+            (r, Some(key))
         }
         WriteOp::Reject { key, code, note } => {
             // For a duplicate, a note that starts with a ticket key names the original.
@@ -892,11 +916,21 @@ fn write(
                 });
             (r.map_err(err), Some(key))
         }
-        WriteOp::Escalate { key, level, fields } => {
-            if !fields.is_empty()
-                && let Err(e) = app.set(actor, &key, &fields, None)
-            {
-                return (Err(err(e)), Some(key));
+        WriteOp::Escalate {
+            key,
+            level,
+            fields,
+            based_on,
+        } => {
+            if !fields.is_empty() {
+                match app.set_if_unchanged(actor, &key, &fields, None, &based_on, clean_ticket) {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(changed)) => {
+                        let e = changed_meanwhile(app, actor, &changed, true, stale);
+                        return (Err(e), Some(key));
+                    }
+                    Err(e) => return (Err(err(e)), Some(key)),
+                }
             }
             let r = app.escalate(actor, &key, level, None).map(|d| {
                 msg(
@@ -1034,6 +1068,74 @@ fn bulk(
         (0, false) => Err(failed.join("; ")),
         _ => Err(format!("{tickets}: {}; {}", done(ok), failed.join("; "))),
     }
+}
+
+/// The refusal of an edit whose fields someone changed meanwhile: what
+/// each holds now and who wrote it, and that the typing is kept (in the
+/// dossier form when `form`, else in the prompt). What they hold goes into
+/// `stale`, for the reopened editor to be based on.
+fn changed_meanwhile(
+    app: &App,
+    actor: &Operator,
+    changed: &crate::app::ChangedMeanwhile,
+    form: bool,
+    stale: &mut Option<Vec<(String, Option<Value>)>>,
+) -> String {
+    let es = app.lang == Lang::Es;
+    let parts: Vec<String> = changed
+        .fields
+        .iter()
+        .map(|f| {
+            let label = super::i18n::field_label(&app.config, app.lang, &f.field);
+            let who = match f.by.as_deref() {
+                Some(by) if by == actor.id.get_ref() => {
+                    if es {
+                        "por usted, desde otra sesión".to_string()
+                    } else {
+                        "by you, from another session".to_string()
+                    }
+                }
+                Some(by) if es => format!("por {by}"),
+                Some(by) => format!("by {by}"),
+                None if es => "por otra persona".to_string(),
+                None => "by someone else".to_string(),
+            };
+            match (&f.now, es) {
+                (Some(_), true) => format!(
+                    "{label} cambió mientras tanto a '{}' ({who})",
+                    value_words(&app.config, app.lang, &changed.ticket, &f.field)
+                ),
+                (Some(_), false) => format!(
+                    "{label} changed meanwhile to '{}' ({who})",
+                    value_words(&app.config, app.lang, &changed.ticket, &f.field)
+                ),
+                (None, true) => format!("{label} se vació mientras tanto ({who})"),
+                (None, false) => format!("{label} was cleared meanwhile ({who})"),
+            }
+        })
+        .collect();
+    *stale = Some(
+        changed
+            .fields
+            .iter()
+            .map(|f| (f.field.clone(), f.now.clone()))
+            .collect(),
+    );
+    let kept = match (es, form) {
+        (true, false) => {
+            "su texto sigue en el campo: corríjalo y pulse Enter de nuevo, o Esc para dejarlo como está"
+        }
+        (true, true) => {
+            "su texto sigue en el formulario: corríjalo y pulse Ctrl-s de nuevo, o Esc para dejarlo como está"
+        }
+        (false, false) => {
+            "your text is kept in the prompt: edit it and press Enter again, or Esc to leave it as it is"
+        }
+        (false, true) => {
+            "your text is kept in the form: edit it and press Ctrl-s again, or Esc to leave it as it is"
+        }
+    };
+    format!("{}: {}; {kept}", changed.key, parts.join(", "))
 }
 
 /// A field's value as a status line shows it after `=` or `p`: a grade or
