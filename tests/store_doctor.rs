@@ -8,6 +8,7 @@
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
+use common::reader::*;
 use common::*;
 use guardia::app::{App, AppError, Clock, NewTicket};
 use guardia::config::{Config, Lang, Operator};
@@ -687,49 +688,6 @@ fn doctor_still_checks_the_full_text_index_itself() {
 // A database this user may read but not write: the reader is real, as in
 // tests/store_readonly.rs (`nobody` when the tests run as root, the
 // file's modes otherwise).
-
-const NOBODY: libc::uid_t = 65534;
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn chmod(path: &std::path::Path, mode: u32) {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Runs guardia as a user who may read the database but not write it.
-fn as_reader(env: &Env, args: &[&str]) -> std::process::Output {
-    use std::os::unix::process::CommandExt;
-    let mut cmd = env.std_cmd_as("ana");
-    cmd.args(args);
-    if is_root() {
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setgroups(0, std::ptr::null()) != 0
-                    || libc::setgid(NOBODY) != 0
-                    || libc::setuid(NOBODY) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    cmd.output().expect("run guardia")
-}
-
-fn files_beside(env: &Env) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(env.db.parent().expect("folder"))
-        .expect("folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// The database made readable but not writable for the reader, in a
 /// folder the reader may write (so SQLite could create files there).

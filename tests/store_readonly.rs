@@ -11,55 +11,11 @@
 
 mod common;
 
+use common::reader::*;
 use common::*;
 use guardia::store::{Access, ReadOnlyCause};
-use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Output;
-
-const NOBODY: libc::uid_t = 65534;
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
-fn chmod(path: &Path, mode: u32) {
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
-}
-
-/// Runs guardia as a user who may read the database: `nobody` when the
-/// tests run as root, this user otherwise.
-fn as_reader(env: &Env, args: &[&str]) -> Output {
-    let mut cmd = env.std_cmd_as("ana");
-    cmd.args(args);
-    if is_root() {
-        // SAFETY: only async-signal-safe calls between fork and exec.
-        unsafe {
-            cmd.pre_exec(|| {
-                if libc::setgroups(0, std::ptr::null()) != 0
-                    || libc::setgid(NOBODY) != 0
-                    || libc::setuid(NOBODY) != 0
-                {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-    }
-    cmd.output().expect("run guardia")
-}
-
-/// The files in the database's folder.
-fn files_beside(env: &Env) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(env.db.parent().expect("folder"))
-        .expect("folder")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
 
 /// A database with one ticket, its folder and file set up so the reader
 /// may read them and `folder_writable` says whether it may write the

@@ -494,6 +494,12 @@ pub const SPLIT_WIDTH: u16 = 120;
 pub const DETAIL_PERCENT: u16 = 42;
 
 impl Console {
+    /// The prompt or form that sent `op`, taken off the waiting drafts.
+    pub fn take_draft(&mut self, op: &WriteOp) -> Option<Draft> {
+        let i = self.drafts.iter().position(|d| d.op == *op)?;
+        Some(self.drafts.remove(i))
+    }
+
     pub fn new(
         config: Arc<Config>,
         keymap: Keymap,

@@ -1119,11 +1119,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             op,
             refused,
         } => {
-            let draft = c
-                .drafts
-                .iter()
-                .position(|d| d.op == *op)
-                .map(|i| c.drafts.remove(i));
+            let draft = c.take_draft(&op);
             match result {
                 Ok(m) => {
                     c.say(m);
@@ -1155,11 +1151,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             op,
             now,
         } => {
-            let draft = c
-                .drafts
-                .iter()
-                .position(|d| d.op == *op)
-                .map(|i| c.drafts.remove(i));
+            let draft = c.take_draft(&op);
             match draft {
                 Some(d) => {
                     let mut overlay = d.overlay;

@@ -445,6 +445,7 @@ pub fn terminal_hazards(bytes: &[u8]) -> Vec<&'static str> {
 pub mod console;
 pub mod keys;
 pub mod pty;
+pub mod reader;
 pub mod sync;
 
 /// How many segments the ticket full-text index of `db` is made of.
