@@ -65,10 +65,12 @@ fn a_number_that_reads_two_ways_is_refused_and_changes_nothing() {
 fn a_decimal_comma_is_a_decimal_point_in_fields_and_the_worklog() {
     let env = Env::new();
     let key = env.incident("Facturación caída", "No se generan facturas");
-    env.ok(&["set", &key, "affected_users=2,5"]);
-    assert_eq!(env.show(&key)["fields"]["affected_users"], 2.5);
-    env.ok(&["set", &key, "affected_users=0.125"]);
-    assert_eq!(env.show(&key)["fields"]["affected_users"], 0.125);
+    // A number field with decimals (an estimate in hours).
+    let support = env.support("Reproceso", "Seis meses");
+    env.ok(&["set", &support, "estimate_hours=2,5"]);
+    assert_eq!(env.show(&support)["fields"]["estimate_hours"], 2.5);
+    env.ok(&["set", &support, "estimate_hours=0.125"]);
+    assert_eq!(env.show(&support)["fields"]["estimate_hours"], 0.125);
     env.ok(&["set", &key, "affected_users=1000"]);
     assert_eq!(env.show(&key)["fields"]["affected_users"], 1000);
     let err = env.fail(&["set", &key, "affected_users=-3"]);
@@ -130,4 +132,49 @@ fn resource_amounts_are_read_like_number_fields() {
         .filter_map(|r| r["cost"].as_f64())
         .collect();
     assert_eq!(costs, vec![2.5]);
+}
+
+/// A count (`whole = true` in fields.toml, as `affected_users` is) takes
+/// whole numbers only: half a person affected is a typo. Other number
+/// fields keep their decimals; `whole` on a field that is not a number is
+/// a configuration error.
+#[test]
+fn a_count_takes_whole_numbers_only() {
+    let env = Env::new();
+    let key = env.incident("Portal lento", "Las consultas tardan.");
+    for typed in ["2,5", "0.5"] {
+        let err = env.fail(&["set", &key, &format!("affected_users={typed}")]);
+        assert!(
+            err.contains(&format!(
+                "field 'affected_users': '{typed}' is not a whole number; write e.g. 12"
+            )),
+            "{err}"
+        );
+    }
+    env.ok(&["set", &key, "affected_users=12.0"]);
+    assert_eq!(
+        env.show(&key)["fields"]["affected_users"],
+        serde_json::json!(12)
+    );
+    let support = env.support("Reproceso", "Seis meses");
+    env.ok(&["set", &support, "estimate_hours=2,5"]);
+    assert_eq!(
+        env.show(&support)["fields"]["estimate_hours"],
+        serde_json::json!(2.5)
+    );
+
+    let fields = default_config("fields.toml").replace(
+        "id = \"error_message\"\nlabel = { es = \"Mensaje de error\", en = \"Error message\" }\n",
+        "id = \"error_message\"\nlabel = { es = \"Mensaje de error\", en = \"Error message\" }\nwhole = true\n",
+    );
+    assert!(
+        fields.contains("whole = true\n"),
+        "the test must add `whole` to a text field"
+    );
+    env.write_config("fields.toml", &fields);
+    let err = env.fail_raw(&["config", "check"]);
+    assert!(
+        err.contains("`whole` applies to number fields; field 'error_message' is not one"),
+        "{err}"
+    );
 }

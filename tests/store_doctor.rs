@@ -584,12 +584,10 @@ fn numbers_replay_to_the_same_value() {
         "1e-7",
         "123456789.98765433",
     ] {
-        let key = env.incident_with(
-            "Número",
-            "Campo numérico",
-            &["--field", &format!("affected_users={value}")],
-        );
-        let shown = env.show(&key)["fields"]["affected_users"].clone();
+        // A number field with decimals (`affected_users` takes whole ones).
+        let key = env.support("Número", "Campo numérico");
+        env.ok(&["set", &key, &format!("estimate_hours={value}")]);
+        let shown = env.show(&key)["fields"]["estimate_hours"].clone();
         assert_eq!(
             shown.to_string().parse::<f64>().ok(),
             value.parse::<f64>().ok(),

@@ -206,6 +206,16 @@ pub struct FieldDef {
     pub min: Option<Spanned<f64>>,
     #[serde(default)]
     pub max: Option<Spanned<f64>>,
+    /// For `number` fields: only whole numbers (a count of people).
+    #[serde(default)]
+    pub whole: Option<Spanned<bool>>,
+}
+
+impl FieldDef {
+    /// Whether only whole numbers are accepted.
+    pub fn is_whole(&self) -> bool {
+        self.whole.as_ref().is_some_and(|w| *w.get_ref())
+    }
 }
 
 /// `types.toml`: ticket types with their mandatory and optional fields.

@@ -824,6 +824,18 @@ fn check_all(
                 );
             }
         }
+        if let Some(whole) = &f.whole
+            && f.kind != FieldKind::Number
+        {
+            c.at(
+                "fields.toml",
+                whole.span(),
+                format!(
+                    "`whole` applies to number fields; field '{}' is not one (remove it, or make it kind = \"number\")",
+                    f.id.get_ref()
+                ),
+            );
+        }
         if let (Some(lo), Some(hi)) = (&f.min, &f.max)
             && lo.get_ref() > hi.get_ref()
         {

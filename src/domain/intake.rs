@@ -98,6 +98,15 @@ pub fn parse_field_value(def: &FieldDef, raw: &str) -> Result<Value, String> {
                 Err(_) => Value::from(read_number(raw).map_err(|e| e.message(raw))?),
             };
             let n = value.as_f64().unwrap_or_default();
+            if def.is_whole() && n.fract() != 0.0 {
+                return Err(format!("'{raw}' is not a whole number; write e.g. 12"));
+            }
+            // `12.0` for a count is stored as 12, as `12` is.
+            let value = if def.is_whole() && value.is_f64() && n.abs() < 9.0e15 {
+                Value::from(n as i64)
+            } else {
+                value
+            };
             if let Some(lo) = def.min.as_ref().map(|m| *m.get_ref())
                 && n < lo
             {
@@ -393,9 +402,23 @@ mod tests {
         assert!(parse_field_value(p, "call me").is_err());
     }
 
+    /// A number field with decimals (`estimate_hours`).
     fn number(raw: &str) -> Result<Value, String> {
         let cfg = cfg();
-        parse_field_value(cfg.field("affected_users").expect("field"), raw)
+        parse_field_value(cfg.field("estimate_hours").expect("field"), raw)
+    }
+
+    #[test]
+    fn a_count_takes_whole_numbers_only() {
+        let cfg = cfg();
+        let count = cfg.field("affected_users").expect("field");
+        assert!(count.is_whole());
+        assert_eq!(parse_field_value(count, "12"), Ok(json!(12)));
+        assert_eq!(parse_field_value(count, "12.0"), Ok(json!(12)));
+        assert_eq!(
+            parse_field_value(count, "2,5"),
+            Err("'2,5' is not a whole number; write e.g. 12".into())
+        );
     }
 
     #[test]
