@@ -869,7 +869,8 @@ fn syncs_of_one_database_through_one_folder_at_once_write_each_change_once() {
         let out = run.wait_with_output().expect("wait for guardia");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(
-            out.status.success() || (out.status.code() == Some(1) && stderr.trim_end() == busy),
+            out.status.success()
+                || (out.status.code() == Some(1) && stderr.lines().last() == Some(busy.as_str())),
             "{:?}: {stderr}",
             out.status
         );
@@ -886,4 +887,53 @@ fn syncs_of_one_database_through_one_folder_at_once_write_each_change_once() {
     s[1].ok(&["sync", "folder", &f]);
     assert_eq!(s[1].show(&k)["title"], "Caída del ERP");
     assert_eq!(dump(&s[0]), dump(&s[1]));
+}
+
+/// A sync that has to wait for another one of the same database and folder
+/// says so at once, instead of looking hung for up to a minute, and goes on
+/// when the other one is done. The other one is this test, holding the
+/// folder's lock file as a running sync does.
+#[test]
+fn a_sync_that_waits_for_another_says_so_and_goes_on() {
+    use sha2::{Digest, Sha256};
+    use std::io::BufRead;
+    use std::os::unix::io::AsRawFd;
+    let s = sites(1);
+    let folder = s[0].path().join("compartido");
+    std::fs::create_dir_all(&folder).expect("shared folder");
+    ticket(&s[0], "Caída del ERP");
+    let place = folder.canonicalize().expect("folder");
+    let id = hex::encode(&Sha256::digest(place.as_os_str().as_encoded_bytes())[..6]);
+    let db = s[0].db.canonicalize().expect("db");
+    let locks = db.with_file_name(format!(
+        "{}.sync",
+        db.file_name().expect("name").to_string_lossy()
+    ));
+    std::fs::create_dir_all(&locks).expect("lock folder");
+    let held = std::fs::File::create(locks.join(format!("folder-{id}.lock"))).expect("lock file");
+    // SAFETY: flock acts only on the descriptor `held` keeps open.
+    assert_eq!(unsafe { libc::flock(held.as_raw_fd(), libc::LOCK_EX) }, 0);
+
+    let mut run = s[0]
+        .std_cmd_as(&s[0].user)
+        .args(["sync", "folder", &folder.to_string_lossy()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn guardia");
+    let mut stderr = std::io::BufReader::new(run.stderr.take().expect("stderr"));
+    let mut first = String::new();
+    stderr.read_line(&mut first).expect("a line on stderr");
+    assert_eq!(
+        first.trim_end(),
+        "guardia: waiting for another sync of this database through the same folder or repository to finish…"
+    );
+    drop(held);
+    let out = run.wait_with_output().expect("wait for guardia");
+    assert!(out.status.success(), "{out:?}");
+    let bundles = walk(&folder)
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "gdb"))
+        .count();
+    assert_eq!(bundles, 1);
 }

@@ -47,6 +47,9 @@ pub enum SyncPhase {
     Checking,
     /// Writing a checked bundle's changes into the database.
     Applying,
+    /// Waiting for another sync of this database through the same folder
+    /// or repository to finish (told once, with nothing done or to do).
+    Waiting,
 }
 
 impl SyncPhase {
@@ -56,12 +59,13 @@ impl SyncPhase {
             SyncPhase::Writing => "writing",
             SyncPhase::Checking => "checking",
             SyncPhase::Applying => "applying",
+            SyncPhase::Waiting => "waiting",
         }
     }
 }
 
 /// Calls the progress receiver, if any.
-fn tell(progress: &mut Option<ProgressFn>, phase: SyncPhase, done: u64, total: u64) {
+pub(super) fn tell(progress: &mut Option<ProgressFn>, phase: SyncPhase, done: u64, total: u64) {
     if let Some(f) = progress {
         f(SyncProgress { phase, done, total });
     }

@@ -78,9 +78,15 @@ struct SyncLock {
 }
 
 impl SyncLock {
-    /// Takes the lock of `path`, waiting while another process holds it;
-    /// `busy` is the error once it has waited [`SYNC_PATIENCE`].
-    fn take(path: &Path, busy: impl FnOnce() -> AppError) -> Result<SyncLock, AppError> {
+    /// Takes the lock of `path`, waiting while another process holds it
+    /// (`waiting` is called once, when the wait starts); `busy` is the
+    /// error once it has waited [`SYNC_PATIENCE`].
+    fn take(
+        path: &Path,
+        waiting: impl FnOnce(),
+        busy: impl FnOnce() -> AppError,
+    ) -> Result<SyncLock, AppError> {
+        let mut waiting = Some(waiting);
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
         }
@@ -103,6 +109,9 @@ impl SyncLock {
             match e.raw_os_error() {
                 // Polled rather than blocking, so the wait has an end.
                 Some(libc::EWOULDBLOCK) if started.elapsed() < SYNC_PATIENCE => {
+                    if let Some(tell) = waiting.take() {
+                        tell();
+                    }
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Some(libc::EWOULDBLOCK) => return Err(busy()),
@@ -189,12 +198,18 @@ impl App {
         self.refuse_read_only()?;
         let place = dir.canonicalize().map_err(|e| io_err(dir, e))?;
         let id = short_hash(place.as_os_str().as_encoded_bytes());
-        let _turn = SyncLock::take(&self.sync_lock(&format!("folder-{id}")), || {
-            AppError::Invalid(format!(
-                "another sync of this database through the folder {} is running; wait for it to finish and try again",
-                dir.display()
-            ))
-        })?;
+        let lock = self.sync_lock(&format!("folder-{id}"));
+        let progress = &mut self.progress;
+        let _turn = SyncLock::take(
+            &lock,
+            || super::sync::tell(progress, super::sync::SyncPhase::Waiting, 0, 0),
+            || {
+                AppError::Invalid(format!(
+                    "another sync of this database through the folder {} is running; wait for it to finish and try again",
+                    dir.display()
+                ))
+            },
+        )?;
         self.folder_cycle(dir, by)
     }
 
@@ -354,8 +369,11 @@ impl App {
         let clone = self.git_clone_dir(repo);
         // Taken before the clone is made: two first syncs would clone into
         // one directory.
+        let lock = self.sync_lock(&format!("git-{}", short_hash(repo.as_bytes())));
+        let progress = &mut self.progress;
         let _turn = SyncLock::take(
-            &self.sync_lock(&format!("git-{}", short_hash(repo.as_bytes()))),
+            &lock,
+            || super::sync::tell(progress, super::sync::SyncPhase::Waiting, 0, 0),
             || {
                 AppError::Invalid(format!(
                     "another sync of this database through {} is running; wait for it to finish and try again",

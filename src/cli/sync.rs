@@ -26,11 +26,19 @@ const PROGRESS_FROM_OPS: u64 = 20_000;
 /// line per tenth when asked with `--progress` and stderr is a file.
 fn progress_printer(forced: bool, open_line: Arc<AtomicBool>) -> Option<ProgressFn> {
     let tty = std::io::stderr().is_terminal();
-    if !tty && !forced {
-        return None;
-    }
     let mut last: Option<(SyncPhase, u64)> = None;
     Some(Box::new(move |p: SyncProgress| {
+        // Said whether or not progress is shown: without it, a sync that
+        // waits for another one looks hung for up to a minute.
+        if p.phase == SyncPhase::Waiting {
+            eprintln!(
+                "guardia: waiting for another sync of this database through the same folder or repository to finish…"
+            );
+            return;
+        }
+        if !tty && !forced {
+            return;
+        }
         if p.total == 0 || (!forced && p.total < PROGRESS_FROM_OPS) {
             return;
         }

@@ -1346,6 +1346,7 @@ fn progress_reporter(label: String, lang: Lang, out: Sender<Msg>) -> crate::app:
             (Lang::Es, SyncPhase::Writing) => "escribiendo",
             (Lang::Es, SyncPhase::Checking) => "verificando",
             (Lang::Es, SyncPhase::Applying) => "aplicando",
+            (Lang::Es, SyncPhase::Waiting) => "esperando a otra sincronización de esta base",
         };
         let _ = out.send(Msg::Reply(Reply::Job {
             label: format!("{label} {phase} {}/{}", p.done, p.total),
