@@ -414,22 +414,7 @@ fn joining_through_a_folder_names_the_file_to_give() {
 /// since its output is a pipe): the first run makes the example database in
 /// `HOME/data/guardia`. Spawned, so a test can kill it or start several.
 fn first_run(env: &Env) -> std::process::Child {
-    let home = env.path().join("home");
-    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_guardia"));
-    for v in [
-        "GUARDIA_DB",
-        "GUARDIA_CONFIG",
-        "GUARDIA_LANG",
-        "LANG",
-        "LC_ALL",
-    ] {
-        c.env_remove(v);
-    }
-    c.env("HOME", &home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("GUARDIA_USER", "ana")
-        .env("GUARDIA_NOW", NOW)
+    env.at_home_as("ana")
         .args(["--lang", "en"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
@@ -506,16 +491,8 @@ fn a_first_run_killed_early_leaves_nothing_in_the_way() {
             "left behind after a kill at {moment:?} ms (then {after_kill:?})"
         );
         // Every command takes it for the example database it is.
-        let home = env.path().join("home");
-        let out = assert_cmd::Command::cargo_bin("guardia")
-            .expect("bin")
-            .env_remove("GUARDIA_DB")
-            .env_remove("GUARDIA_CONFIG")
-            .env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("GUARDIA_USER", "ana")
-            .env("GUARDIA_NOW", NOW)
+        let out = env
+            .at_home_as("ana")
             .args(["--lang", "en", "list", "--json", "--limit", "1"])
             .output()
             .expect("list");

@@ -133,23 +133,8 @@ fn runbook_list_needs_no_database() {
 #[test]
 fn commands_use_the_example_database_until_there_is_one_of_ones_own() {
     let env = Env::empty();
-    let home = env.path().join("home");
     let run = |args: &[&str]| {
-        let mut c = assert_cmd::Command::cargo_bin("guardia").expect("bin");
-        for v in [
-            "GUARDIA_DB",
-            "GUARDIA_CONFIG",
-            "GUARDIA_LANG",
-            "LANG",
-            "LC_ALL",
-        ] {
-            c.env_remove(v);
-        }
-        c.env("HOME", &home)
-            .env("XDG_DATA_HOME", home.join("data"))
-            .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("GUARDIA_USER", "ana")
-            .env("GUARDIA_NOW", NOW)
+        env.at_home_as("ana")
             .args(["--lang", "en"])
             .args(args)
             .output()

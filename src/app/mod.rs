@@ -1696,37 +1696,33 @@ const SET_BUILT_INS: &[&str] = &[
 /// `set` of a name ticket `t` does not have: the refusal lists what it
 /// takes, its built-in columns and its type's fields (not every type's).
 fn not_settable_on(cfg: &Config, t: &Ticket, name: &str) -> AppError {
-    let type_fields = cfg
-        .ticket_type(&t.ticket_type)
-        .into_iter()
-        .flat_map(|tt| tt.mandatory.iter().chain(&tt.optional))
-        .map(|f| f.get_ref().clone());
     AppError::FieldNotInType {
         field: name.into(),
         ticket_type: t.ticket_type.clone(),
         known: SET_BUILT_INS
             .iter()
             .map(|s| s.to_string())
-            .chain(type_fields)
+            .chain(type_fields(cfg, t))
             .collect(),
     }
 }
 
+/// The catalogue fields of `t`'s type, mandatory then optional.
+fn type_fields<'c>(cfg: &'c Config, t: &Ticket) -> impl Iterator<Item = String> + 'c {
+    cfg.ticket_type(&t.ticket_type)
+        .into_iter()
+        .flat_map(|tt| tt.mandatory.iter().chain(&tt.optional))
+        .map(|f| f.get_ref().clone())
+}
+
 fn field_in_type(cfg: &Config, t: &Ticket, name: &str) -> Result<(), AppError> {
-    let ttype = cfg.ticket_type(&t.ticket_type);
-    let fields = || {
-        ttype
-            .iter()
-            .flat_map(|tt| tt.mandatory.iter().chain(&tt.optional))
-            .map(|f| f.get_ref().clone())
-    };
-    if fields().any(|f| f == name) {
+    if type_fields(cfg, t).any(|f| f == name) {
         Ok(())
     } else {
         Err(AppError::FieldNotInType {
             field: name.into(),
             ticket_type: t.ticket_type.clone(),
-            known: fields().collect(),
+            known: type_fields(cfg, t).collect(),
         })
     }
 }

@@ -617,9 +617,10 @@ fn short_hash(bytes: &[u8]) -> String {
     hex::encode(&Sha256::digest(bytes)[..6])
 }
 
-/// A repository address as messages show it: a user name or token in an
-/// `https://user:token@host/…` address is left out.
-fn repo_shown(repo: &str) -> String {
+/// A repository address as messages and the console show it: a user name
+/// or token in an `https://user:token@host/…` address is left out (the
+/// screen is often read over a shoulder, or shared).
+pub fn repo_shown(repo: &str) -> String {
     if let Some((scheme, rest)) = repo.split_once("://") {
         let authority_end = rest.find('/').unwrap_or(rest.len());
         if let Some(at) = rest[..authority_end].rfind('@') {

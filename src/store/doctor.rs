@@ -7,10 +7,7 @@
 
 use super::ops::Op;
 use super::query::op_from_row;
-use super::{
-    Access, BUSY_TIMEOUT, Store, StoreError, apply, companion_path, is_busy, merge, schema,
-    uri_path,
-};
+use super::{Access, BUSY_TIMEOUT, Store, StoreError, apply, is_busy, merge, schema, uri_path};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
@@ -81,23 +78,18 @@ const MAX_LISTED: usize = 20;
 
 /// How the replay may open the file at `path` to read it, best first, as
 /// `file:` URIs. The store's own connection keeps the -wal and -shm files
-/// open when this user may write the database. A user who may not must
-/// leave nothing beside it, as `Store::open_to_read` does: with a writer at
-/// work (its -wal and -shm there) the shared memory is only read, and
-/// otherwise the file is read as immutable, which creates nothing and
-/// takes no lock.
+/// open when this user may write the database; a user who may not must
+/// leave nothing beside it, so the file is opened as `Store::open_to_read`
+/// opens it (`read_only_params`).
 fn read_uris(path: &Path, read_only: bool) -> Vec<String> {
-    let file = format!("file:{}?mode=ro", uri_path(path));
+    let file = |params: &str| format!("file:{}?{params}", uri_path(path));
     if !read_only {
-        return vec![file];
+        return vec![file("mode=ro")];
     }
-    let live = companion_path(path, "-wal").exists() && companion_path(path, "-shm").exists();
-    let mut uris = Vec::new();
-    if live {
-        uris.push(format!("{file}&readonly_shm=1"));
-    }
-    uris.push(format!("{file}&immutable=1"));
-    uris
+    super::read_only_params(path)
+        .iter()
+        .map(|p| file(p))
+        .collect()
 }
 
 /// A line of SQLite's integrity check of the attached file, worded for
@@ -260,8 +252,7 @@ impl Store {
         let mut last = None;
         // As the store's own connection reads it: one opened only to read
         // must not have SQLite create anything beside the file.
-        let read_only = self.read_only().is_some()
-            || self.conn().is_readonly(rusqlite::MAIN_DB).unwrap_or(true);
+        let read_only = self.read_only().is_some();
         for uri in read_uris(self.path(), read_only) {
             // A shared memory that cannot be read only shows at the first read.
             let attached = mem

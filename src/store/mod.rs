@@ -149,6 +149,21 @@ pub struct Store {
     patience: Duration,
 }
 
+/// How a database this user may not write is opened to read, in the order
+/// to try (the URI parameters). With a writer at work (its -wal and -shm
+/// there), the shared memory is read as it is and the WAL's changes are
+/// seen. Otherwise SQLite would create both files, owned by this user
+/// (whom the database's owner then cannot write over): the file is read as
+/// immutable instead, which creates nothing and takes no lock.
+pub(crate) fn read_only_params(path: &Path) -> &'static [&'static str] {
+    let companion = |suffix: &str| companion_path(path, suffix).exists();
+    if companion("-wal") && companion("-shm") {
+        &["mode=ro&readonly_shm=1", "mode=ro&immutable=1"]
+    } else {
+        &["mode=ro&immutable=1"]
+    }
+}
+
 impl StoreError {
     /// The same error told about `path`: `init` builds a database under a
     /// staging name the operator never typed, and reports the path they did.
@@ -595,19 +610,13 @@ impl Store {
     /// Opens a database only to read, as for a user who cannot write it:
     /// nothing is created beside it ([`ReadOnlyCause`] says why).
     pub fn open_to_read(path: &Path, cause: ReadOnlyCause) -> Result<Store, StoreError> {
-        let companion = |suffix: &str| companion_path(path, suffix).exists();
-        // With a writer at work (its -wal and -shm there), the shared
-        // memory is read as it is and the WAL's changes are seen. Otherwise
-        // SQLite would create both files, owned by this user (whom the
-        // database's owner then cannot write over): the file is read as
-        // immutable instead, which creates nothing and takes no lock.
-        let live = companion("-wal") && companion("-shm");
-        let opened = if live {
-            Self::open_uri(path, "mode=ro&readonly_shm=1", &cause)
-                .or_else(|_| Self::open_uri(path, "mode=ro&immutable=1", &cause))
-        } else {
-            Self::open_uri(path, "mode=ro&immutable=1", &cause)
-        };
+        let mut opened = Err(StoreError::Integrity("no way to read it".into()));
+        for params in read_only_params(path) {
+            opened = Self::open_uri(path, params, &cause);
+            if opened.is_ok() {
+                break;
+            }
+        }
         let (conn, site) = opened?;
         Ok(Store {
             conn,
@@ -695,10 +704,6 @@ impl Store {
 
     pub fn site(&self) -> &LocalSite {
         &self.site
-    }
-
-    pub(crate) fn conn(&self) -> &Connection {
-        &self.conn
     }
 
     pub(crate) fn err(&self, e: rusqlite::Error) -> StoreError {

@@ -1355,19 +1355,6 @@ fn progress_reporter(label: String, lang: Lang, out: Sender<Msg>) -> crate::app:
     })
 }
 
-/// A repository address as the screen may show it: a user name or token
-/// written into an `https://user:token@host/…` address is hidden (the
-/// console is often read over a shoulder, or shared).
-fn without_credentials(repo: &str) -> String {
-    if let Some((scheme, rest)) = repo.split_once("://") {
-        let authority_end = rest.find('/').unwrap_or(rest.len());
-        if let Some(at) = rest[..authority_end].rfind('@') {
-            return format!("{scheme}://…@{}", &rest[at + 1..]);
-        }
-    }
-    repo.to_string()
-}
-
 /// One sync cycle and its one-line outcome: `Err` when the sync failed or
 /// a file was refused (with the file and the reason), else what came in
 /// and went out. Conflicts open afterwards are counted.
@@ -1380,7 +1367,7 @@ fn run_sync(app: &mut App, by: &str, via: &crate::config::SyncVia) -> Result<Str
             app.sync_folder(dir, by).map(|r| (r, None)),
         ),
         SyncVia::Git { repo, branch } => (
-            format!("git {} ({branch})", without_credentials(repo)),
+            format!("git {} ({branch})", crate::app::transport::repo_shown(repo)),
             app.sync_git(repo, branch, by)
                 .map(|g| (g.folder.clone(), Some(g.pushed))),
         ),
@@ -1646,6 +1633,7 @@ mod tests {
 
     #[test]
     fn repository_credentials_never_reach_the_screen() {
+        use crate::app::transport::repo_shown as without_credentials;
         assert_eq!(
             without_credentials("https://ana:s3cr3t@git.example.org/mesa/sync.git"),
             "https://…@git.example.org/mesa/sync.git"

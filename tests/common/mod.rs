@@ -100,6 +100,20 @@ impl Env {
     /// The same as a plain process command, for tests that spawn the
     /// binary and act on it while it runs.
     pub fn std_cmd_as(&self, user: &str) -> std::process::Command {
+        let mut c = self.at_home_as(user);
+        c.arg("--db")
+            .arg(&self.db)
+            .arg("--config")
+            .arg(&self.cfg)
+            .arg("--lang")
+            .arg(&self.lang);
+        c
+    }
+
+    /// The binary with no `--db` or `--config`: the database and the
+    /// configuration are the default ones of this test's private HOME
+    /// (`HOME/data/guardia`, `HOME/config/guardia`), as on a fresh machine.
+    pub fn at_home_as(&self, user: &str) -> std::process::Command {
         let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_guardia"));
         for v in SCRUBBED {
             c.env_remove(v);
@@ -109,13 +123,7 @@ impl Env {
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("GUARDIA_USER", user)
-            .env("GUARDIA_NOW", &self.now)
-            .arg("--db")
-            .arg(&self.db)
-            .arg("--config")
-            .arg(&self.cfg)
-            .arg("--lang")
-            .arg(&self.lang);
+            .env("GUARDIA_NOW", &self.now);
         c
     }
 
