@@ -430,7 +430,16 @@ const V10: &str = r#"
 ALTER TABLE changeset ADD COLUMN body_len INTEGER;
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10];
+/// Imported and written bundles by file name. A folder or git sync asks,
+/// for every bundle file the folder holds, whether it was imported or
+/// written here; without an index each question scanned the whole table,
+/// so a sync grew with the square of the folder's files (1.4 ms a file
+/// at 20,000 bundles, half a minute a sync).
+const V11: &str = r#"
+CREATE INDEX imported_bundle_file ON imported_bundle(file);
+"#;
+
+const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;

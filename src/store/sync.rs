@@ -8,6 +8,15 @@ use super::{Reader, StoreError, WriteTx, merge};
 use rusqlite::{OptionalExtension, params};
 use std::collections::BTreeMap;
 
+/// Whether a shared folder's file was imported or written here. Asked for
+/// every bundle file of a folder at each sync, so it must be one probe of
+/// the `imported_bundle_file` index (see `tests::file_lookups_use_the_index`).
+const IMPORTED_FILE: &str = "SELECT 1 FROM imported_bundle WHERE file = ?1 LIMIT 1";
+
+/// Whether this database wrote the bundle it records under a name.
+const WRITTEN_HERE: &str = "SELECT 1 FROM imported_bundle
+     WHERE file = ?1 AND exporter_no IS NULL AND hash NOT LIKE 'name:%' LIMIT 1";
+
 /// A changeset's body as the database keeps it: one zstd frame, and the
 /// length of the JSON inside. Made apart from the write so that an import
 /// can compress on its reading thread.
@@ -369,7 +378,7 @@ impl Reader<'_> {
     /// Whether a file (by its name in a shared folder) was imported or written here.
     pub fn imported_file(&self, name: &str) -> Result<bool, StoreError> {
         self.conn()
-            .prepare_cached("SELECT 1 FROM imported_bundle WHERE file = ?1 LIMIT 1")
+            .prepare_cached(IMPORTED_FILE)
             .and_then(|mut st| st.query_row([name], |_| Ok(())).optional())
             .map(|r| r.is_some())
             .map_err(|e| self.err(e))
@@ -380,10 +389,7 @@ impl Reader<'_> {
     /// a copy of someone's bundle under that name.
     pub fn written_here(&self, name: &str) -> Result<bool, StoreError> {
         self.conn()
-            .prepare_cached(
-                "SELECT 1 FROM imported_bundle
-                 WHERE file = ?1 AND exporter_no IS NULL AND hash NOT LIKE 'name:%' LIMIT 1",
-            )
+            .prepare_cached(WRITTEN_HERE)
             .and_then(|mut st| st.query_row([name], |_| Ok(())).optional())
             .map(|r| r.is_some())
             .map_err(|e| self.err(e))
@@ -689,4 +695,33 @@ pub fn parse_op_ref(s: &str) -> Option<OpRef> {
         site: site.to_string(),
         seq: seq.parse().ok()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+
+    /// A folder sync asks about each of the folder's files: a scan of the
+    /// table per file made syncs quadratic in the number of bundles.
+    #[test]
+    fn file_lookups_use_the_index() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::create(&dir.path().join("t.db"), "BOG").expect("create");
+        for sql in [super::IMPORTED_FILE, super::WRITTEN_HERE] {
+            let plan: Vec<String> = store
+                .reader()
+                .conn()
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+                .and_then(|mut st| {
+                    st.query_map(["x"], |r| r.get::<_, String>(3))?
+                        .collect::<Result<_, _>>()
+                })
+                .expect("plan");
+            assert!(
+                plan.iter()
+                    .any(|s| s.contains("INDEX imported_bundle_file (file=?)")),
+                "{sql}: {plan:?}"
+            );
+        }
+    }
 }
