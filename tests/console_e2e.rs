@@ -416,6 +416,53 @@ fn a_write_just_before_quitting_is_not_lost() {
     assert_eq!(env.show(&key)["assignee"], "ana");
 }
 
+/// Quitting while another process holds the write lock: guardia says why
+/// it has not exited yet, saves the change once the lock is free, and
+/// prints what the change did on the restored terminal.
+#[test]
+fn quitting_while_another_process_writes_says_so_and_saves() {
+    let env = Env::new();
+    let key = env.incident("Asignar con la base ocupada", "x");
+    let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
+    pty.wait_for("Asignar con la base ocupada");
+    let holder = rusqlite::Connection::open(&env.db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    pty.send("aq");
+    pty.wait_for("another process is writing");
+    assert!(
+        pty.screen().contains("Ctrl-c abandons them"),
+        "{}",
+        pty.screen()
+    );
+    holder.execute_batch("ROLLBACK").expect("release the lock");
+    assert_eq!(pty.wait_exit(), 0);
+    let screen = pty.screen();
+    assert!(screen.contains(&format!("guardia: {key}")), "{screen}");
+    assert_eq!(env.show(&key)["assignee"], "ana");
+}
+
+/// Ctrl-c while quitting waits for the lock gives the change up: nothing
+/// half-written, and the exit says it was interrupted.
+#[test]
+fn ctrl_c_gives_up_a_change_waiting_for_the_lock() {
+    let env = Env::new();
+    let key = env.incident("Abandonar al salir", "x");
+    let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
+    pty.wait_for("Abandonar al salir");
+    let holder = rusqlite::Connection::open(&env.db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    pty.send("aq");
+    pty.wait_for("another process is writing");
+    pty.send("\x03");
+    assert_ne!(pty.wait_exit(), 0);
+    holder.execute_batch("ROLLBACK").expect("release the lock");
+    assert_eq!(env.show(&key)["assignee"], serde_json::Value::Null);
+}
+
 /// The title counts every open ticket; only text filters stop at 1000.
 #[test]
 fn the_queue_count_is_exact_beyond_a_thousand() {

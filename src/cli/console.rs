@@ -12,6 +12,9 @@ use crate::tui::keymap::Keymap;
 use crate::tui::state::{Console, Identity};
 use crate::tui::theme::Theme;
 use crate::tui::{runtime, worker};
+
+/// How long quitting may wait for the last writes before saying why it waits.
+const SILENT_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 use anyhow::Result;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -149,8 +152,29 @@ pub fn run(
     let (requests, worker) = worker::spawn_joinable(app, operator, tx);
     let outcome = runtime::run(console, requests, rx, clock);
     // The terminal is back; writes asked for before quitting finish now.
+    // One waiting for another process's lock can take up to a minute: say
+    // so, and let Ctrl-c give it up (its transaction is then never made).
     if let Some(w) = worker {
+        let asked = std::time::Instant::now();
+        while !w.is_finished() && asked.elapsed() < SILENT_WAIT {
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        if !w.is_finished() {
+            runtime::default_signals();
+            eprintln!(
+                "{}",
+                match lang {
+                    Lang::Es =>
+                        "guardia: guardando los cambios pedidos antes de salir; otro proceso está escribiendo en la base de datos (se espera hasta un minuto; Ctrl-c los abandona)…",
+                    Lang::En =>
+                        "guardia: saving the changes asked for before quitting; another process is writing to the database (waiting up to a minute; Ctrl-c abandons them)…",
+                }
+            );
+        }
         let _ = w.join();
+    }
+    for line in worker::late_outcomes() {
+        eprintln!("guardia: {line}");
     }
     // So does a sync: stopped half-way, git could leave a lock behind.
     if worker::sync_running() {

@@ -400,6 +400,9 @@ pub fn run(
                     }
                 }
                 if console.quit {
+                    // Writes still waiting finish after the screen is gone:
+                    // their outcomes go to the restored terminal instead.
+                    super::worker::console_left();
                     leaving = true;
                 }
             }

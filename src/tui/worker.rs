@@ -165,7 +165,16 @@ fn run(
             // writes it sent before leaving are still carried out: the
             // loop ends only when the request channel is empty and closed.
             if let Some(reply) = handle(&mut app, operator.as_ref(), req, &out) {
-                let _ = out.send(Msg::Reply(reply));
+                match late_line(&reply, app.lang) {
+                    Some(line) if CONSOLE_LEFT.load(Ordering::SeqCst) => {
+                        if let Ok(mut late) = LATE.lock() {
+                            late.push(line);
+                        }
+                    }
+                    _ => {
+                        let _ = out.send(Msg::Reply(reply));
+                    }
+                }
             }
         }
         if wrote {
@@ -1227,6 +1236,43 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
             }));
         })
         .ok();
+}
+
+/// Set once the operator has quit: the screen no longer shows what a write
+/// says, so the outcomes of writes still waiting (another process held the
+/// lock) are kept for the terminal once it is restored.
+static CONSOLE_LEFT: AtomicBool = AtomicBool::new(false);
+
+/// What writes finished after the operator quit said, in order.
+static LATE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+/// The operator has quit: outcomes of writes from now on go to
+/// `late_outcomes` instead of the screen.
+pub fn console_left() {
+    CONSOLE_LEFT.store(true, Ordering::SeqCst);
+}
+
+/// The outcomes of writes that finished after the operator quit, to print
+/// once the terminal is restored (sanitized, as every reply).
+pub fn late_outcomes() -> Vec<String> {
+    LATE.lock()
+        .map(|mut l| std::mem::take(&mut *l))
+        .unwrap_or_default()
+}
+
+/// The line a write's reply leaves on the terminal after the console has
+/// gone; `None` for replies that are not a write's outcome.
+fn late_line(reply: &Reply, lang: Lang) -> Option<String> {
+    let refused = match lang {
+        Lang::Es => "no se guardó",
+        Lang::En => "not saved",
+    };
+    match reply {
+        Reply::Written { result: Ok(m), .. } => Some(m.clone()),
+        Reply::Written { result: Err(m), .. } => Some(format!("{refused}: {m}")),
+        Reply::Outdated { message, .. } => Some(format!("{refused}: {message}")),
+        _ => None,
+    }
 }
 
 /// Set while a sync runs: a second one would export the same changes
