@@ -31,6 +31,7 @@ fn builtin_query(today_start_ms: i64, days: u32, oldest: usize) -> DashboardQuer
         today_start_ms,
         days,
         oldest,
+        exclude_records: false,
     }
 }
 
@@ -337,6 +338,53 @@ fn open_tickets_are_counted_by_state_priority_level_and_assignee() {
     );
 }
 
+/// Problems and known errors are records, not the queue's work: asked to,
+/// the dashboard leaves them out of every figure (open counts, the oldest
+/// open, new and finished per day), as `guardia report` does.
+#[test]
+fn problems_and_known_errors_are_left_out_when_asked() {
+    let mut h = history();
+    let plain = builtin_query(ms(TODAY), 3, 8);
+    let queue = DashboardQuery {
+        exclude_records: true,
+        ..plain.clone()
+    };
+    let before = dashboard(&h.env, &plain);
+    h.env.now = "2026-03-02T08:00:00-05:00".into();
+    let problem = h
+        .env
+        .problem("Causa común de caídas", "varias caídas del correo");
+    h.env.known_error(
+        "correo",
+        "Buzón lleno",
+        "no llegan correos",
+        "vaciar la papelera",
+    );
+    let closed = h
+        .env
+        .problem("Problema resuelto hoy", "ya se sabe la causa");
+    h.env.now = "2026-03-02T09:00:00-05:00".into();
+    h.env.ok_as(
+        "julia",
+        &["problem", "close", &closed, "--root-cause", "disco lleno"],
+    );
+    let all = dashboard(&h.env, &plain);
+    assert_eq!(all.open_total, before.open_total + 2, "{problem}");
+    assert_eq!(
+        all.new_per_day.last(),
+        before.new_per_day.last().map(|n| n + 3).as_ref()
+    );
+    assert_eq!(
+        all.done_per_day.last(),
+        before.done_per_day.last().map(|n| n + 1).as_ref()
+    );
+    let mut without = dashboard(&h.env, &queue);
+    // Only the SLA and KPI figures are the caller's; the rest must match.
+    without.sla_warned = before.sla_warned;
+    without.sla_breached = before.sla_breached;
+    assert_eq!(without, before);
+}
+
 #[test]
 fn new_and_done_are_counted_per_calendar_day_across_midnight() {
     let h = history();
@@ -487,6 +535,8 @@ fn dashboard_queries_read_index_ranges_only() {
                 "oldest of a group",
                 "USING COVERING INDEX ticket_status_shape (status=? AND <expr>=? AND <expr>=?)",
             ),
+            ("records", "USING INDEX ticket_record"),
+            ("moves of records", "USING INDEX op_by_entity (entity_id=?)"),
         ];
         for (name, step) in expect {
             assert!(
@@ -561,8 +611,9 @@ fn a_database_from_before_the_dashboard_is_migrated_and_counted() {
     // records (problems, known errors) and their knowledge index; schema 8
     // the SLA outcomes of finished tickets (derived from the configuration
     // too); schema 9 an index of links by kind and the rejections; schema
-    // 10 the length of compressed changeset bodies.
-    assert_eq!(version, 10);
+    // 10 the length of compressed changeset bodies; schema 11 an index of
+    // imported bundles by file name.
+    assert_eq!(version, 11);
     // Schema 9 filled the rejections from the log (F's); `doctor` below
     // checks the rows against the replay.
     let rejections: i64 = c

@@ -32,6 +32,9 @@ pub struct DashboardQuery {
     pub days: u32,
     /// How many of the oldest open tickets to list.
     pub oldest: usize,
+    /// Leave out problems and known errors (tickets with a `record`), as
+    /// `guardia report` does: they are records, not the queue's work.
+    pub exclude_records: bool,
 }
 
 /// One of the oldest open tickets.
@@ -102,6 +105,53 @@ const OLDEST_SQL: &str = "SELECT created_at, no FROM ticket
 const OLDEST_ROW_SQL: &str =
     "SELECT key, title, priority, status, assignee, created_at FROM ticket WHERE no = ?1";
 
+/// Every record (problem, known error), from the partial index
+/// `ticket_record`: records are few, so the dashboard counts every ticket
+/// from its indexes as before and takes these off.
+const RECORDS_SQL: &str = "SELECT no, status, priority, level, assignee, created_at
+     FROM ticket INDEXED BY ticket_record WHERE record IS NOT NULL";
+
+/// The state changes of records in a hybrid-clock range: (to, from).
+const RECORD_MOVES_SQL: &str =
+    "SELECT json_extract(o.value, '$.to'), json_extract(o.value, '$.from')
+     FROM ticket r INDEXED BY ticket_record JOIN op o ON o.entity_id = r.id
+     WHERE r.record IS NOT NULL AND o.kind = 'transition' AND o.hlc >= ?1 AND o.hlc < ?2";
+
+/// One record, as the dashboard counts it.
+struct RecordRow {
+    no: i64,
+    status: String,
+    priority: String,
+    level: i64,
+    assignee: Option<String>,
+    created_at: i64,
+}
+
+fn records(c: &Connection) -> rusqlite::Result<Vec<RecordRow>> {
+    let mut st = c.prepare_cached(RECORDS_SQL)?;
+    let rows = st.query_map([], |r| {
+        Ok(RecordRow {
+            no: r.get(0)?,
+            status: r.get(1)?,
+            priority: r.get(2)?,
+            level: r.get(3)?,
+            assignee: r.get(4)?,
+            created_at: r.get(5)?,
+        })
+    })?;
+    rows.collect()
+}
+
+/// Takes `n` off a count, dropping the entry when none is left.
+fn take_off<K: Ord>(counts: &mut BTreeMap<K, i64>, key: K, n: i64) {
+    if let Some(v) = counts.get_mut(&key) {
+        *v -= n;
+        if *v <= 0 {
+            counts.remove(&key);
+        }
+    }
+}
+
 /// Tickets created in a time range (milliseconds), from `ticket_created`.
 const NEW_SQL: &str = "SELECT count(*) FROM ticket WHERE created_at >= ?1 AND created_at < ?2";
 
@@ -154,9 +204,19 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
     // (state, priority, level) groups with open tickets, for `oldest`.
     let mut groups: Vec<(&str, String, i64)> = Vec::new();
 
+    let records = if q.exclude_records {
+        records(c)?
+    } else {
+        Vec::new()
+    };
+    let open = distinct(&q.open_states);
+    let open_records: Vec<&RecordRow> = records
+        .iter()
+        .filter(|r| open.iter().any(|s| *s == r.status))
+        .collect();
     let mut shape = c.prepare_cached(SHAPE_SQL)?;
     let mut assignees = c.prepare_cached(ASSIGNEE_SQL)?;
-    for state in distinct(&q.open_states) {
+    for &state in &open {
         let mut in_state = 0;
         let mut rows = shape.query([state])?;
         while let Some(r) = rows.next()? {
@@ -166,13 +226,19 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
             *by_level.entry(level.clamp(0, 255) as u8).or_default() += n;
             groups.push((state, priority, level));
         }
-        d.open_total += in_state;
-        if in_state > 0 {
-            d.open_by_status.push((state.to_string(), in_state));
-        }
         let mut rows = assignees.query([state])?;
         while let Some(r) = rows.next()? {
             *by_assignee.entry(r.get(0)?).or_default() += r.get::<_, i64>(1)?;
+        }
+        for r in open_records.iter().filter(|r| r.status == state) {
+            in_state -= 1;
+            take_off(&mut by_priority, r.priority.clone(), 1);
+            take_off(&mut by_level, r.level.clamp(0, 255) as u8, 1);
+            take_off(&mut by_assignee, r.assignee.clone(), 1);
+        }
+        d.open_total += in_state;
+        if in_state > 0 {
+            d.open_by_status.push((state.to_string(), in_state));
         }
     }
     d.open_by_priority = by_priority.into_iter().collect();
@@ -182,7 +248,8 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
     if q.oldest > 0 && !groups.is_empty() {
         // The oldest `oldest` of every group, then the oldest overall:
         // a few dozen short index walks instead of sorting all open tickets.
-        let limit = i64::try_from(q.oldest).unwrap_or(i64::MAX);
+        // Each group's walk may meet records first: it reads as many more.
+        let limit = i64::try_from(q.oldest.saturating_add(open_records.len())).unwrap_or(i64::MAX);
         let mut candidates: Vec<(i64, i64)> = Vec::new();
         let mut st = c.prepare_cached(OLDEST_SQL)?;
         for (state, priority, level) in &groups {
@@ -190,7 +257,10 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
                 Ok((r.get(0)?, r.get(1)?))
             })?;
             for row in rows {
-                candidates.push(row?);
+                let (created, no) = row?;
+                if !open_records.iter().any(|r| r.no == no) {
+                    candidates.push((created, no));
+                }
             }
         }
         candidates.sort_unstable();
@@ -213,12 +283,31 @@ fn compute(c: &Connection, q: &DashboardQuery) -> rusqlite::Result<Dashboard> {
     let done = serde_json::to_string(&q.closed_states).unwrap_or_else(|_| "[]".into());
     let mut new = c.prepare_cached(NEW_SQL)?;
     let mut finished = c.prepare_cached(DONE_SQL)?;
+    let mut record_moves = c.prepare_cached(RECORD_MOVES_SQL)?;
     for (start, end) in day_bounds(q) {
+        let created: i64 = new.query_row([start, end], |r| r.get(0))?;
+        let records_created = records
+            .iter()
+            .filter(|r| r.created_at >= start && r.created_at < end)
+            .count();
         d.new_per_day
-            .push(new.query_row([start, end], |r| r.get(0))?);
+            .push(created - i64::try_from(records_created).unwrap_or(0));
         let (lo, hi) = (hlc_floor(start), hlc_floor(end));
-        d.done_per_day
-            .push(finished.query_row(rusqlite::params![done, lo, hi], |r| r.get(0))?);
+        let mut finished_here: i64 =
+            finished.query_row(rusqlite::params![done, lo, hi], |r| r.get(0))?;
+        if q.exclude_records && !records.is_empty() {
+            let mut rows = record_moves.query([lo, hi])?;
+            while let Some(r) = rows.next()? {
+                let (to, from): (Option<String>, Option<String>) = (r.get(0)?, r.get(1)?);
+                let is_done =
+                    |s: &Option<String>| s.as_ref().is_some_and(|s| q.closed_states.contains(s));
+                // As DONE_SQL counts: a move with no `from` is not counted.
+                if is_done(&to) && from.is_some() && !is_done(&from) {
+                    finished_here -= 1;
+                }
+            }
+        }
+        d.done_per_day.push(finished_here);
     }
     Ok(d)
 }
@@ -242,7 +331,7 @@ impl Reader<'_> {
         let (start, end) = (q.today_start_ms, q.today_start_ms.saturating_add(DAY_MS));
         let (lo, hi) = (hlc_floor(start), hlc_floor(end));
         let done = serde_json::to_string(&q.closed_states).unwrap_or_else(|_| "[]".into());
-        let plans: [(&'static str, &str, Vec<Value>); 6] = [
+        let plans: [(&'static str, &str, Vec<Value>); 8] = [
             (
                 "open by priority and level",
                 SHAPE_SQL,
@@ -260,6 +349,12 @@ impl Reader<'_> {
                 "done per day",
                 DONE_SQL,
                 vec![done.into(), lo.into(), hi.into()],
+            ),
+            ("records", RECORDS_SQL, vec![]),
+            (
+                "moves of records",
+                RECORD_MOVES_SQL,
+                vec![lo.into(), hi.into()],
             ),
         ];
         plans

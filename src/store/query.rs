@@ -78,6 +78,12 @@ pub struct ListFilter {
     /// by row number whatever `by_sla` says (a closed ticket has no clock,
     /// and its conflict must still be seen).
     pub conflicts: bool,
+    /// The queue's work only: problems and known errors (tickets with a
+    /// `record`) left out, as `guardia report` leaves them out. Records
+    /// are few, so a page checks each row it reaches; counts subtract the
+    /// records that match, read from the partial index `ticket_record`,
+    /// so that counting the open queue stays an index-only walk.
+    pub queue_only: bool,
 }
 
 /// One search result with its relevance (lower is better, as FTS5 ranks).
@@ -155,18 +161,44 @@ impl Reader<'_> {
     /// How many tickets the filter matches (paging fields ignored), at most
     /// `cap`. Walks the same index ranges as the list, about 1 µs per match.
     pub fn count(&self, filter: &ListFilter, cap: Option<usize>) -> Result<i64, StoreError> {
+        // Uncapped, the records are subtracted rather than checked on every
+        // row: counting the open queue then reads the status index alone.
+        // A capped count (a text filter) reads each row anyway.
+        let subtract = filter.queue_only && cap.is_none();
         let f = ListFilter {
             after_no: None,
             limit: cap.unwrap_or(usize::MAX),
+            queue_only: filter.queue_only && !subtract,
             ..filter.clone()
+        };
+        let records = if subtract {
+            let (sql, args) = record_count_sql(filter);
+            let args: Vec<Box<dyn ToSql>> = args.into_iter().map(json_to_sql).collect();
+            self.conn()
+                .prepare_cached(&sql)
+                .and_then(|mut st| {
+                    st.query_row(params_from_iter(args.iter()), |r| r.get::<_, i64>(0))
+                })
+                .map_err(|e| self.err(e))?
+        } else {
+            0
         };
         let (sql, args) = Store::list_sql(&f);
         let sql = format!("SELECT count(*) FROM ({sql})");
         let args: Vec<Box<dyn ToSql>> = args.into_iter().map(json_to_sql).collect();
-        self.conn()
+        let all: i64 = self
+            .conn()
             .prepare_cached(&sql)
             .and_then(|mut st| st.query_row(params_from_iter(args.iter()), |r| r.get(0)))
-            .map_err(|e| self.err(e))
+            .map_err(|e| self.err(e))?;
+        Ok(all - records)
+    }
+
+    /// `EXPLAIN QUERY PLAN` of the count of records a queue count takes
+    /// off (see `count`).
+    pub fn record_count_plan(&self, filter: &ListFilter) -> Result<Vec<String>, StoreError> {
+        let (sql, args) = record_count_sql(filter);
+        self.plan(&sql, args)
     }
 
     /// `EXPLAIN QUERY PLAN` of a list query, one line per step.
@@ -679,7 +711,43 @@ fn field_conditions(filter: &ListFilter) -> (Vec<String>, Vec<Value>) {
     if let Some(l) = filter.min_level {
         push_cond(&mut conds, &mut args, "t.level >= ?", i64::from(l).into());
     }
+    if filter.queue_only {
+        conds.push("t.record IS NULL".into());
+    }
     (conds, args)
+}
+
+/// How many records (problems, known errors) a filter would match if it
+/// did not leave them out: a walk of the partial index `ticket_record`
+/// (records are few) with every other condition checked per row.
+fn record_count_sql(filter: &ListFilter) -> (String, Vec<Value>) {
+    let (mut conds, mut args) = field_conditions(&ListFilter {
+        queue_only: false,
+        ..filter.clone()
+    });
+    conds.push("t.record IS NOT NULL".into());
+    push_status_cond(&mut conds, &mut args, &filter.statuses);
+    if let Some(q) = filter.query.as_deref().and_then(fts_query) {
+        push_cond(
+            &mut conds,
+            &mut args,
+            "t.no IN (SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?)",
+            q.into(),
+        );
+    }
+    if filter.by_sla && !filter.conflicts {
+        conds.push("EXISTS (SELECT 1 FROM sla_clock c WHERE c.ticket_no = t.no)".into());
+    }
+    if filter.conflicts {
+        conds.push("t.id IN (SELECT ticket_id FROM conflict)".into());
+    }
+    (
+        format!(
+            "SELECT count(*) FROM ticket t INDEXED BY ticket_record WHERE {}",
+            conds.join(" AND ")
+        ),
+        args,
+    )
 }
 
 /// The keyset comparison and sort direction of a page.

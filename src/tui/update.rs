@@ -668,6 +668,10 @@ pub fn queue_filter(c: &Console) -> ListFilter {
         inclusive: false,
         limit: PAGE,
         conflicts: q.view == View::Conflicts,
+        // Problems and known errors are records, not the queue's work (as
+        // in `guardia report` and the dashboard); one assigned to you is
+        // still your work, and "All" and the conflicts list everything.
+        queue_only: !matches!(q.view, View::Mine | View::All | View::Conflicts),
     }
 }
 

@@ -723,6 +723,7 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreEr
         today_start_ms: midnight,
         days: 30,
         oldest: 8,
+        exclude_records: true,
     };
     let mut d = app.reader().dashboard(&q)?;
     (d.sla_warned, d.sla_breached) = app
