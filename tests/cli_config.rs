@@ -94,7 +94,7 @@ fn toml_type_error_names_file_and_line() {
         "escalation.toml",
         &text,
         &[line],
-        "'n' takes a whole number from 0 to 255, written without quotes (like n = 3), not \"cuatro\"",
+        "'n' takes a whole number from 1 to 255, written without quotes (like n = 3), not \"cuatro\"",
     );
 }
 
@@ -720,9 +720,15 @@ fn an_unreadable_config_folder_stops_every_command() {
         err.contains("is a link to a folder that does not exist"),
         "{err}"
     );
-    // A folder that does not exist at all means the built-in files.
+    // A folder named with --config that does not exist at all is a typo,
+    // not "the built-in files" (only the default folder may be absent:
+    // tests/cli_config_checks.rs).
     env.cfg = env.path().join("nothing-here");
-    assert_eq!(env.list_keys(&[]), [key]);
+    let err = env.fail(&["list"]);
+    assert!(
+        err.contains("nothing-here (named by --config or GUARDIA_CONFIG) does not exist"),
+        "{err}"
+    );
 }
 
 /// Every file is read and each one's problems named in the same run: two
@@ -794,7 +800,7 @@ fn type_errors_are_told_in_plain_words() {
     let err = env.fail_raw(&["config", "check"]);
     for expected in [
         format!(
-            "{}:{}:16: 'warn_percent' takes a whole number 0 or more, written without quotes (like warn_percent = 3), not -5",
+            "{}:{}:16: 'warn_percent' takes a whole number from 1 to 99, written without quotes (like warn_percent = 3), not -5",
             s.display(),
             line_of(&sla, "warn_percent = -5")
         ),

@@ -12,6 +12,7 @@ pub mod generate;
 pub mod identity;
 pub mod major;
 pub mod op_words;
+pub mod orphans;
 mod outcome;
 pub mod records;
 pub mod report;
@@ -259,11 +260,18 @@ impl App {
         Ok(self.reader().detail(t)?)
     }
 
-    pub fn list(
+    pub fn list(&self, filter: ListFilter, after: Option<&str>) -> Result<Vec<Ticket>, AppError> {
+        self.list_noting(filter, after).map(|(tickets, _)| tickets)
+    }
+
+    /// [`App::list`], with the notes of [`App::resolve_filter`]: the
+    /// filters on values the configuration no longer has, which tickets
+    /// still hold (the command line prints them on stderr).
+    pub fn list_noting(
         &self,
         mut filter: ListFilter,
         after: Option<&str>,
-    ) -> Result<Vec<Ticket>, AppError> {
+    ) -> Result<(Vec<Ticket>, Vec<String>), AppError> {
         if let Some(key) = after {
             let (no, t) = load(&self.reader(), key)?;
             if filter.by_sla && !self.reader().has_sla_clock(no)? {
@@ -277,68 +285,14 @@ impl App {
             }
             filter.after_no = Some(no);
         }
-        if let Some(p) = &filter.priority {
-            filter.priority = Some(grade_id(&self.config.priority.priorities, "priority", p)?);
-        }
-        self.check_filter(&filter)?;
-        Ok(self
+        let notes = self.resolve_filter(&mut filter)?;
+        let tickets = self
             .reader()
             .list(&filter)?
             .into_iter()
             .map(|(_, t)| t)
-            .collect())
-    }
-
-    fn check_filter(&self, f: &ListFilter) -> Result<(), AppError> {
-        // Workflows share most states; each is named once, in first-seen order.
-        let mut states: Vec<String> = Vec::new();
-        for id in self
-            .config
-            .workflows
-            .iter()
-            .flat_map(|w| w.states.iter().map(|s| s.id.get_ref()))
-        {
-            if !states.contains(id) {
-                states.push(id.clone());
-            }
-        }
-        for s in &f.statuses {
-            if !states.contains(s) {
-                return Err(AppError::unknown("status", s, states));
-            }
-        }
-        if let Some(p) = &f.priority
-            && self.config.priority_rank(p).is_none()
-        {
-            return Err(AppError::unknown(
-                "priority",
-                p,
-                self.config.priority_ids().map(String::from),
-            ));
-        }
-        if let Some(s) = &f.service
-            && self.config.service(s).is_none()
-        {
-            return Err(self.unknown_service(s));
-        }
-        if let Some(Some(a)) = &f.assignee
-            && self.config.operator(a).is_none()
-        {
-            return Err(AppError::unknown(
-                "operator",
-                a,
-                self.config.operators.iter().map(|o| o.id.get_ref().clone()),
-            ));
-        }
-        if let Some(l) = f.level
-            && self.config.level(l).is_none()
-        {
-            return Err(AppError::Invalid(format!(
-                "level {l} does not exist; the matrix has levels 1 to {}",
-                self.config.max_level()
-            )));
-        }
-        Ok(())
+            .collect();
+        Ok((tickets, notes))
     }
 
     pub fn search(&self, text: &str, limit: usize) -> Result<Vec<SearchHit>, AppError> {
@@ -353,6 +307,14 @@ impl App {
     /// The dossier to escalate `key` to `level` (default: the next level).
     pub fn dossier(&self, key: &str, level: Option<u8>) -> Result<Dossier, AppError> {
         let detail = self.detail(key)?;
+        if !orphans::level_configured(&self.config, detail.ticket.level) {
+            return match level {
+                Some(to) if orphans::level_configured(&self.config, to) => {
+                    Ok(escalation::build(&self.config, &detail, to, self.lang))
+                }
+                _ => Err(orphans::orphan_level(&self.config, &detail.ticket, level)),
+            };
+        }
         let to = escalation::dossier_level(&self.config, detail.ticket.level, level).map_err(
             |refusal| AppError::Escalation {
                 key: detail.ticket.key.clone(),
@@ -815,6 +777,27 @@ impl App {
                         message,
                     });
                 }
+                // A computed priority follows every change; one from an
+                // impact or urgency the matrix no longer has would be a
+                // fallback, silently wrong.
+                let recomputes = match manual.as_deref() {
+                    Some(p) => p == AUTO_PRIORITY,
+                    None => t.priority_justification.is_none(),
+                };
+                // Asked for (a new impact or urgency, or `priority=auto`),
+                // the refusal says which value to set. A change of anything
+                // else (a title, a note field) keeps the priority as it is
+                // rather than refusing an unrelated edit.
+                let asks_priority =
+                    manual.is_some() || core.iter().any(|(n, _)| n == "impact" || n == "urgency");
+                let mut keeps_priority = false;
+                if recomputes {
+                    match orphans::check_grades(cfg, &t, &impact, &urgency) {
+                        Err(e) if asks_priority => return Err(e),
+                        Err(_) => keeps_priority = true,
+                        Ok(()) => {}
+                    }
+                }
                 let decision =
                     priority::compute(cfg, cfg.service(&service), &impact, &urgency, &fields);
                 for (n, v) in &core {
@@ -872,6 +855,7 @@ impl App {
                     }
                     // Only a computed priority follows the matrix and rules.
                     None if t.priority_justification.is_none()
+                        && !keeps_priority
                         && decision.priority != t.priority =>
                     {
                         set_ticket("priority", Value::String(decision.priority.clone()))?;
@@ -1016,7 +1000,7 @@ impl App {
             }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
-                .ok_or_else(|| AppError::Invalid(format!("{key}: its type '{}' has no workflow in this configuration", t.ticket_type)))?;
+                .ok_or_else(|| orphans::no_workflow(cfg, &t))?;
             if wf.rejected.as_ref().is_some_and(|r| r.get_ref() == state) {
                 return Err(AppError::Refused {
                     key: key.into(),
@@ -1168,12 +1152,50 @@ impl App {
             .write(now, ApplyMode::Live, |w| -> Result<Dossier, AppError> {
                 let r = w.reader();
                 let (_, t) = load(&r, key)?;
+                // The matrix is for incidents and requests: a problem or a
+                // known error has no dossier to complete, only a dead end.
+                let record = cfg.record_of(&t.ticket_type);
+                if record != RecordKind::Ticket {
+                    let what = if record == RecordKind::Problem {
+                        "a problem"
+                    } else {
+                        "a known error"
+                    };
+                    return Err(AppError::Refused {
+                        key: key.into(),
+                        message: format!(
+                            "{what} does not escalate through the escalation matrix, which is for incidents and requests; assign it to whoever works on it (`guardia assign {key} OPERATOR`)"
+                        ),
+                    });
+                }
                 workflow::check_action(cfg, &t, "escalate")?;
                 let detail = r.detail(t)?;
-                escalation::check(cfg, &detail, level).map_err(|refusal| AppError::Escalation {
-                    key: key.into(),
-                    refusal: Box::new(refusal),
-                })?;
+                if orphans::level_configured(cfg, detail.ticket.level) {
+                    escalation::check(cfg, &detail, level).map_err(|refusal| {
+                        AppError::Escalation {
+                            key: key.into(),
+                            refusal: Box::new(refusal),
+                        }
+                    })?;
+                } else {
+                    // A level the matrix no longer has: any level of the
+                    // matrix brings the ticket back into it, and there is
+                    // no dossier to fill for a level below it.
+                    let t = &detail.ticket;
+                    if let Some(wf) = cfg.workflow_for_type(&t.ticket_type)
+                        && lifecycle::category(wf, &t.status).is_done()
+                    {
+                        return Err(AppError::Escalation {
+                            key: key.into(),
+                            refusal: Box::new(escalation::EscalationRefusal::NotOpen {
+                                state: t.status.clone(),
+                            }),
+                        });
+                    }
+                    if !orphans::level_configured(cfg, level) {
+                        return Err(orphans::orphan_level(cfg, &detail.ticket, Some(level)));
+                    }
+                }
                 let dossier = escalation::build(cfg, &detail, level, lang);
                 // The log keeps what was sent, in the language-neutral form of
                 // the ticket's own values (runbook evidence is in the log already).
@@ -1517,7 +1539,7 @@ impl App {
             }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
-                .ok_or_else(|| AppError::Invalid(format!("{key}: its type has no workflow")))?;
+                .ok_or_else(|| orphans::no_workflow(cfg, &t))?;
             let target = wf.rejected.as_ref().ok_or_else(|| AppError::Refused {
                 key: key.into(),
                 message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
@@ -1649,13 +1671,7 @@ impl App {
                 });
             }
             let Some(run) = candidates.first() else {
-                let items: Vec<String> = detail
-                    .runbooks
-                    .iter()
-                    .filter_map(|run| cfg.runbook(&run.runbook).map(|rb| (run, rb)))
-                    .flat_map(|(run, rb)| rb.items.iter().map(move |i| format!("{}/{}", run.runbook, i.id.get_ref())))
-                    .collect();
-                return Err(AppError::unknown("runbook item", item, items));
+                return Err(orphans::untickable(cfg, &detail, key, want_runbook.as_deref(), &item_id));
             };
             match (checked, evidence) {
                 // Seed 000 §13: the help desk shows evidence of its level-1

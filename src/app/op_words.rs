@@ -93,7 +93,7 @@ pub fn describe(op: &Op, lang: Lang, key_of: &dyn Fn(&str) -> Option<String>) ->
             if es { "campo" } else { "ticket set" },
             compact(v)
         ),
-        ("ticket", "route") => format!("{} = {}", if es { "ruta" } else { "route" }, compact(v)),
+        ("ticket", "route") => route_words(v, es),
         ("comment", "create") => {
             let internal = v.get("internal").and_then(Value::as_bool) == Some(true);
             let label = match (internal, es) {
@@ -145,6 +145,35 @@ pub fn describe(op: &Op, lang: Lang, key_of: &dyn Fn(&str) -> Option<String>) ->
                 .map(|f| format!(" {f}"))
                 .unwrap_or_default()
         ),
+    }
+}
+
+/// A routing in words: a major incident declared, a ticket sent down
+/// another path (a critical rejection goes to the incident managers), or
+/// the routing taken off. The path and the role stay ids.
+fn route_words(v: &Value, es: bool) -> String {
+    let role = v
+        .get("role")
+        .and_then(Value::as_str)
+        .filter(|r| !r.is_empty());
+    let for_role = match role {
+        Some(r) if es => format!(", para el rol {r}"),
+        Some(r) => format!(", for role {r}"),
+        None => String::new(),
+    };
+    let reason = parenthesised(text_of(v, "reason"));
+    let declared = v.get("declared").and_then(Value::as_bool) == Some(true);
+    match v
+        .get("to")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
+        None if es => "ruta retirada".into(),
+        None => "route removed".into(),
+        Some(_) if declared && es => format!("incidente mayor declarado{for_role}{reason}"),
+        Some(_) if declared => format!("major incident declared{for_role}{reason}"),
+        Some(to) if es => format!("derivado a {to}{for_role}{reason}"),
+        Some(to) => format!("routed to {to}{for_role}{reason}"),
     }
 }
 
@@ -263,6 +292,45 @@ mod tests {
             both(&untick),
             ("unticked backup".into(), "desmarcado backup".into())
         );
+    }
+
+    #[test]
+    fn a_routing_reads_as_words_not_json() {
+        let declared = op(
+            "ticket",
+            "route",
+            Some("route"),
+            json!({"to": "major_incident", "role": "incident_manager", "reason": "Caída", "declared": true}),
+        );
+        assert_eq!(
+            both(&declared),
+            (
+                "major incident declared, for role incident_manager (Caída)".into(),
+                "incidente mayor declarado, para el rol incident_manager (Caída)".into()
+            )
+        );
+        let routed = op(
+            "ticket",
+            "route",
+            Some("route"),
+            json!({"to": "major_incident", "role": "incident_manager", "reason": "critical"}),
+        );
+        assert_eq!(
+            both(&routed),
+            (
+                "routed to major_incident, for role incident_manager (critical)".into(),
+                "derivado a major_incident, para el rol incident_manager (critical)".into()
+            )
+        );
+        let removed = op("ticket", "route", Some("route"), json!({"to": null}));
+        assert_eq!(
+            both(&removed),
+            ("route removed".into(), "ruta retirada".into())
+        );
+        for o in [&declared, &routed, &removed] {
+            let (en, es) = both(o);
+            assert!(!en.contains('{') && !es.contains('{'), "{en} / {es}");
+        }
     }
 
     #[test]

@@ -7,17 +7,22 @@
 //! completion): a later change of `sla.toml` or a calendar recomputes the
 //! open tickets' clocks, not the finished tickets' outcomes. A ticket that
 //! is reopened loses its outcome, and gets a new one when it finishes
-//! again. Rows that a bulk load did not write (`generate`, a large import,
-//! a database from before schema 8) are filled before a report, judged by
-//! the configuration in force at that moment.
+//! again. A write that changes what a finished ticket is judged against,
+//! its priority (or its type), judges it again in the same write, by the
+//! configuration in force then, so that `report --by priority` and
+//! `guardia sla` agree on it. Rows that a bulk load did not write
+//! (`generate`, a large import, a database from before schema 8) are
+//! filled before a report, judged by the configuration in force at that
+//! moment; so are the rows an earlier judgement rule may have judged
+//! differently (`domain::sla::JUDGEMENT_RULE`).
 
 use super::sla::{compute_from, status_history};
 use super::{App, AppError};
 use crate::config::{Config, StateCategory};
 use crate::domain::lifecycle;
-use crate::domain::sla::ClockState;
+use crate::domain::sla::{ClockState, JUDGEMENT_RULE};
 use crate::domain::ticket::{Ticket, ms_to_time};
-use crate::store::ops::Op;
+use crate::store::ops::{Op, entity};
 use crate::store::{OutcomeRow, OutcomeSla, WriteTx};
 use chrono::{DateTime, Utc};
 
@@ -59,13 +64,37 @@ fn outcome_of(
     })
 }
 
+/// Ticket fields that choose what a finished ticket's clocks are judged
+/// against: the priority picks the targets, the type the SLA policy.
+const JUDGED_BY: [&str; 2] = ["priority", "type"];
+
+/// Whether this write changed what the finished ticket is judged against
+/// since it finished (at `done_ms`): an op of `JUDGED_BY` from after the
+/// finish that this write appended (stamped at or after its time: a
+/// local write's ops always are) or imported (the import touched the
+/// ticket). An earlier write's op stamped at or after this write's time
+/// (the clock was set back since) counts too: judging again by today's
+/// configuration is then the lesser harm.
+fn judged_by_changed(w: &WriteTx<'_>, ops: &[Op], ticket: &Ticket, done_ms: i64) -> bool {
+    let imported = w.touched().contains(&ticket.id);
+    let now_ms = w.now_ms();
+    ops.iter().any(|op| {
+        op.entity == entity::TICKET
+            && op.entity_id == ticket.id
+            && op.field.as_deref().is_some_and(|f| JUDGED_BY.contains(&f))
+            && op.ms() >= done_ms
+            && (imported || op.ms() >= now_ms)
+    })
+}
+
 /// Brings ticket `no`'s outcome up to date inside a write transaction,
 /// after its clock row: called by every write that can finish or reopen
 /// it. `done_ops` are the ticket's own ops when it is in a finished state,
 /// `None` when it is not (its outcome, if any, goes: it was reopened).
 /// A finished ticket keeps the outcome it has as long as it finished at
 /// the same moment, and in the same way (resolved, or cancelled since), so
-/// the outcome stays judged by the rules of then.
+/// the outcome stays judged by the rules of then; unless this write
+/// changed its priority or type, which `sla` judges it by from now on.
 pub(super) fn refresh(
     w: &mut WriteTx<'_>,
     cfg: &Config,
@@ -82,6 +111,7 @@ pub(super) fn refresh(
     let row = outcome_of(cfg, ticket, ops, first_comment, now);
     if let Some(r) = &row
         && w.reader().sla_outcome_done(no)? == Some((r.done_ms, r.cancelled))
+        && !judged_by_changed(w, ops, ticket, r.done_ms)
     {
         return Ok(());
     }
@@ -102,6 +132,7 @@ impl App {
         &mut self,
         progress: &mut dyn FnMut(i64, i64),
     ) -> Result<usize, AppError> {
+        self.forget_outcomes_of_earlier_rules()?;
         let seen = self.reader().sla_outcome_state()?;
         if self.reader().sla_outcomes_complete()? {
             return Ok(0);
@@ -112,6 +143,37 @@ impl App {
         let result = self.fill_sla_outcomes(seen.as_deref(), progress);
         self.store.end_bulk()?;
         result
+    }
+
+    /// Outcomes stored under an earlier judgement rule: the rows the new
+    /// rule may judge differently go, to be filled again. Rule 1 judged a
+    /// stopped clock met whenever its business time was at most the
+    /// target; rule 2 judges one stopped after its due instant breached,
+    /// which changes only clocks that stopped at exactly 100 %: met rows
+    /// whose minutes equal a target of today's `sla.toml`. (A target
+    /// changed since the ticket finished cannot be known; such a row keeps
+    /// its rule-1 verdict.) One write, once per database.
+    fn forget_outcomes_of_earlier_rules(&mut self) -> Result<(), AppError> {
+        // A database this process cannot write keeps its rows: a report
+        // still reads them (the next writable run judges them again).
+        if self.store.read_only().is_some()
+            || self.reader().sla_outcome_rule()? == Some(JUDGEMENT_RULE)
+        {
+            return Ok(());
+        }
+        let targets = target_minutes(&self.config);
+        let write_ms = self.clock.now().timestamp_millis();
+        self.store
+            .write(write_ms, crate::store::ApplyMode::Live, |w| {
+                if w.reader().sla_outcome_rule()? == Some(JUDGEMENT_RULE) {
+                    return Ok::<(), AppError>(());
+                }
+                if w.drop_sla_outcomes_met_at(&targets)? > 0 {
+                    w.mark_sla_outcomes_incomplete()?;
+                }
+                w.set_sla_outcome_rule(JUDGEMENT_RULE)?;
+                Ok(())
+            })
     }
 
     fn fill_sla_outcomes(
@@ -169,4 +231,18 @@ impl App {
             })?;
         Ok(filled)
     }
+}
+
+/// Every response and resolution target of `sla.toml`, in minutes.
+fn target_minutes(cfg: &Config) -> Vec<i64> {
+    let mut minutes: Vec<i64> = cfg
+        .sla_policies
+        .iter()
+        .flat_map(|p| p.targets.get_ref().values())
+        .flat_map(|t| [t.response.get_ref(), t.resolution.get_ref()])
+        .filter_map(|text| crate::domain::duration::parse(text).ok())
+        .collect();
+    minutes.sort_unstable();
+    minutes.dedup();
+    minutes
 }

@@ -224,10 +224,15 @@ fn clock_row(
         remaining_min,
         sort_key: PAUSED_BASE + remaining_min,
     };
-    let frozen = match c.state {
-        ClockState::Breached => Some("breached"),
-        ClockState::Warned => Some("warned"),
-        _ => None,
+    // A paused clock at 100 % is breached from the instant after it was
+    // due, and stays paused: frozen as breached even when computed at
+    // that very instant (`warned` for that instant only).
+    let frozen = if c.target > Duration::zero() && c.elapsed >= c.target {
+        Some("breached")
+    } else if c.state == ClockState::Warned {
+        Some("warned")
+    } else {
+        None
     };
     if !running_now {
         return Some(paused(frozen));
@@ -291,10 +296,13 @@ pub(super) fn refresh_clock(
 }
 
 /// What the clocks depend on besides the log: policies, calendars,
-/// holidays, workflows (which states run) and the types' workflows.
+/// holidays, workflows (which states run) and the types' workflows; and
+/// the rule that judges them, so that a database whose clocks were
+/// judged by an earlier rule recomputes them.
 fn fingerprint(cfg: &Config) -> String {
     use sha2::{Digest, Sha256};
     let mut h = Sha256::new();
+    h.update(format!("judgement rule {}\n", sla::JUDGEMENT_RULE).as_bytes());
     for src in &cfg.sources {
         if ["sla.toml", "calendars.toml", "workflows.toml", "types.toml"].contains(&src.name) {
             h.update(src.name.as_bytes());

@@ -167,7 +167,7 @@ impl App {
                 let (_, t) = load(&w.reader(), key)?;
                 let wf = cfg
                     .workflow_for_type(&t.ticket_type)
-                    .ok_or_else(|| AppError::Invalid(format!("{key}: its type has no workflow")))?;
+                    .ok_or_else(|| super::orphans::no_workflow(cfg, &t))?;
                 let def = wf
                     .approvals
                     .iter()

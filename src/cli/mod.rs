@@ -282,6 +282,13 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         _ => {}
     }
     let cfg_dir = config_dir(&cli);
+    // A folder named on purpose must be there (a typo would run everything
+    // on the built-in files); `init` creates it.
+    if let Some(named) = &cli.config
+        && !matches!(cli.command, Some(Command::Init(_)))
+    {
+        crate::config::named_folder_exists(named)?;
+    }
     let config = if matches!(cli.command, Some(Command::Config(ConfigCommand::Check))) {
         // The console's keymap is configuration too: its problems are
         // listed with the other files', all at once.
@@ -293,11 +300,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     } else {
         Config::load(cfg_dir.as_deref())?
     };
+    // `config check` lists them with its other warnings.
+    if !matches!(cli.command, Some(Command::Config(ConfigCommand::Check))) {
+        for stray in &config.stray_files {
+            eprintln!("guardia: {stray}");
+        }
+    }
     let clock = Clock::from_env()?;
     match cli.command {
         Some(Command::Config(ConfigCommand::Check)) => {
             use chrono::Datelike;
             config_summary(&config, cfg_dir.as_deref(), clock.now().year())?;
+            config_check_tickets(&cli, config, clock, lang)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Config(ConfigCommand::PrintDefault { .. })) => Ok(ExitCode::SUCCESS),
@@ -332,7 +346,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 // still reports what SQLite can tell of it.
                 (Err(crate::store::StoreError::Damaged { detail, .. }), Command::Doctor(a)) => {
                     let report = crate::store::doctor::Report::unreadable(&db, &detail);
-                    return doctor_verdict(&report, &db, a.json);
+                    return doctor_verdict(&report, None, &db, a.json);
                 }
                 (opened, _) => opened?,
             };
@@ -374,14 +388,36 @@ fn command_key(command: &Command) -> Option<&str> {
     })
 }
 
-/// Prints what `doctor` found; exit 1 when anything is wrong.
+/// Prints what `doctor` found; exit 1 when anything is wrong. Tickets
+/// holding values the configuration no longer has (`orphans`, when they
+/// could be looked for) are warnings: the database is sound, so they do
+/// not change the exit status.
 fn doctor_verdict(
     report: &crate::store::doctor::Report,
+    orphans: Option<Result<Vec<app::orphans::Orphans>, String>>,
     db: &Path,
     json: bool,
 ) -> Result<ExitCode> {
     if json {
-        print_json(report)?;
+        /// The report, then what the tickets hold that the configuration
+        /// lacks (or why that was not looked at).
+        #[derive(serde::Serialize)]
+        struct WithOrphans<'a> {
+            #[serde(flatten)]
+            report: &'a crate::store::doctor::Report,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            orphans: Option<&'a [app::orphans::Orphans]>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            orphans_unchecked: Option<&'a str>,
+        }
+        print_json(&WithOrphans {
+            report,
+            orphans: orphans.as_ref().and_then(|o| o.as_deref().ok()),
+            orphans_unchecked: orphans
+                .as_ref()
+                .and_then(|o| o.as_ref().err())
+                .map(String::as_str),
+        })?;
     } else {
         let mut s = match &report.unreadable {
             Some(why) => format!("could not replay the operation log: {why}\n"),
@@ -403,6 +439,14 @@ fn doctor_verdict(
                 s.push_str(&format!("  {}\n", crate::text::sanitize_line(d)));
             }
         }
+        match &orphans {
+            Some(Ok(found)) => s.push_str(&orphan_report(found)),
+            Some(Err(why)) => s.push_str(&format!(
+                "tickets not checked against the configuration: {}\n",
+                sanitize_line(why)
+            )),
+            None => {}
+        }
         print(&s)?;
     }
     if report.healthy() {
@@ -413,6 +457,50 @@ fn doctor_verdict(
         sanitize_line(&db.display().to_string())
     );
     Ok(ExitCode::from(EXIT_FAILURE))
+}
+
+/// The tickets that hold values the configuration no longer has, one
+/// warning line per kind (`app::orphans`), under a line that says whether
+/// there are any.
+fn orphan_report(found: &[app::orphans::Orphans]) -> String {
+    if found.is_empty() {
+        return "every value the tickets hold is in the configuration in force\n".into();
+    }
+    let mut s = format!(
+        "{} kind(s) of value the tickets hold are not in the configuration in force (renamed or removed since); the tickets are sound, but nothing moves them back:\n",
+        found.len()
+    );
+    for o in found {
+        s.push_str(&format!("  {}\n", sanitize_line(&o.line())));
+    }
+    s
+}
+
+/// `config check` with a database (`--db`, or the default one when it
+/// exists): the tickets that hold values this configuration no longer
+/// has ([`orphan_report`]), as warnings (the exit status stays 0). Without
+/// a database there is nothing to compare: said only when `--db` named one.
+fn config_check_tickets(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<()> {
+    let Ok(db) = default_db(cli) else {
+        return Ok(());
+    };
+    let shown = sanitize_line(&db.display().to_string());
+    if !db.exists() {
+        if cli.db.is_some() {
+            print(&format!("no database at {shown}: no tickets checked\n"))?;
+        }
+        return Ok(());
+    }
+    let found = Store::open(&db)
+        .map_err(AppError::from)
+        .and_then(|store| App::new(config, store, clock, lang).orphans());
+    match found {
+        Ok(found) => print(&format!("tickets of {shown}: {}", orphan_report(&found))),
+        Err(e) => print(&format!(
+            "tickets of {shown} not checked: {}\n",
+            sanitize_line(&e.to_string())
+        )),
+    }
 }
 
 /// Every built-in file a user can copy and edit: the configuration and
@@ -469,9 +557,9 @@ fn config_summary(cfg: &Config, dir: Option<&Path>, year: i32) -> Result<()> {
         cfg.workflows.len(),
         cfg.calendars.len()
     ));
-    // Warnings, not errors: the calendars still work, with every day of an
-    // uncovered year a working day.
-    for w in cfg.holiday_warnings(year) {
+    // Warnings, not errors: misnamed files, roles nobody holds, calendars
+    // that go on with every day of an uncovered year a working day.
+    for w in cfg.check_warnings(year) {
         s.push_str(&format!("{}\n", sanitize_line(&w)));
     }
     print(&s)
@@ -705,10 +793,11 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 let mut s = String::new();
                 for f in &fired {
                     s.push_str(&format!(
-                        "{}: {} -> {} (due {})\n",
+                        "{}: {} -> {} ({} {})\n",
                         f.key,
                         f.from,
                         f.to,
+                        if lang == Lang::Es { "vencía" } else { "due" },
                         f.at.format("%Y-%m-%d %H:%M UTC")
                     ));
                 }
@@ -850,7 +939,16 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 limit: usize::from(a.limit),
                 ..Default::default()
             };
-            let tickets = app.list(filter, a.after.as_deref())?;
+            let (tickets, notes) = app.list_noting(filter, a.after.as_deref())?;
+            // A filter on a value the configuration no longer has: said
+            // beside the answer, which stays what scripts read.
+            for note in notes {
+                eprintln!(
+                    "guardia: {}: {}",
+                    if lang == Lang::Es { "nota" } else { "note" },
+                    sanitize_line(&note)
+                );
+            }
             if a.json {
                 print_json(&tickets)?;
             } else if tickets.is_empty() {
@@ -920,7 +1018,12 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 }
                 other => other?,
             };
-            return doctor_verdict(&report, app.store.path(), a.json);
+            // A file that cannot be replayed is not read any further.
+            let orphans = report
+                .unreadable
+                .is_none()
+                .then(|| app.orphans().map_err(|e| e.to_string()));
+            return doctor_verdict(&report, orphans, app.store.path(), a.json);
         }
         Command::Compact(a) => {
             let started = std::time::Instant::now();

@@ -349,6 +349,43 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
                     }
                 }
             }
+        } else {
+            let _ = writeln!(
+                o,
+                "  ({})",
+                l(
+                    "ya no está en la configuración: runbooks.toml no tiene este runbook",
+                    "no longer in the configuration: runbooks.toml has no such runbook"
+                )
+            );
+        }
+        // Evidence recorded for items the configuration no longer has
+        // (the item or its whole runbook renamed or removed) is still
+        // evidence: shown by its id, marked (a runbook gone is marked once,
+        // on the line above).
+        let configured =
+            |item: &str| rb.is_some_and(|rb| rb.items.iter().any(|i| i.id.get_ref() == item));
+        let mark = if rb.is_some() {
+            format!(
+                " [{}]",
+                l("no está en la configuración", "not in the configuration")
+            )
+        } else {
+            String::new()
+        };
+        for t in run
+            .ticks
+            .iter()
+            .filter(|t| t.checked && !configured(&t.item))
+        {
+            let _ = writeln!(
+                o,
+                "  [x] {} — {} ({} {}){mark}",
+                sanitize_line(&t.item),
+                sanitize_line(&t.evidence),
+                sanitize_line(&t.by),
+                t.at.format("%Y-%m-%d %H:%M"),
+            );
         }
     }
     if !d.escalations.is_empty() {
@@ -476,7 +513,12 @@ pub fn sla_report(
             c.percent,
             label_es_en(lang, "queda", "remaining"),
             format_minutes(c.remaining.num_minutes()),
-            state(c.state),
+            // A warned (or breached) clock can be waiting too: say both.
+            if c.paused && c.state != ClockState::Paused {
+                format!("{} ({})", state(c.state), state(ClockState::Paused))
+            } else {
+                state(c.state).to_string()
+            },
         );
         if let Some(t) = c.stopped_at {
             s.push_str(&format!(

@@ -3,12 +3,13 @@
 //! error saying what to do, never a reason to fall back to the built-in
 //! file: the built-in operators list no `logins`, so a silent fallback would
 //! undo the identity rules of a shared host. Only a path where nothing
-//! exists at all means "the built-in files".
+//! exists at all means "the built-in files", and only for the default
+//! folder: a folder named with `--config` or `GUARDIA_CONFIG` must exist.
 
 use super::Problem;
 use std::io::{ErrorKind, Read};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn problem(path: &Path, line: Option<usize>, message: String) -> Problem {
     Problem {
@@ -50,6 +51,29 @@ pub fn folder_present(dir: &Path) -> Result<bool, Problem> {
     match std::fs::metadata(dir.join(".")) {
         Ok(_) => Ok(true),
         Err(e) => Err(problem(dir, None, folder_message(&e))),
+    }
+}
+
+/// A configuration folder named with `--config` or `GUARDIA_CONFIG` where
+/// nothing exists: a typo in the name must not quietly run every command on
+/// the built-in files (their example operators, their timers).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the configuration folder {shown} (named by --config or GUARDIA_CONFIG) does not exist; check the path for a typo, or create the folder (`mkdir -p {shown}`, then `guardia config print-default NAME > {shown}/NAME` for each file to change), or leave --config and GUARDIA_CONFIG out to use the default folder",
+    shown = crate::text::sanitize_line(&.path.display().to_string())
+)]
+pub struct MissingFolder {
+    pub path: PathBuf,
+}
+
+/// Refuses a named configuration folder where nothing exists. Anything
+/// else is left to [`super::Config::load`], which says what is wrong with a
+/// folder that is there but cannot be used. `init` creates the folder, so
+/// it does not ask.
+pub fn named_folder_exists(dir: &Path) -> Result<(), MissingFolder> {
+    match folder_present(dir) {
+        Ok(false) => Err(MissingFolder { path: dir.into() }),
+        Ok(true) | Err(_) => Ok(()),
     }
 }
 
@@ -187,6 +211,12 @@ mod tests {
                 .contains("link to a folder that does not exist")
         );
         assert_eq!(read_file(&dir.path().join("none.toml")), Ok(None));
+        let missing = named_folder_exists(&dir.path().join("cfg-typo")).expect_err("missing");
+        assert!(
+            missing.to_string().contains("cfg-typo (named by --config or GUARDIA_CONFIG) does not exist; check the path for a typo"),
+            "{missing}"
+        );
+        assert_eq!(named_folder_exists(dir.path()), Ok(()));
         assert_eq!(read_file(&file), Ok(Some("x = 1\n".into())));
         let under_a_file = read_file(&file.join("guardia.toml")).expect_err("ENOTDIR");
         assert!(under_a_file.message.starts_with("cannot read the file"));

@@ -5,9 +5,10 @@
 
 mod files;
 mod schema;
+mod stray;
 mod validate;
 
-pub use files::read_file;
+pub use files::{MissingFolder, named_folder_exists, read_file};
 pub use schema::*;
 pub use validate::{RESOLUTION_TIME_FIELD, sla_target_message, toml_error_message};
 
@@ -216,6 +217,13 @@ pub struct Config {
     pub sla_policies: Vec<SlaPolicy>,
     /// Where each file came from, for `config check`.
     pub sources: Vec<Source>,
+    /// What validation found odd but workable (a role no operator holds),
+    /// for `config check`: see [`Config::check_warnings`].
+    pub warnings: Vec<Problem>,
+    /// Files of the configuration folder that guardia does not read but
+    /// whose names are close to one it does (`service.toml`): every
+    /// command warns about them on stderr.
+    pub stray_files: Vec<Problem>,
 }
 
 /// Field names that are columns of every ticket rather than catalogue fields.
@@ -234,11 +242,13 @@ impl Config {
     /// Loads the files of `dir` over the embedded defaults. `dir` may be
     /// missing (nothing at that path); a folder or file that is there but
     /// cannot be read is a problem, never a reason to use the built-in file.
+    /// (A folder the user named must exist: [`named_folder_exists`].)
     pub fn load(dir: Option<&Path>) -> Result<Config, ConfigError> {
         let dir = match dir {
             Some(d) if files::folder_present(d)? => Some(d),
             _ => None,
         };
+        let stray = dir.map(stray::stray_files).unwrap_or_default();
         let mut sources = Vec::new();
         let mut problems = Vec::new();
         let mut unreadable = Vec::new();
@@ -268,7 +278,18 @@ impl Config {
             };
             sources.push(Source { name, path, text });
         }
-        validate::parse_and_validate_read(sources, problems, &unreadable)
+        match validate::parse_and_validate_read(sources, problems, &unreadable) {
+            Ok(mut config) => {
+                config.stray_files = stray;
+                Ok(config)
+            }
+            Err(mut e) => {
+                e.notes.extend(built_in_notes(&e.problems, dir));
+                // A misnamed file may be why a reference is unknown.
+                e.notes.extend(stray.iter().map(ToString::to_string));
+                Err(e)
+            }
+        }
     }
 
     /// Only the embedded defaults.
@@ -470,6 +491,64 @@ impl Config {
     }
 }
 
+/// For each built-in file that has a problem (a file of the folder
+/// referring to something the built-in one lacks, say), how to get a copy
+/// to edit: the built-in text cannot be changed in place.
+fn built_in_notes(problems: &[Problem], dir: Option<&Path>) -> Vec<String> {
+    let mut names: Vec<&str> = problems
+        .iter()
+        .filter_map(|p| p.file.strip_prefix("(built-in) "))
+        .collect();
+    names.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    names.retain(|n| seen.insert(*n));
+    names
+        .into_iter()
+        .map(|name| {
+            let target = match dir {
+                Some(d) => shell_word(&d.join(name).display().to_string()),
+                None => format!("DIR/{name}"),
+            };
+            let folder = if dir.is_some() {
+                String::new()
+            } else {
+                " (DIR being your configuration folder, see --config)".to_string()
+            };
+            format!(
+                "(built-in) {name} is the file compiled into guardia, in force because the configuration folder has no {name}; to change it, write an editable copy with `guardia config print-default {name} > {target}`{folder} and edit that"
+            )
+        })
+        .collect()
+}
+
+/// `text` as one word of a shell command: as it is when it holds only
+/// characters no shell treats specially, else in single quotes.
+fn shell_word(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+@%:,".contains(c));
+    if plain {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
+impl Config {
+    /// Everything `config check` warns about, one `file:line:col: warning:
+    /// …` line each: misnamed files of the folder, what validation found
+    /// odd but workable, and calendars without holidays in `year`.
+    pub fn check_warnings(&self, year: i32) -> Vec<String> {
+        self.stray_files
+            .iter()
+            .chain(&self.warnings)
+            .map(ToString::to_string)
+            .chain(self.holiday_warnings(year))
+            .collect()
+    }
+}
+
 /// What escalating to a level requires.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DossierRequirement {
@@ -522,6 +601,8 @@ mod tests {
             Ok(cfg) => {
                 assert!(!cfg.types.is_empty());
                 assert!(cfg.levels.len() >= 5);
+                // Every role the shipped procedures need is held by someone.
+                assert_eq!(cfg.warnings, Vec::new());
             }
             Err(e) => panic!("{e}"),
         }

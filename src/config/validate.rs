@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use std::collections::{BTreeSet, HashSet};
 use toml::Spanned;
 
+mod consistency;
 mod toml_errors;
 mod workflows;
 pub use toml_errors::toml_error_message;
@@ -16,6 +17,9 @@ pub use workflows::RESOLUTION_TIME_FIELD;
 struct Checker<'a> {
     sources: &'a [Source],
     problems: Vec<Problem>,
+    /// What is odd but can work (a role nobody holds yet): `config check`
+    /// says it, nothing is refused for it.
+    warnings: Vec<Problem>,
     /// Files that could not be read (their problem is reported already).
     unreadable: &'a [&'static str],
 }
@@ -41,6 +45,19 @@ impl Checker<'_> {
             line: Some(line),
             column: Some(col),
             message,
+        });
+    }
+
+    /// A warning at `span` of `file`; the message starts with `warning:`.
+    fn warn_at(&mut self, file: &str, span: std::ops::Range<usize>, message: String) {
+        let src = self.source(file);
+        let (line, col) = src.line_col(span.start);
+        let file = src.display_name();
+        self.warnings.push(Problem {
+            file,
+            line: Some(line),
+            column: Some(col),
+            message: format!("warning: {message}"),
         });
     }
 
@@ -78,18 +95,29 @@ impl Checker<'_> {
         }
         let mut text = std::borrow::Cow::Borrowed(src.text.as_str());
         let mut found = Vec::new();
+        // Keys reported as unknown where a later problem says they belong
+        // elsewhere (a key of the file written inside a table), by place.
+        let mut explained = Vec::new();
         loop {
             let e = match toml::from_str::<T>(&text) {
                 Ok(v) if found.is_empty() => return Some(v),
                 Ok(_) => break,
                 Err(e) => e,
             };
-            let (line, column) = e.span().map(|span| src.line_col(span.start)).unzip();
+            let located = toml_errors::located(Some(name), &src.text, &text, &e);
+            let (line, column) = located
+                .span
+                .as_ref()
+                .map(|span| src.line_col(span.start))
+                .unzip();
+            if let Some(key) = located.explains_unknown {
+                explained.push((line, column, format!("unknown key '{key}'")));
+            }
             found.push(Problem {
                 file: src.display_name(),
                 line,
                 column,
-                message: toml_errors::message_in(Some(name), &text, &e),
+                message: located.message,
             });
             let next = e
                 .span()
@@ -101,6 +129,11 @@ impl Checker<'_> {
                 None => break,
             }
         }
+        found.retain(|p| {
+            !explained.iter().any(|(l, c, m)| {
+                p.line == *l && p.column == *c && p.message.starts_with(m.as_str())
+            })
+        });
         found.sort_by_key(|p| (p.line, p.column));
         self.problems.extend(found);
         None
@@ -198,6 +231,7 @@ pub(super) fn parse_and_validate_read(
     let mut c = Checker {
         sources: &sources,
         problems,
+        warnings: Vec::new(),
         unreadable,
     };
     let settings: Option<Settings> = c.parse("guardia.toml");
@@ -254,6 +288,21 @@ pub(super) fn parse_and_validate_read(
         &operators,
         &workflows,
     );
+    consistency::check(
+        &mut c,
+        &consistency::Files {
+            fields: &fields,
+            types: &types,
+            escalation: &escalation,
+            priority: &priority,
+            rejections: &rejections,
+            runbooks: &runbooks,
+            operators: &operators,
+            workflows: &workflows,
+            calendars: &calendars,
+            sla: &sla,
+        },
+    );
     // References are checked against every calendar the file defines, even
     // one that failed its own checks: its error is enough, a knock-on
     // "unknown calendar" in sla.toml or workflows.toml would mislead.
@@ -272,6 +321,7 @@ pub(super) fn parse_and_validate_read(
     if !c.problems.is_empty() {
         return Err(ConfigError::new(c.problems));
     }
+    let warnings = c.warnings;
     let mut levels = escalation.levels;
     levels.sort_by_key(|l| *l.n.get_ref());
     Ok(Config {
@@ -289,6 +339,8 @@ pub(super) fn parse_and_validate_read(
         calendars,
         sla_policies: sla.policies,
         sources,
+        warnings,
+        stray_files: Vec::new(),
     })
 }
 
@@ -411,7 +463,9 @@ fn check_sla(
             c.at(
                 F,
                 p.warn_percent.span(),
-                format!("warn_percent {w} must be between 1 and 99"),
+                format!(
+                    "warn_percent {w} is out of range: write a whole number from 1 to 99 (the share of a target used up when the ticket is flagged at risk), like warn_percent = 75"
+                ),
             );
         }
         for prio in &prios {
@@ -420,7 +474,7 @@ fn check_sla(
                     F,
                     p.targets.span(),
                     format!(
-                        "policy '{}' has no targets for priority '{prio}'",
+                        "policy '{}' has no targets for priority '{prio}'; add a line for it to the policy's targets, like {prio} = {{ response = \"4h\", resolution = \"2d\" }}",
                         p.id.get_ref()
                     ),
                 );
@@ -882,18 +936,31 @@ fn check_all(
     }
     for t in &types.types {
         c.known("types.toml", "workflow", &t.workflow, &workflow_ids);
-        let mut seen = HashSet::new();
-        for f in t.mandatory.iter().chain(&t.optional) {
-            if c.known("types.toml", "field", f, &field_ids) && !seen.insert(f.get_ref().clone()) {
-                c.at(
+        // Where each field was first listed: its list and line.
+        let mut seen: std::collections::HashMap<&str, (&str, usize)> = Default::default();
+        let listed = t
+            .mandatory
+            .iter()
+            .map(|f| ("mandatory", f))
+            .chain(t.optional.iter().map(|f| ("optional", f)));
+        for (list, f) in listed {
+            if !c.known("types.toml", "field", f, &field_ids) {
+                continue;
+            }
+            let line = c.source("types.toml").line_col(f.span().start).0;
+            match seen.get(f.get_ref().as_str()) {
+                None => {
+                    seen.insert(f.get_ref(), (list, line));
+                }
+                Some((first_list, first_line)) => c.at(
                     "types.toml",
                     f.span(),
                     format!(
-                        "field '{}' is listed twice for type '{}'",
+                        "field '{}' is listed twice for type '{}': it is already in its {first_list} fields (line {first_line}); remove this entry from {list}",
                         f.get_ref(),
                         t.id.get_ref()
                     ),
-                );
+                ),
             }
         }
     }
@@ -922,10 +989,15 @@ fn check_all(
     }
     let code = &settings.defaults.site_code;
     if !crate::domain::site::valid_site_code(code) {
-        c.whole(
-            "guardia.toml",
-            format!("defaults.site_code '{code}' must be 2 to 8 capital letters, like BOG"),
+        let message = format!(
+            "defaults.site_code '{}' must be 2 to 8 capital letters, like site_code = \"BOG\"",
+            crate::text::sanitize_line(code)
         );
+        let text = &c.source("guardia.toml").text;
+        match toml_errors::key_span(text, &["defaults", "site_code"]) {
+            Some(span) => c.at("guardia.toml", span, message),
+            None => c.whole("guardia.toml", message),
+        }
     }
 
     // Escalation matrix: levels 1..N with no holes.
@@ -961,12 +1033,14 @@ fn check_all(
     }
     for (expected, n) in (1u8..).zip(level_ns.iter()) {
         if *n != expected {
-            c.whole(
-                "escalation.toml",
-                format!(
-                    "the escalation matrix has a hole: level {expected} is missing before level {n}"
-                ),
+            let message = format!(
+                "the escalation matrix has a hole: level {expected} is missing before level {n}; add a [[level]] with n = {expected}, or renumber the levels from 1 without gaps"
             );
+            // At the level after the hole.
+            match escalation.levels.iter().find(|l| l.n.get_ref() == n) {
+                Some(l) => c.at("escalation.toml", l.n.span(), message),
+                None => c.whole("escalation.toml", message),
+            }
             break;
         }
     }
@@ -1065,11 +1139,15 @@ fn check_all(
     for impact in &impact_ids {
         for urgency in &urgency_ids {
             if matrix.get(impact).and_then(|r| r.get(urgency)).is_none() {
+                // At the impact's row when there is one, else at [matrix].
+                let text = &c.source("priority.toml").text;
+                let span = toml_errors::key_span(text, &["matrix", impact])
+                    .unwrap_or_else(|| priority.matrix.span());
                 c.at(
                     "priority.toml",
-                    priority.matrix.span(),
+                    span,
                     format!(
-                        "the matrix has a hole: no priority for impact '{impact}' and urgency '{urgency}'"
+                        "the matrix has a hole: no priority for impact '{impact}' and urgency '{urgency}'; add {urgency} = \"…\" (a priority id) to the row {impact} of [matrix]"
                     ),
                 );
             }

@@ -5,6 +5,13 @@
 //! pauses it. Pure: the history, the calendar and "now" are passed in, so
 //! the same log gives the same ledger after a restart, an import or a
 //! calendar change.
+//!
+//! When a clock is late: it is due at the instant its business time
+//! reaches the target. Stopped at or before that instant it is met;
+//! stopped after it, or still unstopped after it, it is breached. So a
+//! clock that reached 100 % at 19:00 on Friday is breached from 19:00:01
+//! on, and resolving the ticket on Saturday (with no business time in
+//! between, still exactly 100 %) does not make it met again.
 
 use super::calendar::Calendar;
 use chrono::{DateTime, Duration, Utc};
@@ -31,13 +38,23 @@ pub enum ClockState {
     Running,
     /// Not counting: the ticket is in a state the policy does not list.
     Paused,
-    /// Counting or paused, past the warning threshold.
+    /// Counting or paused, past the warning threshold (`paused` on the
+    /// clock says which).
     Warned,
-    /// Past the target.
+    /// Still unstopped after the instant it was due, or stopped after it.
     Breached,
-    /// Stopped within the target.
+    /// Stopped at or before the instant it was due.
     Met,
 }
+
+/// Which judgement rule the states follow: part of the fingerprint of
+/// every cache of clock states and outcomes, so caches written under an
+/// earlier rule are recomputed. Change it whenever the rule changes.
+/// Rule 2: breached strictly after the due instant, whether the clock is
+/// still unstopped or stopped (rule 1 judged a stopped clock by its
+/// business time alone, so one stopped out of hours at exactly 100 %
+/// was met).
+pub const JUDGEMENT_RULE: u32 = 2;
 
 /// One target's clock.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +71,10 @@ pub struct Clock {
     /// When the clock stopped (response given, ticket resolved).
     pub stopped_at: Option<DateTime<Utc>>,
     pub state: ClockState,
+    /// Not counting now: the clock has not stopped, and the ticket is in
+    /// a state the policy does not list. True for `paused`, and for a
+    /// `warned` or `breached` clock that is waiting.
+    pub paused: bool,
     /// Elapsed as a share of the target, in percent.
     pub percent: u32,
 }
@@ -146,17 +167,24 @@ fn clock(
         0
     };
     let running_now = intervals.last().is_some_and(|iv| iv.running);
-    let stopped = stop.is_some_and(|s| s <= input.now);
-    let state = if stopped && elapsed <= target {
-        ClockState::Met
-    } else if elapsed >= target && target > Duration::zero() {
-        ClockState::Breached
-    } else if percent >= input.warn_percent {
-        ClockState::Warned
-    } else if running_now {
-        ClockState::Running
-    } else {
-        ClockState::Paused
+    let stopped_at = stop.filter(|s| *s <= input.now);
+    // Late at `at` if business time had reached the target before it. With
+    // no instant known (a calendar with no working time left), by the
+    // business time alone.
+    let late_at = |at: DateTime<Utc>| {
+        target > Duration::zero()
+            && match reached {
+                Some(due) => at > due,
+                None => elapsed > target,
+            }
+    };
+    let state = match stopped_at {
+        Some(s) if late_at(s) => ClockState::Breached,
+        Some(_) => ClockState::Met,
+        None if late_at(input.now) => ClockState::Breached,
+        None if percent >= input.warn_percent => ClockState::Warned,
+        None if running_now => ClockState::Running,
+        None => ClockState::Paused,
     };
     let due = match state {
         ClockState::Breached => reached,
@@ -169,8 +197,9 @@ fn clock(
         elapsed,
         remaining,
         due,
-        stopped_at: stop.filter(|s| *s <= input.now),
+        stopped_at,
         state,
+        paused: stopped_at.is_none() && !running_now,
         percent,
     }
 }
@@ -271,6 +300,57 @@ mod tests {
         assert_eq!(l.resolution.state, ClockState::Met);
         assert_eq!(l.resolution.elapsed, Duration::hours(2));
         assert_eq!(l.resolution.stopped_at, Some(t(2, 11, 0)));
+        assert_eq!(l.resolution.due, None);
+    }
+
+    #[test]
+    fn stopped_after_the_due_instant_is_breached_even_at_exactly_the_target() {
+        let (c, r) = (cal(), running());
+        // 8 business hours from Monday 09:00 end at 19:00, the end of the day.
+        let h = vec![
+            (t(2, 9, 0), "in_progress".to_string()),
+            (t(2, 21, 0), "resolved".to_string()),
+        ];
+        let mut i = input(&c, &r, &h, t(3, 9, 0));
+        i.done_at = Some(t(2, 21, 0));
+        let l = ledger(&i);
+        // Resolved at night: no business time since 19:00, still late.
+        assert_eq!(l.resolution.elapsed, Duration::hours(8));
+        assert_eq!(l.resolution.state, ClockState::Breached);
+        assert_eq!(l.resolution.due, Some(t(2, 19, 0)));
+        // Resolved at the due instant itself: met.
+        let h = vec![
+            (t(2, 9, 0), "in_progress".to_string()),
+            (t(2, 19, 0), "resolved".to_string()),
+        ];
+        let mut i = input(&c, &r, &h, t(3, 9, 0));
+        i.done_at = Some(t(2, 19, 0));
+        assert_eq!(ledger(&i).resolution.state, ClockState::Met);
+    }
+
+    #[test]
+    fn a_live_clock_breaches_just_after_its_due_instant() {
+        let (c, r) = (cal(), running());
+        let h = vec![(t(2, 9, 0), "in_progress".to_string())];
+        let l = ledger(&input(&c, &r, &h, t(2, 19, 0)));
+        assert_eq!(l.resolution.state, ClockState::Warned);
+        assert_eq!(l.resolution.due, Some(t(2, 19, 0)));
+        let l = ledger(&input(&c, &r, &h, t(2, 19, 0) + Duration::seconds(1)));
+        assert_eq!(l.resolution.state, ClockState::Breached);
+        assert!(!l.resolution.paused);
+    }
+
+    #[test]
+    fn a_warned_clock_that_waits_says_it_is_paused() {
+        let (c, r) = (cal(), running());
+        // 6 h 30 m of 8 h (81 %), then waiting on the customer.
+        let h = vec![
+            (t(2, 9, 0), "in_progress".to_string()),
+            (t(2, 17, 30), "waiting".to_string()),
+        ];
+        let l = ledger(&input(&c, &r, &h, t(3, 12, 0)));
+        assert_eq!(l.resolution.state, ClockState::Warned);
+        assert!(l.resolution.paused);
         assert_eq!(l.resolution.due, None);
     }
 

@@ -106,7 +106,9 @@ impl Reader<'_> {
     }
 
     /// Tickets whose clock has warned and those whose clock has breached at
-    /// `now_ms` (running or paused): four index ranges.
+    /// `now_ms` (running or paused): four index ranges. A running clock is
+    /// breached strictly after its due instant (the judgement rule of
+    /// `domain::sla`): at that very instant it can still be met.
     pub fn sla_counts(&self, now_ms: i64) -> Result<(i64, i64), StoreError> {
         let count = |sql: &str, arg: Option<i64>| -> Result<i64, StoreError> {
             let mut st = self.conn().prepare_cached(sql).map_err(|e| self.err(e))?;
@@ -119,7 +121,7 @@ impl Reader<'_> {
         // Running clocks: warned includes breached (a clock warns before it
         // breaches), so warned-only is the difference.
         let breached = count(
-            "SELECT count(*) FROM sla_clock WHERE sort_key <= ?1",
+            "SELECT count(*) FROM sla_clock WHERE sort_key < ?1",
             Some(now_ms),
         )?;
         let warned_or_breached = count(

@@ -2,8 +2,8 @@
 //! when it finished and how its SLA clocks ended, frozen at that moment.
 //! The application computes the rows (it knows the policies, calendars and
 //! state categories); this module stores them, finds the finished tickets
-//! that have none, and keeps the marker saying whether every finished
-//! ticket has one.
+//! that have none, and keeps the markers saying whether every finished
+//! ticket has one and which judgement rule the rows follow.
 
 use super::{Reader, StoreError, WriteTx};
 use rusqlite::{OptionalExtension, params};
@@ -33,6 +33,8 @@ pub struct OutcomeSla {
 
 const STATE_KEY: &str = "sla_outcome";
 const COMPLETE: &str = "complete";
+/// Which judgement rule the stored rows follow (`domain::sla::JUDGEMENT_RULE`).
+const RULE_KEY: &str = "sla_outcome_rule";
 
 impl WriteTx<'_> {
     /// Stores (or with `None` removes) the outcome of ticket `ticket_no`.
@@ -80,6 +82,35 @@ impl WriteTx<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// Forgets the outcomes with a clock met after exactly one of
+    /// `minutes` of business time: the rows a change of judgement rule may
+    /// judge differently. Returns how many went.
+    pub fn drop_sla_outcomes_met_at(&mut self, minutes: &[i64]) -> Result<usize, StoreError> {
+        let list = serde_json::to_string(minutes).unwrap_or_else(|_| "[]".into());
+        self.tx
+            .execute(
+                "DELETE FROM sla_outcome
+                 WHERE (response_met = 1
+                        AND response_min IN (SELECT j.value FROM json_each(?1) AS j))
+                    OR (resolution_met = 1
+                        AND resolution_min IN (SELECT j.value FROM json_each(?1) AS j))",
+                [list],
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// Records the judgement rule the rows follow from now on.
+    pub fn set_sla_outcome_rule(&mut self, rule: u32) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                params![RULE_KEY, rule.to_string()],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
     /// Says that some finished tickets may lack an outcome (after a bulk
     /// load that did not compute them): the next report fills them. The
     /// value is new each time, so a fill that started before this cannot
@@ -119,6 +150,17 @@ impl Reader<'_> {
             .prepare_cached("SELECT value FROM meta WHERE key = ?1")
             .and_then(|mut st| st.query_row([STATE_KEY], |r| r.get(0)).optional())
             .map_err(|e| self.err(e))
+    }
+
+    /// The judgement rule the stored rows follow; `None` before any was
+    /// recorded (rule 1).
+    pub fn sla_outcome_rule(&self) -> Result<Option<u32>, StoreError> {
+        let value: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT value FROM meta WHERE key = ?1")
+            .and_then(|mut st| st.query_row([RULE_KEY], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))?;
+        Ok(value.and_then(|v| v.parse().ok()))
     }
 
     /// Whether every finished ticket has an outcome row.

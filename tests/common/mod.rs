@@ -62,7 +62,12 @@ impl Env {
             .tempdir()
             .expect("temp dir");
         let db = dir.path().join("data").join("guardia.db");
+        // An empty configuration folder: the built-in files apply. It must
+        // be there, as every command names it with --config (`init` would
+        // create it, but `init --join` and commands run before any `init`
+        // would not).
         let cfg = dir.path().join("cfg");
+        std::fs::create_dir_all(&cfg).expect("config dir");
         Env {
             dir,
             db,

@@ -37,6 +37,193 @@ pub(super) fn message_in(file: Option<&str>, text: &str, e: &toml::de::Error) ->
         .unwrap_or_else(|| crate::text::sanitize_line(message))
 }
 
+/// A problem of one file, where it is and what to do.
+pub(super) struct Located {
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    /// A key this problem explains that the file's reading also reports as
+    /// unknown at the same place (a key of the file written inside a table).
+    pub explains_unknown: Option<String>,
+}
+
+/// [`message_in`], pointing where the problem really is when that is not
+/// where the toml crate points: at a misspelt `[[header]]` rather than at
+/// the next correct one, whose table its sub-tables made ([`misspelt_header`]);
+/// at a key of the file itself written below a table, rather than at the
+/// top of the file where it is missing ([`misplaced_key`]). `text` is the
+/// text read (with unknown keys blanked out, [`without_key`]), `original`
+/// the file's, where a misplaced key is still to be found.
+pub(super) fn located(
+    file: Option<&str>,
+    original: &str,
+    text: &str,
+    e: &toml::de::Error,
+) -> Located {
+    let message = e.message().trim();
+    let found = if message == "duplicate key" {
+        misspelt_header(text, e.span()).map(|(span, message)| Located {
+            span: Some(span),
+            message,
+            explains_unknown: None,
+        })
+    } else if let Some(rest) = message.strip_prefix("missing field `")
+        // The file's own table is pointed at by an empty span at its start;
+        // a table of the file, by its header.
+        && e.span() == Some(0..0)
+    {
+        let key = rest.split('`').next().unwrap_or_default();
+        misplaced_key(original, key).map(|(span, message)| Located {
+            span: Some(span),
+            message,
+            explains_unknown: Some(key.to_string()),
+        })
+    } else {
+        None
+    };
+    found.unwrap_or_else(|| Located {
+        span: e.span(),
+        message: message_in(file, text, e),
+        explains_unknown: None,
+    })
+}
+
+/// A table header of the text: its span and its dotted name, without
+/// spaces or quotes (`[[ service.related ]]` → `service.related`), and
+/// whether it is an array of tables (`[[…]]`).
+struct Header {
+    name_span: Range<usize>,
+    name: String,
+    array: bool,
+}
+
+fn headers(text: &str) -> Vec<Header> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        let indent = line.len() - trimmed.len();
+        let (array, open) = if trimmed.starts_with("[[") {
+            (true, 2)
+        } else if trimmed.starts_with('[') {
+            (false, 1)
+        } else {
+            at += line.len();
+            continue;
+        };
+        let close = if array { "]]" } else { "]" };
+        if let Some(end) = trimmed[open..].find(close) {
+            let raw = &trimmed[open..open + end];
+            let lead = raw.len() - raw.trim_start().len();
+            let start = at + indent + open + lead;
+            out.push(Header {
+                name_span: start..start + raw.trim().len(),
+                name: raw
+                    .split('.')
+                    .map(|part| unquote(part.trim()))
+                    .collect::<Vec<_>>()
+                    .join("."),
+                array,
+            });
+        }
+        at += line.len();
+    }
+    out
+}
+
+/// For a "duplicate key" at a `[[name]]` header: the misspelt array header
+/// above it (`[[reson]]`) whose sub-tables (`[reason.label]`) made the
+/// table `reason` the correct header then repeats. Its span and message.
+fn misspelt_header(text: &str, span: Option<Range<usize>>) -> Option<(Range<usize>, String)> {
+    let span = span?;
+    let all = headers(text);
+    let repeated = all
+        .iter()
+        .find(|h| h.array && h.name_span.contains(&span.start) && !h.name.contains('.'))?;
+    let name = &repeated.name;
+    let mut last_array: Option<&Header> = None;
+    for h in all
+        .iter()
+        .take_while(|h| h.name_span.start < repeated.name_span.start)
+    {
+        if h.array && !h.name.contains('.') {
+            if &h.name == name {
+                // The sub-tables after it belong to it.
+                return None;
+            }
+            last_array = Some(h);
+        } else if h.name.split('.').next() == Some(name.as_str()) && h.name.contains('.') {
+            let misspelt = last_array?;
+            let shown = crate::text::sanitize_line(&misspelt.name);
+            let name = crate::text::sanitize_line(name);
+            let sub = crate::text::sanitize_line(&h.name);
+            let sub = if h.array {
+                format!("[[{sub}]]")
+            } else {
+                format!("[{sub}]")
+            };
+            let line = text[..h.name_span.start].matches('\n').count() + 1;
+            let why = format!(
+                "the {sub} below it (line {line}) belongs to a [[{name}]], so as written the file's [[{name}]] tables cannot be read"
+            );
+            let message = if super::super::stray::distance(&misspelt.name, &name) <= 2 {
+                format!(
+                    "table header [[{shown}]]: did you mean [[{name}]]? {why}; fix the spelling of this header"
+                )
+            } else {
+                format!(
+                    "table header [[{shown}]]: {why}; write a [[{name}]] header above the {sub}, or move that sub-table below a [[{name}]]"
+                )
+            };
+            return Some((misspelt.name_span.clone(), message));
+        }
+    }
+    None
+}
+
+/// For a key of the file itself (`default_impact`) that is missing from
+/// the top of the file: where it is written inside a table instead (below
+/// the last `[[rule]]`, say), and what to do.
+fn misplaced_key(text: &str, key: &str) -> Option<(Range<usize>, String)> {
+    let doc = DeTable::parse(text).ok()?;
+    if doc.get_ref().iter().any(|(k, _)| k.get_ref() == key) {
+        return None;
+    }
+    let at = doc.get_ref().iter().find_map(|(_, v)| nested_key(v, key))?;
+    let header = headers(text)
+        .into_iter()
+        .take_while(|h| h.name_span.start < at.start)
+        .last()?;
+    let line = text[..header.name_span.start].matches('\n').count() + 1;
+    let (open, close) = if header.array {
+        ("[[", "]]")
+    } else {
+        ("[", "]")
+    };
+    let key = crate::text::sanitize_line(key);
+    Some((
+        at,
+        format!(
+            "'{key}' belongs at the top of the file, but it is written below the table header {open}{}{close} (line {line}), so it is read as a key of that table; move the line `{key} = …` above the first [table] header of the file",
+            crate::text::sanitize_line(&header.name)
+        ),
+    ))
+}
+
+/// The span of the key `key` in a table inside `v` (at any depth).
+fn nested_key(v: &Spanned<DeValue<'_>>, key: &str) -> Option<Range<usize>> {
+    match v.get_ref() {
+        DeValue::Table(t) => t.iter().find_map(|(k, inner)| {
+            if k.get_ref() == key {
+                Some(k.span())
+            } else {
+                nested_key(inner, key)
+            }
+        }),
+        DeValue::Array(items) => items.iter().find_map(|i| nested_key(i, key)),
+        _ => None,
+    }
+}
+
 fn duplicate_key(text: &str, span: Option<Range<usize>>) -> String {
     const VAGUE: &str = "duplicate key: a key or table is defined twice; keep one of the two";
     let Some(span) = span else {
@@ -116,6 +303,51 @@ fn quote_hint(message: &str, text: &str, span: Range<usize>) -> Option<String> {
     ))
 }
 
+/// The whole numbers a key really takes, where validation allows less than
+/// its type holds: a warning percentage, an escalation level.
+fn whole_range(file: Option<&str>, key: &str) -> Option<&'static str> {
+    match (file?, key) {
+        ("sla.toml", "warn_percent") => Some(" from 1 to 99"),
+        ("escalation.toml", "n") | ("operators.toml" | "services.toml", "level") => {
+            Some(" from 1 to 255")
+        }
+        _ => None,
+    }
+}
+
+/// The keys of the configuration files that hold arrays of tables
+/// (`[[service]]`), where a list can also be written as tables; every other
+/// list is of values (`roles = ["agent"]`).
+const TABLE_ARRAYS: &[&str] = &[
+    "field",
+    "type",
+    "service",
+    "glossary",
+    "component",
+    "related",
+    "escalation",
+    "level",
+    "contact",
+    "priority",
+    "impact",
+    "urgency",
+    "rule",
+    "reason",
+    "runbook",
+    "item",
+    "role",
+    "operator",
+    "workflow",
+    "state",
+    "transition",
+    "approval",
+    "timer",
+    "action",
+    "cascade",
+    "calendar",
+    "policy",
+];
+
 /// A TOML key as written, without its quotes (`"a b"` and `'a b'` → `a b`).
 fn unquote(key: &str) -> &str {
     for q in ['"', '\''] {
@@ -158,11 +390,18 @@ fn plain_message(
         let (name, allowed) = rest.split_once('`')?;
         let name = crate::text::sanitize_line(name);
         let allowed = backticked(allowed);
+        let close = allowed
+            .iter()
+            .map(|a| (a, super::super::stray::distance(&name, a)))
+            .filter(|(_, d)| *d <= 2)
+            .min_by_key(|(_, d)| *d)
+            .map(|(a, _)| a);
+        let guess = close.map_or_else(String::new, |c| format!("; did you mean '{c}'?"));
         return Some(if allowed.is_empty() {
             format!("unknown key '{name}': nothing may be set here; remove it")
         } else {
             format!(
-                "unknown key '{name}'; the keys allowed here are {}: check the spelling, or remove it",
+                "unknown key '{name}'; the keys allowed here are {}: check the spelling, or remove it{guess}",
                 allowed.join(", ")
             )
         });
@@ -235,10 +474,13 @@ fn plain_message(
                 like(n)
             ));
         }
-        let range = match expected {
-            "u8" => " from 0 to 255",
-            e if e.starts_with('u') => " 0 or more",
-            _ => "",
+        let range = match key.as_ref().and_then(|(k, _)| whole_range(file, k)) {
+            Some(range) => range,
+            None => match expected {
+                "u8" => " from 0 to 255",
+                e if e.starts_with('u') => " 0 or more",
+                _ => "",
+            },
         };
         return Some(format!(
             "{subject} takes a whole number{range}, written without quotes (like {}), not {found_words}",
@@ -281,9 +523,15 @@ fn plain_message(
     if expected == "a sequence" {
         let tables = key
             .as_ref()
+            .filter(|(k, _)| TABLE_ARRAYS.contains(&k.as_str()))
             .map_or_else(String::new, |(k, _)| format!(", or [[{k}]] tables"));
+        // A single value where a list is expected: that value in brackets.
+        let example = match (&inner, &key) {
+            (Some(v), Some((_, k))) if tables.is_empty() => format!("{k} = [\"{v}\"]"),
+            _ => "[\"a\", \"b\"]".to_string(),
+        };
         return Some(format!(
-            "{subject} takes a list: values in brackets like [\"a\", \"b\"]{tables}; not {found_words}"
+            "{subject} takes a list: values in brackets like {example}{tables}; not {found_words}"
         ));
     }
     if expected.starts_with("struct ") || expected == "a map" || expected == "a table" {
@@ -324,6 +572,25 @@ pub(super) fn without_key(text: &str, at: usize) -> Option<String> {
     }
     out.push_str(text.get(span.end..)?);
     Some(out)
+}
+
+/// The span of the key at `path` (`["defaults", "site_code"]`) in `text`,
+/// for a problem found after reading, in a value that carries no span.
+pub(super) fn key_span(text: &str, path: &[&str]) -> Option<Range<usize>> {
+    let doc = DeTable::parse(text).ok()?;
+    let (last, tables) = path.split_last()?;
+    let mut table = doc.get_ref();
+    for name in tables {
+        let (_, v) = table.iter().find(|(k, _)| k.get_ref() == name)?;
+        match v.get_ref() {
+            DeValue::Table(t) => table = t,
+            _ => return None,
+        }
+    }
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == last)
+        .map(|(k, _)| k.span())
 }
 
 /// The span of `key = value` whose key starts at `at`, searched through
@@ -370,6 +637,7 @@ mod tests {
         mouse: Option<bool>,
         holidays: Option<Vec<toml::value::Datetime>>,
         role: Option<Vec<String>>,
+        roles: Option<Vec<String>>,
         name: Option<String>,
         kind: Option<Kind>,
     }
@@ -425,7 +693,11 @@ mod tests {
             ),
             (
                 "nmae = \"x\"",
-                "unknown key 'nmae'; the keys allowed here are level, warn_percent, above, mouse, holidays, role, name, kind: check the spelling, or remove it",
+                "unknown key 'nmae'; the keys allowed here are level, warn_percent, above, mouse, holidays, role, roles, name, kind: check the spelling, or remove it; did you mean 'name'?",
+            ),
+            (
+                "roles = \"agent\"",
+                "'roles' takes a list: values in brackets like roles = [\"agent\"]; not \"agent\"",
             ),
         ] {
             let got = message::<Shape>(text);
@@ -438,6 +710,109 @@ mod tests {
             message::<Required>("# nothing yet\n"),
             "'role' is required here but missing; add it (`guardia config print-default x.toml` shows a complete file)"
         );
+    }
+
+    /// Where validation allows less than the type holds, the range said is
+    /// the one validation allows: `warn_percent = 0` is refused too.
+    #[test]
+    fn a_whole_number_is_given_the_range_the_key_takes() {
+        for (file, text, expected) in [
+            (
+                "sla.toml",
+                "warn_percent = -5",
+                "'warn_percent' takes a whole number from 1 to 99, written without quotes (like warn_percent = 3), not -5",
+            ),
+            (
+                "operators.toml",
+                "level = -1",
+                "'level' takes a whole number from 1 to 255, written without quotes (like level = 3), not -1",
+            ),
+        ] {
+            let e = toml::from_str::<Shape>(text).expect_err("refused");
+            assert_eq!(message_in(Some(file), text, &e), expected, "{text}");
+        }
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct File {
+        default_impact: String,
+        #[serde(rename = "rule")]
+        rules: Vec<Rule>,
+        #[serde(default, rename = "reason")]
+        reasons: Vec<Reason>,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Rule {
+        id: String,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Reason {
+        code: String,
+        label: Option<toml::Table>,
+    }
+
+    #[test]
+    fn a_key_of_the_file_below_a_table_is_told_to_move_up() {
+        let text = "[[rule]]\nid = \"a\"\n\n[[rule]]\nid = \"b\"\ndefault_impact = \"medium\"\n";
+        // First the unknown key of [[rule]], then (blanked) the missing one.
+        let blanked = without_key(text, text.find("default_impact").expect("key")).expect("blank");
+        let e = toml::from_str::<File>(&blanked).expect_err("missing");
+        let found = located(None, text, &blanked, &e);
+        assert_eq!(
+            found.span,
+            text.find("default_impact").map(|at| at..at + 14)
+        );
+        assert_eq!(found.explains_unknown.as_deref(), Some("default_impact"));
+        assert_eq!(
+            found.message,
+            "'default_impact' belongs at the top of the file, but it is written below the table header [[rule]] (line 4), so it is read as a key of that table; move the line `default_impact = …` above the first [table] header of the file"
+        );
+        // A key missing from a table of the file is left as it was.
+        let e = toml::from_str::<File>("default_impact = \"x\"\n[[rule]]\n").expect_err("no id");
+        let found = located(None, "", "", &e);
+        assert!(
+            found
+                .message
+                .starts_with("'id' is required here but missing"),
+            "{}",
+            found.message
+        );
+    }
+
+    #[test]
+    fn a_misspelt_array_header_is_named_not_the_next_correct_one() {
+        let text = "default_impact = \"x\"\nrule = []\n[[reson]]\ncode = \"a\"\n[reason.label]\nes = \"A\"\n\n[[reason]]\ncode = \"b\"\n";
+        let e = toml::from_str::<File>(text).expect_err("duplicate");
+        let found = located(None, text, text, &e);
+        let at = text.find("reson").expect("header");
+        assert_eq!(found.span, Some(at..at + 5));
+        assert_eq!(
+            found.message,
+            "table header [[reson]]: did you mean [[reason]]? the [reason.label] below it (line 5) belongs to a [[reason]], so as written the file's [[reason]] tables cannot be read; fix the spelling of this header"
+        );
+        // A table written twice on purpose is still told to merge.
+        let text = "[a]\nx = 1\n[a]\ny = 2\n";
+        let e = toml::from_str::<toml::Table>(text).expect_err("duplicate");
+        assert!(
+            located(None, text, text, &e)
+                .message
+                .contains("merge the two")
+        );
+    }
+
+    #[test]
+    fn a_key_is_found_by_its_path() {
+        let text = "[organisation]\nname = \"x\"\n[defaults]\nsite_code = \"bog\"\n";
+        let at = text.find("site_code").expect("key");
+        assert_eq!(key_span(text, &["defaults", "site_code"]), Some(at..at + 9));
+        assert_eq!(key_span(text, &["defaults", "ticket_type"]), None);
     }
 
     #[test]

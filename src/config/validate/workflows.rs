@@ -216,7 +216,7 @@ pub(super) fn check(
 }
 
 /// The name of a field kind in fields.toml.
-fn kind_name(kind: FieldKind) -> &'static str {
+pub(super) fn kind_name(kind: FieldKind) -> &'static str {
     match kind {
         FieldKind::Text => "text",
         FieldKind::LongText => "long_text",
