@@ -1764,6 +1764,7 @@ fn rows_ask_for_their_sla_clocks_and_show_them_once_they_arrive() {
         state: ClockState::Breached,
         remaining_minutes: -90,
         response: false,
+        paused: false,
     };
     update(
         &mut c,

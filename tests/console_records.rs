@@ -358,6 +358,9 @@ fn the_new_ticket_form_lists_no_records_among_similar_tickets() {
             "{record} listed:\n{screen}"
         );
     }
+    // A title is typed: the first Esc asks, the second discards.
+    pty.send(ESC);
+    pty.wait_for("Esc again discards what you typed (1 field)");
     pty.send(ESC);
     pty.wait_until("the form to close", |s| !s.contains("Similar open tickets"));
     pty.send("q");

@@ -566,11 +566,18 @@ fn major_banner_under_the_title_bar() {
     snap("major_banner");
     let (c, text) = shown("major_banner", Lang::En, 80, 24);
     let banner = text.lines().nth(1).unwrap_or_default();
+    // At 80 columns the title gives way to the count of open reports.
     assert!(
-        banner.starts_with(&format!(
+        banner.starts_with(&format!(" ⚠ MAJOR INCIDENT {DETAIL_KEY} Caída general ")),
+        "{text}"
+    );
+    assert!(banner.ends_with("· 2 open reports · +1 more"), "{text}");
+    let (_, wide) = shown("major_banner", Lang::En, 120, 40);
+    assert!(
+        wide.contains(&format!(
             " ⚠ MAJOR INCIDENT {DETAIL_KEY} Caída general ␛]0;PWNED␇"
         )),
-        "{text}"
+        "{wide}"
     );
     // The queue gave the banner one of its rows.
     let (plain, _) = shown("queue", Lang::En, 80, 24);
@@ -930,7 +937,7 @@ fn the_matrix_says_when_there_is_no_level_above() {
     let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
     fake.press(&mut c, "enter 3");
     let text = screen(&render(&c, 80, 24));
-    assert!(text.contains("✗ No level above"), "{text}");
+    assert!(text.contains("✗ ") && text.contains("is already at level"), "{text}");
     assert!(!text.contains("ready to escalate"), "{text}");
 }
 

@@ -90,6 +90,12 @@ fn create_example(example: &Path, config: &Config, clock: Clock, lang: Lang) -> 
     published
 }
 
+/// `TERM=dumb`: the terminal draws no cursor movement, colour or screen
+/// switching, which the console needs.
+fn dumb_terminal() -> bool {
+    std::env::var_os("TERM").is_some_and(|t| t == "dumb")
+}
+
 pub fn run(
     cli: &Cli,
     config: Config,
@@ -97,6 +103,21 @@ pub fn run(
     clock: Clock,
     lang: Lang,
 ) -> Result<ExitCode> {
+    if dumb_terminal() {
+        // A terminal that says it cannot move the cursor or colour text
+        // (an editor's shell buffer, a serial line) would show the escape
+        // sequences as text: the plain overview instead, as without one.
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Es =>
+                    "guardia: TERM=dumb: esta terminal no puede dibujar la consola, así que se muestra el resumen de los tickets abiertos; ábrala en una terminal completa (p. ej. TERM=xterm-256color)",
+                Lang::En =>
+                    "guardia: TERM=dumb: this terminal cannot draw the console, so here is the overview of the open tickets; open it in a full terminal (e.g. TERM=xterm-256color)",
+            }
+        );
+        return super::console_overview(cli, config, clock, lang);
+    }
     let keymap = Keymap::load(cfg_dir)?;
     let no_color = cli.no_color || std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = if no_color {
@@ -149,7 +170,10 @@ pub fn run(
         unsafe { runtime::keep_git_prompts_off_the_terminal() };
     }
     let (tx, rx) = std::sync::mpsc::channel();
-    let (requests, worker) = worker::spawn_joinable(app, operator, tx);
+    // The files the configuration was read from are watched: once edited,
+    // the console says to restart and saves nothing meanwhile.
+    let (requests, worker) =
+        worker::spawn_watching(app, operator, tx, cfg_dir.map(Path::to_path_buf));
     let outcome = runtime::run(console, requests, rx, clock);
     // The terminal is back; writes asked for before quitting finish now.
     // One waiting for another process's lock can take up to a minute: say

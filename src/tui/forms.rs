@@ -16,6 +16,10 @@ use crate::domain::{intake, lifecycle, priority};
 use crossterm::event::{KeyCode, KeyModifiers};
 use serde_json::{Map, Value};
 
+pub mod dossier_copy;
+pub mod escalation_words;
+pub mod value_words;
+
 /// The text field that pasted text goes into.
 pub fn focused_input(o: &mut Overlay) -> Option<&mut TextInput> {
     match o {
@@ -63,6 +67,7 @@ fn remember(c: &mut Console, fx: &[Effect], overlay: Overlay) {
             c.drafts.push(Draft {
                 op: op.clone(),
                 overlay: overlay.clone(),
+                under: c.overlays.len(),
             });
         }
     }
@@ -70,8 +75,9 @@ fn remember(c: &mut Console, fx: &[Effect], overlay: Overlay) {
 
 /// The database refused what `overlay` sent: it opens again as it was,
 /// with the refusal in it (a bulk move, for the tickets refused only).
-/// On top when nothing else was opened meanwhile, else under what was.
-pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: String) {
+/// On top when nothing else was opened meanwhile (`under` overlays were
+/// open under it when it was sent, and still are), else under what was.
+pub fn reopen(c: &mut Console, overlay: Overlay, under: usize, refused: &[String], error: String) {
     let overlay = match overlay {
         Overlay::Prompt {
             title,
@@ -107,7 +113,7 @@ pub fn reopen(c: &mut Console, overlay: Overlay, refused: &[String], error: Stri
             other
         }
     };
-    if c.overlays.is_empty() {
+    if c.overlays.len() <= under {
         c.overlays.push(overlay);
     } else {
         c.overlays.insert(0, overlay);
@@ -245,7 +251,7 @@ fn overlay_key(c: &mut Console, key: Key) -> Vec<Effect> {
             info,
         } => match input.handle(key) {
             Edit::Cancel => vec![],
-            Edit::Submit => match prompt_problem(&purpose, input.text.trim(), c.lang) {
+            Edit::Submit => match prompt_problem(&c.config, &purpose, input.text.trim(), c.lang) {
                 // Refused before it is sent, the text kept for correcting:
                 // a typo in the duration must not cost the note.
                 Some(problem) => {
@@ -472,36 +478,34 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
             (t.pick_operator, items)
         }
         MenuPurpose::Status => {
-            let states: Vec<String> = match (&ticket, keys.len()) {
-                (Some(tk), 1) => cfg
-                    .workflow_for_type(&tk.ticket_type)
-                    .map(|wf| lifecycle::reachable(wf, &tk.status))
-                    .unwrap_or_default(),
-                _ => {
-                    let mut all: Vec<String> = cfg
-                        .workflows
+            let items = match (&ticket, keys.len()) {
+                (Some(tk), 1) => {
+                    // Named as the ticket's own workflow names them: the
+                    // same id means another step in another workflow.
+                    let Some(wf) = cfg.workflow_for_type(&tk.ticket_type) else {
+                        c.complain(no_move_from(&cfg, lang, tk));
+                        return vec![];
+                    };
+                    let states = lifecycle::reachable(wf, &tk.status);
+                    if states.is_empty() {
+                        c.complain(no_move_from(&cfg, lang, tk));
+                        return vec![];
+                    }
+                    states
                         .iter()
-                        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
-                        .collect();
-                    all.sort();
-                    all.dedup();
-                    all
+                        .map(|s| {
+                            let name = wf
+                                .states
+                                .iter()
+                                .find(|st| st.id.get_ref() == s)
+                                .map(|st| st.name.get(lang).to_string());
+                            item(name.map_or_else(|| s.clone(), |n| format!("{s} — {n}")), s)
+                        })
+                        .collect()
                 }
+                _ => several_tickets_states(&cfg, lang, &keys, |k| ticket_by_key(c, k)),
             };
-            let label = |s: &str| {
-                cfg.workflows
-                    .iter()
-                    .flat_map(|w| w.states.iter())
-                    .find(|st| st.id.get_ref() == s)
-                    .map_or_else(
-                        || s.to_string(),
-                        |st| format!("{s} — {}", st.name.get(lang)),
-                    )
-            };
-            (
-                t.pick_status,
-                states.iter().map(|s| item(label(s), s)).collect(),
-            )
+            (t.pick_status, items)
         }
         MenuPurpose::Priority => {
             let mut items: Vec<MenuItem> = cfg
@@ -558,6 +562,104 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
     };
     menu(c, title, items, purpose, keys);
     vec![]
+}
+
+/// Why the status menu of `tk` would be empty: its workflow no longer has
+/// its state (or the ticket's type has no workflow any more), or no move
+/// leads out of the state. Says what to do about it.
+fn no_move_from(cfg: &Config, lang: Lang, tk: &crate::domain::ticket::Ticket) -> String {
+    let key = &tk.key;
+    let state = &tk.status;
+    let Some(wf) = cfg.workflow_for_type(&tk.ticket_type) else {
+        let ty = &tk.ticket_type;
+        return match lang {
+            Lang::Es => format!(
+                "{key} no se puede mover: su tipo '{ty}' ya no tiene flujo de trabajo en la configuración; pida al administrador que lo devuelva a types.toml y workflows.toml"
+            ),
+            Lang::En => format!(
+                "{key} cannot be moved: its type '{ty}' no longer has a workflow in the configuration; ask an administrator to put it back in types.toml and workflows.toml"
+            ),
+        };
+    };
+    let wf_id = wf.id.get_ref();
+    if !wf.states.iter().any(|s| s.id.get_ref() == state) {
+        return match lang {
+            Lang::Es => format!(
+                "{key} está en el estado '{state}', que el flujo '{wf_id}' ya no tiene, y ningún movimiento sale de él; pida al administrador que lo devuelva a workflows.toml (o añada una transición desde él) y reinicie la consola"
+            ),
+            Lang::En => format!(
+                "{key} is in state '{state}', which workflow '{wf_id}' no longer has, so no move leads out of it; ask an administrator to put it back in workflows.toml (or add a transition from it), then restart the console"
+            ),
+        };
+    }
+    let name = super::i18n::state_label(cfg, lang, &tk.ticket_type, state);
+    match lang {
+        Lang::Es => format!(
+            "{key} está en '{name}' ({state}): el flujo '{wf_id}' no tiene movimientos desde ese estado"
+        ),
+        Lang::En => format!(
+            "{key} is in '{name}' ({state}): workflow '{wf_id}' has no move out of that state"
+        ),
+    }
+}
+
+/// The states offered for several marked tickets: every configured state
+/// (each ticket's workflow refuses what it cannot reach, and the note
+/// prompt opens again for those), each named as the marked tickets'
+/// workflows name it (`waiting — Waiting for customer / 3 Waiting for the
+/// requester` when two of them differ), else as any workflow does.
+fn several_tickets_states(
+    cfg: &Config,
+    lang: Lang,
+    keys: &[String],
+    ticket: impl Fn(&str) -> Option<crate::domain::ticket::Ticket>,
+) -> Vec<MenuItem> {
+    // The workflows of the marked tickets; every workflow when a marked
+    // ticket is not at hand (scrolled out of the loaded rows).
+    let mut workflows: Vec<&crate::config::Workflow> = Vec::new();
+    let mut all = false;
+    for k in keys {
+        match ticket(k).and_then(|tk| cfg.workflow_for_type(&tk.ticket_type)) {
+            Some(wf) => {
+                if !workflows.iter().any(|w| w.id.get_ref() == wf.id.get_ref()) {
+                    workflows.push(wf);
+                }
+            }
+            None => all = true,
+        }
+    }
+    if all || workflows.is_empty() {
+        workflows = cfg.workflows.iter().collect();
+    }
+    let mut ids: Vec<String> = cfg
+        .workflows
+        .iter()
+        .flat_map(|w| w.states.iter().map(|s| s.id.get_ref().clone()))
+        .collect();
+    ids.sort();
+    ids.dedup();
+    let names_in = |wfs: &[&crate::config::Workflow], id: &str| {
+        let mut names: Vec<String> = Vec::new();
+        for w in wfs {
+            if let Some(st) = w.states.iter().find(|st| st.id.get_ref() == id) {
+                let n = st.name.get(lang).to_string();
+                if !names.contains(&n) {
+                    names.push(n);
+                }
+            }
+        }
+        names
+    };
+    let every: Vec<&crate::config::Workflow> = cfg.workflows.iter().collect();
+    ids.into_iter()
+        .map(|id| {
+            let mut names = names_in(&workflows, &id);
+            if names.is_empty() {
+                names = names_in(&every, &id).into_iter().take(1).collect();
+            }
+            item(format!("{id} — {}", names.join(" / ")), id)
+        })
+        .collect()
 }
 
 pub fn open_filter_menu(c: &mut Console) -> Vec<Effect> {
@@ -798,6 +900,9 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
             c.focus = Pane::Queue;
             reload_queue(c)
         }
+        MenuPurpose::DossierCopy | MenuPurpose::DossierWrite => {
+            dossier_copy::chosen(c, &purpose, &value)
+        }
         MenuPurpose::Sort => {
             c.queue.sort = match value.as_str() {
                 "oldest" => Sort::Oldest,
@@ -841,9 +946,14 @@ pub fn open_prompt_for_ticket(
 }
 
 /// What is wrong with a prompt's text that can be told without the
-/// database (the worklog's duration, a tick without evidence), if anything.
-fn prompt_problem(purpose: &PromptPurpose, text: &str, lang: Lang) -> Option<String> {
+/// database (the worklog's duration, a tick without evidence, a value of
+/// the wrong kind for a field), if anything, in the console's language.
+fn prompt_problem(cfg: &Config, purpose: &PromptPurpose, text: &str, lang: Lang) -> Option<String> {
     match purpose {
+        PromptPurpose::FieldValue { field, .. } if !text.is_empty() => {
+            let def = cfg.field(field)?;
+            value_words::field_problem(def, text, lang)
+        }
         // Said, as for a comment of only "!": closing without a word would
         // look like a comment saved.
         PromptPurpose::Comment { .. } if text.is_empty() => Some(
@@ -862,7 +972,7 @@ fn prompt_problem(purpose: &PromptPurpose, text: &str, lang: Lang) -> Option<Str
         ),
         PromptPurpose::Worklog { .. } if !text.is_empty() => {
             let spent = text.split_whitespace().next().unwrap_or_default();
-            crate::domain::duration::parse_minutes(spent).err()
+            value_words::duration_problem(spent, lang)
         }
         PromptPurpose::Evidence { .. } if text.is_empty() => Some(
             match lang {
@@ -939,12 +1049,17 @@ fn prompt_done(c: &mut Console, purpose: PromptPurpose, text: String) -> Vec<Eff
                 note: opt(text),
             },
         ),
-        PromptPurpose::DossierPath { key, level } if !text.is_empty() => write(
+        PromptPurpose::DossierPath {
+            key,
+            level,
+            text: md,
+        } if !text.is_empty() => write(
             c,
             WriteOp::WriteDossier {
                 key,
                 level,
                 path: text,
+                text: md,
             },
         ),
         PromptPurpose::DossierPath { .. } => vec![],
@@ -1044,12 +1159,14 @@ pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
     let Some(detail) = c.detail.detail.as_ref() else {
         return vec![];
     };
-    if let Err(refusal) = escalation::check(&c.config, detail, dossier.to_level) {
-        // Incomplete dossiers are what the form is for; anything else is final.
-        if !matches!(refusal, escalation::EscalationRefusal::Incomplete { .. }) {
-            c.complain(refusal.to_string());
-            return vec![];
-        }
+    // Incomplete dossiers are what the form is for; anything else (a
+    // finished ticket, the top level, a problem or known error) is final,
+    // and said before anything is typed.
+    if let Some(why) =
+        escalation_words::cannot_escalate(&c.config, c.lang, detail, dossier.to_level)
+    {
+        c.complain(why);
+        return vec![];
     }
     let cfg = &c.config;
     let form = DossierForm {
@@ -1075,16 +1192,42 @@ pub fn open_dossier_form(c: &mut Console) -> Vec<Effect> {
             .collect(),
         selected: 0,
         error: None,
+        discard_armed: false,
     };
     c.overlays.push(Overlay::Dossier(form));
     vec![]
 }
 
+/// What is wrong with the value typed for a missing dossier field, in the
+/// console's language; `None` for an empty or valid one.
+pub fn dossier_value_problem(c: &Console, m: &DossierField) -> Option<String> {
+    let def = c.config.field(&m.field)?;
+    if m.input.text.trim().is_empty() {
+        return None;
+    }
+    value_words::field_problem(def, &m.input.text, c.lang)
+}
+
+/// How many fields of the form hold typed text (what `Esc` would lose).
+pub fn dossier_typed(form: &DossierForm) -> usize {
+    form.missing
+        .iter()
+        .filter(|m| !m.input.text.trim().is_empty())
+        .count()
+}
+
 fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> {
     let n = form.missing.len();
     let ctrl = key.mods.contains(KeyModifiers::CONTROL);
+    // `Esc` once with values typed asks first: a stray Esc (or an arrow
+    // key split by a slow link into Esc and its letters) must not cost
+    // what was typed. Any other key goes on editing.
+    let armed = std::mem::take(&mut form.discard_armed);
     match key.code {
-        KeyCode::Esc => return vec![],
+        KeyCode::Esc if armed || dossier_typed(&form) == 0 => return vec![],
+        KeyCode::Esc => form.discard_armed = true,
+        KeyCode::Char('y') if ctrl => return dossier_copy::copy_from_form(c, form),
+        KeyCode::Char('o') if ctrl => return dossier_copy::write_from_form(c, form),
         KeyCode::Char('s') if ctrl => {
             let empty: Vec<String> = form
                 .missing
@@ -1105,10 +1248,7 @@ fn dossier_key(c: &mut Console, mut form: DossierForm, key: Key) -> Vec<Effect> 
             // A value of the wrong kind would be refused after the form is
             // gone; refuse it here, where the typing can be fixed.
             let bad = form.missing.iter().enumerate().find_map(|(i, m)| {
-                let def = c.config.field(&m.field)?;
-                intake::parse_field_value(def, &m.input.text)
-                    .err()
-                    .map(|e| (i, format!("{}: {e}", m.label)))
+                dossier_value_problem(c, m).map(|e| (i, format!("{}: {e}", m.label)))
             });
             if let Some((i, e)) = bad {
                 form.selected = i;
@@ -1234,6 +1374,7 @@ pub fn new_ticket_form(cfg: &Config, lang: Lang) -> NewTicketForm {
         similar: Vec::new(),
         similar_generation: 0,
         error: None,
+        discard_armed: false,
     };
     rebuild_type_fields(cfg, lang, &mut form);
     validate_form(cfg, lang, &mut form);
@@ -1281,7 +1422,8 @@ fn validate_form(cfg: &Config, lang: Lang, form: &mut NewTicketForm) {
                     map.insert(f.id.clone(), v);
                     None
                 }
-                Err(e) => Some(e),
+                // In the console's language.
+                Err(e) => Some(value_words::field_problem(def, &text, lang).unwrap_or(e)),
             }
         } else {
             None
@@ -1332,13 +1474,29 @@ pub fn form_draft(form: &NewTicketForm) -> NewTicketDraft {
     }
 }
 
+/// How many text fields of the new-ticket form hold typed text (the
+/// choices start filled, and are not counted).
+pub fn new_ticket_typed(form: &NewTicketForm) -> usize {
+    form.fields
+        .iter()
+        .filter(|f| f.choices.is_empty() && !f.input.text.trim().is_empty())
+        .count()
+}
+
 fn new_ticket_key(c: &mut Console, mut form: NewTicketForm, key: Key) -> Vec<Effect> {
     let n = form.fields.len();
     let ctrl = key.mods.contains(KeyModifiers::CONTROL);
     let cfg = c.config.clone();
     let mut fx = Vec::new();
+    // As in the dossier form: `Esc` with text typed asks first.
+    let armed = std::mem::take(&mut form.discard_armed);
     match key.code {
-        KeyCode::Esc => return vec![],
+        KeyCode::Esc if armed || new_ticket_typed(&form) == 0 => return vec![],
+        KeyCode::Esc => {
+            form.discard_armed = true;
+            c.overlays.push(Overlay::NewTicket(form));
+            return vec![];
+        }
         KeyCode::Char('s') if ctrl => {
             validate_form(&cfg, c.lang, &mut form);
             if let Some(bad) = form.fields.iter().find(|f| f.error.is_some()) {
@@ -1507,17 +1665,14 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
             },
         );
     }
-    let title = format!(
-        "{} · {}",
-        catalogue(c.lang).evidence_prompt,
-        rb.items[j].text
-    );
+    // The step's text goes in whole above the input, wrapped: in the
+    // title it was cut to the box, and long checks read alike cut.
     c.overlays.push(Overlay::Prompt {
-        title,
+        title: format!("{} · {key}", catalogue(c.lang).evidence_prompt),
         input: TextInput::default(),
         purpose: PromptPurpose::Evidence { key, item },
         error: None,
-        info: Vec::new(),
+        info: vec![rb.items[j].text.clone()],
     });
     vec![]
 }

@@ -125,6 +125,9 @@ pub struct SlaBrief {
     /// Business minutes left (negative once breached, counted from the target).
     pub remaining_minutes: i64,
     pub response: bool,
+    /// Not counting now (the ticket waits on the customer), whatever the
+    /// state: a warned clock that waits is not about to breach.
+    pub paused: bool,
 }
 
 /// A change the operator asked for; the worker calls the application layer.
@@ -210,6 +213,9 @@ pub enum WriteOp {
         key: String,
         level: u8,
         path: String,
+        /// The Markdown to write (the dossier sent, or the form's with its
+        /// typed values); `None`: the dossier for `level` read afresh.
+        text: Option<String>,
     },
 }
 
@@ -427,6 +433,10 @@ pub enum Reply {
     },
     /// Another process changed the database.
     Changed,
+    /// The configuration files on disk differ from the ones the console
+    /// started with (the names of those that changed), or are back as they
+    /// were (empty). Changes are refused meanwhile.
+    ConfigChanged(Vec<String>),
     /// The major incidents being worked now (empty: none); sent at start
     /// and whenever the list changes, whoever changed it.
     Majors(Vec<MajorBrief>),

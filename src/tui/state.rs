@@ -248,6 +248,11 @@ pub enum MenuPurpose {
     FilterValue(String),
     View,
     Sort,
+    /// Which dossier `Y` copies: the one sent by the ticket's last
+    /// escalation, or the one for the next level.
+    DossierCopy,
+    /// The same for `W`.
+    DossierWrite,
 }
 
 /// What a one-line prompt's text is for.
@@ -286,6 +291,10 @@ pub enum PromptPurpose {
     DossierPath {
         key: String,
         level: u8,
+        /// The Markdown to write: the dossier sent by an escalation, or the
+        /// dossier form's with what is typed in it. `None`: the dossier for
+        /// `level` as the database has it when the file is written.
+        text: Option<String>,
     },
     /// The key of the major incident the tickets are attached to.
     MajorAttach {
@@ -316,6 +325,9 @@ pub struct DossierForm {
     pub missing: Vec<DossierField>,
     pub selected: usize,
     pub error: Option<String>,
+    /// `Esc` was pressed once with values typed: the form says that `Esc`
+    /// again discards them, and any other key goes on editing.
+    pub discard_armed: bool,
 }
 
 /// One input of the new-ticket form.
@@ -338,6 +350,8 @@ pub struct NewTicketForm {
     pub similar: Vec<(String, String)>,
     pub similar_generation: u64,
     pub error: Option<String>,
+    /// As in the dossier form: `Esc` once with text typed asks first.
+    pub discard_armed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -422,6 +436,10 @@ pub fn target_label(keys: &[String], lang: Lang) -> Option<String> {
 pub struct Draft {
     pub op: WriteOp,
     pub overlay: Overlay,
+    /// Overlays that were open under it when it was sent (a file name
+    /// prompt opened from the dossier form has the form under it): it opens
+    /// again on top of them while they are still all that is open.
+    pub under: usize,
 }
 
 /// Drafts kept at most: writes are answered in order within milliseconds,
@@ -486,6 +504,10 @@ pub struct Console {
     /// The example database (made for trying guardia out): it never syncs,
     /// so its invented tickets never reach a real site's shared folder.
     pub example: bool,
+    /// The configuration files changed on disk since the console started
+    /// (the worker watches them): what the status line keeps saying, as
+    /// the worker refuses changes until the console is restarted.
+    pub config_changed: Option<String>,
 }
 
 /// Width from which the queue and the detail share the screen.
@@ -533,6 +555,7 @@ impl Console {
             generations: 0,
             mouse: false,
             example: false,
+            config_changed: None,
         }
     }
 

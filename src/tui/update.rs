@@ -29,6 +29,9 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
             c.width = w;
             c.height = h;
             fit(c);
+            // A taller window shows more of the detail: a scroll past its
+            // new end would make the first `k` seem to do nothing.
+            c.detail.scroll = c.detail.scroll.min(super::view::detail_max_scroll(c));
             // A taller window shows rows whose clocks were never asked for;
             // without this they would show their age until the next minute.
             let mut fx = request_sla(c, false);
@@ -129,7 +132,12 @@ fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
     {
         return vec![Effect::FullRedraw];
     }
-    c.notice = None;
+    // What the last key caused is replaced by what this one causes; a
+    // configuration changed on disk keeps being said until a restart.
+    c.notice = c
+        .config_changed
+        .clone()
+        .map(|text| Notice { text, error: true });
     if !c.overlays.is_empty() {
         return forms::on_overlay_key(c, key);
     }
@@ -336,41 +344,9 @@ pub fn act(c: &mut Console, action: Action) -> Vec<Effect> {
             }
             None => vec![],
         },
-        CopyDossier => match forms::current_dossier(c) {
-            Some(d) => {
-                let md = crate::domain::escalation::render_markdown(&d, c.lang);
-                c.say(catalogue(c.lang).copied);
-                vec![Effect::Copy(md)]
-            }
-            None => {
-                c.complain(catalogue(c.lang).select_ticket_first);
-                vec![]
-            }
-        },
-        WriteDossier => match forms::current_dossier(c) {
-            Some(d) => {
-                let word = match c.lang {
-                    crate::config::Lang::Es => "nivel",
-                    crate::config::Lang::En => "level",
-                };
-                let path = format!("{}-{word}-{}.md", d.key, d.to_level);
-                c.overlays.push(Overlay::Prompt {
-                    title: catalogue(c.lang).dossier_path_prompt.into(),
-                    input: TextInput::with(&path),
-                    purpose: PromptPurpose::DossierPath {
-                        key: d.key.clone(),
-                        level: d.to_level,
-                    },
-                    error: None,
-                    info: Vec::new(),
-                });
-                vec![]
-            }
-            None => {
-                c.complain(catalogue(c.lang).select_ticket_first);
-                vec![]
-            }
-        },
+        // The dossier last sent or the next level's (a menu when both).
+        CopyDossier => forms::dossier_copy::offer(c, MenuPurpose::DossierCopy),
+        WriteDossier => forms::dossier_copy::offer(c, MenuPurpose::DossierWrite),
         RunRunbook => forms::run_runbook(c),
         ToggleStep => forms::toggle_step(c),
         ApplyKnown => apply_known(c, None),
@@ -413,7 +389,12 @@ pub fn apply_known(c: &mut Console, known: Option<String>) -> Vec<Effect> {
     let known = match known {
         Some(k) => k,
         None => {
-            let shown = c.detail.key.as_deref() == Some(key.as_str())
+            // Shown on screen, not merely loaded (`E` loads a ticket
+            // without showing its detail): the detail pane has the focus,
+            // or shares the screen with the queue.
+            let on_screen = c.focus == Pane::Detail || c.split();
+            let shown = on_screen
+                && c.detail.key.as_deref() == Some(key.as_str())
                 && !c.detail.loading
                 && c.detail.detail.is_some();
             if !shown {
@@ -1136,7 +1117,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 Err(e) => {
                     let e = super::advice::for_console(c, &e);
                     match draft {
-                        Some(d) => forms::reopen(c, d.overlay, &refused, e),
+                        Some(d) => forms::reopen(c, d.overlay, d.under, &refused, e),
                         None => c.complain(e),
                     }
                 }
@@ -1160,7 +1141,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 Some(d) => {
                     let mut overlay = d.overlay;
                     forms::rebase(&mut overlay, &now);
-                    forms::reopen(c, overlay, std::slice::from_ref(&key), message);
+                    forms::reopen(c, overlay, d.under, std::slice::from_ref(&key), message);
                 }
                 None => c.complain(message),
             }
@@ -1178,6 +1159,21 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             vec![]
         }
         Reply::Changed => refresh(c),
+        Reply::ConfigChanged(files) => {
+            c.config_changed = config_changed_words(c.lang, &files);
+            match c.config_changed.clone() {
+                Some(text) => c.complain(text),
+                None => c.say(match c.lang {
+                    crate::config::Lang::Es => {
+                        "Los archivos de configuración volvieron a ser los del inicio: los cambios se aceptan de nuevo"
+                    }
+                    crate::config::Lang::En => {
+                        "The configuration files are back as they were at the start: changes are accepted again"
+                    }
+                }),
+            }
+            vec![]
+        }
         Reply::Majors(majors) => {
             // The banner takes a line from the lists when it appears and
             // gives it back when the last major incident is resolved.
@@ -1224,6 +1220,23 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             vec![]
         }
     }
+}
+
+/// What the status line keeps saying while the configuration files differ
+/// from the ones the console started with (`files`; none: they are back).
+pub fn config_changed_words(lang: crate::config::Lang, files: &[String]) -> Option<String> {
+    if files.is_empty() {
+        return None;
+    }
+    let files = files.join(", ");
+    Some(match lang {
+        crate::config::Lang::Es => format!(
+            "La configuración cambió en disco ({files}): esta consola sigue con la anterior y no guarda cambios; salga (q) y abra guardia de nuevo"
+        ),
+        crate::config::Lang::En => format!(
+            "The configuration changed on disk ({files}): this console still has the old one and saves no changes; quit (q) and start guardia again"
+        ),
+    })
 }
 
 /// A jump's rows are on screen: the keys typed meanwhile act now, in order

@@ -24,6 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, Instant};
 
+pub mod config_watch;
+
 /// Text-filtered counts stop here and show as "1000+".
 pub const COUNT_CAP: usize = 1000;
 
@@ -44,6 +46,20 @@ pub fn spawn_joinable(
     operator: Option<Operator>,
     out: Sender<Msg>,
 ) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
+    spawn_watching(app, operator, out, None)
+}
+
+/// Like `spawn_joinable`, watching the configuration files of `config_dir`
+/// (the folder the console's configuration was read from): once they differ
+/// from what they were at the start, the console is told
+/// (`Reply::ConfigChanged`) and changes to the database are refused, since
+/// they would be checked against rules that are no longer the ones in force.
+pub fn spawn_watching(
+    app: App,
+    operator: Option<Operator>,
+    out: Sender<Msg>,
+    config_dir: Option<PathBuf>,
+) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
     let (tx, rx) = channel();
     // Counts, the dashboard, SLA clocks and the solved-before search read
     // many rows; a connection of their own keeps them from holding up the
@@ -58,9 +74,10 @@ pub fn spawn_joinable(
             .ok();
         ctx
     });
+    let watch = config_dir.map(config_watch::ConfigWatch::start);
     let handle = std::thread::Builder::new()
         .name("guardia-db".into())
-        .spawn(move || run(app, operator, rx, out, counts))
+        .spawn(move || run(app, operator, rx, out, counts, watch))
         .ok();
     (tx, handle)
 }
@@ -95,8 +112,13 @@ fn run(
     rx: Receiver<Request>,
     out: Sender<Msg>,
     counts: Option<Sender<Request>>,
+    watch: Option<config_watch::ConfigWatch>,
 ) {
     let mut version = app.store.data_version().unwrap_or(0);
+    // The configuration files that differ from the ones read at the start
+    // (none while they are the same).
+    let mut config_changed: Vec<String> = Vec::new();
+    let mut config_checked = Instant::now();
     // Workflow timers fire while the console runs, as with every command;
     // a database the console cannot write keeps its tickets readable.
     let mut timers_at = Instant::now();
@@ -111,7 +133,18 @@ fn run(
     let mut text_compact = false;
     let mut checked_at = Instant::now();
     loop {
-        if timers_at.elapsed() >= TIMER_EVERY {
+        if let Some(w) = &watch
+            && config_checked.elapsed() >= config_watch::EVERY
+        {
+            config_checked = Instant::now();
+            let now = w.changed();
+            if now != config_changed {
+                config_changed = now;
+                let _ = out.send(Msg::Reply(Reply::ConfigChanged(config_changed.clone())));
+            }
+        }
+        // Timers move tickets by the workflows in force: not by old ones.
+        if timers_at.elapsed() >= TIMER_EVERY && config_changed.is_empty() {
             timers_at = Instant::now();
             // This connection's own commits do not change data_version.
             if app.fire_due_timers().is_ok_and(|fired| !fired.is_empty()) {
@@ -161,6 +194,10 @@ fn run(
                 }
                 (_, r) => r,
             };
+            if let Some(refused) = config_watch::refusal(&config_changed, app.lang, &req) {
+                let _ = out.send(Msg::Reply(refused));
+                continue;
+            }
             // Once the console has gone nobody reads the replies, but the
             // writes it sent before leaving are still carried out: the
             // loop ends only when the request channel is empty and closed.
@@ -616,6 +653,7 @@ fn handle(
                             state: clock.state,
                             remaining_minutes: remaining,
                             response,
+                            paused: clock.paused,
                         },
                     ))
                 })
@@ -1023,11 +1061,22 @@ fn write(
             // No key: the marks were for this, and are cleared.
             (r.map_err(err), None)
         }
-        WriteOp::WriteDossier { key, level, path } => {
-            let r = app.dossier(&key, Some(level)).map_err(err).and_then(|d| {
-                let md = escalation::render_markdown(&d, app.lang);
-                write_new_file(&PathBuf::from(&path), &md)
-            });
+        WriteOp::WriteDossier {
+            key,
+            level,
+            path,
+            text,
+        } => {
+            // The text the console rendered (the dossier sent, or the
+            // form's), else the dossier for `level` as the database has it.
+            let md = match text {
+                Some(md) => Ok(md),
+                None => app
+                    .dossier(&key, Some(level))
+                    .map_err(err)
+                    .map(|d| escalation::render_markdown(&d, app.lang)),
+            };
+            let r = md.and_then(|md| write_new_file(&PathBuf::from(&path), &md));
             (
                 r.map(|_| {
                     msg(

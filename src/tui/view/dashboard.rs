@@ -40,9 +40,32 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     );
     let inner = b.inner(area);
     f.render_widget(b, area);
+    // The indicators first: how many lines they wrap onto sizes their box.
+    let w = usize::from(inner.width);
+    let mut kpi_lines = Vec::new();
+    match &d.kpis {
+        Some(k) => {
+            kpi_lines.push(Line::from(Span::styled(
+                truncate_to_width(t.kpi_title, w),
+                th.header,
+            )));
+            for (label, h) in [(t.kpi_today, &k.today), (t.kpi_month, &k.month)] {
+                kpi_lines.extend(
+                    headline_lines(t, label, h, w)
+                        .into_iter()
+                        .map(|l| Line::from(Span::raw(l))),
+                );
+            }
+        }
+        None => kpi_lines.push(Line::from(Span::styled(
+            truncate_to_width(t.kpi_missing, w),
+            th.dim,
+        ))),
+    }
+    let kpi_rows = u16::try_from(kpi_lines.len()).unwrap_or(3);
     let [counts, kpis, series, oldest] = Layout::vertical([
         Constraint::Length(6),
-        Constraint::Length(3),
+        Constraint::Length(kpi_rows),
         Constraint::Length(4),
         Constraint::Min(1),
     ])
@@ -52,11 +75,26 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     let bar = |n: i64, max: i64, w: usize| {
         "█".repeat(((n * w as i64) / max).max(i64::from(n > 0)) as usize)
     };
+    // The headings in their long form (`Open by priority`) when each fits
+    // its column with a column to spare (so they never run together), else
+    // all in the short one (`By priority`).
+    let long = [
+        t.open_by_priority,
+        t.open_by_status,
+        t.open_by_level,
+        t.per_operator,
+    ];
+    let short = [t.by_priority, t.by_status, t.by_level, t.by_operator];
+    let fits = long
+        .iter()
+        .zip(cols.iter())
+        .all(|(h, a)| crate::text::display_width(h) < usize::from(a.width));
+    let headings = if fits { long } else { short };
     let table = |title: &str, rows: Vec<(String, i64)>, area: Rect| -> Paragraph<'static> {
         let w = usize::from(area.width);
         let max = max_of(&rows.iter().map(|r| r.1).collect::<Vec<_>>());
         let mut lines = vec![Line::from(Span::styled(
-            truncate_to_width(title, w),
+            truncate_to_width(title, w.saturating_sub(1)),
             th.header,
         ))];
         for (label, n) in rows {
@@ -78,9 +116,9 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         .into_iter()
         .map(|(p, n)| (format!("{} {p}", priority_label(c, p).0), *n))
         .collect();
-    f.render_widget(table(t.open_by_priority, prio, cols[0]), cols[0]);
+    f.render_widget(table(headings[0], prio, cols[0]), cols[0]);
     f.render_widget(
-        table(t.open_by_status, d.open_by_status.clone(), cols[1]),
+        table(headings[1], d.open_by_status.clone(), cols[1]),
         cols[1],
     );
     let lvl = d
@@ -88,35 +126,15 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         .iter()
         .map(|(l, n)| (format!("N{l}"), *n))
         .collect();
-    f.render_widget(table(t.open_by_level, lvl, cols[2]), cols[2]);
+    f.render_widget(table(headings[2], lvl, cols[2]), cols[2]);
     let ops = d
         .open_by_assignee
         .iter()
         .map(|(a, n)| (a.clone().unwrap_or_else(|| t.unassigned.to_string()), *n))
         .collect();
-    f.render_widget(table(t.per_operator, ops, cols[3]), cols[3]);
+    f.render_widget(table(headings[3], ops, cols[3]), cols[3]);
 
-    let w = usize::from(kpis.width);
-    let mut lines = Vec::new();
-    match &d.kpis {
-        Some(k) => {
-            lines.push(Line::from(Span::styled(
-                truncate_to_width(t.kpi_title, w),
-                th.header,
-            )));
-            for (label, h) in [(t.kpi_today, &k.today), (t.kpi_month, &k.month)] {
-                lines.push(Line::from(Span::raw(truncate_to_width(
-                    &headline_text(t, label, h),
-                    w,
-                ))));
-            }
-        }
-        None => lines.push(Line::from(Span::styled(
-            truncate_to_width(t.kpi_missing, w),
-            th.dim,
-        ))),
-    }
-    f.render_widget(Paragraph::new(lines), kpis);
+    f.render_widget(Paragraph::new(kpi_lines), kpis);
 
     // Without the outcomes, the moves into a resolved or closed state.
     let (done_title, done): (&str, &[i64]) = match &d.kpis {
@@ -168,12 +186,17 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
             )),
             head,
         );
-        // One column per day; a day without resolved tickets stays empty.
-        let bars: Vec<Bar> = latest(&k.resolution_met_per_day, chart.width)
+        // One column per day; a day without resolved tickets stays empty,
+        // a day with some shows at least the lowest eighth of a row, and a
+        // day whose resolutions all breached shows a `0`.
+        let days = latest(&k.resolution_met_per_day, chart.width);
+        let eighth = 1000 / (u64::from(chart.height).max(1) * 8) + 1;
+        let bars: Vec<Bar> = days
             .iter()
             .map(|v| {
+                let v = v.unwrap_or(0).max(0) as u64;
                 Bar::default()
-                    .value(v.unwrap_or(0).max(0) as u64)
+                    .value(if v > 0 { v.max(eighth) } else { 0 })
                     .text_value(String::new())
             })
             .collect();
@@ -186,6 +209,15 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
                 .bar_style(th.bar),
             chart,
         );
+        if chart.height > 0 {
+            let y = chart.bottom() - 1;
+            let buf = f.buffer_mut();
+            for (x, v) in (chart.x..chart.right()).zip(days) {
+                if *v == Some(0) {
+                    buf[(x, y)].set_symbol(ZERO_MARK).set_style(th.error);
+                }
+            }
+        }
     }
 
     let w = usize::from(oldest.width);
@@ -226,32 +258,59 @@ fn permille_text(p: Option<i64>) -> String {
     p.map_or_else(|| "-".into(), |v| format!("{}.{}%", v / 10, v % 10))
 }
 
-/// One line of indicators: volume, median times, SLA met, escalations,
-/// rejections, reopenings.
-fn headline_text(t: &Catalogue, label: &str, h: &Headline) -> String {
+/// What marks a day of the SLA chart whose resolutions all breached (a day
+/// without any stays empty).
+const ZERO_MARK: &str = "0";
+
+/// The indicators of `label` (volume, median times, SLA met, escalations,
+/// rejections, reopenings) in lines of at most `w` columns: one when they
+/// fit, else broken between groups, the later lines indented under the
+/// first group, so no figure is ever cut.
+fn headline_lines(t: &Catalogue, label: &str, h: &Headline, w: usize) -> Vec<String> {
+    const LABEL_W: usize = 8;
     let min = |m: Option<i64>| m.map_or_else(|| "-".into(), format_minutes);
     let pct = |p: Option<i64>| p.map_or_else(|| "-".into(), |v| format!("{}.{}", v / 10, v % 10));
-    format!(
-        "{} {} {} {} {} {} {}  {} {} {} {}  {} {}/{}%  {} {} {} {} {} {}",
-        pad_to_width(label, 8),
-        t.kpi_in,
-        h.opened,
-        t.kpi_out,
-        h.closed,
-        t.kpi_open,
-        h.backlog,
-        t.kpi_response,
-        min(h.response_median_min),
-        t.kpi_resolution,
-        min(h.resolution_median_min),
-        t.kpi_sla,
-        pct(h.response_met_permille),
-        pct(h.resolution_met_permille),
-        t.kpi_escalated,
-        h.escalations,
-        t.kpi_rejected,
-        h.rejections,
-        t.kpi_reopened,
-        h.reopened
-    )
+    let groups = [
+        format!(
+            "{} {} {} {} {} {}",
+            t.kpi_in, h.opened, t.kpi_out, h.closed, t.kpi_open, h.backlog
+        ),
+        format!(
+            "{} {} {} {}",
+            t.kpi_response,
+            min(h.response_median_min),
+            t.kpi_resolution,
+            min(h.resolution_median_min)
+        ),
+        format!(
+            "{} {}/{}%",
+            t.kpi_sla,
+            pct(h.response_met_permille),
+            pct(h.resolution_met_permille)
+        ),
+        format!(
+            "{} {} {} {} {} {}",
+            t.kpi_escalated,
+            h.escalations,
+            t.kpi_rejected,
+            h.rejections,
+            t.kpi_reopened,
+            h.reopened
+        ),
+    ];
+    let indent = " ".repeat(LABEL_W + 1);
+    let [first, rest @ ..] = groups;
+    let mut lines = Vec::new();
+    let mut line = format!("{} {first}", pad_to_width(label, LABEL_W));
+    for group in rest {
+        let joined = format!("{line}  {group}");
+        if crate::text::display_width(&joined) <= w {
+            line = joined;
+        } else {
+            lines.push(truncate_to_width(&line, w));
+            line = format!("{indent}{group}");
+        }
+    }
+    lines.push(truncate_to_width(&line, w));
+    lines
 }

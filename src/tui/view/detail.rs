@@ -51,7 +51,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>, focused:
         .into_iter()
         .flat_map(|l| super::wrap::wrap(l, width))
         .collect();
-    let scroll = c.detail.scroll.min(lines.len().saturating_sub(1));
+    // Never past the last screenful: a window grown since the scroll would
+    // otherwise show the end over blank rows until the next key.
+    let scroll = c
+        .detail
+        .scroll
+        .min(lines.len().saturating_sub(usize::from(inner.height)));
     let visible: Vec<Line> = lines
         .into_iter()
         .skip(scroll)

@@ -3,8 +3,8 @@
 //! level under the cursor would need, with what is still missing.
 
 use super::block;
-use crate::domain::escalation;
-use crate::text::{pad_to_width, sanitize_line, truncate_to_width};
+use super::wrap::wrap;
+use crate::text::{display_width, pad_to_width, sanitize_line, truncate_to_width};
 use crate::tui::forms::current_dossier;
 use crate::tui::i18n::catalogue;
 use crate::tui::state::Console;
@@ -15,7 +15,6 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let t = catalogue(c.lang);
-    let th = &c.theme;
     let cfg = &c.config;
     let ticket = c.detail.detail.as_ref().map(|d| &d.ticket);
     let title = match ticket {
@@ -25,11 +24,17 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
         ),
         None => format!(" {} ", t.escalation),
     };
-    let rows_needed = (cfg.levels.len() as u16)
-        .saturating_mul(2)
-        .saturating_add(3);
+    let w = usize::from(area.width.saturating_sub(2));
+    let levels: Vec<Vec<Line<'static>>> = (0..cfg.levels.len())
+        .map(|i| level_lines(c, i, w))
+        .collect();
+    let rows: usize = levels.iter().map(Vec::len).sum();
+    // The matrix takes what it needs up to three fifths of the pane; the
+    // dossier preview keeps the rest.
+    let most = (area.height.saturating_mul(3) / 5).max(3);
+    let wanted = u16::try_from(rows).unwrap_or(u16::MAX).saturating_add(2);
     let [top, bottom] = Layout::vertical([
-        Constraint::Length(rows_needed.min(area.height.saturating_sub(4)).max(3)),
+        Constraint::Length(wanted.clamp(3, most)),
         Constraint::Min(3),
     ])
     .areas(area);
@@ -40,64 +45,108 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     );
     let inner = b.inner(top);
     f.render_widget(b, top);
-    let w = usize::from(inner.width);
-    let mut lines = Vec::new();
-    for (i, level) in cfg.levels.iter().enumerate() {
-        let n = *level.n.get_ref();
-        let is_current = ticket.is_some_and(|tk| tk.level == n);
-        let cursor = i == c.escalation.cursor;
-        let marker = if is_current { "▶" } else { " " };
-        let head = format!(
-            "{marker}{n} {} · {}: {} · {}: {} · {}: {}",
-            pad_to_width(level.name.get(c.lang), 26),
-            t.role,
-            level.role.get_ref(),
-            t.group,
-            level.group,
-            t.hours,
-            if level.hours.is_empty() {
-                t.none
-            } else {
-                &level.hours
-            }
-        );
-        let mut style = if is_current { th.current } else { th.base };
-        if cursor {
-            style = style.patch(th.selected);
-        }
-        let mut head = truncate_to_width(&head, w);
-        if is_current {
-            head = truncate_to_width(&format!("{head}  ({})", t.current_level), w);
-        }
-        lines.push(Line::from(Span::styled(pad_to_width(&head, w), style)));
-        let contacts: Vec<String> = level
-            .contacts
-            .iter()
-            .map(|ct| {
-                let mut s = ct.name.clone();
-                for part in [&ct.phone, &ct.email, &ct.hours] {
-                    if !part.is_empty() {
-                        s.push_str(&format!(" · {part}"));
-                    }
-                }
-                s
-            })
-            .collect();
-        let contacts = if contacts.is_empty() {
-            t.none.to_string()
+    let skip = scroll_to_cursor(&levels, c.escalation.cursor, usize::from(inner.height));
+    let lines: Vec<Line> = levels
+        .into_iter()
+        .flatten()
+        .skip(skip)
+        .take(usize::from(inner.height))
+        .collect();
+    f.render_widget(Paragraph::new(lines), inner);
+    draw_dossier(f, c, bottom);
+}
+
+/// The first line to show so that the level under the cursor, with its
+/// contacts, is on screen: the least scroll that shows it whole, or its
+/// first lines when it is taller than the box.
+fn scroll_to_cursor(levels: &[Vec<Line>], cursor: usize, height: usize) -> usize {
+    let cursor = cursor.min(levels.len().saturating_sub(1));
+    let begin: usize = levels[..cursor].iter().map(Vec::len).sum();
+    let end = begin + levels.get(cursor).map_or(0, Vec::len);
+    end.saturating_sub(height).min(begin)
+}
+
+/// One level of the matrix, `w` columns wide: its line (number, name,
+/// role, group, hours; `▶` on the ticket's level) and under it one line
+/// per contact (name, phone, e-mail, hours), wrapped, so a second contact
+/// is never cut off the end of the first's line.
+fn level_lines(c: &Console, i: usize, w: usize) -> Vec<Line<'static>> {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let level = &c.config.levels[i];
+    let ticket = c.detail.detail.as_ref().map(|d| &d.ticket);
+    let n = *level.n.get_ref();
+    let is_current = ticket.is_some_and(|tk| tk.level == n);
+    let cursor = i == c.escalation.cursor;
+    let marker = if is_current { "▶" } else { " " };
+    let head = format!(
+        "{marker}{n} {} · {}: {} · {}: {} · {}: {}",
+        pad_to_width(level.name.get(c.lang), 26),
+        t.role,
+        level.role.get_ref(),
+        t.group,
+        level.group,
+        t.hours,
+        if level.hours.is_empty() {
+            t.none
         } else {
-            contacts.join(" | ")
-        };
-        lines.push(Line::from(Span::styled(
-            truncate_to_width(
-                &format!("   {}: {}", t.contacts, sanitize_line(&contacts)),
-                w,
-            ),
-            th.dim,
+            &level.hours
+        }
+    );
+    let mut style = if is_current { th.current } else { th.base };
+    if cursor {
+        style = style.patch(th.selected);
+    }
+    let mut head = truncate_to_width(&head, w);
+    if is_current {
+        head = truncate_to_width(&format!("{head}  ({})", t.current_level), w);
+    }
+    let mut out = vec![Line::from(Span::styled(pad_to_width(&head, w), style))];
+    // The level under the cursor is the one being read: its contacts in
+    // the plain style, the others dimmed.
+    let style = if cursor { th.base } else { th.dim };
+    let label = format!("   {}: ", t.contacts);
+    let label_w = display_width(&label);
+    // A contact's wrapped lines go two columns further in than the next
+    // contact, so where one contact ends is plain.
+    let room = w.saturating_sub(label_w + 2).max(10);
+    let contacts: Vec<Vec<String>> = level
+        .contacts
+        .iter()
+        .map(|ct| {
+            [&ct.name, &ct.phone, &ct.email, &ct.hours]
+                .into_iter()
+                .filter(|part| !part.is_empty())
+                .map(|part| sanitize_line(part))
+                .collect()
+        })
+        .collect();
+    if contacts.is_empty() {
+        out.push(Line::from(Span::styled(
+            truncate_to_width(&format!("{label}{}", t.none), w),
+            style,
         )));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    for (k, parts) in contacts.iter().enumerate() {
+        for (j, piece) in wrap_parts(parts, room).into_iter().enumerate() {
+            let prefix = match (k, j) {
+                (0, 0) => label.clone(),
+                (_, 0) => " ".repeat(label_w),
+                _ => " ".repeat(label_w + 2),
+            };
+            out.push(Line::from(Span::styled(
+                truncate_to_width(&format!("{prefix}{piece}"), w),
+                style,
+            )));
+        }
+    }
+    out
+}
 
+/// The lower box: the dossier the level under the cursor would need.
+fn draw_dossier(f: &mut Frame, c: &Console, bottom: Rect) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
     let dossier = current_dossier(c);
     let title = match &dossier {
         Some(d) => format!(
@@ -123,19 +172,9 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
     let mut lines = Vec::new();
     // What Enter would answer, said before it is pressed: a ticket at the
     // top of the matrix, or closed, does not escalate however complete.
-    let refusal = c
-        .detail
-        .detail
-        .as_ref()
-        .and_then(|detail| escalation::check(cfg, detail, d.to_level).err())
-        .filter(|r| !matches!(r, escalation::EscalationRefusal::Incomplete { .. }));
-    if let Some(r) = refusal {
-        let text = match r {
-            escalation::EscalationRefusal::NotHigher { current, max } if current >= max => {
-                format!("{} ({current})", t.no_level_above)
-            }
-            other => other.to_string(),
-        };
+    // The same words `E` answers with, in the console's language: a
+    // problem or known error, a finished ticket, no level above.
+    if let Some(text) = crate::tui::forms::escalation_words::preview_refusal(c, d.to_level) {
         lines.push(Line::from(Span::styled(format!("✗ {text}"), th.missing)));
     } else if d.missing.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -187,4 +226,36 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
         }
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// `parts` joined by ` · ` into lines of at most `room` columns, broken
+/// between parts (a phone number or an address stays whole), and inside a
+/// part only when it alone is wider than a line.
+fn wrap_parts(parts: &[String], room: usize) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for part in parts {
+        let joined = if line.is_empty() {
+            part.clone()
+        } else {
+            format!("{line} · {part}")
+        };
+        if display_width(&joined) <= room {
+            line = joined;
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut pieces: Vec<String> = wrap(Line::from(part.clone()), room)
+            .iter()
+            .map(|l| l.to_string().trim_end().to_string())
+            .collect();
+        line = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
 }

@@ -99,7 +99,8 @@ pub fn banner_height(c: &Console) -> u16 {
 /// The banner: the newest major incident being worked, its service and
 /// open reports, and how many others there are. The worker sanitized the
 /// text; the whole line takes the banner style (reverse video in mono), so
-/// it reads as an alarm without colour.
+/// it reads as an alarm without colour. A narrow line cuts the title, not
+/// the count of open reports after it.
 fn draw_banner(f: &mut Frame, c: &Console, area: Rect) {
     let Some(m) = c.majors.first() else {
         return;
@@ -108,18 +109,24 @@ fn draw_banner(f: &mut Frame, c: &Console, area: Rect) {
         return;
     }
     let t = catalogue(c.lang);
-    let mut text = format!(
-        " {} {} {} · {} · {}",
-        t.major_banner,
-        m.key,
-        m.title,
+    let head = format!(" {} {} ", t.major_banner, m.key);
+    let mut tail = format!(
+        " · {} · {}",
         m.service,
         t.reports_open.of(m.children_open as i64)
     );
     if c.majors.len() > 1 {
-        text.push_str(&format!(" · +{} {}", c.majors.len() - 1, t.major_more));
+        tail.push_str(&format!(" · +{} {}", c.majors.len() - 1, t.major_more));
     }
-    let line = truncate_to_width(&text, usize::from(area.width));
+    let width = usize::from(area.width);
+    let fixed = crate::text::display_width(&head) + crate::text::display_width(&tail);
+    let line = if fixed < width {
+        // The title takes what is left; cut, it still ends in "…".
+        let title = truncate_to_width(&m.title, width - fixed);
+        truncate_to_width(&format!("{head}{title}{tail}"), width)
+    } else {
+        truncate_to_width(&format!("{head}{}{tail}", m.title), width)
+    };
     f.render_widget(Paragraph::new(line).style(c.theme.banner), area);
 }
 
@@ -130,15 +137,71 @@ pub fn list_rows(height: u16) -> (usize, usize) {
     (inner.saturating_sub(1).max(1), inner.max(1))
 }
 
+/// The title bar: the tabs, the organisation and database, and who is at
+/// the keyboard (or `read-only`). Who comes first: on a narrow terminal
+/// the title goes, then the names of the tabs not in focus, then the
+/// `guardia` mark, then the name of the tab in focus, so a read-only
+/// console says so at any width.
 fn draw_tabs(f: &mut Frame, c: &Console, area: Rect) {
     let t = catalogue(c.lang);
     let th = &c.theme;
-    let names = [t.queue, t.detail, t.escalation, t.runbooks, t.dashboard];
-    let mut spans = vec![Span::styled(" guardia ", th.title)];
-    for (i, (pane, name)) in Pane::ALL.iter().zip(names).enumerate() {
+    let width = usize::from(area.width);
+    let who = match &c.identity.operator {
+        Some(op) => format!(" {} {op} ", t.acting_as),
+        None => format!(" {} ", t.read_only),
+    };
+    let who = truncate_to_width(&who, width);
+    let room = width.saturating_sub(crate::text::display_width(&who));
+    let spans = [TabNames::All, TabNames::Focused]
+        .into_iter()
+        .map(|names| tab_spans(c, true, names))
+        .chain(
+            [TabNames::Focused, TabNames::None]
+                .into_iter()
+                .map(|names| tab_spans(c, false, names)),
+        )
+        .find(|spans| spans.iter().map(Span::width).sum::<usize>() <= room);
+    let mut spans = spans.unwrap_or_default();
+    let used: usize = spans.iter().map(Span::width).sum();
+    let room = room.saturating_sub(used);
+    let title = truncate_to_width(&format!(" {}", c.title), room);
+    let pad = room.saturating_sub(crate::text::display_width(&title));
+    spans.push(Span::styled(title, th.dim));
+    spans.push(Span::raw(" ".repeat(pad)));
+    spans.push(Span::styled(who, th.key));
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Which tabs of the title bar show their name besides their number.
+#[derive(Clone, Copy)]
+enum TabNames {
+    All,
+    Focused,
+    None,
+}
+
+/// The `guardia` mark (when `brand`) and the five tabs, named as `names` says.
+fn tab_spans(c: &Console, brand: bool, names: TabNames) -> Vec<Span<'static>> {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let labels = [t.queue, t.detail, t.escalation, t.runbooks, t.dashboard];
+    let mut spans = Vec::new();
+    if brand {
+        spans.push(Span::styled(" guardia ", th.title));
+    }
+    for (i, (pane, name)) in Pane::ALL.iter().zip(labels).enumerate() {
         let active =
             *pane == c.focus || (c.split() && *pane == Pane::Detail && c.focus == Pane::Queue);
-        let label = format!(" {} {} ", i + 1, name);
+        let named = match names {
+            TabNames::All => true,
+            TabNames::Focused => *pane == c.focus,
+            TabNames::None => false,
+        };
+        let label = if named {
+            format!(" {} {} ", i + 1, name)
+        } else {
+            format!(" {} ", i + 1)
+        };
         let style = if *pane == c.focus {
             th.tab_active
         } else if active {
@@ -148,18 +211,7 @@ fn draw_tabs(f: &mut Frame, c: &Console, area: Rect) {
         };
         spans.push(Span::styled(label, style));
     }
-    let who = match &c.identity.operator {
-        Some(op) => format!(" {} {op} ", t.acting_as),
-        None => format!(" {} ", t.read_only),
-    };
-    let used: usize = spans.iter().map(|s| s.width()).sum();
-    let room = usize::from(area.width).saturating_sub(used + who.chars().count());
-    let title = truncate_to_width(&format!(" {}", c.title), room);
-    let pad = room.saturating_sub(crate::text::display_width(&title));
-    spans.push(Span::styled(title, th.dim));
-    spans.push(Span::raw(" ".repeat(pad)));
-    spans.push(Span::styled(who, th.key));
-    f.render_widget(Paragraph::new(Line::from(spans)), area);
+    spans
 }
 
 /// The status line: a notice (wrapped onto as many lines as it needs, up
@@ -318,6 +370,8 @@ pub fn age(now: DateTime<Utc>, then: DateTime<Utc>) -> String {
 }
 
 /// `P1 Crítica`-style label: the rank is text, so colour is never the only cue.
+/// A priority the configuration no longer lists is `P?`: it has no rank,
+/// and `P0` would read as more urgent than `P1`.
 pub fn priority_label(c: &Console, id: &str) -> (String, Style) {
     let rank = c.config.priority_rank(id);
     let th = &c.theme;
@@ -326,5 +380,6 @@ pub fn priority_label(c: &Console, id: &str) -> (String, Style) {
         Some(1) => th.prio_high,
         _ => th.base,
     };
-    (format!("P{}", rank.map_or(0, |r| r + 1)), style)
+    let label = rank.map_or_else(|| "P?".to_string(), |r| format!("P{}", r + 1));
+    (label, style)
 }

@@ -89,97 +89,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             frame(f, c, r, title, target.as_deref(), lines);
             cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
         }
-        Overlay::Dossier(form) => {
-            let t = catalogue(c.lang);
-            let th = &c.theme;
-            let r = centered(area, 90, area.height.saturating_sub(2));
-            let w = usize::from(r.width.saturating_sub(2));
-            let mut lines = Vec::new();
-            let empty: Vec<&str> = form
-                .missing
-                .iter()
-                .filter(|m| m.input.text.trim().is_empty())
-                .map(|m| m.label.as_str())
-                .collect();
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "{} {}: {}",
-                    t.dossier_missing_n.word(empty.len() as i64),
-                    empty.len(),
-                    empty.join(", ")
-                ),
-                th.missing,
-            )));
-            if let Some(e) = &form.error {
-                lines.push(Line::from(Span::styled(format!("! {e}"), th.error)));
-            }
-            lines.push(Line::from(Span::styled(t.dossier_hint, th.dim)));
-            // One line per missing field: its label, then what was typed.
-            let label_w = form
-                .missing
-                .iter()
-                .map(|m| display_width(&m.label))
-                .max()
-                .unwrap_or(0)
-                .min(w / 3)
-                + 3;
-            let mut cursor_at = None;
-            for (i, m) in form.missing.iter().enumerate() {
-                let sel = i == form.selected;
-                let mark = if m.input.text.trim().is_empty() {
-                    "✗"
-                } else {
-                    "✓"
-                };
-                if sel {
-                    cursor_at = Some((lines.len(), label_w));
-                }
-                let mut spans = vec![Span::styled(
-                    pad_to_width(&format!("{mark} {}", m.label), label_w),
-                    if sel {
-                        th.title
-                    } else if m.input.text.trim().is_empty() {
-                        th.missing
-                    } else {
-                        th.base
-                    },
-                )];
-                spans.extend(input_line(c, &m.input, w.saturating_sub(label_w), sel).spans);
-                lines.push(Line::from(spans));
-                if sel && let Some(h) = &m.help {
-                    lines.push(Line::from(Span::styled(
-                        truncate_to_width(&format!("  {h}"), w),
-                        th.dim,
-                    )));
-                }
-            }
-            if !form.present.is_empty() {
-                lines.push(Line::from(Span::styled(t.saved, th.header)));
-                for (label, value) in &form.present {
-                    lines.push(Line::from(truncate_to_width(
-                        &format!("✓ {label}: {}", sanitize_line(value)),
-                        w,
-                    )));
-                }
-            }
-            let title = format!(
-                "{} {} → {} {}",
-                t.dossier_for, form.key, form.level, form.level_name
-            );
-            let visible = usize::from(r.height.saturating_sub(2));
-            // Counted in screen rows: a long error wraps.
-            let (lines, cursor_at) = wrap_all(lines, w, cursor_at);
-            let skip = cursor_at.map_or(0, |(at, _)| (at + 2).saturating_sub(visible));
-            let lines: Vec<Line> = lines.into_iter().skip(skip).collect();
-            frame(f, c, r, &title, None, lines);
-            if let (Some((at, x)), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
-                let y = r.y + 1 + (at - skip) as u16;
-                if y < r.bottom().saturating_sub(1) {
-                    let room = r.width.saturating_sub(2 + x as u16);
-                    cursor(f, r.x + 1 + x as u16, y, &m.input, room);
-                }
-            }
-        }
+        Overlay::Dossier(form) => dossier_form(f, c, area, form),
         Overlay::NewTicket(form) => {
             let t = catalogue(c.lang);
             let th = &c.theme;
@@ -241,9 +151,13 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
             let (mut lines, marks) = wrap_all(lines, w, marks);
             let (selected_row, _) = marks.unwrap_or((0, 0));
             let cursor_row = cursor_row.and(marks);
-            let error: Vec<Line> = form
-                .error
+            // After one Esc with text typed, what a second one would do.
+            let discard = form
+                .discard_armed
+                .then(|| discard_words(c, crate::tui::forms::new_ticket_typed(form)));
+            let error: Vec<Line> = discard
                 .iter()
+                .chain(form.error.iter().filter(|_| !form.discard_armed))
                 .flat_map(|e| {
                     super::wrap::wrap(
                         Line::from(Span::styled(format!("! {}", sanitize_line(e)), th.error)),
@@ -281,6 +195,190 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect) {
                     cursor(f, r.x + 1 + x as u16, y, &fl.input, room);
                 }
             }
+        }
+    }
+}
+
+/// "Esc again discards what you typed (3 fields); any other key goes on
+/// editing".
+fn discard_words(c: &Console, typed: usize) -> String {
+    let t = catalogue(c.lang);
+    format!(
+        "{} ({}); {}",
+        t.discard_confirm_head,
+        t.typed_fields.of(typed as i64),
+        t.discard_confirm_tail
+    )
+}
+
+/// Below this inner width a dossier field's label and value take a line
+/// each: side by side, a label cut to a few letters says nothing.
+const DOSSIER_STACKED_BELOW: usize = 60;
+
+/// The escalation dossier form: what is still missing (or that it is
+/// complete), the keys, then each missing field with its label, what was
+/// typed and a mark (`✗` empty, `!` not a value of the field's kind, `✓`),
+/// the focused field's help and each bad value's reason under it, wrapped
+/// whole; then what the ticket already documents.
+fn dossier_form(f: &mut Frame, c: &Console, area: Rect, form: &crate::tui::state::DossierForm) {
+    let t = catalogue(c.lang);
+    let th = &c.theme;
+    let r = centered(area, 90, area.height.saturating_sub(2));
+    let w = usize::from(r.width.saturating_sub(2));
+    let empty: Vec<&str> = form
+        .missing
+        .iter()
+        .filter(|m| m.input.text.trim().is_empty())
+        .map(|m| m.label.as_str())
+        .collect();
+    let problems: Vec<Option<String>> = form
+        .missing
+        .iter()
+        .map(|m| crate::tui::forms::dossier_value_problem(c, m))
+        .collect();
+    let bad: Vec<&str> = form
+        .missing
+        .iter()
+        .zip(&problems)
+        .filter(|(_, p)| p.is_some())
+        .map(|(m, _)| m.label.as_str())
+        .collect();
+    let (head, style) = if !empty.is_empty() {
+        (
+            format!(
+                "{} {}: {}",
+                t.dossier_missing_n.word(empty.len() as i64),
+                empty.len(),
+                empty.join(", ")
+            ),
+            th.missing,
+        )
+    } else if !bad.is_empty() {
+        (
+            format!("{} {}: {}", t.dossier_to_correct, bad.len(), bad.join(", ")),
+            th.error,
+        )
+    } else {
+        (format!("✓ {} (Ctrl-s)", t.dossier_complete), th.ok)
+    };
+    let head = super::wrap::wrap(Line::from(Span::styled(head, style)), w);
+    // What Esc again would do, or why Ctrl-s was refused: under the head,
+    // or pinned above everything when the form does not fit, so that it
+    // never scrolls away with the fields.
+    let notice = if form.discard_armed {
+        Some(discard_words(c, crate::tui::forms::dossier_typed(form)))
+    } else {
+        form.error.as_deref().map(sanitize_line)
+    };
+    let notice: Vec<Line> = notice
+        .iter()
+        .flat_map(|n| super::wrap::wrap(Line::from(Span::styled(format!("! {n}"), th.error)), w))
+        .collect();
+    let mut body = vec![Line::from(Span::styled(t.dossier_hint, th.dim))];
+    let stacked = w < DOSSIER_STACKED_BELOW;
+    // Side by side: the label column, cut with a space before the value.
+    let label_w = form
+        .missing
+        .iter()
+        .map(|m| display_width(&m.label) + 2)
+        .max()
+        .unwrap_or(0)
+        .min(w / 3)
+        + 1;
+    let mut cursor_at = None;
+    for (i, (m, problem)) in form.missing.iter().zip(&problems).enumerate() {
+        let sel = i == form.selected;
+        let typed = !m.input.text.trim().is_empty();
+        let mark = match (typed, problem.is_some()) {
+            (false, _) => "✗",
+            (true, true) => "!",
+            (true, false) => "✓",
+        };
+        let label_style = if sel {
+            th.title
+        } else if !typed {
+            th.missing
+        } else if problem.is_some() {
+            th.error
+        } else {
+            th.base
+        };
+        let label = format!("{mark} {}", m.label);
+        if stacked {
+            body.push(Line::from(Span::styled(label, label_style)));
+            if sel {
+                cursor_at = Some((body.len(), 2));
+            }
+            let mut spans = vec![Span::raw("  ")];
+            spans.extend(input_line(c, &m.input, w.saturating_sub(2), sel).spans);
+            body.push(Line::from(spans));
+        } else {
+            if sel {
+                cursor_at = Some((body.len(), label_w));
+            }
+            let cut = truncate_to_width(&label, label_w.saturating_sub(1));
+            let mut spans = vec![Span::styled(pad_to_width(&cut, label_w), label_style)];
+            spans.extend(input_line(c, &m.input, w.saturating_sub(label_w), sel).spans);
+            body.push(Line::from(spans));
+        }
+        if let Some(p) = problem {
+            body.push(Line::from(Span::styled(
+                format!("  ! {}", sanitize_line(p)),
+                th.error,
+            )));
+        }
+        // Wrapped with the rest, never cut: it says what to type.
+        if sel && let Some(h) = &m.help {
+            body.push(Line::from(Span::styled(
+                format!("  {}", sanitize_line(h)),
+                th.dim,
+            )));
+        }
+    }
+    if !form.present.is_empty() {
+        body.push(Line::from(Span::styled(t.saved, th.header)));
+        for (label, value) in &form.present {
+            body.push(Line::from(truncate_to_width(
+                &format!("✓ {label}: {}", sanitize_line(value)),
+                w,
+            )));
+        }
+    }
+    let title = format!(
+        "{} {} → {} {}",
+        t.dossier_for, form.key, form.level, form.level_name
+    );
+    let visible = usize::from(r.height.saturating_sub(2));
+    // Counted in screen rows: a long error or help wraps.
+    let (body, cursor_at) = wrap_all(body, w, cursor_at);
+    let fits = head.len() + notice.len() + body.len() <= visible;
+    let (pinned, mut lines) = if fits {
+        (
+            Vec::new(),
+            head.into_iter().chain(notice).collect::<Vec<_>>(),
+        )
+    } else {
+        (
+            super::clip_lines(notice, (visible / 3).max(1), w, th.error),
+            head,
+        )
+    };
+    let cursor_at = cursor_at.map(|(at, x)| (lines.len() + at, x));
+    lines.extend(body);
+    let on_top = pinned.len();
+    let room = visible.saturating_sub(on_top).max(1);
+    // The focused field stays in sight, with the line after it.
+    let skip = cursor_at.map_or(0, |(at, _)| (at + 2).saturating_sub(room).min(at));
+    let lines: Vec<Line> = pinned
+        .into_iter()
+        .chain(lines.into_iter().skip(skip))
+        .collect();
+    frame(f, c, r, &title, None, lines);
+    if let (Some((at, x)), Some(m)) = (cursor_at, form.missing.get(form.selected)) {
+        let y = r.y + 1 + (on_top + at - skip) as u16;
+        if y < r.bottom().saturating_sub(1) {
+            let room = r.width.saturating_sub(2 + x as u16);
+            cursor(f, r.x + 1 + x as u16, y, &m.input, room);
         }
     }
 }

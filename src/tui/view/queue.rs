@@ -194,6 +194,9 @@ fn sla_cell(
     match b.state {
         ClockState::Met => ("ok".into(), th.ok),
         ClockState::Breached => (format!("!{}", short(b.remaining_minutes)), th.error),
+        // Warned but waiting on the customer: the time left is not running
+        // out, which `~1h` alone would say.
+        ClockState::Warned if b.paused => (format!("‖~{}", short(b.remaining_minutes)), th.warn),
         ClockState::Warned => (format!("~{}", short(b.remaining_minutes)), th.warn),
         ClockState::Paused => (format!("‖{}", short(b.remaining_minutes)), th.dim),
         ClockState::Running => (short(b.remaining_minutes), th.base),

@@ -2,12 +2,14 @@
 //! each item with its tick, who ticked it, when, and the evidence.
 
 use super::block;
+use super::wrap::wrap;
 use crate::text::{pad_to_width, truncate_to_width};
 use crate::tui::forms::{RunbookRow, runbook_rows};
 use crate::tui::i18n::catalogue;
 use crate::tui::state::Console;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -128,26 +130,44 @@ fn row_lines(c: &Console, row: RunbookRow, w: usize) -> Vec<Line<'static>> {
                         .rev()
                         .find(|tk| tk.item == *it.id.get_ref())
                 });
+            // Wrapped, not cut: items of one runbook often differ only at
+            // their end.
             match tick {
-                Some(tk) if tk.checked => vec![
-                    Line::from(Span::raw(fit(&format!("  [x] {}", it.text), w))),
-                    Line::from(Span::styled(
-                        fit(
-                            &format!(
-                                "      {} {} · {}",
-                                tk.by,
-                                super::detail::time(tk.at),
-                                tk.evidence
-                            ),
-                            w,
-                        ),
-                        th.dim,
-                    )),
-                ],
-                _ => vec![Line::from(Span::raw(fit(&format!("  [ ] {}", it.text), w)))],
+                Some(tk) if tk.checked => {
+                    let mut lines = hanging("  [x] ", &it.text, w, Style::default());
+                    let by = format!("{} {} · {}", tk.by, super::detail::time(tk.at), tk.evidence);
+                    lines.extend(hanging("", &by, w, th.dim));
+                    lines
+                }
+                _ => hanging("  [ ] ", &it.text, w, Style::default()),
             }
         }
     }
+}
+
+/// Columns an item's text is indented by: past the `  [x] ` in front of
+/// it, and so are its wrapped lines and the line of who ticked it.
+const ITEM_INDENT: usize = 6;
+
+/// `text` wrapped to `w` columns less [`ITEM_INDENT`], the first line
+/// after `mark` (spaces when empty), the others indented under it; each
+/// padded to the width (the selection's colour fills the row).
+fn hanging(mark: &str, text: &str, w: usize, style: Style) -> Vec<Line<'static>> {
+    let room = w.saturating_sub(ITEM_INDENT).max(1);
+    let indent = " ".repeat(ITEM_INDENT);
+    wrap(Line::from(text.to_string()), room)
+        .into_iter()
+        .enumerate()
+        .map(|(i, piece)| {
+            let prefix = if i == 0 && !mark.is_empty() {
+                mark
+            } else {
+                &indent
+            };
+            let text = format!("{prefix}{}", piece.to_string().trim_end());
+            Line::from(Span::styled(fit(&text, w), style))
+        })
+        .collect()
 }
 
 /// `text` cut to `w` columns and padded to them (the selection's colour
