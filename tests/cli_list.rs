@@ -387,3 +387,43 @@ fn a_narrow_terminal_gets_rows_that_fit() {
         }
     }
 }
+
+/// `--open` is the console's Open view: problems and known errors are
+/// records, not the queue's work, and are left out unless `--records`
+/// asks for them; a list of every state, and the overview without a
+/// terminal, follow the same views (All includes them, Open does not).
+#[test]
+fn open_lists_leave_records_out_unless_asked() {
+    let env = Env::new();
+    let incident = env.incident("Impresora sin tóner", "piso 3");
+    let problem = env.problem("Impresoras que fallan", "varias");
+    let known = env.known_error("osf", "Impresora atascada", "no imprime", "reiniciar");
+    let keys = |args: &[&str]| -> Vec<String> {
+        let mut all = vec!["list", "--json"];
+        all.extend_from_slice(args);
+        env.json(&all)
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|t| t["key"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert_eq!(keys(&["--open"]), vec![incident.clone()]);
+    assert_eq!(
+        keys(&["--open", "--records"]),
+        vec![known.clone(), problem.clone(), incident.clone()]
+    );
+    assert_eq!(
+        keys(&[]),
+        vec![known.clone(), problem.clone(), incident.clone()]
+    );
+    let usage = env.output_as("ana", &["list", "--records"]);
+    assert_eq!(usage.status.code(), Some(2), "--records needs --open");
+    // Without a terminal, `guardia` prints the newest open tickets: the queue's.
+    let overview = env.ok(&[]);
+    assert!(overview.contains(&incident), "{overview}");
+    assert!(
+        !overview.contains(&problem) && !overview.contains(&known),
+        "{overview}"
+    );
+}

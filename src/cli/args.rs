@@ -507,9 +507,13 @@ pub struct ListArgs {
     /// Only these states (repeatable)
     #[arg(long = "status", value_name = "S")]
     pub statuses: Vec<String>,
-    /// Only tickets still open (not resolved, closed, cancelled or rejected)
+    /// Only tickets still open (not resolved, closed, cancelled or rejected);
+    /// problems and known errors are left out, as in the console's Open view
     #[arg(long, conflicts_with = "statuses")]
     pub open: bool,
+    /// With --open: problems and known errors too
+    #[arg(long, requires = "open")]
+    pub records: bool,
     /// Only this priority id, e.g. critical or high
     #[arg(long)]
     pub priority: Option<String>,

@@ -597,6 +597,8 @@ fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Resu
         ListFilter {
             statuses: open,
             limit: 20,
+            // The console's Open view: the queue's work, without records.
+            queue_only: true,
             ..Default::default()
         },
         None,
@@ -937,6 +939,9 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 ascending: a.sort != ListSort::Newest,
                 by_sla: a.sort == ListSort::Sla,
                 limit: usize::from(a.limit),
+                // `--open` is the console's Open view: problems and known
+                // errors are records, not the queue's work.
+                queue_only: a.open && !a.records,
                 ..Default::default()
             };
             let (tickets, notes) = app.list_noting(filter, a.after.as_deref())?;
