@@ -410,6 +410,22 @@ fn joining_through_a_folder_names_the_file_to_give() {
     assert!(!env.db.exists());
 }
 
+/// `init --join` with a configuration folder that does not exist yet makes
+/// it (empty), so the next command is not refused for a missing folder,
+/// and says the other sites' files belong there.
+#[test]
+fn joining_makes_the_named_configuration_folder() {
+    let bog = Env::with_site("BOG");
+    let key = bog.path().join("bog.pub");
+    std::fs::write(&key, bog.ok(&["sync", "key"])).expect("write key");
+    let joiner = Env::empty();
+    std::fs::remove_dir(&joiner.cfg).expect("no configuration folder yet");
+    let out = joiner.ok(&["init", "--site", "MED", "--join", &key.to_string_lossy()]);
+    assert!(out.contains("created the configuration folder"), "{out}");
+    assert!(joiner.cfg.is_dir());
+    joiner.ok(&["list"]);
+}
+
 /// `guardia` with no command and no database of one's own (the overview,
 /// since its output is a pipe): the first run makes the example database in
 /// `HOME/data/guardia`. Spawned, so a test can kill it or start several.

@@ -8,7 +8,7 @@ use super::{output_lost, print, write_config_copies};
 use crate::app::{self, App, Clock};
 use crate::config::{Config, Lang};
 use crate::store::{Store, StoreError};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -86,6 +86,20 @@ fn fill(
             "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
             trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
         ));
+        // A joining site takes the dataset's procedures from the other
+        // sites, not the built-in copies; but a folder named and missing
+        // would stop every later command, so it is made, empty.
+        if let Some(dir) = cfg_dir
+            && !dir.exists()
+        {
+            std::fs::create_dir_all(dir).with_context(|| {
+                format!("cannot create the configuration folder {}", dir.display())
+            })?;
+            msg.push_str(&format!(
+                "created the configuration folder {}, empty: until you copy the other sites' files there (the same procedures everywhere), the built-in ones apply\n",
+                dir.display()
+            ));
+        }
         return Ok(msg);
     }
     if let Some(dir) = cfg_dir {
