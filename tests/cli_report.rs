@@ -1334,3 +1334,19 @@ fn a_from_after_today_without_to_names_today() {
     );
     assert!(!e.contains("--to 2026-03-02"), "{e}");
 }
+
+/// The dates are the computer's local dates: the report names its zone and
+/// offset, since a server reached over SSH may not be in the calendars'
+/// zone (a UTC server's "today" starts at 19:00 in Bogotá).
+#[test]
+fn the_report_names_the_time_zone_of_its_dates() {
+    let env = Env::new();
+    let text = String::from_utf8_lossy(&ok(&env, &["report"])).into_owned();
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("local dates in America/Bogota, UTC-05:00"),
+        "{first}"
+    );
+    let json = report(&env, &[]);
+    assert_eq!(json["time_zone"], "America/Bogota, UTC-05:00", "{json}");
+}

@@ -109,6 +109,10 @@ pub struct Report {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub generated_at: DateTime<Utc>,
+    /// The time zone the dates are local to (the computer's: `TZ`, else
+    /// the system's), with its offset at the end of the range, since a
+    /// server reached over SSH may not be in the calendars' zone.
+    pub time_zone: String,
     /// `service`, `level`, `operator`, `priority`, or `null`.
     pub by: Option<&'static str>,
     /// The ticket types counted; empty: every ticket but the records
@@ -404,6 +408,7 @@ impl App {
             from,
             to,
             generated_at: now,
+            time_zone: local_zone_label(to),
             by: req.by.map(group_name),
             types,
             totals: figures(cfg, lang, total),
@@ -558,5 +563,29 @@ mod tests {
         let e = range(&req, now()).expect_err("after today").to_string();
         assert!(e.contains("after today (2026-03-02)"), "{e}");
         assert!(!e.contains("--to 2026"), "{e}");
+    }
+}
+
+/// The computer's time zone as a person reads it: its name when `TZ` or
+/// `/etc/localtime` gives one, and its offset from UTC at `at`
+/// (`America/Bogota, UTC-05:00`; `UTC+00:00` when nothing names it).
+pub fn local_zone_label(at: DateTime<Utc>) -> String {
+    let offset = at.with_timezone(&Local).format("%:z").to_string();
+    let from_path = |p: &str| {
+        p.rsplit_once("zoneinfo/")
+            .map_or_else(|| p.to_string(), |(_, name)| name.to_string())
+    };
+    let name = std::env::var("TZ")
+        .ok()
+        .map(|tz| from_path(tz.trim_start_matches(':')))
+        .or_else(|| {
+            std::fs::read_link("/etc/localtime")
+                .ok()
+                .map(|p| from_path(&p.to_string_lossy()))
+        })
+        .filter(|n| !n.is_empty());
+    match name {
+        Some(n) => format!("{n}, UTC{offset}"),
+        None => format!("UTC{offset}"),
     }
 }

@@ -200,15 +200,13 @@ fn title(r: &Report, lang: Lang) -> String {
         sanitize_line(&r.types.join(", "))
     };
     format!(
-        "{} {} – {} ({}; {})",
+        "{} {} – {} ({} {}, {}; {})",
         l(lang, "Informe", "Report"),
         r.from_date,
         r.to_date,
-        l(
-            lang,
-            "fechas locales, ambas incluidas",
-            "local dates, both included"
-        ),
+        l(lang, "fechas locales de", "local dates in"),
+        sanitize_line(&r.time_zone),
+        l(lang, "ambas incluidas", "both included"),
         types
     )
 }
