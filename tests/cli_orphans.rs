@@ -150,27 +150,7 @@ fn config_check_reports_each_kind_with_its_tickets_and_fix() {
     env.ok(&["assign", &done, "carla"]);
     env.ok_as("ines", &["move", &done, "cancelled"]);
 
-    env.write_config(
-        "operators.toml",
-        &replace_once(
-            &without_table(&default_config("operators.toml"), "operator", "carla"),
-            "level = 5",
-            "level = 4",
-        ),
-    );
-    env.write_config(
-        "services.toml",
-        &without_table(&default_config("services.toml"), "service", "correo"),
-    );
-    let escalation = default_config("escalation.toml");
-    let level5 = escalation.find("[[level]]\nn = 5\n").expect("level 5");
-    let end = escalation[level5..]
-        .find("\n# ---")
-        .map_or(escalation.len(), |at| level5 + at + 1);
-    env.write_config(
-        "escalation.toml",
-        &format!("{}{}", &escalation[..level5], &escalation[end..]),
-    );
+    remove_carla_correo_and_level_5(&env);
     let priority = default_config("priority.toml").replacen("id = \"low\"", "id = \"baja\"", 1);
     let matrix = priority.find("[matrix]").expect("matrix");
     let rules = priority[matrix..].find("[[rule]]").expect("rules") + matrix;
@@ -307,27 +287,7 @@ fn list_accepts_values_tickets_still_hold_with_a_note() {
     let mail = env.support("Buzón lleno", "No recibe correos");
     let vendor = env.api_incident("API caída", "Timeout");
     env.ok(&["escalate", &vendor, "--level", "5"]);
-    env.write_config(
-        "operators.toml",
-        &replace_once(
-            &without_table(&default_config("operators.toml"), "operator", "carla"),
-            "level = 5",
-            "level = 4",
-        ),
-    );
-    env.write_config(
-        "services.toml",
-        &without_table(&default_config("services.toml"), "service", "correo"),
-    );
-    let escalation = default_config("escalation.toml");
-    let level5 = escalation.find("[[level]]\nn = 5\n").expect("level 5");
-    let end = escalation[level5..]
-        .find("\n# ---")
-        .map_or(escalation.len(), |at| level5 + at + 1);
-    env.write_config(
-        "escalation.toml",
-        &format!("{}{}", &escalation[..level5], &escalation[end..]),
-    );
+    remove_carla_correo_and_level_5(&env);
 
     let (out, err) = ok_with_stderr(&env, &["list", "--assignee", "carla", "--json"]);
     assert_eq!(keys(&serde_json::from_str(&out).expect("json")), [carlas]);
@@ -584,4 +544,30 @@ fn moving_a_ticket_of_a_removed_type_says_its_key_once_and_the_fix() {
     let err = env.fail(&["reject", &key, "--reason", "missing_docs"]);
     assert_eq!(err.matches(&key).count(), 1, "{err}");
     assert!(err.contains("put the type back in types.toml"), "{err}");
+}
+
+/// The configuration after carla left (the level-5 role she held moved to
+/// level 4), the service correo was removed and the matrix lost level 5.
+fn remove_carla_correo_and_level_5(env: &Env) {
+    env.write_config(
+        "operators.toml",
+        &replace_once(
+            &without_table(&default_config("operators.toml"), "operator", "carla"),
+            "level = 5",
+            "level = 4",
+        ),
+    );
+    env.write_config(
+        "services.toml",
+        &without_table(&default_config("services.toml"), "service", "correo"),
+    );
+    let escalation = default_config("escalation.toml");
+    let level5 = escalation.find("[[level]]\nn = 5\n").expect("level 5");
+    let end = escalation[level5..]
+        .find("\n# ---")
+        .map_or(escalation.len(), |at| level5 + at + 1);
+    env.write_config(
+        "escalation.toml",
+        &format!("{}{}", &escalation[..level5], &escalation[end..]),
+    );
 }

@@ -416,21 +416,29 @@ fn a_write_just_before_quitting_is_not_lost() {
     assert_eq!(env.show(&key)["assignee"], "ana");
 }
 
-/// Quitting while another process holds the write lock: guardia says why
-/// it has not exited yet, saves the change once the lock is free, and
-/// prints what the change did on the restored terminal.
-#[test]
-fn quitting_while_another_process_writes_says_so_and_saves() {
+/// A console that assigned a ticket and quit while another connection
+/// (returned, still holding it) had the write lock, once guardia said it
+/// is waiting for it.
+fn quit_while_the_lock_is_held(title: &str) -> (Env, String, Pty, rusqlite::Connection) {
     let env = Env::new();
-    let key = env.incident("Asignar con la base ocupada", "x");
+    let key = env.incident(title, "x");
     let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
-    pty.wait_for("Asignar con la base ocupada");
+    pty.wait_for(title);
     let holder = rusqlite::Connection::open(&env.db).expect("open");
     holder
         .execute_batch("BEGIN IMMEDIATE")
         .expect("take the write lock");
     pty.send("aq");
     pty.wait_for("another process is writing");
+    (env, key, pty, holder)
+}
+
+/// Quitting while another process holds the write lock: guardia says why
+/// it has not exited yet, saves the change once the lock is free, and
+/// prints what the change did on the restored terminal.
+#[test]
+fn quitting_while_another_process_writes_says_so_and_saves() {
+    let (env, key, mut pty, holder) = quit_while_the_lock_is_held("Asignar con la base ocupada");
     assert!(
         pty.screen().contains("Ctrl-c abandons them"),
         "{}",
@@ -447,16 +455,7 @@ fn quitting_while_another_process_writes_says_so_and_saves() {
 /// half-written, and the exit says it was interrupted.
 #[test]
 fn ctrl_c_gives_up_a_change_waiting_for_the_lock() {
-    let env = Env::new();
-    let key = env.incident("Abandonar al salir", "x");
-    let mut pty = Pty::spawn(&env, 100, 24, &[], &[]);
-    pty.wait_for("Abandonar al salir");
-    let holder = rusqlite::Connection::open(&env.db).expect("open");
-    holder
-        .execute_batch("BEGIN IMMEDIATE")
-        .expect("take the write lock");
-    pty.send("aq");
-    pty.wait_for("another process is writing");
+    let (env, key, mut pty, holder) = quit_while_the_lock_is_held("Abandonar al salir");
     pty.send("\x03");
     assert_ne!(pty.wait_exit(), 0);
     holder.execute_batch("ROLLBACK").expect("release the lock");
