@@ -285,27 +285,34 @@ fn a_priority_no_longer_configured_never_reads_as_p0() {
 
 /// A clock that warned and then paused (the ticket waits on the customer)
 /// is not about to breach: its cell says paused as well as warned, where
-/// `~1h` alone read as "breaches in an hour".
+/// `~1h` alone read as "breaches in an hour"; one that breached before it
+/// paused says so too, where `!0m` read as "just breached".
 #[test]
-fn a_warned_clock_that_waits_shows_as_paused() {
+fn a_clock_that_waits_shows_as_paused_whatever_it_reached() {
     use guardia::domain::sla::ClockState;
     use guardia::tui::msg::SlaBrief;
     let fake = Fake::hostile();
     let mut c = fake.console(Lang::En, Theme::default16(), 100, 24);
     let key = c.queue.rows[0].ticket.key.clone();
     let generation = c.queue.generation;
-    let brief = |paused| SlaBrief {
-        state: ClockState::Warned,
-        remaining_minutes: 90,
+    let brief = |state, remaining_minutes, paused| SlaBrief {
+        state,
+        remaining_minutes,
         response: false,
         paused,
     };
-    for (paused, cell) in [(false, " ~1h "), (true, " ‖~1h ")] {
+    for (clock, cell) in [
+        (brief(ClockState::Warned, 90, false), " ~1h "),
+        (brief(ClockState::Warned, 90, true), " ‖~1h "),
+        (brief(ClockState::Breached, -90, false), " !1h "),
+        (brief(ClockState::Breached, 0, true), " ‖!0m "),
+    ] {
+        let paused = clock.paused;
         update(
             &mut c,
             Msg::Reply(Reply::Sla {
                 generation,
-                clocks: vec![(key.clone(), brief(paused))],
+                clocks: vec![(key.clone(), clock)],
             }),
         );
         let text = screen(&render(&c, 100, 24));

@@ -193,6 +193,9 @@ fn sla_cell(
     };
     match b.state {
         ClockState::Met => ("ok".into(), th.ok),
+        // Breached before it paused: how far past the target it stopped,
+        // not "just breached", which `!0m` alone would say.
+        ClockState::Breached if b.paused => (format!("‖!{}", short(b.remaining_minutes)), th.error),
         ClockState::Breached => (format!("!{}", short(b.remaining_minutes)), th.error),
         // Warned but waiting on the customer: the time left is not running
         // out, which `~1h` alone would say.
