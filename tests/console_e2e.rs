@@ -451,6 +451,37 @@ fn quitting_while_another_process_writes_says_so_and_saves() {
     assert_eq!(env.show(&key)["assignee"], "ana");
 }
 
+/// A change that still could not be made when its wait for the lock ran
+/// out is lost: guardia says which, says to make it again, and exits 1
+/// (not 0, which would tell a wrapper all went well).
+#[test]
+fn a_change_lost_after_quitting_is_said_and_fails_the_exit() {
+    let env = Env::new();
+    let key = env.incident("Se pierde al salir", "x");
+    let mut pty = Pty::spawn(
+        &env,
+        100,
+        24,
+        &[("GUARDIA_TEST_WRITE_PATIENCE_MS", "1500")],
+        &[],
+    );
+    pty.wait_for("Se pierde al salir");
+    let holder = rusqlite::Connection::open(&env.db).expect("open");
+    holder
+        .execute_batch("BEGIN IMMEDIATE")
+        .expect("take the write lock");
+    pty.send("aq");
+    assert_eq!(pty.wait_exit(), 1);
+    let screen = pty.screen();
+    assert!(screen.contains(&format!("not saved: {key}")), "{screen}");
+    assert!(
+        screen.contains("open guardia and make them again"),
+        "{screen}"
+    );
+    holder.execute_batch("ROLLBACK").expect("release the lock");
+    assert_eq!(env.show(&key)["assignee"], serde_json::Value::Null);
+}
+
 /// Ctrl-c while quitting waits for the lock gives the change up: nothing
 /// half-written, and the exit says it was interrupted.
 #[test]

@@ -155,7 +155,20 @@ pub fn run(
         why_read_only,
     };
     let mouse = config.settings.ui.mouse;
-    let app = App::new(config.clone(), store, clock, lang);
+    #[allow(unused_mut)] // changed by test builds only
+    let mut app = App::new(config.clone(), store, clock, lang);
+    // Test builds only: a write that gives up waiting for another
+    // process's lock in milliseconds instead of a minute, so the tests can
+    // see what quitting says of a change that was lost. Release builds
+    // never read it.
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("GUARDIA_TEST_WRITE_PATIENCE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        app.store
+            .set_write_patience(std::time::Duration::from_millis(ms));
+    }
     let mut console = Console::new(Arc::new(config), keymap, theme, lang, identity, title);
     console.mouse = mouse;
     console.example = example;
@@ -197,8 +210,25 @@ pub fn run(
         }
         let _ = w.join();
     }
-    for line in worker::late_outcomes() {
-        eprintln!("guardia: {line}");
+    let late = worker::late_outcomes();
+    for outcome in &late {
+        eprintln!("guardia: {}", outcome.line);
+    }
+    // A change refused after the screen was gone is lost unless made again:
+    // said plainly, and in the exit code, for a wrapper or an SSH session.
+    let lost = late.iter().filter(|o| !o.saved).count();
+    if lost > 0 {
+        eprintln!(
+            "{}",
+            match lang {
+                Lang::Es => format!(
+                    "guardia: {lost} cambio(s) pedido(s) antes de salir no se guardaron; abra guardia y hágalos de nuevo"
+                ),
+                Lang::En => format!(
+                    "guardia: {lost} change(s) asked for before quitting were not saved; open guardia and make them again"
+                ),
+            }
+        );
     }
     // So does a sync: stopped half-way, git could leave a lock behind.
     if worker::sync_running() {
@@ -216,6 +246,7 @@ pub fn run(
     outcome?;
     Ok(match runtime::stop_signal() {
         Some(sig) => ExitCode::from(128u8.saturating_add(u8::try_from(sig).unwrap_or(0))),
+        None if lost > 0 => ExitCode::FAILURE,
         None => ExitCode::SUCCESS,
     })
 }

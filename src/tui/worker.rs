@@ -1294,7 +1294,15 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
 static CONSOLE_LEFT: AtomicBool = AtomicBool::new(false);
 
 /// What writes finished after the operator quit said, in order.
-static LATE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+static LATE: Mutex<Vec<LateOutcome>> = Mutex::new(Vec::new());
+
+/// What a write that finished after the operator quit did.
+pub struct LateOutcome {
+    /// Its message (sanitized, as every reply).
+    pub line: String,
+    /// Whether it was made; a refused one is lost unless done again.
+    pub saved: bool,
+}
 
 /// The operator has quit: outcomes of writes from now on go to
 /// `late_outcomes` instead of the screen.
@@ -1304,7 +1312,7 @@ pub fn console_left() {
 
 /// The outcomes of writes that finished after the operator quit, to print
 /// once the terminal is restored (sanitized, as every reply).
-pub fn late_outcomes() -> Vec<String> {
+pub fn late_outcomes() -> Vec<LateOutcome> {
     LATE.lock()
         .map(|mut l| std::mem::take(&mut *l))
         .unwrap_or_default()
@@ -1312,17 +1320,18 @@ pub fn late_outcomes() -> Vec<String> {
 
 /// The line a write's reply leaves on the terminal after the console has
 /// gone; `None` for replies that are not a write's outcome.
-fn late_line(reply: &Reply, lang: Lang) -> Option<String> {
+fn late_line(reply: &Reply, lang: Lang) -> Option<LateOutcome> {
     let refused = match lang {
         Lang::Es => "no se guardó",
         Lang::En => "not saved",
     };
-    match reply {
-        Reply::Written { result: Ok(m), .. } => Some(m.clone()),
-        Reply::Written { result: Err(m), .. } => Some(format!("{refused}: {m}")),
-        Reply::Outdated { message, .. } => Some(format!("{refused}: {message}")),
-        _ => None,
-    }
+    let (line, saved) = match reply {
+        Reply::Written { result: Ok(m), .. } => (m.clone(), true),
+        Reply::Written { result: Err(m), .. } => (format!("{refused}: {m}"), false),
+        Reply::Outdated { message, .. } => (format!("{refused}: {message}"), false),
+        _ => return None,
+    };
+    Some(LateOutcome { line, saved })
 }
 
 /// Set while a sync runs: a second one would export the same changes
