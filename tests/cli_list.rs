@@ -417,6 +417,16 @@ fn open_lists_leave_records_out_unless_asked() {
         keys(&[]),
         vec![known.clone(), problem.clone(), incident.clone()]
     );
+    // A record assigned to someone is their work, as in "My tickets".
+    env.ok(&["assign", &problem, "bruno"]);
+    assert_eq!(
+        keys(&["--open", "--assignee", "bruno"]),
+        vec![problem.clone()]
+    );
+    assert_eq!(
+        keys(&["--open", "--assignee", "none"]),
+        vec![incident.clone()]
+    );
     let usage = env.output_as("ana", &["list", "--records"]);
     assert_eq!(usage.status.code(), Some(2), "--records needs --open");
     // Without a terminal, `guardia` prints the newest open tickets: the queue's.

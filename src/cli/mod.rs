@@ -940,8 +940,11 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 by_sla: a.sort == ListSort::Sla,
                 limit: usize::from(a.limit),
                 // `--open` is the console's Open view: problems and known
-                // errors are records, not the queue's work.
-                queue_only: a.open && !a.records,
+                // errors are records, not the queue's work; but one assigned
+                // to someone is their work, as in "My tickets".
+                queue_only: a.open
+                    && !a.records
+                    && !a.assignee.as_deref().is_some_and(|u| u != "none"),
                 ..Default::default()
             };
             let (tickets, notes) = app.list_noting(filter, a.after.as_deref())?;
