@@ -571,3 +571,41 @@ fn remove_carla_correo_and_level_5(env: &Env) {
         &format!("{}{}", &escalation[..level5], &escalation[end..]),
     );
 }
+
+/// `show` says which of a ticket's values the configuration no longer has
+/// (a renamed priority, impact or state), and names a state by its
+/// workflow's label with the id beside it.
+#[test]
+fn show_marks_values_the_configuration_no_longer_has() {
+    let mut env = Env::new();
+    let key = env.incident_with("Caja lenta", "x", &["--impact", "low", "--urgency", "low"]);
+    let before = env.ok(&["show", &key]);
+    assert!(before.contains("Status    Registered (new)"), "{before}");
+    assert!(!before.contains("not in the configuration"), "{before}");
+    let priority = default_config("priority.toml");
+    let at = priority
+        .find("[[impact]]\nid = \"low\"")
+        .expect("impact low");
+    env.write_config(
+        "priority.toml",
+        &format!(
+            "{}{}",
+            &priority[..at],
+            priority[at..]
+                .replacen("id = \"low\"", "id = \"bajo\"", 1)
+                .replacen("\nlow = { high", "\nbajo = { high", 1)
+        ),
+    );
+    let after = env.ok(&["show", &key]);
+    let line = after
+        .lines()
+        .find(|l| l.contains("Priority"))
+        .unwrap_or_default();
+    assert!(
+        line.contains("impact low [not in the configuration]"),
+        "{line}"
+    );
+    env.lang = "es".into();
+    let es = env.ok(&["show", &key]);
+    assert!(es.contains("[no está en la configuración]"), "{es}");
+}

@@ -196,19 +196,44 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
     let service = cfg
         .service(&t.service)
         .map_or_else(|| t.service.clone(), |s| s.name.clone());
-    let prio = Config::grade_label(&cfg.priority.priorities, &t.priority, lang);
+    // A value the configuration no longer has (renamed or removed since
+    // the ticket got it) is shown by its id and marked, so the operator
+    // who opens the ticket learns why it no longer behaves as configured.
+    let gone = format!(
+        " [{}]",
+        l("no está en la configuración", "not in the configuration")
+    );
+    let grade = |grades: &[crate::config::Grade], id: &str| {
+        let label = Config::grade_label(grades, id, lang).to_string();
+        if grades.iter().any(|g| g.id.get_ref() == id) {
+            label
+        } else {
+            format!("{label}{gone}")
+        }
+    };
+    let prio = grade(&cfg.priority.priorities, &t.priority);
+    let status = match cfg
+        .workflow_for_type(&t.ticket_type)
+        .and_then(|wf| wf.states.iter().find(|s| s.id.get_ref() == &t.status))
+    {
+        Some(s) if s.name.get(lang) != t.status.as_str() => {
+            format!("{} ({})", s.name.get(lang), t.status)
+        }
+        Some(_) => t.status.clone(),
+        None => format!("{}{gone}", t.status),
+    };
     let rows: Vec<(&str, String)> = vec![
         (l("Tipo", "Type"), type_name),
         (l("Servicio", "Service"), service),
-        (l("Estado", "Status"), t.status.clone()),
+        (l("Estado", "Status"), status),
         (
             l("Prioridad", "Priority"),
             format!(
                 "{prio} ({} {} × {} {}){}",
                 l("impacto", "impact"),
-                Config::grade_label(&cfg.priority.impacts, &t.impact, lang),
+                grade(&cfg.priority.impacts, &t.impact),
                 l("urgencia", "urgency"),
-                Config::grade_label(&cfg.priority.urgencies, &t.urgency, lang),
+                grade(&cfg.priority.urgencies, &t.urgency),
                 match &t.priority_justification {
                     Some(j) => format!(" — {}: {j}", l("manual", "manual")),
                     None => raised_by(cfg, t, lang),
