@@ -243,8 +243,13 @@ fn status_lines(c: &Console, area: Rect, now: DateTime<Utc>) -> Vec<Line<'static
             Span::styled("/", th.key),
             Span::raw(truncate_to_width(&input.text, width.saturating_sub(2))),
         ])
-    } else {
+    } else if c.overlays.is_empty() {
         hints(c, width)
+    } else {
+        // A menu, prompt or form on top takes the keys (j types a letter
+        // in a form): the pane's hints would be wrong, and each overlay
+        // shows its own keys in its box.
+        Line::default()
     };
     if let Some(job) = job {
         line.spans.insert(0, job);
