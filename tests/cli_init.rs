@@ -531,3 +531,19 @@ fn first_runs_started_together_share_one_example_database() {
     }
     assert_eq!(data_files(&env), ["example.db"]);
 }
+
+/// `init` confirms in the operator's language: a new Spanish-speaking
+/// site reads what was made, and where, in Spanish.
+#[test]
+fn init_confirms_in_spanish() {
+    let mut env = Env::empty();
+    env.lang = "es".into();
+    let out = env.ok(&["init", "--site", "MED", "--demo", "--tickets", "3"]);
+    assert!(out.contains("base de datos"), "{out}");
+    assert!(out.contains("creada para la sede MED"), "{out}");
+    assert!(
+        out.contains("archivo(s) de configuración editables escritos en"),
+        "{out}"
+    );
+    assert!(out.contains("3 tickets de ejemplo añadidos"), "{out}");
+}

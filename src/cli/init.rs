@@ -49,7 +49,15 @@ pub(super) fn init(
     clear_leftover(&staging, "guardia init")?;
     let store = Store::create_in(&staging, &code, joining.as_ref().map(|(d, _)| d.as_str()))
         .map_err(|e| e.about(db))?;
-    let mut msg = format!("created database {} for site {code}\n", db.display());
+    let es = lang == Lang::Es;
+    let mut msg = if es {
+        format!(
+            "base de datos {} creada para la sede {code}\n",
+            db.display()
+        )
+    } else {
+        format!("created database {} for site {code}\n", db.display())
+    };
     let filled = fill(config, cfg_dir, store, a, joining.as_ref(), clock, lang);
     match filled {
         Ok(more) => msg.push_str(&more),
@@ -79,13 +87,24 @@ fn fill(
     lang: Lang,
 ) -> Result<String> {
     let mut msg = String::new();
+    let es = lang == Lang::Es;
     if let (Some(file), Some((dataset, other))) = (&a.join, joining) {
         let mut app = App::new(config.clone(), store, clock, lang);
         let trusted = app.trust(&file.to_string_lossy())?;
-        msg.push_str(&format!(
-            "joined dataset {dataset}, trusting site {other} (key fingerprint {}); sync to receive its tickets\n",
-            trusted.pubkey.as_deref().map(crate::sync::keys::fingerprint).unwrap_or_default()
-        ));
+        let fingerprint = trusted
+            .pubkey
+            .as_deref()
+            .map(crate::sync::keys::fingerprint)
+            .unwrap_or_default();
+        msg.push_str(&if es {
+            format!(
+                "unida al conjunto de datos {dataset}, con confianza en la sede {other} (huella de la clave {fingerprint}); sincronice para recibir sus tickets\n"
+            )
+        } else {
+            format!(
+                "joined dataset {dataset}, trusting site {other} (key fingerprint {fingerprint}); sync to receive its tickets\n"
+            )
+        });
         // A joining site takes the dataset's procedures from the other
         // sites, not the built-in copies; but a folder named and missing
         // would stop every later command, so it is made, empty.
@@ -95,20 +114,34 @@ fn fill(
             std::fs::create_dir_all(dir).with_context(|| {
                 format!("cannot create the configuration folder {}", dir.display())
             })?;
-            msg.push_str(&format!(
-                "created the configuration folder {}, empty: until you copy the other sites' files there (the same procedures everywhere), the built-in ones apply\n",
-                dir.display()
-            ));
+            msg.push_str(&if es {
+                format!(
+                    "carpeta de configuración {} creada, vacía: hasta que copie allí los archivos de las otras sedes (los mismos procedimientos en todas), rigen los incorporados\n",
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "created the configuration folder {}, empty: until you copy the other sites' files there (the same procedures everywhere), the built-in ones apply\n",
+                    dir.display()
+                )
+            });
         }
         return Ok(msg);
     }
     if let Some(dir) = cfg_dir {
         let written = write_config_copies(dir)?;
         if written > 0 {
-            msg.push_str(&format!(
-                "wrote {written} editable configuration file(s) to {}\n",
-                dir.display()
-            ));
+            msg.push_str(&if es {
+                format!(
+                    "{written} archivo(s) de configuración editables escritos en {}\n",
+                    dir.display()
+                )
+            } else {
+                format!(
+                    "wrote {written} editable configuration file(s) to {}\n",
+                    dir.display()
+                )
+            });
         }
     }
     if a.demo {
@@ -120,9 +153,11 @@ fn fill(
             app::generate::History::Full,
             |_| {},
         )?;
-        msg.push_str(&format!(
-            "added {tickets} example tickets ({ops} changes)\n"
-        ));
+        msg.push_str(&if es {
+            format!("{tickets} tickets de ejemplo añadidos ({ops} cambios)\n")
+        } else {
+            format!("added {tickets} example tickets ({ops} changes)\n")
+        });
     }
     Ok(msg)
 }
