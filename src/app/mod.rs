@@ -7,9 +7,11 @@
 
 mod attach;
 mod changeset_check;
+pub mod dashboard;
 mod error;
 pub mod generate;
 pub mod identity;
+pub mod list_clock;
 pub mod major;
 pub mod op_words;
 pub mod orphans;

@@ -524,6 +524,30 @@ impl App {
     }
 }
 
+/// The computer's time zone as a person reads it: its name when `TZ` or
+/// `/etc/localtime` gives one, and its offset from UTC at `at`
+/// (`America/Bogota, UTC-05:00`; `UTC+00:00` when nothing names it).
+pub fn local_zone_label(at: DateTime<Utc>) -> String {
+    let offset = at.with_timezone(&Local).format("%:z").to_string();
+    let from_path = |p: &str| {
+        p.rsplit_once("zoneinfo/")
+            .map_or_else(|| p.to_string(), |(_, name)| name.to_string())
+    };
+    let name = std::env::var("TZ")
+        .ok()
+        .map(|tz| from_path(tz.trim_start_matches(':')))
+        .or_else(|| {
+            std::fs::read_link("/etc/localtime")
+                .ok()
+                .map(|p| from_path(&p.to_string_lossy()))
+        })
+        .filter(|n| !n.is_empty());
+    match name {
+        Some(n) => format!("{n}, UTC{offset}"),
+        None => format!("UTC{offset}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -563,29 +587,5 @@ mod tests {
         let e = range(&req, now()).expect_err("after today").to_string();
         assert!(e.contains("after today (2026-03-02)"), "{e}");
         assert!(!e.contains("--to 2026"), "{e}");
-    }
-}
-
-/// The computer's time zone as a person reads it: its name when `TZ` or
-/// `/etc/localtime` gives one, and its offset from UTC at `at`
-/// (`America/Bogota, UTC-05:00`; `UTC+00:00` when nothing names it).
-pub fn local_zone_label(at: DateTime<Utc>) -> String {
-    let offset = at.with_timezone(&Local).format("%:z").to_string();
-    let from_path = |p: &str| {
-        p.rsplit_once("zoneinfo/")
-            .map_or_else(|| p.to_string(), |(_, name)| name.to_string())
-    };
-    let name = std::env::var("TZ")
-        .ok()
-        .map(|tz| from_path(tz.trim_start_matches(':')))
-        .or_else(|| {
-            std::fs::read_link("/etc/localtime")
-                .ok()
-                .map(|p| from_path(&p.to_string_lossy()))
-        })
-        .filter(|n| !n.is_empty());
-    match name {
-        Some(n) => format!("{n}, UTC{offset}"),
-        None => format!("UTC{offset}"),
     }
 }

@@ -109,6 +109,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Reports and KPIs over a range of dates: volume, response and resolution times, SLA met, reopenings, escalations, rejections, top problems
     Report(ReportArgs),
+    /// The console's dashboard: open tickets by priority, state, level and operator, SLA clocks warned and breached, new and done per day, the oldest open, today's and 30 days' indicators
+    Dashboard(DashboardArgs),
     /// Print shell completions
     Completions(CompletionsArgs),
     /// Print the man page (roff)
@@ -431,10 +433,20 @@ pub enum DossierFormat {
 
 #[derive(Debug, Args)]
 pub struct SlaArgs {
-    /// The ticket, e.g. BOG-42
-    #[arg(value_parser = ticket_key)]
-    pub key: String,
-    /// Print the SLA ledger as JSON
+    /// The tickets, e.g. BOG-42 BOG-43
+    #[arg(value_name = "KEY", value_parser = ticket_key, required = true, num_args = 1..)]
+    pub keys: Vec<String>,
+    /// Print the SLA ledger as JSON: an object for one key, an array of them for several
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Days the new and done per-day figures cover, today included (1-366)
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: u32,
+    /// Print the figures as JSON
     #[arg(long)]
     pub json: bool,
 }

@@ -5,6 +5,7 @@
 
 pub mod args;
 mod console;
+mod dashboard;
 mod init;
 pub mod output;
 mod records;
@@ -912,13 +913,37 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
         }
         Command::Runbook(r) => runbook(r, app, &actor)?,
         Command::Sla(a) => {
-            let report = app.sla(&a.key)?;
-            if a.json {
-                print_json(&report)?;
-            } else {
-                print(&output::sla_report(&report, &app.config, now, lang))?;
+            // All or nothing: a script reads every ledger or none, told
+            // which key stopped it.
+            let several = a.keys.len() > 1;
+            let reports = a
+                .keys
+                .iter()
+                .map(|key| {
+                    app.sla(key).map_err(|e| {
+                        let text = e.to_string();
+                        if several && !text.contains(key.as_str()) {
+                            anyhow::anyhow!("{key}: {text}")
+                        } else {
+                            e.into()
+                        }
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?;
+            match (a.json, reports.as_slice()) {
+                // One key: the object, as ever; several: an array of them.
+                (true, [one]) => print_json(one)?,
+                (true, _) => print_json(&reports)?,
+                (false, _) => print(
+                    &reports
+                        .iter()
+                        .map(|r| output::sla_report(r, &app.config, now, lang))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                )?,
             }
         }
+        Command::Dashboard(a) => dashboard::run(a, app)?,
         Command::List(a) => {
             let statuses = if a.open {
                 crate::domain::lifecycle::open_states(&app.config.workflows)
@@ -944,7 +969,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 // to someone is their work, as in "My tickets".
                 queue_only: a.open
                     && !a.records
-                    && !a.assignee.as_deref().is_some_and(|u| u != "none"),
+                    && a.assignee.as_deref().is_none_or(|u| u == "none"),
                 ..Default::default()
             };
             let (tickets, notes) = app.list_noting(filter, a.after.as_deref())?;
@@ -958,7 +983,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 );
             }
             if a.json {
-                print_json(&tickets)?;
+                print_json(&output::listed(&tickets, &app.list_clocks(&tickets)?))?;
             } else if tickets.is_empty() {
                 print(if lang == Lang::Es {
                     "no hay tickets que coincidan"

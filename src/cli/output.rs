@@ -505,6 +505,30 @@ pub fn op_log(ops: &[Op], lang: Lang, key_of: &dyn Fn(&str) -> Option<String>) -
 }
 
 /// `sla KEY`: both clocks, then every interval counted or paused.
+/// A ticket of `list --json`: the ticket object with its resolution clock
+/// now beside it (`null` when it has stopped or no policy covers it).
+#[derive(serde::Serialize)]
+pub struct Listed<'a> {
+    #[serde(flatten)]
+    ticket: &'a Ticket,
+    sla: Option<&'a crate::app::list_clock::ListedClock>,
+}
+
+/// `list --json`'s elements: each ticket with its clock (`App::list_clocks`).
+pub fn listed<'a>(
+    tickets: &'a [Ticket],
+    clocks: &'a [Option<crate::app::list_clock::ListedClock>],
+) -> Vec<Listed<'a>> {
+    tickets
+        .iter()
+        .zip(clocks)
+        .map(|(ticket, sla)| Listed {
+            ticket,
+            sla: sla.as_ref(),
+        })
+        .collect()
+}
+
 pub fn sla_report(
     r: &crate::app::SlaReport,
     cfg: &Config,

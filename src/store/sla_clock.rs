@@ -105,6 +105,36 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// The cached clock of the ticket with permanent id `ticket_id`, if it
+    /// has one (`list --json` shows it beside each ticket): one probe of
+    /// the id index, which holds the row number, then one of the cache's
+    /// primary key.
+    pub fn sla_clock_of(&self, ticket_id: &str) -> Result<Option<ClockRow>, StoreError> {
+        self.conn()
+            .prepare_cached(
+                "SELECT c.due_ms, c.warn_ms, c.frozen, c.remaining_min, c.sort_key
+                 FROM ticket t JOIN sla_clock c ON c.ticket_no = t.no WHERE t.id = ?1",
+            )
+            .and_then(|mut st| {
+                st.query_row([ticket_id], |r| {
+                    let frozen: Option<String> = r.get(2)?;
+                    Ok(ClockRow {
+                        due_ms: r.get(0)?,
+                        warn_ms: r.get(1)?,
+                        frozen: match frozen.as_deref() {
+                            Some("breached") => Some("breached"),
+                            Some("warned") => Some("warned"),
+                            _ => None,
+                        },
+                        remaining_min: r.get(3)?,
+                        sort_key: r.get(4)?,
+                    })
+                })
+                .optional()
+            })
+            .map_err(|e| self.err(e))
+    }
+
     /// Tickets whose clock has warned and those whose clock has breached at
     /// `now_ms` (running or paused): four index ranges. A running clock is
     /// breached strictly after its due instant (the judgement rule of

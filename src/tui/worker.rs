@@ -15,7 +15,7 @@ use crate::config::{Config, Lang, Operator, RecordKind, StateCategory};
 use crate::domain::escalation;
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::store::ops::Op;
-use crate::store::{DashboardQuery, ListFilter, Store};
+use crate::store::{ListFilter, Store};
 use crate::text::{sanitize_block, sanitize_line};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -743,30 +743,10 @@ fn kpis(app: &App) -> Option<crate::domain::report::Kpis> {
     Some(k)
 }
 
-fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::store::StoreError> {
-    let cfg = &app.config;
-
-    let now = app.clock.now().with_timezone(&chrono::Local);
-    let midnight = now
-        .date_naive()
-        .and_hms_opt(0, 0, 0)
-        .and_then(|m| m.and_local_timezone(chrono::Local).earliest())
-        .map_or(now.timestamp_millis(), |m| m.timestamp_millis());
-    let q = DashboardQuery {
-        open_states: crate::domain::lifecycle::open_states(&cfg.workflows),
-        closed_states: crate::domain::lifecycle::states_in(
-            &cfg.workflows,
-            &[StateCategory::Resolved, StateCategory::Closed],
-        ),
-        today_start_ms: midnight,
-        days: 30,
-        oldest: 8,
-        exclude_records: true,
-    };
-    let mut d = app.reader().dashboard(&q)?;
-    (d.sla_warned, d.sla_breached) = app
-        .reader()
-        .sla_counts(app.clock.now().timestamp_millis())?;
+/// The dashboard as `guardia dashboard` computes it (`App::dashboard`),
+/// with the indicators kept a while (`kpis`) and the text made safe to draw.
+fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::app::AppError> {
+    let mut d = app.dashboard(crate::app::dashboard::DASHBOARD_DAYS)?;
     // The report's figures for today and 30 days; without them (outcomes
     // not computed yet, or a failure) the rest of the dashboard still shows.
     d.kpis = kpis(app);
