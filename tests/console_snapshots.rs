@@ -937,7 +937,10 @@ fn the_matrix_says_when_there_is_no_level_above() {
     let mut c = fake.console(Lang::En, Theme::default16(), 80, 24);
     fake.press(&mut c, "enter 3");
     let text = screen(&render(&c, 80, 24));
-    assert!(text.contains("✗ ") && text.contains("is already at level"), "{text}");
+    assert!(
+        text.contains("✗ ") && text.contains("is already at level"),
+        "{text}"
+    );
     assert!(!text.contains("ready to escalate"), "{text}");
 }
 
