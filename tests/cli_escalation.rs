@@ -120,6 +120,19 @@ fn a_completed_key_questions_runbook_satisfies_level1_checks() {
     );
     assert!(out.contains("Level-1 runbook completed"), "{out}");
 
+    // The dossier sent can be printed again, as it was sent (to forward it
+    // to a second contact), though the next dossier is now level 3's.
+    let sent = env.ok(&["dossier", &key, "--sent"]);
+    assert!(
+        sent.contains("Diego Morales Vélez"),
+        "level 2 contacts: {sent}"
+    );
+    assert!(sent.contains("Level-1 runbook completed"), "{sent}");
+    assert!(sent.contains("Sent by bruno on"), "{sent}");
+    let json = env.json(&["dossier", &key, "--sent", "--format", "json"]);
+    assert_eq!(json["by"], "bruno", "{json}");
+    assert_eq!(json["dossier"]["to_level"], 2, "{json}");
+
     let t = env.show(&key);
     assert_eq!(t["level"], 2);
     let esc = &t["escalations"][0];
@@ -781,4 +794,17 @@ fn the_markdown_dossier_keeps_html_and_links_as_text() {
         .filter(|(i, c)| *c == '<' && (*i == 0 || md.as_bytes()[i - 1] != b'\\'))
         .count();
     assert_eq!(unescaped, 0, "{md}");
+}
+
+/// A ticket never escalated has no dossier sent: said, with where to look.
+#[test]
+fn no_sent_dossier_before_an_escalation() {
+    let env = Env::new();
+    let key = env.incident("Sin escalar", "x");
+    let err = env.fail(&["dossier", &key, "--sent"]);
+    assert!(
+        err.contains(&format!("{key}: no dossier was sent")),
+        "{err}"
+    );
+    assert!(err.contains(&format!("guardia dossier {key}")), "{err}");
 }

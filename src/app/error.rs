@@ -20,6 +20,10 @@ pub enum AppError {
     UnknownTicket { key: String },
     #[error("'{key}' is not a ticket key; keys look like BOG-42 (site code, dash, number)")]
     BadKey { key: String },
+    #[error(
+        "{key}: no dossier was sent to the level it is at (it was not escalated through the matrix, or its level changed since); `guardia log {key}` shows its escalations, and `guardia dossier {key}` the dossier for the next level"
+    )]
+    NoSentDossier { key: String },
     #[error("unknown {what} '{value}'; known: {}", known.join(", "))]
     Unknown {
         what: &'static str,

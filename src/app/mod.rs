@@ -18,6 +18,7 @@ pub mod orphans;
 mod outcome;
 pub mod records;
 pub mod report;
+pub mod sent_dossier;
 mod sla;
 pub mod sync;
 pub mod transport;

@@ -460,8 +460,12 @@ pub struct DossierArgs {
     #[arg(long, value_enum, default_value = "md")]
     pub format: DossierFormat,
     /// Target level [default: the next one]
-    #[arg(long)]
+    #[arg(long, conflicts_with = "sent")]
     pub level: Option<u8>,
+    /// The dossier the last escalation sent (to the level the ticket is
+    /// at), as it was sent: to send it again, or to another contact
+    #[arg(long)]
+    pub sent: bool,
 }
 
 #[derive(Debug, Subcommand)]

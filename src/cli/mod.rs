@@ -904,6 +904,29 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 print(&s)?;
             }
         }
+        Command::Dossier(a) if a.sent => {
+            let sent = app.sent_dossier(&a.key)?;
+            match a.format {
+                DossierFormat::Json => print_json(&sent)?,
+                DossierFormat::Md => print(&format!(
+                    "{}\n{}",
+                    crate::domain::escalation::render_markdown(&sent.dossier, lang),
+                    if lang == Lang::Es {
+                        format!(
+                            "_Enviado por {} el {}._\n",
+                            sanitize_line(&sent.by),
+                            sent.at.format("%Y-%m-%d %H:%M UTC")
+                        )
+                    } else {
+                        format!(
+                            "_Sent by {} on {}._\n",
+                            sanitize_line(&sent.by),
+                            sent.at.format("%Y-%m-%d %H:%M UTC")
+                        )
+                    }
+                ))?,
+            }
+        }
         Command::Dossier(a) => {
             let d = app.dossier(&a.key, a.level)?;
             match a.format {

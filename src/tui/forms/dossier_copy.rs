@@ -11,18 +11,11 @@ use super::super::input::TextInput;
 use super::super::msg::Effect;
 use super::super::state::{Console, DossierForm, MenuItem, MenuPurpose, Overlay, PromptPurpose};
 use super::current_dossier;
-use crate::config::{CORE_FIELDS, Lang};
-use crate::domain::escalation::{self, Dossier, LEVEL1_CHECKS};
-use chrono::{DateTime, Utc};
-use serde_json::Value;
+use crate::config::Lang;
+use crate::domain::escalation::{self, Dossier};
 
-/// A dossier sent by a functional escalation, as it was sent.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Sent {
-    pub dossier: Dossier,
-    pub at: DateTime<Utc>,
-    pub by: String,
-}
+pub use crate::app::sent_dossier::Sent;
+use crate::app::sent_dossier::missing_of;
 
 /// The dossier the opened ticket's last functional escalation sent, while
 /// the ticket is still at the level it was sent to (after a later move of
@@ -32,71 +25,7 @@ pub fn sent_dossier(c: &Console) -> Option<Sent> {
     if Some(&d.ticket.key) != c.current_key().as_ref() {
         return None;
     }
-    let op = c.detail.log.iter().rev().find(|op| {
-        op.entity == "ticket"
-            && op.entity_id == d.ticket.id
-            && op.kind == "escalate"
-            && op.field.as_deref() == Some("level")
-    })?;
-    let level = |name: &str| {
-        op.value
-            .get(name)?
-            .as_u64()
-            .and_then(|n| u8::try_from(n).ok())
-    };
-    let to = level("to")?;
-    if to != d.ticket.level {
-        return None;
-    }
-    let from = level("from").unwrap_or(to.saturating_sub(1));
-    let snapshot = op.value.get("dossier")?.as_object()?;
-    let at = DateTime::from_timestamp_millis(op.ms())?;
-    // The ticket as it was sent: its level then, the snapshot's values,
-    // and the runbook evidence recorded by then.
-    let mut then = (**d).clone();
-    then.ticket.level = from;
-    for (field, value) in snapshot {
-        if CORE_FIELDS.contains(&field.as_str()) {
-            continue;
-        }
-        // "runbook": the checks were shown by a completed level-1 runbook,
-        // whose evidence the dossier lists.
-        let by_runbook = field == LEVEL1_CHECKS && value.as_str() == Some("runbook");
-        if value.is_null() || by_runbook {
-            then.ticket.fields.remove(field);
-        } else {
-            then.ticket.fields.insert(field.clone(), value.clone());
-        }
-    }
-    for run in &mut then.runbooks {
-        run.ticks.retain(|t| t.at <= at);
-    }
-    let mut dossier = escalation::build(&c.config, &then, to, c.lang);
-    for item in &mut dossier.items {
-        if let Some(v) = snapshot.get(&item.field)
-            && CORE_FIELDS.contains(&item.field.as_str())
-        {
-            item.value = match v {
-                Value::Null => None,
-                Value::String(s) => Some(s.clone()),
-                other => Some(other.to_string()),
-            };
-        }
-    }
-    dossier.missing = missing_of(&dossier);
-    Some(Sent {
-        dossier,
-        at,
-        by: op.actor.clone(),
-    })
-}
-
-fn missing_of(d: &Dossier) -> Vec<String> {
-    d.items
-        .iter()
-        .filter(|i| i.value.is_none())
-        .map(|i| i.field.clone())
-        .collect()
+    crate::app::sent_dossier::rebuild(&c.config, d, &c.detail.log, c.lang)
 }
 
 /// The dossier the form would send: the saved values, and what is typed
