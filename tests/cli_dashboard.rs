@@ -256,6 +256,8 @@ fn the_text_is_spanish_under_lang_es_and_fits_80_columns() {
         "Indicadores (medianas en horario hábil",
         "en America/Bogota, UTC-05:00; hoy 2026-03-02",
         "FECHA",
+        // Priorities by their Spanish labels, not their ids.
+        "P4 Baja",
     ] {
         assert!(out.contains(want), "no `{want}` in:\n{out}");
     }

@@ -458,9 +458,9 @@ fn dashboard() {
         text.find(p)
             .unwrap_or_else(|| panic!("{p} missing: {text}"))
     };
-    assert!(at("P1 criti") < at("P2 high"), "{text}");
-    assert!(at("P2 high") < at("P3 medium"), "{text}");
-    assert!(at("P3 medium") < at("P4 low"), "{text}");
+    assert!(at("P1 Criti") < at("P2 High"), "{text}");
+    assert!(at("P2 High") < at("P3 Medium"), "{text}");
+    assert!(at("P3 Medium") < at("P4 Low"), "{text}");
 }
 
 #[test]

@@ -443,7 +443,11 @@ fn text(
     ];
     let prio: Vec<(String, i64)> = by_priority(d, cfg)
         .into_iter()
-        .map(|(rank, p, n)| (format!("{rank} {p}"), n))
+        // By the label the operator reads everywhere else (`P2 Alta`).
+        .map(|(rank, p, n)| {
+            let label = Config::grade_label(&cfg.priority.priorities, p, lang);
+            (format!("{rank} {label}"), n)
+        })
         .collect();
     counts(&mut out, t.open_by_priority, &prio, width);
     counts(&mut out, t.open_by_status, &d.open_by_status, width);

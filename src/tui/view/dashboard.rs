@@ -114,7 +114,12 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
     by_rank.sort_by_key(|(p, _)| (c.config.priority_rank(p).unwrap_or(usize::MAX), p.clone()));
     let prio: Vec<(String, i64)> = by_rank
         .into_iter()
-        .map(|(p, n)| (format!("{} {p}", priority_label(c, p).0), *n))
+        // By the label the operator reads everywhere else (`P2 Alta`).
+        .map(|(p, n)| {
+            let label =
+                crate::config::Config::grade_label(&c.config.priority.priorities, p, c.lang);
+            (format!("{} {label}", priority_label(c, p).0), *n)
+        })
         .collect();
     f.render_widget(table(headings[0], prio, cols[0]), cols[0]);
     f.render_widget(
