@@ -510,3 +510,25 @@ fn messages_say_which_line_and_what_to_write() {
         assert_has(&err, &expected);
     }
 }
+
+/// Grades are given by their labels too (`--priority alta`), without case
+/// or accents: two priorities named alike would make the label pick the
+/// first one silently, so the configuration is refused.
+#[test]
+fn two_grades_of_one_kind_named_alike_are_refused() {
+    let env = Env::new();
+    let priority = replace_once(
+        &default_config("priority.toml"),
+        "[[priority]]\nid = \"high\"\nname = { es = \"Alta\", en = \"High\" }",
+        "[[priority]]\nid = \"high\"\nname = { es = \"crítica\", en = \"High\" }",
+    );
+    let p = env.write_config("priority.toml", &priority);
+    let err = check_fails(&env);
+    assert_has(
+        &err,
+        &format!(
+            "{}6: priority grades 'critical' and 'high' are both named 'crítica' (es), so `crítica` typed by an operator would pick 'critical' alone; give each its own name",
+            at(&p, line_of(&priority, "[[priority]]\nid = \"high\"") + 1)
+        ),
+    );
+}

@@ -577,7 +577,7 @@ pub mod paths {
 
 /// Lower case without the accents Spanish writes, for matching what an
 /// operator types against a label.
-fn folded(text: &str) -> String {
+pub(crate) fn folded(text: &str) -> String {
     text.to_lowercase()
         .chars()
         .map(|c| match c {

@@ -32,6 +32,7 @@ pub(super) struct Files<'a> {
 pub(super) fn check(c: &mut Checker, files: &Files) {
     labels(c, files);
     state_names(c, files.workflows);
+    grade_names(c, files.priority);
     choices(c, files.fields);
     requires_held(c, files);
     rule_values(c, files);
@@ -174,6 +175,42 @@ fn state_names(c: &mut Checker, workflows: &WorkflowsFile) {
                         format!(
                             "states '{first}' and '{id}' of workflow '{}' are both named '{name}' ({lang}), so operators could not tell them apart; give each state its own name",
                             w.id.get_ref()
+                        ),
+                    ),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+/// Operators give a priority, impact or urgency by its label as well as its
+/// id (`--priority alta`), matched without case or accents: two grades of
+/// one kind named alike in a language would make the label pick the first
+/// silently.
+fn grade_names(c: &mut Checker, p: &PriorityFile) {
+    for (kind, grades) in [
+        ("priority", &p.priorities),
+        ("impact", &p.impacts),
+        ("urgency", &p.urgencies),
+    ] {
+        for (lang, get) in [
+            ("es", (|l: &Label| &l.es) as fn(&Label) -> &String),
+            ("en", |l: &Label| &l.en),
+        ] {
+            let mut seen: HashMap<String, &str> = HashMap::new();
+            for g in grades {
+                let name = get(&g.name).trim();
+                if name.is_empty() {
+                    continue;
+                }
+                let id = g.id.get_ref().as_str();
+                match seen.insert(crate::config::folded(name), id) {
+                    Some(first) if first != id => c.at(
+                        "priority.toml",
+                        g.id.span(),
+                        format!(
+                            "{kind} grades '{first}' and '{id}' are both named '{name}' ({lang}), so `{name}` typed by an operator would pick '{first}' alone; give each its own name"
                         ),
                     ),
                     _ => {}
