@@ -392,3 +392,26 @@ fn sla_takes_several_keys() {
     let err = env.fail(&["sla", &running, &problem, "--json"]);
     assert!(err.contains(&problem), "{err}");
 }
+
+/// In a pipe or a cron mail (no terminal, no `COLUMNS`) the text fits 80
+/// columns, as a mail reader shows it; tables elsewhere default wider.
+#[test]
+fn without_a_terminal_or_columns_the_text_fits_80() {
+    let env = generated();
+    let out = env
+        .cmd()
+        .env("TZ", TZ)
+        .env_remove("COLUMNS")
+        .args(["dashboard"])
+        .output()
+        .expect("run guardia");
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Open by priority"), "{text}");
+    for line in text.lines() {
+        assert!(
+            guardia::text::display_width(line) <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+}

@@ -121,8 +121,31 @@ fn a_completed_key_questions_runbook_satisfies_level1_checks() {
     assert!(out.contains("Level-1 runbook completed"), "{out}");
 
     // The dossier sent can be printed again, as it was sent (to forward it
-    // to a second contact), though the next dossier is now level 3's.
+    // to a second contact), though the next dossier is now level 3's, and
+    // though the ticket was edited since.
+    let title_then = env.show(&key)["title"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let priority_then = env.show(&key)["priority"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    env.ok(&[
+        "set",
+        &key,
+        "title=Título cambiado después",
+        "impact=high",
+        "urgency=high",
+    ]);
+    assert_ne!(env.show(&key)["priority"], priority_then.as_str());
+    let json = env.json(&["dossier", &key, "--sent", "--format", "json"]);
+    assert_eq!(json["dossier"]["title"], title_then.as_str(), "{json}");
+    // The priority by its label, as it was (medium), not as it is now.
+    assert_eq!(priority_then, "medium");
+    assert_eq!(json["dossier"]["priority"], "Medium", "{json}");
     let sent = env.ok(&["dossier", &key, "--sent"]);
+    assert!(!sent.contains("Título cambiado"), "{sent}");
     assert!(
         sent.contains("Diego Morales Vélez"),
         "level 2 contacts: {sent}"

@@ -1350,3 +1350,22 @@ fn the_report_names_the_time_zone_of_its_dates() {
     let json = report(&env, &[]);
     assert_eq!(json["time_zone"], "America/Bogota, UTC-05:00", "{json}");
 }
+
+/// A misspelt zone is counted in UTC by the C library: the title says so
+/// instead of naming the zone as if it were honoured.
+#[test]
+fn a_misspelt_time_zone_is_said_to_be_unknown() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("TZ", "America/Bogta")
+        .args(["report"])
+        .output()
+        .expect("run guardia");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("America/Bogta (an unknown zone: the C library uses UTC), UTC+00:00"),
+        "{first}"
+    );
+}

@@ -507,7 +507,7 @@ impl App {
             resolved_per_day: per_day.iter().map(|(n, _, _)| *n).collect(),
             resolution_met_per_day: per_day
                 .iter()
-                .map(|(_, counted, met)| (*counted > 0).then(|| met * 1000 / counted))
+                .map(|(_, counted, met)| share_permille(*met, *counted))
                 .collect(),
         }))
     }
@@ -543,13 +543,43 @@ pub fn local_zone_label(at: DateTime<Utc>) -> String {
         })
         .filter(|n| !n.is_empty());
     match name {
+        Some(n) if unknown_zone(&n) => {
+            format!("{n} (an unknown zone: the C library uses UTC), UTC{offset}")
+        }
         Some(n) => format!("{n}, UTC{offset}"),
         None => format!("UTC{offset}"),
     }
 }
 
+/// `met` of `counted` in thousandths, rounded to the nearest as the
+/// report's percentages are (2 of 3 is 667, 66.7 %, not 666); `None`
+/// when nothing was counted.
+fn share_permille(met: i64, counted: i64) -> Option<i64> {
+    (counted > 0).then(|| (met * 2000 + counted) / (2 * counted))
+}
+
+/// Whether `TZ` names an `Area/City` zone the zone database lacks (a typo
+/// such as `America/Bogta`): the C library then silently counts in UTC,
+/// which a title naming the zone must not hide.
+fn unknown_zone(name: &str) -> bool {
+    if !name.contains('/') || name.starts_with('/') {
+        return false;
+    }
+    let dir = std::env::var_os("TZDIR").unwrap_or_else(|| "/usr/share/zoneinfo".into());
+    !std::path::Path::new(&dir).join(name).is_file()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_days_share_rounds_to_the_nearest_thousandth() {
+        assert_eq!(super::share_permille(2, 3), Some(667));
+        assert_eq!(super::share_permille(1, 3), Some(333));
+        assert_eq!(super::share_permille(22, 24), Some(917));
+        assert_eq!(super::share_permille(0, 5), Some(0));
+        assert_eq!(super::share_permille(0, 0), None);
+    }
+
     use super::*;
 
     fn now() -> DateTime<Utc> {

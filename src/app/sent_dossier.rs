@@ -20,6 +20,33 @@ pub struct Sent {
     pub by: String,
 }
 
+/// The ticket's own columns a dossier's header and description show.
+const HEADER_FIELDS: [&str; 6] = [
+    "title",
+    "description",
+    "priority",
+    "impact",
+    "urgency",
+    "service",
+];
+
+/// What ticket `id`'s `field` held after the ops of `log`: the last `set`
+/// of it, else the value it was created with.
+fn value_before(log: &[Op], id: &str, field: &str) -> Option<Value> {
+    let mine = |op: &&Op| op.entity == "ticket" && op.entity_id == id;
+    log.iter()
+        .filter(mine)
+        .filter(|op| op.kind == "set" && op.field.as_deref() == Some(field))
+        .next_back()
+        .map(|op| op.value.clone())
+        .or_else(|| {
+            log.iter()
+                .filter(mine)
+                .find(|op| op.kind == "create")
+                .and_then(|op| op.value.get(field).cloned())
+        })
+}
+
 /// The fields of a dossier still without a value.
 pub fn missing_of(d: &Dossier) -> Vec<String> {
     d.items
@@ -34,12 +61,16 @@ pub fn missing_of(d: &Dossier) -> Vec<String> {
 /// sent to: after a later move of its level it is history, and the log
 /// tells it.
 pub fn rebuild(cfg: &Config, d: &TicketDetail, log: &[Op], lang: Lang) -> Option<Sent> {
-    let op = log.iter().rev().find(|op| {
+    let at_op = log.iter().rposition(|op| {
         op.entity == "ticket"
             && op.entity_id == d.ticket.id
             && op.kind == "escalate"
             && op.field.as_deref() == Some("level")
     })?;
+    let op = &log[at_op];
+    // The log is in clock order: what comes before the escalation is what
+    // the ticket held when it was sent (times alone can tie).
+    let before = &log[..at_op];
     let level = |name: &str| {
         op.value
             .get(name)?
@@ -53,10 +84,24 @@ pub fn rebuild(cfg: &Config, d: &TicketDetail, log: &[Op], lang: Lang) -> Option
     let from = level("from").unwrap_or(to.saturating_sub(1));
     let snapshot = op.value.get("dossier")?.as_object()?;
     let at = DateTime::from_timestamp_millis(op.ms())?;
-    // The ticket as it was sent: its level then, the snapshot's values,
-    // and the runbook evidence recorded by then.
+    // The ticket as it was sent: its level then, its title, description
+    // and grades then (from the log: a later edit must not pose as sent),
+    // the snapshot's values, and the runbook evidence recorded by then.
     let mut then = d.clone();
     then.ticket.level = from;
+    for field in HEADER_FIELDS {
+        if let Some(Value::String(v)) = value_before(before, &d.ticket.id, field) {
+            let slot = match field {
+                "title" => &mut then.ticket.title,
+                "description" => &mut then.ticket.description,
+                "priority" => &mut then.ticket.priority,
+                "impact" => &mut then.ticket.impact,
+                "urgency" => &mut then.ticket.urgency,
+                _ => &mut then.ticket.service,
+            };
+            *slot = v;
+        }
+    }
     for (field, value) in snapshot {
         if CORE_FIELDS.contains(&field.as_str()) {
             continue;

@@ -24,6 +24,15 @@ use chrono::{DateTime, Duration, Local, NaiveDate, Utc};
 use serde::Serialize;
 use std::io::{IsTerminal, Write};
 
+/// The text's width: the terminal's (or `COLUMNS`), and 80 in a pipe or a
+/// cron mail, where tables get a roomier default the dashboard's bars and
+/// indicator lines would overflow.
+fn dashboard_width() -> usize {
+    let told = std::env::var_os("COLUMNS").is_some()
+        || std::io::IsTerminal::is_terminal(&std::io::stdout());
+    if told { terminal_width() } else { 80 }
+}
+
 /// Below this many tickets the missing outcomes are filled too fast for a
 /// progress line (as in `guardia report`).
 const PROGRESS_FROM_TICKETS: i64 = 20_000;
@@ -56,7 +65,7 @@ pub fn run(a: &DashboardArgs, app: &mut App) -> Result<()> {
         s.push('\n');
         s
     } else {
-        text(&d, &app.config, app.lang, now, &zone, terminal_width())
+        text(&d, &app.config, app.lang, now, &zone, dashboard_width())
     };
     super::write_stdout(&text)
 }
