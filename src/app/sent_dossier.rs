@@ -36,8 +36,7 @@ fn value_before(log: &[Op], id: &str, field: &str) -> Option<Value> {
     let mine = |op: &&Op| op.entity == "ticket" && op.entity_id == id;
     log.iter()
         .filter(mine)
-        .filter(|op| op.kind == "set" && op.field.as_deref() == Some(field))
-        .next_back()
+        .rfind(|op| op.kind == "set" && op.field.as_deref() == Some(field))
         .map(|op| op.value.clone())
         .or_else(|| {
             log.iter()
