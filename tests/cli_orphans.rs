@@ -151,20 +151,7 @@ fn config_check_reports_each_kind_with_its_tickets_and_fix() {
     env.ok_as("ines", &["move", &done, "cancelled"]);
 
     remove_carla_correo_and_level_5(&env);
-    let priority = default_config("priority.toml").replacen("id = \"low\"", "id = \"baja\"", 1);
-    let matrix = priority.find("[matrix]").expect("matrix");
-    let rules = priority[matrix..].find("[[rule]]").expect("rules") + matrix;
-    let priority = format!(
-        "{}{}{}",
-        &priority[..matrix],
-        priority[matrix..rules].replace("\"low\"", "\"baja\""),
-        &priority[rules..]
-    );
-    env.write_config("priority.toml", &priority);
-    env.write_config(
-        "sla.toml",
-        &default_config("sla.toml").replace("\nlow = {", "\nbaja = {"),
-    );
+    rename_priority_low_to_baja(&env);
     env.write_config(
         "types.toml",
         &without_table(&default_config("types.toml"), "type", "service_request"),
@@ -322,20 +309,7 @@ fn list_priority_prefers_an_id_tickets_hold_over_a_label() {
         "Prioridad baja",
         &["--impact", "low", "--urgency", "low"],
     );
-    let priority = default_config("priority.toml").replacen("id = \"low\"", "id = \"baja\"", 1);
-    let matrix = priority.find("[matrix]").expect("matrix");
-    let rules = priority[matrix..].find("[[rule]]").expect("rules") + matrix;
-    let priority = format!(
-        "{}{}{}",
-        &priority[..matrix],
-        priority[matrix..rules].replace("\"low\"", "\"baja\""),
-        &priority[rules..]
-    );
-    env.write_config("priority.toml", &priority);
-    env.write_config(
-        "sla.toml",
-        &default_config("sla.toml").replace("\nlow = {", "\nbaja = {"),
-    );
+    rename_priority_low_to_baja(&env);
     let new = env.incident_with(
         "Después",
         "Prioridad baja",
@@ -608,4 +582,23 @@ fn show_marks_values_the_configuration_no_longer_has() {
     env.lang = "es".into();
     let es = env.ok(&["show", &key]);
     assert!(es.contains("[no está en la configuración]"), "{es}");
+}
+
+/// The configuration after the priority `low` was renamed `baja` (its
+/// label kept), in the matrix and the SLA targets alike.
+fn rename_priority_low_to_baja(env: &Env) {
+    let priority = default_config("priority.toml").replacen("id = \"low\"", "id = \"baja\"", 1);
+    let matrix = priority.find("[matrix]").expect("matrix");
+    let rules = priority[matrix..].find("[[rule]]").expect("rules") + matrix;
+    let priority = format!(
+        "{}{}{}",
+        &priority[..matrix],
+        priority[matrix..rules].replace("\"low\"", "\"baja\""),
+        &priority[rules..]
+    );
+    env.write_config("priority.toml", &priority);
+    env.write_config(
+        "sla.toml",
+        &default_config("sla.toml").replace("\nlow = {", "\nbaja = {"),
+    );
 }

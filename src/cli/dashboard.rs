@@ -13,7 +13,6 @@ use super::args::DashboardArgs;
 use super::output::{age, terminal_width};
 use crate::app::App;
 use crate::config::{Config, Lang};
-use crate::domain::duration::format_minutes;
 use crate::domain::report::{Headline, Kpis};
 use crate::domain::ticket::ms_to_time;
 use crate::store::Dashboard;
@@ -373,36 +372,7 @@ fn counts(out: &mut Vec<String>, title: &str, rows: &[(String, i64)], width: usi
 /// Today's or the 30 days' indicators, as the console groups them, broken
 /// between groups to fit `width`.
 fn headline(out: &mut Vec<String>, lang: Lang, label: &str, h: &Headline, width: usize) {
-    let t = catalogue(lang);
-    let min = |m: Option<i64>| m.map_or_else(|| "-".into(), format_minutes);
-    let groups = [
-        format!(
-            "{} {}  {} {}  {} {}",
-            t.kpi_in, h.opened, t.kpi_out, h.closed, t.kpi_open, h.backlog
-        ),
-        format!(
-            "{} {}  {} {}",
-            t.kpi_response,
-            min(h.response_median_min),
-            t.kpi_resolution,
-            min(h.resolution_median_min)
-        ),
-        format!(
-            "{} {} / {}",
-            t.kpi_sla,
-            permille(h.response_met_permille),
-            permille(h.resolution_met_permille)
-        ),
-        format!(
-            "{} {}  {} {}  {} {}",
-            t.kpi_escalated,
-            h.escalations,
-            t.kpi_rejected,
-            h.rejections,
-            t.kpi_reopened,
-            h.reopened
-        ),
-    ];
+    let groups = crate::tui::view::headline_groups(catalogue(lang), h);
     let indent = " ".repeat(11);
     let mut line = format!("  {} ", pad_to_width(label, 8));
     let mut first = true;

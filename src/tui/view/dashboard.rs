@@ -267,15 +267,13 @@ fn permille_text(p: Option<i64>) -> String {
 /// without any stays empty).
 const ZERO_MARK: &str = "0";
 
-/// The indicators of `label` (volume, median times, SLA met, escalations,
-/// rejections, reopenings) in lines of at most `w` columns: one when they
-/// fit, else broken between groups, the later lines indented under the
-/// first group, so no figure is ever cut.
-fn headline_lines(t: &Catalogue, label: &str, h: &Headline, w: usize) -> Vec<String> {
-    const LABEL_W: usize = 8;
+/// The indicators' groups (volume, median times, SLA met, escalations,
+/// rejections and reopenings), each whole: the console breaks lines
+/// between them, `guardia dashboard` too.
+pub fn headline_groups(t: &Catalogue, h: &Headline) -> [String; 4] {
     let min = |m: Option<i64>| m.map_or_else(|| "-".into(), format_minutes);
     let pct = |p: Option<i64>| p.map_or_else(|| "-".into(), |v| format!("{}.{}", v / 10, v % 10));
-    let groups = [
+    [
         format!(
             "{} {} {} {} {} {}",
             t.kpi_in, h.opened, t.kpi_out, h.closed, t.kpi_open, h.backlog
@@ -302,7 +300,15 @@ fn headline_lines(t: &Catalogue, label: &str, h: &Headline, w: usize) -> Vec<Str
             t.kpi_reopened,
             h.reopened
         ),
-    ];
+    ]
+}
+
+/// The indicators of `label` in lines of at most `w` columns: one when they
+/// fit, else broken between groups, the later lines indented under the
+/// first group, so no figure is ever cut.
+fn headline_lines(t: &Catalogue, label: &str, h: &Headline, w: usize) -> Vec<String> {
+    const LABEL_W: usize = 8;
+    let groups = headline_groups(t, h);
     let indent = " ".repeat(LABEL_W + 1);
     let [first, rest @ ..] = groups;
     let mut lines = Vec::new();

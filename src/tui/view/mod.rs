@@ -5,6 +5,7 @@
 //! display width here.
 
 mod dashboard;
+pub use dashboard::headline_groups;
 mod detail;
 mod escalation;
 mod overlay;
