@@ -1369,3 +1369,22 @@ fn a_misspelt_time_zone_is_said_to_be_unknown() {
         "{first}"
     );
 }
+
+/// A range across a daylight-saving change names both offsets: the dates
+/// are right either way, the title must not say one offset for all.
+#[test]
+fn a_range_across_a_clock_change_names_both_offsets() {
+    let env = Env::new();
+    let out = env
+        .cmd()
+        .env("TZ", "Europe/Paris")
+        .args(["report", "--from", "2026-03-01", "--to", "2026-04-30"])
+        .output()
+        .expect("run guardia");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("local dates in Europe/Paris, UTC+01:00 to UTC+02:00"),
+        "{first}"
+    );
+}

@@ -408,7 +408,7 @@ impl App {
             from,
             to,
             generated_at: now,
-            time_zone: local_zone_label(to),
+            time_zone: local_zone_label_over(from, to),
             by: req.by.map(group_name),
             types,
             totals: figures(cfg, lang, total),
@@ -528,7 +528,20 @@ impl App {
 /// `/etc/localtime` gives one, and its offset from UTC at `at`
 /// (`America/Bogota, UTC-05:00`; `UTC+00:00` when nothing names it).
 pub fn local_zone_label(at: DateTime<Utc>) -> String {
-    let offset = at.with_timezone(&Local).format("%:z").to_string();
+    local_zone_label_over(at, at)
+}
+
+/// As [`local_zone_label`], over `[from, to)`: both offsets when a
+/// daylight-saving change falls inside (`UTC+01:00 to UTC+02:00`).
+pub fn local_zone_label_over(from: DateTime<Utc>, to: DateTime<Utc>) -> String {
+    let offset_at = |t: DateTime<Utc>| t.with_timezone(&Local).format("%:z").to_string();
+    let last = (to - Duration::milliseconds(1)).max(from);
+    let (first, end) = (offset_at(from), offset_at(last));
+    let offset = if first == end {
+        first
+    } else {
+        format!("{first} to UTC{end}")
+    };
     let from_path = |p: &str| {
         p.rsplit_once("zoneinfo/")
             .map_or_else(|| p.to_string(), |(_, name)| name.to_string())
