@@ -131,20 +131,7 @@ fn config_check_reports_each_kind_with_its_tickets_and_fix() {
         "Un error en un reporte",
         &["--impact", "low", "--urgency", "low"],
     );
-    let request = key_of(&env.json(&[
-        "new",
-        "--type",
-        "service_request",
-        "--service",
-        "osf",
-        "--title",
-        "Instalar impresora",
-        "--description",
-        "Una impresora nueva",
-        "--field",
-        "request_category=asistencia_tecnica",
-        "--json",
-    ]));
+    let request = service_request(&env);
     // A finished ticket of carla's is not reported.
     let done = env.incident("Cerrado", "Ya no");
     env.ok(&["assign", &done, "carla"]);
@@ -482,20 +469,7 @@ fn a_ticket_at_a_removed_level_is_brought_back_into_the_matrix() {
 #[test]
 fn moving_a_ticket_of_a_removed_type_says_its_key_once_and_the_fix() {
     let env = Env::new();
-    let key = key_of(&env.json(&[
-        "new",
-        "--type",
-        "service_request",
-        "--service",
-        "osf",
-        "--title",
-        "Instalar impresora",
-        "--description",
-        "Una impresora nueva",
-        "--field",
-        "request_category=asistencia_tecnica",
-        "--json",
-    ]));
+    let key = service_request(&env);
     env.write_config(
         "types.toml",
         &without_table(&default_config("types.toml"), "type", "service_request"),
@@ -601,4 +575,22 @@ fn rename_priority_low_to_baja(env: &Env) {
         "sla.toml",
         &default_config("sla.toml").replace("\nlow = {", "\nbaja = {"),
     );
+}
+
+/// A service request (the type some tests remove from types.toml), by its key.
+fn service_request(env: &Env) -> String {
+    key_of(&env.json(&[
+        "new",
+        "--type",
+        "service_request",
+        "--service",
+        "osf",
+        "--title",
+        "Instalar impresora",
+        "--description",
+        "Una impresora nueva",
+        "--field",
+        "request_category=asistencia_tecnica",
+        "--json",
+    ]))
 }

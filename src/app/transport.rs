@@ -198,17 +198,9 @@ impl App {
         self.refuse_read_only()?;
         let place = dir.canonicalize().map_err(|e| io_err(dir, e))?;
         let id = short_hash(place.as_os_str().as_encoded_bytes());
-        let lock = self.sync_lock(&format!("folder-{id}"));
-        let progress = &mut self.progress;
-        let _turn = SyncLock::take(
-            &lock,
-            || super::sync::tell(progress, super::sync::SyncPhase::Waiting, 0, 0),
-            || {
-                AppError::Invalid(format!(
-                    "another sync of this database through the folder {} is running; wait for it to finish and try again",
-                    dir.display()
-                ))
-            },
+        let _turn = self.sync_turn(
+            &format!("folder-{id}"),
+            &format!("the folder {}", dir.display()),
         )?;
         self.folder_cycle(dir, by)
     }
@@ -369,17 +361,9 @@ impl App {
         let clone = self.git_clone_dir(repo);
         // Taken before the clone is made: two first syncs would clone into
         // one directory.
-        let lock = self.sync_lock(&format!("git-{}", short_hash(repo.as_bytes())));
-        let progress = &mut self.progress;
-        let _turn = SyncLock::take(
-            &lock,
-            || super::sync::tell(progress, super::sync::SyncPhase::Waiting, 0, 0),
-            || {
-                AppError::Invalid(format!(
-                    "another sync of this database through {} is running; wait for it to finish and try again",
-                    repo_shown(repo)
-                ))
-            },
+        let _turn = self.sync_turn(
+            &format!("git-{}", short_hash(repo.as_bytes())),
+            &repo_shown(repo),
         )?;
         let git = Git { dir: clone.clone() };
         if !clone.join(".git").exists() {
@@ -590,6 +574,23 @@ impl App {
 
     /// The lock file `<name>.lock` of this database's syncs, beside the
     /// database file itself (a symbolic link to it shares the lock).
+    /// This database's turn to sync through `through` (a folder, a
+    /// repository), lock `name`: waits while another sync of it runs,
+    /// saying so at once through the progress callback.
+    fn sync_turn(&mut self, name: &str, through: &str) -> Result<SyncLock, AppError> {
+        let lock = self.sync_lock(name);
+        let progress = &mut self.progress;
+        SyncLock::take(
+            &lock,
+            || super::sync::tell(progress, super::sync::SyncPhase::Waiting, 0, 0),
+            || {
+                AppError::Invalid(format!(
+                    "another sync of this database through {through} is running; wait for it to finish and try again"
+                ))
+            },
+        )
+    }
+
     fn sync_lock(&self, name: &str) -> PathBuf {
         let db = self.store.path();
         let db = db.canonicalize().unwrap_or_else(|_| db.to_path_buf());

@@ -400,14 +400,7 @@ fn text(
     let t = catalogue(lang);
     let today = now.date_naive();
     let mut out = vec![
-        format!(
-            "{} · {} · SLA {} {}, {}",
-            t.dashboard,
-            t.open_total.of(d.open_total),
-            d.sla_warned,
-            t.sla_warned,
-            t.sla_breached.of(d.sla_breached)
-        ),
+        crate::tui::view::dashboard_title(t, d),
         format!(
             "{} {}; {} {}",
             l(

@@ -26,18 +26,7 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
         f.render_widget(Paragraph::new(Span::styled(t.loading, th.dim)), inner);
         return;
     };
-    let b = block(
-        c,
-        format!(
-            " {} · {} · SLA {} {}, {} ",
-            t.dashboard,
-            t.open_total.of(d.open_total),
-            d.sla_warned,
-            t.sla_warned,
-            t.sla_breached.of(d.sla_breached)
-        ),
-        true,
-    );
+    let b = block(c, format!(" {} ", dashboard_title(t, d)), true);
     let inner = b.inner(area);
     f.render_widget(b, area);
     // The indicators first: how many lines they wrap onto sizes their box.
@@ -266,6 +255,19 @@ fn permille_text(p: Option<i64>) -> String {
 /// What marks a day of the SLA chart whose resolutions all breached (a day
 /// without any stays empty).
 const ZERO_MARK: &str = "0";
+
+/// `Dashboard · 28 open · SLA 1 warned, 16 breached`: the pane's title and
+/// the first line of `guardia dashboard`.
+pub fn dashboard_title(t: &Catalogue, d: &crate::store::Dashboard) -> String {
+    format!(
+        "{} · {} · SLA {} {}, {}",
+        t.dashboard,
+        t.open_total.of(d.open_total),
+        d.sla_warned,
+        t.sla_warned,
+        t.sla_breached.of(d.sla_breached)
+    )
+}
 
 /// The indicators' groups (volume, median times, SLA met, escalations,
 /// rejections and reopenings), each whole: the console breaks lines

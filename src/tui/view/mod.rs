@@ -5,7 +5,7 @@
 //! display width here.
 
 mod dashboard;
-pub use dashboard::headline_groups;
+pub use dashboard::{dashboard_title, headline_groups};
 mod detail;
 mod escalation;
 mod overlay;
