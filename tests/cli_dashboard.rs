@@ -300,7 +300,7 @@ fn queue() -> (Env, String, String, String) {
     let waiting = env.support("Buzón lleno", "No permite enviar");
     let running = env.support("Clave vencida", "No puede entrar");
     let stopped = env.support("Publicidad", "Correo masivo");
-    env.ok_as("ines", &["reject", &stopped, "--reason", "missing_docs"]);
+    env.ok_as("ines", &["reject", &stopped, "--reason", "incomplete"]);
     at(&mut env, "2026-03-02T10:00:00-05:00");
     env.ok_as("ines", &["assign", &waiting, "felipe"]);
     at(&mut env, "2026-03-02T10:30:00-05:00");

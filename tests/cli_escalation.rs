@@ -228,7 +228,7 @@ fn level_3_is_not_applicable_for_osf() {
     // Straight to 3 from 1: level 2's dossier is required.
     let err = env.fail(&["escalate", &key, "--level", "3"]);
     assert!(
-        err.contains("escalating to level 3 needs the dossier fields level1_checks"),
+        err.contains("escalating to level 3 needs the dossier fields of level 2: level1_checks"),
         "{err}"
     );
     complete_runbook(&env, &key, "osf-administracion", ADMIN_ITEMS);
@@ -650,7 +650,12 @@ fn reject_with_unknown_reason_and_duplicate_rules() {
 #[test]
 fn a_ticket_rejected_as_critical_is_declared_through_a_new_major_incident() {
     let env = Env::new();
-    let key = env.incident("Caída total de OSF", "Nadie puede facturar");
+    // Critical (impact and urgency high): `critical` rejects only those.
+    let key = env.incident_with(
+        "Caída total de OSF",
+        "Nadie puede facturar",
+        &["--impact", "high", "--urgency", "high"],
+    );
     env.ok(&["reject", &key, "--reason", "critical"]);
     let err = env.fail(&["major", "show", &key]);
     assert!(err.contains("is not a major incident"), "{err}");
@@ -684,7 +689,12 @@ fn a_ticket_rejected_as_critical_is_declared_through_a_new_major_incident() {
 #[test]
 fn reject_critical_routes_to_the_major_incident_path() {
     let env = Env::new();
-    let key = env.incident("Caída total de OSF", "Nadie puede facturar");
+    // Critical (impact and urgency high): `critical` rejects only those.
+    let key = env.incident_with(
+        "Caída total de OSF",
+        "Nadie puede facturar",
+        &["--impact", "high", "--urgency", "high"],
+    );
     let out = env.ok(&[
         "reject",
         &key,
@@ -716,7 +726,11 @@ fn reject_critical_routes_to_the_major_incident_path() {
     assert_eq!(route["value"]["to"], "major_incident");
     assert_eq!(route["value"]["role"], "incident_manager");
 
-    let other = env.incident("Otra caída", "Otra");
+    let other = env.incident_with(
+        "Otra caída",
+        "Otra",
+        &["--impact", "high", "--urgency", "high"],
+    );
     let v = env.json(&["reject", &other, "--reason", "critical", "--json"]);
     assert_eq!(v["route"], "major_incident");
     assert_eq!(v["contacts"][0]["id"], "ines");

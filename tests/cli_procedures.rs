@@ -358,7 +358,7 @@ fn seed_001_cutoff_holds_on_holidays_and_approvals_do_not_outlive_their_state() 
     );
     assert!(
         err.contains("no move from there uses approval 'production_exception'")
-            && err.contains("in: script_verified"),
+            && err.contains("in: production_requested, script_verified"),
         "{err}"
     );
     env.ok_as("julia", &["move", &key, "script_verified"]);

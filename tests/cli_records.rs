@@ -1145,7 +1145,11 @@ fn only_the_incident_manager_ends_a_major_incident_and_a_failure_has_one() {
     );
 
     // A critical rejection is declared once while that major incident is worked.
-    let critical = env.incident("OSF no abre", "Caída total");
+    let critical = env.incident_with(
+        "OSF no abre",
+        "Caída total",
+        &["--impact", "high", "--urgency", "high"],
+    );
     env.ok(&["reject", &critical, "--reason", "critical"]);
     env.ok_as(
         "ines",

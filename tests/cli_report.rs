@@ -1109,6 +1109,15 @@ fn records_are_left_out_the_same_way_on_every_path() {
             "workflow = \"default\"",
         ),
     );
+    // A reason for problems too (the built-in ones are each for a procedure).
+    env.write_config(
+        "rejections.toml",
+        &replace_once(
+            &default_config("rejections.toml"),
+            "code = \"missing_docs\"\ntypes = [\"incident\"]",
+            "code = \"missing_docs\"\ntypes = [\"incident\", \"problem\"]",
+        ),
+    );
     let problem = |title: &str| env.problem(title, "Causa común");
     let (rejected, reopened) = (problem("Rechazado"), problem("Reabierto"));
     env.ok(&["reject", &rejected, "--reason", "missing_docs"]);

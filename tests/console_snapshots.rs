@@ -864,10 +864,10 @@ fn menus_and_prompts_name_the_tickets_they_act_on() {
     fake.press(&mut c, "R");
     let text = screen(&render(&c, 80, 24));
     assert!(text.contains("┌ Rejection reason · BOG-23 ─"), "{text}");
-    // A title too long for the prompt (the longest reason's label) is cut
-    // before the key, not the key.
+    // A title too long for the prompt (the longest reason offered, on a
+    // narrow terminal) is cut before the key, not the key.
     fake.press(&mut c, "j j enter");
-    let text = screen(&render(&c, 80, 24));
+    let text = screen(&render(&c, 48, 24));
     assert!(text.contains("… · BOG-23 "), "{text}");
     for keys in ["esc p", "esc =", "esc A", "esc s", "esc c", "esc w"] {
         fake.press(&mut c, keys);

@@ -28,7 +28,17 @@ const STATES: &[&str] = &[
     "cancelled",
     "rejected",
 ];
-const REASONS: &[&str] = &["critical", "missing_docs", "config_request", "duplicate"];
+// Each procedure's reasons (rejections.toml `types`): a reason of another
+// procedure is refused.
+const REASONS: &[&str] = &[
+    "critical",
+    "missing_docs",
+    "config_request",
+    "duplicate",
+    "incomplete",
+    "out_of_scope",
+    "licensee_network",
+];
 const WORDS: &[&str] = &[
     "factura",
     "recaudo",

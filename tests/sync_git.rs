@@ -115,7 +115,7 @@ fn a_branch_gets_what_another_branch_got_first_and_starts_empty() {
     }
     let k = s[1].incident("Nómina", "El cálculo de horas extra falla.");
     let out = s[1].ok(&["sync", "git", &url, "--branch", "prueba"]);
-    assert!(out.contains("exported 1 changes"), "{out}");
+    assert!(out.contains("exported 1 change "), "{out}");
     let (lyo, dataset) = ids(&s[1]);
     let files = git(
         &["ls-tree", "-r", "--name-only", "prueba"],
@@ -128,9 +128,9 @@ fn a_branch_gets_what_another_branch_got_first_and_starts_empty() {
         "the new branch holds only what LYO put on it:\n{files}"
     );
     let out = s[1].ok(&["sync", "git", &url]);
-    assert!(out.contains("exported 1 changes"), "{out}");
+    assert!(out.contains("exported 1 change "), "{out}");
     let out = s[0].ok(&["sync", "git", &url]);
-    assert!(out.contains("imported 1 new changes"), "{out}");
+    assert!(out.contains("imported 1 new change "), "{out}");
     assert_eq!(s[0].show(&k)["title"], "Nómina");
     assert!(!s[0].ok(&["sync", "status"]).contains("MISSING"));
     // Back on the branch that has it, nothing is sent twice.
@@ -218,8 +218,8 @@ fn a_push_rejected_every_time_still_reports_what_was_done() {
         .expect("chmod");
     let k = s[0].incident("Correo", "No llega");
     let (stdout, stderr) = s[0].failed("ana", &["sync", "git", &url]);
-    assert!(stdout.contains("imported 1 new changes"), "{stdout}");
-    assert!(stdout.contains("exported 1 changes"), "{stdout}");
+    assert!(stdout.contains("imported 1 new change "), "{stdout}");
+    assert!(stdout.contains("exported 1 change "), "{stdout}");
     assert!(stdout.contains("not pushed"), "{stdout}");
     assert!(
         stderr.contains("rejected 6 times")
@@ -365,7 +365,7 @@ fn a_git_command_that_fails_silently_is_still_explained() {
         .expect("chmod");
     s[0].incident("Correo", "No llega");
     let (stdout, stderr) = s[0].failed("ana", &["sync", "git", &url]);
-    assert!(stdout.contains("exported 1 changes"), "{stdout}");
+    assert!(stdout.contains("exported 1 change "), "{stdout}");
     assert!(
         stderr.contains("commit --quiet -m guardia: BOG seq")
             && stderr.contains(&format!(

@@ -1,8 +1,11 @@
 //! Attachments: files copied into a content-addressed folder beside the
 //! database (`attachments/ab/abcdef…`), named by their SHA-256, so the same
-//! file is stored once and the log can prove what was attached.
+//! file is stored once and the log can prove what was attached; and where
+//! each attachment of a ticket is stored, and whether its file is still
+//! the one attached (`guardia attachments`).
 
-use super::AppError;
+use super::{App, AppError};
+use crate::store::{FileState, file_state, stored_file};
 use sha2::{Digest, Sha256};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -17,10 +20,58 @@ pub struct Stored {
 }
 
 pub fn dir_for(db: &Path) -> PathBuf {
-    db.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join("attachments")
+    crate::store::attachments_dir(db)
+}
+
+/// One attachment of a ticket with where its file is.
+#[derive(Debug, serde::Serialize)]
+pub struct AttachmentFile {
+    pub id: String,
+    pub name: String,
+    pub size: i64,
+    pub sha256: String,
+    pub author: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    /// The code of the site where it was attached.
+    pub site: String,
+    /// Where this database keeps (or would keep) its file.
+    pub path: PathBuf,
+    /// `intact`, `missing`, `unreadable`, `changed`, or `elsewhere`: the
+    /// file of another site's attachment, which never travels.
+    pub state: &'static str,
+}
+
+impl App {
+    /// The attachments of ticket `key`, each with the path of its stored
+    /// file and whether that file is there, unchanged (each file is read
+    /// whole to compare its SHA-256).
+    pub fn attachments(&self, key: &str) -> Result<Vec<AttachmentFile>, AppError> {
+        let t = self.ticket(key)?;
+        let dir = self.attachments_dir();
+        Ok(self
+            .reader()
+            .attachments_of(&t.id)?
+            .into_iter()
+            .map(|a| {
+                let path = stored_file(&dir, &a.sha256);
+                let state = match file_state(&path, &a.sha256) {
+                    FileState::Missing if !a.own => "elsewhere",
+                    other => other.word(),
+                };
+                AttachmentFile {
+                    id: a.id,
+                    name: a.name,
+                    size: a.size,
+                    sha256: a.sha256,
+                    author: a.author,
+                    at: crate::domain::ticket::ms_to_time(a.at_ms),
+                    site: a.site,
+                    path,
+                    state,
+                }
+            })
+            .collect())
+    }
 }
 
 pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
@@ -104,17 +155,18 @@ pub fn store_file(path: &Path, dir: &Path) -> Result<Stored, AppError> {
             return Err(e);
         }
     };
-    let sub = dir.join(&sha256[..2]);
-    {
+    let final_path = stored_file(dir, &sha256);
+    if let Some(sub) = final_path.parent() {
         use std::os::unix::fs::DirBuilderExt;
         std::fs::DirBuilder::new()
             .recursive(true)
             .mode(0o700)
-            .create(&sub)
+            .create(sub)
             .map_err(store_err)?;
     }
-    let final_path = sub.join(&sha256);
-    if final_path.exists() {
+    // The same content is stored once; a stored copy that no longer
+    // matches its name (altered or truncated since) is replaced.
+    if matches!(file_state(&final_path, &sha256), FileState::Intact) {
         let _ = std::fs::remove_file(&tmp_path);
     } else {
         std::fs::rename(&tmp_path, &final_path).map_err(store_err)?;

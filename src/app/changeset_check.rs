@@ -357,6 +357,8 @@ pub(super) struct Checked {
     pub hash: String,
     /// False when this database already holds it.
     pub new: bool,
+    /// How many tickets its ops create (counted by its own checks).
+    pub created: usize,
 }
 
 /// What a changeset is checked against besides itself.
@@ -378,6 +380,9 @@ pub(super) struct Chain {
     /// texts always hash alike, so no repeat slips through; two different
     /// ones colliding (odds about 2⁻⁹⁰ at that size) would only refuse.
     created: HashMap<u128, i64>,
+    /// The site (its id) and the seq at which a changeset showed that site
+    /// forked, when one was refused for that: the importer remembers it.
+    pub fork: Option<(String, i64)>,
 }
 
 /// A 128-bit hash of `text` in the namespace `kind` (keys and ids apart).
@@ -487,35 +492,77 @@ pub(super) fn check_changeset(
             ));
         }
         if let Some((f, t, _)) = overlapping.first() {
-            return Err(refused(
+            let seq = body.from.max(*f);
+            chain.fork = Some((body.site.clone(), seq));
+            let seq = r.forked_at(&body.site)?.map_or(seq, |known| known.min(seq));
+            return Err(forked(
                 file,
-                format!(
-                    "site {} forked at seq {}: this database holds other changes with seqs {f}-{t} (was that site's database restored from a backup?). That site must be re-created with a new site code",
-                    origin.code,
-                    body.from.max(*f)
-                ),
+                &origin.code,
+                seq,
+                &format!("this database holds other changes of that site with seqs {f}-{t}"),
             ));
         }
     }
     // The hash chain: the previous changeset of the origin, when known.
-    let expected_prev = if body.from == 1 {
-        Some(None)
+    let (expected_prev, prev_held_here) = if body.from == 1 {
+        (Some(None), false)
     } else if let Some((_, h)) = chain
         .tips
         .get(&body.site)
         .filter(|(last, _)| *last == body.from - 1)
     {
-        Some(Some(h.clone()))
+        (Some(Some(h.clone())), false)
     } else {
-        r.changeset_ending(origin.no, body.from - 1)?.map(Some)
+        let held = r.changeset_ending(origin.no, body.from - 1)?;
+        let found = held.is_some();
+        (held.map(Some), found)
     };
-    if let Some(expected) = expected_prev
-        && expected != body.prev
-    {
-        return Err(refused(
-            file,
-            format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
-        ));
+    match expected_prev {
+        Some(expected) if expected != body.prev => {
+            // Signed by its origin, yet following another changeset than
+            // the one held here: the origin's key signed two histories, so
+            // two databases use that site (the first of them to arrive was
+            // taken).
+            if prev_held_here
+                && !known
+                && let Some((f, t, _)) = r
+                    .changesets_overlapping(origin.no, body.from - 1, body.from - 1)?
+                    .first()
+            {
+                chain.fork = Some((body.site.clone(), *f));
+                let seq = r.forked_at(&body.site)?.map_or(*f, |known| known.min(*f));
+                return Err(forked(
+                    file,
+                    &origin.code,
+                    seq,
+                    &format!("{at} follows other changes than those of seqs {f}-{t} held here"),
+                ));
+            }
+            return Err(refused(
+                file,
+                format!("{at} does not follow the site's previous changeset (forged, or damaged)"),
+            ));
+        }
+        // A gap: the link cannot be checked. Once the origin is known to
+        // have forked, a changeset after the fork that cannot be checked
+        // may follow the other database's changes, which would then be
+        // folded on top of this database's: refused until the gap is filled.
+        None if !known && body.from > 1 => {
+            if let Some(seq) = r.forked_at(&body.site)?
+                && body.from > seq
+            {
+                return Err(forked(
+                    file,
+                    &origin.code,
+                    seq,
+                    &format!(
+                        "{at} follows changes up to seq {} that this database does not hold (perhaps the other database's), so it cannot be checked against those held here",
+                        body.from - 1
+                    ),
+                ));
+            }
+        }
+        _ => {}
     }
     if !known {
         check_created(r, chain, &at, &origin.code, &body.created).map_err(|e| refused(file, e))?;
@@ -531,7 +578,21 @@ pub(super) fn check_changeset(
         origin_no: origin.no,
         hash,
         new: !known,
+        created: body.created.len(),
     })
+}
+
+/// Why a changeset of a forked site is refused: `what` shows the fork, and
+/// the rest says what this database does and what the site's operators
+/// must do.
+fn forked(file: &Path, code: &str, seq: i64, what: &str) -> SyncError {
+    SyncError::Forked {
+        file: file.display().to_string(),
+        code: code.to_string(),
+        reason: format!(
+            "site {code} forked at seq {seq}: {what}. Two databases use site {code} (a restored backup, or a copy of its database file); this database keeps the changes of site {code} it holds and refuses those that do not follow them. The operators of site {code} must keep one of the two databases and re-create the other with a new site code (see \"Forks\" in docs/sync.md)"
+        ),
+    }
 }
 
 /// The tickets a new changeset creates, against the origin (a site creates

@@ -1,6 +1,8 @@
 //! Errors of the application layer. Each message says what went wrong, to
 //! which ticket, field or file, and what to do about it.
 
+use super::approval_refusal::ApprovalRefusal;
+use super::rejection::RejectionRefusal;
 use crate::config::ConfigError;
 use crate::domain::escalation::EscalationRefusal;
 use crate::domain::intake::MissingField;
@@ -72,6 +74,50 @@ pub enum AppError {
     },
     #[error("{key}: {message}")]
     Refused { key: String, message: String },
+    /// A record's close or cancel (`problem close`…) refused for fields its
+    /// workflow requires: those commands have no `--field`, so the advice
+    /// names the options they have and `set`.
+    #[error(
+        "{key}: {}",
+        super::records::finish_needs_english(key, command, to, fields, options)
+    )]
+    FinishNeedsFields {
+        key: String,
+        /// The command, e.g. `problem close`.
+        command: &'static str,
+        /// The state it was to enter.
+        to: String,
+        fields: Vec<String>,
+        /// (field, option) for the fields the command fills, e.g.
+        /// (`root_cause`, `--root-cause`).
+        options: Vec<(String, &'static str)>,
+    },
+    /// A rejection refused; data, so each surface and language words it.
+    #[error("{key}: {}", refusal.english(key))]
+    Rejection {
+        key: String,
+        refusal: Box<RejectionRefusal>,
+    },
+    /// An approval refused; data, so each surface and language words it.
+    #[error("{key}: {}", refusal.english())]
+    Approval {
+        key: String,
+        refusal: Box<ApprovalRefusal>,
+    },
+    #[error("an approval needs a reason; add --reason \"why\" (it is recorded with your name)")]
+    ApprovalNeedsReason,
+    #[error("the comment is empty; write some text")]
+    EmptyComment,
+    /// A refusal of a value given for ticket `key` (`App::keyed`), told
+    /// with its ticket and kept whole, so it can be worded again.
+    #[error("{key}: {error}")]
+    About { key: String, error: Box<AppError> },
+    #[error("field '{field}': '{value}' is not one of the choices: {}", choices.join(", "))]
+    NotAChoice {
+        field: String,
+        value: String,
+        choices: Vec<String>,
+    },
     #[error("cannot read attachment {path}: {cause}; check the path and permissions")]
     Attachment {
         path: PathBuf,

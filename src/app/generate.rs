@@ -414,6 +414,20 @@ impl Squeeze {
 /// How many tickets one transaction of `generate` creates.
 pub const BATCH: usize = 20_000;
 
+/// [`BATCH`], or in test builds `GUARDIA_TEST_GENERATE_BATCH`: the tests
+/// of an interrupted generation need a commit within milliseconds.
+/// Release builds never read it.
+fn batch_size() -> usize {
+    #[cfg(debug_assertions)]
+    if let Some(n) = std::env::var("GUARDIA_TEST_GENERATE_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return n;
+    }
+    BATCH
+}
+
 /// Generates `count` tickets over the period ending now. Returns how many
 /// tickets and ops were written.
 pub fn generate(
@@ -423,7 +437,7 @@ pub fn generate(
     history: History,
     progress: impl FnMut(usize),
 ) -> Result<(usize, usize), AppError> {
-    generate_in_batches(app, count, seed, history, BATCH, progress)
+    generate_in_batches(app, count, seed, history, batch_size(), progress)
 }
 
 /// `generate`, committing every `batch` tickets; `progress` hears the
@@ -513,7 +527,7 @@ pub fn generate_in_batches(
     let reasons: Vec<String> = cfg
         .rejections
         .iter()
-        .filter(|r| r.action == crate::config::RejectionAction::None)
+        .filter(|r| r.action == crate::config::RejectionAction::None && r.min_priority.is_none())
         .map(|r| r.code.get_ref().clone())
         .collect();
     // Only tickets with history still to come are kept.
@@ -543,6 +557,13 @@ pub fn generate_in_batches(
             }
             // Generation reads no ticket while it writes.
             w.defer_new_rows();
+            // Bulk writes skip the per-ticket SLA refresh: the cached
+            // clocks and outcomes are marked stale in the very transaction
+            // that makes them so, so that generation killed after any
+            // commit leaves the next command (or report) to recompute
+            // them, never a report of the tickets as they were before.
+            w.set_sla_fingerprint("stale")?;
+            w.mark_sla_outcomes_incomplete()?;
             let mut n_ops = 0usize;
             // Interleave creations with due follow-ups, in time order.
             loop {
@@ -690,10 +711,9 @@ pub fn generate_in_batches(
     // look every word up in each of them (see store/text_index.rs).
     app.store.compact_text_indexes_after_bulk()?;
     app.store.end_bulk()?;
-    // Bulk writes skip the per-ticket SLA refresh: the next command (or the
-    // console) recomputes the clocks once, outside generation's budget;
-    // also after generation stopped, for what it wrote.
-    app.invalidate_sla_clocks()?;
+    // Each batch marked the SLA caches stale as it committed: the next
+    // command (or the console) recomputes the clocks once, outside
+    // generation's budget, and the next report fills the outcomes.
     outcome.map(|()| (created, ops))
 }
 
@@ -770,8 +790,16 @@ fn follow_up(
     };
     match step {
         0 => {
-            if g.plan == Plan::Rejected && !reasons.is_empty() {
-                let code = rng.pick(reasons).clone();
+            // Only the reasons of the ticket's own procedure.
+            let fitting: Vec<&String> = reasons
+                .iter()
+                .filter(|c| {
+                    cfg.rejection(c)
+                        .is_some_and(|r| r.applies_to(&g.ticket_type))
+                })
+                .collect();
+            if g.plan == Plan::Rejected && !fitting.is_empty() {
+                let code = (*rng.pick(&fitting)).clone();
                 w.append(
                     &actor,
                     OpDraft::new(

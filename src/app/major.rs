@@ -447,6 +447,11 @@ impl App {
                                 values.insert(name.clone(), value.clone());
                             }
                         }
+                        // A field the child's state entered locks keeps the
+                        // child's own value.
+                        values.retain(|name, value| {
+                            !workflow::locked_on_the_way(cfg, &c, to, name, value)
+                        });
                         let missing: Vec<String> = required_on_the_way(cwf, &c.status, to)
                             .into_iter()
                             .filter(|f| !lifecycle::is_set(&c, f, &values))

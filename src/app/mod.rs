@@ -5,8 +5,14 @@
 //! rules inside the same write transaction, so concurrent operators cannot
 //! slip a change past a rule.
 
+mod approval_refusal;
+mod assignment;
 mod attach;
+pub mod backup;
 mod changeset_check;
+pub mod clock_guard;
+mod closed_by_timer;
+pub mod conflicts;
 pub mod dashboard;
 mod error;
 pub mod generate;
@@ -17,6 +23,8 @@ pub mod op_words;
 pub mod orphans;
 mod outcome;
 pub mod records;
+mod reject_fit;
+mod rejection;
 pub mod report;
 pub mod sent_dossier;
 mod sla;
@@ -24,10 +32,14 @@ pub mod sync;
 pub mod transport;
 pub mod workflow;
 
+pub use attach::AttachmentFile;
 pub use sla::SlaReport;
 pub use workflow::Fired;
 
+pub use approval_refusal::ApprovalRefusal;
+pub use assignment::{Assigned, Stayed};
 pub use error::AppError;
+pub use rejection::RejectionRefusal;
 
 use crate::config::{Config, Lang, Operator, RecordKind, RejectionAction, StateCategory};
 use crate::domain::escalation::{self, Dossier};
@@ -229,7 +241,10 @@ pub struct App {
 }
 
 impl App {
-    pub fn new(config: Config, store: Store, clock: Clock, lang: Lang) -> App {
+    pub fn new(config: Config, mut store: Store, clock: Clock, lang: Lang) -> App {
+        // A fixed clock far ahead of the computer's would date every
+        // later change as late: such writes are refused.
+        clock_guard::limit_writes(&mut store, &clock);
         App {
             config,
             store,
@@ -335,14 +350,15 @@ impl App {
     fn keyed(&self, key: &str, e: AppError) -> AppError {
         match e {
             AppError::BadFieldValue { .. }
+            | AppError::NotAChoice { .. }
             | AppError::FieldNotInType { .. }
             | AppError::NotSettable { .. }
             | AppError::Unknown { .. }
             | AppError::JustificationRequired { .. }
             | AppError::Invalid(_) => match load(&self.reader(), key) {
-                Ok((_, t)) => AppError::Refused {
+                Ok((_, t)) => AppError::About {
                     key: t.key,
-                    message: e.to_string(),
+                    error: Box::new(e),
                 },
                 Err(unknown) => unknown,
             },
@@ -560,9 +576,18 @@ impl App {
                 self.config.fields.iter().map(|f| f.id.get_ref().clone()),
             )
         })?;
-        parse_field_value(def, raw).map_err(|message| AppError::BadFieldValue {
-            field: name.into(),
-            message,
+        parse_field_value(def, raw).map_err(|message| match def.kind {
+            // A choice fails only by not being one: said as data, so that
+            // the operator's language can say it.
+            crate::config::FieldKind::Choice => AppError::NotAChoice {
+                field: name.into(),
+                value: raw.trim().to_string(),
+                choices: def.choices.clone(),
+            },
+            _ => AppError::BadFieldValue {
+                field: name.into(),
+                message,
+            },
         })
     }
 
@@ -727,6 +752,13 @@ impl App {
                 {
                     return Ok(Err(changed));
                 }
+                // A field the state locks (verified, authorised) stays as it is.
+                workflow::check_locks(
+                    &w.reader(),
+                    cfg,
+                    &t,
+                    catalogue.iter().map(|(n, v)| (n.as_str(), v)),
+                )?;
                 let ttype = cfg.ticket_type(&t.ticket_type);
                 for (name, _) in &catalogue {
                     field_in_type(cfg, &t, name).map_err(|_| not_settable_on(cfg, &t, name))?;
@@ -816,7 +848,8 @@ impl App {
                     }
                 }
                 for (n, v) in &catalogue {
-                    let changes = t.fields.get(n) != Some(v);
+                    // By value: `6.0` over `6` changes nothing.
+                    let changes = !crate::domain::guards::same_value(t.fields.get(n), Some(v));
                     let clears_unset = v.is_null() && !t.fields.contains_key(n);
                     if changes && !clears_unset {
                         w.append(
@@ -877,6 +910,17 @@ impl App {
         key: &str,
         user: Option<&str>,
     ) -> Result<Ticket, AppError> {
+        self.assign_noting(actor, key, user).map(|a| a.ticket)
+    }
+
+    /// [`App::assign`], also saying which move to `on_assign` the assigner
+    /// could not take (the ticket stayed in its initial state).
+    pub fn assign_noting(
+        &mut self,
+        actor: &Operator,
+        key: &str,
+        user: Option<&str>,
+    ) -> Result<Assigned, AppError> {
         let cfg = &self.config;
         if let Some(u) = user
             && cfg.operator(u).is_none()
@@ -891,18 +935,19 @@ impl App {
         let now = self.now_ms();
         let clock_now = self.clock.now();
         self.store
-            .write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
+            .write(now, ApplyMode::Live, |w| -> Result<Assigned, AppError> {
                 let (_, t) = load(&w.reader(), key)?;
                 workflow::check_action(cfg, &t, "assign")?;
                 // Assigning the assignee shown confirms it after a sync conflict.
                 if t.assignee.as_deref() == user && !w.reader().has_conflict(&t.id, "assignee")? {
-                    return Err(AppError::Refused {
-                        key: key.into(),
-                        message: match user {
-                            Some(u) => format!("is already assigned to {u}"),
-                            None => "is not assigned to anybody".into(),
-                        },
-                    });
+                    return Err(assignment::already_assigned(
+                        &w.reader(),
+                        cfg,
+                        clock_now,
+                        key,
+                        actor,
+                        user,
+                    ));
                 }
                 let value = user.map_or(Value::Null, |u| Value::String(u.into()));
                 w.append(
@@ -943,7 +988,9 @@ impl App {
                         .field("status"),
                     )?;
                 }
-                reloaded(w, cfg, key)
+                let ticket = reloaded(w, cfg, key)?;
+                let stayed = assignment::pending_move(&w.reader(), cfg, clock_now, &ticket, actor)?;
+                Ok(Assigned { ticket, stayed })
             })
     }
 
@@ -971,7 +1018,7 @@ impl App {
         with_fields: &[(String, String)],
     ) -> Result<(Ticket, Vec<String>), AppError> {
         self.move_with_fields(actor, key, state, note, with_fields)
-            .map_err(|e| self.keyed(key, e))
+            .map_err(|e| closed_by_timer::explain(&self.reader(), self.keyed(key, e)))
     }
 
     fn move_with_fields(
@@ -990,9 +1037,10 @@ impl App {
         let clock_now = self.clock.now();
         self.store.write(now, ApplyMode::Live, |w| -> Result<(Ticket, Vec<String>), AppError> {
             let (_, t) = load(&w.reader(), key)?;
-            // After a sync conflict, moving to the state shown confirms it:
+            // After a sync conflict, moving to the state shown confirms it,
+            // and moving to another state a site chose settles on that one:
             // the move supersedes every concurrent one, at every site.
-            if t.status == state && w.reader().has_conflict(&t.id, "status")? {
+            if conflicts::settles_state(&w.reader(), cfg, &t, actor, state)? {
                 w.append(
                     &actor_id,
                     OpDraft::new(entity::TICKET, &t.id, kind::TRANSITION,
@@ -1046,9 +1094,7 @@ impl App {
         internal: bool,
     ) -> Result<String, AppError> {
         if body.trim().is_empty() {
-            return Err(AppError::Invalid(
-                "the comment is empty; write some text".into(),
-            ));
+            return Err(AppError::EmptyComment);
         }
         let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
@@ -1172,6 +1218,10 @@ impl App {
                     });
                 }
                 workflow::check_action(cfg, &t, "escalate")?;
+                // A level sites escalated to concurrently settles their conflict.
+                if conflicts::settles_level(&r, &t, level)? {
+                    return conflicts::settle_level(w, cfg, t, &actor_id, level, note, lang);
+                }
                 let detail = r.detail(t)?;
                 if orphans::level_configured(cfg, detail.ticket.level) {
                     escalation::check(cfg, &detail, level).map_err(|refusal| {
@@ -1426,45 +1476,37 @@ impl App {
         note: Option<&str>,
     ) -> Result<Rejected, AppError> {
         let cfg = &self.config;
-        let reason = cfg.rejection(code).ok_or_else(|| {
-            AppError::unknown(
-                "rejection reason",
-                code,
-                cfg.rejections.iter().map(|r| r.code.get_ref().clone()),
-            )
-        })?;
+        // Only the reasons of the ticket's own procedure are offered.
+        let ticket = load(&self.reader(), key).ok().map(|(_, t)| t);
+        let reason = cfg
+            .rejection(code)
+            .ok_or_else(|| reject_fit::unknown(cfg, code, ticket.as_ref()))?;
+        if let Some(t) = &ticket {
+            reject_fit::check(cfg, reason, t, self.lang)?;
+        }
         match (reason.action, original) {
             (RejectionAction::Duplicate, None) => {
-                let likely: Vec<String> = self
-                    .likely_originals(key)?
-                    .into_iter()
-                    .map(|(k, title)| format!("{k} ({title})"))
-                    .collect();
-                let hint = if likely.is_empty() {
-                    String::new()
-                } else {
-                    format!("; most likely: {}", likely.join(", "))
-                };
-                return Err(AppError::Refused {
+                return Err(AppError::Rejection {
                     key: key.into(),
-                    message: format!(
-                        "rejecting as '{code}' needs the original ticket: add --of KEY{hint}"
-                    ),
+                    refusal: Box::new(RejectionRefusal::NeedsOriginal {
+                        code: code.into(),
+                        likely: self.likely_originals(key)?,
+                    }),
                 });
             }
             (RejectionAction::Duplicate, Some(o)) if same_key(o, key) => {
-                return Err(AppError::Refused {
+                return Err(AppError::Rejection {
                     key: key.into(),
-                    message: "a ticket cannot duplicate itself".into(),
+                    refusal: Box::new(RejectionRefusal::DuplicateOfItself),
                 });
             }
             (RejectionAction::Duplicate, _) => {}
             (_, Some(_)) => {
-                return Err(AppError::Refused {
+                return Err(AppError::Rejection {
                     key: key.into(),
-                    message: format!(
-                        "--of is only for duplicates; reason '{code}' takes no original"
-                    ),
+                    refusal: Box::new(RejectionRefusal::OriginalOnlyForDuplicates {
+                        code: code.into(),
+                    }),
                 });
             }
             _ => {}
@@ -1477,13 +1519,15 @@ impl App {
         let actor_id = actor.id.get_ref().clone();
         let now = self.now_ms();
         let clock_now = self.clock.now();
+        let lang = self.lang;
         let ticket = self.store.write(now, ApplyMode::Live, |w| -> Result<Ticket, AppError> {
             let r = w.reader();
             let (_, t) = load(&r, key)?;
+            reject_fit::check(cfg, reason, &t, lang)?;
             if major::is_major(cfg, &t) {
-                return Err(AppError::Refused {
+                return Err(AppError::Rejection {
                     key: key.into(),
-                    message: format!("is a major incident, declared by the incident managers; it is not rejected. The incident manager ends it with `guardia major resolve {key} --solution TEXT`"),
+                    refusal: Box::new(RejectionRefusal::MajorIncident),
                 });
             }
             let original = match original {
@@ -1502,50 +1546,47 @@ impl App {
                     })
                 };
                 if o.duplicate_of.is_some() || rejected {
-                    return Err(AppError::Refused {
+                    return Err(AppError::Rejection {
                         key: key.into(),
-                        message: format!(
-                            "{} was itself rejected{}; name the ticket that is still being worked{}",
-                            o.key,
-                            o.duplicate_of.as_ref().map(|d| format!(" as a duplicate of {d}")).unwrap_or_default(),
-                            o.duplicate_of.as_ref().filter(|d| live(d)).map(|d| format!(" (perhaps {d})")).unwrap_or_default()
-                        ),
+                        refusal: Box::new(RejectionRefusal::OriginalRejected {
+                            original: o.key.clone(),
+                            duplicate_of: o.duplicate_of.clone(),
+                            perhaps: o.duplicate_of.clone().filter(|d| live(d)),
+                        }),
                     });
                 }
                 if cfg.record_of(&o.ticket_type) != RecordKind::Ticket {
-                    return Err(AppError::Refused {
+                    return Err(AppError::Rejection {
                         key: key.into(),
-                        message: format!(
-                            "{} is a problem or known error record, not an incident; name the incident this one repeats (`guardia known apply` links a ticket to a known error)",
-                            o.key
-                        ),
+                        refusal: Box::new(RejectionRefusal::OriginalNotIncident { original: o.key.clone() }),
                     });
                 }
                 if o.service != t.service {
-                    return Err(AppError::Refused {
+                    return Err(AppError::Rejection {
                         key: key.into(),
-                        message: format!(
-                            "{} is a ticket of service '{}' and {key} of '{}'; a duplicate repeats the report of the same failure. Check the key (`guardia search TEXT`), or link related tickets with `guardia link`",
-                            o.key, o.service, t.service
-                        ),
+                        refusal: Box::new(RejectionRefusal::OriginalOtherService {
+                            original: o.key.clone(),
+                            original_service: o.service.clone(),
+                            service: t.service.clone(),
+                        }),
                     });
                 }
                 if finished(cfg, o) {
-                    return Err(AppError::Refused {
+                    return Err(AppError::Rejection {
                         key: key.into(),
-                        message: format!(
-                            "{} is already {}; a duplicate names an incident still being worked. If the failure is back, this ticket is not a duplicate: work it (and link it to {} with `guardia link`)",
-                            o.key, o.status, o.key
-                        ),
+                        refusal: Box::new(RejectionRefusal::OriginalFinished {
+                            original: o.key.clone(),
+                            status: o.status.clone(),
+                        }),
                     });
                 }
             }
             let wf = cfg
                 .workflow_for_type(&t.ticket_type)
                 .ok_or_else(|| orphans::no_workflow(cfg, &t))?;
-            let target = wf.rejected.as_ref().ok_or_else(|| AppError::Refused {
+            let target = wf.rejected.as_ref().ok_or_else(|| AppError::Rejection {
                 key: key.into(),
-                message: format!("workflow '{}' has no rejected state; tickets of this type cannot be rejected", wf.id.get_ref()),
+                refusal: Box::new(RejectionRefusal::NoRejectedState { workflow: wf.id.get_ref().clone() }),
             })?;
             workflow::check_move(&r, cfg, clock_now, wf, &t, actor, target.get_ref(), &Map::new())?;
             w.append(&actor_id, OpDraft::new(entity::TICKET, &t.id, kind::SET, Value::String(code.into())).field("reject_reason"))?;

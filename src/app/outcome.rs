@@ -137,6 +137,16 @@ impl App {
         if self.reader().sla_outcomes_complete()? {
             return Ok(0);
         }
+        // Filling means writing: said as what it is, not as a refused
+        // write, which a read command does not expect.
+        if let Some(cause) = self.store.read_only() {
+            let path = self.store.path();
+            return Err(AppError::Invalid(format!(
+                "the SLA outcomes of some finished tickets in {} have not been computed yet (after `generate`, a large import or an upgrade), and this user cannot write the database to compute them ({}); run `guardia report` once as a user who can write it, after which anyone who can read it gets reports and the dashboard's indicators",
+                path.display(),
+                cause.short()
+            )));
+        }
         // Every finished ticket's ops are read: the bulk page cache and
         // memory-mapped reads, as for recomputing the clocks.
         self.store.begin_bulk()?;

@@ -280,20 +280,60 @@ impl App {
         let id = uuid::Uuid::now_v7().to_string();
         let value = json!({"description": description, "assignee": assignee, "done": false});
         self.write_item(actor, &t, TASK_PREFIX, &id, value)?;
-        Ok(self.reader().tasks(&t.id)?.len())
+        // Its place among the tasks, not their count: one added at another
+        // site with a later time in its id sorts after it.
+        let tasks = self.reader().tasks(&t.id)?;
+        Ok(tasks
+            .iter()
+            .position(|task| task.id == id)
+            .map_or(tasks.len(), |i| i + 1))
     }
 
     /// Marks task number `n` (as `problem show` numbers them) done or not.
+    /// With `expect`, refused unless that task's description starts with
+    /// it (case and spacing aside): a task added at another site and
+    /// synced since can take a place before it and shift its number.
     pub fn task_done(
         &mut self,
         actor: &Operator,
         problem: &str,
         n: usize,
         done: bool,
+        expect: Option<&str>,
     ) -> Result<Task, AppError> {
         let t = self.load_record(problem, RecordKind::Problem)?;
         let tasks = self.reader().tasks(&t.id)?;
         let task = numbered(&tasks, n, problem, "task")?.clone();
+        if let Some(expected) = expect
+            && !starts_like(&task.description, expected)
+        {
+            let elsewhere: Vec<String> = tasks
+                .iter()
+                .enumerate()
+                .filter(|(_, other)| starts_like(&other.description, expected))
+                .map(|(i, _)| (i + 1).to_string())
+                .collect();
+            return Err(AppError::Refused {
+                key: problem.into(),
+                message: format!(
+                    "task {n} is \"{}\", not one starting with \"{}\"; {}",
+                    crate::text::sanitize_line(&task.description),
+                    crate::text::sanitize_line(expected.trim()),
+                    match elsewhere.as_slice() {
+                        [] => format!(
+                            "no task of it starts so; `guardia problem show {problem}` lists them"
+                        ),
+                        [one] => format!(
+                            "that one is task {one} now (a sync may have renumbered them): `guardia problem task done {problem} {one} --expect ...`"
+                        ),
+                        many => format!(
+                            "tasks {} start so; `guardia problem show {problem}` lists them",
+                            many.join(", ")
+                        ),
+                    }
+                ),
+            });
+        }
         let value =
             json!({"description": task.description, "assignee": task.assignee, "done": done});
         self.write_item(actor, &t, TASK_PREFIX, &task.id, value)?;
@@ -467,6 +507,7 @@ impl App {
                 ),
             })?;
         self.move_cascading(actor, key, &state, note, fields)
+            .map_err(|e| finish_refusal(e, record, category))
     }
 
     /// Applies a known error to an incident: links them and records the
@@ -581,16 +622,52 @@ impl App {
         exclude_id: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Suggestion>, AppError> {
+        self.ranked_records(text, service, exclude_id, limit, |_, category| {
+            category != StateCategory::Cancelled
+        })
+    }
+
+    /// Known errors like a text, best first (`known list --query`): like
+    /// `known list`, the finished ones (closed, cancelled) only with `all`.
+    pub fn known_matching(
+        &self,
+        text: &str,
+        service: Option<&str>,
+        all: bool,
+        limit: usize,
+    ) -> Result<Vec<Suggestion>, AppError> {
+        let cfg = &self.config;
+        self.ranked_records(text, service, None, limit, |t, category| {
+            cfg.record_of(&t.ticket_type) == RecordKind::KnownError
+                && service.is_none_or(|s| s == t.service)
+                && (all || category.is_open())
+        })
+    }
+
+    /// Records like a text that `keep` keeps (given each one and the
+    /// category of its state), best first.
+    fn ranked_records(
+        &self,
+        text: &str,
+        service: Option<&str>,
+        exclude_id: Option<&str>,
+        limit: usize,
+        keep: impl Fn(&Ticket, StateCategory) -> bool,
+    ) -> Result<Vec<Suggestion>, AppError> {
         let hits = self.reader().knowledge(text)?;
         let mut out: Vec<Suggestion> = hits
             .into_iter()
             .filter(|h| Some(h.ticket.id.as_str()) != exclude_id)
             .filter(|h| {
-                self.config
+                // A type whose workflow is gone counts as being worked:
+                // kept, as the state it is in cannot be told.
+                let category = self
+                    .config
                     .workflow_for_type(&h.ticket.ticket_type)
-                    .is_none_or(|wf| {
-                        lifecycle::category(wf, &h.ticket.status) != StateCategory::Cancelled
-                    })
+                    .map_or(StateCategory::Active, |wf| {
+                        lifecycle::category(wf, &h.ticket.status)
+                    });
+                keep(&h.ticket, category)
             })
             .map(|h| {
                 let boost = if Some(h.ticket.service.as_str()) == service {
@@ -661,10 +738,132 @@ fn check_record(
     Ok(())
 }
 
+/// The command that finishes a record into `category`, and the options
+/// it has for fields (it has no `--field`, unlike `move`).
+fn finish_command(
+    record: RecordKind,
+    category: StateCategory,
+) -> (&'static str, &'static [(&'static str, &'static str)]) {
+    match (record, category) {
+        (RecordKind::Problem, StateCategory::Closed) => (
+            "problem close",
+            &[("root_cause", "--root-cause"), ("solution", "--solution")],
+        ),
+        (RecordKind::KnownError, StateCategory::Closed) => {
+            ("known close", &[("solution", "--solution")])
+        }
+        (RecordKind::KnownError, _) => ("known cancel", &[]),
+        _ => ("problem close", &[]),
+    }
+}
+
+/// A finishing move refused for missing fields, told with the finishing
+/// command's own options: the generic advice names `--field`, which
+/// `problem close` and `known close` do not take.
+fn finish_refusal(e: AppError, record: RecordKind, category: StateCategory) -> AppError {
+    let AppError::Transition { key, refusal } = e else {
+        return e;
+    };
+    match *refusal {
+        lifecycle::Refusal::MissingFields { to, fields } => {
+            let (command, known) = finish_command(record, category);
+            let options = fields
+                .iter()
+                .filter_map(|f| {
+                    known
+                        .iter()
+                        .find(|(field, _)| field == f)
+                        .map(|(field, option)| (field.to_string(), *option))
+                })
+                .collect();
+            AppError::FinishNeedsFields {
+                key,
+                command,
+                to,
+                fields,
+                options,
+            }
+        }
+        other => AppError::Transition {
+            key,
+            refusal: Box::new(other),
+        },
+    }
+}
+
+/// `AppError::FinishNeedsFields` in English: the fields the command fills
+/// are given on it, the others set first.
+pub(super) fn finish_needs_english(
+    key: &str,
+    command: &str,
+    to: &str,
+    fields: &[String],
+    options: &[(String, &'static str)],
+) -> String {
+    let unfilled: Vec<&String> = fields
+        .iter()
+        .filter(|f| !options.iter().any(|(o, _)| o == *f))
+        .collect();
+    let pass = format!(
+        "`guardia {command} {key} {}`",
+        options
+            .iter()
+            .map(|(_, option)| format!("{option} \"...\""))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let set = |f: &str| format!("`guardia set {key} {f}=...`");
+    let advice = match (options.first(), unfilled.first()) {
+        (Some((first, _)), None) => format!(
+            "pass {} with the command ({pass}), or set {} first ({})",
+            if options.len() == 1 { "it" } else { "them" },
+            if options.len() == 1 { "it" } else { "them" },
+            set(first)
+        ),
+        (Some(_), Some(first)) => format!(
+            "pass {} with the command ({pass}) and set {} first ({}): `guardia {command}` has no option for {}",
+            options
+                .iter()
+                .map(|(f, _)| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            join(&unfilled),
+            set(first),
+            if unfilled.len() == 1 { "it" } else { "them" }
+        ),
+        (None, first) => format!(
+            "set {} first ({}): `guardia {command}` has no option for {}",
+            if fields.len() == 1 { "it" } else { "them" },
+            set(first.map_or("", |f| f.as_str())),
+            if fields.len() == 1 { "it" } else { "them" }
+        ),
+    };
+    format!("entering '{to}' requires {}; {advice}", fields.join(", "))
+}
+
+fn join(items: &[&String]) -> String {
+    items
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `x` to the cent; never -0.0 (a tiny negative rounds to it, and it
 /// would print as "-0.00").
 fn round_cents(x: f64) -> f64 {
     (x * 100.0).round() / 100.0 + 0.0
+}
+
+/// Whether `text` starts with `prefix`, case and runs of spaces aside.
+fn starts_like(text: &str, prefix: &str) -> bool {
+    let words = |s: &str| {
+        s.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    words(text).starts_with(&words(prefix))
 }
 
 /// Item `n` (from 1) of a list as `problem show` numbers it.

@@ -376,6 +376,10 @@ impl App {
         let write_ms = now.timestamp_millis();
         self.store
             .write(write_ms, ApplyMode::Live, |w| -> Result<(), AppError> {
+                // Stale from the moment the clocks go: a rebuild killed
+                // halfway is done again even if the configuration is put
+                // back to the one the old fingerprint names.
+                w.set_sla_fingerprint("stale")?;
                 Ok(w.clear_sla_clocks()?)
             })?;
         let mut after = 0;

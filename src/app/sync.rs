@@ -106,9 +106,15 @@ pub struct ExportReport {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ImportOutcome {
     Imported {
+        /// Changesets new here (those already held are not counted).
         changesets: u64,
+        /// Changesets of the bundle this database already held.
+        already_held: u64,
         new_ops: u64,
+        /// Tickets the new changes touched: `created` plus `updated`.
         tickets: usize,
+        created: usize,
+        updated: usize,
     },
     /// Every changeset was already here (the bundle is still recorded).
     NothingNew { changesets: u64 },
@@ -120,13 +126,33 @@ pub enum ImportOutcome {
     },
 }
 
+/// What the writing pass of an import counted.
+struct Counts {
+    changesets: u64,
+    already_held: u64,
+    new_ops: u64,
+    tickets: usize,
+    created: usize,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ImportReport {
     pub file: String,
     pub exporter: String,
     #[serde(flatten)]
     pub outcome: ImportOutcome,
+    /// In English (scripts read them); `clock_ahead` has their facts.
     pub warnings: Vec<String>,
+    #[serde(skip)]
+    pub clock_ahead: Vec<ClockAhead>,
+}
+
+/// An origin whose newest changes in a bundle run ahead of this site's
+/// clock by more than [`MAX_SKEW_MS`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClockAhead {
+    pub code: String,
+    pub minutes: i64,
 }
 
 impl App {
@@ -516,6 +542,7 @@ impl App {
                     first_file: done.file,
                 },
                 warnings: Vec::new(),
+                clock_ahead: Vec::new(),
             });
         }
         let mut progress = self.progress.take();
@@ -548,9 +575,9 @@ impl App {
         // Pass 1: every check, nothing written. It notes the changesets
         // the database holds already, which pass 2 need not convert.
         let mut held = HashSet::new();
-        {
+        let mut chain = Chain::default();
+        let checked = {
             let r = self.reader();
-            let mut chain = Chain::default();
             let mut done = 0u64;
             for_each_parsed(path, &env, false, now, Values::Check, |parsed| {
                 tell(progress, SyncPhase::Checking, done, total);
@@ -560,7 +587,20 @@ impl App {
                 }
                 done += c.ops;
                 Ok(())
-            })?;
+            })
+        };
+        if let Err(refusal) = checked {
+            // Nothing of the bundle is written, but a fork it showed is
+            // remembered: later changesets of that site are judged knowing
+            // it, and `sync status` shows it.
+            if let Some((site_id, seq)) = chain.fork.take() {
+                self.store
+                    .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                        w.record_fork(&site_id, seq)?;
+                        Ok(())
+                    })?;
+            }
+            return Err(refusal);
         }
         // Pass 2: the same checks inside the write transaction (another
         // process may have imported meanwhile), then the writes.
@@ -571,55 +611,67 @@ impl App {
             .into_iter()
             .map(|s| (s.site_id.clone(), s))
             .collect();
-        let mut warnings = Vec::new();
-        let (changesets, new_ops, tickets) =
-            self.store.write(now, ApplyMode::Bulk, |w| -> Result<(u64, u64, usize), AppError> {
+        let mut clock_ahead = Vec::new();
+        let counts = self
+            .store
+            .write(now, ApplyMode::Bulk, |w| -> Result<Counts, AppError> {
                 let mut chain = Chain::default();
                 let mut new_ops = 0u64;
                 let mut changesets = 0u64;
+                let mut already_held = 0u64;
+                let mut created = 0usize;
                 let mut ahead: BTreeMap<i64, i64> = BTreeMap::new();
                 let mut last_seq: HashMap<i64, i64> = HashMap::new();
                 let mut max_hlc = 0i64;
                 let mut done = 0u64;
-                for_each_parsed(path, &env, true, now, Values::Convert { held: &held }, |mut parsed| {
-                    tell(progress, SyncPhase::Applying, done, total);
-                    let c = check_changeset(&w.reader(), &against, &parsed, &mut chain)?;
-                    done += c.ops;
-                    changesets += 1;
-                    if !c.new {
-                        return Ok(());
-                    }
-                    w.insert_changeset(
-                        c.origin_no,
-                        c.from,
-                        c.to,
-                        &c.hash,
-                        c.prev.as_deref(),
-                        &parsed.take_stored()?,
-                        &hex::encode(parsed.sig()),
-                    )?;
-                    // The skew is judged on the origin's newest changes only:
-                    // old ones filling a gap say nothing about its clock now.
-                    let newest_before = match last_seq.get(&c.origin_no) {
-                        Some(seq) => *seq,
-                        None => {
-                            let seq = w.reader().last_seq_of(c.origin_no)?;
-                            last_seq.insert(c.origin_no, seq);
-                            seq
+                for_each_parsed(
+                    path,
+                    &env,
+                    true,
+                    now,
+                    Values::Convert { held: &held },
+                    |mut parsed| {
+                        tell(progress, SyncPhase::Applying, done, total);
+                        let c = check_changeset(&w.reader(), &against, &parsed, &mut chain)?;
+                        done += c.ops;
+                        if !c.new {
+                            already_held += 1;
+                            return Ok(());
                         }
-                    };
-                    for (op, value_json) in parsed.take_ops(path)? {
-                        max_hlc = max_hlc.max(op.hlc);
-                        if op.seq > newest_before {
-                            let e = ahead.entry(c.origin_no).or_default();
-                            *e = (*e).max((op.ms() - now).max(0));
+                        changesets += 1;
+                        created += c.created;
+                        w.insert_changeset(
+                            c.origin_no,
+                            c.from,
+                            c.to,
+                            &c.hash,
+                            c.prev.as_deref(),
+                            &parsed.take_stored()?,
+                            &hex::encode(parsed.sig()),
+                        )?;
+                        // The skew is judged on the origin's newest changes only:
+                        // old ones filling a gap say nothing about its clock now.
+                        let newest_before = match last_seq.get(&c.origin_no) {
+                            Some(seq) => *seq,
+                            None => {
+                                let seq = w.reader().last_seq_of(c.origin_no)?;
+                                last_seq.insert(c.origin_no, seq);
+                                seq
+                            }
+                        };
+                        for (op, value_json) in parsed.take_ops(path)? {
+                            max_hlc = max_hlc.max(op.hlc);
+                            if op.seq > newest_before {
+                                let e = ahead.entry(c.origin_no).or_default();
+                                *e = (*e).max((op.ms() - now).max(0));
+                            }
+                            if w.import_op(op, c.origin_no, &value_json)? {
+                                new_ops += 1;
+                            }
                         }
-                        if w.import_op(op, c.origin_no, &value_json)? {
-                            new_ops += 1;
-                        }
-                    }
-                    Ok(())
-                })?;
+                        Ok(())
+                    },
+                )?;
                 w.observe_hlc(max_hlc, now + MAX_SKEW_MS);
                 for (origin, skew) in &ahead {
                     let skew = if *skew > MAX_SKEW_MS { *skew } else { 0 };
@@ -628,11 +680,10 @@ impl App {
                         continue;
                     }
                     if let Some(s) = sites.values().find(|s| s.no == *origin) {
-                        warnings.push(format!(
-                            "site {}'s clock is {} ahead of this one; its changes keep their order, but check its clock",
-                            s.code,
-                            super::duration::format_minutes(skew / 60_000)
-                        ));
+                        clock_ahead.push(ClockAhead {
+                            code: s.code.clone(),
+                            minutes: skew / 60_000,
+                        });
                     }
                 }
                 for (site_id, seq) in &env.header.knows {
@@ -660,24 +711,48 @@ impl App {
                         }
                     }
                 }
-                Ok((changesets, new_ops, touched.len()))
+                Ok(Counts {
+                    changesets,
+                    already_held,
+                    new_ops,
+                    tickets: touched.len(),
+                    created,
+                })
             })?;
         // Only once settled, indexed and committed is the import done.
         tell(progress, SyncPhase::Applying, total, total);
-        let outcome = if new_ops == 0 {
-            ImportOutcome::NothingNew { changesets }
+        let outcome = if counts.new_ops == 0 {
+            ImportOutcome::NothingNew {
+                changesets: counts.changesets + counts.already_held,
+            }
         } else {
+            // A ticket created by the bundle is touched by it too.
+            let created = counts.created.min(counts.tickets);
             ImportOutcome::Imported {
-                changesets,
-                new_ops,
-                tickets,
+                changesets: counts.changesets,
+                already_held: counts.already_held,
+                new_ops: counts.new_ops,
+                tickets: counts.tickets,
+                created,
+                updated: counts.tickets - created,
             }
         };
+        let warnings = clock_ahead
+            .iter()
+            .map(|c| {
+                format!(
+                    "site {}'s clock is {} ahead of this one; its changes keep their order, but check its clock",
+                    c.code,
+                    super::duration::format_minutes(c.minutes)
+                )
+            })
+            .collect();
         Ok(ImportReport {
             file,
             exporter: exporter.code,
             outcome,
             warnings,
+            clock_ahead,
         })
     }
 
@@ -786,6 +861,14 @@ impl App {
         if let Some(clash) = self.reader().sites()?.into_iter().find(|s| {
             s.site_id != site_id && s.code.eq_ignore_ascii_case(&code) && s.trust != trust::PENDING
         }) {
+            // The code is this database's own: of the two, the one the
+            // dataset does not have yet must be re-created, maybe this one.
+            if clash.site_id == self.store.site().site_id {
+                return Err(AppError::Invalid(format!(
+                    "site {code} ({site_id}) uses this database's own code {}; ticket keys would collide, so it cannot be trusted here. If the other sites already hold its changes, this database must be re-created with another code (`guardia init --site OTHER --join KEYFILE`); otherwise that site must",
+                    clash.code
+                )));
+            }
             return Err(AppError::Invalid(format!(
                 "site {code} ({site_id}) uses the same code as site {} ({}); ticket keys would collide. One of them must be re-created with `guardia init --site` and another code",
                 clash.code, clash.site_id
@@ -1022,6 +1105,9 @@ pub struct SiteStatus {
     pub has_ours: Option<i64>,
     /// How far ahead of ours its clock was seen, in minutes (0: fine).
     pub clock_ahead_min: i64,
+    /// The seq at which an import found this site forked (two databases
+    /// using it); its changes that do not follow those held are refused.
+    pub forked_at: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -1065,6 +1151,7 @@ impl App {
                 gaps,
                 has_ours: if s.no == own.no { None } else { has_ours },
                 clock_ahead_min: s.skew_ms / 60_000,
+                forked_at: r.forked_at(&s.site_id)?,
                 fingerprint: s.pubkey.as_deref().map(keys::fingerprint),
                 code: s.code,
                 site_id: s.site_id,

@@ -5,7 +5,9 @@
 //! git sync commits this site's own files and nothing else in its clone.
 //! Two syncs of one database through one folder or clone take turns (a
 //! lock beside the database), so nothing is exported twice and git never
-//! sees two of them in one clone.
+//! sees two of them in one clone. A site with nothing new of its own still
+//! publishes its acknowledgements when they grew, in a bundle without
+//! changesets that its next bundle supersedes (and removes).
 //!
 //! ```text
 //! <root>/<dataset>/keys/<site id>.pub
@@ -14,9 +16,12 @@
 
 use super::sync::{Destination, ExportReport, ImportReport, Target};
 use super::{App, AppError};
+use crate::config::Lang;
+use crate::store::ApplyMode;
 use crate::store::sync::{SiteRow, trust};
 use crate::sync::SyncError;
 use crate::sync::keys::KeyFile;
+use crate::sync::words::{self, CodeClash, GitClone, Pending, Withheld};
 use serde::Serialize;
 use std::ffi::OsStr;
 use std::os::fd::AsRawFd;
@@ -32,13 +37,25 @@ pub struct FolderReport {
     pub folder: String,
     pub exported: Option<ExportReport>,
     pub imported: Vec<ImportReport>,
-    /// Sites whose key is in the folder but not trusted here yet.
+    /// Sites whose key is in the folder but not trusted here yet (in
+    /// English; `pending` says the same in facts, for other languages).
     pub untrusted: Vec<String>,
     /// Files refused, with why (the rest of the folder was still synced).
     pub refused: Vec<String>,
     /// Why this site's changes were not exported, when they were withheld:
     /// its own directory holds a file this database did not write.
     pub withheld: Option<String>,
+    /// The sites of `untrusted`.
+    #[serde(skip)]
+    pub pending: Vec<Pending>,
+    /// The facts of `withheld`.
+    #[serde(skip)]
+    pub withheld_why: Option<Withheld>,
+    /// This site's earlier bundles of acknowledgements only, removed from
+    /// its directory because a newer bundle says more (named inside the
+    /// folder; a git sync removes them from the branch).
+    #[serde(skip)]
+    pub superseded: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -51,6 +68,12 @@ pub struct GitReport {
     /// Files of the branch found changed or removed in the clone, put back
     /// as the branch has them before the sync.
     pub restored: Vec<String>,
+    /// Those of `restored` that had been deleted (the others were changed).
+    pub restored_deleted: Vec<String>,
+    /// Files of this site's directory that this database did not write,
+    /// deleted in the clone by an operator (a forked database's, as the
+    /// withheld export asks): removed from the branch, not put back.
+    pub removed: Vec<String>,
     pub committed: bool,
     pub pushed: bool,
     /// Pushes the remote rejected (someone pushed first) before one landed.
@@ -248,10 +271,6 @@ impl App {
                 Err(e) => return Err(e),
             }
         }
-        if !pending.is_empty() {
-            let sites = self.reader().sites()?;
-            report.untrusted = pending.iter().map(|s| untrusted(s, &sites)).collect();
-        }
         // Everyone's bundles, each site's in order.
         let sites_dir = root.join("sites");
         for site_dir in sorted_entries(&sites_dir)? {
@@ -282,6 +301,16 @@ impl App {
                 }
             }
         }
+        // Said once the bundles are in: a pending site whose code this
+        // database uses is told apart by what the sites trusted here hold.
+        if !pending.is_empty() {
+            report.pending = self.pending_sites(&pending)?;
+            report.untrusted = report
+                .pending
+                .iter()
+                .map(|p| words::untrusted(Lang::En, p))
+                .collect();
+        }
         // A file in our own directory that we did not write means another
         // database may use this site's identity: checked before writing
         // ours, so a forked database publishes nothing. Syncing again does
@@ -302,7 +331,14 @@ impl App {
             }
         }
         if !foreign.is_empty() {
-            report.withheld = Some(withheld(&site.code, &foreign, forked));
+            let why = Withheld {
+                code: site.code.clone(),
+                files: foreign,
+                forked,
+                git: None,
+            };
+            report.withheld = Some(words::withheld(Lang::En, &why));
+            report.withheld_why = Some(why);
             return Ok(report);
         }
         // Ours, if there is anything new. The cursor is per folder, so a
@@ -313,15 +349,144 @@ impl App {
         let cursor = folder_cursor(&place);
         let held = self.own_changes_in(&root, &own_dir)?;
         self.reset_own_cursor(&cursor, held)?;
+        // What the other sites were last told this site holds: when it
+        // holds more now (it imported something) and has nothing new of
+        // its own, a bundle of acknowledgements alone goes out, so their
+        // `has ours up to` does not stay behind.
+        let acks = format!("acks:{cursor}");
+        let acked = self.acks_behind(&acks)?;
         let target = Target::Cursor(cursor);
-        if let Some(exported) =
-            self.export(&Destination::Dir(own_dir.clone()), &target, false, true)?
-        {
+        if let Some(exported) = self.export(
+            &Destination::Dir(own_dir.clone()),
+            &target,
+            false,
+            acked.is_none(),
+        )? {
             let name = relative(&root, Path::new(&exported.file));
             self.record_bundle(&exported.sha256, &name, by)?;
+            self.note_acks(&acks, acked)?;
+            report.superseded = self.remove_superseded_acks(&root, &own_dir, &name)?;
             report.exported = Some(exported);
         }
         Ok(report)
+    }
+
+    /// What this site holds of each origin from seq 1 without a gap (what
+    /// a bundle's `knows` says), if it is more than the acknowledgements
+    /// cursor `acks` says was published; `None` when nothing is new.
+    fn acks_behind(&self, acks: &str) -> Result<Option<Vec<(i64, i64)>>, AppError> {
+        let r = self.reader();
+        let own = self.store.site().no;
+        let published = r.export_cursor(acks)?;
+        let knows: Vec<(i64, i64)> = r
+            .held_ranges()?
+            .into_iter()
+            .filter(|(origin, _)| *origin != own)
+            .filter_map(|(origin, ranges)| {
+                let first = ranges.first().filter(|r| r[0] == 1)?;
+                Some((origin, first[1]))
+            })
+            .collect();
+        let ahead = knows
+            .iter()
+            .any(|(origin, seq)| published.get(origin).is_none_or(|p| seq > p));
+        Ok(ahead.then_some(knows))
+    }
+
+    /// Raises the acknowledgements cursor `acks` to what the bundle just
+    /// written said (`knows`; read again when the export had changes of
+    /// its own and the acknowledgements were not behind).
+    fn note_acks(&mut self, acks: &str, knows: Option<Vec<(i64, i64)>>) -> Result<(), AppError> {
+        let Some(knows) = knows.map_or_else(|| self.acks_behind(acks), |k| Ok(Some(k)))? else {
+            return Ok(());
+        };
+        let now = self.now_ms();
+        self.store
+            .write(now, ApplyMode::Live, |w| -> Result<(), AppError> {
+                for (origin, seq) in &knows {
+                    w.set_export_cursor(acks, *origin, *seq)?;
+                }
+                Ok(())
+            })
+    }
+
+    /// Removes this site's bundles of acknowledgements only (`CODE-0-0-…`,
+    /// written here) from its directory but the one named `newest`: every
+    /// bundle carries all of this site's acknowledgements, so the newest
+    /// says all the older ones did, and a site that only reads would
+    /// otherwise leave one file per sync. Returns their names.
+    fn remove_superseded_acks(
+        &self,
+        root: &Path,
+        own_dir: &Path,
+        newest: &str,
+    ) -> Result<Vec<String>, AppError> {
+        let mut removed = Vec::new();
+        for file in sorted_entries(own_dir)? {
+            let name = relative(root, &file);
+            if name == newest || !is_bundle_name(&file) || !acks_only_name(&file) {
+                continue;
+            }
+            if self.reader().written_here(&name)? {
+                match std::fs::remove_file(&file) {
+                    Ok(()) => removed.push(name),
+                    // Another process removed it first.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err(&file, e)),
+                }
+            }
+        }
+        Ok(removed)
+    }
+
+    /// The pending sites of a folder as its report lists them: whether
+    /// another site uses their code, and when that is this database's own
+    /// site, whether the other is established (a site trusted here
+    /// acknowledged holding its changes).
+    fn pending_sites(&self, pending: &[SiteRow]) -> Result<Vec<Pending>, AppError> {
+        let r = self.reader();
+        let sites = r.sites()?;
+        let own = self.store.site().clone();
+        let mut out = Vec::new();
+        for s in pending {
+            let twins: Vec<&SiteRow> = sites
+                .iter()
+                .filter(|o| o.site_id != s.site_id && o.code.eq_ignore_ascii_case(&s.code))
+                .collect();
+            let clash = if let Some(ours) = twins.iter().find(|o| o.site_id == own.site_id) {
+                let mut established = false;
+                for peer in sites
+                    .iter()
+                    .filter(|p| p.no != own.no && p.trust == trust::TRUSTED)
+                {
+                    established |= r.peer_knows(peer.no)?.get(&s.no).is_some_and(|n| *n > 0);
+                }
+                CodeClash::Ours {
+                    site_id: ours.site_id.clone(),
+                    established,
+                }
+            } else if let Some(taken) = twins.iter().find(|o| o.trust != trust::PENDING) {
+                CodeClash::Taken {
+                    code: taken.code.clone(),
+                    site_id: taken.site_id.clone(),
+                }
+            } else if !twins.is_empty() {
+                CodeClash::Pending
+            } else {
+                CodeClash::None
+            };
+            out.push(Pending {
+                code: s.code.clone(),
+                site_id: s.site_id.clone(),
+                fingerprint: s
+                    .pubkey
+                    .as_deref()
+                    .map(crate::sync::keys::fingerprint)
+                    .unwrap_or_default(),
+                clash,
+            });
+        }
+        Ok(out)
     }
 
     /// How far this site's own changes are in its directory `own_dir`,
@@ -424,7 +589,16 @@ impl App {
         }
         let site = self.store.site().clone();
         let own = OwnPaths::of(&site.dataset_id, &site.site_id);
-        let restored = git.tidy(branch, &own)?;
+        // A file of this site's directory that this database did not
+        // write, deleted in the clone by an operator (the way a withheld
+        // export asks to remove a forked database's files), is removed
+        // from the branch rather than put back.
+        let tidied = git.tidy(branch, &own, |path| {
+            let name = path
+                .strip_prefix(&format!("{}/", site.dataset_id))
+                .unwrap_or(path);
+            name.ends_with(".gdb") && matches!(self.reader().written_here(name), Ok(false))
+        })?;
         let attributes = clone.join(".gitattributes");
         if !attributes.exists() {
             std::fs::write(&attributes, "*.gdb binary\n*.pub text eol=lf\n")
@@ -433,13 +607,16 @@ impl App {
         if has_remote {
             git.merge(&remote_branch)?;
         }
-        let folder = self.folder_cycle(&clone, by)?;
+        let mut folder = self.folder_cycle(&clone, by)?;
+        under_git(&mut folder, &clone, branch);
         let mut report = GitReport {
             repository: repo.to_string(),
             clone: clone.display().to_string(),
             branch: branch.to_string(),
             folder,
-            restored,
+            restored: tidied.restored,
+            restored_deleted: tidied.deleted,
+            removed: tidied.removed,
             committed: false,
             pushed: false,
             push_retries: 0,
@@ -464,10 +641,17 @@ impl App {
         report: &mut GitReport,
     ) -> Result<(), AppError> {
         let clone = git.dir.clone();
+        let dataset = self.store.site().dataset_id.clone();
+        let in_clone = |names: &[String]| -> Vec<String> {
+            names.iter().map(|n| format!("{dataset}/{n}")).collect()
+        };
+        let mut removals = report.removed.clone();
+        removals.extend(in_clone(&report.folder.superseded));
         report.committed = self.commit_own(
             git,
             report.folder.exported.as_ref(),
             report.folder.withheld.is_some(),
+            &removals,
         )?;
         let born = git.ok(&["rev-parse", "--verify", "--quiet", "HEAD"]);
         let ahead = born && (!has_remote || !git.ok(&["diff", "--quiet", remote_branch, "HEAD"]));
@@ -493,17 +677,23 @@ impl App {
             git.run(&["fetch", "--quiet", "origin"])?;
             git.merge(remote_branch)?;
             // What arrived with the merge is imported before pushing again.
-            let again = self.folder_cycle(&clone, by)?;
+            let mut again = self.folder_cycle(&clone, by)?;
+            under_git(&mut again, &clone, &report.branch);
             report.folder.imported.extend(again.imported);
             for r in again.refused {
                 if !report.folder.refused.contains(&r) {
                     report.folder.refused.push(r);
                 }
             }
-            let committed =
-                self.commit_own(git, again.exported.as_ref(), again.withheld.is_some())?;
+            let committed = self.commit_own(
+                git,
+                again.exported.as_ref(),
+                again.withheld.is_some(),
+                &in_clone(&again.superseded),
+            )?;
             if again.withheld.is_some() {
                 report.folder.withheld = again.withheld;
+                report.folder.withheld_why = again.withheld_why;
             }
             report.committed |= committed;
             if report.folder.exported.is_none() {
@@ -513,14 +703,25 @@ impl App {
     }
 
     /// Stages this site's own files (its key, the bundles it wrote, and
-    /// `.gitattributes`) and commits them if anything changed. Nothing
-    /// else in the clone is ever committed.
+    /// `.gitattributes`) and the removal of `removals` (paths in the clone:
+    /// files of this site's directory deleted on purpose), and commits
+    /// them if anything changed. Nothing else in the clone is ever
+    /// committed.
     fn commit_own(
         &self,
         git: &Git,
         exported: Option<&ExportReport>,
         withheld: bool,
+        removals: &[String],
     ) -> Result<bool, AppError> {
+        if !removals.is_empty() {
+            let mut args: Vec<&OsStr> = ["rm", "--cached", "--quiet", "--ignore-unmatch", "--"]
+                .iter()
+                .map(OsStr::new)
+                .collect();
+            args.extend(removals.iter().map(OsStr::new));
+            git.run(&args)?;
+        }
         let site = self.store.site().clone();
         let root = git.dir.join(&site.dataset_id);
         let mut paths: Vec<PathBuf> = vec![
@@ -553,7 +754,11 @@ impl App {
         }
         let msg = match exported {
             // The ranges name their origins; the author names this site.
-            Some(e) => format!("guardia: {}", describe(&e.contains)),
+            Some(e) if e.changesets > 0 => format!("guardia: {}", describe(&e.contains)),
+            Some(_) => format!("guardia: {} acknowledgements", site.code),
+            None if !removals.is_empty() => {
+                format!("guardia: {} removes files it did not write", site.code)
+            }
             None => format!("guardia: {} keys", site.code),
         };
         git.commit(&msg, &site.code)?;
@@ -679,50 +884,15 @@ impl OwnPaths {
     }
 }
 
-/// Why this site's changes were not exported: `files` in its own
-/// directory that this database did not write; `forked` when one of them
-/// is signed with this site's key.
-fn withheld(code: &str, files: &[String], forked: bool) -> String {
-    let list = files.join(", ");
-    if forked {
-        format!(
-            "site {code} is forked: another database with this site's identity (a restored backup, or a copy of the database file) wrote {list}. Nothing of this site is exported until that is settled, and syncing again does not settle it: keep one of the two databases, stop using the other and re-create it with a new site code (`guardia init --site NEW --join KEYFILE`, then trust keys again; see \"Forks\" in docs/sync.md). If this database is the one kept, remove the other's files ({list}) from the folder"
-        )
-    } else {
-        format!(
-            "{list} in this site's own directory, not written by this database, cannot be checked (its refusal says why), so nothing of site {code} is exported in case another database uses this site; if such a file is damaged or does not belong there, remove it from the folder and sync again"
-        )
-    }
-}
-
-/// How the folder report asks for a pending site to be trusted: by site id
-/// when another site uses its code too, and not at all when a trusted
-/// site already does (ticket keys would collide).
-fn untrusted(s: &SiteRow, sites: &[SiteRow]) -> String {
-    let fp = s
-        .pubkey
-        .as_deref()
-        .map(crate::sync::keys::fingerprint)
-        .unwrap_or_default();
-    let twins: Vec<&SiteRow> = sites
-        .iter()
-        .filter(|o| o.site_id != s.site_id && o.code.eq_ignore_ascii_case(&s.code))
-        .collect();
-    if let Some(taken) = twins.iter().find(|o| o.trust != trust::PENDING) {
-        format!(
-            "{} (site id {}, key fingerprint {fp}): site {} ({}) already uses the code {}, so this one cannot be trusted (ticket keys would collide); its operator must re-create it with another code (`guardia init --site OTHER --join KEYFILE`)",
-            s.code, s.site_id, taken.code, taken.site_id, s.code
-        )
-    } else if !twins.is_empty() {
-        format!(
-            "{} (site id {}, key fingerprint {fp}): another site also calls itself {}; run `guardia sync trust {}` once its operator confirms the fingerprint",
-            s.code, s.site_id, s.code, s.site_id
-        )
-    } else {
-        format!(
-            "{} (key fingerprint {fp}): run `guardia sync trust {}` once its operator confirms the fingerprint",
-            s.code, s.code
-        )
+/// A folder report of a sync through git: a withheld export says how to
+/// remove files from the branch, not from a folder.
+fn under_git(folder: &mut FolderReport, clone: &Path, branch: &str) {
+    if let Some(why) = folder.withheld_why.as_mut() {
+        why.git = Some(GitClone {
+            clone: clone.display().to_string(),
+            branch: branch.to_string(),
+        });
+        folder.withheld = Some(words::withheld(Lang::En, why));
     }
 }
 
@@ -756,8 +926,20 @@ fn folder_cursor(place: &Path) -> String {
 /// whoever prints the list); `then` says what becomes of it, if anything
 /// is worth saying.
 fn refusal(name: &str, e: AppError, then: &str) -> String {
+    // Syncing again does not settle a fork: no retry is promised for it.
+    let forked;
+    let then = match &e {
+        AppError::Sync(SyncError::Forked { code, .. }) if !then.is_empty() => {
+            forked = format!(
+                "left in the folder; refused at every sync until the operators of site {code} settle the fork"
+            );
+            forked.as_str()
+        }
+        _ => then,
+    };
     let why = match e {
         AppError::Sync(SyncError::Refused { reason, .. })
+        | AppError::Sync(SyncError::Forked { reason, .. })
         | AppError::Sync(SyncError::Exporter { reason, .. }) => reason,
         AppError::Sync(SyncError::Io { cause, .. }) => format!("cannot be read ({cause})"),
         other => other.to_string(),
@@ -777,6 +959,14 @@ fn own_range(p: &Path) -> Option<[i64; 2]> {
     let from: i64 = parts.next()?.parse().ok()?;
     let to: i64 = parts.next()?.parse().ok()?;
     (from >= 1 && to >= from).then_some([from, to])
+}
+
+/// Whether a bundle of a shared folder is named as one that carries no
+/// change of its site, only acknowledgements (`<CODE>-0-0-<id>.gdb`).
+fn acks_only_name(p: &Path) -> bool {
+    p.file_stem()
+        .and_then(|s| s.to_str())
+        .is_some_and(|s| s.split('-').skip(1).take(2).eq(["0", "0"]))
 }
 
 fn first_seq(p: &Path) -> i64 {
@@ -841,6 +1031,16 @@ fn git_failed(shown: &str, dir: Option<&Path>, out: &Output) -> AppError {
     ))
 }
 
+/// What [`Git::tidy`] did to the clone, each file named from its top.
+struct Tidied {
+    /// Put back as the branch has them.
+    restored: Vec<String>,
+    /// Those of `restored` that had been deleted.
+    deleted: Vec<String>,
+    /// Deleted files left deleted, to be removed from the branch.
+    removed: Vec<String>,
+}
+
 /// The user's `git`, run in the clone.
 struct Git {
     dir: PathBuf,
@@ -884,7 +1084,12 @@ impl Git {
     /// are restored (and returned, to be reported); a file the branch does
     /// not have, outside this site's own paths, stops the sync, named,
     /// before anything is imported.
-    fn tidy(&self, branch: &str, own: &OwnPaths) -> Result<Vec<String>, AppError> {
+    fn tidy(
+        &self,
+        branch: &str,
+        own: &OwnPaths,
+        may_remove: impl Fn(&str) -> bool,
+    ) -> Result<Tidied, AppError> {
         // Nothing stays staged from an interrupted run: staging is ours.
         self.run(&["reset", "--quiet"])?;
         let out = Command::new("git")
@@ -903,6 +1108,8 @@ impl Git {
             return Err(git_failed("status", Some(&self.dir), &out));
         }
         let mut changed: Vec<&[u8]> = Vec::new();
+        let mut deleted: Vec<&[u8]> = Vec::new();
+        let mut removed: Vec<&[u8]> = Vec::new();
         let mut stray: Vec<&[u8]> = Vec::new();
         for entry in out.stdout.split(|b| *b == 0).filter(|e| e.len() > 3) {
             let (state, path) = (&entry[..2], &entry[3..]);
@@ -910,9 +1117,20 @@ impl Git {
                 if !own.holds(path) {
                     stray.push(path);
                 }
-            } else {
-                changed.push(path);
+                continue;
             }
+            let gone = state.contains(&b'D');
+            if gone
+                && path.starts_with(&own.dir)
+                && std::str::from_utf8(path).is_ok_and(&may_remove)
+            {
+                removed.push(path);
+                continue;
+            }
+            if gone {
+                deleted.push(path);
+            }
+            changed.push(path);
         }
         let shown = |paths: &[&[u8]]| -> Vec<String> {
             paths
@@ -941,7 +1159,11 @@ impl Git {
             args.extend(changed.iter().map(|p| OsStr::from_bytes(p)));
             self.run(&args)?;
         }
-        Ok(shown(&changed))
+        Ok(Tidied {
+            restored: shown(&changed),
+            deleted: shown(&deleted),
+            removed: shown(&removed),
+        })
     }
 
     /// Files are disjoint between sites, so the merge never conflicts.

@@ -1,11 +1,14 @@
 //! The workflow engine's application side: the log facts guards need
-//! (who entered which state, approvals given), approvals, links restricted
-//! by state, and timers that move tickets on their own, recorded by the
-//! system at the moment they were due.
+//! (who entered which state, who wrote which value, approvals given),
+//! approvals, fields locked by state, links restricted by state, and timers
+//! that move tickets on their own, recorded by the system at the moment
+//! they were due.
 
-use super::{App, AppError, load, reloaded, same_key, who_can};
+use super::{App, AppError, ApprovalRefusal, load, reloaded, same_key, who_can};
 use crate::config::{Config, Operator, Workflow};
-use crate::domain::guards::{GivenApproval, GuardContext, History, Passed};
+use crate::domain::guards::{
+    self, CarriedException, GivenApproval, GuardContext, History, Passed, same_value,
+};
 use crate::domain::lifecycle;
 use crate::domain::ticket::{Ticket, ms_to_time};
 use crate::store::ops::{Op, OpDraft, entity, kind};
@@ -28,10 +31,14 @@ pub fn effective_ms(op: &Op) -> i64 {
     op.ms()
 }
 
-/// Who entered each state and the approvals of the current stay, from a
-/// ticket's own ops (oldest first).
+/// Who entered each state, who wrote each field's current value and the
+/// approvals of the current stay, from a ticket's own ops (oldest first).
 pub fn history_of(ops: &[Op]) -> History {
     let mut h = History::default();
+    // Each field's value so far: writing the value a field already holds
+    // (`6.0` over `6`) is no change, so it neither makes the writer its
+    // author nor undoes an approval.
+    let mut values: std::collections::BTreeMap<String, Value> = Default::default();
     for op in ops {
         if op.entity != entity::TICKET {
             continue;
@@ -42,22 +49,27 @@ pub fn history_of(ops: &[Op]) -> History {
             _ => None,
         };
         // Who wrote each field: at registration, or with a change since.
-        let written: Vec<&str> = if op.kind == kind::CREATE {
+        let written: Vec<(&str, &Value)> = if op.kind == kind::CREATE {
             op.value
                 .get("fields")
                 .and_then(Value::as_object)
-                .map(|f| f.keys().map(String::as_str).collect())
+                .map(|f| f.iter().map(|(k, v)| (k.as_str(), v)).collect())
                 .unwrap_or_default()
         } else if op.kind == kind::SET {
             op.field
                 .as_deref()
                 .and_then(|f| f.strip_prefix("fields."))
+                .map(|f| (f, &op.value))
                 .into_iter()
                 .collect()
         } else {
             Vec::new()
         };
-        for field in written {
+        for (field, value) in written {
+            if same_value(values.get(field), Some(value)) {
+                continue;
+            }
+            values.insert(field.to_string(), value.clone());
             h.field_set_by.insert(field.to_string(), op.actor.clone());
             for a in &mut h.approvals {
                 a.fields_changed_since.insert(field.to_string());
@@ -65,6 +77,41 @@ pub fn history_of(ops: &[Op]) -> History {
         }
         if let Some(state) = entered.and_then(Value::as_str) {
             h.entered_by.insert(state.to_string(), op.actor.clone());
+            // The cutoff exception this move was taken with goes on with
+            // the execution it was granted for (guards::CarriedException).
+            let carried = op
+                .value
+                .get("exception")
+                .and_then(|e| e.get("approval"))
+                .and_then(Value::as_str)
+                .map(|id| {
+                    let earlier = h
+                        .carried_exception
+                        .as_ref()
+                        .filter(|c| c.approval.id == id)
+                        .map(|c| c.approval.clone());
+                    let given = h.approval(id).cloned().or(earlier).unwrap_or_else(|| {
+                        let text = |k: &str| {
+                            op.value["exception"]
+                                .get(k)
+                                .and_then(Value::as_str)
+                                .unwrap_or("")
+                                .to_string()
+                        };
+                        GivenApproval {
+                            id: id.to_string(),
+                            by: text("by"),
+                            reason: text("reason"),
+                            at: ms_to_time(effective_ms(op)),
+                            fields_changed_since: Default::default(),
+                        }
+                    });
+                    CarriedException {
+                        approval: given,
+                        used_at: ms_to_time(effective_ms(op)),
+                    }
+                });
+            h.carried_exception = carried;
             // Approvals are for the stay they were given in.
             h.approvals.clear();
         }
@@ -111,9 +158,125 @@ pub(super) fn check_move(
     lifecycle::check_transition(wf, t, actor, to, supplied, &ctx).map_err(|refusal| {
         AppError::Transition {
             key: t.key.clone(),
-            refusal: Box::new(who_can(cfg, refusal)),
+            refusal: Box::new(leave_out_barred(wf, t, &history, who_can(cfg, refusal))),
         }
     })
+}
+
+/// Takes out of a refusal's "ask …" list the operators four eyes would
+/// turn away: sent to them, the operator would only meet another refusal.
+/// Who took part in the step a four-eyes move protects may not take it;
+/// who wrote what an approval covers may not give it.
+fn leave_out_barred(
+    wf: &Workflow,
+    t: &Ticket,
+    history: &History,
+    mut refusal: lifecycle::Refusal,
+) -> lifecycle::Refusal {
+    use lifecycle::Refusal as R;
+    let four_eyes_of = |to: &str| -> Vec<String> {
+        wf.transitions
+            .iter()
+            .filter(|tr| tr.to.get_ref() == to && tr.from.iter().any(|f| f.get_ref() == &t.status))
+            .filter_map(|tr| tr.four_eyes.as_ref().map(|s| s.get_ref().clone()))
+            .collect()
+    };
+    let took_part = |steps: &[String], who: &str| {
+        steps
+            .iter()
+            .any(|step| guards::took_part(wf, step, who, history).is_some())
+    };
+    match &mut refusal {
+        R::RoleNotAllowed {
+            to,
+            who_can,
+            barred,
+            ..
+        } => {
+            let steps = four_eyes_of(to);
+            let (out, kept): (Vec<String>, Vec<String>) =
+                who_can.drain(..).partition(|who| took_part(&steps, who));
+            *who_can = kept;
+            *barred = out;
+        }
+        R::FourEyes { to, who_can, .. } => {
+            let steps = four_eyes_of(to);
+            who_can.retain(|who| !took_part(&steps, who));
+        }
+        R::Threshold {
+            approval: Some(approval),
+            who_can,
+            barred,
+            ..
+        } => {
+            let mut kept = Vec::new();
+            for who in who_can.drain(..) {
+                match guards::wrote_for_approval(wf, approval, &who, history) {
+                    Some(field) => barred.push((who, field)),
+                    None => kept.push(who),
+                }
+            }
+            *who_can = kept;
+        }
+        R::ApprovalMissing {
+            approval, who_can, ..
+        }
+        | R::Cutoff {
+            exception: approval,
+            who_can,
+            ..
+        } => {
+            who_can.retain(|who| guards::wrote_for_approval(wf, approval, who, history).is_none());
+        }
+        _ => {}
+    }
+    refusal
+}
+
+/// Refuses a change of fields that the ticket's state locks
+/// (`locks = [...]` of the state in workflows.toml). `changes` are the
+/// values about to be written; those equal to the current ones change
+/// nothing and pass. Every write of fields outside a move checks here
+/// (`guardia set`, the console's field editor); moves check the state they
+/// enter in `lifecycle::check_transition`.
+pub(super) fn check_locks<'v>(
+    r: &Reader<'_>,
+    cfg: &Config,
+    t: &Ticket,
+    changes: impl IntoIterator<Item = (&'v str, &'v Value)>,
+) -> Result<(), AppError> {
+    let Some(wf) = cfg.workflow_for_type(&t.ticket_type) else {
+        return Ok(());
+    };
+    let changed: Vec<String> = changes
+        .into_iter()
+        .filter(|(n, v)| !same_value(t.fields.get(*n), Some(v)))
+        .map(|(n, _)| n.to_string())
+        .collect();
+    if !changed.iter().any(|f| guards::locks(wf, &t.status, f)) {
+        return Ok(());
+    }
+    // Only a refusal needs the log (who moved the ticket there).
+    let history = history_of(&r.entity_ops(&t.id)?);
+    guards::check_locks(wf, t, &changed, &history).map_err(|refusal| AppError::Transition {
+        key: t.key.clone(),
+        refusal: Box::new(refusal),
+    })
+}
+
+/// Whether writing `value` into `field` while moving `t` to `to` without a
+/// transition's checks (a major incident resolving its children) would
+/// change a field `to` locks: such a value is left out, and the child keeps
+/// its own.
+pub(super) fn locked_on_the_way(
+    cfg: &Config,
+    t: &Ticket,
+    to: &str,
+    field: &str,
+    value: &Value,
+) -> bool {
+    cfg.workflow_for_type(&t.ticket_type)
+        .is_some_and(|wf| guards::locked_on_the_way(wf, t, to, field, value))
 }
 
 /// Refuses an action the ticket's workflow does not allow in its state.
@@ -152,10 +315,7 @@ impl App {
         reason: &str,
     ) -> Result<GivenApproval, AppError> {
         if reason.trim().is_empty() {
-            return Err(AppError::Invalid(
-                "an approval needs a reason; add --reason \"why\" (it is recorded with your name)"
-                    .into(),
-            ));
+            return Err(AppError::ApprovalNeedsReason);
         }
         let cfg = &self.config;
         let actor_id = actor.id.get_ref().clone();
@@ -175,12 +335,11 @@ impl App {
                     .ok_or_else(|| {
                         if wf.approvals.is_empty() {
                             // "known:" with nothing after it would say nothing.
-                            return AppError::Refused {
+                            return AppError::Approval {
                                 key: key.into(),
-                                message: format!(
-                                    "its workflow '{}' has no approvals, so there is nothing to approve",
-                                    wf.id.get_ref()
-                                ),
+                                refusal: Box::new(ApprovalRefusal::NoApprovals {
+                                    workflow: wf.id.get_ref().clone(),
+                                }),
                             };
                         }
                         AppError::unknown(
@@ -190,19 +349,33 @@ impl App {
                         )
                     })?;
                 if !lifecycle::category(wf, &t.status).is_open() {
-                    return Err(AppError::Refused {
+                    return Err(AppError::Approval {
                         key: key.into(),
-                        message: format!("is '{}'; a finished ticket needs no approval", t.status),
+                        refusal: Box::new(ApprovalRefusal::Finished {
+                            status: t.status.clone(),
+                        }),
                     });
                 }
                 // An approval counts only in the state it is given in: one
                 // no move from here uses would be dropped at the next move.
                 let uses = |tr: &crate::config::Transition| {
-                    tr.approval.as_ref().is_some_and(|a| a.get_ref() == approval)
-                        || tr.cutoff.as_ref().is_some_and(|c| c.exception.get_ref() == approval)
-                        || tr.threshold.as_ref().is_some_and(|th| th.approval.get_ref() == approval)
+                    tr.approval
+                        .as_ref()
+                        .is_some_and(|a| a.get_ref() == approval)
+                        || tr
+                            .cutoff
+                            .as_ref()
+                            .is_some_and(|c| c.exception.get_ref() == approval)
+                        || tr
+                            .threshold
+                            .as_ref()
+                            .is_some_and(|th| th.approval.get_ref() == approval)
                 };
-                if !wf.transitions.iter().any(|tr| uses(tr) && tr.from.iter().any(|f| f.get_ref() == &t.status)) {
+                if !wf
+                    .transitions
+                    .iter()
+                    .any(|tr| uses(tr) && tr.from.iter().any(|f| f.get_ref() == &t.status))
+                {
                     let mut states: Vec<String> = wf
                         .transitions
                         .iter()
@@ -211,17 +384,13 @@ impl App {
                         .collect();
                     states.sort();
                     states.dedup();
-                    return Err(AppError::Refused {
+                    return Err(AppError::Approval {
                         key: key.into(),
-                        message: format!(
-                            "is '{}', and no move from there uses approval '{approval}'; an approval counts only in the state it is given in, so give it once the ticket is {}",
-                            t.status,
-                            if states.is_empty() {
-                                "in a state whose move uses it (none does in this workflow)".to_string()
-                            } else {
-                                format!("in: {}", states.join(", "))
-                            }
-                        ),
+                        refusal: Box::new(ApprovalRefusal::NotInThisState {
+                            approval: approval.into(),
+                            status: t.status.clone(),
+                            states,
+                        }),
                     });
                 }
                 let roles: Vec<String> = def.roles.iter().map(|r| r.get_ref().clone()).collect();
@@ -234,38 +403,47 @@ impl App {
                         .map(|o| o.id.get_ref().clone())
                         .collect()
                 };
+                // An approval confirms what someone else proposed: whoever
+                // wrote the figure or its justification may not approve it,
+                // nor be the one a refusal sends the operator to.
+                let history = history_of(&w.reader().entity_ops(&t.id)?);
                 if !actor.roles.iter().any(|r| roles.contains(r.get_ref())) {
-                    let holders = holders(None);
-                    return Err(AppError::Refused {
+                    let (barred, free): (Vec<String>, Vec<String>) =
+                        holders(None).into_iter().partition(|o| {
+                            guards::wrote_for_approval(wf, approval, o, &history).is_some()
+                        });
+                    return Err(AppError::Approval {
                         key: key.into(),
-                        message: format!(
-                            "approval '{approval}' is given by the roles {}; operator '{actor_id}' has none of them; ask {}",
-                            roles.join(", "),
-                            if holders.is_empty() { "an operator with one".to_string() } else { holders.join(", ") }
-                        ),
+                        refusal: Box::new(ApprovalRefusal::NotYourRole {
+                            approval: approval.into(),
+                            roles: roles.clone(),
+                            actor: actor_id.clone(),
+                            free,
+                            barred,
+                        }),
                     });
                 }
-                // An approval confirms what someone else proposed: whoever
-                // wrote the figure or its justification may not approve it.
-                let history = history_of(&w.reader().entity_ops(&t.id)?);
-                let proposed = wf
-                    .transitions
-                    .iter()
-                    .filter_map(|tr| tr.threshold.as_ref())
-                    .filter(|th| th.approval.get_ref() == approval)
-                    .flat_map(|th| {
-                        std::iter::once(th.field.get_ref()).chain(th.requires.iter().map(|f| f.get_ref()))
-                    })
-                    .find(|f| history.field_set_by.get(*f) == Some(&actor_id));
-                if let Some(field) = proposed {
-                    let others = holders(Some(&actor_id));
-                    return Err(AppError::Refused {
+                // The refusal names who else may, or, when nobody may, what
+                // unblocks it.
+                if let Some(field) = guards::wrote_for_approval(wf, approval, &actor_id, &history) {
+                    let (barred, who_can): (Vec<String>, Vec<String>) =
+                        holders(Some(&actor_id)).into_iter().partition(|o| {
+                            guards::wrote_for_approval(wf, approval, o, &history).is_some()
+                        });
+                    return Err(AppError::Transition {
                         key: key.into(),
-                        message: format!(
-                            "four eyes: '{actor_id}' wrote '{field}', so the approval '{approval}' must come from someone else with the roles {}{}",
-                            roles.join(", "),
-                            if others.is_empty() { String::new() } else { format!(" ({})", others.join(", ")) }
-                        ),
+                        refusal: Box::new(lifecycle::Refusal::ApprovalFourEyes {
+                            approval: approval.into(),
+                            actor: actor_id.clone(),
+                            field,
+                            roles: roles.clone(),
+                            who_can,
+                            barred,
+                            fields: guards::approval_fields(wf, approval)
+                                .into_iter()
+                                .filter(|f| history.field_set_by.get(f) == Some(&actor_id))
+                                .collect(),
+                        }),
                     });
                 }
                 let op = w.append(
@@ -386,10 +564,12 @@ impl App {
                 let (_, o) = load(&r, other)?;
                 check_action(cfg, &t, "link")?;
                 if !remove {
-                    check_link_target(cfg, link_kind, &o).map_err(|message| AppError::Refused {
-                        key: key.into(),
-                        message,
-                    })?;
+                    check_link_source(cfg, link_kind, &t)
+                        .and_then(|()| check_link_target(cfg, link_kind, &o))
+                        .map_err(|message| AppError::Refused {
+                            key: key.into(),
+                            message,
+                        })?;
                 }
                 let linked = r.linked(&t.id, link_kind, &o.id)?;
                 if linked != remove {
@@ -409,6 +589,23 @@ impl App {
                 )?;
                 reloaded(w, cfg, key)
             })
+    }
+}
+
+/// What may link to a problem or a known error: an incident, not another
+/// record (as `problem link` and `known apply` refuse it), else a problem
+/// would count a known error among its incidents, unlike `report`.
+fn check_link_source(cfg: &Config, link_kind: &str, t: &Ticket) -> Result<(), String> {
+    use crate::config::RecordKind;
+    let to = match link_kind {
+        "problem" => "link incidents to a problem",
+        "known_error" => "apply known errors to incidents",
+        _ => return Ok(()),
+    };
+    if cfg.record_of(&t.ticket_type) == RecordKind::Ticket {
+        Ok(())
+    } else {
+        Err(format!("is itself a problem or known error; {to}"))
     }
 }
 

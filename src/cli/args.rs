@@ -61,6 +61,8 @@ pub enum Command {
     Worklog(WorklogArgs),
     /// Attach a file (copied into the attachment store)
     Attach(AttachArgs),
+    /// A ticket's attachments: where each file is stored, and whether it is there unchanged
+    Attachments(KeyJson),
     /// Escalate: functional to a level (needs its dossier), or hierarchical to a role
     Escalate(EscalateArgs),
     /// Reject a ticket with a coded reason
@@ -89,8 +91,10 @@ pub enum Command {
     Search(SearchArgs),
     /// The operation log of a ticket: who changed what, when
     Log(KeyJson),
-    /// Verify the database: rebuild from the log and compare, integrity checks
+    /// Verify the database: rebuild from the log and compare, integrity checks, missing changes, attachment files
     Doctor(JsonFlag),
+    /// Copy the database consistently (while others work) to a new file, its attachment files beside it
+    Backup(BackupArgs),
     /// Merge the full-text index's segments so that searches stay fast (for cron; the console does it when idle)
     Compact(JsonFlag),
     /// Sync with other sites by bundle files: export, import, a shared folder, git
@@ -411,7 +415,7 @@ pub struct RejectArgs {
     /// The ticket, e.g. BOG-42
     #[arg(value_parser = ticket_key)]
     pub key: String,
-    /// A reason code of rejections.toml (built-in: critical, missing_docs, config_request, duplicate)
+    /// A reason code of rejections.toml for the ticket's type (built-in: duplicate for every type; critical, missing_docs, config_request for incidents; incomplete for support requests; out_of_scope, licensee_network for API reports)
     #[arg(long, value_name = "CODE")]
     pub reason: String,
     /// The original ticket, for duplicates
@@ -556,6 +560,10 @@ pub struct ListArgs {
     /// paused clock are left out
     #[arg(long, value_enum, default_value_t = ListSort::Newest)]
     pub sort: ListSort,
+    /// Only tickets with an open sync conflict (the console's "Sync
+    /// conflicts" view), in any state; `guardia show KEY` says how to settle it
+    #[arg(long)]
+    pub conflicts: bool,
     /// Print the tickets as a JSON array
     #[arg(long)]
     pub json: bool,
@@ -587,6 +595,16 @@ pub struct SearchArgs {
     #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub limit: u16,
     /// Print the tickets as a JSON array, each with its rank
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The new backup file (never overwritten); the attachment files go to the `attachments` folder beside it
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// Print what was copied as JSON
     #[arg(long)]
     pub json: bool,
 }
@@ -748,6 +766,10 @@ pub enum TaskCommand {
         /// Mark it not done again
         #[arg(long)]
         undo: bool,
+        /// Refuse unless task N's description starts with TEXT (case and
+        /// spacing aside): a sync may have put another site's task before it
+        #[arg(long, value_name = "TEXT")]
+        expect: Option<String>,
     },
 }
 

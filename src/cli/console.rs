@@ -185,8 +185,13 @@ pub fn run(
     let (tx, rx) = std::sync::mpsc::channel();
     // The files the configuration was read from are watched: once edited,
     // the console says to restart and saves nothing meanwhile.
-    let (requests, worker) =
-        worker::spawn_watching(app, operator, tx, cfg_dir.map(Path::to_path_buf));
+    let (requests, worker) = worker::spawn_watching(
+        app,
+        operator,
+        tx,
+        cfg_dir.map(Path::to_path_buf),
+        Some(console.keymap.clone()),
+    );
     let outcome = runtime::run(console, requests, rx, clock);
     // The terminal is back; writes asked for before quitting finish now.
     // One waiting for another process's lock can take up to a minute: say

@@ -73,11 +73,9 @@ pub fn run(a: &DashboardArgs, app: &mut App) -> Result<()> {
 /// leaves them to be filled, as `guardia report` does once. The console
 /// does not fill them (a minute at 1M tickets) and shows the indicators
 /// as missing until then. A database this process cannot write keeps
-/// them missing: the rest of the dashboard still shows.
+/// them missing, said on stderr with what to do: the rest of the
+/// dashboard still shows.
 fn fill_outcomes(app: &mut App) {
-    if app.store.read_only().is_some() {
-        return;
-    }
     let tty = std::io::stderr().is_terminal();
     let mut open_line = false;
     let mut progress = |done: i64, last: i64| {
@@ -443,11 +441,13 @@ fn text(
             headline(&mut out, lang, t.kpi_today, &k.today, width);
             headline(&mut out, lang, t.kpi_month, &k.month, width);
         }
+        // Why, and what to do, went to stderr whole (a line here is cut
+        // to the width).
         None => out.push(
             l(
                 lang,
-                "Indicadores: faltan resultados SLA de tickets terminados y esta base de datos no se pudo escribir para calcularlos",
-                "Indicators: some finished tickets lack their SLA outcome, and this database could not be written to compute them",
+                "Indicadores: omitidos; el aviso en la salida de errores dice por qué",
+                "Indicators: left out; the warning on standard error says why",
             )
             .to_string(),
         ),

@@ -179,6 +179,10 @@ fn nothing_in_the_way(db: &Path) -> Result<(), StoreError> {
     if meta.len() == 0 && meta.is_file() {
         return Err(StoreError::Empty { path: db.into() });
     }
+    // A device or a pipe (`--db /dev/null`) is no database to keep.
+    if std::fs::metadata(db).is_ok_and(|m| !m.is_file()) {
+        return Err(StoreError::NotARegularFile { path: db.into() });
+    }
     Err(StoreError::Exists { path: db.into() })
 }
 

@@ -6,11 +6,13 @@
 pub mod args;
 mod console;
 mod dashboard;
+mod files;
 mod init;
 pub mod output;
 mod records;
 mod report;
 mod say;
+pub mod say_error;
 mod sync;
 mod workflow;
 
@@ -351,24 +353,57 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 (opened, _) => opened?,
             };
+            warn_of_ignored_wal(&store);
             let mut app = App::new(config, store, clock, lang);
             // Timers fire whenever guardia runs (`tick` reports them) and
             // the SLA cache follows the configuration; `doctor` inspects
-            // the database as it is.
-            if !matches!(command, Command::Tick(_) | Command::Doctor(_)) {
+            // the database as it is, and `backup` copies it as it is.
+            if !matches!(
+                command,
+                Command::Tick(_) | Command::Doctor(_) | Command::Backup(_)
+            ) {
                 prepare_quietly(&mut app);
             }
             let recorded_before = app.store.ops_recorded();
-            dispatch(&cli, command, &mut app).map_err(|e| {
+            let result = dispatch(&cli, command, &mut app).map_err(|e| {
                 // Sync is idempotent: run again, it records nothing twice.
                 let repeatable = matches!(command, Command::Sync(_));
                 if app.store.ops_recorded() > recorded_before && !repeatable {
                     output_lost_about(e, command_key(command))
                 } else {
-                    e
+                    // A refusal in the operator's language (`say_error`).
+                    say_error::for_command_line(e, &app)
                 }
-            })
+            });
+            warn_of_log_ahead(&app);
+            result
         }
+    }
+}
+
+/// A read-only open that had to leave the `-wal` out: said on stderr
+/// before the answer, which misses the changes it holds.
+fn warn_of_ignored_wal(store: &Store) {
+    if let Some(w) = store.ignored_wal_warning() {
+        eprintln!("guardia: warning: {}", sanitize_line(&w));
+    }
+}
+
+/// After a command that recorded changes (its own, or timers that fell
+/// due): when the log is dated far ahead of this computer's clock, the
+/// changes were dated as late. Said on stderr; the change stands (see
+/// `app::clock_guard`).
+fn warn_of_log_ahead(app: &App) {
+    if app.store.ops_recorded() == 0 {
+        return;
+    }
+    if let Ok(Some(ahead)) =
+        app::clock_guard::log_ahead(&app.reader(), app.store.path(), &app.clock)
+    {
+        eprintln!(
+            "guardia: warning: the change just recorded is dated as late as the log: {}",
+            sanitize_line(&ahead)
+        );
     }
 }
 
@@ -439,6 +474,27 @@ fn doctor_verdict(
             for d in &report.differences {
                 s.push_str(&format!("  {}\n", crate::text::sanitize_line(d)));
             }
+        }
+        for (title, lines) in [
+            ("change(s) missing from the operation log", &report.log_gaps),
+            ("attachment file(s) missing or changed", &report.attachments),
+        ] {
+            if lines.is_empty() {
+                continue;
+            }
+            s.push_str(&format!("{} {title}:\n", lines.len()));
+            for line in lines {
+                s.push_str(&format!("  {}\n", sanitize_line(line)));
+            }
+        }
+        if report.unreadable.is_none() && report.log_gaps.is_empty() {
+            s.push_str("the operation log holds every change it should\n");
+        }
+        if report.unreadable.is_none() && report.attachments.is_empty() {
+            s.push_str("every attachment file of this site is stored unchanged\n");
+        }
+        for line in report.clock.iter().chain(report.unread_wal.iter()) {
+            s.push_str(&format!("{}\n", sanitize_line(line)));
         }
         match &orphans {
             Some(Ok(found)) => s.push_str(&orphan_report(found)),
@@ -591,6 +647,7 @@ pub(super) fn write_config_copies(dir: &Path) -> Result<usize> {
 fn console_overview(cli: &Cli, config: Config, clock: Clock, lang: Lang) -> Result<ExitCode> {
     let (db, example) = console::console_db(cli, &config, clock, lang)?;
     let store = Store::open(&db)?;
+    warn_of_ignored_wal(&store);
     let mut app = App::new(config, store, clock, lang);
     prepare_quietly(&mut app);
     let open = crate::domain::lifecycle::open_states(&app.config.workflows);
@@ -730,20 +787,33 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
         }
         Command::Set(a) => {
             let who = actor(app)?;
+            // Values equal to the ones held record nothing: say so.
+            let ops_before = app.log(&a.key).map(|ops| ops.len()).ok();
             let t = app.set(
                 &who,
                 &a.key,
                 &assignments(&a.assignments)?,
                 a.justification.as_deref(),
             )?;
-            ticket_result(&t, a.json, &say::updated(lang, &t.key, &t.priority))?;
+            let unchanged =
+                ops_before.is_some_and(|n| app.log(&t.key).is_ok_and(|ops| ops.len() == n));
+            let msg = if unchanged {
+                say::unchanged(lang, &t.key)
+            } else {
+                say::updated(lang, &t.key, &t.priority)
+            };
+            ticket_result(&app.config, &t, a.json, &msg)?;
         }
         Command::Assign(a) => {
             let who = actor(app)?;
             let user = (a.user != "none").then_some(a.user.as_str());
-            let t = app.assign(&who, &a.key, user)?;
-            let msg = say::assigned(lang, &t.key, t.assignee.as_deref(), &t.status);
-            ticket_result(&t, a.json, &msg)?;
+            let done = app.assign_noting(&who, &a.key, user)?;
+            let t = &done.ticket;
+            let mut msg = say::assigned(lang, &t.key, t.assignee.as_deref(), &t.status);
+            if let Some(stayed) = &done.stayed {
+                msg = format!("{msg}\n{}", assign_stayed(&app.config, lang, t, stayed));
+            }
+            ticket_result(&app.config, t, a.json, &msg)?;
         }
         Command::Move(a) => {
             let who = actor(app)?;
@@ -755,6 +825,7 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 &assignments(&a.fields)?,
             )?;
             ticket_result(
+                &app.config,
                 &t,
                 a.json,
                 &say::moved(
@@ -985,7 +1056,11 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 query: a.query.clone(),
                 after_no: None,
                 ascending: a.sort != ListSort::Newest,
-                by_sla: a.sort == ListSort::Sla,
+                // The conflicts are listed in arrival order whatever the
+                // sort: a closed ticket has no clock, and its conflict must
+                // still be seen.
+                by_sla: a.sort == ListSort::Sla && !a.conflicts,
+                conflicts: a.conflicts,
                 limit: usize::from(a.limit),
                 // `--open` is the console's Open view: problems and known
                 // errors are records, not the queue's work; but one assigned
@@ -1005,8 +1080,17 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     sanitize_line(&note)
                 );
             }
+            let conflicted = in_conflict(app, &tickets)?;
+            let tickets: Vec<_> = tickets
+                .into_iter()
+                .map(|t| app::conflicts::without_past_rejection(&app.config, t))
+                .collect();
             if a.json {
-                print_json(&output::listed(&tickets, &app.list_clocks(&tickets)?))?;
+                print_json(&output::listed(
+                    &tickets,
+                    &app.list_clocks(&tickets)?,
+                    &conflicted,
+                ))?;
             } else if tickets.is_empty() {
                 print(if lang == Lang::Es {
                     "no hay tickets que coincidan"
@@ -1014,19 +1098,36 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                     "no matching tickets"
                 })?;
             } else {
-                print(&output::ticket_table(&tickets, now, lang))?;
+                print(&output::ticket_table_marked(
+                    &tickets,
+                    &conflicted,
+                    now,
+                    lang,
+                ))?;
             }
         }
         Command::Show(a) => {
-            let d = app.detail(&a.key)?;
+            let mut d = app.detail(&a.key)?;
+            let conflicts = app::conflicts::of_ticket(&app.reader(), &d.ticket)?;
+            d.ticket = app::conflicts::without_past_rejection(&app.config, d.ticket);
             if a.json {
-                print_json(&d)?;
+                print_json(&output::Shown {
+                    detail: &d,
+                    conflicts: &conflicts,
+                })?;
             } else {
-                print(&output::detail(&d, &app.config, lang, now))?;
+                print(&output::detail(&d, &conflicts, &app.config, lang, now))?;
             }
         }
         Command::Search(a) => {
-            let hits = app.search(&a.text, usize::from(a.limit))?;
+            let hits: Vec<_> = app
+                .search(&a.text, usize::from(a.limit))?
+                .into_iter()
+                .map(|mut h| {
+                    h.ticket = app::conflicts::without_past_rejection(&app.config, h.ticket);
+                    h
+                })
+                .collect();
             if a.json {
                 let arr: Vec<serde_json::Value> = hits
                     .iter()
@@ -1045,7 +1146,13 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 })?;
             } else {
                 let tickets: Vec<_> = hits.into_iter().map(|h| h.ticket).collect();
-                print(&output::ticket_table(&tickets, now, lang))?;
+                let conflicted = in_conflict(app, &tickets)?;
+                print(&output::ticket_table_marked(
+                    &tickets,
+                    &conflicted,
+                    now,
+                    lang,
+                ))?;
             }
         }
         Command::Log(a) => {
@@ -1068,12 +1175,18 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
             return sync::run(c, app, &by);
         }
         Command::Doctor(a) => {
-            let report = match app.store.doctor() {
+            let mut report = match app.store.doctor() {
                 Err(crate::store::StoreError::Damaged { detail, .. }) => {
                     crate::store::doctor::Report::unreadable(app.store.path(), &detail)
                 }
                 other => other?,
             };
+            // The log's dates against this computer's clock, which only
+            // the application knows how to read.
+            if report.unreadable.is_none() {
+                report.clock =
+                    app::clock_guard::log_ahead(&app.reader(), app.store.path(), &app.clock)?;
+            }
             // A file that cannot be replayed is not read any further.
             let orphans = report
                 .unreadable
@@ -1081,6 +1194,8 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
                 .then(|| app.orphans().map_err(|e| e.to_string()));
             return doctor_verdict(&report, orphans, app.store.path(), a.json);
         }
+        Command::Backup(a) => files::backup(a, app)?,
+        Command::Attachments(a) => files::attachments(a, app)?,
         Command::Compact(a) => {
             let started = std::time::Instant::now();
             let before = app.store.text_index_shape()?.segments;
@@ -1131,8 +1246,65 @@ fn dispatch(cli: &Cli, command: &Command, app: &mut App) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn ticket_result(t: &crate::domain::ticket::Ticket, json: bool, msg: &str) -> Result<()> {
-    if json { print_json(t) } else { print(msg) }
+/// The ids of the tickets with an open sync conflict (a look-up of the
+/// conflict table's key per ticket, none when it is empty).
+fn in_conflict(
+    app: &App,
+    tickets: &[crate::domain::ticket::Ticket],
+) -> Result<std::collections::HashSet<String>> {
+    let ids: Vec<&str> = tickets.iter().map(|t| t.id.as_str()).collect();
+    Ok(app.reader().conflicted(&ids)?)
+}
+
+/// Why an assigned ticket stayed in its initial state, and who takes it on.
+fn assign_stayed(
+    cfg: &Config,
+    lang: Lang,
+    t: &crate::domain::ticket::Ticket,
+    stayed: &app::Stayed,
+) -> String {
+    use crate::domain::lifecycle::Refusal;
+    match stayed.refusal.as_ref() {
+        Refusal::RoleNotAllowed {
+            allowed_roles,
+            who_can,
+            ..
+        } => {
+            let roles: Vec<String> = allowed_roles
+                .iter()
+                .map(|r| {
+                    cfg.role(r)
+                        .map_or_else(|| r.clone(), |role| role.name.get(lang).to_string())
+                })
+                .collect();
+            let mut who = roles.join(", ");
+            if !who_can.is_empty() {
+                who.push_str(&format!(" ({})", who_can.join(", ")));
+            }
+            let name = crate::tui::i18n::state_label(cfg, lang, &t.ticket_type, &t.status);
+            say::assign_left_to(lang, &t.key, &t.status, &name, &stayed.target, &who)
+        }
+        other => say::assign_left_because(
+            lang,
+            &t.key,
+            &t.status,
+            &stayed.target,
+            &other.to_string().replace(" KEY ", &format!(" {} ", t.key)),
+        ),
+    }
+}
+
+fn ticket_result(
+    cfg: &Config,
+    t: &crate::domain::ticket::Ticket,
+    json: bool,
+    msg: &str,
+) -> Result<()> {
+    if json {
+        print_json(&app::conflicts::without_past_rejection(cfg, t.clone()))
+    } else {
+        print(msg)
+    }
 }
 
 fn runbook(

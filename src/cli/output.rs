@@ -2,12 +2,14 @@
 //! views. Every piece of ticket text passes through `text::sanitize_*` here,
 //! so nothing a reporter typed can drive the operator's terminal.
 
+use crate::app::conflicts::OpenConflict;
 use crate::config::{Config, Lang};
 use crate::domain::duration::format_minutes;
 use crate::domain::ticket::{Ticket, TicketDetail};
 use crate::store::ops::Op;
 use crate::text::{display_width, pad_to_width, sanitize_block, sanitize_line, truncate_to_width};
 use chrono::{DateTime, Utc};
+use std::collections::HashSet;
 use std::fmt::Write;
 
 /// Width for tables: `COLUMNS` when set, else the terminal's own width when
@@ -126,12 +128,31 @@ fn label_es_en(lang: Lang, es: &'static str, en: &'static str) -> &'static str {
     if lang == Lang::Es { es } else { en }
 }
 
+/// What follows the key of a ticket with an open sync conflict in a table
+/// (the console marks its queue's rows with the same sign).
+pub const CONFLICT_MARK: &str = " ⚠";
+
 pub fn ticket_rows(tickets: &[Ticket], now: DateTime<Utc>) -> Vec<Vec<String>> {
+    ticket_rows_marked(tickets, &HashSet::new(), now)
+}
+
+/// [`ticket_rows`], the key of each ticket whose id is in `conflicted`
+/// followed by [`CONFLICT_MARK`].
+pub fn ticket_rows_marked(
+    tickets: &[Ticket],
+    conflicted: &HashSet<String>,
+    now: DateTime<Utc>,
+) -> Vec<Vec<String>> {
     tickets
         .iter()
         .map(|t| {
+            let mark = if conflicted.contains(&t.id) {
+                CONFLICT_MARK
+            } else {
+                ""
+            };
             vec![
-                sanitize_line(&t.key),
+                format!("{}{mark}", sanitize_line(&t.key)),
                 sanitize_line(&t.priority),
                 sanitize_line(&t.status),
                 t.level.to_string(),
@@ -145,6 +166,16 @@ pub fn ticket_rows(tickets: &[Ticket], now: DateTime<Utc>) -> Vec<Vec<String>> {
 }
 
 pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>, lang: Lang) -> String {
+    ticket_table_marked(tickets, &HashSet::new(), now, lang)
+}
+
+/// [`ticket_table`], marking the tickets (by id) with an open sync conflict.
+pub fn ticket_table_marked(
+    tickets: &[Ticket],
+    conflicted: &HashSet<String>,
+    now: DateTime<Utc>,
+    lang: Lang,
+) -> String {
     let header = match lang {
         Lang::Es => [
             "CLAVE", "PRIO", "ESTADO", "NIV", "EDAD", "SERVICIO", "ASIGNADO", "TÍTULO",
@@ -157,7 +188,7 @@ pub fn ticket_table(tickets: &[Ticket], now: DateTime<Utc>, lang: Lang) -> Strin
     // age, the level and the priority: key, status and title stay.
     table_fitting(
         &header,
-        &ticket_rows(tickets, now),
+        &ticket_rows_marked(tickets, conflicted, now),
         terminal_width(),
         &[5, 6, 4, 3, 1],
     )
@@ -184,8 +215,125 @@ fn raised_by(cfg: &Config, t: &crate::domain::ticket::Ticket, lang: Lang) -> Str
     )
 }
 
+/// `show --json`: the ticket detail with its open sync conflicts.
+#[derive(serde::Serialize)]
+pub struct Shown<'a> {
+    #[serde(flatten)]
+    pub detail: &'a TicketDetail,
+    pub conflicts: &'a [OpenConflict],
+}
+
+/// The ticket's open sync conflicts, each with its competing values (the
+/// one shown first), who chose each and when, and how to settle it.
+fn conflict_lines(o: &mut String, conflicts: &[OpenConflict], status: &str, lang: Lang) {
+    if conflicts.is_empty() {
+        return;
+    }
+    let l = |es, en| label_es_en(lang, es, en);
+    let _ = writeln!(
+        o,
+        "\n{}",
+        l("Conflictos de sincronización", "Sync conflicts")
+    );
+    for k in conflicts {
+        let heads: Vec<String> = k
+            .heads
+            .iter()
+            .map(|h| {
+                let value = match (h.value.as_str(), k.field.as_str()) {
+                    ("", "assignee") => l("sin asignar", "unassigned").to_string(),
+                    ("", _) => "-".to_string(),
+                    (v, _) => sanitize_line(v),
+                };
+                let when =
+                    h.at.map(|at| format!(" {}", at.format("%Y-%m-%d %H:%M UTC")))
+                        .unwrap_or_default();
+                let shown = if h.shown {
+                    format!("{}, ", l("mostrado", "shown"))
+                } else {
+                    String::new()
+                };
+                format!(
+                    "{value} ({shown}{} {}{when})",
+                    l("por", "by"),
+                    sanitize_line(&h.by)
+                )
+            })
+            .collect();
+        let label = match k.field.as_str() {
+            "status" => l("Estado", "Status"),
+            "assignee" => l("Asignado", "Assignee"),
+            "priority" => l("Prioridad", "Priority"),
+            "level" => l("Nivel", "Level"),
+            other => other,
+        };
+        let placeholder = match k.field.as_str() {
+            "status" => l("ESTADO", "STATE"),
+            "assignee" => l("OPERADOR", "OPERATOR"),
+            "priority" => l("PRIORIDAD", "PRIORITY"),
+            "level" => l("NIVEL", "LEVEL"),
+            _ => l("VALOR", "VALUE"),
+        };
+        let command = match lang {
+            Lang::Es => k
+                .settle
+                .replace("STATE", placeholder)
+                .replace("OPERATOR", placeholder)
+                .replace("PRIORITY", placeholder)
+                .replace("LEVEL", placeholder)
+                .replace("VALUE", placeholder)
+                .replace("TEXT", "TEXTO"),
+            Lang::En => k.settle.clone(),
+        };
+        if k.kind == crate::store::merge::INVALID_TRANSITION {
+            let to: Vec<String> = heads.iter().map(|h| format!("→ {h}")).collect();
+            let _ = writeln!(
+                o,
+                "  {}: {}",
+                l(
+                    "Cambio de estado inválido recibido de otra sede, no aplicado",
+                    "Invalid state change received from another site, not applied"
+                ),
+                to.join(" | ")
+            );
+            let _ = writeln!(
+                o,
+                "    {} `{}` ({} `{}`)",
+                l(
+                    "avise al administrador (el cambio está dañado o es falso); lo resuelve cualquier movimiento desde el estado mostrado:",
+                    "tell the administrator (the change is damaged or forged); any move from the state shown settles it:"
+                ),
+                sanitize_line(&command),
+                l("o confirmarlo:", "or confirm it:"),
+                sanitize_line(&k.settle.replace("STATE", status))
+            );
+            continue;
+        }
+        let _ = writeln!(o, "  {}: {}", sanitize_line(label), heads.join(" | "));
+        let _ = writeln!(
+            o,
+            "    {} `{}` {}",
+            l(
+                "acuerden el valor y resuélvalo con un cambio normal:",
+                "agree on the value and settle it with a normal change:"
+            ),
+            sanitize_line(&command),
+            l(
+                "(cualquiera de los valores de arriba, el mostrado incluido, u otro que pueda poner)",
+                "(any of the values above, the one shown included, or another you may set)"
+            )
+        );
+    }
+}
+
 /// The full detail view of `show`.
-pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) -> String {
+pub fn detail(
+    d: &TicketDetail,
+    conflicts: &[OpenConflict],
+    cfg: &Config,
+    lang: Lang,
+    now: DateTime<Utc>,
+) -> String {
     let t = &d.ticket;
     let mut o = String::new();
     let l = |es, en| label_es_en(lang, es, en);
@@ -274,6 +422,7 @@ pub fn detail(d: &TicketDetail, cfg: &Config, lang: Lang, now: DateTime<Utc>) ->
     for (k, v) in &rows {
         let _ = writeln!(o, "  {}  {}", pad_to_width(k, key_w), sanitize_line(v));
     }
+    conflict_lines(&mut o, conflicts, &t.status, lang);
     if !t.fields.is_empty() {
         let _ = writeln!(o, "\n{}", l("Campos", "Fields"));
         for (name, v) in &t.fields {
@@ -512,12 +661,16 @@ pub struct Listed<'a> {
     #[serde(flatten)]
     ticket: &'a Ticket,
     sla: Option<&'a crate::app::list_clock::ListedClock>,
+    /// It has an open sync conflict (`show` tells how to settle it).
+    in_conflict: bool,
 }
 
-/// `list --json`'s elements: each ticket with its clock (`App::list_clocks`).
+/// `list --json`'s elements: each ticket with its clock (`App::list_clocks`)
+/// and whether it has an open sync conflict (its id in `conflicted`).
 pub fn listed<'a>(
     tickets: &'a [Ticket],
     clocks: &'a [Option<crate::app::list_clock::ListedClock>],
+    conflicted: &HashSet<String>,
 ) -> Vec<Listed<'a>> {
     tickets
         .iter()
@@ -525,6 +678,7 @@ pub fn listed<'a>(
         .map(|(ticket, sla)| Listed {
             ticket,
             sla: sla.as_ref(),
+            in_conflict: conflicted.contains(&ticket.id),
         })
         .collect()
 }

@@ -367,9 +367,14 @@ pub fn problem(c: &ProblemCommand, app: &mut App, actor: Actor<'_>) -> Result<()
             let n = app.task_add(&who, problem, description, assignee.as_deref())?;
             print(&format!("{problem}: {} {n}", l(lang, "tarea", "task")))?;
         }
-        ProblemCommand::Task(TaskCommand::Done { problem, n, undo }) => {
+        ProblemCommand::Task(TaskCommand::Done {
+            problem,
+            n,
+            undo,
+            expect,
+        }) => {
             let who = actor(app)?;
-            let t = app.task_done(&who, problem, *n, !undo)?;
+            let t = app.task_done(&who, problem, *n, !undo, expect.as_deref())?;
             print(&format!(
                 "{problem}: {} {n} {}: {}",
                 l(lang, "tarea", "task"),
@@ -535,20 +540,25 @@ pub fn known(c: &KnownCommand, app: &mut App, actor: Actor<'_>) -> Result<()> {
         KnownCommand::List { list, query } => match query {
             None => record_list(app, RecordKind::KnownError, list, now)?,
             Some(q) => {
-                let mut hits: Vec<Suggestion> = app
-                    .suggest_text(q, list.service.as_deref(), None, 500)?
-                    .into_iter()
-                    .filter(|s| s.record == "known_error")
-                    .filter(|s| list.service.as_deref().is_none_or(|x| x == s.service))
-                    .collect();
-                hits.truncate(usize::from(list.limit));
+                let hits: Vec<Suggestion> = app.known_matching(
+                    q,
+                    list.service.as_deref(),
+                    list.all,
+                    usize::from(list.limit),
+                )?;
                 if list.json {
                     print_json(&hits)?;
-                } else if hits.is_empty() {
+                } else if hits.is_empty() && list.all {
                     print(l(
                         lang,
                         "ningún error conocido coincide",
                         "no known error matches",
+                    ))?;
+                } else if hits.is_empty() {
+                    print(l(
+                        lang,
+                        "ningún error conocido en curso coincide (los cerrados y cancelados, con --all)",
+                        "no known error still being worked matches (closed and cancelled ones: --all)",
                     ))?;
                 } else {
                     print(&suggestion_lines(&hits, lang))?;

@@ -45,11 +45,52 @@ pub fn updated(lang: Lang, key: &str, priority: &str) -> String {
     }
 }
 
+/// A `set` whose values were the ones the ticket already had: nothing was
+/// recorded, and saying "updated" would pretend otherwise.
+pub fn unchanged(lang: Lang, key: &str) -> String {
+    match lang {
+        Lang::En => format!("{key}: nothing changed (it already had those values)"),
+        Lang::Es => format!("{key}: nada cambió (ya tenía esos valores)"),
+    }
+}
+
 pub fn assigned(lang: Lang, key: &str, assignee: Option<&str>, status: &str) -> String {
     let who = assignee.unwrap_or(pick(lang, "nobody", "nadie"));
     match lang {
         Lang::En => format!("{key} assigned to {who} ({status})"),
         Lang::Es => format!("{key} asignado a {who} ({status})"),
+    }
+}
+
+/// After `assigned`: the ticket stayed in `state` (named `name` by its
+/// workflow) because the move to `target` is for `who` (roles, and the
+/// operators holding them), not for the assigner.
+pub fn assign_left_to(
+    lang: Lang,
+    key: &str,
+    state: &str,
+    name: &str,
+    target: &str,
+    who: &str,
+) -> String {
+    match lang {
+        Lang::En => format!(
+            "note: {key} stays in '{state}' ({name}): in its procedure, moving it to '{target}' is for {who}; they take that step with `guardia move {key} {target}`"
+        ),
+        Lang::Es => format!(
+            "nota: {key} sigue en '{state}' ({name}): en su procedimiento, pasarlo a '{target}' corresponde a {who}; ese paso se da con `guardia move {key} {target}`"
+        ),
+    }
+}
+
+/// After `assigned`: the ticket stayed in `state` because the move to
+/// `target` was refused for another reason (`why`, as the workflow says it).
+pub fn assign_left_because(lang: Lang, key: &str, state: &str, target: &str, why: &str) -> String {
+    match lang {
+        Lang::En => {
+            format!("note: {key} stays in '{state}': it could not move to '{target}': {why}")
+        }
+        Lang::Es => format!("nota: {key} sigue en '{state}': no pudo pasar a '{target}': {why}"),
     }
 }
 

@@ -4,10 +4,13 @@
 use super::{print, print_json};
 use crate::app::App;
 use crate::app::sync::{
-    Destination, ImportOutcome, ImportReport, ProgressFn, SyncPhase, SyncProgress, Target,
+    ClockAhead, Destination, ExportReport, ImportOutcome, ImportReport, ProgressFn, SyncPhase,
+    SyncProgress, SyncStatus, Target,
 };
-use crate::app::transport::FolderReport;
+use crate::app::transport::{FolderReport, GitReport};
 use crate::cli::args::SyncCommand;
+use crate::config::Lang;
+use crate::sync::words::{self, count};
 // Every value printed here sits on one line of a report: a newline in a
 // path or a code must not start a forged line of its own.
 use crate::text::sanitize_line as clean;
@@ -106,6 +109,7 @@ fn run_command(
     by: &str,
     open_line: &AtomicBool,
 ) -> Result<ExitCode> {
+    let lang = app.lang;
     match cmd {
         SyncCommand::Export {
             out,
@@ -125,21 +129,7 @@ fn run_command(
             if *json {
                 print_json(&report)?;
             } else {
-                let what = if report.changesets == 0 {
-                    "no new changes (the bundle carries this site's acknowledgements)".to_string()
-                } else {
-                    format!(
-                        "{} changes in {} changesets ({})",
-                        report.ops,
-                        report.changesets,
-                        ranges(&report.contains)
-                    )
-                };
-                print(&format!(
-                    "exported {what} to {} ({} bytes)\n",
-                    clean(&report.file),
-                    report.bytes
-                ))?;
+                print(&export_line(lang, &report))?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -160,7 +150,7 @@ fn run_command(
             } else {
                 let mut s = String::new();
                 for r in &reports {
-                    s.push_str(&import_line(r));
+                    s.push_str(&import_line(lang, r));
                 }
                 if s.is_empty() { Ok(()) } else { print(&s) }
             };
@@ -183,9 +173,9 @@ fn run_command(
             let printed = if *json {
                 print_json(&report)
             } else {
-                print(&folder_text(&report))
+                print(&folder_text(lang, &report))
             };
-            folder_failures(&report);
+            folder_failures(lang, &report);
             printed?;
             Ok(if report.refused.is_empty() && report.withheld.is_none() {
                 ExitCode::SUCCESS
@@ -201,38 +191,9 @@ fn run_command(
             let printed = if *json {
                 print_json(&report)
             } else {
-                let mut s = String::new();
-                for r in &report.restored {
-                    s.push_str(&format!(
-                        "restored {} as branch {} has it (it was changed in the clone)\n",
-                        clean(r),
-                        clean(&report.branch)
-                    ));
-                }
-                s.push_str(&folder_text(&report.folder));
-                s.push_str(&format!(
-                    "git: {} on branch {}: {}{}\n",
-                    clean(&report.repository),
-                    clean(&report.branch),
-                    if report.pushed {
-                        "pushed"
-                    } else if report.error.is_some() {
-                        "not pushed"
-                    } else {
-                        "nothing to push"
-                    },
-                    if report.push_retries > 0 && report.pushed {
-                        format!(
-                            " (after {} rejected push(es), pulled and pushed again)",
-                            report.push_retries
-                        )
-                    } else {
-                        String::new()
-                    }
-                ));
-                print(&s)
+                print(&git_text(lang, &report))
             };
-            folder_failures(&report.folder);
+            folder_failures(lang, &report.folder);
             // The failure goes to stderr even when stdout fails, with what
             // was done before it: the imports stay, and this site's
             // changes wait, committed, in the clone.
@@ -277,106 +238,38 @@ fn run_command(
             let st = app.sync_status()?;
             if *json {
                 print_json(&st)?;
-                return Ok(ExitCode::SUCCESS);
+            } else {
+                print(&status_text(lang, &st))?;
             }
-            let mut s = format!(
-                "site {} (dataset {}), {} changes made here\n",
-                st.site, st.dataset, st.last_seq
-            );
-            for site in &st.sites {
-                let held: Vec<String> = site.held.iter().map(|[a, b]| format!("{a}-{b}")).collect();
-                // Two sites with one code are told apart by their site ids,
-                // which commands then take instead of the code.
-                let shared = st
-                    .sites
-                    .iter()
-                    .filter(|o| o.code.eq_ignore_ascii_case(&site.code))
-                    .count()
-                    > 1;
-                s.push_str(&format!(
-                    "  {:<8} {:<8} key {:<19}  holds {}",
-                    clean(&site.code),
-                    if site.this_site {
-                        "this"
-                    } else {
-                        site.trust.as_str()
-                    },
-                    site.fingerprint.as_deref().unwrap_or("(none yet)"),
-                    if held.is_empty() {
-                        "nothing".into()
-                    } else {
-                        held.join(",")
-                    }
-                ));
-                if let Some(n) = site.has_ours {
-                    s.push_str(&format!("; has ours up to {n}"));
-                }
-                if !site.gaps.is_empty() {
-                    let g: Vec<String> =
-                        site.gaps.iter().map(|[a, b]| format!("{a}-{b}")).collect();
-                    s.push_str(&format!("; MISSING {}", g.join(",")));
-                }
-                if site.clock_ahead_min > 0 {
-                    s.push_str(&format!("; clock {} min ahead", site.clock_ahead_min));
-                }
-                if shared {
-                    s.push_str(&format!("; site id {}", clean(&site.site_id)));
-                }
-                s.push('\n');
-            }
-            s.push_str(&format!("conflicts: {}\n", st.conflicts));
-            for c in &st.conflict_list {
-                let heads: Vec<String> = c
-                    .heads
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|h| {
-                        format!(
-                            "{} by {}",
-                            h["value"].as_str().unwrap_or_default(),
-                            h["by"].as_str().unwrap_or_default()
-                        )
-                    })
-                    .collect();
-                s.push_str(&clean(&format!(
-                    "  {} {} ({}): {}",
-                    c.key,
-                    c.field,
-                    c.kind,
-                    heads.join(" | ")
-                )));
-                s.push('\n');
-            }
-            if st.waiting_ops > 0 {
-                s.push_str(&format!(
-                    "{} change(s) wait for a ticket that has not arrived yet\n",
-                    st.waiting_ops
-                ));
-            }
-            print(&s)?;
             Ok(ExitCode::SUCCESS)
         }
         SyncCommand::Revoke { site } => {
             let site = app.revoke(site)?;
-            print(&format!(
-                "revoked site {} ({}): its bundles and changesets are refused from now on; what was imported from it stays\n",
-                clean(&site.code),
-                clean(&site.site_id)
-            ))?;
+            let (code, id) = (clean(&site.code), clean(&site.site_id));
+            print(&match lang {
+                Lang::En => format!(
+                    "revoked site {code} ({id}): its bundles and changesets are refused from now on; what was imported from it stays\n"
+                ),
+                Lang::Es => format!(
+                    "revocada la sede {code} ({id}): desde ahora se rechazan sus archivos y sus conjuntos de cambios; lo que se importó de ella se conserva\n"
+                ),
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         SyncCommand::Trust { what } => {
             let site = app.trust(what)?;
-            print(&format!(
-                "trusted site {} ({}), key fingerprint {}\n",
-                clean(&site.code),
-                clean(&site.site_id),
-                site.pubkey
-                    .as_deref()
-                    .map(crate::sync::keys::fingerprint)
-                    .unwrap_or_default()
-            ))?;
+            let (code, id) = (clean(&site.code), clean(&site.site_id));
+            let fp = site
+                .pubkey
+                .as_deref()
+                .map(crate::sync::keys::fingerprint)
+                .unwrap_or_default();
+            print(&match lang {
+                Lang::En => format!("trusted site {code} ({id}), key fingerprint {fp}\n"),
+                Lang::Es => {
+                    format!("confianza dada a la sede {code} ({id}), huella de la clave {fp}\n")
+                }
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         SyncCommand::Key { out } => {
@@ -386,12 +279,19 @@ fn run_command(
                 Some(path) => {
                     std::fs::write(path, &text)
                         .map_err(|e| crate::sync::format::write_failed(path, e))?;
-                    print(&format!(
-                        "wrote the key of site {} to {} (fingerprint {})\n",
+                    let (code, file, fp) = (
                         clean(&key.code),
                         clean(&path.display().to_string()),
-                        crate::sync::keys::fingerprint(&key.key)
-                    ))?;
+                        crate::sync::keys::fingerprint(&key.key),
+                    );
+                    print(&match lang {
+                        Lang::En => {
+                            format!("wrote the key of site {code} to {file} (fingerprint {fp})\n")
+                        }
+                        Lang::Es => {
+                            format!("escrita la clave de la sede {code} en {file} (huella {fp})\n")
+                        }
+                    })?;
                 }
                 None => print(&text)?,
             }
@@ -411,74 +311,487 @@ fn ranges(contains: &std::collections::BTreeMap<String, Vec<[i64; 2]>>) -> Strin
         .join("; ")
 }
 
-fn import_line(r: &ImportReport) -> String {
+/// `1 change` / `2 changes` in the operator's language (`es` words given).
+fn n_of(lang: Lang, n: impl Into<i64>, en: (&str, &str), es: (&str, &str)) -> String {
+    match lang {
+        Lang::En => count(n, en.0, en.1),
+        Lang::Es => count(n, es.0, es.1),
+    }
+}
+
+fn changes(lang: Lang, n: u64) -> String {
+    n_of(lang, n as i64, ("change", "changes"), ("cambio", "cambios"))
+}
+
+fn changesets(lang: Lang, n: u64) -> String {
+    n_of(
+        lang,
+        n as i64,
+        ("changeset", "changesets"),
+        ("conjunto de cambios", "conjuntos de cambios"),
+    )
+}
+
+fn export_line(lang: Lang, r: &ExportReport) -> String {
+    let (file, bytes) = (clean(&r.file), r.bytes);
+    if r.changesets == 0 {
+        return match lang {
+            Lang::En => format!(
+                "exported no new changes (the bundle carries this site's acknowledgements) to {file} ({bytes} bytes)\n"
+            ),
+            Lang::Es => format!(
+                "exportado sin cambios nuevos (el archivo lleva los acuses de recibo de esta sede) a {file} ({bytes} bytes)\n"
+            ),
+        };
+    }
+    let (ops, sets, what) = (
+        changes(lang, r.ops),
+        changesets(lang, r.changesets),
+        ranges(&r.contains),
+    );
+    match lang {
+        Lang::En => format!("exported {ops} in {sets} ({what}) to {file} ({bytes} bytes)\n"),
+        Lang::Es => format!(
+            "{} {ops} en {sets} ({what}) a {file} ({bytes} bytes)\n",
+            if r.ops == 1 {
+                "exportado"
+            } else {
+                "exportados"
+            }
+        ),
+    }
+}
+
+/// `imported 2 new changes in 1 changeset (5 already here), 1 ticket
+/// updated`.
+fn imported_text(
+    lang: Lang,
+    changesets_new: u64,
+    already_held: u64,
+    new_ops: u64,
+    created: usize,
+    updated: usize,
+) -> String {
+    let sets = changesets(lang, changesets_new);
+    let (created, updated) = (created as i64, updated as i64);
+    match lang {
+        Lang::En => {
+            let ops = count(new_ops as i64, "new change", "new changes");
+            let held = if already_held > 0 {
+                format!(" ({already_held} already here)")
+            } else {
+                String::new()
+            };
+            let tickets = match (created, updated) {
+                (0, 0) => "no ticket changed yet".to_string(),
+                (c, 0) => format!("{} created", count(c, "ticket", "tickets")),
+                (0, u) => format!("{} updated", count(u, "ticket", "tickets")),
+                (c, u) => format!("{} created, {u} updated", count(c, "ticket", "tickets")),
+            };
+            format!("imported {ops} in {sets}{held}, {tickets}")
+        }
+        Lang::Es => {
+            let ops = count(new_ops as i64, "cambio nuevo", "cambios nuevos");
+            let held = match already_held {
+                0 => String::new(),
+                1 => " (1 ya estaba aquí)".to_string(),
+                n => format!(" ({n} ya estaban aquí)"),
+            };
+            let made = |n: i64, one: &str, many: &str| if n == 1 { one } else { many }.to_string();
+            let tickets = match (created, updated) {
+                (0, 0) => "ningún ticket cambió aún".to_string(),
+                (c, 0) => format!(
+                    "{} {}",
+                    count(c, "ticket", "tickets"),
+                    made(c, "creado", "creados")
+                ),
+                (0, u) => format!(
+                    "{} {}",
+                    count(u, "ticket", "tickets"),
+                    made(u, "actualizado", "actualizados")
+                ),
+                (c, u) => format!(
+                    "{} {}, {u} {}",
+                    count(c, "ticket", "tickets"),
+                    made(c, "creado", "creados"),
+                    made(u, "actualizado", "actualizados")
+                ),
+            };
+            let verb = if new_ops == 1 {
+                "importado"
+            } else {
+                "importados"
+            };
+            format!("{verb} {ops} en {sets}{held}, {tickets}")
+        }
+    }
+}
+
+fn import_line(lang: Lang, r: &ImportReport) -> String {
+    let exporter = clean(&r.exporter);
     let what = match &r.outcome {
         ImportOutcome::Imported {
             changesets,
+            already_held,
             new_ops,
-            tickets,
-        } => format!(
-            "imported {new_ops} new changes in {changesets} changesets, {tickets} ticket(s) updated"
+            created,
+            updated,
+            ..
+        } => imported_text(
+            lang,
+            *changesets,
+            *already_held,
+            *new_ops,
+            *created,
+            *updated,
         ),
         // A bundle without changesets still carries its exporter's
         // acknowledgements (its `knows`), which the import recorded.
-        ImportOutcome::NothingNew { changesets: 0 } => format!(
-            "nothing to import: the bundle carries no changes, only the acknowledgements of site {} (recorded)",
-            clean(&r.exporter)
-        ),
-        ImportOutcome::NothingNew { changesets } => {
-            format!("nothing new: all {changesets} changesets were already here")
+        ImportOutcome::NothingNew { changesets: 0 } => match lang {
+            Lang::En => format!(
+                "nothing to import: the bundle carries no changes, only the acknowledgements of site {exporter} (recorded)"
+            ),
+            Lang::Es => format!(
+                "nada que importar: el archivo no trae cambios, solo los acuses de recibo de la sede {exporter} (registrados)"
+            ),
+        },
+        ImportOutcome::NothingNew { changesets } => match (lang, changesets) {
+            (Lang::En, 1) => "nothing new: its 1 changeset was already here".to_string(),
+            (Lang::En, n) => format!("nothing new: all {n} changesets were already here"),
+            (Lang::Es, 1) => "nada nuevo: su único conjunto de cambios ya estaba aquí".to_string(),
+            (Lang::Es, n) => format!("nada nuevo: los {n} conjuntos de cambios ya estaban aquí"),
+        },
+        ImportOutcome::AlreadyImported { at, by, first_file } => {
+            let when = crate::domain::ticket::ms_to_time(*at).format("%Y-%m-%d %H:%M UTC");
+            let (by, first) = (clean(by), clean(first_file));
+            match lang {
+                Lang::En => {
+                    format!("already imported {when} by {by} (as {first}); nothing changed")
+                }
+                Lang::Es => format!("ya importado el {when} por {by} (como {first}); nada cambió"),
+            }
         }
-        ImportOutcome::AlreadyImported { at, by, first_file } => format!(
-            "already imported {} by {} (as {}); nothing changed",
-            crate::domain::ticket::ms_to_time(*at).format("%Y-%m-%d %H:%M UTC"),
-            clean(by),
-            clean(first_file)
-        ),
     };
-    let mut s = format!("{} (from {}): {what}\n", clean(&r.file), clean(&r.exporter));
-    for w in &r.warnings {
-        s.push_str(&format!("  warning: {}\n", clean(w)));
+    let mut s = match lang {
+        Lang::En => format!("{} (from {exporter}): {what}\n", clean(&r.file)),
+        Lang::Es => format!("{} (de {exporter}): {what}\n", clean(&r.file)),
+    };
+    for w in &r.clock_ahead {
+        s.push_str(&format!("  {}\n", clean(&clock_warning(lang, w))));
     }
     s
+}
+
+/// An origin whose clock runs ahead, as an import warns of it.
+fn clock_warning(lang: Lang, w: &ClockAhead) -> String {
+    let by = crate::domain::duration::format_minutes(w.minutes);
+    match lang {
+        Lang::En => format!(
+            "warning: site {}'s clock is {by} ahead of this one; its changes keep their order, but check its clock",
+            w.code
+        ),
+        Lang::Es => format!(
+            "aviso: el reloj de la sede {} va {by} por delante del de esta; sus cambios conservan su orden, pero revise su reloj",
+            w.code
+        ),
+    }
+}
+
+/// A bundle that brought acknowledgements alone: a shared folder's sites
+/// publish one when they hold more than they last said, and a folder's
+/// report does not list them (nothing changed here).
+fn acks_only(r: &ImportReport) -> bool {
+    matches!(r.outcome, ImportOutcome::NothingNew { changesets: 0 })
 }
 
 /// What made a folder sync fail (exit 1), on stderr as well as in the
 /// report on stdout: a refused file, an export withheld. Whoever reads
 /// only the messages (cron mail, a script keeping stdout or the JSON)
 /// must not miss it.
-fn folder_failures(r: &FolderReport) {
+fn folder_failures(lang: Lang, r: &FolderReport) {
     for e in &r.refused {
         eprintln!("guardia: refused: {}", clean(e));
     }
-    if let (None, Some(why)) = (&r.exported, &r.withheld) {
-        eprintln!("guardia: export withheld: {}", clean(why));
+    if let (None, Some(_)) = (&r.exported, &r.withheld) {
+        eprintln!("guardia: {}", clean(&withheld_line(lang, r)));
     }
 }
 
-fn folder_text(r: &FolderReport) -> String {
+/// `export withheld: …`, in the operator's language.
+fn withheld_line(lang: Lang, r: &FolderReport) -> String {
+    let why = match (&r.withheld_why, &r.withheld) {
+        (Some(w), _) => words::withheld(lang, w),
+        (None, Some(w)) => w.clone(),
+        (None, None) => String::new(),
+    };
+    match lang {
+        Lang::En => format!("export withheld: {why}"),
+        Lang::Es => format!("exportación retenida: {why}"),
+    }
+}
+
+fn folder_text(lang: Lang, r: &FolderReport) -> String {
     let mut s = String::new();
-    for i in &r.imported {
-        s.push_str(&import_line(i));
+    let listed: Vec<&ImportReport> = r.imported.iter().filter(|i| !acks_only(i)).collect();
+    for i in &listed {
+        s.push_str(&import_line(lang, i));
     }
     match (&r.exported, &r.withheld) {
-        (Some(e), _) => s.push_str(&format!(
-            "exported {} changes to {} ({})\n",
-            e.ops,
-            clean(&e.file),
-            ranges(&e.contains)
-        )),
-        (None, Some(why)) => s.push_str(&format!("export withheld: {}\n", clean(why))),
-        (None, None) => s.push_str("nothing new to export\n"),
+        (Some(e), _) if e.changesets == 0 => s.push_str(&match lang {
+            Lang::En => format!(
+                "nothing new to export; this site's acknowledgements went out in {}\n",
+                clean(&e.file)
+            ),
+            Lang::Es => format!(
+                "nada nuevo que exportar; los acuses de recibo de esta sede salieron en {}\n",
+                clean(&e.file)
+            ),
+        }),
+        (Some(e), _) => {
+            let (ops, file, what) = (changes(lang, e.ops), clean(&e.file), ranges(&e.contains));
+            s.push_str(&match lang {
+                Lang::En => format!("exported {ops} to {file} ({what})\n"),
+                Lang::Es => format!(
+                    "{} {ops} a {file} ({what})\n",
+                    if e.ops == 1 {
+                        "exportado"
+                    } else {
+                        "exportados"
+                    }
+                ),
+            });
+        }
+        (None, Some(_)) => {
+            s.push_str(&clean(&withheld_line(lang, r)));
+            s.push('\n');
+        }
+        (None, None) => s.push_str(match lang {
+            Lang::En => "nothing new to export\n",
+            Lang::Es => "nada nuevo que exportar\n",
+        }),
     }
-    for u in &r.untrusted {
-        s.push_str(&format!("not trusted yet: {}\n", clean(u)));
+    let untrusted: Vec<String> = if r.pending.is_empty() {
+        r.untrusted.clone()
+    } else {
+        r.pending
+            .iter()
+            .map(|p| words::untrusted(lang, p))
+            .collect()
+    };
+    for u in &untrusted {
+        s.push_str(&match lang {
+            Lang::En => format!("not trusted yet: {}\n", clean(u)),
+            Lang::Es => format!("sin confianza aún: {}\n", clean(u)),
+        });
     }
+    // Refusals are errors, in English as every error (docs/cli.md).
     for e in &r.refused {
         s.push_str(&format!("refused: {}\n", clean(e)));
     }
-    if r.imported.is_empty() && r.refused.is_empty() {
-        s.push_str("nothing new to import\n");
+    if listed.is_empty() && r.refused.is_empty() {
+        s.push_str(match lang {
+            Lang::En => "nothing new to import\n",
+            Lang::Es => "nada nuevo que importar\n",
+        });
+    }
+    s
+}
+
+fn git_text(lang: Lang, r: &GitReport) -> String {
+    let branch = clean(&r.branch);
+    let mut s = String::new();
+    for f in &r.restored {
+        let deleted = r.restored_deleted.contains(f);
+        let f = clean(f);
+        s.push_str(&match (lang, deleted) {
+            (Lang::En, false) => {
+                format!("restored {f} as branch {branch} has it (it was changed in the clone)\n")
+            }
+            (Lang::En, true) => {
+                format!("restored {f} as branch {branch} has it (it was deleted in the clone)\n")
+            }
+            (Lang::Es, false) => format!(
+                "restaurado {f} como lo tiene la rama {branch} (se había modificado en el clon)\n"
+            ),
+            (Lang::Es, true) => format!(
+                "restaurado {f} como lo tiene la rama {branch} (se había borrado en el clon)\n"
+            ),
+        });
+    }
+    for f in &r.removed {
+        let f = clean(f);
+        s.push_str(&match lang {
+            Lang::En => format!(
+                "removed {f} from branch {branch} (deleted in the clone, and not written by this database)\n"
+            ),
+            Lang::Es => format!(
+                "quitado {f} de la rama {branch} (borrado en el clon, y no lo escribió esta base de datos)\n"
+            ),
+        });
+    }
+    s.push_str(&folder_text(lang, &r.folder));
+    let outcome = match (lang, r.pushed, r.error.is_some()) {
+        (Lang::En, true, _) => "pushed",
+        (Lang::En, false, true) => "not pushed",
+        (Lang::En, false, false) => "nothing to push",
+        (Lang::Es, true, _) => "enviado",
+        (Lang::Es, false, true) => "no enviado",
+        (Lang::Es, false, false) => "nada que enviar",
+    };
+    let retried = match (lang, r.push_retries) {
+        (_, 0) => String::new(),
+        _ if !r.pushed => String::new(),
+        (Lang::En, n) => format!(
+            " (after {}, pulled and pushed again)",
+            count(n, "rejected push", "rejected pushes")
+        ),
+        (Lang::Es, n) => format!(
+            " (tras {}, se trajo lo nuevo y se envió otra vez)",
+            count(n, "envío rechazado", "envíos rechazados")
+        ),
+    };
+    let repo = clean(&r.repository);
+    s.push_str(&match lang {
+        Lang::En => format!("git: {repo} on branch {branch}: {outcome}{retried}\n"),
+        Lang::Es => format!("git: {repo} en la rama {branch}: {outcome}{retried}\n"),
+    });
+    s
+}
+
+fn status_text(lang: Lang, st: &SyncStatus) -> String {
+    let es = lang == Lang::Es;
+    let made = match lang {
+        Lang::En => format!("{} made here", changes(lang, st.last_seq as u64)),
+        Lang::Es => format!(
+            "{} {}",
+            changes(lang, st.last_seq as u64),
+            if st.last_seq == 1 {
+                "hecho aquí"
+            } else {
+                "hechos aquí"
+            }
+        ),
+    };
+    let mut s = match lang {
+        Lang::En => format!("site {} (dataset {}), {made}\n", st.site, st.dataset),
+        Lang::Es => format!(
+            "sede {} (conjunto de datos {}), {made}\n",
+            st.site, st.dataset
+        ),
+    };
+    let span = |ranges: &[[i64; 2]]| -> String {
+        ranges
+            .iter()
+            .map(|[a, b]| format!("{a}-{b}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    for site in &st.sites {
+        // Two sites with one code are told apart by their site ids,
+        // which commands then take instead of the code.
+        let shared = st
+            .sites
+            .iter()
+            .filter(|o| o.code.eq_ignore_ascii_case(&site.code))
+            .count()
+            > 1;
+        // Trust states are ids, as in --json; "this" is a word.
+        let trust = match (site.this_site, es) {
+            (true, false) => "this",
+            (true, true) => "esta",
+            (false, _) => site.trust.as_str(),
+        };
+        let held = match (site.held.is_empty(), es) {
+            (true, false) => "holds nothing".to_string(),
+            (true, true) => "no tiene nada".to_string(),
+            (false, false) => format!("holds {}", span(&site.held)),
+            (false, true) => format!("tiene {}", span(&site.held)),
+        };
+        let fp =
+            site.fingerprint
+                .as_deref()
+                .unwrap_or(if es { "(aún ninguna)" } else { "(none yet)" });
+        s.push_str(&format!(
+            "  {:<8} {:<8} {} {fp:<19}  {held}",
+            clean(&site.code),
+            trust,
+            if es { "clave" } else { "key" },
+        ));
+        if let Some(n) = site.has_ours {
+            s.push_str(&if es {
+                format!("; tiene los nuestros hasta {n}")
+            } else {
+                format!("; has ours up to {n}")
+            });
+        }
+        // A forked site's gaps will not be filled by a later bundle: the
+        // fork is said instead.
+        match site.forked_at {
+            Some(seq) => {
+                s.push_str("; ");
+                s.push_str(&words::forked(lang, seq));
+            }
+            None if !site.gaps.is_empty() => {
+                s.push_str(&format!(
+                    "; {} {}",
+                    if es { "FALTAN" } else { "MISSING" },
+                    span(&site.gaps)
+                ));
+            }
+            None => {}
+        }
+        if site.clock_ahead_min > 0 {
+            s.push_str(&if es {
+                format!("; reloj {} min adelantado", site.clock_ahead_min)
+            } else {
+                format!("; clock {} min ahead", site.clock_ahead_min)
+            });
+        }
+        if shared {
+            s.push_str(&format!(
+                "; {} {}",
+                if es { "id de sede" } else { "site id" },
+                clean(&site.site_id)
+            ));
+        }
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "{}: {}\n",
+        if es { "conflictos" } else { "conflicts" },
+        st.conflicts
+    ));
+    for c in &st.conflict_list {
+        let heads: Vec<String> = c
+            .heads
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| {
+                format!(
+                    "{} {} {}",
+                    h["value"].as_str().unwrap_or_default(),
+                    if es { "por" } else { "by" },
+                    h["by"].as_str().unwrap_or_default()
+                )
+            })
+            .collect();
+        s.push_str(&clean(&format!(
+            "  {} {} ({}): {}",
+            c.key,
+            c.field,
+            c.kind,
+            heads.join(" | ")
+        )));
+        s.push('\n');
+    }
+    if st.waiting_ops > 0 {
+        s.push_str(&match (lang, st.waiting_ops) {
+            (Lang::En, 1) => "1 change waits for a ticket that has not arrived yet\n".into(),
+            (Lang::En, n) => format!("{n} changes wait for a ticket that has not arrived yet\n"),
+            (Lang::Es, 1) => "1 cambio espera un ticket que aún no ha llegado\n".into(),
+            (Lang::Es, n) => format!("{n} cambios esperan un ticket que aún no ha llegado\n"),
+        });
     }
     s
 }

@@ -69,7 +69,7 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
             "rejected": wf.rejected.as_ref().map(|s| s.get_ref()),
             "types": types_of(cfg, wf),
             "states": wf.states.iter().map(|s| json!({"id": s.id.get_ref(), "name": s.name.get(lang),
-                "category": s.category.name()})).collect::<Vec<_>>(),
+                "category": s.category.name(), "locks": ids(&s.locks)})).collect::<Vec<_>>(),
             "transitions": wf.transitions.iter().map(|t| json!({"from": ids(&t.from), "to": t.to.get_ref(),
                 "roles": ids(&t.roles), "requires": ids(&t.requires),
                 "four_eyes": t.four_eyes.as_ref().map(|s| s.get_ref()),
@@ -136,6 +136,15 @@ pub fn show(cfg: &Config, lang: Lang, name: &str, as_json: bool) -> Result<()> {
                 format!("  ({})", marks.join(", "))
             }
         ));
+        // The fields that cannot change while a ticket is here.
+        if !st.locks.is_empty() {
+            s.push_str(&format!(
+                "    {:<width$}  {}: {}\n",
+                "",
+                if es { "bloquea" } else { "locks" },
+                sanitize_line(&ids(&st.locks).join(", "))
+            ));
+        }
     }
     s.push_str(if es {
         "\nTransiciones\n"

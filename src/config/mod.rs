@@ -358,6 +358,17 @@ impl Config {
         self.rejections.iter().find(|r| r.code.get_ref() == code)
     }
 
+    /// The reasons a ticket of type `type_id` may be rejected with, in the
+    /// order of rejections.toml.
+    pub fn rejections_for<'a>(
+        &'a self,
+        type_id: &'a str,
+    ) -> impl Iterator<Item = &'a RejectionReason> {
+        self.rejections
+            .iter()
+            .filter(move |r| r.applies_to(type_id))
+    }
+
     pub fn runbook(&self, id: &str) -> Option<&Runbook> {
         self.runbooks.iter().find(|r| r.id.get_ref() == id)
     }

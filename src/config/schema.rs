@@ -484,6 +484,24 @@ pub struct RejectionReason {
     /// What to tell the caller.
     #[serde(default)]
     pub guidance: Option<Label>,
+    /// The ticket types (types.toml ids) this reason rejects: a reason
+    /// belongs to one procedure (the OSF §16 ones to OSF incidents, an
+    /// incomplete request to the support procedure). Absent: every type.
+    #[serde(default)]
+    pub types: Option<Vec<Spanned<String>>>,
+    /// The ticket's priority must be at least this one (priority.toml):
+    /// `critical` rejects a ticket categorised as critical (seed 000 §16).
+    #[serde(default)]
+    pub min_priority: Option<Spanned<String>>,
+}
+
+impl RejectionReason {
+    /// Whether this reason may reject a ticket of type `type_id`.
+    pub fn applies_to(&self, type_id: &str) -> bool {
+        self.types
+            .as_ref()
+            .is_none_or(|ts| ts.iter().any(|t| t.get_ref() == type_id))
+    }
 }
 
 /// `runbooks.toml`: checklists (seed 000 §7, §9, §10; seed 002 §2).
@@ -712,6 +730,20 @@ pub struct State {
     pub id: Spanned<String>,
     pub name: Label,
     pub category: StateCategory,
+    /// Fields (of fields.toml) that cannot change while a ticket is in this
+    /// state, nor on a move into it (unless that move requires them): what
+    /// was verified or authorised on the way here is what goes ahead.
+    /// Changing one means taking the ticket back to a state that does not
+    /// lock it, and through the steps again.
+    #[serde(default)]
+    pub locks: Vec<Spanned<String>>,
+}
+
+impl State {
+    /// Whether this state locks `field`.
+    pub fn locks(&self, field: &str) -> bool {
+        self.locks.iter().any(|f| f.get_ref() == field)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,6 +9,7 @@ use std::collections::{BTreeSet, HashSet};
 use toml::Spanned;
 
 mod consistency;
+mod rejections;
 mod toml_errors;
 mod workflows;
 pub use toml_errors::toml_error_message;
@@ -308,14 +309,13 @@ pub(super) fn parse_and_validate_read(
     // "unknown calendar" in sla.toml or workflows.toml would mislead.
     let calendar_ids = ids(&calendars.calendars, |d| &d.id);
     let calendars = check_calendars(&mut c, calendars);
-    let type_ids = ids(&types.types, |t| &t.id);
     workflows::check(
         &mut c,
         &workflows,
         &fields,
         &operators,
         &calendar_ids,
-        &type_ids,
+        &types,
     );
     check_sla(&mut c, &sla, &calendar_ids, &types, &priority, &workflows);
     if !c.problems.is_empty() {
@@ -1175,12 +1175,7 @@ fn check_all(
         }
     }
 
-    // Rejection reasons.
-    c.unique(
-        "rejections.toml",
-        "rejection reason",
-        rejections.reasons.iter().map(|r| &r.code),
-    );
+    rejections::check(c, rejections, types, priority, workflows);
 
     // Runbooks.
     c.unique(

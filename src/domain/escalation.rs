@@ -56,33 +56,89 @@ pub enum EscalationRefusal {
     UnknownLevel { level: u8, max: u8 },
     #[error("{}", not_higher(*current, *max))]
     NotHigher { current: u8, max: u8 },
-    #[error("escalating to level {level} needs the dossier fields {}; {}", missing.join(", "), how_to_fill(key, settable, runbooks))]
+    #[error("escalating to level {level} needs {}; {}", needed(*level, missing, &gaps.by_level), how_to_fill(key, settable, runbooks, &gaps.running))]
     Incomplete {
         key: String,
         level: u8,
         missing: Vec<String>,
         /// The missing fields the ticket's type holds (`guardia set` fills them).
         settable: Vec<String>,
-        /// Level-1 runbooks of the ticket's service: completing one shows the
-        /// level-1 checks, also on a type without a `level1_checks` field.
+        /// Level-1 runbooks of the ticket's service not running on it:
+        /// completing one shows the level-1 checks, also on a type without
+        /// a `level1_checks` field.
         runbooks: Vec<String>,
+        /// Which level asks for what, and the runbooks already running.
+        gaps: Box<DossierGaps>,
     },
     #[error("the ticket is {state}; only open tickets escalate (reopen it first)")]
     NotOpen { state: String },
 }
 
+/// What an incomplete dossier lacks, beyond the field names: the level
+/// asking for each, and the level-1 runbooks already running on the ticket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DossierGaps {
+    /// The missing fields by the level whose dossier asks for them, in
+    /// level order: skipping to level 3 may miss level 2's fields only.
+    pub by_level: Vec<(u8, Vec<String>)>,
+    /// Level-1 runbooks running on the ticket, with the items still to
+    /// tick: ticking them shows the checks (running such a runbook again
+    /// is refused).
+    pub running: Vec<RunningRunbook>,
+}
+
+/// A level-1 runbook running on a ticket, with the items not ticked yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunningRunbook {
+    pub runbook: String,
+    pub unticked: Vec<String>,
+}
+
+/// The missing fields, named by the level that asks for them when that is
+/// not the level escalated to (its own dossier may be "not applicable").
+fn needed(level: u8, missing: &[String], by_level: &[(u8, Vec<String>)]) -> String {
+    match by_level {
+        [(only, _)] if *only == level => format!("the dossier fields {}", missing.join(", ")),
+        [] => format!("the dossier fields {}", missing.join(", ")),
+        groups => {
+            let parts: Vec<String> = groups
+                .iter()
+                .map(|(l, fields)| format!("of level {l}: {}", fields.join(", ")))
+                .collect();
+            format!(
+                "the dossier fields {} (a level passed on the way needs its dossier too)",
+                parts.join("; ")
+            )
+        }
+    }
+}
+
 /// What fills the missing dossier fields: `set` for those the ticket's type
 /// holds, a level-1 runbook for the checks (the only way on a type without
-/// the field).
-fn how_to_fill(key: &str, settable: &[String], runbooks: &[String]) -> String {
+/// the field): ticking the rest of one already running, else starting one.
+fn how_to_fill(
+    key: &str,
+    settable: &[String],
+    runbooks: &[String],
+    running: &[RunningRunbook],
+) -> String {
     let mut ways = Vec::new();
     if let Some(first) = settable.first() {
         ways.push(format!("fill them with `guardia set {key} {first}=...`"));
     }
-    if let Some(rb) = runbooks.first() {
+    let show = |ways: &Vec<String>| if ways.is_empty() { "show" } else { "or show" };
+    if let Some(run) = running.iter().find(|r| !r.unticked.is_empty()) {
+        let first = &run.unticked[0];
+        ways.push(format!(
+            "{} the level-1 checks by ticking the items of runbook '{}' not ticked yet: {} (`guardia runbook tick {key} {first} --evidence TEXT`)",
+            show(&ways),
+            run.runbook,
+            run.unticked.join(", ")
+        ));
+    } else if let Some(rb) = runbooks.first() {
         ways.push(format!(
             "{} the level-1 checks by completing a level-1 runbook (`guardia runbook run {rb} {key}`, then tick its items with their evidence)",
-            if ways.is_empty() { "show" } else { "or show" }
+            show(&ways)
         ));
     }
     if ways.is_empty() {
@@ -290,19 +346,48 @@ pub fn check(cfg: &Config, detail: &TicketDetail, to_level: u8) -> Result<(), Es
         let in_type =
             |f: &str| crate::config::CORE_FIELDS.contains(&f) || cfg.type_holds(&t.ticket_type, f);
         let settable = d.missing.iter().filter(|f| in_type(f)).cloned().collect();
-        let runbooks = if d.missing.iter().any(|f| f == LEVEL1_CHECKS) {
-            level1_runbooks(cfg, &t.service)
-                .map(|rb| rb.id.get_ref().clone())
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let mut by_level: Vec<(u8, Vec<String>)> = Vec::new();
+        for item in d.items.iter().filter(|i| i.value.is_none()) {
+            match by_level.iter_mut().find(|(l, _)| *l == item.level) {
+                Some((_, fields)) => fields.push(item.field.clone()),
+                None => by_level.push((item.level, vec![item.field.clone()])),
+            }
+        }
+        by_level.sort_by_key(|(l, _)| *l);
+        let (mut runbooks, mut running) = (Vec::new(), Vec::new());
+        if d.missing.iter().any(|f| f == LEVEL1_CHECKS) {
+            for rb in level1_runbooks(cfg, &t.service) {
+                let id = rb.id.get_ref();
+                let unticked_in = |run: &crate::domain::ticket::RunbookRun| -> Vec<String> {
+                    rb.items
+                        .iter()
+                        .map(|i| i.id.get_ref())
+                        .filter(|i| !run.ticks.iter().any(|tk| &tk.item == *i && tk.checked))
+                        .cloned()
+                        .collect()
+                };
+                let open = detail
+                    .runbooks
+                    .iter()
+                    .filter(|run| &run.runbook == id)
+                    .map(unticked_in)
+                    .find(|unticked| !unticked.is_empty());
+                match open {
+                    Some(unticked) => running.push(RunningRunbook {
+                        runbook: id.clone(),
+                        unticked,
+                    }),
+                    None => runbooks.push(id.clone()),
+                }
+            }
+        }
         Err(EscalationRefusal::Incomplete {
             key: t.key.clone(),
             level: to_level,
             missing: d.missing,
             settable,
             runbooks,
+            gaps: Box::new(DossierGaps { by_level, running }),
         })
     }
 }

@@ -120,8 +120,17 @@ pub fn parse_field_value(def: &FieldDef, raw: &str) -> Result<Value, String> {
             Ok(value)
         }
         FieldKind::Choice => {
-            if def.choices.iter().any(|c| c == raw) {
-                Ok(Value::String(raw.to_string()))
+            // As typed, or written with capitals and accents the stored
+            // choice lacks (`Producción` for `produccion`): the choice is
+            // stored as configured.
+            let wanted = crate::config::folded(raw);
+            let chosen = def.choices.iter().find(|c| *c == raw).or_else(|| {
+                def.choices
+                    .iter()
+                    .find(|c| crate::config::folded(c) == wanted)
+            });
+            if let Some(choice) = chosen {
+                Ok(Value::String(choice.clone()))
             } else {
                 Err(format!(
                     "'{raw}' is not one of the choices: {}",

@@ -41,8 +41,13 @@ pub enum Refusal {
         actor: String,
         actor_roles: Vec<String>,
         /// Operators who hold one of the allowed roles (filled in by the
-        /// application layer, which knows the operators).
+        /// application layer, which knows the operators), less those four
+        /// eyes bar from this move.
         who_can: Vec<String>,
+        /// The earlier step a four-eyes guard of this move protects.
+        four_eyes: Option<String>,
+        /// Holders of the roles who took part in that step, so may not.
+        barred: Vec<String>,
     },
     MissingFields {
         to: String,
@@ -81,7 +86,14 @@ pub enum Refusal {
         /// The approval still missing, if it is.
         approval: Option<String>,
         roles: Vec<String>,
+        /// Who may give the approval, less those four eyes bar.
         who_can: Vec<String>,
+        /// Holders of the roles who wrote a value the approval covers, and
+        /// which: `(operator, field)`. They may not give it.
+        barred: Vec<(String, String)>,
+        /// Covered fields changed since the approval was given (it
+        /// approved other values, so it is asked for again).
+        changed_since: Vec<String>,
         /// Where else the ticket can go (e.g. back to prioritisation).
         alternatives: Vec<String>,
     },
@@ -90,6 +102,34 @@ pub enum Refusal {
         approval: String,
         roles: Vec<String>,
         who_can: Vec<String>,
+    },
+    /// A field the ticket's state locks (`locks` of the state): what was
+    /// verified or authorised on the way there must be what goes ahead.
+    FieldLocked {
+        field: String,
+        /// The state that locks it.
+        state: String,
+        state_name: crate::config::Label,
+        /// Who moved the ticket into `state`, when it is there.
+        entered_by: Option<String>,
+        /// For a value given with a move into `state`: the state the ticket
+        /// is in, where the field may still change first.
+        set_first_in: Option<String>,
+        /// The moves back to a state where it may change (empty: none).
+        way_back: Vec<guards::Step>,
+    },
+    /// Four eyes on an approval: `actor` wrote `field`, which the approval
+    /// covers. `who_can` are the others who may give it; `barred` the
+    /// others holding the roles who wrote what it covers too; `fields`
+    /// every covered field whose current value `actor` wrote.
+    ApprovalFourEyes {
+        approval: String,
+        actor: String,
+        field: String,
+        roles: Vec<String>,
+        who_can: Vec<String>,
+        barred: Vec<String>,
+        fields: Vec<String>,
     },
     /// An action the workflow allows only in other states.
     ActionNotAllowed {
@@ -139,10 +179,12 @@ impl fmt::Display for Refusal {
                 actor,
                 actor_roles,
                 who_can,
+                four_eyes,
+                barred,
             } => {
                 write!(
                     f,
-                    "moving to '{to}' needs one of the roles {}; operator '{actor}' has {}; ask someone with that role",
+                    "moving to '{to}' needs one of the roles {}; operator '{actor}' has {}",
                     allowed_roles.join(", "),
                     if actor_roles.is_empty() {
                         "none".to_string()
@@ -150,6 +192,19 @@ impl fmt::Display for Refusal {
                         actor_roles.join(", ")
                     }
                 )?;
+                if who_can.is_empty()
+                    && !barred.is_empty()
+                    && let Some(step) = four_eyes
+                {
+                    // Sending them to someone four eyes turns away would
+                    // only move the refusal.
+                    return write!(
+                        f,
+                        "; {} took part in '{step}', and four eyes bar whoever did from this move; nobody else holds the roles (operators.toml): give one of them to another operator, or move the ticket back so that someone else does '{step}'",
+                        barred.join(", ")
+                    );
+                }
+                write!(f, "; ask someone with that role")?;
                 if !who_can.is_empty() {
                     write!(f, " ({})", who_can.join(", "))?;
                 }
@@ -223,6 +278,8 @@ impl fmt::Display for Refusal {
                 approval,
                 roles,
                 who_can,
+                barred,
+                changed_since,
                 alternatives,
             } => {
                 write!(
@@ -234,10 +291,32 @@ impl fmt::Display for Refusal {
                     needs.push(format!("the fields {} set", missing.join(", ")));
                 }
                 if let Some(a) = approval {
-                    needs.push(format!(
-                        "the approval '{a}' from {} (`guardia approve KEY {a} --reason \"...\"`)",
-                        roles_and_people(roles, who_can)
-                    ));
+                    let again = if changed_since.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " again ({} changed after it was given)",
+                            changed_since.join(", ")
+                        )
+                    };
+                    if who_can.is_empty() && !barred.is_empty() {
+                        // Everyone who may give it wrote what it covers.
+                        let wrote: Vec<String> = barred
+                            .iter()
+                            .map(|(who, what)| format!("{who} wrote {what}"))
+                            .collect();
+                        needs.push(format!(
+                            "the approval '{a}'{again} from {}, which nobody may give now: {} (four eyes); have another operator write the value, or give one of the roles {} to another operator (operators.toml)",
+                            roles.join(", "),
+                            wrote.join(", "),
+                            roles.join(", ")
+                        ));
+                    } else {
+                        needs.push(format!(
+                            "the approval '{a}'{again} from {} (`guardia approve KEY {a} --reason \"...\"`)",
+                            roles_and_people(roles, who_can)
+                        ));
+                    }
                 }
                 write!(f, " {}", needs.join(" and "))?;
                 if !alternatives.is_empty() {
@@ -255,6 +334,83 @@ impl fmt::Display for Refusal {
                 "moving to '{to}' needs the approval '{approval}' from {}: `guardia approve KEY {approval} --reason \"...\"`",
                 roles_and_people(roles, who_can)
             ),
+            Refusal::FieldLocked {
+                field,
+                state,
+                state_name,
+                entered_by,
+                set_first_in,
+                way_back,
+            } => {
+                if let Some(from) = set_first_in {
+                    return write!(
+                        f,
+                        "'{field}' cannot change on the way to '{state}' ({}): the workflow locks it there (workflows.toml `locks`), so that what was verified, approved or authorised is what goes ahead; change it first while the ticket is '{from}' (`guardia set KEY {field}=...`), then move it",
+                        state_name.en
+                    );
+                }
+                write!(
+                    f,
+                    "'{field}' cannot change while the ticket is '{state}' ({}{}): the workflow locks it in that state (workflows.toml `locks`), so that what was verified, approved or authorised on the way there is what goes ahead",
+                    state_name.en,
+                    entered_by
+                        .as_ref()
+                        .map(|who| format!(", moved there by {who}"))
+                        .unwrap_or_default()
+                )?;
+                if way_back.is_empty() {
+                    return write!(f, "; no move leads back to a state where it may change");
+                }
+                let moves: Vec<String> = way_back
+                    .iter()
+                    .map(|s| {
+                        let by = if s.roles.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (by {})", s.roles.join(", "))
+                        };
+                        format!("`guardia move KEY {}`{by}", s.to)
+                    })
+                    .collect();
+                write!(
+                    f,
+                    "; to change it, take the ticket back first: {}, and through the steps again",
+                    moves.join(" then ")
+                )
+            }
+            Refusal::ApprovalFourEyes {
+                approval,
+                actor,
+                field,
+                roles,
+                who_can,
+                barred,
+                fields,
+            } => {
+                write!(
+                    f,
+                    "four eyes: '{actor}' wrote '{field}', so the approval '{approval}' must come from someone else with the roles {}",
+                    roles.join(", ")
+                )?;
+                if !who_can.is_empty() {
+                    return write!(f, " ({})", who_can.join(", "));
+                }
+                if barred.is_empty() {
+                    write!(f, "; nobody else holds them (operators.toml)")?;
+                } else {
+                    write!(
+                        f,
+                        "; the others who hold them ({}) wrote what it covers too",
+                        barred.join(", ")
+                    )?;
+                }
+                write!(
+                    f,
+                    ": have another operator write {} anew (`guardia set KEY {field}=...`), or give one of the roles {} to another operator",
+                    fields.join(" and "),
+                    roles.join(", ")
+                )
+            }
             Refusal::ActionNotAllowed {
                 action,
                 state,
@@ -347,6 +503,10 @@ pub fn check_transition(
             actor: actor.id.get_ref().clone(),
             actor_roles,
             who_can: Vec::new(),
+            four_eyes: candidates
+                .iter()
+                .find_map(|t| t.four_eyes.as_ref().map(|s| s.get_ref().clone())),
+            barred: Vec::new(),
         });
     };
     let missing: Vec<String> = transition
@@ -361,6 +521,7 @@ pub fn check_transition(
             fields: missing,
         });
     }
+    guards::check_move_locks(wf, transition, ticket, fields, ctx.history)?;
     guards::check(wf, transition, ticket, actor, fields, ctx)
 }
 

@@ -518,6 +518,11 @@ pub(super) fn record_rejection(conn: &Connection, op: &Op, no: i64) -> Result<()
 
 /// The row of an escalation event (functional or hierarchical).
 pub(super) fn record_escalation(conn: &Connection, op: &Op) -> Result<(), ApplyError> {
+    // One that settles a sync conflict on the level chooses a level
+    // reached before (`app::conflicts`): no escalation of its own.
+    if op.value.get("settles").and_then(Value::as_bool) == Some(true) {
+        return Ok(());
+    }
     let mode = str_of(&op.value, "mode").unwrap_or("functional");
     let site_no: i64 = conn
         .prepare_cached("SELECT no FROM site WHERE site_id = ?1")?

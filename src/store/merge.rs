@@ -7,8 +7,9 @@
 //!
 //! Heads of a register are its valid ops that no other valid op of the
 //! register names in `pred`; the winner is the head with the greatest
-//! `(hlc, site id, seq)`. Heads that disagree on the state, the assignee or
-//! the priority are a conflict, stored as a row every site computes alike.
+//! `(hlc, site id, seq)`. Heads that disagree on the state, the assignee,
+//! the priority or the escalation level are a conflict, stored as a row
+//! every site computes alike.
 //! A transition is valid when its `from` is the state its predecessor set:
 //! its author checked it against the workflow it ran, and the signature on
 //! its changeset vouches for that, so no local configuration is consulted.
@@ -35,6 +36,9 @@ pub const CONFLICT_FIELDS: &[(&str, &str)] = &[
     ("status", "state"),
     ("assignee", "assignee"),
     ("priority", "priority"),
+    // Concurrent functional escalations: the winner alone would silently
+    // undo a level someone else escalated to.
+    ("level", "level"),
 ];
 
 /// Conflict kind of transitions whose `from` is not the state their
@@ -679,6 +683,12 @@ fn winner_register<'a>(
 fn shown_value(o: &RegOp) -> String {
     match (&o.value, o.kind.as_str()) {
         (v, kind::TRANSITION) => str_of(v, "to").unwrap_or_default().to_string(),
+        // A level is a number: `3`, as `escalate --level 3` names it.
+        (v, kind::ESCALATE) => match v.get("to") {
+            Some(Value::String(s)) => s.clone(),
+            Some(to) => to.to_string(),
+            None => String::new(),
+        },
         (Value::String(s), _) => s.clone(),
         (Value::Null, _) => String::new(),
         (v, _) => v.to_string(),

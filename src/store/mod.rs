@@ -6,6 +6,8 @@
 //! another process holds the write lock.
 
 mod apply;
+pub mod attachments;
+pub mod backup;
 mod dashboard;
 pub mod doctor;
 pub mod merge;
@@ -25,6 +27,7 @@ mod text_index;
 
 pub use apply::ApplyMode;
 pub use apply::{RESOURCE_PREFIX, TASK_PREFIX, TICKET_TEXTS};
+pub use attachments::{FileState, StoredAttachment, attachments_dir, file_state, stored_file};
 pub use dashboard::{Dashboard, DashboardQuery, OldestTicket};
 pub use orphans::{Held, HeldRunbook, HeldValue};
 pub use query::{ListFilter, SearchHit, TIMER_CANDIDATES_SQL};
@@ -69,6 +72,27 @@ pub enum StoreError {
         "{path} is an empty file, not a guardia database; remove it (`rm {path}`), then run `guardia init`"
     )]
     Empty { path: PathBuf },
+    /// A device, a pipe or a socket (`--db /dev/null`): nothing to remove,
+    /// only another path to name.
+    #[error(
+        "{path} is not a regular file (a device, a pipe or a socket), so it cannot hold a guardia database; name a database file with --db or GUARDIA_DB"
+    )]
+    NotARegularFile { path: PathBuf },
+    /// A write stamped with a clock (`GUARDIA_NOW`) further ahead of this
+    /// computer's clock than [`ClockLimit`] allows: the log's clock never
+    /// goes back, so every later change would be dated at least as late.
+    #[error(
+        "the clock guardia was given (GUARDIA_NOW) says {}, {} ahead of this computer's clock ({}); a change recorded now would be dated then, and every later change to {path} at least as late, as the log's clock never goes back: nothing was written. Correct GUARDIA_NOW (at most {} ahead) or unset it to use the computer's clock",
+        utc_text(*stamp_ms),
+        span_text(stamp_ms - limit.system_ms),
+        utc_text(limit.system_ms),
+        span_text(limit.margin_ms)
+    )]
+    ClockAhead {
+        path: PathBuf,
+        stamp_ms: i64,
+        limit: ClockLimit,
+    },
     #[error(
         "{path} is a symbolic link to {}, which does not exist; remove the link or point it at the database",
         target.display()
@@ -129,6 +153,34 @@ pub enum StoreError {
     },
 }
 
+/// How far ahead of this computer's clock a write may be stamped (see
+/// `app::clock_guard`, which sets it when the clock is fixed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockLimit {
+    /// This computer's clock when the command started (Unix ms).
+    pub system_ms: i64,
+    /// How far past it a stamp may lie.
+    pub margin_ms: i64,
+}
+
+/// A Unix-ms instant as the messages about clocks write it.
+pub fn utc_text(ms: i64) -> String {
+    crate::domain::ticket::ms_to_time(ms)
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
+}
+
+/// A span as the messages about clocks write it: days past two days,
+/// hours past two hours, minutes below.
+pub fn span_text(ms: i64) -> String {
+    let minutes = ms.max(0) / 60_000;
+    match minutes {
+        m if m >= 2 * 24 * 60 => format!("{} days", m / (24 * 60)),
+        m if m >= 2 * 60 => format!("{} h", m / 60),
+        m => format!("{m} min"),
+    }
+}
+
 /// This database's own site.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalSite {
@@ -149,6 +201,11 @@ pub struct Store {
     ops_recorded: u64,
     /// How long a write waits for another process's lock.
     patience: Duration,
+    /// Writes stamped later than this are refused (`GUARDIA_NOW` far ahead).
+    clock_limit: Option<ClockLimit>,
+    /// A `-wal` file with committed changes this read-only handle cannot
+    /// see (opened `immutable=1`, as no `-shm` could be used).
+    ignored_wal: Option<PathBuf>,
 }
 
 /// How a database this user may not write is opened to read, in the order
@@ -164,6 +221,26 @@ pub(crate) fn read_only_params(path: &Path) -> &'static [&'static str] {
     } else {
         &["mode=ro&immutable=1"]
     }
+}
+
+/// The `-wal` beside `path` when it holds changes and the connection was
+/// opened with `params` that make SQLite ignore it (`immutable=1`).
+fn wal_ignored_by(path: &Path, params: &str) -> Option<PathBuf> {
+    let wal = companion_path(path, "-wal");
+    (params.contains("immutable=1") && std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0))
+        .then_some(wal)
+}
+
+/// The warning about a `-wal` a read-only open left out.
+fn ignored_wal_text(path: &Path, wal: &Path) -> String {
+    format!(
+        "{} holds changes not yet copied into {}, and this user can only read the database as the file alone (there is no {}-shm beside it that could be used, and none can be made): what this command shows leaves them out. To see them, open the database once as a user who can write it and its folder (any command copies them in), or copy {} and {} together to a folder of yours and use the copy",
+        wal.display(),
+        path.display(),
+        name_of(path),
+        path.display(),
+        wal.display()
+    )
 }
 
 impl StoreError {
@@ -352,6 +429,19 @@ pub enum ReadOnlyCause {
 }
 
 impl ReadOnlyCause {
+    /// Why, in a few words, for a message that says what could not be
+    /// done (the file, its filesystem, its folder, a journal file).
+    pub fn short(&self) -> String {
+        match self {
+            ReadOnlyCause::File => "the file is read-only for this user".into(),
+            ReadOnlyCause::Filesystem => "it is on a read-only filesystem".into(),
+            ReadOnlyCause::Folder(dir) => format!("its folder {} is not writable", dir.display()),
+            ReadOnlyCause::Companion { file, .. } => {
+                format!("{} belongs to another user", file.display())
+            }
+        }
+    }
+
     /// The error a write is refused with.
     pub fn error(&self, path: &Path) -> StoreError {
         let path = path.to_path_buf();
@@ -593,6 +683,11 @@ impl Store {
             }
             Err(_) => return Err(StoreError::Missing { path: path.into() }),
             Ok(m) if m.is_dir() => return Err(StoreError::IsAFolder { path: path.into() }),
+            // A device or a pipe reads as empty (or never ends): there is
+            // no file to remove, only another path to name.
+            Ok(m) if !m.is_file() => {
+                return Err(StoreError::NotARegularFile { path: path.into() });
+            }
             // Looked at without opening it: SQLite would write a header into it.
             Ok(m) if m.len() == 0 => return Err(StoreError::Empty { path: path.into() }),
             Ok(_) => {}
@@ -613,9 +708,11 @@ impl Store {
     /// nothing is created beside it ([`ReadOnlyCause`] says why).
     pub fn open_to_read(path: &Path, cause: ReadOnlyCause) -> Result<Store, StoreError> {
         let mut opened = Err(StoreError::Integrity("no way to read it".into()));
+        let mut used = "";
         for params in read_only_params(path) {
             opened = Self::open_uri(path, params, &cause);
             if opened.is_ok() {
+                used = params;
                 break;
             }
         }
@@ -627,6 +724,8 @@ impl Store {
             read_only: Some(cause),
             ops_recorded: 0,
             patience: WRITE_PATIENCE,
+            clock_limit: None,
+            ignored_wal: wal_ignored_by(path, used),
         })
     }
 
@@ -692,12 +791,32 @@ impl Store {
             read_only: None,
             ops_recorded: 0,
             patience: WRITE_PATIENCE,
+            clock_limit: None,
+            ignored_wal: None,
         })
     }
 
     /// Why this handle cannot write, when it was opened only to read.
     pub fn read_only(&self) -> Option<&ReadOnlyCause> {
         self.read_only.as_ref()
+    }
+
+    /// The `-wal` file whose committed changes this handle does not see
+    /// (opened to read without a usable `-shm`), if any.
+    pub fn ignored_wal(&self) -> Option<&Path> {
+        self.ignored_wal.as_deref()
+    }
+
+    /// What an operator is told about [`Store::ignored_wal`]: what is left
+    /// out, and the two ways to see it.
+    pub fn ignored_wal_warning(&self) -> Option<String> {
+        let wal = self.ignored_wal()?;
+        Some(ignored_wal_text(&self.path, wal))
+    }
+
+    /// Refuses, from now on, writes stamped later than `limit` allows.
+    pub fn set_clock_limit(&mut self, limit: ClockLimit) {
+        self.clock_limit = Some(limit);
     }
 
     pub fn path(&self) -> &Path {
@@ -784,6 +903,16 @@ impl Store {
     {
         if let Some(cause) = &self.read_only {
             return Err(cause.error(&self.path).into());
+        }
+        if let Some(limit) = self.clock_limit
+            && now_ms > limit.system_ms.saturating_add(limit.margin_ms)
+        {
+            return Err(StoreError::ClockAhead {
+                path: self.path.clone(),
+                stamp_ms: now_ms,
+                limit,
+            }
+            .into());
         }
         let started = Instant::now();
         let path = self.path.clone();

@@ -252,7 +252,7 @@ impl Reader<'_> {
     /// Which of these tickets (by id) have a sync conflict: none without a
     /// look when the conflict table is empty, else one look-up of its
     /// primary key (ticket_id, field, kind) per ticket. For the marks on a
-    /// page of the queue.
+    /// page of the queue and of `guardia list`.
     pub fn conflicted(
         &self,
         ticket_ids: &[&str],
@@ -267,7 +267,7 @@ impl Reader<'_> {
             return Ok(out);
         }
         let mut st = c
-            .prepare_cached("SELECT 1 FROM conflict WHERE ticket_id = ?1 LIMIT 1")
+            .prepare_cached(TICKET_IN_CONFLICT)
             .map_err(|e| self.err(e))?;
         for id in ticket_ids {
             if st.exists([id]).map_err(|e| self.err(e))? {
@@ -363,7 +363,7 @@ impl Reader<'_> {
         } else {
             window
         };
-        let newest: Vec<i64> = c
+        let mut newest: Vec<i64> = c
             .prepare_cached(
                 "SELECT rowid FROM ticket_fts WHERE ticket_fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
             )
@@ -375,6 +375,12 @@ impl Reader<'_> {
         let Some(&lowest) = newest.last() else {
             return Ok(Vec::new());
         };
+        // Problems and known errors are never alike tickets (every caller
+        // drops them; they are suggested from their own index): counted,
+        // a record about a word made it look common and pushed down the
+        // tickets that solved it.
+        let records = self.record_rows_from(lowest)?;
+        newest.retain(|no| !records.contains(no));
         let ranked: Vec<(i64, f64)> = if every {
             newest.iter().map(|no| (*no, 0.0)).collect()
         } else {
@@ -391,10 +397,11 @@ impl Reader<'_> {
                 )
                 .map_err(e)?;
             for term in terms {
-                let rows: Vec<i64> = st
+                let mut rows: Vec<i64> = st
                     .query_map(params![term, lowest], |r| r.get(0))
                     .and_then(|rows| rows.collect())
                     .map_err(e)?;
+                rows.retain(|no| !records.contains(no));
                 let weight = ((n + 1.0) / (rows.len() as f64 + 0.5)).ln();
                 for no in rows {
                     if let Some(s) = score.get_mut(&no) {
@@ -531,6 +538,9 @@ impl Reader<'_> {
             .map_err(e)?;
         // Its links, and the tickets linking to it: (kind, the other end's
         // key, or its id when this database does not hold that ticket).
+        // Ordered by the other end's registration (then id), as every site
+        // holds it: the local row number is the order tickets arrived in
+        // here, which differs from site to site.
         let links_by = |sql: &str| {
             c.prepare_cached(sql)
                 .and_then(|mut st| {
@@ -546,11 +556,11 @@ impl Reader<'_> {
         };
         let links = links_by(
             "SELECT l.kind, coalesce(t.key, l.target_id) FROM link l LEFT JOIN ticket t ON t.id = l.target_id
-             WHERE l.ticket_id = ?1 ORDER BY l.kind, t.no",
+             WHERE l.ticket_id = ?1 ORDER BY l.kind, t.created_at IS NULL, t.created_at, l.target_id",
         )?;
         let linked_from = links_by(
             "SELECT l.kind, coalesce(t.key, l.ticket_id) FROM link l LEFT JOIN ticket t ON t.id = l.ticket_id
-             WHERE l.target_id = ?1 ORDER BY l.kind, t.no",
+             WHERE l.target_id = ?1 ORDER BY l.kind, t.created_at IS NULL, t.created_at, l.ticket_id",
         )?;
         let worklog_minutes = worklog.iter().map(|w| w.minutes).sum();
         Ok(TicketDetail {
@@ -818,6 +828,11 @@ impl Store {
     }
 }
 
+/// Whether one ticket has a sync conflict: a probe of the conflict
+/// table's primary key, whose first column is the ticket (see
+/// `tests::a_ticket_in_conflict_is_one_probe_of_the_key`).
+const TICKET_IN_CONFLICT: &str = "SELECT 1 FROM conflict WHERE ticket_id = ?1 LIMIT 1";
+
 /// Timer candidates: one range of `ticket_timer` (type, state, since), in
 /// keyset pages (exposed for plan tests).
 pub const TIMER_CANDIDATES_SQL: &str =
@@ -1000,6 +1015,25 @@ fn json_to_sql(v: Value) -> Box<dyn ToSql> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `list` marks each ticket of its page that has a conflict: one probe
+    /// per row, never a scan of the table.
+    #[test]
+    fn a_ticket_in_conflict_is_one_probe_of_the_key() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = Store::create(&dir.path().join("t.db"), "BOG").expect("create");
+        let plan = store
+            .reader()
+            .plan(TICKET_IN_CONFLICT, vec![Value::String("x".into())])
+            .expect("plan");
+        assert!(
+            plan.iter()
+                .any(|s| s.contains("USING PRIMARY KEY (ticket_id=?)")
+                    || s.contains("sqlite_autoindex_conflict_1 (ticket_id=?)")),
+            "{plan:?}"
+        );
+        assert!(!plan.iter().any(|s| s.starts_with("SCAN")), "{plan:?}");
+    }
 
     #[test]
     fn fts_query_quotes_every_word() {

@@ -103,6 +103,11 @@ fn open_majors_sql(open_states: &[String]) -> (String, Vec<Box<dyn ToSql>>) {
 /// them (by service). Records are few, so this is most of them.
 const KNOWLEDGE_WINDOW: usize = 200;
 
+/// Records from a row number on. `+no` keeps SQLite off the row-number
+/// range, which for a rare word's window can be the whole table: the
+/// partial index of records holds only them, and their row numbers.
+const RECORD_ROWS_SQL: &str = "SELECT no FROM ticket WHERE record IS NOT NULL AND +no >= ?1";
+
 impl Reader<'_> {
     /// Records of one kind (`problem`, `known_error`), newest first,
     /// keyset-paged on the row number, optionally of one service and in
@@ -116,6 +121,23 @@ impl Reader<'_> {
     pub fn records_plan(&self, q: &RecordQuery<'_>) -> Result<Vec<String>, StoreError> {
         let (sql, args) = q.sql();
         self.plan_with(&sql, &args)
+    }
+
+    /// The row numbers of the problems and known errors from `lowest` on:
+    /// tickets alike ([`Reader::matching`]) leave them out.
+    pub(super) fn record_rows_from(
+        &self,
+        lowest: i64,
+    ) -> Result<std::collections::HashSet<i64>, StoreError> {
+        self.conn()
+            .prepare_cached(RECORD_ROWS_SQL)
+            .and_then(|mut st| st.query_map([lowest], |r| r.get(0))?.collect())
+            .map_err(|e| self.err(e))
+    }
+
+    /// `EXPLAIN QUERY PLAN` of [`Reader::record_rows_from`].
+    pub fn record_rows_plan(&self) -> Result<Vec<String>, StoreError> {
+        self.plan_with(RECORD_ROWS_SQL, &[Box::new(1_i64)])
     }
 
     pub fn open_majors_plan(&self, open_states: &[String]) -> Result<Vec<String>, StoreError> {
@@ -138,11 +160,13 @@ impl Reader<'_> {
     }
 
     /// The tickets that link to `target_id` as `kind` (a problem's or a
-    /// known error's incidents, a major incident's children), oldest first.
+    /// known error's incidents, a major incident's children), oldest
+    /// first by registration, then id: the same order at every site (the
+    /// row number is the order tickets arrived in this database).
     pub fn linking(&self, target_id: &str, kind: &str) -> Result<Vec<Ticket>, StoreError> {
         let sql = format!(
             "SELECT {TICKET_COLS} FROM link l JOIN ticket t ON t.id = l.ticket_id
-             WHERE l.target_id = ?1 AND l.kind = ?2 ORDER BY t.no"
+             WHERE l.target_id = ?1 AND l.kind = ?2 ORDER BY t.created_at, t.id"
         );
         Ok(self
             .tickets_of(
@@ -165,6 +189,10 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// A problem's tasks in the order `problem show` numbers them: by
+    /// their ids, UUIDv7s whose leading bits are the time the task was
+    /// added (by the adding site's clock), so every site that holds the
+    /// same tasks numbers them alike.
     pub fn tasks(&self, ticket_id: &str) -> Result<Vec<Task>, StoreError> {
         self.conn()
             .prepare_cached(

@@ -1,7 +1,7 @@
 //! The database schema as ordered migrations. Tables are STRICT; the `op`
 //! table is the source of truth and every other table is derived from it.
 
-use rusqlite_migration::{M, Migrations};
+use rusqlite_migration::{HookError, HookResult, M, Migrations};
 
 const V1: &str = r#"
 CREATE TABLE meta(
@@ -439,13 +439,44 @@ const V11: &str = r#"
 CREATE INDEX imported_bundle_file ON imported_bundle(file);
 "#;
 
-const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11];
+/// Concurrent escalations to different levels became conflicts, like the
+/// state, assignee and priority. A database folded before holds no row for
+/// them, so `doctor`'s rebuild would differ: the level register of every
+/// ticket with more than one level change is settled again from the log.
+/// Only a database that has imported another site's changes can hold
+/// concurrent ones; the others skip the scan.
+const V12: &str = "";
+
+fn settle_level_conflicts(tx: &rusqlite::Transaction) -> HookResult {
+    let sites: i64 = tx.query_row("SELECT count(*) FROM site", [], |r| r.get(0))?;
+    if sites < 2 {
+        return Ok(());
+    }
+    let tickets: Vec<(String, i64)> = tx
+        .prepare(
+            "SELECT o.entity_id, t.no FROM op o JOIN ticket t ON t.id = o.entity_id
+             WHERE o.entity = 'ticket' AND o.field = 'level'
+             GROUP BY o.entity_id HAVING count(*) > 1",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, no) in tickets {
+        super::merge::settle(tx, super::ops::entity::TICKET, &id, "level", no)
+            .map_err(|e| HookError::Hook(format!("settling the level of ticket {id}: {e:?}")))?;
+    }
+    Ok(())
+}
+
+const VERSIONS: &[&str] = &[V1, V2, V3, V4, V5, V6, V7, V8, V9, V10, V11, V12];
 
 /// The schema version (`PRAGMA user_version`) this build creates and knows.
 pub const LATEST: i64 = VERSIONS.len() as i64;
 
 pub fn migrations() -> Migrations<'static> {
-    Migrations::new(VERSIONS.iter().map(|sql| M::up(sql)).collect())
+    let (last, earlier) = VERSIONS.split_last().expect("at least one migration");
+    let mut steps: Vec<M<'static>> = earlier.iter().map(|sql| M::up(sql)).collect();
+    steps.push(M::up_with_hook(last, settle_level_conflicts));
+    Migrations::new(steps)
 }
 
 /// The derived tables `doctor` compares after a rebuild, with the columns that

@@ -124,6 +124,13 @@ fn conflict_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConflictRow> {
 
 const SITE_COLUMNS: &str = "no, site_id, code, pubkey, trust, skew_ms";
 
+/// The `meta` key under which a fork of another site, found by an import,
+/// is remembered: a refused bundle writes nothing else, but later
+/// changesets of that site are judged knowing it (`app::changeset_check`).
+fn fork_key(site_id: &str) -> String {
+    format!("fork:{site_id}")
+}
+
 impl Reader<'_> {
     pub fn secret_key(&self) -> Result<Option<String>, StoreError> {
         self.conn()
@@ -441,6 +448,14 @@ impl Reader<'_> {
             .map_err(|e| self.err(e))
     }
 
+    /// The seq at which site `site_id` was found forked here, if it was.
+    pub fn forked_at(&self, site_id: &str) -> Result<Option<i64>, StoreError> {
+        self.conn()
+            .prepare_cached("SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?1")
+            .and_then(|mut st| st.query_row([fork_key(site_id)], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
     /// Ops that wait for an entity that has not arrived.
     pub fn waiting_ops(&self) -> Result<i64, StoreError> {
         self.conn()
@@ -485,6 +500,20 @@ impl WriteTx<'_> {
                         r.get(0)
                     })
             })
+            .map_err(|e| self.err(e))
+    }
+
+    /// Remembers that site `site_id` forked at `seq` (the lowest seq found
+    /// is kept).
+    pub fn record_fork(&mut self, site_id: &str, seq: i64) -> Result<(), StoreError> {
+        self.tx
+            .execute(
+                "INSERT INTO meta(key, value) VALUES (?1, ?2)
+                 ON CONFLICT(key) DO UPDATE SET value =
+                    CAST(min(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+                params![fork_key(site_id), seq.to_string()],
+            )
+            .map(|_| ())
             .map_err(|e| self.err(e))
     }
 

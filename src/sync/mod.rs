@@ -6,6 +6,7 @@
 
 pub mod format;
 pub mod keys;
+pub mod words;
 
 use crate::store::StoreError;
 
@@ -22,6 +23,19 @@ pub enum SyncError {
         file: String,
         reason: String,
         revoked: bool,
+    },
+    /// A bundle refused because a site forked (two databases use its
+    /// identity): nothing of it was imported, but the fork is remembered
+    /// (`sync status` shows it), and a shared folder does not promise that
+    /// syncing again helps.
+    #[error(
+        "{file}: refused: {reason}. Nothing of the bundle was imported; `guardia sync status` shows the fork"
+    )]
+    Forked {
+        file: String,
+        reason: String,
+        /// The code of the site that forked.
+        code: String,
     },
     #[error("{file}: {cause}")]
     Io { file: String, cause: std::io::Error },

@@ -20,7 +20,18 @@ pub fn for_console(c: &Console, message: &str) -> String {
             None => action.describe(c.lang).to_string(),
         }
     };
-    let palette = key(Pane::Queue, Action::CommandPalette);
+    // Said as "the palette, key :" rather than in brackets: the advice it
+    // replaces often sits in brackets of its own already.
+    let palette = match c
+        .keymap
+        .hint(Pane::Queue.contexts(), Action::CommandPalette)
+    {
+        Some(k) => format!(
+            "the command palette, key {}",
+            crate::text::sanitize_line(&k.to_string())
+        ),
+        None => "the command palette".to_string(),
+    };
     let mut text = message.to_string();
     // Whole phrases first: they name flags, not commands.
     let phrases: [(&str, String); 4] = [
@@ -30,7 +41,7 @@ pub fn for_console(c: &Console, message: &str) -> String {
         ),
         (
             "add --reason \"why\"",
-            format!("type it after the approval in the palette, `approve ID REASON` ({palette})"),
+            format!("type it after the approval in {palette}: `approve ID REASON`"),
         ),
         (
             "find it with `guardia list` or `guardia search TEXT`",
@@ -76,9 +87,9 @@ fn rewrite_commands(text: &str, key: &dyn Fn(Pane, Action) -> String, palette: &
         let words: Vec<&str> = command.split_whitespace().skip(1).collect();
         let console = match words.as_slice() {
             ["set", ..] => Some(key(Pane::Detail, Action::SetField)),
-            ["approve", _key, approval, ..] => Some(format!(
-                "`approve {approval} REASON` in the palette ({palette})"
-            )),
+            ["approve", _key, approval, ..] => {
+                Some(format!("`approve {approval} REASON` in {palette}"))
+            }
             ["runbook", "tick", ..] => Some(format!(
                 "{} in the runbooks pane",
                 key(Pane::Runbooks, Action::ToggleStep)
@@ -92,7 +103,7 @@ fn rewrite_commands(text: &str, key: &dyn Fn(Pane, Action) -> String, palette: &
                 key(Pane::Queue, Action::FocusRunbooks)
             )),
             ["reject", ..] => Some(key(Pane::Detail, Action::Reject)),
-            ["link", ..] => Some(format!("`link KEY` in the palette ({palette})")),
+            ["link", ..] => Some(format!("`link KEY` in {palette}")),
             ["known", "apply", ..] => Some(key(Pane::Detail, Action::ApplyKnown)),
             ["major", "attach", ..] => Some(key(Pane::Detail, Action::AttachToMajor)),
             ["search", ..] | ["list", ..] => Some(key(Pane::Queue, Action::Filter)),

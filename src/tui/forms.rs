@@ -486,21 +486,38 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
                         c.complain(no_move_from(&cfg, lang, tk));
                         return vec![];
                     };
-                    let states = lifecycle::reachable(wf, &tk.status);
-                    if states.is_empty() {
+                    let name_of = |s: &str| {
+                        let name = wf
+                            .states
+                            .iter()
+                            .find(|st| st.id.get_ref() == s)
+                            .map(|st| st.name.get(lang).to_string());
+                        name.map_or_else(|| s.to_string(), |n| format!("{s} — {n}"))
+                    };
+                    // After a sync conflict on the state, the states the
+                    // sites chose come first: any of them settles it, even
+                    // where no move leads out of the state shown.
+                    let settling = conflict_states(c, tk);
+                    let states: Vec<String> = lifecycle::reachable(wf, &tk.status)
+                        .into_iter()
+                        .filter(|s| !settling.iter().any(|(h, _)| h == s))
+                        .collect();
+                    if states.is_empty() && settling.is_empty() {
                         c.complain(no_move_from(&cfg, lang, tk));
                         return vec![];
                     }
-                    states
+                    settling
                         .iter()
-                        .map(|s| {
-                            let name = wf
-                                .states
-                                .iter()
-                                .find(|st| st.id.get_ref() == s)
-                                .map(|st| st.name.get(lang).to_string());
-                            item(name.map_or_else(|| s.clone(), |n| format!("{s} — {n}")), s)
+                        .map(|(s, shown)| {
+                            let why = match (lang, *shown) {
+                                (Lang::Es, true) => "confirma el mostrado y resuelve el conflicto",
+                                (Lang::Es, false) => "resuelve el conflicto de sincronización",
+                                (Lang::En, true) => "confirms the one shown, settling the conflict",
+                                (Lang::En, false) => "settles the sync conflict",
+                            };
+                            item(format!("{} ({why})", name_of(s)), s)
                         })
+                        .chain(states.iter().map(|s| item(name_of(s), s)))
                         .collect()
                 }
                 _ => several_tickets_states(&cfg, lang, &keys, |k| ticket_by_key(c, k)),
@@ -548,8 +565,14 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
         }
         MenuPurpose::RejectReason => (
             t.pick_reason,
+            // Only the reasons of the ticket's own procedure (`types`).
             cfg.rejections
                 .iter()
+                .filter(|r| {
+                    ticket
+                        .as_ref()
+                        .is_none_or(|tk| r.applies_to(&tk.ticket_type))
+                })
                 .map(|r| {
                     item(
                         format!("{} — {}", r.code.get_ref(), r.label.get(lang)),
@@ -562,6 +585,38 @@ pub fn open_ticket_menu(c: &mut Console, purpose: MenuPurpose) -> Vec<Effect> {
     };
     menu(c, title, items, purpose, keys);
     vec![]
+}
+
+/// The states that settle a sync conflict on the state of `tk`, as the
+/// detail pane holds its conflicts: each state the sites chose (`true`
+/// for the one shown), or, after an invalid transition alone, the state
+/// shown (confirming it settles that). Empty without a conflict, or while
+/// the detail shows another ticket.
+fn conflict_states(c: &Console, tk: &crate::domain::ticket::Ticket) -> Vec<(String, bool)> {
+    use crate::store::merge::INVALID_TRANSITION;
+    let shown_here = c
+        .detail
+        .detail
+        .as_ref()
+        .is_some_and(|d| d.ticket.key == tk.key);
+    if !shown_here {
+        return Vec::new();
+    }
+    let mut out: Vec<(String, bool)> = Vec::new();
+    for k in c.detail.conflicts.iter().filter(|k| k.field == "status") {
+        let values: Vec<String> = if k.kind == INVALID_TRANSITION {
+            vec![tk.status.clone()]
+        } else {
+            k.heads.iter().map(|h| h.value.clone()).collect()
+        };
+        for v in values {
+            if !out.iter().any(|(s, _)| s == &v) {
+                let shown = v == tk.status;
+                out.push((v, shown));
+            }
+        }
+    }
+    out
 }
 
 /// Why the status menu of `tk` would be empty: its workflow no longer has
@@ -662,17 +717,64 @@ fn several_tickets_states(
         .collect()
 }
 
+/// The fields the filter menu offers, by id.
+const FILTER_FIELDS: [&str; 5] = ["status", "priority", "service", "assignee", "level"];
+
+/// A filter field by the name the filter menu gives it.
+fn filter_field_label(lang: Lang, field: &str) -> &'static str {
+    let t = catalogue(lang);
+    match field {
+        "status" => t.f_status,
+        "priority" => t.f_priority,
+        "service" => t.f_service,
+        "assignee" => t.f_assignee,
+        "level" => t.f_level,
+        _ => "?",
+    }
+}
+
 pub fn open_filter_menu(c: &mut Console) -> Vec<Effect> {
     let t = catalogue(c.lang);
-    let items = vec![
-        item(t.f_status, "status"),
-        item(t.f_priority, "priority"),
-        item(t.f_service, "service"),
-        item(t.f_assignee, "assignee"),
-        item(t.f_level, "level"),
-    ];
+    let items = FILTER_FIELDS
+        .iter()
+        .map(|f| item(filter_field_label(c.lang, f), *f))
+        .collect();
     menu(c, t.pick_filter, items, MenuPurpose::FilterField, vec![]);
     vec![]
+}
+
+/// The states the status filter offers, each by its name and id: the name
+/// the workflow of the default ticket type gives it (most tickets follow
+/// it), else the first workflow's that has it (`Registrado (new)`, not the
+/// `1 Solicitud ingresada` of another workflow that sorted first). The
+/// default workflow's states come first, in its order, then the states
+/// only other workflows have. One line each: every workflow's names of one
+/// id would wrap the menu's rows.
+fn status_filter_items(cfg: &Config, lang: Lang) -> Vec<MenuItem> {
+    let main = cfg
+        .settings
+        .defaults
+        .ticket_type
+        .as_ref()
+        .and_then(|ty| cfg.workflow_for_type(ty.get_ref()))
+        .or_else(|| cfg.workflows.first());
+    let mut items: Vec<MenuItem> = Vec::new();
+    for wf in main.into_iter().chain(cfg.workflows.iter()) {
+        for st in &wf.states {
+            let id = st.id.get_ref();
+            if items.iter().any(|i| &i.value == id) {
+                continue;
+            }
+            let name = st.name.get(lang);
+            let label = if name == id.as_str() {
+                id.clone()
+            } else {
+                format!("{name} ({id})")
+            };
+            items.push(item(label, id.clone()));
+        }
+    }
+    items
 }
 
 pub fn open_views_menu(c: &mut Console) -> Vec<Effect> {
@@ -693,6 +795,16 @@ pub fn open_sort_menu(c: &mut Console) -> Vec<Effect> {
         item(t.sort_sla, "sla"),
     ];
     menu(c, t.pick_sort, items, MenuPurpose::Sort, vec![]);
+    // The sort in force is highlighted: Enter keeps it, and the menu says
+    // which one the queue is in.
+    let current = match c.queue.sort {
+        Sort::Newest => 0,
+        Sort::Oldest => 1,
+        Sort::Sla => 2,
+    };
+    if let Some(Overlay::Menu { selected, .. }) = c.overlays.last_mut() {
+        *selected = current;
+    }
     vec![]
 }
 
@@ -705,6 +817,7 @@ pub fn view_label(v: View, lang: Lang) -> &'static str {
         View::Level2 => t.view_level2,
         View::Breaching => t.view_breaching,
         View::Waiting => t.view_waiting,
+        View::Resolved => t.view_resolved,
         View::Conflicts => t.view_conflicts,
         View::All => t.view_all,
         View::Known => t.view_known,
@@ -716,20 +829,7 @@ fn filter_values(c: &Console, field: &str) -> Vec<MenuItem> {
     let lang = c.lang;
     let mut items = vec![item(catalogue(lang).any, "*")];
     match field {
-        "status" => {
-            let mut all: Vec<(String, String)> = cfg
-                .workflows
-                .iter()
-                .flat_map(|w| w.states.iter())
-                .map(|s| (s.id.get_ref().clone(), s.name.get(lang).to_string()))
-                .collect();
-            all.sort();
-            all.dedup_by(|a, b| a.0 == b.0);
-            items.extend(
-                all.into_iter()
-                    .map(|(id, n)| item(format!("{id} — {n}"), id)),
-            );
-        }
+        "status" => items.extend(status_filter_items(cfg, lang)),
         "priority" => items.extend(
             cfg.priority
                 .priorities
@@ -811,9 +911,20 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
                 return vec![];
             };
             let shown = current_ticket(c);
+            // An impact or urgency by its name, as the detail shows it (the
+            // change takes a name as well as an id).
+            let grades = match value.as_str() {
+                "impact" => Some(&c.config.priority.impacts),
+                "urgency" => Some(&c.config.priority.urgencies),
+                _ => None,
+            };
             let current = shown
                 .as_ref()
                 .and_then(|tk| tk.core_value(&value).or_else(|| tk.field_text(&value)))
+                .map(|v| match grades {
+                    Some(g) => Config::grade_label(g, &v, c.lang).to_string(),
+                    None => v,
+                })
                 .unwrap_or_default();
             // The value the text starts from: should someone change the
             // field before Enter, the change is refused rather than undone.
@@ -870,7 +981,8 @@ fn chosen(c: &mut Console, purpose: MenuPurpose, value: String, keys: Vec<String
         }
         MenuPurpose::FilterField => {
             let items = filter_values(c, &value);
-            let title = format!("{} {value}", t.pick_filter);
+            // By the field's name, as the first menu showed it.
+            let title = format!("{}: {}", t.pick_filter, filter_field_label(c.lang, &value));
             menu(c, &title, items, MenuPurpose::FilterValue(value), vec![]);
             vec![]
         }
@@ -1666,9 +1778,10 @@ pub fn toggle_step(c: &mut Console) -> Vec<Effect> {
         );
     }
     // The step's text goes in whole above the input, wrapped: in the
-    // title it was cut to the box, and long checks read alike cut.
+    // title it was cut to the box, and long checks read alike cut. The
+    // frame names the ticket after the title (`Overlay::target`).
     c.overlays.push(Overlay::Prompt {
-        title: format!("{} · {key}", catalogue(c.lang).evidence_prompt),
+        title: catalogue(c.lang).evidence_prompt.to_string(),
         input: TextInput::default(),
         purpose: PromptPurpose::Evidence { key, item },
         error: None,

@@ -522,10 +522,15 @@ fn run_editor(key: &str, lang: crate::config::Lang) -> anyhow::Result<Option<Str
     // comment: say so, or the operator believes a note was filed.
     if !status.success() {
         // What matters first: the status line is one row, cut at its end.
-        anyhow::bail!(
-            "nothing saved: the editor failed ({status}); set VISUAL or EDITOR to one that works (now '{}')",
-            crate::text::sanitize_line(&editor)
-        );
+        let editor = crate::text::sanitize_line(&editor);
+        match lang {
+            crate::config::Lang::Es => anyhow::bail!(
+                "no se guardó nada: el editor falló ({status}); defina VISUAL o EDITOR con uno que funcione (ahora '{editor}')"
+            ),
+            crate::config::Lang::En => anyhow::bail!(
+                "nothing saved: the editor failed ({status}); set VISUAL or EDITOR to one that works (now '{editor}')"
+            ),
+        }
     }
     let text = text?;
     let body: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();

@@ -78,6 +78,9 @@ pub enum View {
     /// Until SLA clocks exist: the oldest open tickets first.
     Breaching,
     Waiting,
+    /// Resolved tickets waiting for the caller's conformity, for the
+    /// operator to close (or reopen): no other working view lists them.
+    Resolved,
     /// Tickets with a sync conflict, in any state (docs/sync.md).
     Conflicts,
     All,
@@ -87,7 +90,7 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 9] = [
+    pub const ALL: [View; 10] = [
         View::Open,
         View::Mine,
         View::Unassigned,
@@ -96,6 +99,10 @@ impl View {
         View::Waiting,
         View::Conflicts,
         View::All,
+        // After the views it joined, so their menu positions stay as they
+        // were (keystrokes in scripts and muscle memory); the knowledge
+        // base, not tickets, stays last.
+        View::Resolved,
         View::Known,
     ];
 }
@@ -153,6 +160,22 @@ pub struct QueueState {
     pub typing: Option<TextInput>,
     /// Rows visible at the last draw, for paging.
     pub height: usize,
+    /// The ticket a change was just made to (or registered): when the
+    /// refreshed rows arrive the cursor goes to it, so the next key acts
+    /// on it and not on whichever row slid under the cursor.
+    pub landing: Option<Landing>,
+}
+
+/// Where the cursor goes once the rows refreshed after a change arrive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Landing {
+    pub key: String,
+    /// Registered just now: when the view does not list it, its detail is
+    /// opened instead (the operator's next key is for it).
+    pub new: bool,
+    /// The state it was moved to, if it was moved: when it left the view,
+    /// the notice says which view lists it now.
+    pub moved_to: Option<String>,
 }
 
 impl QueueState {
@@ -177,6 +200,7 @@ impl QueueState {
             text: String::new(),
             typing: None,
             height: 20,
+            landing: None,
         }
     }
 
@@ -451,6 +475,12 @@ pub const DRAFTS_MAX: usize = 8;
 pub struct Notice {
     pub text: String,
     pub error: bool,
+    /// Cut to the terminal's width instead of wrapped (a background job's
+    /// outcome: `guardia sync status` or `doctor` give the whole story).
+    pub one_line: bool,
+    /// Neither done nor refused (an empty comment: nothing was saved): no
+    /// success mark, no error mark.
+    pub neutral: bool,
 }
 
 /// Long work running in the background.
@@ -601,6 +631,8 @@ impl Console {
         self.notice = Some(Notice {
             text: text.into(),
             error: false,
+            one_line: false,
+            neutral: false,
         });
     }
 
@@ -608,6 +640,34 @@ impl Console {
         self.notice = Some(Notice {
             text: text.into(),
             error: true,
+            one_line: false,
+            neutral: false,
+        });
+    }
+
+    /// A notice of something that neither succeeded nor failed (nothing
+    /// was done): the `✓` of `say` would read as "saved".
+    pub fn inform(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            text: text.into(),
+            error: false,
+            one_line: false,
+            neutral: true,
+        });
+    }
+
+    /// A background job's outcome (a sync, doctor): one line, cut to the
+    /// terminal's width.
+    pub fn tell_outcome(&mut self, outcome: Result<String, String>) {
+        let (text, error) = match outcome {
+            Ok(text) => (text, false),
+            Err(text) => (text, true),
+        };
+        self.notice = Some(Notice {
+            text,
+            error,
+            one_line: true,
+            neutral: false,
         });
     }
 }

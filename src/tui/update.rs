@@ -42,7 +42,7 @@ pub fn update(c: &mut Console, msg: Msg) -> Vec<Effect> {
         Msg::EditorDone { key, text } => match text {
             Some(body) if !body.trim().is_empty() => write(c, WriteOp::Comment { key, body }),
             _ => {
-                c.say(match c.lang {
+                c.inform(match c.lang {
                     crate::config::Lang::Es => "Comentario vacío: no se guardó nada",
                     crate::config::Lang::En => "Empty comment: nothing saved",
                 });
@@ -134,10 +134,12 @@ fn on_key(c: &mut Console, key: Key) -> Vec<Effect> {
     }
     // What the last key caused is replaced by what this one causes; a
     // configuration changed on disk keeps being said until a restart.
-    c.notice = c
-        .config_changed
-        .clone()
-        .map(|text| Notice { text, error: true });
+    c.notice = c.config_changed.clone().map(|text| Notice {
+        text,
+        error: true,
+        one_line: false,
+        neutral: false,
+    });
     if !c.overlays.is_empty() {
         return forms::on_overlay_key(c, key);
     }
@@ -602,6 +604,14 @@ pub fn queue_filter(c: &Console) -> ListFilter {
             }
             w
         }
+        // Resolved, not yet closed: the caller's conformity is awaited.
+        View::Resolved => {
+            let mut r = lifecycle::states_in(&cfg.workflows, &[StateCategory::Resolved]);
+            if r.is_empty() {
+                r.push(String::new());
+            }
+            r
+        }
         // A conflict needs settling whatever state the ticket is in.
         View::All | View::Conflicts => Vec::new(),
         _ => open,
@@ -663,6 +673,9 @@ pub fn by_sla(q: &super::state::QueueState) -> bool {
     (q.sort == Sort::Sla || q.view == View::Breaching)
         && q.view != View::Conflicts
         && q.view != View::Known
+        // A resolved ticket's clock has stopped: in the SLA order the view
+        // would be empty.
+        && q.view != View::Resolved
 }
 
 /// The queue lists known errors (the knowledge view) instead of tickets.
@@ -691,6 +704,8 @@ pub fn reload_queue(c: &mut Console) -> Vec<Effect> {
     let generation = c.next_generation();
     let q = &mut c.queue;
     q.generation = generation;
+    // Another view or filter: the cursor starts at its top.
+    q.landing = None;
     q.rows.clear();
     q.cursor = 0;
     q.scroll = 0;
@@ -985,16 +1000,21 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 return prefetch(c);
             }
             apply_page(&mut c.queue, dir, reset, rows, more);
+            let mut fx = if reset {
+                land(c, dir == PageDir::Forward)
+            } else {
+                Vec::new()
+            };
             if known_view(c) {
                 // No count request: what is loaded is counted, "+" while
                 // more pages follow.
                 c.queue.total = Some(c.queue.rows.len() as i64);
                 c.queue.total_capped = c.queue.more_after;
             }
-            let mut fx = request_sla(c, reset);
+            fx.extend(request_sla(c, reset));
             fx.extend(prefetch(c));
             fx.extend(follow_selection(c));
-            fx.extend(land(c));
+            fx.extend(land_held_keys(c));
             fx
         }
         Reply::Count {
@@ -1108,6 +1128,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             match result {
                 Ok(m) => {
                     c.say(m);
+                    c.queue.landing = landing_after(c, &op, key.as_deref());
                     // Bulk writes (assign, move) answer without a key; the
                     // marks were for them. A comment leaves them alone.
                     if key.is_none() {
@@ -1197,10 +1218,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
             }
             Some(result) => {
                 c.job = None;
-                match result {
-                    Ok(m) => c.say(m),
-                    Err(e) => c.complain(e),
-                }
+                c.tell_outcome(result);
                 // A sync brings other sites' changes: show them now, with
                 // the cursor kept on its ticket.
                 refresh(c)
@@ -1214,7 +1232,7 @@ fn on_reply(c: &mut Console, reply: Reply) -> Vec<Effect> {
                 c.queue.loading = false;
                 c.complain(message);
                 // The rows on screen stay; the keys typed meanwhile act on them.
-                return land(c);
+                return land_held_keys(c);
             }
             c.complain(message);
             vec![]
@@ -1239,9 +1257,138 @@ pub fn config_changed_words(lang: crate::config::Lang, files: &[String]) -> Opti
     })
 }
 
+/// Where the cursor goes once the rows refreshed after `op` arrive: to the
+/// ticket just registered, or to the one ticket changed when the cursor
+/// was on it (a bulk change, or one made to another ticket, moves nothing).
+fn landing_after(c: &Console, op: &WriteOp, key: Option<&str>) -> Option<Landing> {
+    if let WriteOp::Create(_) = op {
+        return key.map(|k| Landing {
+            key: k.to_string(),
+            new: true,
+            moved_to: None,
+        });
+    }
+    let keys = op.keys();
+    let [one] = keys.as_slice() else {
+        return None;
+    };
+    if c.queue.selected().map(|r| r.ticket.key.as_str()) != Some(one.as_str()) {
+        return None;
+    }
+    let moved_to = match op {
+        WriteOp::Move { state, .. } => Some(state.clone()),
+        _ => None,
+    };
+    Some(Landing {
+        key: one.clone(),
+        new: false,
+        moved_to,
+    })
+}
+
+/// The rows refreshed after a change are in: the cursor goes to the
+/// ticket changed or registered. One registered that the view does not
+/// list is opened in the detail instead; one the change took out of the
+/// view (resolved, assigned away) is said, with the row the cursor is on
+/// now, so the next key is not taken for one on the ticket just changed.
+fn land(c: &mut Console, forward: bool) -> Vec<Effect> {
+    let Some(landing) = c.queue.landing.take() else {
+        return vec![];
+    };
+    if !forward {
+        return vec![];
+    }
+    if let Some(i) = c
+        .queue
+        .rows
+        .iter()
+        .position(|r| r.ticket.key == landing.key)
+    {
+        c.queue.cursor = i;
+        keep_visible(&mut c.queue);
+        return vec![];
+    }
+    if c.focus != Pane::Queue {
+        // The detail shows the ticket and the keys act on it there.
+        return vec![];
+    }
+    let words = left_view_words(c, &landing);
+    match c.notice.as_mut() {
+        Some(n) => n.text = format!("{} — {words}", n.text),
+        None => c.inform(words),
+    }
+    if landing.new {
+        c.focus = Pane::Detail;
+        c.detail.scroll = 0;
+        if c.detail.key.as_deref() != Some(landing.key.as_str()) {
+            return request_detail(c, landing.key);
+        }
+    }
+    vec![]
+}
+
+/// The view that lists tickets in `state` by its category, when that is
+/// one of the state views (waiting, resolved).
+fn view_of_state(c: &Console, state: &str) -> Option<View> {
+    let wfs = &c.config.workflows;
+    let in_category =
+        |cat: StateCategory| lifecycle::states_in(wfs, &[cat]).iter().any(|s| s == state);
+    if in_category(StateCategory::Resolved) {
+        Some(View::Resolved)
+    } else if in_category(StateCategory::Waiting) {
+        Some(View::Waiting)
+    } else {
+        None
+    }
+}
+
+/// What the status line adds when the ticket changed or registered is not
+/// in the view: registered, that its detail is shown; changed, where the
+/// cursor is now and which view lists the ticket.
+fn left_view_words(c: &Console, landing: &Landing) -> String {
+    use crate::config::Lang;
+    let view = forms::view_label(c.queue.view, c.lang);
+    let key = &landing.key;
+    if landing.new {
+        return match c.lang {
+            Lang::Es => format!("la vista «{view}» no lo lista: se muestra en el detalle"),
+            Lang::En => format!("the view \"{view}\" does not list it: shown in the detail"),
+        };
+    }
+    let cursor = c.queue.selected().map(|r| r.ticket.key.clone());
+    let mut words = match (c.lang, cursor) {
+        (Lang::Es, Some(now)) => {
+            format!("{key} ya no está en «{view}»; el cursor pasó a {now}")
+        }
+        (Lang::Es, None) => format!("{key} ya no está en «{view}», que quedó vacía"),
+        (Lang::En, Some(now)) => {
+            format!("{key} is no longer in \"{view}\"; the cursor moved to {now}")
+        }
+        (Lang::En, None) => format!("{key} is no longer in \"{view}\", which is now empty"),
+    };
+    let listed_in = landing
+        .moved_to
+        .as_deref()
+        .and_then(|s| view_of_state(c, s))
+        .filter(|v| *v != c.queue.view);
+    if let Some(v) = listed_in {
+        let name = forms::view_label(v, c.lang);
+        let how = c
+            .keymap
+            .hint(Pane::Queue.contexts(), Action::ViewsMenu)
+            .map(|k| format!(" ({})", crate::text::sanitize_line(&k.to_string())))
+            .unwrap_or_default();
+        words.push_str(&match c.lang {
+            Lang::Es => format!("; lo lista la vista «{name}»{how}"),
+            Lang::En => format!("; the view \"{name}\" lists it{how}"),
+        });
+    }
+    words
+}
+
 /// A jump's rows are on screen: the keys typed meanwhile act now, in order
 /// (one of them may jump again and hold the rest once more).
-fn land(c: &mut Console) -> Vec<Effect> {
+fn land_held_keys(c: &mut Console) -> Vec<Effect> {
     if !c.queue.jumping {
         return vec![];
     }

@@ -6,11 +6,13 @@
 //! with its own connection, so the queue keeps answering meanwhile.
 
 use super::i18n::count;
+use super::keymap::Keymap;
 use super::msg::{
     Conflict, ConflictHead, DetailExtras, KnownHint, LinkedBrief, MajorBrief, Msg, PageDir, Reply,
     Request, Row, SolvedHint, WriteOp,
 };
 use crate::app::App;
+use crate::cli::say_error::ConsoleWords;
 use crate::config::{Config, Lang, Operator, RecordKind, StateCategory};
 use crate::domain::escalation;
 use crate::domain::ticket::{Ticket, TicketDetail};
@@ -46,7 +48,7 @@ pub fn spawn_joinable(
     operator: Option<Operator>,
     out: Sender<Msg>,
 ) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
-    spawn_watching(app, operator, out, None)
+    spawn_watching(app, operator, out, None, None)
 }
 
 /// Like `spawn_joinable`, watching the configuration files of `config_dir`
@@ -54,13 +56,16 @@ pub fn spawn_joinable(
 /// from what they were at the start, the console is told
 /// (`Reply::ConfigChanged`) and changes to the database are refused, since
 /// they would be checked against rules that are no longer the ones in force.
+/// `keymap` is the console's: refusals name its keys (`cli::say_error`).
 pub fn spawn_watching(
     app: App,
     operator: Option<Operator>,
     out: Sender<Msg>,
     config_dir: Option<PathBuf>,
+    keymap: Option<Keymap>,
 ) -> (Sender<Request>, Option<std::thread::JoinHandle<()>>) {
     let (tx, rx) = channel();
+    let words = ConsoleWords::new(app.config.clone(), app.lang, keymap);
     // Counts, the dashboard, SLA clocks and the solved-before search read
     // many rows; a connection of their own keeps them from holding up the
     // next page or ticket.
@@ -77,7 +82,7 @@ pub fn spawn_watching(
     let watch = config_dir.map(config_watch::ConfigWatch::start);
     let handle = std::thread::Builder::new()
         .name("guardia-db".into())
-        .spawn(move || run(app, operator, rx, out, counts, watch))
+        .spawn(move || run(app, operator, &words, rx, out, counts, watch))
         .ok();
     (tx, handle)
 }
@@ -87,7 +92,7 @@ fn counts_loop(mut app: App, rx: Receiver<Request>, out: Sender<Msg>) {
         let mut batch = vec![first];
         batch.extend(rx.try_iter());
         for req in coalesce(batch) {
-            if let Some(reply) = handle(&mut app, None, req, &out)
+            if let Some(reply) = handle(&mut app, None, None, req, &out)
                 && out.send(Msg::Reply(reply)).is_err()
             {
                 return;
@@ -109,6 +114,7 @@ const MERGE_PACE: Duration = Duration::from_millis(50);
 fn run(
     mut app: App,
     operator: Option<Operator>,
+    words: &ConsoleWords,
     rx: Receiver<Request>,
     out: Sender<Msg>,
     counts: Option<Sender<Request>>,
@@ -201,7 +207,7 @@ fn run(
             // Once the console has gone nobody reads the replies, but the
             // writes it sent before leaving are still carried out: the
             // loop ends only when the request channel is empty and closed.
-            if let Some(reply) = handle(&mut app, operator.as_ref(), req, &out) {
+            if let Some(reply) = handle(&mut app, operator.as_ref(), Some(words), req, &out) {
                 match late_line(&reply, app.lang) {
                     Some(line) if CONSOLE_LEFT.load(Ordering::SeqCst) => {
                         if let Ok(mut late) = LATE.lock() {
@@ -425,6 +431,7 @@ fn coalesce(batch: Vec<Request>) -> Vec<Request> {
 fn handle(
     app: &mut App,
     operator: Option<&Operator>,
+    words: Option<&ConsoleWords>,
     req: Request,
     out: &Sender<Msg>,
 ) -> Option<Reply> {
@@ -609,7 +616,7 @@ fn handle(
             };
             let mut refused = Vec::new();
             let mut stale = None;
-            let (result, key) = write(app, actor, op.clone(), &mut refused, &mut stale);
+            let (result, key) = write(app, actor, words, op.clone(), &mut refused, &mut stale);
             if let (Some(now), Err(message), Some(key)) = (stale, &result, &key) {
                 return Some(Reply::Outdated {
                     message: sanitize_line(message),
@@ -777,13 +784,34 @@ fn dashboard(app: &App) -> Result<crate::store::Dashboard, crate::app::AppError>
 fn write(
     app: &mut App,
     actor: &Operator,
+    words: Option<&ConsoleWords>,
     op: WriteOp,
     refused: &mut Vec<String>,
     stale: &mut Option<Vec<(String, Option<Value>)>>,
 ) -> (Result<String, String>, Option<String>) {
     let es = app.lang == Lang::Es;
     let msg = |es_text: String, en_text: String| if es { es_text } else { en_text };
-    let err = |e: crate::app::AppError| e.to_string();
+    // The type of each ticket the change is about, read before it: its
+    // workflow names the states a refusal mentions.
+    let types: Vec<(String, String)> = op
+        .keys()
+        .into_iter()
+        .filter_map(|k| app.ticket(&k).ok().map(|t| (k, t.ticket_type)))
+        .collect();
+    // A refusal worded for the console, in its language.
+    let say = |e: &crate::app::AppError| match words {
+        Some(w) => {
+            let about = crate::cli::say_error::subject(e);
+            let ticket_type = types
+                .iter()
+                .find(|(k, _)| Some(k.as_str()) == about)
+                .or(types.first())
+                .map(|(_, t)| t.as_str());
+            w.say(e, ticket_type)
+        }
+        None => e.to_string(),
+    };
+    let err = |e: crate::app::AppError| say(&e);
     match op {
         WriteOp::Assign { keys, to } => {
             let results: Vec<Result<(), String>> = keys
@@ -791,7 +819,7 @@ fn write(
                 .map(|k| {
                     app.assign(actor, k, to.as_deref())
                         .map(|_| ())
-                        .map_err(|e| about(k, &e))
+                        .map_err(|e| about(k, say(&e)))
                 })
                 .collect();
             refused.extend(failed_keys(&keys, &results));
@@ -826,7 +854,7 @@ fn write(
                                 names.push(name);
                             }
                         })
-                        .map_err(|e| about(k, &e))
+                        .map_err(|e| about(k, say(&e)))
                 })
                 .collect();
             refused.extend(failed_keys(&keys, &results));
@@ -841,11 +869,20 @@ fn write(
                 Some(rest) => (true, rest.trim().to_string()),
                 None => (false, body),
             };
+            // Said as what it is: a note the requester never sees must not
+            // read like a reply they will get.
             let r = app.comment(actor, &key, &body, internal).map(|_| {
-                msg(
-                    format!("{key}: comentario guardado"),
-                    format!("{key}: comment saved"),
-                )
+                if internal {
+                    msg(
+                        format!("{key}: nota interna guardada"),
+                        format!("{key}: internal note saved"),
+                    )
+                } else {
+                    msg(
+                        format!("{key}: comentario guardado"),
+                        format!("{key}: comment saved"),
+                    )
+                }
             });
             (r.map_err(err), Some(key))
         }
@@ -892,6 +929,10 @@ fn write(
             // adjective to agree with the field's gender.
             let label = super::i18n::field_label(&app.config, app.lang, &field);
             let assignments = [(field.clone(), value)];
+            // The priority before, to say when the change moved it (an
+            // impact, urgency, service or rule field recomputes it), as
+            // `guardia set` prints it.
+            let priority_before = app.ticket(&key).ok().map(|t| t.priority);
             let r = if based_on.is_empty() {
                 app.set(actor, &key, &assignments, justification.as_deref())
                     .map(Ok)
@@ -908,7 +949,22 @@ fn write(
             let r = match r {
                 Ok(Ok(t)) => {
                     let now = value_words(&app.config, app.lang, &t, &field);
-                    Ok(format!("{key}: {label} → {now}"))
+                    let moved = field != "priority"
+                        && priority_before.as_ref().is_some_and(|p| *p != t.priority);
+                    let priority = if moved {
+                        let name = value_words(&app.config, app.lang, &t, "priority");
+                        let rank = app
+                            .config
+                            .priority_rank(&t.priority)
+                            .map_or_else(|| "P?".to_string(), |r| format!("P{}", r + 1));
+                        msg(
+                            format!(" (prioridad ahora {rank} {name})"),
+                            format!(" (priority now {rank} {name})"),
+                        )
+                    } else {
+                        String::new()
+                    };
+                    Ok(format!("{key}: {label} → {now}{priority}"))
                 }
                 Ok(Err(changed)) => Err(changed_meanwhile(app, actor, &changed, false, stale)),
                 Err(e) => Err(err(e)),
@@ -987,10 +1043,19 @@ fn write(
             let r = app
                 .runbook_tick(actor, &key, &item, ev.as_deref(), checked)
                 .map(|_| {
-                    msg(
-                        format!("{key}: paso {item} registrado"),
-                        format!("{key}: step {item} recorded"),
-                    )
+                    // Unticking records nothing: it takes the tick back, as
+                    // `guardia runbook tick --undo` says.
+                    if checked {
+                        msg(
+                            format!("{key}: paso {item} registrado"),
+                            format!("{key}: step {item} recorded"),
+                        )
+                    } else {
+                        msg(
+                            format!("{key}: paso {item} desmarcado"),
+                            format!("{key}: step {item} unticked"),
+                        )
+                    }
                 });
             (r.map_err(err), Some(key))
         }
@@ -1056,7 +1121,7 @@ fn write(
                     .map_err(err)
                     .map(|d| escalation::render_markdown(&d, app.lang)),
             };
-            let r = md.and_then(|md| write_new_file(&PathBuf::from(&path), &md));
+            let r = md.and_then(|md| write_new_file(&PathBuf::from(&path), &md, app.lang));
             (
                 r.map(|_| {
                     msg(
@@ -1071,23 +1136,27 @@ fn write(
 }
 
 /// Writes a new file, never replacing one: nothing the operator had is lost.
-fn write_new_file(path: &std::path::Path, text: &str) -> Result<(), String> {
+fn write_new_file(path: &std::path::Path, text: &str, lang: Lang) -> Result<(), String> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
+    let shown = path.display();
     // The dossier carries contacts' e-mails and phones: private to the operator.
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(|e| {
-            format!(
-                "cannot create {}: {e} (choose another name)",
-                path.display()
-            )
+        .map_err(|e| match lang {
+            Lang::Es if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                format!("{shown} ya existe, y el dossier no se escribe sobre otro archivo: elija otro nombre")
+            }
+            Lang::Es => format!("no se puede crear {shown}: {e} (elija otro nombre)"),
+            Lang::En => format!("cannot create {shown}: {e} (choose another name)"),
         })?;
-    f.write_all(text.as_bytes())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    f.write_all(text.as_bytes()).map_err(|e| match lang {
+        Lang::Es => format!("no se puede escribir {shown}: {e}"),
+        Lang::En => format!("cannot write {shown}: {e}"),
+    })
 }
 
 /// "3 tickets: ahora En curso" or the failures, one per ticket; `done`
@@ -1246,7 +1315,7 @@ fn doctor_in_background(path: PathBuf, lang: Lang, out: Sender<Msg>) {
                             format!("doctor: OK ({}, {tickets})", count(r.ops, "op", "ops"))
                         })
                     } else {
-                        let n = (r.integrity.len() + r.differences.len()) as i64;
+                        let n = r.problem_count() as i64;
                         Err(if es {
                             format!(
                                 "doctor: {}; `guardia doctor` da la lista",
@@ -1542,7 +1611,8 @@ fn sync_line(
             ),
         )
     });
-    let exported = r.exported.as_ref().map(|e| {
+    // A bundle of acknowledgements alone is no change of this site's.
+    let exported = r.exported.as_ref().filter(|e| e.ops > 0).map(|e| {
         t(
             format!("exportados {}", count(e.ops as i64, "cambio", "cambios")),
             format!("exported {}", count(e.ops as i64, "change", "changes")),
@@ -1555,14 +1625,20 @@ fn sync_line(
     if pushed == Some(true) {
         parts.push(t("enviado (git push)".into(), "pushed".into()));
     }
-    for u in &r.untrusted {
+    let lang = if es { Lang::Es } else { Lang::En };
+    for p in &r.pending {
+        let u = crate::sync::words::untrusted(lang, p);
         parts.push(t(
             format!("sin confianza aún: {u}"),
             format!("not trusted yet: {u}"),
         ));
     }
-    for w in r.imported.iter().flat_map(|i| &i.warnings) {
-        parts.push(t(format!("aviso: {w}"), format!("warning: {w}")));
+    for w in r.imported.iter().flat_map(|i| &i.clock_ahead) {
+        let by = crate::domain::duration::format_minutes(w.minutes);
+        parts.push(t(
+            format!("aviso: el reloj de la sede {} va {by} adelantado", w.code),
+            format!("warning: site {}'s clock is {by} ahead", w.code),
+        ));
     }
     let head = t("sincronizado".into(), "synced".into());
     format!("{head}: {}", parts.join("; "))
@@ -1691,8 +1767,7 @@ fn failed_keys(keys: &[String], results: &[Result<(), String>]) -> Vec<String> {
         .collect()
 }
 
-fn about(key: &str, e: &crate::app::AppError) -> String {
-    let text = e.to_string();
+fn about(key: &str, text: String) -> String {
     if text.starts_with(&format!("{key}: ")) {
         text
     } else {
@@ -1705,15 +1780,34 @@ mod tests {
     use super::*;
     use crate::store::ListFilter;
 
+    /// A dossier is never written over a file: said in the operator's
+    /// language, with what to do.
+    #[test]
+    fn a_dossier_over_an_existing_file_is_refused_in_spanish() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("BOG-1-level-2.md");
+        std::fs::write(&path, "kept").expect("a file already there");
+        let said = write_new_file(&path, "new", Lang::Es).expect_err("refused");
+        assert!(
+            said.ends_with(
+                "ya existe, y el dossier no se escribe sobre otro archivo: elija otro nombre"
+            ),
+            "{said}"
+        );
+        let said = write_new_file(&path, "new", Lang::En).expect_err("refused");
+        assert!(said.starts_with("cannot create "), "{said}");
+        assert_eq!(std::fs::read_to_string(&path).ok().as_deref(), Some("kept"));
+    }
+
     #[test]
     fn a_bulk_refusal_names_its_ticket_once() {
         let keyed = crate::app::AppError::Refused {
             key: "BOG-7".into(),
             message: "is closed".into(),
         };
-        assert_eq!(about("BOG-7", &keyed), "BOG-7: is closed");
+        assert_eq!(about("BOG-7", keyed.to_string()), "BOG-7: is closed");
         let bare = crate::app::AppError::Invalid("nothing to do".into());
-        assert_eq!(about("BOG-7", &bare), "BOG-7: nothing to do");
+        assert_eq!(about("BOG-7", bare.to_string()), "BOG-7: nothing to do");
     }
 
     #[test]
@@ -1758,10 +1852,14 @@ mod tests {
             exporter: "LYO".into(),
             outcome: ImportOutcome::Imported {
                 changesets: 1,
+                already_held: 0,
                 new_ops,
                 tickets,
+                created: 0,
+                updated: tickets,
             },
             warnings: Vec::new(),
+            clock_ahead: Vec::new(),
         };
         let mut r = FolderReport {
             folder: "/mnt/c/5b7e".into(),
@@ -1776,14 +1874,20 @@ mod tests {
             "/mnt/c/5b7e/sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database was not changed".into(),
             "/mnt/c/5b7e/keys/y.pub: damaged".into(),
         ];
-        r.untrusted = vec!["MAD (key fingerprint 1234)".into()];
+        r.pending = vec![crate::sync::words::Pending {
+            code: "MAD".into(),
+            site_id: "1b9e".into(),
+            fingerprint: "1234".into(),
+            clash: crate::sync::words::CodeClash::None,
+        }];
         let line = sync_line(false, &r, Some(true), 2);
         assert_eq!(
             line,
             "synced: file refused: sites/x/LYO-1-4-ab.gdb: refused: bad signature. The database \
              was not changed (and 1 more); 2 conflicts to settle (view Sync conflicts); \
              imported 7 changes, 3 tickets, from 2 files; pushed; not trusted yet: MAD \
-             (key fingerprint 1234)"
+             (key fingerprint 1234): run `guardia sync trust MAD` once its operator confirms \
+             the fingerprint"
         );
         let es = sync_line(true, &FolderReport::default(), None, 0);
         assert_eq!(es, "sincronizado: nada nuevo");
@@ -1800,10 +1904,14 @@ mod tests {
                 exporter: "LYO".into(),
                 outcome: ImportOutcome::Imported {
                     changesets: 1,
+                    already_held: 0,
                     new_ops: 1,
                     tickets: 1,
+                    created: 1,
+                    updated: 0,
                 },
                 warnings: Vec::new(),
+                clock_ahead: Vec::new(),
             }],
             ..Default::default()
         };

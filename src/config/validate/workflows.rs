@@ -1,8 +1,9 @@
 //! Checks `workflows.toml`: every name a workflow uses (states, roles,
 //! fields, approvals, calendars, actions) exists, guards and timers read,
-//! and the state machine has no holes: every state can be reached, only
-//! final states (closed, cancelled) have no way out and every other state
-//! can get to one; `reject` and `assign` have the transitions they take.
+//! the fields a state locks are fields its tickets hold, and the state
+//! machine has no holes: every state can be reached, only final states
+//! (closed, cancelled) have no way out and every other state can get to
+//! one; `reject` and `assign` have the transitions they take.
 
 use super::{Checker, ids};
 use crate::config::*;
@@ -21,8 +22,9 @@ pub(super) fn check(
     fields: &FieldsFile,
     operators: &OperatorsFile,
     calendar_ids: &BTreeSet<String>,
-    type_ids: &BTreeSet<String>,
+    types: &TypesFile,
 ) {
+    let type_ids = &ids(&types.types, |t| &t.id);
     c.unique(F, "workflow", workflows.workflows.iter().map(|w| &w.id));
     let role_ids = ids(&operators.roles, |r| &r.id);
     let field_ids = ids(&fields.fields, |f| &f.id);
@@ -210,8 +212,62 @@ pub(super) fn check(
                 c.known(F, "ticket type", t, type_ids);
             }
         }
+        check_locks(c, wf, fields, types);
         check_entries(c, wf, &states);
         check_shape(c, wf, &states);
+    }
+}
+
+/// The fields a state locks must be catalogue fields (fields.toml) that
+/// the ticket types following the workflow hold: a lock on anything else
+/// would protect nothing, and a misspelt one would leave the field open
+/// while the administrator believes it locked.
+fn check_locks(c: &mut Checker, wf: &Workflow, fields: &FieldsFile, types: &TypesFile) {
+    let field_ids = ids(&fields.fields, |f| &f.id);
+    let users: Vec<&TicketType> = types
+        .types
+        .iter()
+        .filter(|t| t.workflow.get_ref() == wf.id.get_ref())
+        .collect();
+    for state in &wf.states {
+        for f in &state.locks {
+            let id = f.get_ref();
+            if CORE_FIELDS.contains(&id.as_str()) {
+                c.at(
+                    F,
+                    f.span(),
+                    format!(
+                        "state '{}' locks '{id}', a built-in attribute; `locks` names fields of fields.toml (the ones `guardia set` and `move --field` write)",
+                        state.id.get_ref()
+                    ),
+                );
+                continue;
+            }
+            if !c.known(F, "field", f, &field_ids) {
+                continue;
+            }
+            // A workflow no type follows yet has no tickets to hold it.
+            let held = users.iter().any(|ty| {
+                ty.mandatory
+                    .iter()
+                    .chain(&ty.optional)
+                    .any(|h| h.get_ref() == id)
+            });
+            if !users.is_empty() && !held {
+                let names: Vec<&str> = users.iter().map(|t| t.id.get_ref().as_str()).collect();
+                c.at(
+                    F,
+                    f.span(),
+                    format!(
+                        "state '{}' of workflow '{}' locks the field '{id}', which no ticket type following the workflow holds (types.toml: {}), so the lock protects nothing; remove it, or add \"{id}\" to the fields of {}",
+                        state.id.get_ref(),
+                        wf.id.get_ref(),
+                        names.join(", "),
+                        if names.len() == 1 { "that type" } else { "one of those types" }
+                    ),
+                );
+            }
+        }
     }
 }
 
@@ -346,6 +402,9 @@ fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
         }
     }
     let mut stuck = Vec::new();
+    // An unreachable state is still checked for a way out: told one
+    // problem per round, the administrator who adds the way in would only
+    // then learn that the state is a dead end too.
     for s in &wf.states {
         let id = s.id.get_ref();
         if !reached.contains(id.as_str()) {
@@ -358,7 +417,6 @@ fn check_shape(c: &mut Checker, wf: &Workflow, states: &BTreeSet<String>) {
                     wf.initial.get_ref()
                 ),
             );
-            continue;
         }
         let leaves = moves.iter().any(|(f, _)| f == id);
         if !leaves && !is_final(s) {

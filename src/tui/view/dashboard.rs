@@ -46,10 +46,11 @@ pub fn draw(f: &mut Frame, c: &Console, area: Rect, now: DateTime<Utc>) {
                 );
             }
         }
-        None => kpi_lines.push(Line::from(Span::styled(
-            truncate_to_width(t.kpi_missing, w),
-            th.dim,
-        ))),
+        // Wrapped, not cut: its end says which command fills them in.
+        None => kpi_lines.extend(super::wrap::wrap(
+            Line::from(Span::styled(t.kpi_missing, th.dim)),
+            w,
+        )),
     }
     let kpi_rows = u16::try_from(kpi_lines.len()).unwrap_or(3);
     let [counts, kpis, series, oldest] = Layout::vertical([

@@ -76,6 +76,60 @@ fn field(c: &Console, label: &str, value: String) -> Line<'static> {
     ])
 }
 
+/// The state as `guardia show` says it: by the name the ticket's workflow
+/// gives it, with the id after it (`Registrado (new)`); the id alone when
+/// the workflow names it so or no longer has it.
+fn state_words(c: &Console, tk: &crate::domain::ticket::Ticket) -> String {
+    let name = crate::tui::i18n::state_label(&c.config, c.lang, &tk.ticket_type, &tk.status);
+    if name == tk.status {
+        name
+    } else {
+        format!("{name} ({})", tk.status)
+    }
+}
+
+/// Why the priority is not what impact × urgency give, under the priority
+/// line: the justification of a manual priority (`↳ manual: …`), or the
+/// priority rules that raised it (`↳ raised by: integracion-critica`), as
+/// `guardia show` says it. `None` when the matrix alone gave it.
+fn priority_reason(c: &Console, tk: &crate::domain::ticket::Ticket) -> Option<Line<'static>> {
+    let (label, text) = match &tk.priority_justification {
+        // "manual" in both languages, as `guardia show` says it.
+        Some(j) => ("manual", j.clone()),
+        None => {
+            let cfg = &c.config;
+            let decision = crate::domain::priority::compute(
+                cfg,
+                cfg.service(&tk.service),
+                &tk.impact,
+                &tk.urgency,
+                &tk.fields,
+            );
+            if decision.raised_by.is_empty() || decision.priority != tk.priority {
+                return None;
+            }
+            let label = match c.lang {
+                Lang::Es => "subida por",
+                Lang::En => "raised by",
+            };
+            // Each rule by its id (what `guardia show` names) and what it
+            // means, from priority.toml.
+            let rules: Vec<String> = decision
+                .raised_by
+                .iter()
+                .map(
+                    |id| match cfg.priority.rules.iter().find(|r| r.id.get_ref() == id) {
+                        Some(r) => format!("{id} ({})", r.description.get(c.lang)),
+                        None => id.clone(),
+                    },
+                )
+                .collect();
+            (label, rules.join("; "))
+        }
+    };
+    Some(field(c, &format!("  ↳ {label}"), sanitize_line(&text)))
+}
+
 fn label_of(cfg: &Config, lang: Lang, id: &str) -> String {
     cfg.field(id)
         .map_or_else(|| id.to_string(), |f| f.label.get(lang).to_string())
@@ -135,7 +189,7 @@ pub fn lines(
     let (prio, prio_style) = priority_label(c, &tk.priority);
     out.push(field(c, t.f_type, type_name));
     out.push(field(c, t.f_service, service));
-    out.push(flag(field(c, t.f_status, tk.status.clone()), "status"));
+    out.push(flag(field(c, t.f_status, state_words(c, tk)), "status"));
     out.push(flag(
         Line::from(vec![
             Span::styled(format!("{}: ", t.f_priority), th.dim),
@@ -151,8 +205,8 @@ pub fn lines(
         ]),
         "priority",
     ));
-    if let Some(j) = &tk.priority_justification {
-        out.push(field(c, "  ↳", j.clone()));
+    if let Some(why) = priority_reason(c, tk) {
+        out.push(why);
     }
     out.push(field(c, t.f_level, tk.level.to_string()));
     out.push(flag(
@@ -176,7 +230,13 @@ pub fn lines(
         ),
     ));
     out.push(field(c, t.f_updated, time(tk.updated_at)));
-    if let Some(r) = &tk.reject_reason {
+    // A rejection is current only in the rejected state: one a sync
+    // conflict settled away stays in the log, not here.
+    if let Some(r) = tk
+        .reject_reason
+        .as_ref()
+        .filter(|_| crate::domain::lifecycle::is_rejected(cfg, tk))
+    {
         // The reason as the rejection rules name it, with its code (what
         // `guardia reject --reason` and the reports use).
         let label = crate::tui::i18n::reason_label(cfg, lang, r);
@@ -234,10 +294,14 @@ pub fn lines(
             out.push(Line::from(spans));
         }
     }
-    if !d.links.is_empty() || tk.duplicate_of.is_some() {
+    let duplicate_of = tk
+        .duplicate_of
+        .as_ref()
+        .filter(|_| crate::domain::lifecycle::is_rejected(cfg, tk));
+    if !d.links.is_empty() || duplicate_of.is_some() {
         out.push(Line::default());
         out.push(heading(c, t.links));
-        if let Some(dup) = &tk.duplicate_of {
+        if let Some(dup) = duplicate_of {
             out.push(Line::from(format!("  {}: {dup}", t.f_duplicate_of)));
         }
         for l in &d.links {
@@ -352,7 +416,9 @@ pub fn lines(
         let at = crate::domain::ticket::ms_to_time(crate::app::workflow::effective_ms(op));
         // In the words of `guardia log`; a linked ticket shows by its id,
         // as the view holds no lookup of ids.
-        let what = crate::app::op_words::describe(op, c.lang, &|_| None);
+        let labelled = labelled_set(c, op);
+        let what =
+            crate::app::op_words::describe(labelled.as_ref().unwrap_or(op), c.lang, &|_| None);
         out.push(Line::from(vec![
             Span::styled(format!("  {} {} ", time(at), op.actor), th.dim),
             Span::styled(
@@ -362,6 +428,42 @@ pub fn lines(
         ]));
     }
     out
+}
+
+/// A change of a ticket's field as the timeline shows it: the field by its
+/// label (`Aplicación afectada`, not `fields.affected_application`), and a
+/// grade or service by its name, as the lines above the timeline show
+/// them. `None` for any other operation (said as `guardia log` says it).
+fn labelled_set(c: &Console, op: &crate::store::ops::Op) -> Option<crate::store::ops::Op> {
+    if op.entity != "ticket" || op.kind != "set" {
+        return None;
+    }
+    let cfg = &c.config;
+    let lang = c.lang;
+    let stored = op.field.as_deref()?;
+    let id = stored.strip_prefix("fields.").unwrap_or(stored);
+    let label = match id {
+        "priority_justification" => match lang {
+            Lang::Es => "Justificación de la prioridad".to_string(),
+            Lang::En => "Priority justification".to_string(),
+        },
+        _ => crate::tui::i18n::field_label(cfg, lang, id),
+    };
+    let mut shown = op.clone();
+    shown.field = Some(label);
+    if let Some(v) = op.value.as_str() {
+        let name = match id {
+            "impact" => Some(Config::grade_label(&cfg.priority.impacts, v, lang).to_string()),
+            "urgency" => Some(Config::grade_label(&cfg.priority.urgencies, v, lang).to_string()),
+            "priority" => Some(Config::grade_label(&cfg.priority.priorities, v, lang).to_string()),
+            "service" => cfg.service(v).map(|s| s.name.clone()),
+            _ => None,
+        };
+        if let Some(name) = name {
+            shown.value = serde_json::Value::String(name);
+        }
+    }
+    Some(shown)
 }
 
 /// A badge per sync conflict: the field and its competing values (the
@@ -410,6 +512,7 @@ fn conflict_lines(c: &Console, conflicts: &[crate::tui::msg::Conflict]) -> Vec<L
             "status" => (t.f_status, Some(Action::ChangeStatus)),
             "assignee" => (t.f_assignee, Some(Action::AssignTo)),
             "priority" => (t.f_priority, Some(Action::ChangePriority)),
+            "level" => (t.f_level, Some(Action::Escalate)),
             other => (other, None),
         };
         if let Some(a) = action

@@ -69,7 +69,14 @@ pub fn render(f: &mut Frame, c: &Console, now: DateTime<Utc>) {
         }
     }
     draw_status(f, c, status, status_lines);
-    overlay::draw(f, c, area);
+    // A notice wrapped onto several lines (a configuration changed on
+    // disk) stays whole in sight under a tall overlay, which would cover
+    // all but its last line; a one-line status is covered as before.
+    let over = Rect {
+        height: area.height.saturating_sub(status.height.saturating_sub(1)),
+        ..area
+    };
+    overlay::draw(f, c, over);
 }
 
 /// How far the detail can scroll: its wrapped lines minus one screen.
@@ -228,14 +235,21 @@ fn status_lines(c: &Console, area: Rect, now: DateTime<Utc>) -> Vec<Line<'static
         Span::styled(format!("[{spin} {} {secs}s] ", job.label), th.warn)
     });
     if let Some(n) = &c.notice {
-        let style = if n.error { th.error } else { th.ok };
-        let mark = if n.error { "! " } else { "✓ " };
+        let (style, mark) = match (n.error, n.neutral) {
+            (true, _) => (th.error, "! "),
+            (false, true) => (th.warn, "· "),
+            (false, false) => (th.ok, "✓ "),
+        };
         let mut spans: Vec<Span<'static>> = job.into_iter().collect();
         spans.push(Span::styled(
             format!("{mark}{}", crate::text::sanitize_line(&n.text)),
             style,
         ));
-        let most = usize::from(area.height / 3).max(1);
+        let most = if n.one_line {
+            1
+        } else {
+            usize::from(area.height / 3).max(1)
+        };
         let lines = wrap::wrap(Line::from(spans), width);
         return clip_lines(lines, most, width, style);
     }

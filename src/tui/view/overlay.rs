@@ -581,12 +581,12 @@ fn palette(f: &mut Frame, c: &Console, area: Rect, input: &TextInput, selected: 
             }
         })
         .collect();
-    lines.extend(scroll_to(
-        rows,
-        selected,
-        usize::from(r.height.saturating_sub(4)),
-    ));
-    lines.push(Line::from(Span::styled(t.palette_hint, th.dim)));
+    // The hint lists the typed commands (goto, assign, …): wrapped whole
+    // under the actions, which give up the rows it takes.
+    let hint = super::wrap::wrap(Line::from(Span::styled(t.palette_hint, th.dim)), w);
+    let room = usize::from(r.height.saturating_sub(3)).saturating_sub(hint.len());
+    lines.extend(scroll_to(rows, selected, room));
+    lines.extend(hint);
     frame(f, c, r, t.palette_title, None, lines);
     cursor(f, r.x + 1, r.y + 1, input, r.width.saturating_sub(2));
 }
