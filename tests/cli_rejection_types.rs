@@ -116,6 +116,30 @@ fn critical_needs_the_top_priority() {
     env.ok(&["reject", &high, "--reason", "critical"]);
 }
 
+/// Under `--lang es` both refusals are Spanish, and say the same.
+#[test]
+fn a_reason_that_does_not_fit_is_refused_in_spanish() {
+    let mut env = Env::with_site("ASU");
+    let support = env.support("Reporte de ventas", "No sale");
+    let incident = env.incident("OSF no abre", "En una sede");
+    env.lang = "es".into();
+    let err = env.fail_as("ines", &["reject", &support, "--reason", "critical"]);
+    assert!(
+        err.contains(
+            "el motivo 'critical' no es del procedimiento de los tickets de tipo 'support'"
+        ) && err.contains("sus motivos son: duplicate"),
+        "{err}"
+    );
+    let err = env.fail(&["reject", &incident, "--reason", "critical"]);
+    assert!(
+        err.contains("el motivo 'critical' es para un ticket categorizado como critical")
+            && err.contains(&format!("{incident} tiene prioridad 'medium'"))
+            && err.contains("si no, elija otro motivo: missing_docs"),
+        "{err}"
+    );
+    assert_eq!(env.show(&incident)["status"], "new");
+}
+
 fn check_fails(env: &Env) -> String {
     env.fail_raw(&["config", "check"])
 }

@@ -18,7 +18,10 @@ fn fitting(cfg: &Config, t: &Ticket, lang: Lang) -> String {
         .map(|r| format!("{} ({})", r.code.get_ref(), r.label.get(lang)))
         .collect();
     if list.is_empty() {
-        "none; rejections.toml has no reason for this type (an administrator adds one)".into()
+        match lang {
+            Lang::Es => "ninguno; rejections.toml no tiene motivos para este tipo (los agrega un administrador)".into(),
+            Lang::En => "none; rejections.toml has no reason for this type (an administrator adds one)".into(),
+        }
     } else {
         list.join(", ")
     }
@@ -67,11 +70,18 @@ pub(super) fn check(
     if !reason.applies_to(&t.ticket_type) {
         return Err(AppError::Refused {
             key: key.clone(),
-            message: format!(
-                "reason '{code}' is not a reason of the procedure of ticket type {}; its reasons are: {}",
-                type_name(cfg, t, lang),
-                fitting(cfg, t, lang)
-            ),
+            message: match lang {
+                Lang::Es => format!(
+                    "el motivo '{code}' no es del procedimiento de los tickets de tipo {}; sus motivos son: {}",
+                    type_name(cfg, t, lang),
+                    fitting(cfg, t, lang)
+                ),
+                Lang::En => format!(
+                    "reason '{code}' is not a reason of the procedure of ticket type {}; its reasons are: {}",
+                    type_name(cfg, t, lang),
+                    fitting(cfg, t, lang)
+                ),
+            },
         });
     }
     if let Some(min) = &reason.min_priority {
@@ -83,15 +93,21 @@ pub(super) fn check(
                 .filter(|r| r.code.get_ref() != code)
                 .map(|r| r.code.get_ref().clone())
                 .collect();
-            return Err(AppError::Refused {
-                key: key.clone(),
-                message: format!(
-                    "reason '{code}' is for a ticket categorised as {min}: of priority '{min}'{}, and {key} has priority '{}'. If it is one, give it that priority first (`guardia set {key} priority={min} --justification \"why\"`, or raise its impact and urgency), then reject it{}",
-                    if cfg.priority_rank(min) == Some(0) {
-                        ""
+            let top = cfg.priority_rank(min) == Some(0);
+            let message = match lang {
+                Lang::Es => format!(
+                    "el motivo '{code}' es para un ticket categorizado como {min}: de prioridad '{min}'{}, y {key} tiene prioridad '{}'. Si lo es, dele antes esa prioridad (`guardia set {key} priority={min} --justification \"por qué\"`, o suba su impacto y urgencia) y luego recházelo{}",
+                    if top { "" } else { " o superior" },
+                    t.priority,
+                    if others.is_empty() {
+                        String::new()
                     } else {
-                        " or higher"
-                    },
+                        format!("; si no, elija otro motivo: {}", others.join(", "))
+                    }
+                ),
+                Lang::En => format!(
+                    "reason '{code}' is for a ticket categorised as {min}: of priority '{min}'{}, and {key} has priority '{}'. If it is one, give it that priority first (`guardia set {key} priority={min} --justification \"why\"`, or raise its impact and urgency), then reject it{}",
+                    if top { "" } else { " or higher" },
                     t.priority,
                     if others.is_empty() {
                         String::new()
@@ -99,6 +115,10 @@ pub(super) fn check(
                         format!("; otherwise choose another reason: {}", others.join(", "))
                     }
                 ),
+            };
+            return Err(AppError::Refused {
+                key: key.clone(),
+                message,
             });
         }
     }
